@@ -1,0 +1,75 @@
+"""Configuration classes. Secrets come only from the environment."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the old driver; psycopg 3 is what we install.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    return f"sqlite:///{INSTANCE_DIR / 'coop.sqlite'}"
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    # Login throttling: this many failures inside the window lock the name.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_SECONDS = 15 * 60
+    API_TOKEN_DAYS = 30
+    WEAK_VILLAGE_THRESHOLD_FEN = 100_000 * 100
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+class DevelopmentConfig(Config):
+    """`make run`: the local SQLite database under instance/."""
+
+
+class TestConfig(Config):
+    """pytest: the database comes from TEST_DATABASE_URL (SQLite by default)."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = False
+    LOGIN_MAX_FAILURES = 3
+
+
+class ProductionConfig(Config):
+    """A shared deployment: refuses to start without a real SECRET_KEY."""
+
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise if a secret is missing or is a known placeholder."""
+        key = os.environ.get("SECRET_KEY", "")
+        if len(key) < 16 or key in {"dev-only-not-secret", "change-me", "secret"}:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 16 characters "
+                "in production (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,100 @@
+"""合作社经济台账 — the cooperative-economy tracker (Flask application factory)."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, has_request_context, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, INSTANCE_DIR
+
+from .extensions import babel, csrf, db, login_manager, migrate
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. `test_config` overrides settings (used by the tests)."""
+    env = "test" if test_config else os.environ.get("COOP_ENV", "development")
+    config_class = CONFIGS[env]
+    if hasattr(config_class, "check"):
+        config_class.check()
+    app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_class)
+    if test_config:
+        app.config.update(test_config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    register_security_headers(app)
+    return app
+
+
+def select_locale() -> str:
+    """The language chosen with the switch (zh_CN unless the user picked English)."""
+    lang = session.get("lang") if has_request_context() else None
+    return lang if lang in ("zh_CN", "en") else "zh_CN"
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from . import models  # noqa: F401  (register the mappers)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys, WAL for concurrent readers, wait on locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .web import register_web
+
+    register_web(app)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+
+def register_errors(app: Flask) -> None:
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import coop
+
+    app.cli.add_command(coop)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,5 @@
+"""Demo data (placeholder)."""
+
+
+def load_demo(password: str) -> bool:
+    raise NotImplementedError

@@ -1,0 +1,24 @@
+"""All mapped classes, importable from one place."""
+
+from .areas import LEVELS, Area
+from .audit import AuditEvent, AuditHead
+from .households import Household, Membership
+from .ledger import (
+    KINDS,
+    PAYOUT_KINDS,
+    STATUSES,
+    ClosedMonth,
+    HouseholdYearSummary,
+    LedgerEntry,
+    MonthlySummary,
+)
+from .orgs import PARTY_ORG_KINDS, Cooperative, PartyOrg
+from .projects import CAPACITY_UNITS, PROJECT_TYPES, Project
+from .users import ROLES, ApiToken, LoginFailure, User
+
+__all__ = [
+    "LEVELS", "Area", "AuditEvent", "AuditHead", "Household", "Membership", "KINDS",
+    "PAYOUT_KINDS", "STATUSES", "ClosedMonth", "HouseholdYearSummary", "LedgerEntry",
+    "MonthlySummary", "PARTY_ORG_KINDS", "Cooperative", "PartyOrg", "CAPACITY_UNITS",
+    "PROJECT_TYPES", "Project", "ROLES", "ApiToken", "LoginFailure", "User",
+]

@@ -1,0 +1,31 @@
+"""The area tree: county → town → village → group."""
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+LEVELS = ("province", "city", "county", "town", "village", "group")
+
+
+class Area(db.Model):
+    """One node of the administrative tree; `path` holds the codes from the root."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    # "/441323/441323110/441323110201/": a subtree is every path with this prefix.
+    path: Mapped[str] = mapped_column(String(255), index=True)
+
+    parent: Mapped["Area | None"] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+
+    def covers(self, other: "Area") -> bool:
+        """True when `other` is this area or lies beneath it."""
+        return other.path.startswith(self.path)
+
+    def __repr__(self) -> str:
+        return f"<Area {self.code} {self.name}>"

@@ -1,0 +1,59 @@
+"""Farmer households (农户) and their cooperative shares."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .areas import Area
+from .orgs import Cooperative
+
+
+class Household(db.Model):
+    """A household of a village group. The ID number is shown masked outside its village."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    head_name: Mapped[str] = mapped_column(String(50))
+    members: Mapped[int] = mapped_column(default=1)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    formerly_poor: Mapped[bool] = mapped_column(default=False)  # 脱贫户
+    monitored: Mapped[bool] = mapped_column(default=False)  # 监测户
+
+    village: Mapped[Area] = relationship(foreign_keys=[village_id])
+    group: Mapped[Area | None] = relationship(foreign_keys=[group_id])
+
+    def audit_snapshot(self) -> dict:
+        """The fields the audit chain vouches for."""
+        return {
+            "village_id": self.village_id,
+            "group_id": self.group_id,
+            "head_name": self.head_name,
+            "members": self.members,
+            "phone": self.phone,
+            "id_number": self.id_number,
+            "formerly_poor": bool(self.formerly_poor),
+            "monitored": bool(self.monitored),
+        }
+
+
+class Membership(db.Model):
+    """A household's shares (股份) in a cooperative, from a date."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("household_id", "cooperative_id", "since"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    shares: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    since: Mapped[date]
+
+    household: Mapped[Household] = relationship()
+    cooperative: Mapped[Cooperative] = relationship()

@@ -1,0 +1,140 @@
+"""The ledger (台账): entries, closed months and the summary tables."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .areas import Area
+from .base import BigId, utcnow
+from .households import Household
+from .projects import Project
+
+PAYOUT_KINDS = ("dividend", "wage", "purchase", "rent", "welfare_job")
+KINDS = ("output", "sales", "cost", "collective_income", *PAYOUT_KINDS, "subsidy")
+STATUSES = ("draft", "submitted", "approved", "returned", "void")
+
+
+class LedgerEntry(db.Model):
+    """One line of a project's ledger. Approved entries are never changed."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        Index("ix_ledger_village_status", "village_id", "status"),
+        Index("ix_ledger_project_period", "project_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    # Denormalised from the project so scope filters need no join.
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    period: Mapped[str] = mapped_column(String(7))  # "YYYY-MM"
+    entry_date: Mapped[date | None]
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(18, 3))  # in the base unit
+    unit: Mapped[str | None] = mapped_column(String(10))  # base unit: kg, hive, kWh, visit
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    reversal_reason: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    project: Mapped[Project] = relationship()
+    village: Mapped[Area] = relationship()
+    household: Mapped[Household | None] = relationship()
+    reverses: Mapped["LedgerEntry | None"] = relationship(remote_side=[id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+
+    @property
+    def year(self) -> int:
+        return int(self.period[:4])
+
+    @property
+    def month(self) -> int:
+        return int(self.period[5:7])
+
+    def audit_snapshot(self) -> dict:
+        """The fields the audit chain vouches for."""
+        return {
+            "project_id": self.project_id,
+            "village_id": self.village_id,
+            "period": self.period,
+            "entry_date": self.entry_date.isoformat() if self.entry_date else None,
+            "kind": self.kind,
+            "amount_fen": int(self.amount_fen),
+            "quantity": None if self.quantity is None else format(Decimal(self.quantity).normalize(), "f"),
+            "unit": self.unit,
+            "household_id": self.household_id,
+            "note": self.note or "",
+            "status": self.status,
+            "return_reason": self.return_reason,
+            "reverses_id": self.reverses_id,
+            "reversal_reason": self.reversal_reason,
+            "created_by_id": self.created_by_id,
+            "reviewed_by_id": self.reviewed_by_id,
+        }
+
+
+class ClosedMonth(db.Model):
+    """A village's month after the secretary closed it: it takes no new entries."""
+
+    __tablename__ = "closed_months"
+    __table_args__ = (UniqueConstraint("village_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def audit_snapshot(self) -> dict:
+        return {"village_id": self.village_id, "period": self.period, "closed_by_id": self.closed_by_id}
+
+
+class MonthlySummary(db.Model):
+    """Approved totals per village × project × month × kind, kept current on approval."""
+
+    __tablename__ = "monthly_summaries"
+    __table_args__ = (
+        UniqueConstraint("project_id", "year", "month", "kind"),
+        Index("ix_monthly_village_year", "village_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    year: Mapped[int]
+    month: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(20, 3), default=0)
+    entry_count: Mapped[int] = mapped_column(default=0)
+
+
+class HouseholdYearSummary(db.Model):
+    """Approved payouts per household × year, for the benefit metrics."""
+
+    __tablename__ = "household_year_summaries"
+    __table_args__ = (
+        UniqueConstraint("household_id", "year"),
+        Index("ix_household_year_village", "village_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    year: Mapped[int]
+    payout_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    entry_count: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,289 @@
+"""The ledger's life: draft → submitted → approved | returned, reversal, closed months."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from ..models import KINDS, PAYOUT_KINDS, Area, ClosedMonth, Household, LedgerEntry, Project, User
+from ..models.base import utcnow
+from . import audit, rollups
+from .scope import authorize
+from .tx import atomic
+from .units import to_base
+
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+CHINA = ZoneInfo("Asia/Shanghai")
+EDITABLE = ("draft", "returned")
+
+
+def today() -> date:
+    """Today in China, which decides what a 'future month' is."""
+    return datetime.now(CHINA).date()
+
+
+def current_period() -> str:
+    return today().strftime("%Y-%m")
+
+
+@dataclass
+class EntryInput:
+    """An entry as parsed from a form or a JSON body, before the domain checks."""
+
+    project_id: int
+    period: str
+    kind: str
+    amount_fen: int
+    entry_date: date | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None  # as typed: 斤, 度, kg …
+    household_id: int | None = None
+    note: str = ""
+
+
+def get_entry(entry_id: int, user: User, action: str = "view") -> LedgerEntry:
+    """Load an entry and check the user may `action` it (404 if it does not exist)."""
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise NotFound(_("台账记录不存在。"))
+    authorize(user, action, entry.village)
+    return entry
+
+
+def is_closed(village_id: int, period: str) -> bool:
+    """Has the secretary closed this village's month?"""
+    q = select(ClosedMonth.id).where(ClosedMonth.village_id == village_id, ClosedMonth.period == period)
+    return db.session.scalar(q) is not None
+
+
+def _check_period(village: Area, period: str, field: str = "period") -> None:
+    if not _PERIOD.match(period or ""):
+        raise Invalid(_("月份格式应为 YYYY-MM。"), {field: _("月份格式应为 YYYY-MM，例如 2025-03。")})
+    if period > current_period():
+        raise Invalid(_("不能登记未来月份。"), {field: _("%(p)s 是未来月份。", p=period)})
+    if is_closed(village.id, period):
+        raise Invalid(_("该月已结账。"), {field: _("%(p)s 已结账，不能再登记；更正请记入未结账的月份。", p=period)})
+
+
+def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None:
+    """Check `data` against the domain and copy it onto `entry`."""
+    errors: dict[str, str] = {}
+    if data.kind not in KINDS:
+        errors["kind"] = _("未知类别：%(k)s", k=data.kind)
+    if data.amount_fen <= 0:
+        errors["amount"] = _("金额必须大于零；更正已审核的记录请用“冲销”。")
+    if data.entry_date is not None and data.entry_date.strftime("%Y-%m") != data.period:
+        errors["date"] = _("日期不在所选月份内。")
+    if data.entry_date is not None and data.entry_date > today():
+        errors["date"] = _("日期不能晚于今天。")
+    quantity, unit = None, None
+    if data.quantity is not None:
+        if data.quantity < 0:
+            errors["quantity"] = _("数量不能为负数。")
+        elif not data.unit:
+            errors["unit"] = _("填写数量时请选择单位。")
+        else:
+            quantity, unit = to_base(data.quantity, data.unit)
+    household = None
+    if data.household_id is not None:
+        household = db.session.get(Household, data.household_id)
+        if household is None or household.village_id != project.village_id:
+            errors["household_id"] = _("该农户不属于本项目所在的村。")
+    elif data.kind in PAYOUT_KINDS:
+        errors["household_id"] = _("支付给农户的款项必须选择农户。")
+    if errors:
+        raise Invalid(_("请改正标出的字段。"), errors)
+    _check_period(project.village, data.period)
+    entry.project_id, entry.village_id = project.id, project.village_id
+    entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind
+    entry.amount_fen, entry.quantity, entry.unit = data.amount_fen, quantity, unit
+    entry.household_id, entry.note = data.household_id, (data.note or "").strip()
+
+
+def _project(project_id: int) -> Project:
+    project = db.session.get(Project, project_id) if project_id else None
+    if project is None:
+        raise Invalid(_("项目不存在。"), {"project_id": _("项目不存在。")})
+    return project
+
+
+@atomic
+def create_entry(user: User, data: EntryInput) -> LedgerEntry:
+    """An accountant logs a new draft entry."""
+    project = _project(data.project_id)
+    authorize(user, "create_entry", project.village)
+    if not project.active:
+        raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
+    entry = LedgerEntry(created_by_id=user.id, status="draft")
+    _apply_input(entry, data, project)
+    db.session.add(entry)
+    audit.record(user, "entry.create", entry)
+    return entry
+
+
+@atomic
+def update_entry(user: User, entry: LedgerEntry, data: EntryInput) -> LedgerEntry:
+    """The author edits a draft or a returned entry (never an approved one)."""
+    authorize(user, "create_entry", entry.village)
+    if entry.status not in EDITABLE or entry.created_by_id != user.id:
+        raise Conflict(_("只能修改自己的草稿或被退回的记录。"))
+    if entry.reverses_id is not None:
+        raise Conflict(_("冲销记录不能修改。"))
+    project = _project(data.project_id)
+    authorize(user, "create_entry", project.village)
+    _apply_input(entry, data, project)
+    audit.record(user, "entry.update", entry)
+    return entry
+
+
+@atomic
+def submit_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
+    """Send a draft or returned entry for review."""
+    authorize(user, "submit_entry", entry.village)
+    if entry.status not in EDITABLE:
+        raise Conflict(_("只有草稿或被退回的记录可以提交（当前：%(s)s）。", s=entry.status))
+    _check_period(entry.village, entry.period)
+    entry.status = "submitted"
+    audit.record(user, "entry.submit", entry)
+    return entry
+
+
+@atomic
+def void_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
+    """The author abandons a draft or returned entry (it stays, marked 作废)."""
+    authorize(user, "create_entry", entry.village)
+    if entry.status not in EDITABLE or entry.created_by_id != user.id:
+        raise Conflict(_("只能作废自己的草稿或被退回的记录。"))
+    entry.status = "void"
+    audit.record(user, "entry.void", entry)
+    return entry
+
+
+def _start_review(user: User, entry: LedgerEntry) -> None:
+    authorize(user, "review_entry", entry.village)
+    if entry.status != "submitted":
+        raise Conflict(_("该记录不在待审核状态（当前：%(s)s），可能已被他人处理。", s=entry.status))
+
+
+@atomic
+def approve_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
+    """The secretary approves: the entry becomes immutable and counts in the summaries."""
+    _start_review(user, entry)
+    if is_closed(entry.village_id, entry.period):
+        raise Conflict(_("%(p)s 已结账，不能再审核该月记录。", p=entry.period))
+    entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()
+    entry.return_reason = None
+    db.session.flush()  # the version check happens here: a concurrent approval gets 409
+    rollups.apply_entry(entry)
+    audit.record(user, "entry.approve", entry)
+    return entry
+
+
+@atomic
+def return_entry(user: User, entry: LedgerEntry, reason: str) -> LedgerEntry:
+    """The secretary sends an entry back to its author with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("退回时必须填写原因。"), {"reason": _("请填写退回原因。")})
+    _start_review(user, entry)
+    entry.status, entry.reviewed_by_id, entry.reviewed_at = "returned", user.id, utcnow()
+    entry.return_reason = reason
+    audit.record(user, "entry.return", entry)
+    return entry
+
+
+def reversal_of(entry: LedgerEntry) -> LedgerEntry | None:
+    """The live (not returned-and-voided) reversal of an entry, if one exists."""
+    q = select(LedgerEntry).where(LedgerEntry.reverses_id == entry.id, LedgerEntry.status != "void")
+    return db.session.scalars(q).first()
+
+
+@atomic
+def reverse_entry(user: User, entry: LedgerEntry, reason: str, period: str | None = None) -> LedgerEntry:
+    """Create the negating entry of an approved one, submitted for review.
+
+    It lands in the original's month if that is still open, else in the current month.
+    """
+    authorize(user, "reverse_entry", entry.village)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("冲销时必须填写原因。"), {"reason": _("请填写冲销原因。")})
+    if entry.status != "approved":
+        raise Conflict(_("只有已审核的记录可以冲销。"))
+    if entry.reverses_id is not None:
+        raise Conflict(_("冲销记录不能再冲销。"))
+    if reversal_of(entry) is not None:
+        raise Conflict(_("该记录已有冲销记录。"))
+    if period is None:
+        period = entry.period if not is_closed(entry.village_id, entry.period) else current_period()
+    _check_period(entry.village, period)
+    reversal = LedgerEntry(
+        project_id=entry.project_id,
+        village_id=entry.village_id,
+        period=period,
+        entry_date=None,
+        kind=entry.kind,
+        amount_fen=-entry.amount_fen,
+        quantity=None if entry.quantity is None else -entry.quantity,
+        unit=entry.unit,
+        household_id=entry.household_id,
+        note=_("冲销 #%(id)s：%(reason)s", id=entry.id, reason=reason),
+        status="submitted",
+        reverses_id=entry.id,
+        reversal_reason=reason,
+        created_by_id=user.id,
+    )
+    db.session.add(reversal)
+    audit.record(user, "entry.reverse", reversal, {"original": entry.id})
+    return reversal
+
+
+@atomic
+def close_month(user: User, village: Area, period: str) -> ClosedMonth:
+    """The secretary closes a month: refused while entries of it await review."""
+    authorize(user, "close_month", village)
+    if not _PERIOD.match(period or "") or period > current_period():
+        raise Invalid(_("月份不对。"), {"period": _("请选择已经过去或当前的月份（YYYY-MM）。")})
+    if is_closed(village.id, period):
+        raise Conflict(_("%(p)s 已经结账。", p=period))
+    pending = db.session.scalar(
+        select(func.count()).where(
+            LedgerEntry.village_id == village.id,
+            LedgerEntry.period == period,
+            LedgerEntry.status.in_(("draft", "submitted", "returned")),
+        )
+    )
+    if pending:
+        raise Conflict(
+            _("%(p)s 还有 %(n)s 条记录未处理（草稿、待审或被退回），处理完才能结账。", p=period, n=pending)
+        )
+    closed = ClosedMonth(village_id=village.id, period=period, closed_by_id=user.id)
+    db.session.add(closed)
+    audit.record(user, "month.close", closed)
+    return closed
+
+
+def entries_query(user: User, *, village: Area | None = None, status: str | None = None, period: str | None = None):
+    """Entries the user may see, newest first, optionally filtered."""
+    from .scope import village_ids_clause
+
+    q = select(LedgerEntry).where(village_ids_clause(user, LedgerEntry.village_id))
+    if village is not None:
+        q = q.where(LedgerEntry.village_id == village.id)
+    if status:
+        q = q.where(LedgerEntry.status == status)
+    if period:
+        q = q.where(LedgerEntry.period == period)
+    return q.order_by(LedgerEntry.id.desc())
+
+
+def closed_periods(village: Area) -> list[str]:
+    """The village's closed months, newest first."""
+    q = select(ClosedMonth.period).where(ClosedMonth.village_id == village.id)
+    return sorted(db.session.scalars(q), reverse=True)

@@ -1,0 +1,144 @@
+"""Summary tables kept current on approval, and proof that they equal the ledger."""
+
+from decimal import Decimal
+
+from sqlalchemy import Integer, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from ..models import PAYOUT_KINDS, HouseholdYearSummary, LedgerEntry, MonthlySummary
+
+_YEAR = func.cast(func.substr(LedgerEntry.period, 1, 4), Integer)
+_MONTH = func.cast(func.substr(LedgerEntry.period, 6, 2), Integer)
+_MONTHLY_KEY = ("project_id", "year", "month", "kind")
+_HOUSEHOLD_KEY = ("household_id", "year")
+
+
+def _upsert(model, key: tuple[str, ...], values: dict, added: tuple[str, ...]) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE adding the `added` columns; both databases."""
+    dialect = db.session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_fn(model).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key),
+        set_={col: getattr(model, col) + getattr(stmt.excluded, col) for col in added},
+    )
+    db.session.execute(stmt)
+
+
+def apply_entry(entry: LedgerEntry) -> None:
+    """Add one newly approved entry to the summaries (a reversal adds its negation)."""
+    _upsert(
+        MonthlySummary,
+        _MONTHLY_KEY,
+        {
+            "village_id": entry.village_id,
+            "project_id": entry.project_id,
+            "year": entry.year,
+            "month": entry.month,
+            "kind": entry.kind,
+            "amount_fen": entry.amount_fen,
+            "quantity": entry.quantity or Decimal(0),
+            "entry_count": 1,
+        },
+        ("amount_fen", "quantity", "entry_count"),
+    )
+    if entry.kind in PAYOUT_KINDS and entry.household_id is not None:
+        _upsert(
+            HouseholdYearSummary,
+            _HOUSEHOLD_KEY,
+            {
+                "household_id": entry.household_id,
+                "village_id": entry.village_id,
+                "year": entry.year,
+                "payout_fen": entry.amount_fen,
+                "entry_count": 1,
+            },
+            ("payout_fen", "entry_count"),
+        )
+
+
+def _monthly_from_ledger():
+    approved = LedgerEntry.status == "approved"
+    return (
+        select(
+            LedgerEntry.village_id,
+            LedgerEntry.project_id,
+            _YEAR.label("year"),
+            _MONTH.label("month"),
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.amount_fen).label("amount_fen"),
+            func.coalesce(func.sum(LedgerEntry.quantity), 0).label("quantity"),
+            func.count().label("entry_count"),
+        )
+        .where(approved)
+        .group_by(LedgerEntry.village_id, LedgerEntry.project_id, _YEAR, _MONTH, LedgerEntry.kind)
+    )
+
+
+def _household_from_ledger():
+    return (
+        select(
+            LedgerEntry.household_id,
+            LedgerEntry.village_id,
+            _YEAR.label("year"),
+            func.sum(LedgerEntry.amount_fen).label("payout_fen"),
+            func.count().label("entry_count"),
+        )
+        .where(
+            LedgerEntry.status == "approved",
+            LedgerEntry.kind.in_(PAYOUT_KINDS),
+            LedgerEntry.household_id.is_not(None),
+        )
+        .group_by(LedgerEntry.household_id, LedgerEntry.village_id, _YEAR)
+    )
+
+
+def _monthly_key(row) -> tuple:
+    return (row.village_id, row.project_id, int(row.year), int(row.month), row.kind)
+
+
+def _household_key(row) -> tuple:
+    return (row.household_id, row.village_id, int(row.year))
+
+
+def verify() -> list[str]:
+    """Every difference between the summary tables and the approved raw ledger."""
+    problems: list[str] = []
+    checks = (
+        ("monthly", _monthly_from_ledger(), select(MonthlySummary), _monthly_key,
+         ("amount_fen", "quantity", "entry_count")),
+        ("household", _household_from_ledger(), select(HouseholdYearSummary), _household_key,
+         ("payout_fen", "entry_count")),
+    )
+    for name, raw_q, summary_q, key, cols in checks:
+        raw = {key(r): tuple(Decimal(getattr(r, c)) for c in cols) for r in db.session.execute(raw_q)}
+        summary = {}
+        for (s,) in db.session.execute(summary_q):
+            values = tuple(Decimal(getattr(s, c)) for c in cols)
+            if s.entry_count == 0 and not any(values):
+                continue
+            summary[key(s)] = values
+        for k in sorted(raw.keys() | summary.keys(), key=str):
+            if raw.get(k) != summary.get(k):
+                problems.append(f"{name} {k}: ledger {raw.get(k)} ≠ summary {summary.get(k)}")
+    return problems
+
+
+def rebuild() -> None:
+    """Recompute both summary tables from the approved ledger (caller commits)."""
+    db.session.execute(delete(MonthlySummary))
+    db.session.execute(delete(HouseholdYearSummary))
+    monthly = _monthly_from_ledger().subquery()
+    db.session.execute(
+        insert(MonthlySummary).from_select(
+            ["village_id", "project_id", "year", "month", "kind", "amount_fen", "quantity", "entry_count"],
+            select(monthly),
+        )
+    )
+    household = _household_from_ledger().subquery()
+    db.session.execute(
+        insert(HouseholdYearSummary).from_select(
+            ["household_id", "village_id", "year", "payout_fen", "entry_count"], select(household)
+        )
+    )

@@ -1,0 +1,68 @@
+"""Who may do what, where: the one place every view, API route and query asks."""
+
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, select
+
+from ..errors import Forbidden
+from ..extensions import db
+from ..models import Area, User
+
+# What each role may do inside its scope. Everything else is refused.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "accountant": frozenset({"view", "view_private", "create_entry", "submit_entry", "reverse_entry"}),
+    "secretary": frozenset(
+        {"view", "view_private", "review_entry", "close_month", "manage_village"}
+    ),
+    "reviewer": frozenset({"view"}),
+    "admin": frozenset({"view", "manage_users"}),
+}
+# Village-bound roles act only on villages (and their groups), never on a whole town.
+VILLAGE_ROLES = frozenset({"accountant", "secretary"})
+
+
+def can(user: User, action: str, area: Area) -> bool:
+    """Does `user` hold `action` over `area`? The single authorization rule."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if action not in ROLE_ACTIONS.get(user.role, ()):
+        return False
+    if user.role == "admin":
+        return True
+    return user.area.covers(area)
+
+
+def authorize(user: User, action: str, area: Area) -> None:
+    """Raise Forbidden unless `can(user, action, area)`."""
+    if not can(user, action, area):
+        raise Forbidden(_("无权限：此操作超出您的账号权限或管辖范围。"))
+
+
+def area_clause(user: User, path_column=Area.path) -> ColumnElement[bool]:
+    """A WHERE clause limiting an Area-joined query to the user's scope."""
+    if user.role == "admin":
+        return path_column.is_not(None)
+    return path_column.startswith(user.area.path, autoescape=True)
+
+
+def village_ids_clause(user: User, village_column) -> ColumnElement[bool]:
+    """A WHERE clause for a `village_id` column: only villages inside the scope."""
+    visible = select(Area.id).where(area_clause(user))
+    return village_column.in_(visible)
+
+
+def visible_villages(user: User, under: Area | None = None) -> list[Area]:
+    """Villages the user may see, optionally under one area, ordered by code."""
+    q = select(Area).where(Area.level == "village", area_clause(user))
+    if under is not None:
+        q = q.where(Area.path.startswith(under.path, autoescape=True))
+    return list(db.session.scalars(q.order_by(Area.code)))
+
+
+def home_village(user: User) -> Area | None:
+    """The village an accountant or secretary works for."""
+    if user.role in VILLAGE_ROLES and user.area.level in ("village", "group"):
+        area = user.area
+        while area.level != "village" and area.parent is not None:
+            area = area.parent
+        return area
+    return None

@@ -1,0 +1,34 @@
+"""The one place that commits: every operation runs inside `atomic`."""
+
+import functools
+from contextvars import ContextVar
+
+from ..extensions import db
+
+_depth: ContextVar[int] = ContextVar("tx_depth", default=0)
+
+
+def atomic(func):
+    """Commit when the outermost operation returns, roll back everything if it raises.
+
+    Nested operations join the outer transaction, so an audit event and the change
+    it records are always written together or not at all.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        depth = _depth.get()
+        token = _depth.set(depth + 1)
+        try:
+            result = func(*args, **kwargs)
+            if depth == 0:
+                db.session.commit()
+            return result
+        except BaseException:
+            if depth == 0:
+                db.session.rollback()
+            raise
+        finally:
+            _depth.reset(token)
+
+    return wrapper

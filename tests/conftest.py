@@ -1,0 +1,141 @@
+"""Fixtures: one migrated database per run (SQLite or PostgreSQL), emptied after each test.
+
+TEST_DATABASE_URL picks the database; SQLite in a temporary file by default.
+With CI=true an unreachable PostgreSQL fails the run instead of skipping it.
+"""
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from coopapp import create_app
+from coopapp.extensions import db as _db
+
+from .builders import World, build_world
+
+TEST_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+def _postgres_reachable(url: str) -> str | None:
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return str(exc).splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The URL of the database this run tests, migrated from empty."""
+    if TEST_URL.startswith("postgresql"):
+        problem = _postgres_reachable(TEST_URL)
+        if problem:
+            if IN_CI:
+                pytest.exit(f"PostgreSQL required in CI but unreachable: {problem}", returncode=3)
+            pytest.skip(f"PostgreSQL not reachable: {problem}")
+        _reset_postgres(TEST_URL)
+        return TEST_URL
+    return TEST_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The app on the test database, migrated once with Alembic `upgrade` from empty."""
+    from flask_migrate import upgrade
+
+    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture()
+def db(app):
+    """The database inside an app context; every table is emptied after the test."""
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield _db
+    finally:
+        _db.session.rollback()
+        _db.session.remove()
+        _empty_tables()
+        ctx.pop()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture()
+def world(db) -> World:
+    """Two towns, three villages, their projects, households and one user per role."""
+    return build_world()
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+class Auth:
+    """Logs a test client in as one of the world's users."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = "pass-word-1"):
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture()
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture()
+def api(app, db):
+    """A JSON client: `api.as_user(name)` then `api.get/post(path, json=…)` with a Bearer token."""
+    return ApiClient(app.test_client())
+
+
+class ApiClient:
+    def __init__(self, client):
+        self.client = client
+        self.headers: dict[str, str] = {}
+
+    def as_user(self, username: str, password: str = "pass-word-1") -> "ApiClient":
+        resp = self.client.post("/api/v1/tokens", json={"username": username, "password": password})
+        assert resp.status_code == 201, resp.get_json()
+        self.headers = {"Authorization": f"Bearer {resp.get_json()['token']}"}
+        return self
+
+    def get(self, path: str, **kw):
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, json=None, **kw):
+        return self.client.post(path, json=json if json is not None else {}, headers=self.headers, **kw)

@@ -1,0 +1,117 @@
+"""The ledger's state machine, reversal, closed months and the summaries."""
+
+import pytest
+
+from coopapp.errors import Conflict, Forbidden, Invalid
+from coopapp.extensions import db
+from coopapp.models import AuditEvent, LedgerEntry, MonthlySummary
+from coopapp.services import audit, ledger, rollups
+
+from .builders import approved_entry, entry_input
+
+
+def test_draft_submit_approve_counts_in_summary(world):
+    acc, sec = world.users["accountant"], world.users["secretary"]
+    entry = ledger.create_entry(acc, entry_input(world.project, kind="output", amount_fen=500_00))
+    assert entry.status == "draft"
+    ledger.submit_entry(acc, entry)
+    assert entry.status == "submitted"
+    ledger.approve_entry(sec, entry)
+    assert entry.status == "approved"
+    total = db.session.query(db.func.sum(MonthlySummary.amount_fen)).scalar()
+    assert total == 500_00
+    assert rollups.verify() == []
+    assert audit.verify() is None
+    events = db.session.query(AuditEvent).filter_by(object_type="entry").order_by(AuditEvent.seq)
+    assert [e.action for e in events] == [
+        "entry.create", "entry.submit", "entry.approve"]
+
+
+def test_return_needs_reason_and_resubmit(world):
+    acc, sec = world.users["accountant"], world.users["secretary"]
+    entry = ledger.create_entry(acc, entry_input(world.project))
+    ledger.submit_entry(acc, entry)
+    with pytest.raises(Invalid):
+        ledger.return_entry(sec, entry, "  ")
+    ledger.return_entry(sec, entry, "金额与发票不符")
+    assert entry.status == "returned" and entry.return_reason == "金额与发票不符"
+    ledger.update_entry(acc, entry, entry_input(world.project, amount_fen=99_00))
+    ledger.submit_entry(acc, entry)
+    ledger.approve_entry(sec, entry)
+    assert entry.amount_fen == 99_00
+
+
+def test_reverse_creates_negation_reviewed_in_turn(world):
+    entry = approved_entry(world, amount_fen=1000_00)
+    reversal = ledger.reverse_entry(world.users["accountant"], entry, "重复登记")
+    assert reversal.amount_fen == -1000_00 and reversal.reverses_id == entry.id
+    assert reversal.status == "submitted"
+    with pytest.raises(Conflict):
+        ledger.reverse_entry(world.users["accountant"], entry, "again")
+    ledger.approve_entry(world.users["secretary"], reversal)
+    assert db.session.query(db.func.sum(MonthlySummary.amount_fen)).scalar() == 0
+    assert rollups.verify() == []
+
+
+def test_approved_entry_cannot_be_edited(world):
+    entry = approved_entry(world)
+    with pytest.raises(Conflict):
+        ledger.update_entry(world.users["accountant"], entry, entry_input(world.project, amount_fen=1))
+
+
+def test_closed_month_takes_no_entries_and_reversal_lands_in_open_month(world):
+    entry = approved_entry(world)
+    ledger.close_month(world.users["secretary"], world.village, entry.period)
+    with pytest.raises(Invalid) as err:
+        ledger.create_entry(world.users["accountant"], entry_input(world.project, period=entry.period))
+    assert "period" in err.value.fields
+    reversal = ledger.reverse_entry(world.users["accountant"], entry, "录错")
+    assert reversal.period == ledger.current_period()
+
+
+def test_close_month_refused_while_entries_pending(world):
+    e = ledger.create_entry(world.users["accountant"], entry_input(world.project))
+    with pytest.raises(Conflict):
+        ledger.close_month(world.users["secretary"], world.village, e.period)
+
+
+@pytest.mark.parametrize(
+    "override, field",
+    [
+        ({"period": "2999-01"}, "period"),
+        ({"kind": "bribe"}, "kind"),
+        ({"amount_fen": 0}, "amount"),
+        ({"quantity": -1, "unit": "kg"}, "quantity"),
+        ({"quantity": 5}, "unit"),
+        ({"kind": "dividend"}, "household_id"),
+    ],
+)
+def test_bad_input_names_the_field_and_writes_nothing(world, override, field):
+    with pytest.raises(Invalid) as err:
+        ledger.create_entry(world.users["accountant"], entry_input(world.project, **override))
+    assert field in err.value.fields
+    assert db.session.query(LedgerEntry).count() == 0
+    assert db.session.query(AuditEvent).count() == 0
+
+
+def test_household_from_another_village_refused(world):
+    with pytest.raises(Invalid) as err:
+        ledger.create_entry(world.users["accountant"], entry_input(
+            world.project, kind="dividend", household_id=world.other_household.id))
+    assert "household_id" in err.value.fields
+
+
+def test_accountant_cannot_approve_and_foreign_secretary_cannot_review(world):
+    acc = world.users["accountant"]
+    entry = ledger.create_entry(acc, entry_input(world.project))
+    ledger.submit_entry(acc, entry)
+    with pytest.raises(Forbidden):
+        ledger.approve_entry(acc, entry)
+    with pytest.raises(Forbidden):
+        ledger.approve_entry(world.users["other_secretary"], entry)
+
+
+def test_jin_stored_as_kg(world):
+    entry = ledger.create_entry(world.users["accountant"], entry_input(
+        world.project, kind="output", quantity=__import__("decimal").Decimal(800), unit="斤"))
+    assert entry.unit == "kg" and entry.quantity == 400
