@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models.base import utcnow
 from ..models import AuditEvent, AuditHead, ClosedMonth, Household, LedgerEntry, Project
+from ..models.base import utcnow
 
 GENESIS = "0" * 64
 # Tables whose rows the chain vouches for: each row must match its latest snapshot.
