@@ -53,6 +53,21 @@ def register_extensions(app: Flask) -> None:
 
     from . import models  # noqa: F401  (register the mappers)
 
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        user = db.session.get(models.User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    @login_manager.request_loader
+    def _load_user_from_token(req):
+        """`Authorization: Bearer TOKEN` (API clients without a session cookie)."""
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        from .services.accounts import user_for_token
+
+        return user_for_token(header[len("Bearer ") :].strip())
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
