@@ -16,11 +16,16 @@ def coop() -> None:
 
 @coop.command()
 @click.option("--password", default=None, help="Password for the six demo users (default: demo-pass-2025).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds areas.")
 @with_appcontext
-def demo(password: str | None) -> None:
+def demo(password: str | None, if_empty: bool) -> None:
     """Load the Huidong demo data (idempotent)."""
     from .demo import load_demo
+    from .models import Area
 
+    if if_empty and db.session.query(Area.id).first() is not None:
+        click.echo("database not empty; demo data not loaded")
+        return
     created = load_demo(password or "demo-pass-2025")
     click.echo("demo data loaded" if created else "demo data already present; users' passwords updated")
 

@@ -1,0 +1,48 @@
+# 合作社经济台账 — the two commands the README gives are `make run` and `make test`.
+VENV      := .venv
+PY        := $(VENV)/bin/python
+FLASK     := $(VENV)/bin/flask --app wsgi
+PYTHON    ?= python3
+HOST      ?= 127.0.0.1
+PORT      ?= 5000
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install translations lint test-sqlite test-postgres migrate demo clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Chinese is the source language; the English catalogue is compiled here (the .mo is not committed).
+translations: install
+	$(VENV)/bin/pybabel compile -q -d coopapp/translations
+
+migrate: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) coop demo --if-empty
+
+run: translations demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check coopapp tests config.py wsgi.py
+
+test-sqlite: translations
+	TEST_DATABASE_URL= $(VENV)/bin/pytest
+
+# Skips (all of it) on a laptop without PostgreSQL; with CI=true it fails instead.
+test-postgres: translations
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

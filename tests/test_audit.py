@@ -1,0 +1,109 @@
+"""The hash chain: `coop audit verify` catches edits and deletions made behind the app's back."""
+
+import shutil
+import subprocess
+
+import pytest
+from sqlalchemy import text
+
+from coopapp.extensions import db
+from coopapp.models import AuditEvent
+from coopapp.services import audit, ledger
+
+from .builders import approved_entry, entry_input
+
+
+@pytest.fixture()
+def ledger_world(world):
+    entries = [approved_entry(world, amount_fen=1000_00 + i) for i in range(3)]
+    return world, entries
+
+
+def _tamper(sql: str, **params) -> None:
+    """Change the database over a separate connection, as the sqlite3 shell or psql would."""
+    with db.engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def _shell(sql: str) -> None:
+    """Run SQL with the database's own command-line shell (sqlite3 or psql)."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        cmd = ["sqlite3", url.database, sql]
+    else:
+        cmd = ["psql", "-h", url.host, "-p", str(url.port or 5432), "-U", url.username, "-d", url.database,
+               "-v", "ON_ERROR_STOP=1", "-c", sql]
+    if shutil.which(cmd[0]) is None:
+        _tamper(sql)  # no shell installed: the same change over a plain connection
+    else:
+        subprocess.run(cmd, check=True, capture_output=True)
+
+
+def _verify(app):
+    db.session.expire_all()
+    return app.test_cli_runner().invoke(args=["coop", "audit", "verify"])
+
+
+def test_untouched_ledger_verifies(app, ledger_world):
+    result = _verify(app)
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
+def test_amount_changed_with_the_database_shell_is_caught(app, ledger_world):
+    _world, entries = ledger_world
+    db.session.commit()
+    _shell(f"UPDATE ledger_entries SET amount_fen = 1 WHERE id = {entries[1].id}")
+    result = _verify(app)
+    assert result.exit_code == 1
+    last = db.session.query(AuditEvent).filter_by(object_id=entries[1].id, action="entry.approve").one()
+    assert f"entry {entries[1].id} differs from audit event #{last.seq}" in result.output
+
+
+def test_event_data_edited_is_caught(app, ledger_world):
+    _world, entries = ledger_world
+    ev = db.session.query(AuditEvent).filter_by(object_id=entries[0].id, action="entry.create").one()
+    _tamper("UPDATE audit_events SET data = replace(data, '100000', '999999') WHERE seq = :s", s=ev.seq)
+    result = _verify(app)
+    assert result.exit_code == 1
+    assert f"event #{ev.seq}" in result.output
+
+
+def test_event_deleted_in_the_middle_is_caught(app, ledger_world):
+    _tamper("DELETE FROM audit_events WHERE seq = 5")
+    result = _verify(app)
+    assert result.exit_code == 1
+    assert "event #5 is missing" in result.output
+
+
+def test_last_event_deleted_is_caught(app, ledger_world):
+    last = db.session.query(db.func.max(AuditEvent.seq)).scalar()
+    _tamper("DELETE FROM audit_events WHERE seq = :s", s=last)
+    result = _verify(app)
+    assert result.exit_code == 1
+    assert "deleted" in result.output
+
+
+def test_entry_deleted_or_inserted_behind_the_app_is_caught(app, ledger_world):
+    world, entries = ledger_world
+    gone = entries[0].id
+    _tamper("DELETE FROM ledger_entries WHERE id = :id", id=gone)
+    result = _verify(app)
+    assert result.exit_code == 1 and f"entry {gone}" in result.output and "deleted" in result.output
+
+
+def test_rewriting_the_whole_chain_tail_still_breaks_the_head(app, ledger_world):
+    # An attacker who edits an event *and* recomputes its hash still breaks the next link.
+    ev = db.session.query(AuditEvent).order_by(AuditEvent.seq).offset(2).first()
+    ev.data = ev.data.replace("approve", "approve")
+    ev.action = "entry.create"
+    ev.hash = audit.event_hash(ev.prev_hash, ev)
+    db.session.commit()
+    assert audit.verify_chain() is not None
+
+
+def test_failed_action_leaves_no_audit_event(world):
+    before = db.session.query(AuditEvent).count()
+    with pytest.raises(Exception):  # noqa: B017 - any failure must roll back everything
+        ledger.create_entry(world.users["accountant"], entry_input(world.project, amount_fen=-1))
+    assert db.session.query(AuditEvent).count() == before
