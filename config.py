@@ -22,8 +22,7 @@ def _database_url() -> str:
 class Config:
     """Defaults shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
-    SQLALCHEMY_DATABASE_URI = _database_url()
+    SECRET_KEY = "dev-only-not-secret"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -37,6 +36,14 @@ class Config:
     API_TOKEN_DAYS = 30
     WEAK_VILLAGE_THRESHOLD_FEN = 100_000 * 100
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        """Settings read from the environment when the app is created (not at import)."""
+        settings = {"SQLALCHEMY_DATABASE_URI": _database_url()}
+        if os.environ.get("SECRET_KEY"):
+            settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        return settings
 
 
 class DevelopmentConfig(Config):

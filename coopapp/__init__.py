@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         config_class.check()
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
+    app.config.update(config_class.from_environment())
     if test_config:
         app.config.update(test_config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)

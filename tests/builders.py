@@ -62,22 +62,48 @@ def build_world() -> World:
     db.session.flush()
     coop = catalog.add_cooperative("中洞养蜂专业合作社", credit_code(1), village)
     db.session.flush()
-    project = Project(name="中华蜂养殖", type="beekeeping", village_id=village.id, cooperative_id=coop.id,
-                      capacity=Decimal(3000), capacity_unit="hive", target_output_fen=150_000_000,
-                      target_collective_income_fen=10_000_000)
-    other_project = Project(name="八维村光伏电站", type="photovoltaic", village_id=other.id,
-                            capacity=Decimal(100), capacity_unit="kW", target_collective_income_fen=3_000_000)
+    project = Project(
+        name="中华蜂养殖",
+        type="beekeeping",
+        village_id=village.id,
+        cooperative_id=coop.id,
+        capacity=Decimal(3000),
+        capacity_unit="hive",
+        target_output_fen=150_000_000,
+        target_collective_income_fen=10_000_000,
+    )
+    other_project = Project(
+        name="八维村光伏电站",
+        type="photovoltaic",
+        village_id=other.id,
+        capacity=Decimal(100),
+        capacity_unit="kW",
+        target_collective_income_fen=3_000_000,
+    )
     db.session.add_all([project, other_project])
     households = [
-        Household(village_id=village.id, group_id=group.id, head_name=name, members=3,
-                  id_number=id_number(i), phone=f"1380000000{i}", formerly_poor=(i == 1))
+        Household(
+            village_id=village.id,
+            group_id=group.id,
+            head_name=name,
+            members=3,
+            id_number=id_number(i),
+            phone=f"1380000000{i}",
+            formerly_poor=(i == 1),
+        )
         for i, name in enumerate(["张三丰", "李四", "王五"], start=1)
     ]
     other_household = Household(village_id=other.id, head_name="赵六", members=2, id_number=id_number(9))
     db.session.add_all([*households, other_household])
     db.session.flush()
-    db.session.add(Membership(household_id=households[0].id, cooperative_id=coop.id, shares=Decimal(10),
-                              since=ledger.today().replace(month=1, day=1)))
+    db.session.add(
+        Membership(
+            household_id=households[0].id,
+            cooperative_id=coop.id,
+            shares=Decimal(10),
+            since=ledger.today().replace(month=1, day=1),
+        )
+    )
     users = {
         "accountant": add_user("acc", "accountant", village),
         "secretary": add_user("sec", "secretary", village),
@@ -90,14 +116,26 @@ def build_world() -> World:
     for obj in (project, other_project, *households, other_household):
         audit.record(None, f"{audit.AUDITED_NAME[type(obj)]}.create", obj)
     db.session.commit()
-    return World(county, town_a, town_b, village, other, sibling, group, project, other_project,
-                 households, other_household, users)
+    return World(
+        county,
+        town_a,
+        town_b,
+        village,
+        other,
+        sibling,
+        group,
+        project,
+        other_project,
+        households,
+        other_household,
+        users,
+    )
 
 
 def entry_input(project: Project, **kw) -> ledger.EntryInput:
     """A valid EntryInput for `project` in the previous month, overridable."""
     prev = ledger.today().replace(day=1)
-    prev = (prev.replace(year=prev.year - 1, month=12) if prev.month == 1 else prev.replace(month=prev.month - 1))
+    prev = prev.replace(year=prev.year - 1, month=12) if prev.month == 1 else prev.replace(month=prev.month - 1)
     values = {"project_id": project.id, "period": prev.strftime("%Y-%m"), "kind": "sales", "amount_fen": 123_450}
     values.update(kw)
     return ledger.EntryInput(**values)

@@ -31,8 +31,21 @@ def _shell(sql: str) -> None:
     if url.get_backend_name() == "sqlite":
         cmd = ["sqlite3", url.database, sql]
     else:
-        cmd = ["psql", "-h", url.host, "-p", str(url.port or 5432), "-U", url.username, "-d", url.database,
-               "-v", "ON_ERROR_STOP=1", "-c", sql]
+        cmd = [
+            "psql",
+            "-h",
+            url.host,
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username,
+            "-d",
+            url.database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ]
     if shutil.which(cmd[0]) is None:
         _tamper(sql)  # no shell installed: the same change over a plain connection
     else:

@@ -23,8 +23,7 @@ def test_draft_submit_approve_counts_in_summary(world):
     assert rollups.verify() == []
     assert audit.verify() is None
     events = db.session.query(AuditEvent).filter_by(object_type="entry").order_by(AuditEvent.seq)
-    assert [e.action for e in events] == [
-        "entry.create", "entry.submit", "entry.approve"]
+    assert [e.action for e in events] == ["entry.create", "entry.submit", "entry.approve"]
 
 
 def test_return_needs_reason_and_resubmit(world):
@@ -96,8 +95,10 @@ def test_bad_input_names_the_field_and_writes_nothing(world, override, field):
 
 def test_household_from_another_village_refused(world):
     with pytest.raises(Invalid) as err:
-        ledger.create_entry(world.users["accountant"], entry_input(
-            world.project, kind="dividend", household_id=world.other_household.id))
+        ledger.create_entry(
+            world.users["accountant"],
+            entry_input(world.project, kind="dividend", household_id=world.other_household.id),
+        )
     assert "household_id" in err.value.fields
 
 
@@ -112,6 +113,8 @@ def test_accountant_cannot_approve_and_foreign_secretary_cannot_review(world):
 
 
 def test_jin_stored_as_kg(world):
-    entry = ledger.create_entry(world.users["accountant"], entry_input(
-        world.project, kind="output", quantity=__import__("decimal").Decimal(800), unit="斤"))
+    entry = ledger.create_entry(
+        world.users["accountant"],
+        entry_input(world.project, kind="output", quantity=__import__("decimal").Decimal(800), unit="斤"),
+    )
     assert entry.unit == "kg" and entry.quantity == 400

@@ -75,8 +75,15 @@ def test_parse_decimal():
 
 @pytest.mark.parametrize(
     "qty, unit, base_qty, base",
-    [(800, "斤", 400, "kg"), (800, "jin", 400, "kg"), (5, "kg", 5, "kg"), (1000, "度", 1000, "kWh"),
-     (7, "kWh", 7, "kWh"), (30, "箱", 30, "hive"), (12, "人次", 12, "visit")],
+    [
+        (800, "斤", 400, "kg"),
+        (800, "jin", 400, "kg"),
+        (5, "kg", 5, "kg"),
+        (1000, "度", 1000, "kWh"),
+        (7, "kWh", 7, "kWh"),
+        (30, "箱", 30, "hive"),
+        (12, "人次", 12, "visit"),
+    ],
 )
 def test_units_convert_to_base(qty, unit, base_qty, base):
     assert to_base(Decimal(qty), unit) == (Decimal(base_qty), base)
