@@ -3,6 +3,10 @@
 import functools
 from contextvars import ContextVar
 
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import Conflict
 from ..extensions import db
 
 _depth: ContextVar[int] = ContextVar("tx_depth", default=0)
@@ -24,6 +28,11 @@ def atomic(func):
             if depth == 0:
                 db.session.commit()
             return result
+        except StaleDataError as exc:
+            if depth == 0:
+                db.session.rollback()
+            # Someone else changed the row since we read it (e.g. two secretaries approving at once).
+            raise Conflict(_("该记录已被他人处理，请刷新后重试。")) from exc
         except BaseException:
             if depth == 0:
                 db.session.rollback()
