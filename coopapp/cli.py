@@ -26,7 +26,10 @@ def demo(password: str | None, if_empty: bool) -> None:
     if if_empty and db.session.query(Area.id).first() is not None:
         click.echo("database not empty; demo data not loaded")
         return
-    created = load_demo(password or "demo-pass-2025")
+    try:
+        created = load_demo(password or "demo-pass-2025")
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from exc
     click.echo("demo data loaded" if created else "demo data already present; users' passwords updated")
 
 

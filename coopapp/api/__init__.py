@@ -1,7 +1,11 @@
-"""JSON API under /api/v1."""
+"""JSON API under /api/v1: tokens, the catalog, the ledger and the reports.
+
+Every module registers its routes on the one blueprint `bp`; `common` holds the
+request hooks (login required, JSON bodies only) and the parsing helpers.
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import catalog, common, entries, reports, tokens  # noqa: E402,F401

@@ -117,3 +117,18 @@ def revoke_token(user: User, token: str) -> None:
     if row.revoked_at is not None:
         raise Conflict(_("令牌已撤销。"))
     row.revoked_at = utcnow()
+
+
+def lock_minutes(username: str) -> int | None:
+    """Minutes left on a login lock for this name, or None when it is not locked."""
+    row = _throttle_row((username or "").strip())
+    now = utcnow()
+    if row is None or row.locked_until is None or row.locked_until <= now:
+        return None
+    return max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
+
+
+def token_expires_at(token: str):
+    """When this token expires (None if it is unknown)."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token or "")))
+    return None if row is None else row.expires_at

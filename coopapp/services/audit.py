@@ -3,8 +3,9 @@
 import hashlib
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, ClosedMonth, Household, LedgerEntry, Project
@@ -70,6 +71,40 @@ def record(actor, action: str, obj, extra: dict | None = None) -> AuditEvent:
     head.seq, head.hash = ev.seq, ev.hash
     db.session.add(ev)
     return ev
+
+
+def record_many(actor, action: str, objs, extra: dict | None = None) -> int:
+    """Append one event per object of a bulk load: one flush, one head lock, one INSERT.
+
+    The events are the ones `record` would write one by one, chained in order.
+    Returns how many were written.
+    """
+    db.session.flush()
+    head = _lock_head()
+    seq, prev, now = head.seq, head.hash, utcnow()
+    actor_id = getattr(actor, "id", None)
+    rows = []
+    for obj in objs:
+        data = {"snapshot": obj.audit_snapshot()}
+        if extra:
+            data["extra"] = extra
+        seq += 1
+        row = {
+            "seq": seq,
+            "created_at": now,
+            "actor_id": actor_id,
+            "action": action,
+            "object_type": AUDITED_NAME.get(type(obj), type(obj).__name__.lower()),
+            "object_id": obj.id,
+            "data": canonical(data),
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = event_hash(prev, SimpleNamespace(**row))
+        rows.append(row)
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)
+        head.seq, head.hash = seq, prev
+    return len(rows)
 
 
 @dataclass

@@ -1,0 +1,61 @@
+"""Areas, projects and households."""
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+
+from ..errors import BadRequest
+from ..forms import HouseholdForm, ProjectForm
+from ..models import LEVELS
+from ..services import catalog
+from ..services.scope import can
+from . import bp
+from .common import json_body, require_role_for, target_village, user, valid_form, village_arg
+from .serializers import household_json, project_json
+
+
+@bp.get("/areas")
+def list_areas():
+    """[{code, name, level}] inside the caller's scope; ?parent=CODE, ?level=LEVEL."""
+    level = request.args.get("level") or None
+    if level is not None and level not in LEVELS:
+        raise BadRequest(_("未知级别：%(l)s", l=level), {"level": _("可选：%(all)s", all=", ".join(LEVELS))})
+    areas = catalog.list_areas(user(), request.args.get("parent") or None, level)
+    return jsonify([{"code": a.code, "name": a.name, "level": a.level} for a in areas])
+
+
+@bp.get("/projects")
+def list_projects():
+    """Projects in the caller's scope, optionally one village's."""
+    me = user()
+    projects = catalog.projects_for(me, village_arg(me, request.args.get("village")))
+    return jsonify([project_json(p) for p in projects])
+
+
+@bp.post("/projects")
+def create_project():
+    """The secretary adds a project to a village (default: their own) → 201."""
+    me = require_role_for("manage_village")
+    payload = json_body()
+    village = target_village(me, payload, "manage_village")
+    form = valid_form(ProjectForm, {"active": True, **payload})
+    project = catalog.create_project(me, village, form.to_input(village.code))
+    return jsonify(project_json(project)), 201
+
+
+@bp.get("/households")
+def list_households():
+    """Households in scope (?village=CODE, ?q=name), masked outside the caller's own village."""
+    me = user()
+    households = catalog.households_for(me, village_arg(me, request.args.get("village")), request.args.get("q"))
+    return jsonify([household_json(h, can(me, "view_private", h.village)) for h in households])
+
+
+@bp.post("/households")
+def create_household():
+    """The secretary registers a household in a village (default: their own) → 201."""
+    me = require_role_for("manage_village")
+    payload = json_body()
+    village = target_village(me, payload, "manage_village")
+    form = valid_form(HouseholdForm, {"members": 1, **payload})
+    household = catalog.create_household(me, village, form.to_input())
+    return jsonify(household_json(household, can(me, "view_private", village))), 201

@@ -1,0 +1,144 @@
+"""Request hooks and parsing helpers shared by every API route."""
+
+import re
+from decimal import Decimal
+
+from flask import request
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import UnsupportedMediaType
+
+from ..errors import BadRequest, DomainError, Invalid, Unauthorized
+from ..forms import api_form
+from ..models import Area, User
+from ..services import catalog
+from ..services.ledger import today
+from ..services.scope import authorize, home_village
+from . import bp
+
+# The largest id an INTEGER key holds, and a bound below every quantity column's precision.
+MAX_ID = 2**31 - 1
+MAX_QUANTITY = Decimal(10) ** 11
+# Endpoints reachable without logging in.
+PUBLIC_ENDPOINTS = frozenset({"api.create_token"})
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class Throttled(DomainError):
+    status, code = 429, "too_many_requests"
+
+
+@bp.before_request
+def _require_login_and_json():
+    """401 without a session or token; POST bodies must be JSON.
+
+    The API is CSRF-exempt, so a cross-site HTML form must not be able to post to it
+    with the session cookie: such a form can only send form or text content types.
+    """
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        raise Unauthorized(_("请先登录，或在请求头中提供有效的 Bearer 令牌。"))
+    if request.method == "POST" and not request.is_json:
+        raise UnsupportedMediaType(_("请求体必须是 JSON（Content-Type: application/json）。"))
+
+
+def json_body() -> dict:
+    """The request's JSON object ({} for an empty body); 400 if it is not a JSON object."""
+    if not request.get_data(cache=True).strip():
+        return {}
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadRequest(_("请求体不是有效的 JSON 对象。"))
+    return payload
+
+
+def valid_form(form_class, payload: dict):
+    """The form fed with `payload` and validated; 422 naming every bad field otherwise."""
+    form = api_form(form_class, payload)
+    valid = form.validate()
+    fields = {name: str(messages[0]) for name, messages in form.errors.items() if messages}
+    fields.update(_out_of_range(form))
+    if not valid or fields:
+        raise Invalid(_("请改正标出的字段。"), fields)
+    return form
+
+
+def _out_of_range(form) -> dict[str, str]:
+    """Numbers the columns cannot hold: refused here rather than failing in the database."""
+    fields = {}
+    for field in form:
+        data = field.data
+        if field.name.endswith("_id") and isinstance(data, int) and not 0 < data <= MAX_ID:
+            fields[field.name] = _("编号不存在：%(v)s", v=data)
+        elif isinstance(data, Decimal) and abs(data) >= MAX_QUANTITY:
+            fields[field.name] = _("数值过大。")
+    return fields
+
+
+def user() -> User:
+    """The logged-in user (the real object behind Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
+def require_role_for(action: str) -> User:
+    """403 at once when the caller's role may never `action`, before the body is read."""
+    me = user()
+    authorize(me, action, me.area)
+    return me
+
+
+def village_arg(me: User, code: str | None) -> Area | None:
+    """The `?village=CODE` filter: None if absent, 404 unknown, 403 outside the scope."""
+    if not code:
+        return None
+    area = catalog.area_by_code(code)
+    authorize(me, "view", area)
+    if area.level != "village":
+        raise BadRequest(_("这不是村级代码：%(c)s", c=code), {"village": _("请填写村的 12 位代码。")})
+    return area
+
+
+def target_village(me: User, payload: dict, action: str) -> Area:
+    """The village a POST writes to: body `village` (a code) or the caller's own village."""
+    code = payload.get("village")
+    if code in (None, ""):
+        village = home_village(me) or me.area
+    else:
+        village = _area_or_none(str(code))
+        if village is None or village.level != "village":
+            raise Invalid(_("村代码不对。"), {"village": _("不存在这个村：%(c)s", c=code)})
+    authorize(me, action, village)
+    return village
+
+
+def _area_or_none(code: str) -> Area | None:
+    try:
+        return catalog.area_by_code(code)
+    except DomainError:
+        return None
+
+
+def int_arg(name: str, default: int, *, low: int = 1, high: int | None = None) -> int:
+    """A positive integer query parameter; 400 naming it when malformed or out of range."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(_("参数 %(n)s 应为整数。", n=name), {name: _("应为整数。")}) from None
+    if value < low or (high is not None and value > high):
+        raise BadRequest(_("参数 %(n)s 超出范围。", n=name), {name: _("超出范围。")})
+    return value
+
+
+def year_arg() -> int:
+    """`?year=YYYY`, this year by default."""
+    return int_arg("year", today().year, low=2000, high=2100)
+
+
+def period_arg() -> str | None:
+    """`?period=YYYY-MM`, optional."""
+    period = request.args.get("period") or None
+    if period is not None and not _PERIOD.match(period):
+        raise BadRequest(_("月份格式应为 YYYY-MM。"), {"period": _("月份格式应为 YYYY-MM，例如 2025-03。")})
+    return period

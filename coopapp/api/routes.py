@@ -1,1 +1,0 @@
-"""API routes (filled in by the API work)."""
