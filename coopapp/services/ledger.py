@@ -287,3 +287,25 @@ def closed_periods(village: Area) -> list[str]:
     """The village's closed months, newest first."""
     q = select(ClosedMonth.period).where(ClosedMonth.village_id == village.id)
     return sorted(db.session.scalars(q), reverse=True)
+
+
+def list_entries(
+    user: User, *, village: Area | None = None, status: str | None = None, period: str | None = None, limit: int = 200
+) -> list[LedgerEntry]:
+    """`entries_query` for a page: at most `limit` rows, their project and household loaded."""
+    from sqlalchemy.orm import selectinload
+
+    q = entries_query(user, village=village, status=status, period=period).options(
+        selectinload(LedgerEntry.project), selectinload(LedgerEntry.household), selectinload(LedgerEntry.created_by)
+    )
+    return list(db.session.scalars(q.limit(limit)))
+
+
+def reversal_ids(entry_ids: list[int]) -> dict[int, int]:
+    """original entry id → id of its live reversal, for a page of entries (one query)."""
+    if not entry_ids:
+        return {}
+    q = select(LedgerEntry.reverses_id, LedgerEntry.id).where(
+        LedgerEntry.reverses_id.in_(entry_ids), LedgerEntry.status != "void"
+    )
+    return dict(db.session.execute(q).all())

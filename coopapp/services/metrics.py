@@ -174,3 +174,25 @@ def village_summary(village: Area, year: int) -> dict:
     row["year"] = year
     row["projects"] = project_rows(village, year)
     return row
+
+
+_TOWN_SUMS = ("collective_income_fen", "output_value_fen", "households", "households_benefited", "benefit_total_fen")
+
+
+def town_rows(user: User, area: Area, year: int) -> list[dict]:
+    """The villages the user may see under `area`, summed per town for `year` (ordered by code)."""
+    villages = visible_villages(user, area)
+    towns: dict[str, dict] = {}
+    for village, row in zip(villages, village_rows(villages, year), strict=True):
+        town = village.parent
+        total = towns.setdefault(town.code, {"code": town.code, "name": town.name, "villages": 0, "weak_villages": 0})
+        total["villages"] += 1
+        total["weak_villages"] += int(row["weak"])
+        for key in _TOWN_SUMS:
+            total[key] = total.get(key, 0) + row[key]
+    rows = [towns[code] for code in sorted(towns)]
+    for row in rows:
+        row["coverage"] = ratio(row["households_benefited"], row["households"])
+        benefited = row["households_benefited"]
+        row["benefit_per_household_fen"] = row["benefit_total_fen"] // benefited if benefited else 0
+    return rows

@@ -1,7 +1,67 @@
-"""Server-rendered pages."""
+"""Server-rendered pages: one blueprint per part of the product."""
+
+from decimal import Decimal
 
 from flask import Flask
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from ..forms import CAPACITY_UNIT_LABELS, KIND_LABELS, PROJECT_TYPE_LABELS, STATUS_LABELS, UNIT_LABELS
+from ..services.money import format_wan, format_yuan
+from ..services.units import BASE_LABELS
+
+# The stored base units; their Chinese names are msgids already (UNIT_LABELS in forms.py).
+BASE_UNIT_LABELS = {code: _l(text) for code, text in BASE_LABELS.items()}
+
+
+def pct(value: Decimal | None) -> str:
+    """A ratio as a percentage with one decimal (0.125 → "12.5%"); None → "—"."""
+    if value is None:
+        return "—"
+    return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%"
+
+
+def quantity(value: Decimal | None) -> str:
+    """A quantity without trailing zeros, with thousands separators."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def label(code: str | None, labels: dict) -> str:
+    """The display label of a code, or the code itself when it has none."""
+    if code is None:
+        return ""
+    return str(labels.get(code, code))
+
+
+def register_filters(app: Flask) -> None:
+    env = app.jinja_env
+    env.filters["yuan"] = format_yuan
+    env.filters["wan"] = format_wan
+    env.filters["pct"] = pct
+    env.filters["qty"] = quantity
+    env.filters["kind_label"] = lambda c: label(c, KIND_LABELS)
+    env.filters["status_label"] = lambda c: label(c, STATUS_LABELS)
+    env.filters["project_type_label"] = lambda c: label(c, PROJECT_TYPE_LABELS)
+    env.filters["unit_label"] = lambda c: label(c, UNIT_LABELS)
+    env.filters["capacity_unit_label"] = lambda c: label(c, CAPACITY_UNIT_LABELS)
+    env.filters["base_unit_label"] = lambda c: label(c, BASE_UNIT_LABELS)
+
+    @app.context_processor
+    def _page_globals():
+        return {"current_lang": str(get_locale() or "zh_CN")}
 
 
 def register_web(app: Flask) -> None:
     """Register every page blueprint."""
+    from .auth.routes import bp as auth_bp
+    from .ledger.routes import bp as ledger_bp
+    from .reports.routes import bp as reports_bp
+    from .review.routes import bp as review_bp
+    from .village.routes import bp as village_bp
+
+    for bp in (auth_bp, ledger_bp, review_bp, village_bp, reports_bp):
+        app.register_blueprint(bp)
+    register_filters(app)

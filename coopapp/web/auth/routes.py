@@ -1,0 +1,54 @@
+"""Login, logout, the language switch and the home page that sends each role to its start."""
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import refresh
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..common import back_to, require_action_form, safe_next
+from .forms import PageLoginForm
+
+bp = Blueprint("auth", __name__)
+
+START_PAGES = {
+    "accountant": "ledger.entries",
+    "secretary": "review.queue",
+    "reviewer": "reports.areas",
+    "admin": "reports.areas",
+}
+
+
+@bp.get("/")
+def home():
+    """Each role starts on its own page; visitors on the login page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(START_PAGES.get(current_user.role, "reports.areas")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.home"))
+    form = PageLoginForm()
+    if form.validate_on_submit():
+        login_user(form.user)
+        return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    require_action_form()
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    """Switch the pages between Chinese (the default) and English."""
+    require_action_form()
+    session["lang"] = code if code in ("zh_CN", "en") else "zh_CN"
+    refresh()  # forget the locale already chosen in this context
+    return redirect(back_to(url_for("auth.home")))

@@ -1,0 +1,73 @@
+"""Small helpers shared by the page blueprints."""
+
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..errors import Forbidden, Invalid
+from ..forms import ActionForm
+from ..models import Area
+from ..services import ledger
+from ..services.scope import home_village
+
+
+def own_village() -> Area:
+    """The current accountant's or secretary's village; 403 for everyone else."""
+    village = home_village(current_user)
+    if village is None:
+        raise Forbidden(_("此页面只供村会计和村书记使用。"))
+    return village
+
+
+def show_field_errors(form: FlaskForm, err: Invalid) -> None:
+    """Put a domain error's field messages beside the form's fields."""
+    placed = False
+    for name, message in err.fields.items():
+        field = form._fields.get(name)
+        if field is not None:
+            field.errors = [*field.errors, message]
+            placed = True
+    if not placed:
+        form.form_errors.append(err.message)
+
+
+def require_action_form() -> None:
+    """A one-button POST: only its CSRF token is checked."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A redirect target only if it stays on this site (a relative path)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def back_to(default: str) -> str:
+    """The page the user came from on this site, else `default`."""
+    ref = request.referrer
+    if ref:
+        parts = urlsplit(ref)
+        if parts.netloc == request.host:
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return default
+
+
+def year_arg() -> int:
+    """The `?year=` of a report, the current year by default."""
+    this_year = ledger.today().year
+    year = request.args.get("year", type=int)
+    return year if year and 2000 <= year <= this_year + 1 else this_year
+
+
+def year_choices() -> list[int]:
+    """The years offered in report pickers, newest first."""
+    this_year = ledger.today().year
+    return list(range(this_year, this_year - 6, -1))

@@ -1,0 +1,40 @@
+"""The entry form of the pages: EntryForm with the village's projects and households as choices."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import Optional
+
+from ...forms import EntryForm
+from ...models import Household, LedgerEntry, Project
+
+
+def optional_int(value):
+    """'' or None → None, else int (a select whose empty option means 'none')."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class EntryPageForm(EntryForm):
+    """EntryForm where the household is picked from the village's households."""
+
+    household_id = SelectField(_l("农户"), coerce=optional_int, validate_choice=False, validators=[Optional()])
+
+    def fill_choices(self, projects: list[Project], households: list[Household]) -> None:
+        self.project_id.choices = [(p.id, p.name) for p in projects]
+        self.household_id.choices = [("", _l("（不涉及农户）"))] + [(h.id, h.head_name) for h in households]
+
+
+def entry_form_data(entry: LedgerEntry) -> dict:
+    """An entry as the form's initial data (quantity in its stored base unit)."""
+    return {
+        "project_id": entry.project_id,
+        "period": entry.period,
+        "date": entry.entry_date,
+        "kind": entry.kind,
+        "amount": entry.amount_fen,
+        "quantity": entry.quantity,
+        "unit": entry.unit,
+        "household_id": entry.household_id,
+        "note": entry.note,
+    }

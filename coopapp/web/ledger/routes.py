@@ -1,0 +1,143 @@
+"""The accountant's ledger pages: the list, the entry form, an entry's page and its actions."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...errors import Invalid
+from ...forms import STATUS_LABELS, ReasonForm
+from ...models import STATUSES, LedgerEntry
+from ...services import catalog, ledger
+from ...services.scope import authorize, can
+from ..common import own_village, require_action_form, show_field_errors
+from .forms import EntryPageForm, entry_form_data
+
+bp = Blueprint("ledger", __name__)
+
+
+@bp.before_request
+@login_required
+def _login_first():
+    """Every ledger page needs a logged-in user."""
+
+
+@bp.get("/entries")
+def entries():
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    rows = ledger.list_entries(current_user, status=status, period=request.args.get("period") or None)
+    statuses = [(code, STATUS_LABELS[code]) for code in STATUSES]
+    return render_template("ledger/list.html", entries=rows, status=status, statuses=statuses)
+
+
+def _entry_form(village, **kwargs) -> EntryPageForm:
+    form = EntryPageForm(**kwargs)
+    form.fill_choices(catalog.projects_for(current_user, village), catalog.households_for(current_user, village))
+    return form
+
+
+def _render_form(form, entry=None, status=200):
+    return render_template("ledger/form.html", form=form, entry=entry), status
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+def new_entry():
+    village = own_village()
+    authorize(current_user, "create_entry", village)
+    form = _entry_form(village, period=ledger.current_period())
+    if form.validate_on_submit():
+        try:
+            entry = ledger.create_entry(current_user, form.to_input())
+        except Invalid as err:
+            show_field_errors(form, err)
+            return _render_form(form, status=422)
+        flash(_("已保存为草稿，核对无误后请提交审核。"), "success")
+        return redirect(url_for("ledger.entry", entry_id=entry.id))
+    return _render_form(form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+def edit_entry(entry_id: int):
+    entry = ledger.get_entry(entry_id, current_user, "create_entry")
+    if not entry_actions(entry)["edit"]:
+        flash(_("只能修改自己的草稿或被退回的记录。"), "error")
+        return redirect(url_for("ledger.entry", entry_id=entry.id))
+    form = _entry_form(entry.village, data=None if request.method == "POST" else entry_form_data(entry))
+    if form.validate_on_submit():
+        try:
+            ledger.update_entry(current_user, entry, form.to_input())
+        except Invalid as err:
+            show_field_errors(form, err)
+            return _render_form(form, entry, status=422)
+        flash(_("已保存修改。"), "success")
+        return redirect(url_for("ledger.entry", entry_id=entry.id))
+    return _render_form(form, entry, status=422 if form.is_submitted() else 200)
+
+
+def entry_actions(entry: LedgerEntry) -> dict[str, bool]:
+    """Which buttons the current user gets on this entry's page."""
+    village, editable = entry.village, entry.status in ledger.EDITABLE
+    own = entry.created_by_id == current_user.id and can(current_user, "create_entry", village)
+    return {
+        "edit": own and editable and entry.reverses_id is None,
+        "submit": editable and can(current_user, "submit_entry", village),
+        "void": own and editable,
+        "review": entry.status == "submitted" and can(current_user, "review_entry", village),
+        "reverse": entry.status == "approved"
+        and entry.reverses_id is None
+        and can(current_user, "reverse_entry", village)
+        and ledger.reversal_of(entry) is None,
+    }
+
+
+def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reason_for: str = "", status=200):
+    """An entry's page with its reversal or original and the user's actions."""
+    return render_template(
+        "ledger/entry.html",
+        entry=entry,
+        reversal=ledger.reversal_of(entry),
+        actions=entry_actions(entry),
+        reason_form=reason_form or ReasonForm(formdata=None),
+        reason_for=reason_for,
+    ), status
+
+
+@bp.get("/entries/<int:entry_id>")
+def entry(entry_id: int):
+    return render_entry(ledger.get_entry(entry_id, current_user))
+
+
+@bp.post("/entries/<int:entry_id>/submit")
+def submit(entry_id: int):
+    entry = ledger.get_entry(entry_id, current_user, "submit_entry")
+    require_action_form()
+    try:
+        ledger.submit_entry(current_user, entry)
+    except Invalid as err:
+        flash(" ".join([err.message, *err.fields.values()]), "error")
+    else:
+        flash(_("已提交审核。"), "success")
+    return redirect(url_for("ledger.entry", entry_id=entry.id))
+
+
+@bp.post("/entries/<int:entry_id>/void")
+def void(entry_id: int):
+    entry = ledger.get_entry(entry_id, current_user, "create_entry")
+    require_action_form()
+    ledger.void_entry(current_user, entry)
+    flash(_("已作废。"), "success")
+    return redirect(url_for("ledger.entry", entry_id=entry.id))
+
+
+@bp.post("/entries/<int:entry_id>/reverse")
+def reverse(entry_id: int):
+    entry = ledger.get_entry(entry_id, current_user, "reverse_entry")
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            reversal = ledger.reverse_entry(current_user, entry, form.reason.data)
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("已生成冲销记录并提交审核；如需更正，请另行登记正确的记录。"), "success")
+            return redirect(url_for("ledger.entry", entry_id=reversal.id))
+    return render_entry(entry, form, "reverse", status=422)

@@ -1,0 +1,74 @@
+"""The secretary's review queue, approve / return, and month closing."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...errors import Conflict, Invalid
+from ...forms import CloseMonthForm, ReasonForm
+from ...services import ledger
+from ...services.scope import authorize
+from ..common import back_to, own_village, require_action_form, show_field_errors
+from ..ledger.routes import render_entry
+
+bp = Blueprint("review", __name__)
+
+
+@bp.before_request
+@login_required
+def _login_first():
+    """Every review page needs a logged-in user."""
+
+
+@bp.get("/review")
+def queue():
+    village = own_village()
+    authorize(current_user, "review_entry", village)
+    rows = ledger.list_entries(current_user, village=village, status="submitted")
+    return render_template("review/queue.html", village=village, entries=rows, reason_form=ReasonForm(formdata=None))
+
+
+@bp.post("/entries/<int:entry_id>/approve")
+def approve(entry_id: int):
+    entry = ledger.get_entry(entry_id, current_user, "review_entry")
+    require_action_form()
+    ledger.approve_entry(current_user, entry)
+    flash(_("已审核通过 #%(id)s。", id=entry.id), "success")
+    return redirect(back_to(url_for("review.queue")))
+
+
+@bp.post("/entries/<int:entry_id>/return")
+def return_entry(entry_id: int):
+    entry = ledger.get_entry(entry_id, current_user, "review_entry")
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            ledger.return_entry(current_user, entry, form.reason.data)
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("已退回 #%(id)s。", id=entry.id), "success")
+            return redirect(back_to(url_for("review.queue")))
+    return render_entry(entry, form, "return", status=422)
+
+
+@bp.route("/months", methods=["GET", "POST"])
+def months():
+    village = own_village()
+    authorize(current_user, "close_month", village)
+    form = CloseMonthForm(period=ledger.current_period())
+    if form.validate_on_submit():
+        period = form.period.data.strip()
+        try:
+            ledger.close_month(current_user, village, period)
+        except Invalid as err:
+            show_field_errors(form, err)
+        except Conflict as err:  # entries of the month still pending
+            flash(err.message, "error")
+            return redirect(url_for("review.months"))
+        else:
+            flash(_("%(p)s 已结账。", p=period), "success")
+            return redirect(url_for("review.months"))
+    closed = ledger.closed_periods(village)
+    status = 422 if form.is_submitted() else 200
+    return render_template("review/months.html", village=village, form=form, closed=closed), status

@@ -1,0 +1,145 @@
+"""The secretary's management of the village's projects and households."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...errors import Invalid
+from ...forms import HouseholdForm, ProjectForm
+from ...models import Area
+from ...services import catalog
+from ...services.codes import mask_id_number, mask_phone
+from ...services.scope import authorize, can
+from ..common import own_village, show_field_errors
+from .forms import fill_household_choices, fill_project_choices, household_form_data, project_form_data
+
+bp = Blueprint("village", __name__, url_prefix="/village")
+
+
+@bp.before_request
+@login_required
+def _login_first():
+    """Every village page needs a logged-in user."""
+
+
+def _village() -> Area:
+    """`?village=CODE` for reviewers, else the user's own village; checked for 'view'."""
+    code = request.args.get("village")
+    village = catalog.area_by_code(code) if code else own_village()
+    authorize(current_user, "view", village)
+    return village
+
+
+@bp.get("/projects")
+def projects():
+    village = _village()
+    rows = catalog.projects_for(current_user, village)
+    coop_names = {c.id: c.name for c in catalog.cooperatives_of(village)}
+    can_manage = can(current_user, "manage_village", village)
+    return render_template(
+        "village/projects.html", village=village, projects=rows, coop_names=coop_names, can_manage=can_manage
+    )
+
+
+def _project_page(form, village, project=None, status=200):
+    return render_template("village/project_form.html", form=form, village=village, project=project), status
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+def new_project():
+    village = own_village()
+    authorize(current_user, "manage_village", village)
+    form = fill_project_choices(ProjectForm(), catalog.cooperatives_of(village))
+    if form.validate_on_submit():
+        try:
+            catalog.create_project(current_user, village, form.to_input(village.code))
+        except Invalid as err:
+            show_field_errors(form, err)
+            return _project_page(form, village, status=422)
+        flash(_("已添加项目。"), "success")
+        return redirect(url_for("village.projects"))
+    return _project_page(form, village, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+def edit_project(project_id: int):
+    project = catalog.get_project(project_id, current_user, "manage_village")
+    data = None if request.method == "POST" else project_form_data(project)
+    form = fill_project_choices(ProjectForm(data=data), catalog.cooperatives_of(project.village))
+    if form.validate_on_submit():
+        try:
+            catalog.update_project(current_user, project, form.to_input(project.village.code))
+        except Invalid as err:
+            show_field_errors(form, err)
+            return _project_page(form, project.village, project, status=422)
+        flash(_("已保存项目。"), "success")
+        return redirect(url_for("village.projects"))
+    return _project_page(form, project.village, project, status=422 if form.is_submitted() else 200)
+
+
+def household_rows(village: Area) -> list[dict]:
+    """The village's households, ID numbers and phones masked unless the user may see them."""
+    private = can(current_user, "view_private", village)
+    group_names = {g.id: g.name for g in _groups(village)}
+    return [
+        {
+            "id": h.id,
+            "head_name": h.head_name,
+            "members": h.members,
+            "group": group_names.get(h.group_id, ""),
+            "phone": h.phone if private else mask_phone(h.phone),
+            "id_number": h.id_number if private else mask_id_number(h.id_number),
+            "formerly_poor": h.formerly_poor,
+            "monitored": h.monitored,
+        }
+        for h in catalog.households_for(current_user, village, request.args.get("q") or None)
+    ]
+
+
+@bp.get("/households")
+def households():
+    village = _village()
+    can_manage = can(current_user, "manage_village", village)
+    return render_template(
+        "village/households.html", village=village, households=household_rows(village), can_manage=can_manage
+    )
+
+
+def _household_page(form, village, household=None, status=200):
+    return render_template("village/household_form.html", form=form, village=village, household=household), status
+
+
+def _groups(village: Area) -> list[Area]:
+    return catalog.list_areas(current_user, parent_code=village.code, level="group")
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+def new_household():
+    village = own_village()
+    authorize(current_user, "manage_village", village)
+    form = fill_household_choices(HouseholdForm(), _groups(village))
+    if form.validate_on_submit():
+        try:
+            catalog.create_household(current_user, village, form.to_input())
+        except Invalid as err:
+            show_field_errors(form, err)
+            return _household_page(form, village, status=422)
+        flash(_("已添加农户。"), "success")
+        return redirect(url_for("village.households"))
+    return _household_page(form, village, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+def edit_household(household_id: int):
+    household = catalog.get_household(household_id, current_user, "manage_village")
+    data = None if request.method == "POST" else household_form_data(household)
+    form = fill_household_choices(HouseholdForm(data=data), _groups(household.village))
+    if form.validate_on_submit():
+        try:
+            catalog.update_household(current_user, household, form.to_input())
+        except Invalid as err:
+            show_field_errors(form, err)
+            return _household_page(form, household.village, household, status=422)
+        flash(_("已保存农户信息。"), "success")
+        return redirect(url_for("village.households"))
+    return _household_page(form, household.village, household, status=422 if form.is_submitted() else 200)

@@ -1,0 +1,126 @@
+"""The English switch, and CSRF protection with the tokens switched on."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from sqlalchemy import func, select
+
+from coopapp import create_app
+from coopapp.extensions import db
+from coopapp.models import LedgerEntry
+
+from .test_web_flow import entry_form
+
+CATALOG = Path(__file__).resolve().parent.parent / "coopapp" / "translations" / "en" / "LC_MESSAGES"
+
+
+@pytest.fixture(scope="module")
+def english():
+    """The compiled English catalog (`pybabel compile` does this in `make`; the .mo is not in git)."""
+    po, mo = CATALOG / "messages.po", CATALOG / "messages.mo"
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        with po.open("rb") as src, mo.open("wb") as out:
+            write_mo(out, read_po(src, locale="en"))
+    return po
+
+
+def test_english_catalog_is_complete(english):
+    with english.open("rb") as f:
+        catalog = read_po(f, locale="en")
+    untranslated = [m.id for m in catalog if m.id and not m.string]
+    assert untranslated == []
+
+
+def test_pages_are_chinese_by_default_and_switch_to_english(english, world, client, auth):
+    login = client.get("/login").get_data(as_text=True)
+    assert "用户名" in login and 'lang="zh-CN"' in login
+    resp = client.post("/lang/en", headers={"Referer": "http://localhost/login"})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login"
+    login = client.get("/login").get_data(as_text=True)
+    assert "Username" in login and "Password" in login and "用户名" not in login
+
+    auth.login("acc")
+    form = client.get("/entries/new").get_data(as_text=True)
+    for label in (
+        "Project",
+        "Month",
+        "Kind",
+        "Amount (yuan)",
+        "Unit",
+        "Household",
+        "Collective income",
+        "jin (0.5 kg)",
+    ):
+        assert label in form, label
+    assert "金额（元）" not in form
+    bad = client.post("/entries/new", data=entry_form(world, amount="abc")).get_data(as_text=True)
+    assert 'id="amount-error">Not an amount: &#34;abc&#34;' in bad
+
+    client.post("/lang/zh_CN")
+    assert "金额（元）" in client.get("/entries/new").get_data(as_text=True)
+
+
+def test_language_switch_does_not_redirect_offsite(world, client):
+    resp = client.post("/lang/en", headers={"Referer": "https://evil.example/page"})
+    assert resp.headers["Location"] == "/"
+
+
+def test_pages_carry_no_inline_script_or_style(world, client, auth):
+    html = client.get("/login").get_data(as_text=True)
+    assert "<form" in html and "style=" not in html and "<script" not in html
+    auth.login("sec")
+    for path in (
+        "/review",
+        "/months",
+        "/village/households/new",
+        "/areas",
+        f"/villages/{world.village.code}",
+        "/village/households",
+    ):
+        resp = client.get(path)
+        html = resp.get_data(as_text=True)
+        assert "style=" not in html and "<style" not in html and "<script" not in html, path
+        assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
+        assert 'name="viewport"' in html
+
+
+@pytest.fixture()
+def csrf_client(database_url, world):
+    """A client of an app with CSRF protection on, over the same test database."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+    yield app.test_client()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _count() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(LedgerEntry))
+
+
+def test_posts_without_csrf_token_are_refused(world, csrf_client):
+    client = csrf_client
+    assert client.post("/login", data={"username": "acc", "password": "pass-word-1"}).status_code == 400
+    assert client.get("/entries").status_code == 302  # not logged in
+    token = re.search(
+        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    ).group(1)
+    resp = client.post("/login", data={"username": "acc", "password": "pass-word-1", "csrf_token": token})
+    assert resp.status_code == 302
+
+    before = _count()
+    resp = client.post("/entries/new", data=entry_form(world))
+    assert resp.status_code == 400
+    assert _count() == before
+    resp = client.post("/entries/new", data={**entry_form(world), "csrf_token": "forged"})
+    assert resp.status_code == 400
+    assert _count() == before
+
+    resp = client.post("/entries/new", data={**entry_form(world), "csrf_token": token})
+    assert resp.status_code == 302
+    assert _count() == before + 1
+    assert client.post("/logout").status_code == 400
+    assert client.get("/entries").status_code == 200  # still logged in
