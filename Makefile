@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 
 # Chinese is the source language; the English catalogue is compiled here (the .mo is not committed).
 translations: install
-	$(VENV)/bin/pybabel compile -q -d coopapp/translations
+	$(VENV)/bin/pybabel compile --statistics -d coopapp/translations
 
 migrate: install
 	mkdir -p instance

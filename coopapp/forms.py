@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from .models import CAPACITY_UNITS, KINDS, PROJECT_TYPES
@@ -30,15 +31,27 @@ KIND_LABELS = {
     "subsidy": _l("补贴"),
 }
 UNIT_LABELS = {
-    "kg": _l("千克"), "jin": _l("斤"), "hive": _l("箱"), "kWh": _l("千瓦时"), "du": _l("度"), "visit": _l("人次"),
+    "kg": _l("千克"),
+    "jin": _l("斤"),
+    "hive": _l("箱"),
+    "kWh": _l("千瓦时"),
+    "du": _l("度"),
+    "visit": _l("人次"),
 }
 PROJECT_TYPE_LABELS = {
-    "beekeeping": _l("养蜂"), "photovoltaic": _l("光伏"), "tourism": _l("旅游"),
-    "planting": _l("种植"), "livestock": _l("养殖"), "other": _l("其他"),
+    "beekeeping": _l("养蜂"),
+    "photovoltaic": _l("光伏"),
+    "tourism": _l("旅游"),
+    "planting": _l("种植"),
+    "livestock": _l("养殖"),
+    "other": _l("其他"),
 }
 CAPACITY_UNIT_LABELS = {"hive": _l("箱"), "kW": _l("千瓦"), "mu": _l("亩"), "head": _l("头"), "room": _l("间")}
 STATUS_LABELS = {
-    "draft": _l("草稿"), "submitted": _l("待审核"), "approved": _l("已审核"), "returned": _l("已退回"),
+    "draft": _l("草稿"),
+    "submitted": _l("待审核"),
+    "approved": _l("已审核"),
+    "returned": _l("已退回"),
     "void": _l("已作废"),
 }
 PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -78,20 +91,30 @@ class QuantityField(StringField):
         return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
 
 
-def _choices(labels: dict, codes) -> list[tuple[str, str]]:
-    return [(code, labels[code]) for code in codes]
+def choice_list(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _choices(labels: dict, codes) -> list[SelectChoice]:
+    return choice_list((code, labels[code]) for code in codes)
 
 
 class EntryForm(FlaskForm):
     """A ledger entry as typed by the accountant (or posted to the API)."""
 
-    project_id = SelectField(_l("项目"), coerce=int, validators=[InputRequired(_l("请选择项目。"))], validate_choice=False)
-    period = StringField(_l("月份"), validators=[DataRequired(_l("请填写月份。")), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))])
+    project_id = SelectField(
+        _l("项目"), coerce=int, validators=[InputRequired(_l("请选择项目。"))], validate_choice=False
+    )
+    period = StringField(
+        _l("月份"),
+        validators=[DataRequired(_l("请填写月份。")), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))],
+    )
     date = DateField(_l("日期"), validators=[Optional()], format="%Y-%m-%d")
     kind = SelectField(_l("类别"), choices=_choices(KIND_LABELS, KINDS), validators=[DataRequired(_l("请选择类别。"))])
     amount = AmountField(_l("金额（元）"), validators=[InputRequired(_l("请填写金额。"))])
     quantity = QuantityField(_l("数量"), validators=[Optional()])
-    unit = SelectField(_l("单位"), choices=[("", "—")] + list(UNIT_LABELS.items()), validators=[Optional()])
+    unit = SelectField(_l("单位"), choices=choice_list([("", "—"), *UNIT_LABELS.items()]), validators=[Optional()])
     household_id = IntegerField(_l("农户"), validators=[Optional()])
     note = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=500)])
 
@@ -116,7 +139,9 @@ class ReasonForm(FlaskForm):
 
 
 class CloseMonthForm(FlaskForm):
-    period = StringField(_l("月份"), validators=[DataRequired(), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))])
+    period = StringField(
+        _l("月份"), validators=[DataRequired(), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))]
+    )
 
 
 class ActionForm(FlaskForm):
@@ -131,11 +156,18 @@ class LoginForm(FlaskForm):
 class ProjectForm(FlaskForm):
     name = StringField(_l("项目名称"), validators=[DataRequired(_l("请填写项目名称。")), Length(max=200)])
     type = SelectField(_l("类型"), choices=_choices(PROJECT_TYPE_LABELS, PROJECT_TYPES))
-    cooperative_id = SelectField(_l("所属"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-                                 validate_choice=False, validators=[Optional()])
+    cooperative_id = SelectField(
+        _l("所属"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validate_choice=False,
+        validators=[Optional()],
+    )
     capacity = QuantityField(_l("规模"), validators=[Optional()])
-    capacity_unit = SelectField(_l("规模单位"), choices=[("", "—")] + _choices(CAPACITY_UNIT_LABELS, CAPACITY_UNITS),
-                                validators=[Optional()])
+    capacity_unit = SelectField(
+        _l("规模单位"),
+        choices=choice_list([("", "—")]) + _choices(CAPACITY_UNIT_LABELS, CAPACITY_UNITS),
+        validators=[Optional()],
+    )
     target_output = AmountField(_l("年度产值目标（元）"), validators=[Optional()])
     target_collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional()])
     active = BooleanField(_l("在用"), default=True)
@@ -159,7 +191,9 @@ class HouseholdForm(FlaskForm):
     members = IntegerField(_l("家庭人口"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)])
     group_code = SelectField(_l("村民小组"), validate_choice=False, validators=[Optional()])
     phone = StringField(_l("电话"), validators=[Optional(), Length(max=20)])
-    id_number = StringField(_l("身份证号码"), validators=[Optional(), Length(min=18, max=18, message=_l("身份证号码应为 18 位。"))])
+    id_number = StringField(
+        _l("身份证号码"), validators=[Optional(), Length(min=18, max=18, message=_l("身份证号码应为 18 位。"))]
+    )
     formerly_poor = BooleanField(_l("脱贫户"))
     monitored = BooleanField(_l("监测户"))
 

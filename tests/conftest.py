@@ -6,7 +6,9 @@ With CI=true an unreachable PostgreSQL fails the run instead of skipping it.
 
 import os
 
+import flask_babel
 import pytest
+from flask import g, request_started
 from sqlalchemy import create_engine, text
 
 from coopapp import create_app
@@ -86,6 +88,24 @@ def _empty_tables() -> None:
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_state(app):
+    """Each request loads its own user and locale, as in production.
+
+    The `db` fixture's app context outlives requests, and Flask-Login and Flask-Babel
+    cache the user and the locale in it; without this a second client in one test
+    would act as the first request's user, and a revoked token would still pass.
+    """
+
+    def _forget(sender, **_kw):
+        g.pop("_login_user", None)
+        flask_babel.refresh()
+
+    request_started.connect(_forget, app)
+    yield
+    request_started.disconnect(_forget, app)
 
 
 @pytest.fixture()

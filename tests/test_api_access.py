@@ -5,7 +5,7 @@ import pytest
 from coopapp.services import ledger
 
 from .builders import entry_input
-from .test_api_support import body, counts, fresh_login_per_request, login, shift_period  # noqa: F401
+from .test_api_support import body, counts, login, shift_period  # noqa: F401
 
 OWN, OTHER = "441323110201", "441323107203"  # 中洞村 (town A), 八维村 (town B)
 

@@ -6,7 +6,7 @@ from coopapp.extensions import db
 from coopapp.models import LedgerEntry, MonthlySummary
 from coopapp.services import ledger
 
-from .test_api_support import body, counts, entry_body, fresh_login_per_request, login, shift_period  # noqa: F401
+from .test_api_support import body, counts, entry_body, login, shift_period  # noqa: F401
 
 
 def _entry(entry_id: int) -> LedgerEntry:

@@ -5,7 +5,7 @@ from coopapp.models import Household, Project
 from coopapp.services import ledger
 
 from .builders import id_number
-from .test_api_support import body, counts, entry_body, fresh_login_per_request, login, shift_period  # noqa: F401
+from .test_api_support import body, counts, entry_body, login, shift_period  # noqa: F401
 
 OWN, OTHER = "441323110201", "441323107203"
 

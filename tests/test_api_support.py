@@ -2,31 +2,11 @@
 
 import json
 
-import pytest
-from flask import g, request_started
-
 from coopapp.extensions import db
 from coopapp.models import AuditEvent, LedgerEntry
 from coopapp.services import ledger
 
 from .conftest import ApiClient
-
-
-@pytest.fixture(autouse=True)
-def fresh_login_per_request(app):
-    """Each request loads its own user.
-
-    The test's app context outlives requests, and Flask-Login caches the user in
-    `g` (app-context scoped): without this, a second client in one test would act
-    as the first request's user, and a revoked token would still be honoured.
-    """
-
-    def _forget(sender, **_kw):
-        g.pop("_login_user", None)
-
-    request_started.connect(_forget, app)
-    yield
-    request_started.disconnect(_forget, app)
 
 
 def login(app, username: str) -> ApiClient:

@@ -6,7 +6,7 @@ from coopapp.extensions import db
 from coopapp.models import ApiToken
 from coopapp.models.base import utcnow
 
-from .test_api_support import body, counts, entry_body, fresh_login_per_request  # noqa: F401
+from .test_api_support import body, counts, entry_body  # noqa: F401
 
 
 def test_issue_and_use_token(world, api):

@@ -155,7 +155,9 @@ def verify_rows() -> Problem | None:
                 return Problem(None, f"{otype} {row.id} has no audit event: it was written behind the app's back")
             seq, data = found
             if data != _digest(row.audit_snapshot()):
-                return Problem(seq, f"{otype} {row.id} differs from audit event #{seq}: it was edited behind the app's back")
+                return Problem(
+                    seq, f"{otype} {row.id} differs from audit event #{seq}: it was edited behind the app's back"
+                )
         for (t, oid), (seq, data) in latest.items():
             if t == otype and data is not None and oid not in seen:
                 return Problem(seq, f"{otype} {oid} recorded by audit event #{seq} was deleted behind the app's back")

@@ -260,9 +260,7 @@ def close_month(user: User, village: Area, period: str) -> ClosedMonth:
         )
     )
     if pending:
-        raise Conflict(
-            _("%(p)s 还有 %(n)s 条记录未处理（草稿、待审或被退回），处理完才能结账。", p=period, n=pending)
-        )
+        raise Conflict(_("%(p)s 还有 %(n)s 条记录未处理（草稿、待审或被退回），处理完才能结账。", p=period, n=pending))
     closed = ClosedMonth(village_id=village.id, period=period, closed_by_id=user.id)
     db.session.add(closed)
     audit.record(user, "month.close", closed)

@@ -116,9 +116,7 @@ def village_rows(villages: list[Area], year: int) -> list[dict]:
 def compare(user: User, area: Area, year: int, metric: str = "collective_income") -> list[dict]:
     """Every village the user may see under `area`, ranked by `metric` (highest first)."""
     if metric not in COMPARE_METRICS:
-        raise BadRequest(
-            _("未知指标：%(m)s", m=metric), {"metric": _("可选：%(all)s", all=", ".join(COMPARE_METRICS))}
-        )
+        raise BadRequest(_("未知指标：%(m)s", m=metric), {"metric": _("可选：%(all)s", all=", ".join(COMPARE_METRICS))})
     rows = village_rows(visible_villages(user, area), year)
     key = metric if metric in ("households_benefited", "coverage") or metric.endswith("growth") else f"{metric}_fen"
     rows.sort(key=lambda r: (r[key] is None, -(r[key] or 0), r["code"]))
@@ -131,8 +129,13 @@ def project_rows(village: Area, year: int) -> list[dict]:
     """Per-project figures of a village for `year`: output, income, yield, attainment."""
     projects = list(db.session.scalars(select(Project).where(Project.village_id == village.id).order_by(Project.id)))
     q = (
-        select(MonthlySummary.project_id, MonthlySummary.year, MonthlySummary.kind,
-               func.sum(MonthlySummary.amount_fen), func.sum(MonthlySummary.quantity))
+        select(
+            MonthlySummary.project_id,
+            MonthlySummary.year,
+            MonthlySummary.kind,
+            func.sum(MonthlySummary.amount_fen),
+            func.sum(MonthlySummary.quantity),
+        )
         .where(MonthlySummary.village_id == village.id, MonthlySummary.year.in_((year, year - 1)))
         .group_by(MonthlySummary.project_id, MonthlySummary.year, MonthlySummary.kind)
     )

@@ -106,10 +106,20 @@ def verify() -> list[str]:
     """Every difference between the summary tables and the approved raw ledger."""
     problems: list[str] = []
     checks = (
-        ("monthly", _monthly_from_ledger(), select(MonthlySummary), _monthly_key,
-         ("amount_fen", "quantity", "entry_count")),
-        ("household", _household_from_ledger(), select(HouseholdYearSummary), _household_key,
-         ("payout_fen", "entry_count")),
+        (
+            "monthly",
+            _monthly_from_ledger(),
+            select(MonthlySummary),
+            _monthly_key,
+            ("amount_fen", "quantity", "entry_count"),
+        ),
+        (
+            "household",
+            _household_from_ledger(),
+            select(HouseholdYearSummary),
+            _household_key,
+            ("payout_fen", "entry_count"),
+        ),
     )
     for name, raw_q, summary_q, key, cols in checks:
         raw = {key(r): tuple(Decimal(getattr(r, c)) for c in cols) for r in db.session.execute(raw_q)}

@@ -16,12 +16,20 @@ UNITS: dict[str, tuple[str, Decimal, str]] = {
     "visit": ("visit", Decimal(1), "人次"),
 }
 ALIASES = {
-    "kg": "kg", "千克": "kg", "公斤": "kg",
-    "jin": "jin", "斤": "jin",
-    "hive": "hive", "箱": "hive",
-    "kwh": "kWh", "千瓦时": "kWh",
-    "du": "du", "度": "du",
-    "visit": "visit", "visits": "visit", "人次": "visit",
+    "kg": "kg",
+    "千克": "kg",
+    "公斤": "kg",
+    "jin": "jin",
+    "斤": "jin",
+    "hive": "hive",
+    "箱": "hive",
+    "kwh": "kWh",
+    "千瓦时": "kWh",
+    "du": "du",
+    "度": "du",
+    "visit": "visit",
+    "visits": "visit",
+    "人次": "visit",
 }
 BASE_LABELS = {"kg": "千克", "hive": "箱", "kWh": "千瓦时", "visit": "人次"}
 

@@ -1,7 +1,6 @@
 """Login, logout, the language switch and the home page that sends each role to its start."""
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..common import back_to, require_action_form, safe_next
@@ -50,5 +49,4 @@ def set_language(code: str):
     """Switch the pages between Chinese (the default) and English."""
     require_action_form()
     session["lang"] = code if code in ("zh_CN", "en") else "zh_CN"
-    refresh()  # forget the locale already chosen in this context
     return redirect(back_to(url_for("auth.home")))

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from ...forms import EntryForm
+from ...forms import EntryForm, choice_list
 from ...models import Household, LedgerEntry, Project
 
 
@@ -21,8 +21,10 @@ class EntryPageForm(EntryForm):
     household_id = SelectField(_l("农户"), coerce=optional_int, validate_choice=False, validators=[Optional()])
 
     def fill_choices(self, projects: list[Project], households: list[Household]) -> None:
-        self.project_id.choices = [(p.id, p.name) for p in projects]
-        self.household_id.choices = [("", _l("（不涉及农户）"))] + [(h.id, h.head_name) for h in households]
+        self.project_id.choices = choice_list((p.id, p.name) for p in projects)
+        self.household_id.choices = choice_list(
+            [("", _l("（不涉及农户）")), *((h.id, h.head_name) for h in households)]
+        )
 
 
 def entry_form_data(entry: LedgerEntry) -> dict:

@@ -2,17 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 
-from ...forms import HouseholdForm, ProjectForm
+from ...forms import HouseholdForm, ProjectForm, choice_list
 from ...models import Area, Cooperative, Household, Project
 
 
 def fill_project_choices(form: ProjectForm, cooperatives: list[Cooperative]) -> ProjectForm:
-    form.cooperative_id.choices = [("", _l("村集体"))] + [(c.id, c.name) for c in cooperatives]
+    form.cooperative_id.choices = choice_list([("", _l("村集体")), *((c.id, c.name) for c in cooperatives)])
     return form
 
 
 def fill_household_choices(form: HouseholdForm, groups: list[Area]) -> HouseholdForm:
-    form.group_code.choices = [("", "—")] + [(g.code, g.name) for g in groups]
+    form.group_code.choices = choice_list([("", "—"), *((g.code, g.name) for g in groups)])
     return form
 
 
