@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    app.json.ensure_ascii = False  # 中文 and 𠮷 as themselves in API responses
     INSTANCE_DIR.mkdir(exist_ok=True)
 
     register_extensions(app)

@@ -1,5 +1,7 @@
 """The ledger's state machine, reversal, closed months and the summaries."""
 
+from decimal import Decimal
+
 import pytest
 
 from coopapp.errors import Conflict, Forbidden, Invalid
@@ -83,6 +85,9 @@ def test_close_month_refused_while_entries_pending(world):
         ({"quantity": -1, "unit": "kg"}, "quantity"),
         ({"quantity": 5}, "unit"),
         ({"kind": "dividend"}, "household_id"),
+        ({"kind": "dividend", "household_id": 2**40}, "household_id"),
+        ({"quantity": Decimal(10) ** 12, "unit": "kg"}, "quantity"),
+        ({"project_id": 2**40}, "project_id"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(world, override, field):

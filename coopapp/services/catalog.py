@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import CAPACITY_UNITS, PROJECT_TYPES, Area, Cooperative, Household, PartyOrg, Project, User
+from ..models.base import get_by_id
 from . import audit
 from .codes import valid_credit_code, valid_id_number
 from .scope import area_clause, authorize
@@ -50,6 +51,9 @@ def list_areas(user: User, parent_code: str | None = None, level: str | None = N
 # ---- projects -------------------------------------------------------------
 
 
+MAX_CAPACITY = Decimal(10) ** 11  # Numeric(14, 3)
+
+
 @dataclass
 class ProjectInput:
     name: str
@@ -69,15 +73,15 @@ def _apply_project(project: Project, data: ProjectInput, village: Area) -> None:
         errors["name"] = _("请填写项目名称。")
     if data.type not in PROJECT_TYPES:
         errors["type"] = _("未知项目类型：%(t)s", t=data.type)
-    if data.capacity is not None and data.capacity < 0:
-        errors["capacity"] = _("规模不能为负数。")
+    if data.capacity is not None and not 0 <= data.capacity < MAX_CAPACITY:
+        errors["capacity"] = _("规模应为不太大的非负数。")
     if data.capacity is not None and data.capacity_unit not in CAPACITY_UNITS:
         errors["capacity_unit"] = _("请选择规模单位。")
     for field in ("target_output_fen", "target_collective_income_fen"):
         if (getattr(data, field) or 0) < 0:
             errors[field.removesuffix("_fen")] = _("目标不能为负数。")
     if data.cooperative_id is not None:
-        coop = db.session.get(Cooperative, data.cooperative_id)
+        coop = get_by_id(Cooperative, data.cooperative_id)
         if coop is None or coop.village_id != village.id:
             errors["cooperative_id"] = _("合作社不属于本村。")
     if errors:
@@ -113,7 +117,7 @@ def update_project(user: User, project: Project, data: ProjectInput) -> Project:
 
 def get_project(project_id: int, user: User, action: str = "view") -> Project:
     """Load a project the user may `action`."""
-    project = db.session.get(Project, project_id)
+    project = get_by_id(Project, project_id)
     if project is None:
         raise NotFound(_("项目不存在。"))
     authorize(user, action, project.village)
@@ -196,7 +200,7 @@ def update_household(user: User, household: Household, data: HouseholdInput) -> 
 
 def get_household(household_id: int, user: User, action: str = "view") -> Household:
     """Load a household the user may `action`."""
-    household = db.session.get(Household, household_id)
+    household = get_by_id(Household, household_id)
     if household is None:
         raise NotFound(_("农户不存在。"))
     authorize(user, action, household.village)
@@ -229,3 +233,18 @@ def add_cooperative(name: str, credit_code: str, village: Area, party_org: Party
 def cooperatives_of(village: Area) -> list[Cooperative]:
     """The village's cooperatives."""
     return list(db.session.scalars(select(Cooperative).where(Cooperative.village_id == village.id)))
+
+
+def page_households(user: User, village: Area, search: str | None = None, *, page: int, per_page: int):
+    """One page of a village's households in the user's scope (a Flask-SQLAlchemy Pagination), optionally by name.
+
+    A page past the end has no items rather than raising 404.
+    """
+    q = (
+        select(Household)
+        .join(Area, Household.village_id == Area.id)
+        .where(area_clause(user), Household.village_id == village.id)
+    )
+    if search:
+        q = q.where(Household.head_name.contains(search, autoescape=True))
+    return db.paginate(q.order_by(Household.id), page=page, per_page=per_page, max_per_page=100, error_out=False)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import KINDS, PAYOUT_KINDS, Area, ClosedMonth, Household, LedgerEntry, Project, User
-from ..models.base import utcnow
+from ..models.base import get_by_id, utcnow
 from . import audit, rollups
 from .scope import authorize
 from .tx import atomic
@@ -21,6 +21,8 @@ from .units import to_base
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 CHINA = ZoneInfo("Asia/Shanghai")
 EDITABLE = ("draft", "returned")
+# Below the precision of the quantity columns (Numeric(18, 3)), with room for a year's sum.
+MAX_QUANTITY = Decimal(10) ** 11
 
 
 def today() -> date:
@@ -49,7 +51,7 @@ class EntryInput:
 
 def get_entry(entry_id: int, user: User, action: str = "view") -> LedgerEntry:
     """Load an entry and check the user may `action` it (404 if it does not exist)."""
-    entry = db.session.get(LedgerEntry, entry_id)
+    entry = get_by_id(LedgerEntry, entry_id)
     if entry is None:
         raise NotFound(_("台账记录不存在。"))
     authorize(user, action, entry.village)
@@ -86,13 +88,15 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None
     if data.quantity is not None:
         if data.quantity < 0:
             errors["quantity"] = _("数量不能为负数。")
+        elif data.quantity >= MAX_QUANTITY:
+            errors["quantity"] = _("数量过大。")
         elif not data.unit:
             errors["unit"] = _("填写数量时请选择单位。")
         else:
             quantity, unit = to_base(data.quantity, data.unit)
     household = None
     if data.household_id is not None:
-        household = db.session.get(Household, data.household_id)
+        household = get_by_id(Household, data.household_id)
         if household is None or household.village_id != project.village_id:
             errors["household_id"] = _("该农户不属于本项目所在的村。")
     elif data.kind in PAYOUT_KINDS:
@@ -107,7 +111,7 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None
 
 
 def _project(project_id: int) -> Project:
-    project = db.session.get(Project, project_id) if project_id else None
+    project = get_by_id(Project, project_id) if project_id else None
     if project is None:
         raise Invalid(_("项目不存在。"), {"project_id": _("项目不存在。")})
     return project
@@ -307,3 +311,27 @@ def reversal_ids(entry_ids: list[int]) -> dict[int, int]:
         LedgerEntry.reverses_id.in_(entry_ids), LedgerEntry.status != "void"
     )
     return dict(db.session.execute(q).all())
+
+
+def page_entries(
+    user: User,
+    *,
+    page: int,
+    per_page: int,
+    village: Area | None = None,
+    status: str | None = None,
+    period: str | None = None,
+):
+    """One page of `entries_query` (a Flask-SQLAlchemy Pagination), with what a list row shows loaded.
+
+    A page past the end has no items rather than raising 404.
+    """
+    from sqlalchemy.orm import selectinload
+
+    q = entries_query(user, village=village, status=status, period=period).options(
+        selectinload(LedgerEntry.project),
+        selectinload(LedgerEntry.household),
+        selectinload(LedgerEntry.created_by),
+        selectinload(LedgerEntry.village),
+    )
+    return db.paginate(q, page=page, per_page=per_page, max_per_page=100, error_out=False)
