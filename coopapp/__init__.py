@@ -7,7 +7,7 @@ from flask import Flask, has_request_context, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import CONFIGS, INSTANCE_DIR
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_class = CONFIGS[env]
     if hasattr(config_class, "check"):
         config_class.check()
+    elif env != "test" and not config_class.from_environment()["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A shared database means a shared deployment: the development key is not good enough.
+        ProductionConfig.check()
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
     app.config.update(config_class.from_environment())

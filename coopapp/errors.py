@@ -49,6 +49,13 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+def _back() -> str:
+    """Where to send the browser after a refused action: the same-site page it came from."""
+    from .web.common import back_to
+
+    return back_to("/")
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -64,7 +71,7 @@ def register_error_handlers(app: Flask) -> None:
         if err.status in (403, 404):
             return render_template("errors/error.html", status=err.status, message=err.message), err.status
         flash(err.message, "error")
-        return redirect(request.referrer or "/")
+        return redirect(_back())
 
     @app.errorhandler(StaleDataError)
     def _stale(_err):
@@ -73,7 +80,7 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(error_body("conflict", message)), 409
         flash(message, "error")
-        return redirect(request.referrer or "/")
+        return redirect(_back())
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .models import CAPACITY_UNITS, KINDS, PROJECT_TYPES
 from .services.catalog import HouseholdInput, ProjectInput
 from .services.ledger import EntryInput
-from .services.money import ParseError, parse_decimal, parse_yuan
+from .services.money import ParseError, fen_to_decimal_string, parse_decimal, parse_yuan
 
 KIND_LABELS = {
     "output": _l("产值"),
@@ -71,7 +71,7 @@ class AmountField(StringField):
             raise ValueError(str(exc)) from exc
 
     def _value(self):
-        return getattr(self, "raw", None) or ("" if self.data is None else f"{self.data / 100:.2f}")
+        return getattr(self, "raw", None) or ("" if self.data is None else fen_to_decimal_string(self.data))
 
 
 class QuantityField(StringField):

@@ -113,7 +113,7 @@ def build_world() -> World:
         "county_reviewer": add_user("county", "reviewer", county),
         "admin": add_user("admin", "admin", county),
     }
-    for obj in (project, other_project, *households, other_household):
+    for obj in (project, other_project, *households, other_household, *users.values()):
         audit.record(None, f"{audit.AUDITED_NAME[type(obj)]}.create", obj)
     db.session.commit()
     return World(

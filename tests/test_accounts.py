@@ -86,3 +86,17 @@ def test_cli_user_add_reports_bad_input(app, world):
     )
     assert result.exit_code == 1 and "999" in result.output
     assert db.session.query(User).filter_by(username="x").count() == 0
+
+
+def test_old_failures_are_forgotten_after_the_window(app, world):
+    from coopapp.models import LoginFailure
+
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        with pytest.raises(Unauthorized):
+            accounts.authenticate("acc", "wrong-pass-1")
+    row = db.session.query(LoginFailure).filter_by(username="acc").one()
+    row.first_at = utcnow() - timedelta(seconds=app.config["LOGIN_LOCK_SECONDS"] + 1)
+    db.session.commit()
+    with pytest.raises(Unauthorized, match="用户名或密码错误"):  # counts as the first of a new window
+        accounts.authenticate("acc", "wrong-pass-1")
+    assert accounts.authenticate("acc", PASSWORD).username == "acc"

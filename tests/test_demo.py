@@ -134,13 +134,14 @@ def test_demo_loads_once_consistently_and_tells_the_story(db):
         assert users[name].role == role and users[name].area.code == code
         assert accounts.authenticate(name, PASSWORD).username == name
 
-    # Loading again adds nothing, recreates a missing user and resets every password.
-    db.session.delete(users["county.reviewer"])
-    db.session.commit()
+    # Loading again adds nothing but resets every password, each reset audited.
     assert load_demo("new-pass-2026") is False
-    assert _row_counts() == counts
+    again = _row_counts()
+    assert again.pop("audit_events") == counts.pop("audit_events") + len(DEMO_USERS)
+    assert again == counts
     for name, _role, _code in DEMO_USERS:
         assert accounts.authenticate(name, "new-pass-2026").username == name
+    assert audit.verify() is None
 
 
 def test_demo_refuses_a_weak_password_and_writes_nothing(db):

@@ -9,6 +9,7 @@ from coopapp.extensions import db
 from coopapp.models import AuditEvent, LedgerEntry, MonthlySummary
 from coopapp.services import audit, ledger, rollups
 
+from . import builders
 from .builders import approved_entry, entry_input
 
 
@@ -123,3 +124,43 @@ def test_jin_stored_as_kg(world):
         entry_input(world.project, kind="output", quantity=__import__("decimal").Decimal(800), unit="斤"),
     )
     assert entry.unit == "kg" and entry.quantity == 400
+
+
+def test_quantity_exact_to_three_places_after_conversion(world):
+    acc = world.users["accountant"]
+    with pytest.raises(Invalid) as err:
+        ledger.create_entry(acc, entry_input(world.project, kind="output", quantity=Decimal("1.001"), unit="斤"))
+    assert "quantity" in err.value.fields
+    entry = ledger.create_entry(acc, entry_input(world.project, kind="output", quantity=Decimal("1.002"), unit="斤"))
+    db.session.expire_all()
+    assert db.session.get(LedgerEntry, entry.id).quantity == Decimal("0.501")
+    assert audit.verify() is None
+
+
+def test_only_the_author_submits_a_draft(world):
+    entry = ledger.create_entry(world.users["accountant"], entry_input(world.project))
+    other = builders.add_user("acc3", "accountant", world.village)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        ledger.submit_entry(other, entry)
+    assert db.session.get(LedgerEntry, entry.id).status == "draft"
+
+
+def test_a_second_live_reversal_is_refused_by_the_database(world, monkeypatch):
+    """Even when two requests pass the 'already reversed?' check at once, one reversal wins."""
+    entry = approved_entry(world)
+    ledger.reverse_entry(world.users["accountant"], entry, "第一次")
+    monkeypatch.setattr(ledger, "reversal_of", lambda _e: None)  # the racing request saw none yet
+    with pytest.raises(Conflict):
+        ledger.reverse_entry(world.users["accountant"], entry, "第二次")
+    assert db.session.query(LedgerEntry).filter_by(reverses_id=entry.id).count() == 1
+
+
+def test_voided_reversal_frees_the_entry_for_a_new_one(world):
+    acc, sec = world.users["accountant"], world.users["secretary"]
+    entry = approved_entry(world)
+    first = ledger.reverse_entry(acc, entry, "录错")
+    ledger.return_entry(sec, first, "原因写清楚")
+    ledger.void_entry(acc, first)
+    second = ledger.reverse_entry(acc, entry, "金额录错，应为 1,000 元")
+    assert second.id != first.id and second.status == "submitted"

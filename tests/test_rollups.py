@@ -1,11 +1,13 @@
 """Summary tables equal the raw ledger after any sequence of approvals and reversals."""
 
+import contextlib
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
+from coopapp.errors import Conflict
 from coopapp.extensions import db
 from coopapp.models import HouseholdYearSummary, LedgerEntry, MonthlySummary
 from coopapp.services import ledger, rollups
@@ -14,10 +16,10 @@ from .builders import entry_input
 
 KINDS = ["output", "sales", "cost", "collective_income", "dividend", "wage", "subsidy"]
 step = st.tuples(
-    st.sampled_from(["approve", "return", "reverse", "leave"]),
+    st.sampled_from(["approve", "return", "reverse", "leave", "close"]),
     st.sampled_from(KINDS),
     st.integers(min_value=1, max_value=10**9),
-    st.integers(min_value=1, max_value=3),  # how many months back
+    st.integers(min_value=0, max_value=14),  # how many months back (crosses a year)
     st.booleans(),  # with a quantity
 )
 
@@ -43,9 +45,11 @@ def test_rollups_equal_ledger_after_random_sequences(world, steps):
             amount_fen=amount,
             period=_period(back),
             household_id=world.households[amount % 3].id if payout else None,
-            quantity=Decimal(amount % 1000) if with_qty else None,
+            quantity=Decimal(amount % 100000) / 500 if with_qty else None,  # up to 3 places in kg
             unit="斤" if with_qty else None,
         )
+        if ledger.is_closed(world.village.id, data.period):
+            continue
         entry = ledger.create_entry(acc, data)
         if action == "leave":
             continue
@@ -54,10 +58,16 @@ def test_rollups_equal_ledger_after_random_sequences(world, steps):
             ledger.return_entry(sec, entry, "请核对")
             continue
         ledger.approve_entry(sec, entry)
-        approved.append(entry)
         if action == "reverse":
-            reversal = ledger.reverse_entry(acc, entry, "冲销测试")
-            ledger.approve_entry(sec, reversal)
+            ledger.approve_entry(sec, ledger.reverse_entry(acc, entry, "冲销测试"))
+            continue
+        approved.append(entry)
+        if action == "close" and data.period < ledger.current_period():
+            with contextlib.suppress(Conflict):  # refused while other entries of the month are pending
+                ledger.close_month(sec, world.village, data.period)
+            # Reverse the oldest unreversed entry: if its month is closed, the reversal lands
+            # in the current month, possibly in another year.
+            ledger.approve_entry(sec, ledger.reverse_entry(acc, approved.pop(0), "冲销测试"))
     assert rollups.verify() == []
 
 
@@ -93,3 +103,34 @@ def test_reversed_payout_no_longer_counts_the_household_as_benefited(world):
     ledger.approve_entry(sec, reversal)
     summary = village_summary(world.village, year)
     assert summary["households_benefited"] == 0 and summary["benefit_total_fen"] == 0
+
+
+def test_reversal_posted_next_year_counts_against_the_original_year(world):
+    """A closed December's payout reversed in the new year must not wipe out the new year's benefit."""
+    from coopapp.models import ClosedMonth
+    from coopapp.services.metrics import village_summary
+
+    acc, sec = world.users["accountant"], world.users["secretary"]
+    hh = world.households[0].id
+    last_december = f"{ledger.today().year - 1}-12"
+    old = ledger.create_entry(
+        acc, entry_input(world.project, kind="dividend", amount_fen=1000_00, household_id=hh, period=last_december)
+    )
+    ledger.submit_entry(acc, old)
+    ledger.approve_entry(sec, old)
+    ledger.close_month(sec, world.village, last_december)
+    new = ledger.create_entry(
+        acc,
+        entry_input(world.project, kind="dividend", amount_fen=300_00, household_id=hh, period=ledger.current_period()),
+    )
+    ledger.submit_entry(acc, new)
+    ledger.approve_entry(sec, new)
+    reversal = ledger.reverse_entry(acc, old, "发错户")
+    assert reversal.period == ledger.current_period()
+    ledger.approve_entry(sec, reversal)
+    this_year, last_year = ledger.today().year, ledger.today().year - 1
+    assert village_summary(world.village, this_year)["benefit_total_fen"] == 300_00
+    assert village_summary(world.village, this_year)["households_benefited"] == 1
+    assert village_summary(world.village, last_year)["households_benefited"] == 0
+    assert db.session.query(ClosedMonth).count() == 1
+    assert rollups.verify() == []

@@ -103,3 +103,11 @@ def test_database_url_selects_the_database(monkeypatch):
     assert Config.from_environment()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h:5432/d"
     monkeypatch.delenv("DATABASE_URL")
     assert Config.from_environment()["SQLALCHEMY_DATABASE_URI"].endswith("instance/coop.sqlite")
+
+
+def test_a_shared_database_needs_a_real_secret_key_even_in_development(monkeypatch):
+    monkeypatch.delenv("COOP_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()

@@ -75,13 +75,16 @@ def _demo_users(password: str) -> dict[str, User]:
     users = {}
     for username, role, code in DEMO_USERS:
         user = db.session.scalar(select(User).where(User.username == username))
+        action = "user.update"
         if user is None:
             area = catalog.area_by_code(code)
             user = User(username=username, role=role, area_id=area.id, password_hash=password_hash)
             db.session.add(user)
+            action = "user.create"
         user.password_hash = password_hash
         users[username] = user
-    db.session.flush()
+        db.session.flush()
+        audit.record(None, action, user, {"source": "demo"})
     return users
 
 

@@ -1,11 +1,38 @@
 """Shared column helpers."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, Integer
+from sqlalchemy.types import TypeDecorator
 
 # BigInteger on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class MilliDecimal(TypeDecorator):
+    """A Decimal with three places, stored as an integer count of thousandths.
+
+    Integers sum exactly in SQL on every database (SQLite would keep NUMERIC as a
+    float), so summaries of quantities equal the ledger to the last digit.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        milli = Decimal(value) * 1000
+        if milli != milli.to_integral_value():
+            raise ValueError(f"{value} has more than three decimal places")
+        return int(milli)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(int(value)) / 1000
+
+    def coerce_compared_value(self, op, value):
+        return self
 
 
 def utcnow() -> datetime:

@@ -3,11 +3,12 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .areas import Area
+from .base import MilliDecimal
 from .orgs import Cooperative
 
 
@@ -52,7 +53,7 @@ class Membership(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
-    shares: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    shares: Mapped[Decimal] = mapped_column(MilliDecimal)
     since: Mapped[date]
 
     household: Mapped[Household] = relationship()

@@ -3,12 +3,12 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .areas import Area
-from .base import BigId, utcnow
+from .base import BigId, MilliDecimal, utcnow
 from .households import Household
 from .projects import Project
 
@@ -24,6 +24,14 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         Index("ix_ledger_village_status", "village_id", "status"),
         Index("ix_ledger_project_period", "project_id", "period"),
+        # At most one live (not voided) reversal per original entry, even under concurrent requests.
+        Index(
+            "uq_ledger_live_reversal",
+            "reverses_id",
+            unique=True,
+            sqlite_where=text("status <> 'void'"),
+            postgresql_where=text("status <> 'void'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -34,7 +42,7 @@ class LedgerEntry(db.Model):
     entry_date: Mapped[date | None]
     kind: Mapped[str] = mapped_column(String(20))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
-    quantity: Mapped[Decimal | None] = mapped_column(Numeric(18, 3))  # in the base unit
+    quantity: Mapped[Decimal | None] = mapped_column(MilliDecimal)  # in the base unit
     unit: Mapped[str | None] = mapped_column(String(10))  # base unit: kg, hive, kWh, visit
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -119,7 +127,7 @@ class MonthlySummary(db.Model):
     month: Mapped[int]
     kind: Mapped[str] = mapped_column(String(20))
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    quantity: Mapped[Decimal] = mapped_column(Numeric(20, 3), default=0)
+    quantity: Mapped[Decimal] = mapped_column(MilliDecimal, default=Decimal(0))
     entry_count: Mapped[int] = mapped_column(default=0)
 
 

@@ -2,11 +2,12 @@
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Numeric, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .areas import Area
+from .base import MilliDecimal
 from .orgs import Cooperative
 
 PROJECT_TYPES = ("beekeeping", "photovoltaic", "tourism", "planting", "livestock", "other")
@@ -24,7 +25,7 @@ class Project(db.Model):
     village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     # None: the project belongs to the village collective itself.
     cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"))
-    capacity: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    capacity: Mapped[Decimal | None] = mapped_column(MilliDecimal)
     capacity_unit: Mapped[str | None] = mapped_column(String(10))
     target_output_fen: Mapped[int | None] = mapped_column(BigInteger)
     target_collective_income_fen: Mapped[int | None] = mapped_column(BigInteger)

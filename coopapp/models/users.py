@@ -1,5 +1,6 @@
 """Users, their API tokens and the login throttle."""
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -31,6 +32,16 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
+
+    def audit_snapshot(self) -> dict:
+        """The fields the audit chain vouches for (a digest of the hash, not the hash)."""
+        return {
+            "username": self.username,
+            "role": self.role,
+            "area_id": self.area_id,
+            "active": bool(self.active),
+            "password": hashlib.sha256(self.password_hash.encode("utf-8")).hexdigest(),
+        }
 
 
 class ApiToken(db.Model):

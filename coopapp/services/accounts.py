@@ -13,6 +13,7 @@ from ..errors import Conflict, Invalid, Unauthorized
 from ..extensions import db
 from ..models import ROLES, ApiToken, Area, LoginFailure, User
 from ..models.base import utcnow
+from . import audit
 from .tx import atomic
 
 MIN_PASSWORD = 8
@@ -52,6 +53,7 @@ def add_user(username: str, password: str, role: str, area_code: str) -> User:
         raise Invalid(next(iter(errors.values())), errors)
     user = User(username=username, password_hash=generate_password_hash(password), role=role, area_id=area.id)
     db.session.add(user)
+    audit.record(None, "user.create", user)
     return user
 
 
@@ -75,12 +77,15 @@ def authenticate(username: str, password: str) -> User:
         if row is not None:
             db.session.delete(row)
         return user
+    window = timedelta(seconds=cfg["LOGIN_LOCK_SECONDS"])
     if row is None:
         row = LoginFailure(username=username.lower()[:80], count=0, first_at=now)
         db.session.add(row)
+    elif now - row.first_at > window:
+        row.count, row.first_at = 0, now  # failures older than the window are forgotten
     row.count += 1
     if row.count >= cfg["LOGIN_MAX_FAILURES"]:
-        row.locked_until = now + timedelta(seconds=cfg["LOGIN_LOCK_SECONDS"])
+        row.locked_until = now + window
         row.count = 0
     # Commit the failure count, then refuse: the refusal must not roll it back.
     db.session.commit()

@@ -8,12 +8,18 @@ from types import SimpleNamespace
 from sqlalchemy import insert, select
 
 from ..extensions import db
-from ..models import AuditEvent, AuditHead, ClosedMonth, Household, LedgerEntry, Project
+from ..models import AuditEvent, AuditHead, ClosedMonth, Household, LedgerEntry, Project, User
 from ..models.base import utcnow
 
 GENESIS = "0" * 64
 # Tables whose rows the chain vouches for: each row must match its latest snapshot.
-AUDITED = {"entry": LedgerEntry, "household": Household, "project": Project, "closed_month": ClosedMonth}
+AUDITED = {
+    "entry": LedgerEntry,
+    "household": Household,
+    "project": Project,
+    "closed_month": ClosedMonth,
+    "user": User,
+}
 AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
 
 
@@ -129,6 +135,8 @@ def verify_chain() -> Problem | None:
         prev, expected_seq = ev.hash, expected_seq + 1
     head = db.session.get(AuditHead, 1)
     last = expected_seq - 1
+    if head is None and last > 0:
+        return Problem(None, "the chain's head record was deleted")
     if head is not None and (head.seq != last or head.hash != prev):
         return Problem(last + 1, f"events after #{last} were deleted (the chain's head is #{head.seq})")
     return None

@@ -12,7 +12,7 @@ from ..models import CAPACITY_UNITS, PROJECT_TYPES, Area, Cooperative, Household
 from ..models.base import get_by_id
 from . import audit
 from .codes import valid_credit_code, valid_id_number
-from .scope import area_clause, authorize
+from .scope import area_clause, authorize, can
 from .tx import atomic
 
 
@@ -212,7 +212,8 @@ def households_for(user: User, village: Area | None = None, search: str | None =
     q = select(Household).join(Area, Household.village_id == Area.id).where(area_clause(user))
     if village is not None:
         q = q.where(Household.village_id == village.id)
-    if search:
+    # Searching by name would confirm a name exists even where names are shown masked.
+    if search and can(user, "view_private", village or user.area):
         q = q.where(Household.head_name.contains(search, autoescape=True))
     return list(db.session.scalars(q.order_by(Household.village_id, Household.id).limit(2000)))
 
@@ -245,6 +246,7 @@ def page_households(user: User, village: Area, search: str | None = None, *, pag
         .join(Area, Household.village_id == Area.id)
         .where(area_clause(user), Household.village_id == village.id)
     )
-    if search:
+    # Searching by name would confirm a name exists even where names are shown masked.
+    if search and can(user, "view_private", village or user.area):
         q = q.where(Household.head_name.contains(search, autoescape=True))
     return db.paginate(q.order_by(Household.id), page=page, per_page=per_page, max_per_page=100, error_out=False)

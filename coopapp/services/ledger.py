@@ -7,7 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -16,13 +16,14 @@ from ..models.base import get_by_id, utcnow
 from . import audit, rollups
 from .scope import authorize
 from .tx import atomic
-from .units import to_base
+from .units import BASE_LABELS, to_base
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 CHINA = ZoneInfo("Asia/Shanghai")
 EDITABLE = ("draft", "returned")
-# Below the precision of the quantity columns (Numeric(18, 3)), with room for a year's sum.
+# Quantities are stored in thousandths of the base unit (BIGINT); this leaves room for sums.
 MAX_QUANTITY = Decimal(10) ** 11
+MILLI = Decimal("0.001")
 
 
 def today() -> date:
@@ -64,11 +65,23 @@ def is_closed(village_id: int, period: str) -> bool:
     return db.session.scalar(q) is not None
 
 
+def lock_village(village: Area) -> None:
+    """Serialise month-closing against writes into the village's months.
+
+    A no-op UPDATE of the village row: a row lock on PostgreSQL, the write lock on SQLite,
+    held until the operation commits — so a month cannot close while an entry lands in it.
+    """
+    db.session.execute(
+        update(Area).where(Area.id == village.id).values(code=Area.code).execution_options(synchronize_session=False)
+    )
+
+
 def _check_period(village: Area, period: str, field: str = "period") -> None:
     if not _PERIOD.match(period or ""):
         raise Invalid(_("月份格式应为 YYYY-MM。"), {field: _("月份格式应为 YYYY-MM，例如 2025-03。")})
     if period > current_period():
         raise Invalid(_("不能登记未来月份。"), {field: _("%(p)s 是未来月份。", p=period)})
+    lock_village(village)
     if is_closed(village.id, period):
         raise Invalid(_("该月已结账。"), {field: _("%(p)s 已结账，不能再登记；更正请记入未结账的月份。", p=period)})
 
@@ -94,6 +107,8 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None
             errors["unit"] = _("填写数量时请选择单位。")
         else:
             quantity, unit = to_base(data.quantity, data.unit)
+            if quantity != quantity.quantize(MILLI):
+                errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_LABELS[unit])
     household = None
     if data.household_id is not None:
         household = get_by_id(Household, data.household_id)
@@ -150,6 +165,8 @@ def update_entry(user: User, entry: LedgerEntry, data: EntryInput) -> LedgerEntr
 def submit_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
     """Send a draft or returned entry for review."""
     authorize(user, "submit_entry", entry.village)
+    if entry.created_by_id != user.id:
+        raise Conflict(_("只能提交自己登记的记录。"))
     if entry.status not in EDITABLE:
         raise Conflict(_("只有草稿或被退回的记录可以提交（当前：%(s)s）。", s=entry.status))
     _check_period(entry.village, entry.period)
@@ -237,7 +254,7 @@ def reverse_entry(user: User, entry: LedgerEntry, reason: str, period: str | Non
         quantity=None if entry.quantity is None else -entry.quantity,
         unit=entry.unit,
         household_id=entry.household_id,
-        note=_("冲销 #%(id)s：%(reason)s", id=entry.id, reason=reason),
+        note=f"冲销 #{entry.id}：{reason}",  # ledger data, not UI text: the same in every language
         status="submitted",
         reverses_id=entry.id,
         reversal_reason=reason,
@@ -254,6 +271,7 @@ def close_month(user: User, village: Area, period: str) -> ClosedMonth:
     authorize(user, "close_month", village)
     if not _PERIOD.match(period or "") or period > current_period():
         raise Invalid(_("月份不对。"), {"period": _("请选择已经过去或当前的月份（YYYY-MM）。")})
+    lock_village(village)
     if is_closed(village.id, period):
         raise Conflict(_("%(p)s 已经结账。", p=period))
     pending = db.session.scalar(

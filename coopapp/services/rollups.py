@@ -4,12 +4,17 @@ from decimal import Decimal
 
 from sqlalchemy import Integer, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import PAYOUT_KINDS, HouseholdYearSummary, LedgerEntry, MonthlySummary
 
 _YEAR = func.cast(func.substr(LedgerEntry.period, 1, 4), Integer)
 _MONTH = func.cast(func.substr(LedgerEntry.period, 6, 2), Integer)
+_ORIGINAL = aliased(LedgerEntry)
+# A household's benefit belongs to the year it was paid for: a reversal counts against
+# the original's year even when it was posted later (e.g. after that year was closed).
+_BENEFIT_YEAR = func.cast(func.substr(func.coalesce(_ORIGINAL.period, LedgerEntry.period), 1, 4), Integer)
 _MONTHLY_KEY = ("project_id", "year", "month", "kind")
 _HOUSEHOLD_KEY = ("household_id", "year")
 
@@ -50,12 +55,17 @@ def apply_entry(entry: LedgerEntry) -> None:
             {
                 "household_id": entry.household_id,
                 "village_id": entry.village_id,
-                "year": entry.year,
+                "year": benefit_year(entry),
                 "payout_fen": entry.amount_fen,
                 "entry_count": 1,
             },
             ("payout_fen", "entry_count"),
         )
+
+
+def benefit_year(entry: LedgerEntry) -> int:
+    """The year a payout counts for: its own, or for a reversal the original's."""
+    return entry.reverses.year if entry.reverses_id is not None else entry.year
 
 
 def _monthly_from_ledger():
@@ -81,16 +91,17 @@ def _household_from_ledger():
         select(
             LedgerEntry.household_id,
             LedgerEntry.village_id,
-            _YEAR.label("year"),
+            _BENEFIT_YEAR.label("year"),
             func.sum(LedgerEntry.amount_fen).label("payout_fen"),
             func.count().label("entry_count"),
         )
+        .outerjoin(_ORIGINAL, _ORIGINAL.id == LedgerEntry.reverses_id)
         .where(
             LedgerEntry.status == "approved",
             LedgerEntry.kind.in_(PAYOUT_KINDS),
             LedgerEntry.household_id.is_not(None),
         )
-        .group_by(LedgerEntry.household_id, LedgerEntry.village_id, _YEAR)
+        .group_by(LedgerEntry.household_id, LedgerEntry.village_id, _BENEFIT_YEAR)
     )
 
 

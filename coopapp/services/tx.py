@@ -4,6 +4,7 @@ import functools
 from contextvars import ContextVar
 
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict
@@ -33,6 +34,11 @@ def atomic(func):
                 db.session.rollback()
             # Someone else changed the row since we read it (e.g. two secretaries approving at once).
             raise Conflict(_("该记录已被他人处理，请刷新后重试。")) from exc
+        except IntegrityError as exc:
+            if depth == 0:
+                db.session.rollback()
+            # A uniqueness rule the checks could not see yet (a concurrent request won the race).
+            raise Conflict(_("与已有记录冲突（可能刚被他人处理），请刷新后重试。")) from exc
         except BaseException:
             if depth == 0:
                 db.session.rollback()

@@ -1,8 +1,11 @@
-"""initial schema
+"""initial schema: areas, party organisations, cooperatives, projects, households,
+memberships, the ledger with its summaries and closed months, the audit chain, users.
 
-Revision ID: a481460e9fe1
+Quantities, capacities and shares are BIGINT thousandths (MilliDecimal in the models).
+
+Revision ID: 1fd5fc4a50f1
 Revises: 
-Create Date: 2026-11-24 23:50:56.832229
+Create Date: 2026-11-25 00:18:32.895275
 
 """
 from alembic import op
@@ -10,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'a481460e9fe1'
+revision = '1fd5fc4a50f1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -34,12 +37,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_areas_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_areas_path'), ['path'], unique=False)
 
-    op.create_table('audit_head',
+    audit_head = op.create_table('audit_head',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
+    # The chain's tip exists from the start, so the first two writers lock one row.
+    op.bulk_insert(audit_head, [{'id': 1, 'seq': 0, 'hash': '0' * 64}])
     op.create_table('login_failures',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=80), nullable=False),
@@ -168,7 +173,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('household_id', sa.Integer(), nullable=False),
     sa.Column('cooperative_id', sa.Integer(), nullable=False),
-    sa.Column('shares', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('shares', sa.BigInteger(), nullable=False),
     sa.Column('since', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['cooperative_id'], ['cooperatives.id'], name=op.f('fk_memberships_cooperative_id_cooperatives')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_memberships_household_id_households')),
@@ -185,7 +190,7 @@ def upgrade():
     sa.Column('type', sa.String(length=20), nullable=False),
     sa.Column('village_id', sa.Integer(), nullable=False),
     sa.Column('cooperative_id', sa.Integer(), nullable=True),
-    sa.Column('capacity', sa.Numeric(precision=14, scale=3), nullable=True),
+    sa.Column('capacity', sa.BigInteger(), nullable=True),
     sa.Column('capacity_unit', sa.String(length=10), nullable=True),
     sa.Column('target_output_fen', sa.BigInteger(), nullable=True),
     sa.Column('target_collective_income_fen', sa.BigInteger(), nullable=True),
@@ -206,7 +211,7 @@ def upgrade():
     sa.Column('entry_date', sa.Date(), nullable=True),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
-    sa.Column('quantity', sa.Numeric(precision=18, scale=3), nullable=True),
+    sa.Column('quantity', sa.BigInteger(), nullable=True),
     sa.Column('unit', sa.String(length=10), nullable=True),
     sa.Column('household_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
@@ -232,6 +237,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ledger_entries_reverses_id'), ['reverses_id'], unique=False)
         batch_op.create_index('ix_ledger_project_period', ['project_id', 'period'], unique=False)
         batch_op.create_index('ix_ledger_village_status', ['village_id', 'status'], unique=False)
+        batch_op.create_index('uq_ledger_live_reversal', ['reverses_id'], unique=True, sqlite_where=sa.text("status <> 'void'"), postgresql_where=sa.text("status <> 'void'"))
 
     op.create_table('monthly_summaries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -241,7 +247,7 @@ def upgrade():
     sa.Column('month', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
-    sa.Column('quantity', sa.Numeric(precision=20, scale=3), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.Column('entry_count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_monthly_summaries_project_id_projects')),
     sa.ForeignKeyConstraint(['village_id'], ['areas.id'], name=op.f('fk_monthly_summaries_village_id_areas')),
@@ -261,6 +267,7 @@ def downgrade():
 
     op.drop_table('monthly_summaries')
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.drop_index('uq_ledger_live_reversal', sqlite_where=sa.text("status <> 'void'"), postgresql_where=sa.text("status <> 'void'"))
         batch_op.drop_index('ix_ledger_village_status')
         batch_op.drop_index('ix_ledger_project_period')
         batch_op.drop_index(batch_op.f('ix_ledger_entries_reverses_id'))
