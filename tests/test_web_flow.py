@@ -281,15 +281,35 @@ def test_secretary_manages_projects_and_households(world, client, auth):
     assert household.members == 4
 
 
-def test_id_numbers_masked_for_those_without_view_private(world, client, auth):
-    full = world.households[0].id_number
+def test_household_list_masks_id_numbers_and_phones_for_everyone(world, client, auth):
+    full, phone = world.households[0].id_number, world.households[0].phone
+    masked = full[:4] + "**********" + full[-4:]
+    for username, path in [
+        ("sec", "/village/households"),
+        ("acc", "/village/households"),
+        ("county", f"/village/households?village={world.village.code}"),
+    ]:
+        auth.login(username)
+        page = client.get(path).get_data(as_text=True)
+        assert full not in page and masked in page, username
+        assert phone not in page and "138****0001" in page, username
+        auth.logout()
+
+
+def test_household_names_masked_in_lists_without_view_private(world, client, auth):
     auth.login("sec")
-    assert full in client.get("/village/households").get_data(as_text=True)
+    assert "张三丰" in client.get("/village/households").get_data(as_text=True)
     auth.logout()
     auth.login("county")
     page = client.get(f"/village/households?village={world.village.code}").get_data(as_text=True)
-    assert "张三丰" in page and full not in page and full[:4] + "**********" + full[-4:] in page
-    assert "13800000001" not in page
+    assert "张三丰" not in page and "张*丰" in page and "李*" in page
+
+
+def test_secretary_edit_form_shows_the_full_id_number_and_phone(world, client, auth):
+    household = world.households[0]
+    auth.login("sec")
+    form = client.get(f"/village/households/{household.id}/edit").get_data(as_text=True)
+    assert f'value="{household.id_number}"' in form and f'value="{household.phone}"' in form
 
 
 def test_user_text_is_escaped(world, client, auth):

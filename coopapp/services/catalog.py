@@ -207,7 +207,7 @@ def get_household(household_id: int, user: User, action: str = "view") -> Househ
     return household
 
 
-def households_for(user: User, village: Area | None = None, search: str | None = None) -> list[Household]:
+def households_query(user: User, village: Area | None = None, search: str | None = None):
     """Households in the user's scope, optionally one village's or matching a name."""
     q = select(Household).join(Area, Household.village_id == Area.id).where(area_clause(user))
     if village is not None:
@@ -215,7 +215,12 @@ def households_for(user: User, village: Area | None = None, search: str | None =
     # Searching by name would confirm a name exists even where names are shown masked.
     if search and can(user, "view_private", village or user.area):
         q = q.where(Household.head_name.contains(search, autoescape=True))
-    return list(db.session.scalars(q.order_by(Household.village_id, Household.id).limit(2000)))
+    return q.order_by(Household.village_id, Household.id)
+
+
+def households_for(user: User, village: Area | None = None, search: str | None = None) -> list[Household]:
+    """`households_query` as a list (at most 2,000)."""
+    return list(db.session.scalars(households_query(user, village, search).limit(2000)))
 
 
 # ---- cooperatives and party organisations ----------------------------------
@@ -237,16 +242,6 @@ def cooperatives_of(village: Area) -> list[Cooperative]:
 
 
 def page_households(user: User, village: Area, search: str | None = None, *, page: int, per_page: int):
-    """One page of a village's households in the user's scope (a Flask-SQLAlchemy Pagination), optionally by name.
-
-    A page past the end has no items rather than raising 404.
-    """
-    q = (
-        select(Household)
-        .join(Area, Household.village_id == Area.id)
-        .where(area_clause(user), Household.village_id == village.id)
-    )
-    # Searching by name would confirm a name exists even where names are shown masked.
-    if search and can(user, "view_private", village or user.area):
-        q = q.where(Household.head_name.contains(search, autoescape=True))
-    return db.paginate(q.order_by(Household.id), page=page, per_page=per_page, max_per_page=100, error_out=False)
+    """One page of a village's households (a Flask-SQLAlchemy Pagination; past the end: no items)."""
+    q = households_query(user, village, search)
+    return db.paginate(q, page=page, per_page=per_page, max_per_page=100, error_out=False)

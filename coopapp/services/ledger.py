@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -309,15 +310,21 @@ def closed_periods(village: Area) -> list[str]:
     return sorted(db.session.scalars(q), reverse=True)
 
 
+def _list_rows(q):
+    """Load what a row of an entry list shows, in one query per relation."""
+    return q.options(
+        selectinload(LedgerEntry.project),
+        selectinload(LedgerEntry.household),
+        selectinload(LedgerEntry.created_by),
+        selectinload(LedgerEntry.village),
+    )
+
+
 def list_entries(
     user: User, *, village: Area | None = None, status: str | None = None, period: str | None = None, limit: int = 200
 ) -> list[LedgerEntry]:
-    """`entries_query` for a page: at most `limit` rows, their project and household loaded."""
-    from sqlalchemy.orm import selectinload
-
-    q = entries_query(user, village=village, status=status, period=period).options(
-        selectinload(LedgerEntry.project), selectinload(LedgerEntry.household), selectinload(LedgerEntry.created_by)
-    )
+    """`entries_query` for a list: at most `limit` rows, with what a row shows loaded."""
+    q = _list_rows(entries_query(user, village=village, status=status, period=period))
     return list(db.session.scalars(q.limit(limit)))
 
 
@@ -340,16 +347,6 @@ def page_entries(
     status: str | None = None,
     period: str | None = None,
 ):
-    """One page of `entries_query` (a Flask-SQLAlchemy Pagination), with what a list row shows loaded.
-
-    A page past the end has no items rather than raising 404.
-    """
-    from sqlalchemy.orm import selectinload
-
-    q = entries_query(user, village=village, status=status, period=period).options(
-        selectinload(LedgerEntry.project),
-        selectinload(LedgerEntry.household),
-        selectinload(LedgerEntry.created_by),
-        selectinload(LedgerEntry.village),
-    )
+    """One page of `entries_query` (a Flask-SQLAlchemy Pagination; past the end: no items)."""
+    q = _list_rows(entries_query(user, village=village, status=status, period=period))
     return db.paginate(q, page=page, per_page=per_page, max_per_page=100, error_out=False)

@@ -12,6 +12,7 @@ from ..services.units import BASE_LABELS
 
 # The stored base units; their Chinese names are msgids already (UNIT_LABELS in forms.py).
 BASE_UNIT_LABELS = {code: _l(text) for code, text in BASE_LABELS.items()}
+MINUS = "\u2212"  # the minus sign, not a hyphen
 
 
 def pct(value: Decimal | None) -> str:
@@ -19,6 +20,17 @@ def pct(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%"
+
+
+def signed_pct(value: Decimal | None) -> str:
+    """A change as a signed percentage (0.042 → "+4.2%", −0.108 → "−10.8%"); None → "—"."""
+    if value is None:
+        return "—"
+    rounded = (Decimal(value) * 100).quantize(Decimal("0.1"))
+    if rounded == 0:
+        return "0.0%"
+    sign = "+" if rounded > 0 else MINUS
+    return f"{sign}{abs(rounded)}%"
 
 
 def quantity(value: Decimal | None) -> str:
@@ -41,6 +53,7 @@ def register_filters(app: Flask) -> None:
     env.filters["yuan"] = format_yuan
     env.filters["wan"] = format_wan
     env.filters["pct"] = pct
+    env.filters["signed_pct"] = signed_pct
     env.filters["qty"] = quantity
     env.filters["kind_label"] = lambda c: label(c, KIND_LABELS)
     env.filters["status_label"] = lambda c: label(c, STATUS_LABELS)

@@ -1,5 +1,6 @@
 """Small helpers shared by the page blueprints."""
 
+import re
 from urllib.parse import urlsplit
 
 from flask import abort, request
@@ -9,9 +10,12 @@ from flask_wtf import FlaskForm
 
 from ..errors import Forbidden, Invalid
 from ..forms import ActionForm
-from ..models import Area
+from ..models import Area, Household
 from ..services import ledger
-from ..services.scope import home_village
+from ..services.codes import mask_name
+from ..services.scope import can, home_village
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def own_village() -> Area:
@@ -71,3 +75,26 @@ def year_choices() -> list[int]:
     """The years offered in report pickers, newest first."""
     this_year = ledger.today().year
     return list(range(this_year, this_year - 6, -1))
+
+
+MAX_PAGE = 100_000  # keeps the OFFSET of an absurd ?page= inside the database's integer range
+
+
+def page_arg() -> int:
+    """The `?page=` of a paged list: 1 when missing or below 1, at most MAX_PAGE."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def period_arg() -> str | None:
+    """The `?period=YYYY-MM` filter of a list; anything else means no filter."""
+    period = (request.args.get("period") or "").strip()
+    return period if _PERIOD.match(period) else None
+
+
+def household_name(household: Household | None, village: Area) -> str:
+    """A household head's name as the current user may see it: masked without 'view_private'."""
+    if household is None:
+        return ""
+    if can(current_user, "view_private", village):
+        return household.head_name
+    return mask_name(household.head_name)

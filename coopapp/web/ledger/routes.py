@@ -9,10 +9,11 @@ from ...forms import STATUS_LABELS, ReasonForm
 from ...models import STATUSES, LedgerEntry
 from ...services import catalog, ledger
 from ...services.scope import authorize, can
-from ..common import own_village, require_action_form, show_field_errors
+from ..common import household_name, own_village, page_arg, period_arg, require_action_form, show_field_errors
 from .forms import EntryPageForm, entry_form_data
 
 bp = Blueprint("ledger", __name__)
+ENTRIES_PER_PAGE = 30
 
 
 @bp.before_request
@@ -24,9 +25,11 @@ def _login_first():
 @bp.get("/entries")
 def entries():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    rows = ledger.list_entries(current_user, status=status, period=request.args.get("period") or None)
+    period = period_arg()
+    page = ledger.page_entries(current_user, page=page_arg(), per_page=ENTRIES_PER_PAGE, status=status, period=period)
+    names = {e.id: household_name(e.household, e.village) for e in page.items}
     statuses = [(code, STATUS_LABELS[code]) for code in STATUSES]
-    return render_template("ledger/list.html", entries=rows, status=status, statuses=statuses)
+    return render_template("ledger/list.html", page=page, names=names, status=status, period=period, statuses=statuses)
 
 
 def _entry_form(village, **kwargs) -> EntryPageForm:
@@ -94,6 +97,7 @@ def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reas
     return render_template(
         "ledger/entry.html",
         entry=entry,
+        household_name=household_name(entry.household, entry.village),
         reversal=ledger.reversal_of(entry),
         actions=entry_actions(entry),
         reason_form=reason_form or ReasonForm(formdata=None),

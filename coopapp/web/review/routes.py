@@ -8,7 +8,7 @@ from ...errors import Conflict, Invalid
 from ...forms import CloseMonthForm, ReasonForm
 from ...services import ledger
 from ...services.scope import authorize
-from ..common import back_to, own_village, require_action_form, show_field_errors
+from ..common import back_to, household_name, own_village, require_action_form, show_field_errors
 from ..ledger.routes import render_entry
 
 bp = Blueprint("review", __name__)
@@ -25,7 +25,10 @@ def queue():
     village = own_village()
     authorize(current_user, "review_entry", village)
     rows = ledger.list_entries(current_user, village=village, status="submitted")
-    return render_template("review/queue.html", village=village, entries=rows, reason_form=ReasonForm(formdata=None))
+    names = {e.id: household_name(e.household, village) for e in rows}
+    return render_template(
+        "review/queue.html", village=village, entries=rows, names=names, reason_form=ReasonForm(formdata=None)
+    )
 
 
 @bp.post("/entries/<int:entry_id>/approve")

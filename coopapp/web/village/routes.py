@@ -6,14 +6,15 @@ from flask_login import current_user, login_required
 
 from ...errors import Invalid
 from ...forms import HouseholdForm, ProjectForm
-from ...models import Area
+from ...models import Area, Household
 from ...services import catalog
-from ...services.codes import mask_id_number, mask_phone
+from ...services.codes import mask_id_number, mask_name, mask_phone
 from ...services.scope import authorize, can
-from ..common import own_village, show_field_errors
+from ..common import own_village, page_arg, show_field_errors
 from .forms import fill_household_choices, fill_project_choices, household_form_data, project_form_data
 
 bp = Blueprint("village", __name__, url_prefix="/village")
+HOUSEHOLDS_PER_PAGE = 50
 
 
 @bp.before_request
@@ -77,31 +78,41 @@ def edit_project(project_id: int):
     return _project_page(form, project.village, project, status=422 if form.is_submitted() else 200)
 
 
-def household_rows(village: Area) -> list[dict]:
-    """The village's households, ID numbers and phones masked unless the user may see them."""
+def household_rows(village: Area, households: list[Household]) -> list[dict]:
+    """Households as list rows: ID numbers and phones always masked (only the edit form shows them),
+    names masked unless the user holds 'view_private' for the village."""
     private = can(current_user, "view_private", village)
     group_names = {g.id: g.name for g in _groups(village)}
     return [
         {
             "id": h.id,
-            "head_name": h.head_name,
+            "head_name": h.head_name if private else mask_name(h.head_name),
             "members": h.members,
             "group": group_names.get(h.group_id, ""),
-            "phone": h.phone if private else mask_phone(h.phone),
-            "id_number": h.id_number if private else mask_id_number(h.id_number),
+            "phone": mask_phone(h.phone),
+            "id_number": mask_id_number(h.id_number),
             "formerly_poor": h.formerly_poor,
             "monitored": h.monitored,
         }
-        for h in catalog.households_for(current_user, village, request.args.get("q") or None)
+        for h in households
     ]
 
 
 @bp.get("/households")
 def households():
     village = _village()
-    can_manage = can(current_user, "manage_village", village)
+    search = (request.args.get("q") or "").strip() or None
+    page = catalog.page_households(current_user, village, search, page=page_arg(), per_page=HOUSEHOLDS_PER_PAGE)
+    # what the pager's links keep: the reviewer's chosen village and the search
+    kept = {"village": village.code if request.args.get("village") else None, "q": search}
     return render_template(
-        "village/households.html", village=village, households=household_rows(village), can_manage=can_manage
+        "village/households.html",
+        village=village,
+        households=household_rows(village, page.items),
+        page=page,
+        kept={k: v for k, v in kept.items() if v},
+        search=search or "",
+        can_manage=can(current_user, "manage_village", village),
     )
 
 
