@@ -6,7 +6,7 @@ from decimal import Decimal
 from werkzeug.security import generate_password_hash
 
 from coopapp.extensions import db
-from coopapp.models import Area, Household, Membership, Project, User
+from coopapp.models import Area, Cooperative, Household, Membership, Project, User
 from coopapp.services import audit, catalog, ledger
 from coopapp.services.codes import credit_code_check_char, id_number_check_digit
 
@@ -41,6 +41,7 @@ class World:
     households: list[Household]
     other_household: Household
     users: dict[str, User] = field(default_factory=dict)
+    cooperative: Cooperative | None = None
 
 
 def add_user(username: str, role: str, area: Area) -> User:
@@ -96,14 +97,12 @@ def build_world() -> World:
     other_household = Household(village_id=other.id, head_name="赵六", members=2, id_number=id_number(9))
     db.session.add_all([*households, other_household])
     db.session.flush()
-    db.session.add(
-        Membership(
-            household_id=households[0].id,
-            cooperative_id=coop.id,
-            shares=Decimal(10),
-            since=ledger.today().replace(month=1, day=1),
-        )
-    )
+    jan_first = ledger.today().replace(month=1, day=1)
+    memberships = [
+        Membership(household_id=households[0].id, cooperative_id=coop.id, shares=Decimal(10), since=jan_first),
+        Membership(household_id=households[1].id, cooperative_id=coop.id, shares=Decimal(5), since=jan_first),
+    ]
+    db.session.add_all(memberships)
     users = {
         "accountant": add_user("acc", "accountant", village),
         "secretary": add_user("sec", "secretary", village),
@@ -113,7 +112,7 @@ def build_world() -> World:
         "county_reviewer": add_user("county", "reviewer", county),
         "admin": add_user("admin", "admin", county),
     }
-    for obj in (project, other_project, *households, other_household, *users.values()):
+    for obj in (project, other_project, *households, other_household, *memberships, *users.values()):
         audit.record(None, f"{audit.AUDITED_NAME[type(obj)]}.create", obj)
     db.session.commit()
     return World(
@@ -129,6 +128,7 @@ def build_world() -> World:
         households,
         other_household,
         users,
+        coop,
     )
 
 

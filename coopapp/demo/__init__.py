@@ -182,6 +182,7 @@ class _Loader:
         if coop is not None:
             memberships = make_memberships(rng, coop.id, households, spec.member_share)
             db.session.add_all(memberships)
+            audit.record_many(self.admin, "membership.create", memberships, SOURCE)
             by_id = {h.id: h for h in households}
             members = [(by_id[m.household_id], m.shares) for m in memberships]
         creator, reviewer = self.staff.get(code, (self.admin, self.admin))

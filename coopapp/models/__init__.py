@@ -2,6 +2,16 @@
 
 from .areas import LEVELS, Area
 from .audit import AuditEvent, AuditHead
+from .distributions import (
+    BASES,
+    DEDUCTION_KINDS,
+    OBJECTION_STATUSES,
+    PLAN_STATUSES,
+    Deduction,
+    Distribution,
+    DistributionLine,
+    Objection,
+)
 from .households import Household, Membership
 from .ledger import (
     KINDS,
@@ -17,6 +27,14 @@ from .projects import CAPACITY_UNITS, PROJECT_TYPES, Project
 from .users import ROLES, ApiToken, LoginFailure, User
 
 __all__ = [
+    "BASES",
+    "DEDUCTION_KINDS",
+    "OBJECTION_STATUSES",
+    "PLAN_STATUSES",
+    "Deduction",
+    "Distribution",
+    "DistributionLine",
+    "Objection",
     "LEVELS",
     "Area",
     "AuditEvent",

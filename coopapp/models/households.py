@@ -1,5 +1,6 @@
 """Farmer households (农户) and their cooperative shares."""
 
+import secrets
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +11,11 @@ from ..extensions import db
 from .areas import Area
 from .base import MilliDecimal
 from .orgs import Cooperative
+
+
+def new_public_token() -> str:
+    """32 random bytes, URL-safe: the key of a household's public statement page."""
+    return secrets.token_urlsafe(32)
 
 
 class Household(db.Model):
@@ -26,6 +32,8 @@ class Household(db.Model):
     id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
     formerly_poor: Mapped[bool] = mapped_column(default=False)  # 脱贫户
     monitored: Mapped[bool] = mapped_column(default=False)  # 监测户
+    # The unguessable key of the household's public statement page (printed as a QR code).
+    public_token: Mapped[str] = mapped_column(String(43), unique=True, default=new_public_token)
 
     village: Mapped[Area] = relationship(foreign_keys=[village_id])
     group: Mapped[Area | None] = relationship(foreign_keys=[group_id])
@@ -45,7 +53,7 @@ class Household(db.Model):
 
 
 class Membership(db.Model):
-    """A household's shares (股份) in a cooperative, from a date."""
+    """A household's shares (股份) in a cooperative from `since` on; a later row records a change."""
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("household_id", "cooperative_id", "since"),)
@@ -58,3 +66,11 @@ class Membership(db.Model):
 
     household: Mapped[Household] = relationship()
     cooperative: Mapped[Cooperative] = relationship()
+
+    def audit_snapshot(self) -> dict:
+        return {
+            "household_id": self.household_id,
+            "cooperative_id": self.cooperative_id,
+            "shares": format(Decimal(self.shares).normalize(), "f"),
+            "since": self.since.isoformat(),
+        }

@@ -8,7 +8,18 @@ from types import SimpleNamespace
 from sqlalchemy import insert, select
 
 from ..extensions import db
-from ..models import AuditEvent, AuditHead, ClosedMonth, Household, LedgerEntry, Project, User
+from ..models import (
+    AuditEvent,
+    AuditHead,
+    ClosedMonth,
+    Distribution,
+    Household,
+    LedgerEntry,
+    Membership,
+    Objection,
+    Project,
+    User,
+)
 from ..models.base import utcnow
 
 GENESIS = "0" * 64
@@ -19,6 +30,9 @@ AUDITED = {
     "project": Project,
     "closed_month": ClosedMonth,
     "user": User,
+    "membership": Membership,
+    "distribution": Distribution,
+    "objection": Objection,
 }
 AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
 

@@ -77,6 +77,11 @@ def lock_village(village: Area) -> None:
     )
 
 
+def check_open_period(village: Area, period: str) -> None:
+    """Refuse a malformed, future or closed month for the village (422 naming `period`)."""
+    _check_period(village, period)
+
+
 def _check_period(village: Area, period: str, field: str = "period") -> None:
     if not _PERIOD.match(period or ""):
         raise Invalid(_("月份格式应为 YYYY-MM。"), {field: _("月份格式应为 YYYY-MM，例如 2025-03。")})
@@ -233,6 +238,14 @@ def reverse_entry(user: User, entry: LedgerEntry, reason: str, period: str | Non
     It lands in the original's month if that is still open, else in the current month.
     """
     authorize(user, "reverse_entry", entry.village)
+    reversal = build_reversal(user, entry, reason, period)
+    db.session.add(reversal)
+    audit.record(user, "entry.reverse", reversal, {"original": entry.id})
+    return reversal
+
+
+def build_reversal(user: User, entry: LedgerEntry, reason: str, period: str | None = None) -> LedgerEntry:
+    """The negation of an approved entry, as a new submitted entry (not yet added to the session)."""
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("冲销时必须填写原因。"), {"reason": _("请填写冲销原因。")})
@@ -245,7 +258,7 @@ def reverse_entry(user: User, entry: LedgerEntry, reason: str, period: str | Non
     if period is None:
         period = entry.period if not is_closed(entry.village_id, entry.period) else current_period()
     _check_period(entry.village, period)
-    reversal = LedgerEntry(
+    return LedgerEntry(
         project_id=entry.project_id,
         village_id=entry.village_id,
         period=period,
@@ -261,9 +274,22 @@ def reverse_entry(user: User, entry: LedgerEntry, reason: str, period: str | Non
         reversal_reason=reason,
         created_by_id=user.id,
     )
-    db.session.add(reversal)
-    audit.record(user, "entry.reverse", reversal, {"original": entry.id})
-    return reversal
+
+
+def post_approved(user: User, entries: list[LedgerEntry], action: str, extra: dict | None = None) -> None:
+    """Add entries that an approved plan already vouches for, as approved, with summaries and audit.
+
+    Used where the secretary's approval of the whole (a distribution plan) is the review.
+    """
+    for entry in entries:
+        if is_closed(entry.village_id, entry.period):
+            raise Conflict(_("%(p)s 已结账，不能记入该月。", p=entry.period))
+        entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()
+        db.session.add(entry)
+    db.session.flush()
+    for entry in entries:
+        rollups.apply_entry(entry)
+    audit.record_many(user, action, entries, extra)
 
 
 @atomic

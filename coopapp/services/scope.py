@@ -10,7 +10,7 @@ from ..models import Area, User
 # What each role may do inside its scope. Everything else is refused.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "accountant": frozenset({"view", "view_private", "create_entry", "submit_entry", "reverse_entry"}),
-    "secretary": frozenset({"view", "view_private", "review_entry", "close_month", "manage_village"}),
+    "secretary": frozenset({"view", "view_private", "review_entry", "close_month", "manage_village", "distribute"}),
     "reviewer": frozenset({"view"}),
     "admin": frozenset({"view", "manage_users"}),
 }
