@@ -111,3 +111,31 @@ def test_a_shared_database_needs_a_real_secret_key_even_in_development(monkeypat
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()
+
+
+def test_upgrade_gives_existing_households_their_statement_tokens(empty_database):
+    """The second migration fills public_token for households that were already there."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="1fd5fc4a50f1")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO areas (id, code, name, level, path) VALUES (1, '441323', '惠东县', 'county', '/441323/')"
+                )
+            )
+            for i in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO households (id, village_id, head_name, members, formerly_poor, monitored) "
+                        "VALUES (:i, 1, :n, 1, false, false)"
+                    ),
+                    {"i": i, "n": f"户{i}"},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            tokens = [t for (t,) in conn.execute(text("SELECT public_token FROM households"))]
+        db.engine.dispose()
+    assert len(tokens) == 3 and len(set(tokens)) == 3 and all(len(t) >= 40 for t in tokens)
