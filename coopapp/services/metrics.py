@@ -1,7 +1,7 @@
 """Metrics read from the summary tables (only approved entries count)."""
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -19,8 +19,14 @@ COMPARE_METRICS = (
     "coverage",
     "benefit_total",
     "benefit_per_household",
+    "benefit_mean",
+    "benefit_median",
+    "formerly_poor_coverage",
+    "formerly_poor_benefit_mean",
     "collective_income_growth",
     "output_value_growth",
+    "households_benefited_growth",
+    "benefit_total_growth",
 )
 _KIND_OF = {"collective_income": "collective_income", "output_value": "output"}
 
@@ -48,69 +54,157 @@ def _kind_totals(village_ids: list[int], years: tuple[int, ...]) -> dict[tuple[i
     return {(v, y, k): int(total) for v, y, k, total in db.session.execute(q)}
 
 
-def _benefit(village_ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, int], tuple[int, int]]:
-    """(village, year) → (households with payouts > 0, total payouts to them)."""
+def _benefit(village_ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, int, bool], tuple[int, int]]:
+    """(village, year, formerly poor) → (households with payouts > 0, total payouts to them)."""
     q = (
         select(
             HouseholdYearSummary.village_id,
             HouseholdYearSummary.year,
+            Household.formerly_poor,
             func.count(),
             func.sum(HouseholdYearSummary.payout_fen),
         )
+        .join(Household, Household.id == HouseholdYearSummary.household_id)
         .where(
             HouseholdYearSummary.village_id.in_(village_ids),
             HouseholdYearSummary.year.in_(years),
             HouseholdYearSummary.payout_fen > 0,
         )
-        .group_by(HouseholdYearSummary.village_id, HouseholdYearSummary.year)
+        .group_by(HouseholdYearSummary.village_id, HouseholdYearSummary.year, Household.formerly_poor)
     )
-    return {(v, y): (int(n), int(total)) for v, y, n, total in db.session.execute(q)}
+    return {(v, y, bool(poor)): (int(n), int(total)) for v, y, poor, n, total in db.session.execute(q)}
 
 
-def _household_counts(village_ids: list[int]) -> dict[int, int]:
+def _payouts(village_ids: list[int], year: int) -> dict[tuple[int, bool], list[int]]:
+    """(village, formerly poor) → every positive yearly payout per household, ascending (for medians)."""
+    # One row per benefited household: fine at county scale (thousands), and exact.
     q = (
-        select(Household.village_id, func.count())
-        .where(Household.village_id.in_(village_ids))
-        .group_by(Household.village_id)
+        select(HouseholdYearSummary.village_id, Household.formerly_poor, HouseholdYearSummary.payout_fen)
+        .join(Household, Household.id == HouseholdYearSummary.household_id)
+        .where(
+            HouseholdYearSummary.village_id.in_(village_ids),
+            HouseholdYearSummary.year == year,
+            HouseholdYearSummary.payout_fen > 0,
+        )
+        .order_by(HouseholdYearSummary.village_id, HouseholdYearSummary.payout_fen)
     )
-    return dict(db.session.execute(q).all())
+    out: dict[tuple[int, bool], list[int]] = defaultdict(list)
+    for v, poor, fen in db.session.execute(q):
+        out[(v, bool(poor))].append(int(fen))
+    return out
 
 
-def village_rows(villages: list[Area], year: int) -> list[dict]:
-    """One row of metrics per village for `year` (and growth against year − 1)."""
+def median_fen(values: list[int]) -> int:
+    """The median of ascending fen amounts; for an even count the mean of the two middle
+    values rounded half up to the fen; 0 for no values (like the mean)."""
+    n = len(values)
+    if not n:
+        return 0
+    if n % 2:
+        return values[n // 2]
+    a, b = values[n // 2 - 1], values[n // 2]
+    return int((Decimal(a + b) / 2).to_integral_value(ROUND_HALF_UP))
+
+
+def _household_counts(village_ids: list[int]) -> dict[tuple[int, bool], int]:
+    """(village, formerly poor) → households on the roster."""
+    q = (
+        select(Household.village_id, Household.formerly_poor, func.count())
+        .where(Household.village_id.in_(village_ids))
+        .group_by(Household.village_id, Household.formerly_poor)
+    )
+    return {(v, bool(poor)): int(n) for v, poor, n in db.session.execute(q)}
+
+
+def benefit_figures(
+    households: int,
+    benefited: int,
+    total_fen: int,
+    payouts: list[int],
+    benefited_last_year: int,
+    total_last_year_fen: int,
+    prefix: str = "",
+) -> dict:
+    """The benefit figures of one group of households (keys prefixed, e.g. `formerly_poor_`).
+
+    Mean is total // benefited (whole fen, rounded down); mean and median are 0 when no
+    household benefited.
+    """
+    mean = total_fen // benefited if benefited else 0
+    mean_last_year = total_last_year_fen // benefited_last_year if benefited_last_year else 0
+    counted = "formerly_poor_benefited" if prefix else "households_benefited"
+    return {
+        f"{prefix}households": households,
+        counted: benefited,
+        f"{prefix}coverage": ratio(benefited, households),
+        f"{prefix}benefit_total_fen": total_fen,
+        f"{prefix}benefit_mean_fen": mean,
+        f"{prefix}benefit_median_fen": median_fen(payouts),
+        f"{counted}_last_year": benefited_last_year,
+        f"{prefix}benefit_total_last_year_fen": total_last_year_fen,
+        f"{counted}_growth": growth(benefited, benefited_last_year),
+        f"{prefix}benefit_total_growth": growth(total_fen, total_last_year_fen),
+        f"{prefix}benefit_mean_growth": growth(mean, mean_last_year),
+    }
+
+
+def _village_benefit(village_id: int, year: int, benefit: dict, households: dict, payouts: dict) -> dict:
+    """All households' and the formerly poor households' benefit figures of one village."""
+
+    def group(poor_flags: tuple[bool, ...], prefix: str) -> dict:
+        def summed(y: int) -> tuple[int, int]:
+            pairs = [benefit.get((village_id, y, p), (0, 0)) for p in poor_flags]
+            return sum(n for n, _t in pairs), sum(t for _n, t in pairs)
+
+        (n, total), (n_last, total_last) = summed(year), summed(year - 1)
+        values = sorted(v for p in poor_flags for v in payouts.get((village_id, p), ()))
+        count = sum(households.get((village_id, p), 0) for p in poor_flags)
+        return benefit_figures(count, n, total, values, n_last, total_last, prefix)
+
+    row = group((False, True), "")
+    row["benefit_per_household_fen"] = row["benefit_mean_fen"]  # the older name of the mean
+    row.update(group((True,), "formerly_poor_"))
+    return row
+
+
+def _village_rows(villages: list[Area], year: int) -> tuple[list[dict], dict[tuple[int, bool], list[int]]]:
     ids = [v.id for v in villages]
     if not ids:
-        return []
+        return [], {}
     totals = _kind_totals(ids, (year, year - 1))
     benefit = _benefit(ids, (year, year - 1))
     households = _household_counts(ids)
+    payouts = _payouts(ids, year)
     weak_below = current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
     rows = []
     for v in villages:
         income = totals.get((v.id, year, "collective_income"), 0)
         output = totals.get((v.id, year, "output"), 0)
-        benefited, benefit_total = benefit.get((v.id, year), (0, 0))
-        n_households = households.get(v.id, 0)
-        rows.append(
-            {
-                "code": v.code,
-                "name": v.name,
-                "town": v.parent.name if v.parent else "",
-                "collective_income_fen": income,
-                "output_value_fen": output,
-                "households": n_households,
-                "households_benefited": benefited,
-                "coverage": ratio(benefited, n_households),
-                "benefit_total_fen": benefit_total,
-                "benefit_per_household_fen": benefit_total // benefited if benefited else 0,
-                "collective_income_last_year_fen": totals.get((v.id, year - 1, "collective_income"), 0),
-                "output_value_last_year_fen": totals.get((v.id, year - 1, "output"), 0),
-                "collective_income_growth": growth(income, totals.get((v.id, year - 1, "collective_income"))),
-                "output_value_growth": growth(output, totals.get((v.id, year - 1, "output"))),
-                "weak": income < weak_below,
-            }
-        )
-    return rows
+        row = {
+            "code": v.code,
+            "name": v.name,
+            "town": v.parent.name if v.parent else "",
+            "collective_income_fen": income,
+            "output_value_fen": output,
+            "collective_income_last_year_fen": totals.get((v.id, year - 1, "collective_income"), 0),
+            "output_value_last_year_fen": totals.get((v.id, year - 1, "output"), 0),
+            "collective_income_growth": growth(income, totals.get((v.id, year - 1, "collective_income"))),
+            "output_value_growth": growth(output, totals.get((v.id, year - 1, "output"))),
+            "weak": income < weak_below,
+        }
+        row.update(_village_benefit(v.id, year, benefit, households, payouts))
+        rows.append(row)
+    return rows, payouts
+
+
+def village_rows(villages: list[Area], year: int) -> list[dict]:
+    """One row of metrics per village for `year` (and growth against year − 1).
+
+    Benefit figures come from the household-year summaries: households with payouts > 0,
+    coverage of the roster, total, mean and median per benefited household, the same for
+    formerly poor households (`formerly_poor_…`), and last year's counts and totals with growth.
+    """
+    return _village_rows(villages, year)[0]
 
 
 def compare(user: User, area: Area, year: int, metric: str = "collective_income") -> list[dict]:
@@ -118,7 +212,7 @@ def compare(user: User, area: Area, year: int, metric: str = "collective_income"
     if metric not in COMPARE_METRICS:
         raise BadRequest(_("未知指标：%(m)s", m=metric), {"metric": _("可选：%(all)s", all=", ".join(COMPARE_METRICS))})
     rows = village_rows(visible_villages(user, area), year)
-    key = metric if metric in ("households_benefited", "coverage") or metric.endswith("growth") else f"{metric}_fen"
+    key = f"{metric}_fen" if rows and f"{metric}_fen" in rows[0] else metric
     rows.sort(key=lambda r: (r[key] is None, -(r[key] or 0), r["code"]))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
@@ -179,23 +273,70 @@ def village_summary(village: Area, year: int) -> dict:
     return row
 
 
-_TOWN_SUMS = ("collective_income_fen", "output_value_fen", "households", "households_benefited", "benefit_total_fen")
+# The figures that add up exactly from villages to towns; the rest is recomputed from them.
+_TOWN_SUMS = (
+    "collective_income_fen",
+    "output_value_fen",
+    "collective_income_last_year_fen",
+    "output_value_last_year_fen",
+    "households",
+    "households_benefited",
+    "benefit_total_fen",
+    "households_benefited_last_year",
+    "benefit_total_last_year_fen",
+    "formerly_poor_households",
+    "formerly_poor_benefited",
+    "formerly_poor_benefit_total_fen",
+    "formerly_poor_benefited_last_year",
+    "formerly_poor_benefit_total_last_year_fen",
+)
+
+
+def _town_benefit(sums: dict, payouts: list[int], prefix: str) -> dict:
+    counted = "formerly_poor_benefited" if prefix else "households_benefited"
+    return benefit_figures(
+        sums[f"{prefix}households"],
+        sums[counted],
+        sums[f"{prefix}benefit_total_fen"],
+        sorted(payouts),
+        sums[f"{counted}_last_year"],
+        sums[f"{prefix}benefit_total_last_year_fen"],
+        prefix,
+    )
 
 
 def town_rows(user: User, area: Area, year: int) -> list[dict]:
-    """The villages the user may see under `area`, summed per town for `year` (ordered by code)."""
+    """The villages the user may see under `area`, summed per town for `year` (ordered by code).
+
+    Counts and totals are summed; coverage, mean and growth are recomputed from the sums, and
+    the median from the yearly payouts of every benefited household of the town.
+    """
     villages = visible_villages(user, area)
+    rows, payouts = _village_rows(villages, year)
     towns: dict[str, dict] = {}
-    for village, row in zip(villages, village_rows(villages, year), strict=True):
+    town_payouts: dict[tuple[str, bool], list[int]] = defaultdict(list)
+    for village, row in zip(villages, rows, strict=True):
         town = village.parent
-        total = towns.setdefault(town.code, {"code": town.code, "name": town.name, "villages": 0, "weak_villages": 0})
+        total = towns.setdefault(
+            town.code,
+            {"code": town.code, "name": town.name, "villages": 0, "weak_villages": 0, **dict.fromkeys(_TOWN_SUMS, 0)},
+        )
         total["villages"] += 1
         total["weak_villages"] += int(row["weak"])
         for key in _TOWN_SUMS:
-            total[key] = total.get(key, 0) + row[key]
-    rows = [towns[code] for code in sorted(towns)]
-    for row in rows:
-        row["coverage"] = ratio(row["households_benefited"], row["households"])
-        benefited = row["households_benefited"]
-        row["benefit_per_household_fen"] = row["benefit_total_fen"] // benefited if benefited else 0
-    return rows
+            total[key] += row[key]
+        for poor in (False, True):
+            town_payouts[(town.code, poor)] += payouts.get((village.id, poor), [])
+    out = []
+    for code in sorted(towns):
+        town = towns[code]
+        town["collective_income_growth"] = growth(
+            town["collective_income_fen"], town["collective_income_last_year_fen"]
+        )
+        town["output_value_growth"] = growth(town["output_value_fen"], town["output_value_last_year_fen"])
+        poor = town_payouts[(code, True)]
+        town.update(_town_benefit(town, town_payouts[(code, False)] + poor, ""))
+        town["benefit_per_household_fen"] = town["benefit_mean_fen"]
+        town.update(_town_benefit(town, poor, "formerly_poor_"))
+        out.append(town)
+    return out
