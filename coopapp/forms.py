@@ -8,13 +8,26 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtf_translations
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from .models import CAPACITY_UNITS, KINDS, PROJECT_TYPES
+from .models import BASES, CAPACITY_UNITS, DEDUCTION_KINDS, KINDS, PROJECT_TYPES
 from .services.catalog import HouseholdInput, ProjectInput
+from .services.distributions import DeductionInput, PlanInput
 from .services.ledger import EntryInput
 from .services.money import ParseError, fen_to_decimal_string, parse_decimal, parse_yuan
 
@@ -223,3 +236,164 @@ def api_form(form_class, payload: dict | None):
             value = Decimal(str(value))
         pairs.add(key, str(value))
     return form_class(formdata=pairs, meta={"csrf": False})
+
+
+# ---- distribution plans (收益分配) ------------------------------------------
+
+BASIS_LABELS = {"shares": _l("按股份"), "equal": _l("按户平均"), "fixed": _l("按名单")}
+DEDUCTION_KIND_LABELS = {
+    "maintenance": _l("运维费"),
+    "land_rent": _l("土地租金"),
+    "collective": _l("村集体留存"),
+    "welfare_jobs": _l("公益岗位"),
+    "other": _l("其他"),
+}
+PLAN_STATUS_LABELS = {
+    "draft": _l("草稿"),
+    "approved": _l("已审批"),
+    "published": _l("已公布"),
+    "reversed": _l("已冲销"),
+}
+MAX_DEDUCTIONS = 10
+MAX_LISTED_HOUSEHOLDS = 5000
+_CENT = Decimal("0.01")
+_MILLI = Decimal("0.001")
+
+
+class PercentField(StringField):
+    """A percentage as typed ("15", "12.5", "15%"); `.data` is a Decimal of percent, at most two places."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = None
+        text = str(self.raw or "").strip().rstrip("%％").strip()
+        if text == "":
+            return
+        try:
+            value = parse_decimal(text)
+        except ParseError as exc:
+            raise ValueError(_l("比例格式不对：“%(text)s”（例：15 表示 15%%）", text=str(self.raw))) from exc
+        if value != value.quantize(_CENT):
+            raise ValueError(_l("比例最多两位小数。"))
+        self.data = value
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
+
+
+class _RowForm(Form):
+    """A row inside a FieldList: no CSRF token of its own, WTForms' messages translated like FlaskForm's."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtf_translations
+
+
+class DeductionRowForm(_RowForm):
+    """One deduction: its kind and either a percentage of what is left or a sum in yuan."""
+
+    kind = SelectField(
+        _l("扣除项"),
+        choices=choice_list([("", "—"), *((k, DEDUCTION_KIND_LABELS[k]) for k in DEDUCTION_KINDS)]),
+        validators=[Optional()],
+    )
+    percent = PercentField(_l("比例（%）"), validators=[Optional()])
+    amount = AmountField(_l("金额（元）"), validators=[Optional()])
+
+    @property
+    def filled(self) -> bool:
+        """A row with nothing typed in it is ignored (the page offers spare rows)."""
+        return bool(self.kind.data or self.percent.data is not None or self.amount.data is not None)
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators) or not self.filled:
+            return not self.errors
+        if not self.kind.data:
+            self.kind.errors = [*self.kind.errors, _l("请选择扣除项。")]
+        if self.percent.data is None and self.amount.data is None:
+            self.percent.errors = [*self.percent.errors, _l("请填写比例或金额。")]
+        elif self.percent.data is not None and self.amount.data is not None:
+            self.percent.errors = [*self.percent.errors, _l("比例和金额请只填一项。")]
+        elif self.percent.data is not None and not 0 < self.percent.data <= 100:
+            self.percent.errors = [*self.percent.errors, _l("比例应大于 0、不超过 100。")]
+        elif self.amount.data is not None and self.amount.data <= 0:
+            self.amount.errors = [*self.amount.errors, _l("金额必须大于零。")]
+        return not self.errors
+
+    def to_input(self) -> DeductionInput:
+        percent_bp = None if self.percent.data is None else int(self.percent.data * 100)
+        return DeductionInput(kind=self.kind.data, percent_bp=percent_bp, fixed_fen=self.amount.data)
+
+
+class ListedHouseholdForm(_RowForm):
+    """One household of a fixed list and its weight (blank: not in the list)."""
+
+    household_id = IntegerField(_l("农户"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    weight = QuantityField(_l("权重"), validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators) or self.weight.data is None:
+            return not self.errors
+        if self.household_id.data is None:
+            self.household_id.errors = [*self.household_id.errors, _l("请选择农户。")]
+        if self.weight.data < 0:
+            self.weight.errors = [*self.weight.errors, _l("权重不能为负数。")]
+        elif self.weight.data != self.weight.data.quantize(_MILLI):
+            self.weight.errors = [*self.weight.errors, _l("权重最多三位小数。")]
+        return not self.errors
+
+
+class DistributionForm(FlaskForm):
+    """A distribution plan as the secretary states it (the page's form and the API's body)."""
+
+    project_id = SelectField(
+        _l("项目"), coerce=int, validators=[InputRequired(_l("请选择项目。"))], validate_choice=False
+    )
+    period = StringField(
+        _l("月份"),
+        validators=[DataRequired(_l("请填写月份。")), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))],
+    )
+    pool = AmountField(_l("分配总额（元）"), validators=[InputRequired(_l("请填写分配总额。"))])
+    basis = SelectField(
+        _l("分配方式"), choices=_choices(BASIS_LABELS, BASES), validators=[DataRequired(_l("请选择分配方式。"))]
+    )
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])
+    deductions = FieldList(FormField(DeductionRowForm), max_entries=MAX_DEDUCTIONS)
+    households = FieldList(FormField(ListedHouseholdForm), max_entries=MAX_LISTED_HOUSEHOLDS)
+
+    def validate_pool(self, field):
+        if field.data is not None and field.data <= 0:
+            raise ValidationError(_l("分配总额必须大于零。"))
+
+    def field_errors(self) -> dict[str, str]:
+        """One message per field; a row's message says which row ("第 2 项：…")."""
+        out = {}
+        for name, errors in self.errors.items():
+            if name in ("deductions", "households"):
+                for position, row in enumerate(errors, start=1):
+                    messages = [str(m[0]) for m in row.values() if m] if isinstance(row, dict) else [str(row)]
+                    if messages:
+                        out[name] = str(_l("第 %(n)s 项：%(m)s", n=position, m=messages[0]))
+                        break
+            elif errors:
+                out[name or "form"] = str(errors[0])
+        return out
+
+    def to_input(self) -> PlanInput:
+        deductions = [row.form.to_input() for row in self.deductions if row.form.filled]
+        fixed = []
+        if self.basis.data == "fixed":
+            fixed = [
+                (row.form.household_id.data, row.form.weight.data)
+                for row in self.households
+                if row.form.weight.data is not None
+            ]
+        return PlanInput(
+            project_id=self.project_id.data,
+            period=self.period.data.strip(),
+            pool_fen=self.pool.data,
+            basis=self.basis.data,
+            deductions=deductions,
+            fixed=fixed,
+            note=self.note.data or "",
+        )

@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..models.base import get_by_id, utcnow
 from . import audit, ledger
+from .money import format_yuan
 from .scope import authorize, village_ids_clause
 from .tx import atomic
 
@@ -89,7 +90,10 @@ def apply_deductions(pool_fen: int, deductions: list[DeductionInput]) -> list[in
                 _("扣除项超过剩余金额。"),
                 {
                     "deductions": _(
-                        "第 %(n)s 项扣除（%(a)s 分）超过剩余的 %(r)s 分。", n=position, a=amount, r=remaining
+                        "第 %(n)s 项扣除（%(a)s 元）超过剩余的 %(r)s 元。",
+                        n=position,
+                        a=format_yuan(amount),
+                        r=format_yuan(remaining),
                     )
                 },
             )
@@ -315,11 +319,11 @@ def posted_entries(plan: Distribution) -> list[LedgerEntry]:
 def reverse_plan(user: User, plan: Distribution, reason: str) -> Distribution:
     """Reverse a published plan as a whole: every entry it posted gets its approved negation."""
     authorize(user, "distribute", plan.village)
+    if plan.status != "published":
+        raise Conflict(_("只有已公布的方案可以整体冲销（当前：%(s)s）。", s=plan.status))
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("冲销方案时必须填写原因。"), {"reason": _("请填写原因。")})
-    if plan.status != "published":
-        raise Conflict(_("只有已公布的方案可以整体冲销（当前：%(s)s）。", s=plan.status))
     reversals = [ledger.build_reversal(user, e, reason) for e in posted_entries(plan)]
     ledger.post_approved(user, reversals, "entry.reverse", {"distribution": plan.id})
     plan.status, plan.reversal_reason = "reversed", reason

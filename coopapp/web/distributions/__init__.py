@@ -1,0 +1,1 @@
+"""Distribution plans (收益分配): the secretary drafts, approves, publishes and reverses; reviewers read."""

@@ -1,0 +1,144 @@
+"""Distribution plan pages: the list, the new-plan form, the preview and its actions."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...errors import Conflict, Invalid
+from ...forms import ReasonForm
+from ...models import Area, Distribution
+from ...services import catalog, distributions, ledger
+from ...services.distribution_rows import plan_list_rows, plan_view
+from ...services.scope import authorize, can, home_village
+from ..common import household_name, own_village, require_action_form, show_field_errors
+from .forms import DistributionPageForm, initial_data
+
+bp = Blueprint("distributions", __name__, url_prefix="/distributions")
+
+
+@bp.before_request
+@login_required
+def _login_first():
+    """Every plan page needs a logged-in user."""
+
+
+def _village() -> Area | None:
+    """`?village=CODE` (checked for 'view'), else the user's own village; None: everything in scope."""
+    code = request.args.get("village")
+    if not code:
+        return home_village(current_user)
+    village = catalog.area_by_code(code)
+    authorize(current_user, "view", village)
+    return village
+
+
+@bp.get("")
+def plans():
+    village = _village()
+    rows = plan_list_rows(distributions.plans_for(current_user, village))
+    can_draft = village is not None and can(current_user, "distribute", village)
+    return render_template("distributions/list.html", village=village, plans=rows, can_draft=can_draft)
+
+
+def _render_form(form: DistributionPageForm, village: Area, households, status: int = 200):
+    names = {h.id: household_name(h, village) for h in households}
+    return render_template("distributions/form.html", form=form, village=village, names=names), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_plan():
+    village = own_village()
+    authorize(current_user, "distribute", village)
+    households = catalog.households_for(current_user, village)
+    data = None if request.method == "POST" else initial_data(households, ledger.current_period())
+    form = DistributionPageForm(data=data).fill_choices(catalog.projects_for(current_user, village))
+    if form.validate_on_submit():
+        try:
+            plan = distributions.draft_plan(current_user, form.to_input())
+        except Invalid as err:
+            show_field_errors(form, err)
+            return _render_form(form, village, households, 422)
+        flash(_("已生成分配预览（草稿），请核对每户金额后审批。"), "success")
+        return redirect(url_for("distributions.plan", plan_id=plan.id))
+    return _render_form(form, village, households, 422 if form.is_submitted() else 200)
+
+
+def plan_actions(plan: Distribution) -> dict[str, bool]:
+    """Which buttons the current user gets on the plan's page."""
+    allowed = can(current_user, "distribute", plan.village)
+    return {
+        "approve": allowed and plan.status == "draft",
+        "delete": allowed and plan.status == "draft",
+        "publish": allowed and plan.status == "approved",
+        "reverse": allowed and plan.status == "published",
+    }
+
+
+def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, status: int = 200):
+    """The preview: pool, deductions in order, the rest, every household's line and the total."""
+    view = plan_view(plan, can(current_user, "view_private", plan.village))
+    return render_template(
+        "distributions/plan.html",
+        plan=view,
+        actions=plan_actions(plan),
+        reason_form=reason_form or ReasonForm(formdata=None),
+    ), status
+
+
+@bp.get("/<int:plan_id>")
+def plan(plan_id: int):
+    return render_plan(distributions.get_plan(plan_id, current_user))
+
+
+def _act(plan_id: int, operation, done: str):
+    """A one-button action on a plan: a refusal is flashed on the plan's page."""
+    plan = distributions.get_plan(plan_id, current_user, "distribute")
+    require_action_form()
+    try:
+        operation(current_user, plan)
+    except (Conflict, Invalid) as err:
+        flash(" ".join([err.message, *err.fields.values()]), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("distributions.plan", plan_id=plan_id))
+
+
+@bp.post("/<int:plan_id>/approve")
+def approve(plan_id: int):
+    return _act(plan_id, distributions.approve_plan, _("方案已审批，不能再修改。"))
+
+
+@bp.post("/<int:plan_id>/publish")
+def publish(plan_id: int):
+    return _act(plan_id, distributions.publish_plan, _("方案已公布，每户的分红已记入台账。"))
+
+
+@bp.post("/<int:plan_id>/delete")
+def delete(plan_id: int):
+    plan = distributions.get_plan(plan_id, current_user, "distribute")
+    require_action_form()
+    try:
+        distributions.discard_plan(current_user, plan)
+    except Conflict as err:
+        flash(err.message, "error")
+        return redirect(url_for("distributions.plan", plan_id=plan_id))
+    flash(_("草稿已删除。"), "success")
+    return redirect(url_for("distributions.plans"))
+
+
+@bp.post("/<int:plan_id>/reverse")
+def reverse(plan_id: int):
+    plan = distributions.get_plan(plan_id, current_user, "distribute")
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            distributions.reverse_plan(current_user, plan, form.reason.data)
+        except Conflict as err:
+            flash(err.message, "error")
+            return redirect(url_for("distributions.plan", plan_id=plan_id))
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("方案已整体冲销，台账中已记入相反的记录。"), "success")
+            return redirect(url_for("distributions.plan", plan_id=plan_id))
+    return render_plan(plan, form, 422)
