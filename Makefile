@@ -7,7 +7,7 @@ HOST      ?= 127.0.0.1
 PORT      ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install translations lint test-sqlite test-postgres migrate demo clean
+.PHONY: run test install translations lint test-sqlite test-postgres migrate demo clean fonts
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed fonts
 
 # Chinese is the source language; the English catalogue is compiled here (the .mo is not committed).
 translations: install
@@ -46,3 +46,8 @@ test: lint test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# A CJK font for the charts' Chinese labels: Debian's fonts-noto-cjk as root, else the PyPI
+# package noto-cjk-sans-otc in the venv; says how to get one if neither works.
+fonts: $(VENV)/.installed
+	sh scripts/ensure_cjk_font.sh $(VENV)

@@ -1,17 +1,30 @@
 """The village's things: projects, households, cooperatives and the area tree."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..errors import Invalid, NotFound
 from ..extensions import db
-from ..models import CAPACITY_UNITS, PROJECT_TYPES, Area, Cooperative, Household, PartyOrg, Project, User
+from ..models import (
+    CAPACITY_UNITS,
+    PROJECT_TYPES,
+    Area,
+    Cooperative,
+    Household,
+    Membership,
+    PartyOrg,
+    Project,
+    User,
+)
 from ..models.base import get_by_id
 from . import audit
 from .codes import valid_credit_code, valid_id_number
+from .ledger import today
 from .scope import area_clause, authorize, can
 from .tx import atomic
 
@@ -245,3 +258,71 @@ def page_households(user: User, village: Area, search: str | None = None, *, pag
     """One page of a village's households (a Flask-SQLAlchemy Pagination; past the end: no items)."""
     q = households_query(user, village, search)
     return db.paginate(q, page=page, per_page=per_page, max_per_page=100, error_out=False)
+
+
+# ---- memberships (shares in a cooperative) ---------------------------------
+
+
+MAX_SHARES = Decimal(10) ** 9
+
+
+@atomic
+def set_shares(user: User, household: Household, cooperative_id: int, shares: Decimal, since: date) -> Membership:
+    """The secretary records the household's shares in a cooperative from `since` on (audited)."""
+    authorize(user, "manage_village", household.village)
+    errors = {}
+    coop = get_by_id(Cooperative, cooperative_id)
+    if coop is None or coop.village_id != household.village_id:
+        errors["cooperative_id"] = _("合作社不属于本村。")
+    if shares is None or not isinstance(shares, int | Decimal):
+        errors["shares"] = _("请填写股份数。")
+    elif shares < 0:
+        errors["shares"] = _("股份不能为负数；退股请填 0。")
+    elif shares >= MAX_SHARES or Decimal(shares) != Decimal(shares).quantize(Decimal("0.001")):
+        errors["shares"] = _("股份应为不太大的数，最多三位小数。")
+    if since is None:
+        errors["since"] = _("请填写变更日期。")
+    elif since > today():
+        errors["since"] = _("变更日期不能晚于今天。")
+    if not errors:
+        clash = db.session.scalar(
+            select(Membership.id).where(
+                Membership.household_id == household.id,
+                Membership.cooperative_id == cooperative_id,
+                Membership.since == since,
+            )
+        )
+        if clash:
+            errors["since"] = _("这一天已有一次股份变更；同一天只能记录一次。")
+    if errors:
+        raise Invalid(_("请改正标出的字段。"), errors)
+    membership = Membership(household_id=household.id, cooperative_id=coop.id, shares=Decimal(shares), since=since)
+    db.session.add(membership)
+    audit.record(user, "membership.create", membership)
+    return membership
+
+
+@dataclass
+class Holdings:
+    """A household's share history (newest first) and what it holds today, per cooperative."""
+
+    history: list[Membership]
+    current: list[tuple[Cooperative, Decimal]]
+
+
+def memberships_of(household: Household) -> Holdings:
+    """Every share change of the household, newest first, and its current shares per cooperative."""
+    q = (
+        select(Membership)
+        .where(Membership.household_id == household.id)
+        .options(selectinload(Membership.cooperative))
+        .order_by(Membership.since.desc(), Membership.id.desc())
+    )
+    history = list(db.session.scalars(q))
+    now, current, seen = today(), [], set()
+    for m in history:
+        if m.since <= now and m.cooperative_id not in seen:
+            seen.add(m.cooperative_id)
+            current.append((m.cooperative, Decimal(m.shares)))
+    current.sort(key=lambda pair: pair[0].id)
+    return Holdings(history, current)

@@ -6,7 +6,16 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..forms import CAPACITY_UNIT_LABELS, KIND_LABELS, PROJECT_TYPE_LABELS, STATUS_LABELS, UNIT_LABELS
+from ..forms import (
+    BASIS_LABELS,
+    CAPACITY_UNIT_LABELS,
+    DEDUCTION_KIND_LABELS,
+    KIND_LABELS,
+    PLAN_STATUS_LABELS,
+    PROJECT_TYPE_LABELS,
+    STATUS_LABELS,
+    UNIT_LABELS,
+)
 from ..services.money import format_wan, format_yuan
 from ..services.units import BASE_LABELS
 
@@ -61,6 +70,9 @@ def register_filters(app: Flask) -> None:
     env.filters["unit_label"] = lambda c: label(c, UNIT_LABELS)
     env.filters["capacity_unit_label"] = lambda c: label(c, CAPACITY_UNIT_LABELS)
     env.filters["base_unit_label"] = lambda c: label(c, BASE_UNIT_LABELS)
+    env.filters["basis_label"] = lambda c: label(c, BASIS_LABELS)
+    env.filters["deduction_label"] = lambda c: label(c, DEDUCTION_KIND_LABELS)
+    env.filters["plan_status_label"] = lambda c: label(c, PLAN_STATUS_LABELS)
 
     @app.context_processor
     def _page_globals():
@@ -70,11 +82,14 @@ def register_filters(app: Flask) -> None:
 def register_web(app: Flask) -> None:
     """Register every page blueprint."""
     from .auth.routes import bp as auth_bp
+    from .charts.routes import bp as charts_bp
+    from .distributions.routes import bp as distributions_bp
     from .ledger.routes import bp as ledger_bp
+    from .public.routes import bp as public_bp
     from .reports.routes import bp as reports_bp
     from .review.routes import bp as review_bp
     from .village.routes import bp as village_bp
 
-    for bp in (auth_bp, ledger_bp, review_bp, village_bp, reports_bp):
+    for bp in (auth_bp, ledger_bp, review_bp, village_bp, reports_bp, public_bp, distributions_bp, charts_bp):
         app.register_blueprint(bp)
     register_filters(app)

@@ -4,8 +4,9 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ... import charts
 from ...errors import NotFound
-from ...services import catalog, metrics
+from ...services import catalog, chart_data, metrics
 from ...services.scope import authorize, can
 from ..common import year_arg, year_choices
 
@@ -42,4 +43,14 @@ def village(code: str):
     authorize(current_user, "view", area)
     year = year_arg()
     summary = metrics.village_summary(area, year)
-    return render_template("reports/village.html", village=area, year=year, years=year_choices(), summary=summary)
+    project_charts = {
+        d["project_id"]: charts.describe("output", d) for d in chart_data.village_project_outputs(area, year)
+    }
+    return render_template(
+        "reports/village.html",
+        village=area,
+        year=year,
+        years=year_choices(),
+        summary=summary,
+        project_charts=project_charts,
+    )

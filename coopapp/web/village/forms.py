@@ -1,8 +1,11 @@
 """Initial data and choices for the village's project and household forms."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ...forms import HouseholdForm, ProjectForm, choice_list
+from ...forms import HouseholdForm, ProjectForm, QuantityField, choice_list
 from ...models import Area, Cooperative, Household, Project
 
 
@@ -39,3 +42,26 @@ def household_form_data(household: Household) -> dict:
         "formerly_poor": household.formerly_poor,
         "monitored": household.monitored,
     }
+
+
+class SharesForm(FlaskForm):
+    """A change of a household's shares (股份) in one of the village's cooperatives."""
+
+    cooperative_id = SelectField(_l("合作社"), coerce=int, validators=[InputRequired(_l("请选择合作社。"))])
+    shares = QuantityField(_l("股份"), validators=[InputRequired(_l("请填写股份数。"))])
+    since = DateField(_l("变更日期"), format="%Y-%m-%d", validators=[InputRequired(_l("请填写变更日期。"))])
+
+
+def fill_shares_choices(form: SharesForm, cooperatives: list[Cooperative]) -> SharesForm:
+    form.cooperative_id.choices = choice_list((c.id, c.name) for c in cooperatives)
+    return form
+
+
+class ObjectionAnswerForm(FlaskForm):
+    """The secretary's answer to an objection: resolved (with an optional correction entry) or rejected."""
+
+    outcome = SelectField(_l("处理结果"), choices=choice_list([("resolved", _l("已解决")), ("rejected", _l("驳回"))]))
+    answer = TextAreaField(_l("答复"), validators=[DataRequired(_l("请填写答复或理由。")), Length(max=1000)])
+    correction_entry_id = IntegerField(
+        _l("更正记录编号"), validators=[Optional(), NumberRange(min=1, message=_l("请填写记录编号。"))]
+    )

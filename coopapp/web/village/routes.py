@@ -154,3 +154,8 @@ def edit_household(household_id: int):
         flash(_("已保存农户信息。"), "success")
         return redirect(url_for("village.households"))
     return _household_page(form, household.village, household, status=422 if form.is_submitted() else 200)
+
+
+# The household page, statement and objection queue live beside this module, on the same blueprint.
+from . import households as _households  # noqa: E402,F401
+from . import objections as _objections  # noqa: E402,F401

@@ -1,0 +1,23 @@
+"""Server-side charts: matplotlib `Figure` (never pyplot) → PNG or SVG bytes.
+
+Each chart module draws plain data from `services.chart_data` (`draw(data) -> Figure`)
+and describes it for pages (`describe(data) -> ChartText`: alt text and a table).
+"""
+
+from . import benefit, compare, output, unit_yield
+from .base import FORMATS, ChartText, render
+
+MODULES = {"output": output, "yield": unit_yield, "benefit": benefit, "compare": compare}
+
+
+def chart_bytes(name: str, data: dict, fmt: str) -> bytes:
+    """The chart `name` of `data` as PNG or SVG bytes."""
+    return render(lambda: MODULES[name].draw(data), fmt)
+
+
+def describe(name: str, data: dict) -> ChartText:
+    """The alt text and table of the chart `name` of `data`."""
+    return MODULES[name].describe(data)
+
+
+__all__ = ["FORMATS", "MODULES", "ChartText", "chart_bytes", "describe"]

@@ -1,0 +1,107 @@
+"""A project's monthly output value: this year's bars, last year's line, share of the target."""
+
+from flask_babel import gettext as _
+
+from ..services.money import format_wan, format_yuan
+from .base import AMOUNT_FORMAT, BLUE, GREY, MONTHS, ORANGE, ChartText, empty_figure, new_figure, share, yuan
+
+
+def title(data: dict) -> str:
+    return f"{data['project']} · {data['year']} 年月度产值"
+
+
+def draw(data: dict):
+    """The chart of `chart_data.project_output(...)`."""
+    year, target = data["year"], data["target_output_fen"]
+    if not data["total_fen"] and not data["last_year_total_fen"]:
+        return empty_figure(title(data), f"{year} 年和 {year - 1} 年都没有已审核的产值数据")
+    fig = new_figure()
+    ax = fig.add_subplot()
+    x = range(12)
+    this_year = [yuan(f) for f in data["months_fen"]]
+    last_year = [yuan(f) for f in data["last_year_fen"]]
+    ax.bar(x, this_year, width=0.7, color=BLUE, label=f"{year} 年")
+    if data["last_year_total_fen"]:
+        ax.plot(x, last_year, color=ORANGE, marker="o", linewidth=2, linestyle="--", label=f"{year - 1} 年")
+    top = max([*this_year, *last_year, 1.0])
+    ax.set_ylim(0, top * 1.15)
+    if target:
+        # The share of the annual target sits under each month, clear of the bars and the line.
+        labels = [
+            f"{m}\n{share(fen, target) if fen else '—'}" for m, fen in zip(MONTHS, data["months_fen"], strict=True)
+        ]
+        ax.set_xticks(list(x), labels)
+        # Level with the second line of the tick labels (below tick, pad and one 11 pt line).
+        ax.annotate(
+            "占目标",
+            (0, 0),
+            xycoords="axes fraction",
+            xytext=(-4, -23),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=11,
+            color=GREY,
+        )
+    else:
+        ax.set_xticks(list(x), MONTHS)
+    ax.yaxis.set_major_formatter(AMOUNT_FORMAT)
+    ax.set_ylabel("产值（元）")
+    ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
+    ax.set_axisbelow(True)
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: labels[i], reverse=True)  # this year first
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", ncols=2, frameon=False)
+    ax.set_title(title(data), loc="left", pad=26)
+    ax.text(0, 1.02, _subtitle(data), transform=ax.transAxes, fontsize=11, color=GREY, va="bottom")
+    return fig
+
+
+def _subtitle(data: dict) -> str:
+    total, target = data["total_fen"], data["target_output_fen"]
+    text = f"全年 {format_wan(total)}元"
+    if target:
+        text += f"，完成年度目标 {format_wan(target)}元的 {share(total, target, decimals=1)}"
+    else:
+        text += "，未设产值目标"
+    if data["last_year_total_fen"]:
+        text += f"；上年 {format_wan(data['last_year_total_fen'])}元"
+    return text
+
+
+def describe(data: dict) -> ChartText:
+    """Alt text and the month-by-month table of the output chart."""
+    year, target = data["year"], data["target_output_fen"]
+    months, last = data["months_fen"], data["last_year_fen"]
+    if data["total_fen"]:
+        best = max(range(12), key=lambda m: months[m])
+        alt = _(
+            "%(p)s %(y)s 年月度产值柱状图：全年 %(t)s 元（上年 %(l)s 元），最高为 %(m)s 月 %(b)s 元。",
+            p=data["project"],
+            y=year,
+            t=format_yuan(data["total_fen"]),
+            l=format_yuan(data["last_year_total_fen"]),
+            m=best + 1,
+            b=format_yuan(months[best]),
+        )
+    else:
+        alt = _("%(p)s %(y)s 年没有已审核的产值数据。", p=data["project"], y=year)
+    columns = [
+        _("月份"),
+        _("%(y)s 年产值（元）", y=year),
+        _("%(y)s 年产值（元）", y=year - 1),
+        _("占年度目标"),
+    ]
+    rows = [
+        [_("%(m)s 月", m=m + 1), format_yuan(months[m]), format_yuan(last[m]), share(months[m], target)]
+        for m in range(12)
+    ]
+    rows.append(
+        [
+            _("合计"),
+            format_yuan(data["total_fen"]),
+            format_yuan(data["last_year_total_fen"]),
+            share(data["total_fen"], target),
+        ]
+    )
+    return ChartText(alt, columns, rows)

@@ -1,0 +1,87 @@
+"""A household's public statement page (no login), reached by the QR code on its printed statement."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ...errors import Conflict, Invalid
+from ...services import objections, statements
+from ...services.codes import mask_name
+from ..common import year_arg, year_choices
+from ..display import local_time, objection_status
+from .forms import ObjectionForm
+
+bp = Blueprint("public", __name__)
+
+
+@bp.after_request
+def _not_for_search_engines(response):
+    """The page is for one household: never indexed, never cached by a shared cache."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _plan_rows(household, year: int) -> list[dict]:
+    return [
+        {
+            "id": row.plan.id,
+            "project": row.plan.project.name,
+            "period": row.plan.period,
+            "amount_fen": row.amount_fen,
+            "published": local_time(row.plan.published_at),
+            "notice_ends": local_time(row.notice_ends),
+            "open": row.open,
+        }
+        for row in objections.published_plans_for(household, year)
+    ]
+
+
+def _objection_rows(household) -> list[dict]:
+    return [
+        {
+            "plan": f"{o.distribution.project.name} · {o.distribution.period}",
+            "text": o.text,
+            "created": local_time(o.created_at),
+            "status": objection_status(o.status),
+            "answer": o.answer or "",
+            "answered": local_time(o.answered_at),
+        }
+        for o in objections.objections_of(household)
+    ]
+
+
+def _page(household, form: ObjectionForm, form_for: int | None = None, status: int = 200):
+    year = year_arg()
+    return render_template(
+        "public/statement.html",
+        village=household.village,
+        head_name=mask_name(household.head_name),
+        group_name=household.group.name if household.group else "",
+        statement=statements.household_statement(household, year),
+        years=year_choices(),
+        plans=_plan_rows(household, year),
+        raised=_objection_rows(household),
+        form=form,
+        form_for=form_for,
+    ), status
+
+
+@bp.get("/s/<token>")
+def statement(token: str):
+    return _page(objections.household_by_token(token), ObjectionForm(formdata=None))
+
+
+@bp.post("/s/<token>")
+def raise_objection(token: str):
+    household = objections.household_by_token(token)
+    form = ObjectionForm()
+    plan_id = form.distribution_id.data
+    if form.validate_on_submit():
+        try:
+            objections.raise_objection(household, plan_id, form.text.data)
+        except (Invalid, Conflict) as err:
+            form.form_errors.append(err.message)
+            return _page(household, form, plan_id, status=err.status)
+        flash(_("您的异议已提交。村书记答复后，答复会显示在本页。"), "success")
+        return redirect(url_for("public.statement", token=token, year=year_arg()))
+    return _page(household, form, plan_id, status=422)
