@@ -108,12 +108,13 @@ def test_whole_flow_then_list_and_ledger(world, sec):
     assert sec.get(f"{D}?village=441323107203").status_code == 403
 
 
-def test_delete_a_draft_only(world, sec):
+def test_delete_an_unpublished_plan_only(world, sec):
     pid = body(sec.post(D, json=plan_body(world)))["id"]
     other = body(sec.post(D, json=plan_body(world)))["id"]
     assert sec.client.delete(f"{D}/{pid}", headers=sec.headers).status_code == 204
     assert sec.get(f"{D}/{pid}").status_code == 404
     sec.post(f"{D}/{other}/approve")
+    sec.post(f"{D}/{other}/publish")
     before = written()
     assert sec.client.delete(f"{D}/{other}", headers=sec.headers).status_code == 409
     assert written() == before

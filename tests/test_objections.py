@@ -137,7 +137,7 @@ def test_answering_objections(world):
     with pytest.raises(Conflict):
         objections.answer_objection(sec, first, "resolved", "改主意了")
 
-    own_entry = approved_entry(world, amount_fen=1_00)
+    own_entry = approved_entry(world, amount_fen=1_00, kind="dividend", household_id=hh.id)  # 补发差额
     with pytest.raises(Invalid) as err:
         objections.answer_objection(sec, second, "resolved", "已更正", correction_entry_id=10**6)
     assert "correction_entry_id" in err.value.fields

@@ -70,9 +70,16 @@ class Distribution(db.Model):
             "notice_days": self.notice_days,
             "collective_entry_id": self.collective_entry_id,
             "reversal_reason": self.reversal_reason,
+            "created_by_id": self.created_by_id,
+            "approved_by_id": self.approved_by_id,
+            "published_at": _iso(self.published_at),
             "deductions": [[d.kind, d.percent_bp, d.fixed_fen, int(d.amount_fen)] for d in self.deductions],
             "lines": [[ln.household_id, _dec(ln.weight), int(ln.amount_fen), ln.entry_id] for ln in self.lines],
         }
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat(timespec="microseconds") if moment else None
 
 
 def _dec(value) -> str:
@@ -142,4 +149,7 @@ class Objection(db.Model):
             "answer": self.answer,
             "correction_entry_id": self.correction_entry_id,
             "answered_by_id": self.answered_by_id,
+            "village_id": self.village_id,
+            "created_at": _iso(self.created_at),
+            "answered_at": _iso(self.answered_at),
         }

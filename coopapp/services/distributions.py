@@ -192,6 +192,8 @@ def draft_plan(user: User, data: PlanInput) -> Distribution:
     """The secretary drafts a plan; its lines are the preview."""
     project = _check(data)
     authorize(user, "distribute", project.village)
+    if not project.active:
+        raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
     ledger.check_open_period(project.village, data.period)
     amounts = apply_deductions(data.pool_fen, data.deductions)
     rest = data.pool_fen - sum(amounts)
@@ -249,10 +251,10 @@ def approve_plan(user: User, plan: Distribution) -> Distribution:
 
 @atomic
 def discard_plan(user: User, plan: Distribution) -> None:
-    """Delete a draft that will not be used (audited)."""
+    """Delete an unpublished plan that will not be used (audited), e.g. one whose month was closed."""
     authorize(user, "distribute", plan.village)
-    if plan.status != "draft":
-        raise Conflict(_("只有草拟中的方案可以删除。"))
+    if plan.status not in ("draft", "approved"):
+        raise Conflict(_("只有未公布的方案可以删除。"))
     audit.record(user, "distribution.delete", plan)
     db.session.delete(plan)
 
@@ -324,7 +326,9 @@ def reverse_plan(user: User, plan: Distribution, reason: str) -> Distribution:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("冲销方案时必须填写原因。"), {"reason": _("请填写原因。")})
-    reversals = [ledger.build_reversal(user, e, reason) for e in posted_entries(plan)]
+    # A line already corrected on its own (e.g. after an objection) keeps that correction.
+    live = [e for e in posted_entries(plan) if ledger.reversal_of(e) is None]
+    reversals = [ledger.build_reversal(user, e, reason) for e in live]
     ledger.post_approved(user, reversals, "entry.reverse", {"distribution": plan.id})
     plan.status, plan.reversal_reason = "reversed", reason
     db.session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
-from ..models import KINDS, PAYOUT_KINDS, Area, ClosedMonth, Household, LedgerEntry, Project, User
+from ..models import KINDS, PAYOUT_KINDS, Area, ClosedMonth, Distribution, Household, LedgerEntry, Project, User
 from ..models.base import get_by_id, utcnow
 from . import audit, rollups
 from .scope import authorize
@@ -310,6 +310,15 @@ def close_month(user: User, village: Area, period: str) -> ClosedMonth:
     )
     if pending:
         raise Conflict(_("%(p)s 还有 %(n)s 条记录未处理（草稿、待审或被退回），处理完才能结账。", p=period, n=pending))
+    unpublished = db.session.scalar(
+        select(func.count()).where(
+            Distribution.village_id == village.id,
+            Distribution.period == period,
+            Distribution.status.in_(("draft", "approved")),
+        )
+    )
+    if unpublished:
+        raise Conflict(_("%(p)s 还有 %(n)s 个未公布的分配方案，请先公布或删除。", p=period, n=unpublished))
     closed = ClosedMonth(village_id=village.id, period=period, closed_by_id=user.id)
     db.session.add(closed)
     audit.record(user, "month.close", closed)

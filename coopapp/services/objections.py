@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
-from ..models import Area, Distribution, DistributionLine, Household, LedgerEntry, Objection, User
+from ..models import PAYOUT_KINDS, Area, Distribution, DistributionLine, Household, LedgerEntry, Objection, User
 from ..models.base import get_by_id, utcnow
 from . import audit
 from .distributions import notice_ends
@@ -146,6 +146,10 @@ def _check_answer(objection: Objection, outcome: str, answer: str, correction_en
             errors["correction_entry_id"] = _("驳回的异议不关联更正记录。")
         elif entry is None or entry.village_id != objection.village_id:
             errors["correction_entry_id"] = _("更正记录不存在或不属于本村。")
+        elif entry.household_id != objection.household_id or entry.kind not in PAYOUT_KINDS:
+            errors["correction_entry_id"] = _("更正记录必须是付给该农户的款项（或其冲销）。")
+        elif entry.status != "approved":
+            errors["correction_entry_id"] = _("更正记录须先审核通过。")
     if errors:
         raise Invalid(_("请改正标出的字段。"), errors)
     return answer

@@ -68,7 +68,7 @@ def plan_actions(plan: Distribution) -> dict[str, bool]:
     allowed = can(current_user, "distribute", plan.village)
     return {
         "approve": allowed and plan.status == "draft",
-        "delete": allowed and plan.status == "draft",
+        "delete": allowed and plan.status in ("draft", "approved"),
         "publish": allowed and plan.status == "approved",
         "reverse": allowed and plan.status == "published",
     }
