@@ -42,7 +42,9 @@ test-sqlite: translations
 test-postgres: translations
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest
 
-test: lint test-sqlite test-postgres
+# The two databases run side by side (2 cores); each run's output is printed whole when it ends.
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

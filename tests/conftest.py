@@ -83,11 +83,13 @@ def db(app):
 def _empty_tables() -> None:
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     with _db.engine.begin() as conn:
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+            # Ids start again at 1, as they do on SQLite (DELETE is much faster than TRUNCATE here).
+            for table in _db.metadata.sorted_tables:
+                if "id" in table.c and table.c.id.autoincrement is not False:
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"))
 
 
 @pytest.fixture(autouse=True)
