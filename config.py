@@ -35,6 +35,9 @@ class Config:
     LOGIN_LOCK_SECONDS = 15 * 60
     API_TOKEN_DAYS = 30
     WEAK_VILLAGE_THRESHOLD_FEN = 100_000 * 100
+    # The least share of a photovoltaic plan's pool for public-welfare jobs, in basis points
+    # (2000 = 20%); None: no such rule.
+    WELFARE_JOBS_MIN_BP: int | None = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
     @classmethod
@@ -43,6 +46,8 @@ class Config:
         settings = {"SQLALCHEMY_DATABASE_URI": _database_url()}
         if os.environ.get("SECRET_KEY"):
             settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        if os.environ.get("WELFARE_JOBS_MIN_BP"):
+            settings["WELFARE_JOBS_MIN_BP"] = int(os.environ["WELFARE_JOBS_MIN_BP"])
         return settings
 
 

@@ -27,7 +27,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from .models import BASES, CAPACITY_UNITS, DEDUCTION_KINDS, KINDS, PROJECT_TYPES
 from .services.catalog import HouseholdInput, ProjectInput
-from .services.distributions import DeductionInput, PlanInput
+from .services.distributions import (
+    DEFAULT_NOTICE_DAYS,
+    MAX_NOTICE_DAYS,
+    MIN_NOTICE_DAYS,
+    DeductionInput,
+    PlanInput,
+)
 from .services.ledger import EntryInput
 from .services.money import ParseError, fen_to_decimal_string, parse_decimal, parse_yuan
 
@@ -357,6 +363,18 @@ class DistributionForm(FlaskForm):
     basis = SelectField(
         _l("分配方式"), choices=_choices(BASIS_LABELS, BASES), validators=[DataRequired(_l("请选择分配方式。"))]
     )
+    notice_days = IntegerField(
+        _l("公示期（天）"),
+        default=DEFAULT_NOTICE_DAYS,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=MIN_NOTICE_DAYS,
+                max=MAX_NOTICE_DAYS,
+                message=_l("公示期应为 %(a)s–%(b)s 天。", a=MIN_NOTICE_DAYS, b=MAX_NOTICE_DAYS),
+            ),
+        ],
+    )
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])
     deductions = FieldList(FormField(DeductionRowForm), max_entries=MAX_DEDUCTIONS)
     households = FieldList(FormField(ListedHouseholdForm), max_entries=MAX_LISTED_HOUSEHOLDS)
@@ -396,4 +414,5 @@ class DistributionForm(FlaskForm):
             deductions=deductions,
             fixed=fixed,
             note=self.note.data or "",
+            notice_days=DEFAULT_NOTICE_DAYS if self.notice_days.data is None else self.notice_days.data,
         )

@@ -67,7 +67,7 @@ def test_secretary_drafts_approves_publishes_and_reverses_through_the_pages(worl
     assert "4,500.00" in html and "1,000.00" in html and "25,500.00" in html
     assert "16,333.33" in html and "8,166.67" in html
     assert "张三丰" in html and "李四" in html and "王五" not in html
-    assert "审批方案" in html and "删除草稿" in html and "公布并记入台账" not in html
+    assert "审批方案" in html and "删除方案" in html and "公布并记入台账" not in html
 
     assert client.post(f"/distributions/{plan.id}/approve").status_code == 302
     html = client.get(f"/distributions/{plan.id}").get_data(as_text=True)
@@ -142,7 +142,7 @@ def test_reviewers_read_plans_with_masked_names_and_no_buttons(world, client, au
     html = client.get(f"/distributions/{plan.id}").get_data(as_text=True)
     assert "张*丰" in html and "李*" in html
     assert "张三丰" not in html and "李四" not in html
-    assert "审批方案" not in html and "删除草稿" not in html
+    assert "审批方案" not in html and "删除方案" not in html
     listing = client.get("/distributions")
     assert listing.status_code == 200 and f"/distributions/{plan.id}" in listing.get_data(as_text=True)
     assert "收益分配" in listing.get_data(as_text=True)

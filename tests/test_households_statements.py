@@ -308,3 +308,30 @@ def test_payout_with_a_foreign_household_is_refused_by_the_api(world, api):
     resp = api.post("/api/v1/entries", json=body)
     assert resp.status_code == 422
     assert "household_id" in resp.get_json()["error"]["fields"]
+
+
+def test_a_busy_year_shows_monthly_totals_to_stay_on_one_page(world, payouts, client, auth):
+    """More than COMPACT_AFTER_LINES lines: each project and kind shows its totals per month instead."""
+    hh, today = world.households[0], ledger.today()
+    year = today.year
+    assert not statements.household_statement(hh, year).compact  # the fixture's few lines stay itemised
+    periods = [f"{year}-{m:02d}" for m in range(1, today.month + 1)]
+    for i in range(statements.COMPACT_AFTER_LINES):
+        approved_entry(world, kind="wage", household_id=hh.id, amount_fen=10_00 + i, period=periods[i % len(periods)])
+    st = statements.household_statement(hh, year)
+    assert st.compact and st.entry_count > statements.COMPACT_AFTER_LINES
+    for group in st.groups:
+        assert sum(m.amount_fen for m in group.months) == group.total_fen
+        assert [m.period for m in group.months] == sorted({ln.period for ln in group.lines})
+    wage = next(g for g in st.groups if g.kind == "wage")
+    this_month = next(m for m in wage.months if m.period == today.strftime("%Y-%m"))
+    assert this_month.corrected  # the fixture's reversal is in this month
+    assert this_month.month == today.month
+
+    auth.login("sec")
+    html = client.get(f"/village/households/{hh.id}/statement?year={year}").get_data(as_text=True)
+    assert "按项目、类别和月份合计显示" in html and 'class="month-totals"' in html
+    assert "分红一" not in html  # no per-entry notes
+    assert f'data-total-fen="{st.total_fen}"' in html
+    public = client.get(f"/s/{hh.public_token}?year={year}").get_data(as_text=True)
+    assert 'class="month-totals"' in public

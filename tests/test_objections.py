@@ -52,7 +52,8 @@ def test_open_plans_and_raising_an_objection(world):
     rows = objections.open_plans_for(hh)
     assert [(r.plan.id, r.amount_fen) for r in rows] == [(plan.id, 666_67)]
     assert rows[0].notice_ends == distributions.notice_ends(plan)
-    assert objections.open_plans_for(world.households[2]) == []  # holds no shares: not in the plan
+    left_out = objections.open_plans_for(world.households[2])  # holds no shares: listed without an amount
+    assert [(r.plan.id, r.amount_fen) for r in left_out] == [(plan.id, None)]
 
     obj = objections.raise_objection(hh, plan.id, "  我家应是 12 股。 ")
     assert (obj.status, obj.text, obj.village_id, obj.household_id) == (
@@ -76,12 +77,12 @@ def test_objection_text_must_be_1_to_1000_characters(world, text):
     assert objections.raise_objection(world.households[0], plan.id, "字" * 1000).id
 
 
-def test_objection_to_a_plan_without_the_household_is_refused(world):
+def test_objection_to_another_village_or_a_missing_plan_is_refused(world):
     plan = publish(world)
-    for hh, plan_id in ((world.households[2], plan.id), (world.other_household, plan.id), (world.households[0], 999)):
+    for hh, plan_id in ((world.other_household, plan.id), (world.households[0], 999)):
         with pytest.raises(Invalid) as err:
             objections.raise_objection(hh, plan_id, "不对")
-        assert "不包含本户" in err.value.message
+        assert "不是本村的" in err.value.message
     assert objection_count() == 0
 
 

@@ -43,7 +43,7 @@ def _last_entry() -> LedgerEntry:
 
 def test_login_sends_each_role_to_its_start_page(world, client, auth):
     assert client.get("/").headers["Location"].endswith("/login")
-    for username, start in [("acc", "/entries"), ("sec", "/review"), ("county", "/areas"), ("admin", "/areas")]:
+    for username, start in [("acc", "/entries"), ("sec", "/dashboard"), ("county", "/areas"), ("admin", "/areas")]:
         resp = auth.login(username)
         assert resp.status_code == 302
         assert client.get("/").headers["Location"].endswith(start)

@@ -5,7 +5,7 @@ The body of POST /distributions goes through the pages' DistributionForm: nested
 are flattened into the form's row fields (`deductions-0-kind` …) first.
 """
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
 from ..errors import Invalid
@@ -68,8 +68,9 @@ def list_plans():
 def draft_plan():
     """The secretary previews a plan: it is saved as a draft with every household's line → 201."""
     me = require_role_for("distribute")
-    form = _plan_form(json_body())
-    return _plan_response(distributions.draft_plan(me, form.to_input()), 201)
+    data = _plan_form(json_body()).to_input()
+    distributions.check_welfare_jobs(me, data, current_app.config.get("WELFARE_JOBS_MIN_BP"))
+    return _plan_response(distributions.draft_plan(me, data), 201)
 
 
 @bp.get(ONE)

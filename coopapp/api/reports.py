@@ -1,10 +1,10 @@
 """A village's year and the ranked comparison of villages."""
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
 from ..errors import NotFound
-from ..services import catalog, metrics
+from ..services import catalog, comparison, metrics
 from ..services.scope import authorize
 from . import bp
 from .common import user, year_arg
@@ -24,10 +24,29 @@ def village_summary(code: str):
 
 @bp.get("/compare")
 def compare():
-    """Villages under ?area (default: the caller's scope) ranked by ?metric for ?year."""
+    """Villages under ?area (default: the caller's scope) ranked by ?metric for ?year.
+
+    Optional filters as on the comparison page: ?town=CODE, ?type=PROJECT_TYPE, ?weak=YUAN
+    (the weak-village threshold). Each row carries the page's columns: yield per unit, its peer
+    group and median, the outlier flag, attainment, the weak flag.
+    """
     me = user()
     area = catalog.area_by_code(request.args["area"]) if request.args.get("area") else me.area
     authorize(me, "view", area)
     year, metric = year_arg(), request.args.get("metric") or "collective_income"
-    rows = metrics.compare(me, area, year, metric)
-    return jsonify(jsonable({"area": area.code, "area_name": area.name, "year": year, "metric": metric, "rows": rows}))
+    comparison.check_metric(metric)
+    f, _problems = comparison.filters_from(request.args, year, strict=True)
+    rows = comparison.compare_rows(me, area, f, metric)
+    threshold = f.weak_below_fen if f.weak_below_fen is not None else current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
+    return jsonify(
+        jsonable(
+            {
+                "area": area.code,
+                "area_name": area.name,
+                "year": year,
+                "metric": metric,
+                "weak_below_fen": threshold,
+                "rows": rows,
+            }
+        )
+    )

@@ -37,6 +37,9 @@ METRIC_NAMES = {
     "output_value_growth": "产值同比增长",
     "households_benefited_growth": "带动农户同比增长",
     "benefit_total_growth": "农户收益同比增长",
+    "yield": "单位产值（元/单位规模）",
+    "attainment": "村集体收入目标完成率",
+    "output_attainment": "产值目标完成率",
 }
 MAX_BARS = 40  # beyond this the chart shows the top and bottom 20; the table has them all
 BAR_HEIGHT_IN = 0.3
@@ -46,7 +49,7 @@ def kind(data: dict) -> str:
     """money (fen), ratio, or count."""
     if data["money"]:
         return "money"
-    if data["metric"].endswith(("growth", "coverage")):
+    if data["metric"].endswith(("growth", "coverage", "attainment")):
         return "ratio"
     return "count"
 

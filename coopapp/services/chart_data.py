@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import Area, AuditHead, Household, HouseholdYearSummary, MonthlySummary, Project, User
+from . import comparison as comparison_rules
 from . import ledger, metrics
 
 
@@ -161,7 +162,7 @@ def comparison(user: User, area: Area, year: int, metric: str, by: str) -> dict:
     """
     check_metric(metric)
     rows = metrics.town_rows(user, area, year) if by == "town" else metrics.compare(user, area, year, metric)
-    key = f"{metric}_fen" if rows and f"{metric}_fen" in rows[0] else metric
+    key = comparison_rules.metric_key(metric, rows[0] if rows else None)
     ranked = sorted(
         ({"code": r["code"], "name": r["name"], "value": r.get(key), "weak": r.get("weak", False)} for r in rows),
         key=lambda r: (r["value"] is None, -(r["value"] or 0), r["code"]),
@@ -170,7 +171,7 @@ def comparison(user: User, area: Area, year: int, metric: str, by: str) -> dict:
         "area": area.name,
         "year": year,
         "metric": metric,
-        "money": key.endswith("_fen"),
+        "money": key.endswith("_fen") or key.endswith("_fen_per_unit"),
         "by": by,
         "rows": ranked,
         "weak_threshold_fen": current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]

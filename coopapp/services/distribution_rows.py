@@ -70,6 +70,7 @@ def plan_view(plan: Distribution, private: bool) -> dict:
         "collective_entry_id": plan.collective_entry_id,
         "created_at": plan.created_at,
         "published_at": plan.published_at,
+        "notice_days": plan.notice_days,
         "notice_ends": notice_ends(plan),
         "reversal_reason": plan.reversal_reason,
         "masked": not private,

@@ -35,6 +35,9 @@ from .tx import atomic
 
 MAX_WEIGHT = Decimal(10) ** 9
 HUNDRED_PERCENT_BP = 10_000
+# The notice period (公示期) after publication in which households may object, in days.
+DEFAULT_NOTICE_DAYS = 7
+MIN_NOTICE_DAYS, MAX_NOTICE_DAYS = 1, 90
 
 
 @dataclass
@@ -55,6 +58,7 @@ class PlanInput:
     deductions: list[DeductionInput] = field(default_factory=list)
     fixed: list[tuple[int, Decimal]] = field(default_factory=list)  # (household id, weight) for "fixed"
     note: str = ""
+    notice_days: int = DEFAULT_NOTICE_DAYS
 
 
 def allocate(total_fen: int, weights: dict[int, Decimal]) -> dict[int, int]:
@@ -179,6 +183,8 @@ def _check(data: PlanInput) -> Project:
             errors["deductions"] = _("第 %(n)s 项扣除比例应在 0–100%% 之间。", n=position)
         elif d.fixed_fen is not None and d.fixed_fen < 0:
             errors["deductions"] = _("第 %(n)s 项扣除金额不能为负数。", n=position)
+    if not isinstance(data.notice_days, int) or not MIN_NOTICE_DAYS <= data.notice_days <= MAX_NOTICE_DAYS:
+        errors["notice_days"] = _("公示期应为 %(a)s–%(b)s 天。", a=MIN_NOTICE_DAYS, b=MAX_NOTICE_DAYS)
     project = get_by_id(Project, data.project_id)
     if project is None:
         errors["project_id"] = _("项目不存在。")
@@ -206,6 +212,7 @@ def draft_plan(user: User, data: PlanInput) -> Distribution:
         pool_fen=data.pool_fen,
         basis=data.basis,
         note=(data.note or "").strip(),
+        notice_days=data.notice_days,
         created_by_id=user.id,
     )
     plan.deductions = [
@@ -341,3 +348,33 @@ def notice_ends(plan: Distribution):
     if plan.published_at is None:
         return None
     return plan.published_at + timedelta(days=plan.notice_days)
+
+
+def check_welfare_jobs(user: User, data: PlanInput, min_bp: int | None) -> None:
+    """A photovoltaic plan must set aside at least `min_bp` basis points of the pool for public-welfare
+    jobs (公益岗位), as PV poverty-relief income rules require; no rule when `min_bp` is None.
+
+    Called before `draft_plan` with the WELFARE_JOBS_MIN_BP setting; an unknown project is left to it.
+    """
+    if not min_bp or data.pool_fen is None or data.pool_fen <= 0:
+        return
+    project = get_by_id(Project, data.project_id)
+    if project is None or project.type != "photovoltaic":
+        return
+    authorize(user, "distribute", project.village)
+    amounts = apply_deductions(data.pool_fen, data.deductions)
+    welfare = sum(a for d, a in zip(data.deductions, amounts, strict=True) if d.kind == "welfare_jobs")
+    if welfare * HUNDRED_PERCENT_BP < data.pool_fen * min_bp:
+        percent = format(Decimal(min_bp) / 100, "f")
+        needed = -(-data.pool_fen * min_bp // HUNDRED_PERCENT_BP)
+        raise Invalid(
+            _("光伏项目的分配须至少把分配总额的 %(p)s%% 用于公益岗位。", p=percent),
+            {
+                "deductions": _(
+                    "请加一项“公益岗位”扣除，合计不少于 %(a)s 元（分配总额的 %(p)s%%），现为 %(w)s 元。",
+                    a=format_yuan(needed),
+                    p=percent,
+                    w=format_yuan(welfare),
+                )
+            },
+        )

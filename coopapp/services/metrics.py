@@ -4,10 +4,8 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..errors import BadRequest
 from ..extensions import db
 from ..models import Area, Household, HouseholdYearSummary, MonthlySummary, Project, User
 from .scope import visible_villages
@@ -27,6 +25,9 @@ COMPARE_METRICS = (
     "output_value_growth",
     "households_benefited_growth",
     "benefit_total_growth",
+    "yield",
+    "attainment",
+    "output_attainment",
 )
 _KIND_OF = {"collective_income": "collective_income", "output_value": "output"}
 
@@ -167,7 +168,9 @@ def _village_benefit(village_id: int, year: int, benefit: dict, households: dict
     return row
 
 
-def _village_rows(villages: list[Area], year: int) -> tuple[list[dict], dict[tuple[int, bool], list[int]]]:
+def village_rows_and_payouts(villages: list[Area], year: int) -> tuple[list[dict], dict[tuple[int, bool], list[int]]]:
+    """`village_rows` and every benefited household's yearly payout per (village, formerly poor),
+    ascending (what town medians are computed from)."""
     ids = [v.id for v in villages]
     if not ids:
         return [], {}
@@ -204,19 +207,15 @@ def village_rows(villages: list[Area], year: int) -> list[dict]:
     coverage of the roster, total, mean and median per benefited household, the same for
     formerly poor households (`formerly_poor_…`), and last year's counts and totals with growth.
     """
-    return _village_rows(villages, year)[0]
+    return village_rows_and_payouts(villages, year)[0]
 
 
 def compare(user: User, area: Area, year: int, metric: str = "collective_income") -> list[dict]:
-    """Every village the user may see under `area`, ranked by `metric` (highest first)."""
-    if metric not in COMPARE_METRICS:
-        raise BadRequest(_("未知指标：%(m)s", m=metric), {"metric": _("可选：%(all)s", all=", ".join(COMPARE_METRICS))})
-    rows = village_rows(visible_villages(user, area), year)
-    key = f"{metric}_fen" if rows and f"{metric}_fen" in rows[0] else metric
-    rows.sort(key=lambda r: (r[key] is None, -(r[key] or 0), r["code"]))
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-    return rows
+    """Every village the user may see under `area`, ranked by `metric` (highest first), with the
+    comparison's columns (yield, attainment, peer group, outlier; see `services.comparison`)."""
+    from .comparison import Filters, compare_rows
+
+    return compare_rows(user, area, Filters(year=year), metric)
 
 
 def project_rows(village: Area, year: int) -> list[dict]:
@@ -312,7 +311,11 @@ def town_rows(user: User, area: Area, year: int) -> list[dict]:
     the median from the yearly payouts of every benefited household of the town.
     """
     villages = visible_villages(user, area)
-    rows, payouts = _village_rows(villages, year)
+    return town_totals(villages, *village_rows_and_payouts(villages, year))
+
+
+def town_totals(villages: list[Area], rows: list[dict], payouts: dict[tuple[int, bool], list[int]]) -> list[dict]:
+    """`rows` (one per village of `villages`, same order) summed per town, ordered by town code."""
     towns: dict[str, dict] = {}
     town_payouts: dict[tuple[str, bool], list[int]] = defaultdict(list)
     for village, row in zip(villages, rows, strict=True):

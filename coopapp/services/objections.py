@@ -1,10 +1,10 @@
 """Objections (异议) a household raises from its public statement page, and the secretary's answers."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..errors import Conflict, Invalid, NotFound
@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import PAYOUT_KINDS, Area, Distribution, DistributionLine, Household, LedgerEntry, Objection, User
 from ..models.base import get_by_id, utcnow
 from . import audit
-from .distributions import notice_ends
+from .distributions import MAX_NOTICE_DAYS, notice_ends
 from .scope import authorize
 from .tx import atomic
 
@@ -34,59 +34,69 @@ def household_by_token(token: str) -> Household:
 
 @dataclass
 class PublishedPlan:
-    """A published plan as the household's public page shows it."""
+    """A published plan of the household's village as its public page shows it.
+
+    `amount_fen` is None when the plan has no line for the household (本户未列入).
+    """
 
     plan: Distribution
-    amount_fen: int
+    amount_fen: int | None
     notice_ends: datetime
     open: bool
 
 
 def published_plans_for(household: Household, year: int | None = None) -> list[PublishedPlan]:
-    """Published plans that include the household: those of `year` and any still open for objections.
+    """Published plans of the household's village that it may want to see, newest publication first.
 
-    Without `year`, every published plan of the household. Newest publication first.
+    Every plan still in its notice period (公示期), whether or not it lists the household (a household
+    left out may object that its shares were not counted); and the plans that list the household
+    whose period lies in `year` (every one of them when `year` is None).
     """
+    now = utcnow()
+    line = (DistributionLine.distribution_id == Distribution.id) & (DistributionLine.household_id == household.id)
     q = (
         select(Distribution, DistributionLine.amount_fen)
-        .join(DistributionLine, DistributionLine.distribution_id == Distribution.id)
-        .where(DistributionLine.household_id == household.id, Distribution.status == "published")
+        .outerjoin(DistributionLine, line)
+        .where(
+            Distribution.village_id == household.village_id,
+            Distribution.status == "published",
+            # a plan without the household's line matters only while it may still be open
+            or_(
+                DistributionLine.id.is_not(None),
+                Distribution.published_at > now - timedelta(days=MAX_NOTICE_DAYS),
+            ),
+        )
         .options(selectinload(Distribution.project))
         .order_by(Distribution.published_at.desc(), Distribution.id.desc())
     )
-    now, rows = utcnow(), []
+    rows = []
     for plan, amount in db.session.execute(q):
         ends = notice_ends(plan)
         is_open = ends is not None and now < ends
-        if year is None or is_open or plan.period[:4] == str(year):
-            rows.append(PublishedPlan(plan, int(amount), ends, is_open))
+        listed = amount is not None
+        if is_open or (listed and (year is None or plan.period[:4] == str(year))):
+            rows.append(PublishedPlan(plan, int(amount) if listed else None, ends, is_open))
     return rows
 
 
 def open_plans_for(household: Household) -> list[PublishedPlan]:
-    """Published plans that include the household and whose notice period (公示期) has not ended."""
+    """Published plans of the household's village whose notice period (公示期) has not ended."""
     return [row for row in published_plans_for(household) if row.open]
 
 
 @atomic
 def raise_objection(household: Household, distribution_id: int, text: str) -> Objection:
-    """The household (no login: the actor is None) objects to a plan during its notice period."""
+    """The household (no login: the actor is None) objects to a published plan of its village during
+    the plan's notice period, whether or not the plan lists it ("my shares were not counted")."""
     text = (text or "").strip()
     if not text:
         raise Invalid(_("请写明异议内容。"), {"text": _("请写明异议内容。")})
     if len(text) > MAX_TEXT:
         raise Invalid(_("异议内容过长。"), {"text": _("最多 %(n)s 个字。", n=MAX_TEXT)})
     plan = get_by_id(Distribution, distribution_id)
-    line = None
-    if plan is not None and plan.village_id == household.village_id:
-        line = db.session.scalar(
-            select(DistributionLine.id).where(
-                DistributionLine.distribution_id == plan.id, DistributionLine.household_id == household.id
-            )
-        )
-    if line is None:
+    if plan is None or plan.village_id != household.village_id:
         raise Invalid(
-            _("该分配方案不包含本户，不能对其提出异议。"), {"distribution_id": _("请选择包含本户的分配方案。")}
+            _("该分配方案不是本村的，不能对其提出异议。"), {"distribution_id": _("请选择本村公示中的分配方案。")}
         )
     if plan.status != "published":
         raise Conflict(_("该分配方案未公布或已被冲销，不能提出异议。"))
@@ -207,8 +217,8 @@ def open_count(village: Area) -> int:
     return db.session.scalar(select(func.count()).where(Objection.village_id == village.id, Objection.status == "open"))
 
 
-def amounts_for(objections: list[Objection]) -> dict[int, int]:
-    """objection id → the household's amount in the plan objected to (one query)."""
+def amounts_for(objections: list[Objection]) -> dict[int, int | None]:
+    """objection id → the household's amount in the plan objected to, None when not listed (one query)."""
     if not objections:
         return {}
     q = select(DistributionLine.distribution_id, DistributionLine.household_id, DistributionLine.amount_fen).where(
@@ -216,4 +226,4 @@ def amounts_for(objections: list[Objection]) -> dict[int, int]:
         DistributionLine.household_id.in_({o.household_id for o in objections}),
     )
     found = {(d, h): int(a) for d, h, a in db.session.execute(q)}
-    return {o.id: found.get((o.distribution_id, o.household_id), 0) for o in objections}
+    return {o.id: found.get((o.distribution_id, o.household_id)) for o in objections}

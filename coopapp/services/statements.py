@@ -12,6 +12,8 @@ from ..models import PAYOUT_KINDS, Household, HouseholdYearSummary, LedgerEntry
 _ORIGINAL = aliased(LedgerEntry)
 # A payout counts in the year it was paid for: a reversal in its original's year (as the rollups do).
 _BENEFIT_PERIOD = func.coalesce(_ORIGINAL.period, LedgerEntry.period)
+# A statement with more lines than this shows monthly totals per project and kind, so it prints on one A4 page.
+COMPACT_AFTER_LINES = 18
 
 
 @dataclass
@@ -28,14 +30,25 @@ class StatementLine:
 
 
 @dataclass
+class MonthTotal:
+    """One month's payouts of a group; `month` is None for a correction posted in another year."""
+
+    period: str
+    month: int | None
+    amount_fen: int
+    corrected: bool
+
+
+@dataclass
 class StatementGroup:
-    """The payouts of one project and kind, with their total."""
+    """The payouts of one project and kind, with their total and their totals per month."""
 
     project_id: int
     project_name: str
     kind: str
     lines: list[StatementLine] = field(default_factory=list)
     total_fen: int = 0
+    months: list[MonthTotal] = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +62,7 @@ class Statement:
     total_fen: int
     last_year_total_fen: int
     entry_count: int
+    compact: bool = False  # too many lines for one page: show `months` instead of `lines`
 
 
 def _payouts(household_id: int, first_year: int, last_year: int):
@@ -97,7 +111,22 @@ def household_statement(household: Household, year: int) -> Statement:
         total += amount
         count += 1
     ordered = sorted(groups.values(), key=lambda g: (g.project_name, g.project_id, PAYOUT_KINDS.index(g.kind)))
-    return Statement(household, year, year - 1, ordered, total, last_total, count)
+    for group in ordered:
+        group.months = _month_totals(group.lines, year)
+    return Statement(household, year, year - 1, ordered, total, last_total, count, count > COMPACT_AFTER_LINES)
+
+
+def _month_totals(lines: list[StatementLine], year: int) -> list[MonthTotal]:
+    """The lines summed per period, in period order (the lines come in period order)."""
+    months: dict[str, MonthTotal] = {}
+    for line in lines:
+        month = months.get(line.period)
+        if month is None:
+            in_year = line.period[:4] == str(year)
+            month = months[line.period] = MonthTotal(line.period, int(line.period[5:7]) if in_year else None, 0, False)
+        month.amount_fen += line.amount_fen
+        month.corrected = month.corrected or line.correction
+    return list(months.values())
 
 
 def payout_totals(household: Household, years: list[int]) -> dict[int, int]:

@@ -16,7 +16,7 @@ from ..forms import (
     STATUS_LABELS,
     UNIT_LABELS,
 )
-from ..services.money import format_wan, format_yuan
+from ..services.money import fen_to_decimal_string, format_wan, format_yuan
 from ..services.units import BASE_LABELS
 
 # The stored base units; their Chinese names are msgids already (UNIT_LABELS in forms.py).
@@ -57,10 +57,19 @@ def label(code: str | None, labels: dict) -> str:
     return str(labels.get(code, code))
 
 
+def plain_yuan(fen: int | None) -> str:
+    """Fen as a plain yuan number for a form field: 10000000 → "100000", 12345 → "123.45"."""
+    if fen is None:
+        return ""
+    text = fen_to_decimal_string(fen)
+    return text[:-3] if text.endswith(".00") else text
+
+
 def register_filters(app: Flask) -> None:
     env = app.jinja_env
     env.filters["yuan"] = format_yuan
     env.filters["wan"] = format_wan
+    env.filters["plain_yuan"] = plain_yuan
     env.filters["pct"] = pct
     env.filters["signed_pct"] = signed_pct
     env.filters["qty"] = quantity

@@ -10,7 +10,7 @@ bp = Blueprint("auth", __name__)
 
 START_PAGES = {
     "accountant": "ledger.entries",
-    "secretary": "review.queue",
+    "secretary": "reports.dashboard_home",  # the village dashboard, with the review queue's count
     "reviewer": "reports.areas",
     "admin": "reports.areas",
 }

@@ -1,6 +1,6 @@
 """Distribution plan pages: the list, the new-plan form, the preview and its actions."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,6 +11,7 @@ from ...services import catalog, distributions, ledger
 from ...services.distribution_rows import plan_list_rows, plan_view
 from ...services.scope import authorize, can, home_village
 from ..common import household_name, own_village, require_action_form, show_field_errors
+from ..display import local_time
 from .forms import DistributionPageForm, initial_data
 
 bp = Blueprint("distributions", __name__, url_prefix="/distributions")
@@ -54,7 +55,9 @@ def new_plan():
     form = DistributionPageForm(data=data).fill_choices(catalog.projects_for(current_user, village))
     if form.validate_on_submit():
         try:
-            plan = distributions.draft_plan(current_user, form.to_input())
+            data = form.to_input()
+            distributions.check_welfare_jobs(current_user, data, current_app.config.get("WELFARE_JOBS_MIN_BP"))
+            plan = distributions.draft_plan(current_user, data)
         except Invalid as err:
             show_field_errors(form, err)
             return _render_form(form, village, households, 422)
@@ -80,6 +83,7 @@ def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, statu
     return render_template(
         "distributions/plan.html",
         plan=view,
+        notice_ends=local_time(view["notice_ends"]),
         actions=plan_actions(plan),
         reason_form=reason_form or ReasonForm(formdata=None),
     ), status

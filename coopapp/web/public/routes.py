@@ -15,9 +15,11 @@ bp = Blueprint("public", __name__)
 
 @bp.after_request
 def _not_for_search_engines(response):
-    """The page is for one household: never indexed, never cached by a shared cache."""
+    """The page is for one household: never indexed, never cached by a shared cache, and its
+    address (which carries the household's token) never sent on as a Referer."""
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -28,6 +30,7 @@ def _plan_rows(household, year: int) -> list[dict]:
             "project": row.plan.project.name,
             "period": row.plan.period,
             "amount_fen": row.amount_fen,
+            "listed": row.amount_fen is not None,
             "published": local_time(row.plan.published_at),
             "notice_ends": local_time(row.notice_ends),
             "open": row.open,

@@ -1,14 +1,17 @@
-"""The reviewer's comparison of villages and the drill-down to a village's projects."""
+"""The reviewer's comparison of villages, its exports, and the drill-down to a village's
+dashboard and a project's months."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ... import charts
 from ...errors import NotFound
-from ...services import catalog, chart_data, metrics
-from ...services.scope import authorize, can
+from ...forms import PROJECT_TYPE_LABELS
+from ...services import catalog, chart_data, comparison, dashboard
+from ...services.scope import authorize, can, home_village
 from ..common import year_arg, year_choices
+from . import exports
 
 bp = Blueprint("reports", __name__)
 
@@ -19,38 +22,118 @@ def _login_first():
     """Every report needs a logged-in user."""
 
 
+def _compared() -> dict:
+    """The comparison the query asks for (?area, year, town, type, weak, sort, dir)."""
+    code = request.args.get("area")
+    area = catalog.area_by_code(code) if code else current_user.area
+    f, problems = comparison.filters_from(request.args, year_arg(), strict=False)
+    for message in problems:
+        flash(message, "warning")
+    return comparison.comparison(current_user, area, f)
+
+
+def _kept(data: dict) -> dict:
+    """The filters every link of the page keeps (empty ones left out)."""
+    f = data["filters"]
+    return {
+        k: v
+        for k, v in {
+            "area": data["area"].code,
+            "year": f.year,
+            "town": f.town,
+            "type": f.project_type,
+            "weak": request.args.get("weak") if f.weak_below_fen is not None else None,
+        }.items()
+        if v
+    }
+
+
+@bp.get("/dashboard")
+def dashboard_home():
+    """A village user's own village dashboard; everyone else's comparison."""
+    village = home_village(current_user)
+    if village is None:
+        return redirect(url_for("reports.areas"))
+    return redirect(url_for("reports.village", code=village.code))
+
+
 @bp.get("/areas")
 def areas():
     """The villages under an area (the user's scope by default) side by side for a year."""
-    code = request.args.get("area")
-    area = catalog.area_by_code(code) if code else current_user.area
-    authorize(current_user, "view", area)
-    year = year_arg()
-    rows = metrics.compare(current_user, area, year, "collective_income")
-    towns = metrics.town_rows(current_user, area, year) if area.level == "county" else []
+    data = _compared()
+    area = data["area"]
     up = area.parent if area.parent is not None and can(current_user, "view", area.parent) else None
-    return render_template(
-        "reports/areas.html", area=area, year=year, years=year_choices(), rows=rows, towns=towns, up=up
-    )
+    return render_template("reports/areas.html", c=data, years=year_choices(), up=up, kept=_kept(data))
 
 
-@bp.get("/villages/<code>")
-def village(code: str):
-    """A village's year: headline numbers and one row per project."""
+def _export_title(data: dict) -> str:
+    f = data["filters"]
+    parts = [data["town"].name if data["town"] else data["area"].name, _("%(y)s 年各村对比", y=f.year)]
+    if f.project_type:
+        parts.append(str(PROJECT_TYPE_LABELS[f.project_type]))
+    return " · ".join(parts) + _("（只统计已审核的记录）")
+
+
+@bp.get("/areas/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    """The comparison table as CSV or XLSX, with the page's filters and order."""
+    data = _compared()
+    name = f"compare-{data['area'].code}-{data['year']}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = exports.csv_bytes(data["rows"]), "text/csv; charset=utf-8"
+    else:
+        body = exports.xlsx_bytes(data["rows"], _export_title(data))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
+    return Response(body, mimetype=mimetype, headers=headers)
+
+
+def _village_area(code: str):
     area = catalog.area_by_code(code)
     if area.level != "village":
         raise NotFound(_("区域不存在：%(c)s", c=code))
     authorize(current_user, "view", area)
+    return area
+
+
+@bp.get("/villages/<code>")
+def village(code: str):
+    """The village dashboard: year to date against target and last year, benefit, entries
+    waiting for review, and each project's charts with their numbers."""
+    area = _village_area(code)
     year = year_arg()
-    summary = metrics.village_summary(area, year)
-    project_charts = {
+    board = dashboard.village_dashboard(current_user, area, year, dashboard.through_month(year))
+    output_charts = {
         d["project_id"]: charts.describe("output", d) for d in chart_data.village_project_outputs(area, year)
+    }
+    yield_charts = {
+        p.id: charts.describe("yield", chart_data.project_yield(p)) for p in catalog.projects_for(current_user, area)
     }
     return render_template(
         "reports/village.html",
         village=area,
         year=year,
         years=year_choices(),
-        summary=summary,
-        project_charts=project_charts,
+        board=board,
+        summary=board["summary"],
+        project_charts=output_charts,
+        yield_charts=yield_charts,
+        benefit_chart=charts.describe("benefit", chart_data.village_benefit(area, year)),
+        can_review=can(current_user, "review_entry", area),
+    )
+
+
+@bp.get("/projects/<int:project_id>")
+def project(project_id: int):
+    """A project's year month by month, with its output and yield charts."""
+    item = catalog.get_project(project_id, current_user)
+    year = year_arg()
+    return render_template(
+        "reports/project.html",
+        project=item,
+        year=year,
+        years=year_choices(),
+        months=dashboard.project_months(item, year),
+        output_chart=charts.describe("output", chart_data.project_output(item, year)),
+        yield_chart=charts.describe("yield", chart_data.project_yield(item)),
     )

@@ -22,7 +22,7 @@ def _rows(village, items) -> list[dict]:
             "household": household_name(o.household, village),
             "plan_id": o.distribution_id,
             "plan": f"{o.distribution.project.name} · {o.distribution.period}",
-            "amount_fen": amounts.get(o.id, 0),
+            "amount_fen": amounts.get(o.id),
             "text": o.text,
             "created": local_time(o.created_at),
             "status": o.status,

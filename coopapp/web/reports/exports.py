@@ -1,0 +1,110 @@
+"""The comparison table as CSV (UTF-8 with BOM, for Excel) and XLSX (real numbers, formats).
+
+Both files hold the rows the page shows, in its order, with the same columns: money as yuan
+with two decimals, ratios as percentages with one decimal, flags as 是 / blank.
+"""
+
+import csv
+import io
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from ...forms import CAPACITY_UNIT_LABELS, PROJECT_TYPE_LABELS
+
+# (header, row key, kind): kind is money (fen), ratio, count, text, flag, type, unit
+COLUMNS = (
+    (_l("村代码"), "code", "text"),
+    (_l("村"), "name", "text"),
+    (_l("镇"), "town", "text"),
+    (_l("村集体收入（元）"), "collective_income_fen", "money"),
+    (_l("村集体收入同比（%）"), "collective_income_growth", "ratio"),
+    (_l("收入目标（元）"), "collective_income_target_fen", "money"),
+    (_l("目标完成率（%）"), "attainment", "ratio"),
+    (_l("产值（元）"), "output_value_fen", "money"),
+    (_l("产值同比（%）"), "output_value_growth", "ratio"),
+    (_l("同类项目"), "peer_type", "type"),
+    (_l("单位产值（元/单位规模）"), "yield_fen_per_unit", "money"),
+    (_l("规模单位"), "yield_unit", "unit"),
+    (_l("同类村中位数（元/单位规模）"), "peer_median_fen_per_unit", "money"),
+    (_l("带动农户"), "households_benefited", "count"),
+    (_l("总户数"), "households", "count"),
+    (_l("覆盖率（%）"), "coverage", "ratio"),
+    (_l("户均收益（元）"), "benefit_per_household_fen", "money"),
+    (_l("薄弱村"), "weak", "flag"),
+    (_l("单位产值异常"), "outlier", "flag"),
+)
+_CENT = Decimal("0.01")
+_TENTH = Decimal("0.1")
+
+
+def _value(row: dict, key: str, kind: str):
+    """A cell's value: Decimal yuan, Decimal percent, int, str, or None (empty)."""
+    value = row.get(key)
+    if value is None:
+        return None
+    match kind:
+        case "money":
+            return (Decimal(int(value)) / 100).quantize(_CENT)
+        case "ratio":
+            return (Decimal(value) * 100).quantize(_TENTH, ROUND_HALF_UP)
+        case "flag":
+            return _("是") if value else None
+        case "type":
+            return str(PROJECT_TYPE_LABELS.get(value, value))
+        case "unit":
+            return str(CAPACITY_UNIT_LABELS.get(value, value))
+        case _:
+            return value
+
+
+def table(rows: list[dict]) -> tuple[list[str], list[list]]:
+    """The header and the cells of every row."""
+    header = [str(h) for h, _k, _t in COLUMNS]
+    return header, [[_value(r, key, kind) for _h, key, kind in COLUMNS] for r in rows]
+
+
+def csv_bytes(rows: list[dict]) -> bytes:
+    """UTF-8 with a BOM (so Excel reads the Chinese), numbers as plain decimals."""
+    header, cells = table(rows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for line in cells:
+        writer.writerow(["" if v is None else format(v, "f") if isinstance(v, Decimal) else v for v in line])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+_FORMATS = {"money": "#,##0.00", "ratio": "0.0", "count": "#,##0"}
+
+
+def xlsx_bytes(rows: list[dict], title: str) -> bytes:
+    """One sheet: a title row, the header (frozen), numeric cells with number formats."""
+    header, cells = table(rows)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("各村对比")
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(header)
+    fill = PatternFill("solid", fgColor="F0F2F4")
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for line in cells:
+        sheet.append(line)
+    for index, (_h, _key, kind) in enumerate(COLUMNS, start=1):
+        letter = sheet.cell(row=2, column=index).column_letter
+        sheet.column_dimensions[letter].width = 16 if kind in _FORMATS else 12
+        if kind in _FORMATS:
+            for (cell,) in sheet.iter_rows(min_row=3, min_col=index, max_col=index):
+                cell.number_format = _FORMATS[kind]
+    sheet.column_dimensions["A"].width = 15
+    sheet.freeze_panes = "C3"  # the header and the village's code and name stay in view
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
