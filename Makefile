@@ -53,3 +53,12 @@ clean:
 # package noto-cjk-sans-otc in the venv; says how to get one if neither works.
 fonts: $(VENV)/.installed
 	sh scripts/ensure_cjk_font.sh $(VENV)
+
+# The benchmark (issue 6): a synthetic county in bench/.cache/, then timings → bench/results.json.
+# BENCH_POSTGRES_URL (a database the bench may wipe) adds the same on PostgreSQL.
+.PHONY: bench bench-quick
+bench: translations
+	$(PY) -m bench.run
+
+bench-quick: translations
+	$(PY) -m bench.run --entries 200000

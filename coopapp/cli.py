@@ -112,3 +112,71 @@ def rollup_rebuild() -> None:
 
     atomic(rebuild)()
     click.echo("rollup rebuilt")
+
+
+@coop.group()
+def bench() -> None:
+    """The benchmark's synthetic county."""
+
+
+@bench.command("generate")
+@click.option("--villages", default=300, show_default=True, type=click.IntRange(1, 999))
+@click.option("--households", default=60_000, show_default=True, type=click.IntRange(0))
+@click.option("--entries", default=2_000_000, show_default=True, type=click.IntRange(0))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--password", default=None, help="Password of the bench users (default: bench-pass-2025).")
+@with_appcontext
+def bench_generate(villages: int, households: int, entries: int, seed: int, password: str | None) -> None:
+    """Fill an empty database with a synthetic county (code 441399) by bulk inserts."""
+    from .benchgen import PASSWORD, Scale, generate
+
+    try:
+        generate(Scale(villages, households, entries, seed), password or PASSWORD, echo=click.echo)
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@coop.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Back up the database to PATH (SQLite online backup; PostgreSQL pg_dump --format=custom)."""
+    from .backup import BackupError, backup
+
+    try:
+        backup(db.engine.url, path)
+    except BackupError as exc:
+        click.echo(f"backup FAILED: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"backup written to {path}")
+
+
+@coop.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@with_appcontext
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the database with the backup at PATH (stop the app first), then run `audit verify`."""
+    from .backup import BackupError, restore
+
+    if not yes:
+        click.confirm(f"Replace every row of the database with {path}?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(db.engine.url, path)
+    except BackupError as exc:
+        click.echo(f"restore FAILED: {exc}", err=True)
+        sys.exit(1)
+    db.engine.dispose()
+    click.echo(f"restored from {path}; now run: flask --app wsgi coop audit verify")
+
+
+def _register_import() -> None:
+    from .imports.cli import import_group
+
+    coop.add_command(import_group)
+
+
+_register_import()

@@ -20,6 +20,20 @@ TEST_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres_only: runs only in the PostgreSQL run of the suite")
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests belong to the PostgreSQL run: deselected (not skipped) elsewhere."""
+    if TEST_URL.startswith("postgresql"):
+        return
+    keep = [item for item in items if item.get_closest_marker("postgres_only") is None]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     try:

@@ -13,6 +13,7 @@ from .distributions import (
     Objection,
 )
 from .households import Household, Membership
+from .imports import IMPORT_KINDS, ImportBatch
 from .ledger import (
     KINDS,
     PAYOUT_KINDS,
@@ -41,6 +42,8 @@ __all__ = [
     "AuditHead",
     "Household",
     "Membership",
+    "IMPORT_KINDS",
+    "ImportBatch",
     "KINDS",
     "PAYOUT_KINDS",
     "STATUSES",

@@ -55,6 +55,8 @@ class LedgerEntry(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # The file the entry was imported from (its drafts are submitted together).
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -191,6 +191,11 @@ def _apply_household(household: Household, data: HouseholdInput, village: Area) 
     household.formerly_poor, household.monitored = bool(data.formerly_poor), bool(data.monitored)
 
 
+def apply_household(household: Household, data: HouseholdInput, village: Area) -> None:
+    """The same checks `create_household` makes, for a bulk load (an import) that adds households itself."""
+    _apply_household(household, data, village)
+
+
 @atomic
 def create_household(user: User, village: Area, data: HouseholdInput) -> Household:
     """The secretary registers a household of the village."""

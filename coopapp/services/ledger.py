@@ -92,8 +92,12 @@ def _check_period(village: Area, period: str, field: str = "period") -> None:
         raise Invalid(_("该月已结账。"), {field: _("%(p)s 已结账，不能再登记；更正请记入未结账的月份。", p=period)})
 
 
-def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None:
-    """Check `data` against the domain and copy it onto `entry`."""
+def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project, open_periods: set | None = None) -> None:
+    """Check `data` against the domain and copy it onto `entry`.
+
+    `open_periods` (bulk loads) remembers the months already found open in this transaction,
+    which holds the village's lock, so each month is checked once.
+    """
     errors: dict[str, str] = {}
     if data.kind not in KINDS:
         errors["kind"] = _("未知类别：%(k)s", k=data.kind)
@@ -124,11 +128,19 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None
         errors["household_id"] = _("支付给农户的款项必须选择农户。")
     if errors:
         raise Invalid(_("请改正标出的字段。"), errors)
-    _check_period(project.village, data.period)
+    if open_periods is None or data.period not in open_periods:
+        _check_period(project.village, data.period)
+        if open_periods is not None:
+            open_periods.add(data.period)
     entry.project_id, entry.village_id = project.id, project.village_id
     entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind
     entry.amount_fen, entry.quantity, entry.unit = data.amount_fen, quantity, unit
     entry.household_id, entry.note = data.household_id, (data.note or "").strip()
+
+
+def apply_input(entry: LedgerEntry, data: EntryInput, project: Project, open_periods: set | None = None) -> None:
+    """The same checks `create_entry` makes, for a bulk load (an import) that adds entries itself."""
+    _apply_input(entry, data, project, open_periods)
 
 
 def _project(project_id: int) -> Project:

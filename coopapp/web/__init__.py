@@ -93,6 +93,7 @@ def register_web(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .charts.routes import bp as charts_bp
     from .distributions.routes import bp as distributions_bp
+    from .imports.routes import bp as imports_bp
     from .ledger.routes import bp as ledger_bp
     from .public.routes import bp as public_bp
     from .reports.routes import bp as reports_bp
@@ -101,4 +102,5 @@ def register_web(app: Flask) -> None:
 
     for bp in (auth_bp, ledger_bp, review_bp, village_bp, reports_bp, public_bp, distributions_bp, charts_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(imports_bp)
     register_filters(app)

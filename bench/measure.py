@@ -1,0 +1,156 @@
+"""The benchmark's measurements on one generated database (see bench/run.py)."""
+
+import time
+from datetime import date
+
+from sqlalchemy import select, text
+
+from bench.run import stats, timed
+
+SUMMARY_SQL = """
+SELECT village_id, SUM(amount_fen) FROM monthly_summaries
+WHERE year = :year AND kind = 'collective_income' GROUP BY village_id
+"""
+RAW_SQL = """
+SELECT village_id, SUM(amount_fen) FROM ledger_entries
+WHERE status = 'approved' AND kind = 'collective_income' AND period BETWEEN :first AND :last
+GROUP BY village_id
+"""
+SUBMITTED = 25  # entries waiting in the review queue (fewer on a tiny run)
+
+
+def measure(url: str, scale, repeat: int) -> list[dict]:
+    """Every measurement on the database at `url`; one result row each."""
+    from coopapp import create_app
+    from coopapp.benchgen import COUNTY_CODE, PASSWORD, usernames
+    from coopapp.extensions import db
+    from coopapp.models import Area, Project
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    year = date.today().year - 1
+    results = []
+    with app.app_context():
+        village = db.session.scalars(select(Area).where(Area.level == "village").order_by(Area.id)).first()
+        project = (
+            db.session.scalars(
+                select(Project)
+                .where(Project.village_id == village.id, Project.type == "beekeeping")
+                .order_by(Project.id)
+            ).first()
+            or db.session.scalars(select(Project).where(Project.village_id == village.id)).first()
+        )
+        code, project_id = village.code, project.id
+        accountant_name, secretary_name = usernames(code)
+        db.session.remove()
+
+    api = app.test_client()
+    token = api.post("/api/v1/tokens", json={"username": "bench.reviewer", "password": PASSWORD}).get_json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    web = app.test_client()
+    web.post("/login", data={"username": secretary_name, "password": PASSWORD})
+
+    def get(client, path, **kw):
+        resp = client.get(path, **kw)
+        assert resp.status_code == 200, (path, resp.status_code, resp.get_data(as_text=True)[:300])
+        return resp
+
+    # Requests run outside any app context of ours: each gets its own, as in production.
+    compare_path = f"/api/v1/compare?area={COUNTY_CODE}&year={year}"
+    api_rows = get(api, compare_path, headers=bearer).get_json()["rows"]
+    params = {"year": year, "first": f"{year}-01", "last": f"{year}-12"}
+
+    def summary_sql():
+        return dict(db.session.execute(text(SUMMARY_SQL), params).all())
+
+    def raw_sql():
+        return dict(db.session.execute(text(RAW_SQL), params).all())
+
+    with app.app_context():
+        # The same per-village collective income by one query over the summary table, and over the ledger.
+        by_village = {a.id: a.code for a in db.session.scalars(select(Area).where(Area.level == "village"))}
+        expected = {by_village[k]: int(v) for k, v in summary_sql().items()}
+        got = {r["code"]: int(r["collective_income_fen"]) for r in api_rows if r["collective_income_fen"]}
+        assert got == expected, "the API's collective income differs from the summary table's"
+        assert {by_village[k]: int(v) for k, v in raw_sql().items()} == expected, "summary ≠ raw ledger"
+        floor = timed(summary_sql, repeat)
+        raw = timed(raw_sql, max(3, repeat // 5))
+        db.session.remove()
+    compare = timed(lambda: get(api, compare_path, headers=bearer), repeat)
+    results.append(stats("compare", compare, floor))
+    results.append(stats("compare_raw_scan", raw, ratio=_median(raw) / _median(compare)))
+
+    summary_path = f"/api/v1/villages/{code}/summary?year={year}"
+    results.append(stats("village_summary", timed(lambda: get(api, summary_path, headers=bearer), repeat)))
+    results.append(stats("village_dashboard", timed(lambda: get(web, f"/villages/{code}?year={year}"), repeat)))
+
+    with app.app_context():
+        queued = min(SUBMITTED, 5 * repeat)
+        waiting = _submit_entries(accountant_name, project_id, queued + repeat + 1)
+    results.append(stats("review_queue", timed(lambda: get(web, "/review"), repeat)))
+
+    results.extend(_charts(app, web, get, project_id, year, repeat))
+    with app.app_context():
+        results.append(_approve(secretary_name, waiting[queued:]))
+    return results
+
+
+def _median(samples: list[float]) -> float:
+    return sorted(samples)[len(samples) // 2]
+
+
+def _submit_entries(accountant_name: str, project_id: int, count: int) -> list[int]:
+    """Log and submit `count` entries in the current month as the village's accountant."""
+    from coopapp.extensions import db
+    from coopapp.models import User
+    from coopapp.services import ledger
+
+    user = db.session.scalars(select(User).where(User.username == accountant_name)).one()
+    ids = []
+    for i in range(count):
+        data = ledger.EntryInput(
+            project_id=project_id, period=ledger.current_period(), kind="sales", amount_fen=10_000 + i
+        )
+        ids.append(ledger.submit_entry(user, ledger.create_entry(user, data)).id)
+    db.session.remove()
+    return ids
+
+
+def _charts(app, web, get, project_id: int, year: int, repeat: int) -> list[dict]:
+    """A chart drawn afresh (cache cleared) against drawing the same figure alone, and from the cache."""
+    from coopapp import charts
+    from coopapp.charts.cache import CACHE
+    from coopapp.extensions import db
+    from coopapp.models import Project
+    from coopapp.services import chart_data
+
+    path = f"/charts/project/{project_id}/output.png?year={year}"
+
+    def uncached():
+        CACHE.clear()
+        get(web, path)
+
+    with app.app_context():
+        data = chart_data.project_output(db.session.get(Project, project_id), year)
+        db.session.remove()
+    floor = timed(lambda: charts.chart_bytes("output", data, "png"), max(3, repeat // 3))
+    fresh = timed(uncached, max(3, repeat // 3))
+    get(web, path)
+    cached = timed(lambda: get(web, path), repeat)
+    return [stats("chart_uncached", fresh, floor), stats("chart_cached", cached)]
+
+
+def _approve(secretary_name: str, entry_ids: list[int]) -> dict:
+    """The secretary approves one submitted entry (summaries and audit included), one at a time."""
+    from coopapp.extensions import db
+    from coopapp.models import LedgerEntry, User
+    from coopapp.services import ledger
+
+    samples = []
+    for entry_id in entry_ids:
+        user = db.session.scalars(select(User).where(User.username == secretary_name)).one()
+        entry = db.session.get(LedgerEntry, entry_id)
+        start = time.perf_counter()
+        ledger.approve_entry(user, entry)
+        samples.append((time.perf_counter() - start) * 1000)
+        db.session.remove()
+    return stats("approve", samples)

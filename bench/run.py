@@ -1,0 +1,181 @@
+"""The benchmark: a synthetic county, then the reads and writes the users wait for.
+
+    python -m bench.run                    # full scale: 300 villages, 60,000 households, 2M entries
+    python -m bench.run --entries 200000   # `make bench-quick`
+
+The generated SQLite database is kept in bench/.cache/ (keyed by scale and seed) and each
+run works on a copy, so a second run skips the generation. With BENCH_POSTGRES_URL set
+(a database the bench may wipe), the same is measured on PostgreSQL too. Prints a table
+and writes bench/results.json: {"scale": {...}, "results": [{"name", "median_ms", "p95_ms",
+"floor_ms", "ratio"}, ...]}.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = ROOT / "bench" / ".cache"
+NOT_MEASURED = (
+    "import rows/s and peak memory: not measured here (the Excel/CSV import is another issue's work)",
+    "chart_cached ≥ 500 requests/s and zero errors under gunicorn: not measured (no gunicorn load run yet)",
+)
+
+
+def timed(fn, repeat: int) -> list[float]:
+    """Milliseconds of `repeat` calls of `fn` (after one warm-up call)."""
+    fn()
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def stats(name: str, samples: list[float], floor: list[float] | None = None, ratio=None) -> dict:
+    """One result row: median and 95th percentile, the floor's median, the ratio to it."""
+    ordered = sorted(samples)
+    median = statistics.median(ordered)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    floor_ms = statistics.median(floor) if floor else None
+    if ratio is None and floor_ms:
+        ratio = median / floor_ms
+    return {
+        "name": name,
+        "median_ms": round(median, 3),
+        "p95_ms": round(p95, 3),
+        "floor_ms": None if floor_ms is None else round(floor_ms, 3),
+        "ratio": None if ratio is None else round(ratio, 2),
+    }
+
+
+# name → (target text, check(result) → bool); the targets of issue 6 item 3 (full scale, SQLite).
+TARGETS = {
+    "compare": ("≤ 50 ms and ≤ 2× floor", lambda r: r["median_ms"] <= 50 and r["ratio"] <= 2),
+    "compare_raw_scan": ("summary ≥ 10× faster", lambda r: r["ratio"] >= 10),
+    "village_dashboard": ("≤ 50 ms", lambda r: r["median_ms"] <= 50),
+    "chart_uncached": ("≤ 1.3× floor", lambda r: r["ratio"] <= 1.3),
+    "chart_cached": ("≥ 500 req/s (gunicorn)", None),
+    "approve": ("≤ 20 ms", lambda r: r["median_ms"] <= 20),
+}
+
+
+def table(results: list[dict]) -> str:
+    """The results as a fixed-width table with the targets beside them."""
+    lines = [f"{'name':<18} {'median ms':>10} {'p95 ms':>9} {'floor ms':>9} {'ratio':>7}  target"]
+    for r in results:
+        target, check = TARGETS.get(r["name"], ("", None))
+        mark = "" if check is None else (" ✓" if check(r) else " ✗")
+        floor = "" if r["floor_ms"] is None else f"{r['floor_ms']:.2f}"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        lines.append(
+            f"{r['name']:<18} {r['median_ms']:>10.2f} {r['p95_ms']:>9.2f} {floor:>9} {ratio:>7}  {target}{mark}"
+        )
+    return "\n".join(lines)
+
+
+def source_digest() -> str:
+    """A digest of the schema's migrations and the generator: a cached database made by other code is not reused."""
+    digest = hashlib.sha256()
+    files = sorted((ROOT / "migrations" / "versions").glob("*.py"))
+    for path in [*files, ROOT / "coopapp" / "benchgen.py", ROOT / "coopapp" / "benchentries.py"]:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def prepare_sqlite(scale, use_cache: bool, workdir: Path) -> str:
+    """A copy of the generated database of this scale (generated into the cache when missing)."""
+    name = f"county-v{scale.villages}-h{scale.households}-e{scale.entries}-s{scale.seed}-{source_digest()}.sqlite"
+    cached = CACHE_DIR / name
+    target = workdir / name
+    if use_cache and cached.exists():
+        print(f"reusing {cached.relative_to(ROOT)}")
+    else:
+        build = cached if use_cache else target
+        build.parent.mkdir(parents=True, exist_ok=True)
+        build.unlink(missing_ok=True)
+        generate_into(f"sqlite:///{build}", scale)
+        if not use_cache:
+            return f"sqlite:///{target}"
+    shutil.copyfile(cached, target)
+    return f"sqlite:///{target}"
+
+
+def generate_into(url: str, scale) -> None:
+    """Migrate the empty database at `url` and generate the county into it."""
+    from flask_migrate import upgrade
+
+    from coopapp import create_app
+    from coopapp.benchgen import generate
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        generate(scale)
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the bench's PostgreSQL database (BENCH_POSTGRES_URL must name one it may wipe)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark; returns what it wrote to the results file."""
+    from coopapp.benchgen import Scale
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--villages", type=int, default=300)
+    parser.add_argument("--households", type=int, default=60_000)
+    parser.add_argument("--entries", type=int, default=2_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=30, help="timed calls per measurement")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--no-cache", action="store_true", help="generate into a temporary database")
+    args = parser.parse_args(argv)
+    scale = Scale(args.villages, args.households, args.entries, args.seed)
+    report = {"scale": {**scale.__dict__, "targets_apply": args.entries >= 2_000_000}, "results": []}
+    from bench.measure import measure
+
+    with tempfile.TemporaryDirectory(prefix="coop-bench-") as tmp:
+        start = time.perf_counter()
+        url = prepare_sqlite(scale, not args.no_cache, Path(tmp))
+        print(f"SQLite database ready in {time.perf_counter() - start:.1f}s")
+        report["results"] = measure(url, scale, args.repeat)
+        print(f"\nSQLite, {scale.villages} villages, {scale.households:,} households, {scale.entries:,} entries")
+        print(table(report["results"]))
+        pg_url = os.environ.get("BENCH_POSTGRES_URL")
+        if pg_url:
+            reset_postgres(pg_url)
+            start = time.perf_counter()
+            generate_into(pg_url, scale)
+            print(f"PostgreSQL database ready in {time.perf_counter() - start:.1f}s")
+            report["postgresql"] = measure(pg_url, scale, args.repeat)
+            print("\nPostgreSQL")
+            print(table(report["postgresql"]))
+    if not report["scale"]["targets_apply"]:
+        print("(the targets are for full scale: 2,000,000 entries)")
+    for line in NOT_MEASURED:
+        print("not measured:", line)
+    report["not_measured"] = list(NOT_MEASURED)
+    Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return report
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

@@ -1,0 +1,125 @@
+"""Backups of the database: SQLite's online backup API, or pg_dump / pg_restore for PostgreSQL."""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+PG_DUMP_DOC = "PGPASSWORD=… pg_dump --format=custom --host HOST --port PORT --username USER --file PATH DBNAME"
+PG_RESTORE_DOC = "PGPASSWORD=… pg_restore --clean --if-exists --no-owner --host HOST --port PORT --username USER --dbname DBNAME PATH"
+
+
+class BackupError(Exception):
+    """A backup or restore that could not be done; the message says why and what to do."""
+
+
+def sqlite_file(url: URL) -> Path:
+    """The database file of an SQLite URL (an in-memory database cannot be backed up)."""
+    if not url.database or url.database == ":memory:":
+        raise BackupError("an in-memory SQLite database has no file to back up")
+    return Path(url.database)
+
+
+def _pg_args(url: URL) -> tuple[list[str], dict]:
+    """libpq connection options of a PostgreSQL URL; the password goes in the environment, not argv."""
+    args = []
+    if url.host:
+        args += ["--host", url.host]
+    if url.port:
+        args += ["--port", str(url.port)]
+    if url.username:
+        args += ["--username", url.username]
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return args, env
+
+
+def _tool(name: str, doc: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BackupError(f"{name} not found; install the PostgreSQL client (postgresql-client) and run: {doc}")
+    return path
+
+
+def backup(url: str | URL, path: str | Path) -> None:
+    """Write a consistent copy of the database at `url` to `path` while the app keeps running."""
+    url, path = make_url(url), Path(path)
+    if url.get_backend_name() == "sqlite":
+        source = sqlite_file(url)
+        if not source.exists():
+            raise BackupError(f"database file not found: {source}")
+        src, dst = sqlite3.connect(source), sqlite3.connect(path)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+    elif url.get_backend_name() == "postgresql":
+        args, env = _pg_args(url)
+        cmd = [_tool("pg_dump", PG_DUMP_DOC), "--format=custom", *args, "--file", str(path), url.database]
+        _run(cmd, env)
+    else:
+        raise BackupError(f"no backup method for {url.get_backend_name()}")
+
+
+def check_sqlite_backup(path: Path) -> None:
+    """Refuse a file that is not an SQLite database of this app (no alembic_version table)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            con.execute("PRAGMA schema_version").fetchone()
+            found = con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+            ).fetchone()
+            version = con.execute("SELECT version_num FROM alembic_version").fetchone() if found else None
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} is not an SQLite database: {exc}") from exc
+    if version is None:
+        raise BackupError(f"{path} is not a backup of this app (no alembic_version)")
+
+
+def restore(url: str | URL, path: str | Path) -> None:
+    """Replace the database at `url` with the backup at `path`. The app's connections must be closed."""
+    url, path = make_url(url), Path(path)
+    if not path.is_file():
+        raise BackupError(f"backup not found: {path}")
+    if url.get_backend_name() == "sqlite":
+        check_sqlite_backup(path)
+        target = sqlite_file(url)
+        src, dst = sqlite3.connect(f"file:{path}?mode=ro", uri=True), sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+    elif url.get_backend_name() == "postgresql":
+        args, env = _pg_args(url)
+        tool = _tool("pg_restore", PG_RESTORE_DOC)
+        _run(
+            [
+                tool,
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                *args,
+                "--dbname",
+                url.database,
+                str(path),
+            ],
+            env,
+        )
+    else:
+        raise BackupError(f"no restore method for {url.get_backend_name()}")
+
+
+def _run(cmd: list[str], env: dict) -> None:
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BackupError(f"{Path(cmd[0]).name} failed ({done.returncode}): {done.stderr.strip()}")

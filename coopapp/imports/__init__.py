@@ -1,0 +1,1 @@
+"""Importing the files accountants keep (CSV, XLSX): ledger entries and household rosters."""

@@ -1,0 +1,100 @@
+"""`flask --app wsgi coop import ledger|households FILE …`."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Project, User
+from .report import ImportReport
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import ledger entries or a household roster from an XLSX or CSV file (all rows or none)."""
+
+
+def _user(username: str | None, fallback) -> User:
+    if username:
+        user = db.session.query(User).filter_by(username=username).one_or_none()
+        if user is None:
+            raise click.UsageError(f"no user {username!r}")
+        return user
+    user = fallback()
+    if user is None:
+        raise click.UsageError("no user to import as; pass --as USERNAME")
+    return user
+
+
+def _finish(report: ImportReport, as_json: bool) -> None:
+    """Print the report (one JSON object with --json) and exit 0 only for a clean file."""
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        for p in report.errors:
+            where = f"row {p.row}" if p.row is not None else "file"
+            click.echo(f"error: {where} [{p.column or ''}] {p.value or ''!s}: {p.message}", err=True)
+        for p in report.warnings:
+            click.echo(f"warning: row {p.row} [{p.column or ''}] {p.value or ''!s}: {p.message}", err=True)
+        verb = "imported" if report.imported else ("would import" if report.ok else "refused; nothing imported")
+        batch = f" as batch #{report.batch_id}" if report.batch_id else ""
+        click.echo(
+            f"{verb}{batch}: {report.rows_ok} rows ok, {report.rows_skipped} skipped, "
+            f"{report.error_count} errors, {len(report.warnings)} warnings, total {report.total_fen} fen"
+        )
+    sys.exit(0 if report.ok else 1)
+
+
+def _fail(message: str, file_name: str, kind: str, dry_run: bool, as_json: bool) -> None:
+    report = ImportReport(kind, file_name, dry_run)
+    report.error(None, None, file_name, message)
+    _finish(report, as_json)
+
+
+@import_group.command("ledger")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--project", "project_id", type=int, required=True, help="Id of the project the entries belong to.")
+@click.option("--as", "username", default=None, help="Importing user (default: the village's first accountant).")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def import_ledger_command(file: Path, project_id: int, username: str | None, dry_run: bool, as_json: bool) -> None:
+    """Import FILE's rows as one batch of draft entries of the project."""
+    from .ledger import default_importer, import_ledger
+
+    project = db.session.get(Project, project_id)
+    if project is None:
+        raise click.UsageError(f"no project {project_id}")
+    user = _user(username, lambda: default_importer(project))
+    try:
+        report = import_ledger(user, project, file, file.name, dry_run=dry_run)
+    except DomainError as exc:
+        _fail(exc.message, file.name, "ledger", dry_run, as_json)
+    _finish(report, as_json)
+
+
+@import_group.command("households")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--village", "village_code", required=True, help="Area code of the village.")
+@click.option("--as", "username", default=None, help="Importing user (default: the village's first secretary).")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def import_households_command(file: Path, village_code: str, username: str | None, dry_run: bool, as_json: bool):
+    """Register FILE's households in the village."""
+    from ..models import Area
+    from .households import default_importer, import_households
+
+    village = db.session.query(Area).filter_by(code=village_code, level="village").one_or_none()
+    if village is None:
+        raise click.UsageError(f"no village {village_code}")
+    user = _user(username, lambda: default_importer(village))
+    try:
+        report = import_households(user, village, file, file.name, dry_run=dry_run)
+    except DomainError as exc:
+        _fail(exc.message, file.name, "households", dry_run, as_json)
+    _finish(report, as_json)

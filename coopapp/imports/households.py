@@ -1,0 +1,186 @@
+"""Import a village's household roster from a file: every row checked, all or nothing."""
+
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..errors import Invalid
+from ..extensions import db
+from ..models import Area, Household, ImportBatch, User
+from ..services import catalog
+from ..services.money import ParseError
+from ..services.scope import authorize
+from ..services.tx import atomic
+from .parse import ImportFileError, cell_text, file_sha256, find_header, is_blank, is_signature, read_rows, squash
+from .report import ChunkedWriter, ImportReport, RollBack, previous_batch, refuse_duplicate, total_label
+
+HOUSEHOLD_HEADERS = {
+    **dict.fromkeys(("户主", "户主姓名", "姓名", "head", "headname", "head_name", "name"), "head_name"),
+    **dict.fromkeys(("人口", "家庭人口", "人口数", "户人口", "members", "membercount"), "members"),
+    **dict.fromkeys(("村民小组", "小组", "组", "组别", "所属小组", "group", "groupcode", "group_code"), "group"),
+    **dict.fromkeys(("电话", "联系电话", "手机", "手机号", "phone", "tel"), "phone"),
+    **dict.fromkeys(("身份证号", "身份证号码", "身份证", "idnumber", "id_number", "id"), "id_number"),
+    **dict.fromkeys(("脱贫户", "是否脱贫户", "formerlypoor", "formerly_poor"), "formerly_poor"),
+    **dict.fromkeys(("监测户", "是否监测户", "monitored"), "monitored"),
+}
+YES = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "x"}
+NO = {"", "否", "×", "n", "no", "false", "0", "-", "—"}
+FIELD_COLUMNS = {"head_name": "head_name", "members": "members", "group_code": "group", "phone": "phone"}
+FIELD_COLUMNS |= {"id_number": "id_number"}
+
+
+def default_importer(village: Area) -> User | None:
+    """The secretary of the village who owns command-line roster imports (the first one)."""
+    q = select(User).where(User.role == "secretary", User.area_id == village.id, User.active.is_(True))
+    return db.session.scalars(q.order_by(User.id)).first()
+
+
+def import_households(
+    user: User, village: Area, path: Path, file_name: str, *, dry_run: bool = False, preview_limit: int = 0
+) -> ImportReport:
+    """Check every row of a roster and, when all are good and this is not a dry run, register the households."""
+    report = ImportReport("households", file_name, dry_run, preview_limit=preview_limit)
+    try:
+        _load(user, village, Path(path), report)
+    except RollBack:
+        pass
+    return report
+
+
+@atomic
+def _load(user: User, village: Area, path: Path, report: ImportReport) -> None:
+    authorize(user, "manage_village", village)
+    report.sha256 = file_sha256(path)
+    earlier = previous_batch("households", village.id, report.sha256)
+    if earlier is not None:
+        refuse_duplicate(report, earlier)
+        raise RollBack
+    try:
+        rows = read_rows(path, report.file_name)
+        header = find_header(rows, HOUSEHOLD_HEADERS)
+        if not header.has("head_name"):
+            raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="户主"))
+    except ImportFileError as exc:
+        report.error(None, None, report.file_name, str(exc))
+        raise RollBack from None
+    batch = None
+    if not report.dry_run:
+        batch = ImportBatch(
+            kind="households", target_id=village.id, file_name=report.file_name[:255], content_sha256=report.sha256
+        )
+        batch.created_by_id = user.id
+        db.session.add(batch)
+        db.session.flush()
+    writer = ChunkedWriter(user, "household.create", {"import_batch": batch.id} if batch else None)
+    groups = _groups(village)
+    seen_ids: dict[str, int] = {}
+    for number, cells in rows:
+        if is_blank(cells) or total_label(cells) is not None:
+            report.rows_skipped += 1
+            continue
+        if is_signature(cells) and header.value(cells, "members") is None:
+            report.rows_skipped += 1
+            continue
+        household = _household_from_row(report, header, number, cells, village, groups, seen_ids)
+        if household is None:
+            continue
+        report.rows_ok += 1
+        if batch is not None and report.ok:
+            writer.add(household)
+    if report.rows_ok == 0 and report.ok:
+        report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
+    if not report.ok or batch is None:
+        raise RollBack
+    writer.flush()
+    batch.rows = report.rows_ok
+    report.batch_id, report.imported = batch.id, True
+
+
+def _groups(village: Area) -> dict[str, str]:
+    """Group code or name (squashed) → group code, for the village's groups."""
+    result: dict[str, str] = {}
+    for code, name in db.session.execute(select(Area.code, Area.name).where(Area.parent_id == village.id)):
+        result[squash(code)] = code
+        result[squash(name)] = code
+    return result
+
+
+def _flag(value) -> bool:
+    text = squash(value)
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ParseError(_("请填写“是”或“否”。"))
+
+
+def _household_from_row(report, header, number, cells, village, groups, seen_ids) -> Household | None:
+    before = report.error_count
+
+    def bad(name: str, value, message) -> None:
+        report.error(number, header.header_text(name), cell_text(value), message)
+
+    head_name = cell_text(header.value(cells, "head_name"))
+    members = 1
+    raw_members = header.value(cells, "members")
+    if raw_members is not None:
+        text = cell_text(raw_members).removesuffix("人")
+        if text.isdigit():
+            members = int(text)
+        else:
+            bad("members", raw_members, _("家庭人口应为整数。"))
+    group_code = None
+    raw_group = header.value(cells, "group")
+    if raw_group is not None:
+        group_code = groups.get(squash(cell_text(raw_group)))
+        if group_code is None:
+            bad("group", raw_group, _("村民小组不属于本村。"))
+    raw_id = header.value(cells, "id_number")
+    id_number = cell_text(raw_id).upper() or None
+    if id_number is not None:
+        if id_number in seen_ids:
+            bad("id_number", raw_id, _("与第 %(r)s 行的身份证号码重复。", r=seen_ids[id_number]))
+        else:
+            seen_ids[id_number] = number
+    flags = {}
+    for name in ("formerly_poor", "monitored"):
+        raw = header.value(cells, name)
+        try:
+            flags[name] = _flag(raw) if raw is not None else False
+        except ParseError as exc:
+            bad(name, raw, exc)
+    phone = cell_text(header.value(cells, "phone")) or None
+    report.show(
+        {
+            "row": number,
+            "head_name": head_name,
+            "members": members,
+            "group": cell_text(raw_group),
+            "id_number": id_number,
+            "phone": phone,
+            "ok": report.error_count == before,
+        }
+    )
+    if report.error_count > before:
+        return None
+    data = catalog.HouseholdInput(
+        head_name=head_name,
+        members=members,
+        group_code=group_code,
+        phone=phone,
+        id_number=id_number,
+        formerly_poor=flags["formerly_poor"],
+        monitored=flags["monitored"],
+    )
+    household = Household()
+    try:
+        catalog.apply_household(household, data, village)
+    except Invalid as exc:
+        for field, message in exc.fields.items() or [("", exc.message)]:
+            name = FIELD_COLUMNS.get(field, "")
+            bad(name, header.value(cells, name) if name else None, message)
+        if report.preview and report.preview[-1]["row"] == number:
+            report.preview[-1]["ok"] = False
+        return None
+    return household

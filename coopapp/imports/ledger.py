@@ -1,0 +1,291 @@
+"""Import a project's ledger entries from a file: every row checked, all or nothing, one batch of drafts."""
+
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..errors import Invalid
+from ..extensions import db
+from ..models import Household, ImportBatch, LedgerEntry, Project, User
+from ..services import ledger
+from ..services.money import ParseError
+from ..services.scope import authorize
+from ..services.tx import atomic
+from ..services.units import unit_code
+from .parse import (
+    Header,
+    cell_text,
+    file_sha256,
+    find_header,
+    is_blank,
+    is_signature,
+    parse_amount,
+    parse_date,
+    parse_period,
+    parse_quantity,
+    read_rows,
+    squash,
+)
+from .report import ChunkedWriter, ImportReport, RollBack, TotalsCheck, previous_batch, refuse_duplicate, total_label
+
+# Header text (squashed: NFKC, no spaces, lower case; a bracketed unit is split off first) → field.
+LEDGER_HEADERS = {
+    **dict.fromkeys(("日期", "date", "entrydate", "发生日期", "记账日期"), "date"),
+    **dict.fromkeys(("月份", "period", "month", "所属月份", "期间", "会计期间"), "period"),
+    **dict.fromkeys(("摘要", "note", "notes", "备注", "说明", "memo", "description"), "note"),
+    **dict.fromkeys(("类别", "kind", "类型", "收支类别", "科目", "category", "type"), "kind"),
+    **dict.fromkeys(("数量", "quantity", "qty"), "quantity"),
+    **dict.fromkeys(("单位", "unit", "计量单位"), "unit"),
+    **dict.fromkeys(("金额", "amount", "金额元", "发生额"), "amount"),
+    **dict.fromkeys(("户主", "household", "农户", "户名", "户主姓名", "收款人"), "household"),
+}
+# Kind labels as accountants write them (and the codes themselves) → kind code.
+KIND_ALIASES = {
+    **{code: code for code in ("output", "sales", "cost", "collective_income", "dividend", "wage")},
+    **{code: code for code in ("purchase", "rent", "welfare_job", "subsidy")},
+    **dict.fromkeys(("产值", "生产产值", "产出"), "output"),
+    **dict.fromkeys(("销售收入", "销售", "营业收入", "sale", "salesincome"), "sales"),
+    **dict.fromkeys(("成本", "支出", "成本/支出", "成本支出", "费用", "expense", "expenses"), "cost"),
+    **dict.fromkeys(("村集体收入", "集体收入", "村集体经济收入", "collectiveincome"), "collective_income"),
+    **dict.fromkeys(("分红", "股份分红", "dividends"), "dividend"),
+    **dict.fromkeys(("务工", "务工工资", "工资", "劳务", "wages", "labour", "labor"), "wage"),
+    **dict.fromkeys(("收购", "农产品收购", "收购款"), "purchase"),
+    **dict.fromkeys(("租金", "土地租金", "土地流转租金", "流转租金"), "rent"),
+    **dict.fromkeys(("公益岗位", "公益岗", "公益性岗位", "welfarejob"), "welfare_job"),
+    **dict.fromkeys(("补贴", "补助", "奖补", "subsidies"), "subsidy"),
+}
+# The field an Invalid from the ledger's checks names → the column that holds it.
+FIELD_COLUMNS = {"kind": "kind", "amount": "amount", "quantity": "quantity", "unit": "unit"}
+FIELD_COLUMNS |= {"household_id": "household", "date": "date", "period": "period"}
+
+
+def default_importer(project: Project) -> User | None:
+    """The accountant of the project's village who owns command-line imports (the first one)."""
+    q = select(User).where(User.role == "accountant", User.area_id == project.village_id, User.active.is_(True))
+    return db.session.scalars(q.order_by(User.id)).first()
+
+
+def import_ledger(
+    user: User, project: Project, path: Path, file_name: str, *, dry_run: bool = False, preview_limit: int = 0
+) -> ImportReport:
+    """Check every row of the file and, when all are good and this is not a dry run, add them as one batch of drafts."""
+    report = ImportReport("ledger", file_name, dry_run, preview_limit=preview_limit)
+    try:
+        _load(user, project, Path(path), report)
+    except RollBack:
+        pass
+    return report
+
+
+@atomic
+def _load(user: User, project: Project, path: Path, report: ImportReport) -> None:
+    from .parse import ImportFileError
+
+    authorize(user, "create_entry", project.village)
+    if not project.active:
+        raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
+    report.sha256 = file_sha256(path)
+    earlier = previous_batch("ledger", project.id, report.sha256)
+    if earlier is not None:
+        refuse_duplicate(report, earlier)
+        raise RollBack
+    try:
+        rows = read_rows(path, report.file_name)
+        header = find_header(rows, LEDGER_HEADERS)
+        _require_columns(header)
+    except ImportFileError as exc:
+        report.error(None, None, report.file_name, str(exc))
+        raise RollBack from None
+    batch = None
+    if not report.dry_run:
+        batch = ImportBatch(
+            kind="ledger", target_id=project.id, file_name=report.file_name[:255], content_sha256=report.sha256
+        )
+        batch.created_by_id = user.id
+        db.session.add(batch)
+        db.session.flush()
+    writer = ChunkedWriter(user, "entry.create", {"import_batch": batch.id} if batch else None)
+    names = _household_names(project.village_id)
+    open_periods: set[str] = set()
+    totals = TotalsCheck()
+    for number, cells in rows:
+        if is_blank(cells):
+            report.rows_skipped += 1
+            continue
+        label = total_label(cells)
+        if label is not None:
+            report.rows_skipped += 1
+            _check_total(report, header, number, cells, label, totals)
+            continue
+        if header.value(cells, "amount") is None and is_signature(cells):
+            report.rows_skipped += 1
+            continue
+        entry, amount = _entry_from_row(report, header, number, cells, user, project, (names, open_periods))
+        totals.add(amount)
+        if entry is None:
+            continue
+        report.rows_ok += 1
+        report.total_fen += amount
+        if batch is not None and report.ok:
+            entry.import_batch_id = batch.id
+            writer.add(entry)
+    if report.rows_ok == 0 and report.ok:
+        report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
+    if not report.ok or batch is None:
+        raise RollBack
+    writer.flush()
+    batch.rows = report.rows_ok
+    report.batch_id, report.imported = batch.id, True
+
+
+def _require_columns(header: Header) -> None:
+    from .parse import ImportFileError
+
+    missing = [name for name in ("kind", "amount") if not header.has(name)]
+    if not (header.has("date") or header.has("period")):
+        missing.append("date")
+    if missing:
+        labels = {"kind": "类别", "amount": "金额", "date": "日期/月份"}
+        raise ImportFileError(
+            _("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="、".join(labels[m] for m in missing))
+        )
+
+
+def _household_names(village_id: int) -> dict[str, list[int]]:
+    """Head name → household ids in the village (one query; two ids mean the name is ambiguous)."""
+    names: dict[str, list[int]] = {}
+    q = select(Household.head_name, Household.id).where(Household.village_id == village_id)
+    for name, ident in db.session.execute(q):
+        names.setdefault(squash(name), []).append(ident)
+    return names
+
+
+def _check_total(report: ImportReport, header: Header, number: int, cells: tuple, label: str, totals) -> None:
+    expected, checkable = totals.close(label)
+    raw = header.value(cells, "amount")
+    if raw is None or not checkable:
+        return
+    column = header.header_text("amount")
+    try:
+        stated = parse_amount(raw, header.columns["amount"].unit)
+    except ParseError as exc:
+        report.warn(number, column, cell_text(raw), _("合计行金额无法识别：%(e)s", e=str(exc)))
+        return
+    if stated != expected:
+        report.warn(
+            number,
+            column,
+            cell_text(raw),
+            _(
+                "%(label)s %(stated)s 元与上方各行之和 %(sum)s 元不符。",
+                label=label,
+                stated=_yuan(stated),
+                sum=_yuan(expected),
+            ),
+        )
+
+
+def _yuan(fen: int) -> str:
+    from ..services.money import format_yuan
+
+    return format_yuan(fen)
+
+
+def _entry_from_row(report, header: Header, number: int, cells: tuple, user, project, lookups):
+    """The row as an unsaved, checked draft entry (or None, with its problems reported) and its amount."""
+    names, open_periods = lookups
+    before = report.error_count
+
+    def bad(name: str, value, message) -> None:
+        report.error(number, header.header_text(name), cell_text(value), message)
+
+    entry_date = period = kind = amount = quantity = unit = household_id = None
+    raw_date, raw_period = header.value(cells, "date"), header.value(cells, "period")
+    if raw_date is not None:
+        try:
+            entry_date = parse_date(raw_date)
+        except ParseError as exc:
+            bad("date", raw_date, exc)
+    if raw_period is not None:
+        try:
+            period = parse_period(raw_period)
+        except ParseError as exc:
+            bad("period", raw_period, exc)
+    elif entry_date is not None:
+        period = entry_date.strftime("%Y-%m")
+    elif raw_date is None:
+        bad("period" if header.has("period") else "date", None, _("请填写日期或月份。"))
+    raw_kind = header.value(cells, "kind")
+    kind = KIND_ALIASES.get(squash(raw_kind)) if raw_kind is not None else None
+    if kind is None:
+        message = _("未知类别（可用：销售收入、村集体收入、产值、成本、补贴、分红、务工、收购、租金、公益岗位）。")
+        bad("kind", raw_kind, message if raw_kind is not None else _("请填写类别。"))
+    raw_amount = header.value(cells, "amount")
+    try:
+        amount = parse_amount(raw_amount, header.columns["amount"].unit)
+    except ParseError as exc:
+        bad("amount", raw_amount, exc)
+    raw_quantity = header.value(cells, "quantity")
+    if raw_quantity is not None:
+        try:
+            quantity, suffix = parse_quantity(raw_quantity)
+            unit = suffix or cell_text(header.value(cells, "unit")) or header.columns["quantity"].unit or None
+            if unit:
+                unit_code(unit)
+        except ParseError as exc:
+            bad("unit" if header.has("unit") and not _has_suffix(raw_quantity) else "quantity", raw_quantity, exc)
+    raw_household = header.value(cells, "household")
+    if raw_household is not None:
+        ids = names.get(squash(raw_household), [])
+        if not ids:
+            bad("household", raw_household, _("本村没有这个户主。"))
+        elif len(ids) > 1:
+            bad("household", raw_household, _("本村有 %(n)s 户同名户主，无法确定是哪一户。", n=len(ids)))
+        else:
+            household_id = ids[0]
+    note = cell_text(header.value(cells, "note"))
+    report.show(
+        {
+            "row": number,
+            "date": entry_date,
+            "period": period,
+            "kind": kind,
+            "amount_fen": amount,
+            "quantity": quantity,
+            "unit": unit,
+            "household": cell_text(raw_household),
+            "note": note,
+            "ok": report.error_count == before,
+        }
+    )
+    if report.error_count > before:
+        return None, amount
+    data = ledger.EntryInput(
+        project_id=project.id,
+        period=period,
+        kind=kind,
+        amount_fen=amount,
+        entry_date=entry_date,
+        quantity=quantity,
+        unit=unit,
+        household_id=household_id,
+        note=note,
+    )
+    entry = LedgerEntry(created_by_id=user.id, status="draft")
+    try:
+        ledger.apply_input(entry, data, project, open_periods)
+    except Invalid as exc:
+        for field, message in exc.fields.items() or [("", exc.message)]:
+            name = FIELD_COLUMNS.get(field, "")
+            if name == "period" and not header.has("period"):
+                name = "date"
+            bad(name, header.value(cells, name) if name else None, message)
+        if report.preview and report.preview[-1]["row"] == number:
+            report.preview[-1]["ok"] = False
+        return None, amount
+    return entry, amount
+
+
+def _has_suffix(raw) -> bool:
+    return isinstance(raw, str) and any(not (ch.isdigit() or ch in ".,-+ ") for ch in raw.strip())

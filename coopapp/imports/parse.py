@@ -1,0 +1,300 @@
+"""Read the CSV and XLSX files accountants keep: rows, headers, dates, totals and signatures.
+
+Everything here streams: a file is read row by row and never held whole.
+"""
+
+import codecs
+import csv
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from flask_babel import gettext as _
+
+from ..services.money import ParseError, parse_decimal, parse_yuan
+
+# How far down the header may sit under title and unit rows.
+HEADER_SEARCH_ROWS = 30
+_SIGNATURE = re.compile(
+    r"^(制表|审核|会计|出纳|负责人|填表|记账|复核|签字|签名|经办|主管|prepared|checkedby|approvedby)", re.I
+)
+_BRACKETED = re.compile(r"^(.*?)\((.*)\)$")
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_PERIOD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_QUANTITY = re.compile(r"^([-+−]?[\d.,]+)\s*(\D*)$")
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (not CSV/XLSX, unreadable, no header)."""
+
+
+def squash(value) -> str:
+    """A cell as comparable text: NFKC (full-width → ASCII), no spaces, lower case."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"\s+", "", text).lower()
+
+
+def cell_text(value) -> str:
+    """A cell as the user sees it, for error reports."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def is_blank(cells) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+# ---- reading files ----------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of the file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def csv_encoding(path: Path) -> str:
+    """utf-8-sig when the whole file decodes as UTF-8 (with or without BOM), else gb18030 (GBK's superset)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+def read_rows(path: Path, file_name: str) -> Iterator[tuple[int, tuple]]:
+    """Yield (row number as the spreadsheet shows it, cells) for every row of a CSV or XLSX file."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix == ".csv":
+        yield from _csv_rows(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        yield from _xlsx_rows(path)
+    else:
+        raise ImportFileError(_("只能导入 .xlsx 或 .csv 文件。"))
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
+    encoding = csv_encoding(path)
+    with open(path, encoding=encoding, newline="") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        except csv.Error:
+            dialect = csv.excel
+        for number, cells in enumerate(csv.reader(fh, dialect), start=1):
+            yield number, tuple(cells)
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, tuple]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
+        raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, tuple(cells)
+    finally:
+        workbook.close()
+
+
+# ---- headers --------------------------------------------------------------------
+
+
+# What a report calls a column the file does not have (e.g. 户主 for a payout row).
+COLUMN_NAMES = {
+    "date": "日期",
+    "period": "月份",
+    "note": "摘要",
+    "kind": "类别",
+    "quantity": "数量",
+    "unit": "单位",
+    "amount": "金额",
+    "household": "户主",
+    "head_name": "户主",
+    "members": "人口",
+    "group": "村民小组",
+    "phone": "电话",
+    "id_number": "身份证号码",
+    "formerly_poor": "脱贫户",
+    "monitored": "监测户",
+}
+
+
+@dataclass
+class Column:
+    """A recognised column: the field it fills, its header as written, a unit found in the header."""
+
+    index: int
+    field: str
+    header: str
+    unit: str = ""
+
+
+@dataclass
+class Header:
+    row: int
+    columns: dict[str, Column] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+    def value(self, cells: tuple, name: str):
+        col = self.columns.get(name)
+        if col is None or col.index >= len(cells):
+            return None
+        value = cells[col.index]
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def header_text(self, name: str) -> str:
+        col = self.columns.get(name)
+        return col.header if col else COLUMN_NAMES.get(name, name)
+
+
+def match_header(cells: tuple, aliases: dict[str, str]) -> dict[str, Column]:
+    """The recognised columns of a row (first occurrence of each field wins)."""
+    found: dict[str, Column] = {}
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        text = squash(cell)
+        unit = ""
+        name = aliases.get(text)
+        if name is None:
+            bracketed = _BRACKETED.match(text)
+            if bracketed:
+                name, unit = aliases.get(bracketed.group(1)), bracketed.group(2)
+        if name is not None and name not in found:
+            found[name] = Column(index, name, str(cell).strip(), unit)
+    return found
+
+
+def find_header(rows: Iterator[tuple[int, tuple]], aliases: dict[str, str]) -> Header:
+    """Consume title, unit and blank rows up to the header: the first row with ≥ 2 recognised names."""
+    for number, cells in rows:
+        columns = match_header(cells, aliases)
+        if len(columns) >= 2:
+            return Header(number, columns)
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    raise ImportFileError(
+        _("在前 %(n)s 行中找不到表头（至少要有两个可识别的列名，例如 日期、类别、金额）。", n=HEADER_SEARCH_ROWS)
+    )
+
+
+# ---- row kinds ------------------------------------------------------------------
+
+
+def is_signature(cells: tuple) -> bool:
+    """A sign-off line such as 制表人：… 审核人：…."""
+    texts = [squash(c) for c in cells if c is not None and str(c).strip()]
+    return bool(texts) and _SIGNATURE.match(texts[0]) is not None and len(texts) <= 6
+
+
+# ---- values ---------------------------------------------------------------------
+
+
+def parse_date(value) -> date:
+    """An Excel date cell or serial, 2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, 20250305."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return excel_serial(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if re.fullmatch(r"\d{5}(\.0+)?", text):
+        return excel_serial(float(text))
+    m = _DATE.match(text) or _COMPACT_DATE.match(text)
+    if m is None:
+        text = text.split(" ")[0]  # "2025-03-05 00:00:00" as CSV writes a datetime
+        m = _DATE.match(text)
+    if m is None:
+        raise ParseError(_("日期格式不对（例：2025-03-05、2025/3/5、2025年3月5日）"))
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError as exc:
+        raise ParseError(_("没有这一天")) from exc
+
+
+def excel_serial(value) -> date:
+    """An Excel serial day number (1900 date system) as a date."""
+    number = float(value)
+    if not 1 <= number < 2_958_466:
+        raise ParseError(_("日期格式不对（例：2025-03-05、2025/3/5、2025年3月5日）"))
+    return (_EXCEL_EPOCH + timedelta(days=int(number))).date()
+
+
+def parse_period(value) -> str:
+    """2025年9月, 2025-09, 2025/9, 2025.9 or a date cell → "2025-09"."""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m")
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if isinstance(value, float | int):  # 2025.09 typed into a number cell
+        text = f"{value:.2f}" if isinstance(value, float) else text
+    m = _PERIOD.match(text)
+    if m is None and re.fullmatch(r"\d{6}", text):
+        m = re.match(r"(\d{4})(\d{2})", text)
+    if m is None:
+        try:
+            return parse_date(value).strftime("%Y-%m")
+        except ParseError:
+            raise ParseError(_("月份格式不对（例：2025-09 或 2025年9月）")) from None
+    month = int(m.group(2))
+    if not 1 <= month <= 12:
+        raise ParseError(_("月份格式不对（例：2025-09 或 2025年9月）"))
+    return f"{int(m.group(1)):04d}-{month:02d}"
+
+
+def number_text(value) -> str:
+    """A numeric cell as text for the money parsers (floats rounded off Excel's binary noise)."""
+    if isinstance(value, float):
+        return format(Decimal(repr(round(value, 6))), "f")
+    return str(value)
+
+
+def parse_amount(value, unit: str = "") -> int:
+    """An amount cell in fen; a 万元 header scales bare numbers."""
+    scale_wan = "万" in unit
+    try:
+        return parse_yuan(number_text(value), scale_wan=scale_wan)
+    except ParseError as exc:
+        raise ParseError(str(exc)) from None
+
+
+def parse_quantity(value) -> tuple[Decimal, str]:
+    """A quantity cell, possibly with its unit typed after it: 800斤 → (800, "斤")."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return Decimal(number_text(value)), ""
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    m = _QUANTITY.match(text)
+    if m is None:
+        raise ParseError(_("数量格式不对：“%(text)s”", text=str(value)))
+    try:
+        return parse_decimal(m.group(1).replace("−", "-")), m.group(2).strip()
+    except ParseError as exc:
+        raise ParseError(str(exc)) from None

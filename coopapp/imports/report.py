@@ -1,0 +1,171 @@
+"""What an import found, and the chunked writer that keeps memory flat."""
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ImportBatch
+from ..services import audit
+from .parse import squash
+
+# A file with more bad rows than this lists the first ones and says how many more there are.
+MAX_LISTED_ERRORS = 10_000
+CHUNK = 1_000
+
+
+@dataclass
+class Problem:
+    """One bad cell or row: the row number as the spreadsheet shows it, the column's header, the value, why."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    """The outcome of an import or a dry run; `as_dict` is the `--json` object."""
+
+    kind: str
+    file_name: str
+    dry_run: bool
+    sha256: str = ""
+    rows_ok: int = 0
+    rows_skipped: int = 0
+    total_fen: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    error_count: int = 0
+    batch_id: int | None = None
+    imported: bool = False
+    # For the preview page: the first rows as parsed (row number, status, values).
+    preview: list[dict] = field(default_factory=list)
+    preview_limit: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def error(self, row, column, value, message) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append(Problem(row, column, value, str(message)))
+
+    def warn(self, row, column, value, message) -> None:
+        self.warnings.append(Problem(row, column, value, str(message)))
+
+    def show(self, row: dict) -> None:
+        if len(self.preview) < self.preview_limit:
+            self.preview.append(row)
+
+    def as_dict(self) -> dict:
+        unlisted = self.error_count - len(self.errors)
+        warnings = [w.as_dict() for w in self.warnings]
+        if unlisted > 0:
+            message = _("另有 %(n)s 个错误未列出。", n=unlisted)
+            warnings.append(Problem(None, None, None, message).as_dict())
+        return {
+            "kind": self.kind,
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "dry_run": self.dry_run,
+            "imported": self.imported,
+            "batch_id": self.batch_id,
+            "rows_ok": self.rows_ok,
+            "rows_skipped": self.rows_skipped,
+            "total_fen": self.total_fen,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": warnings,
+        }
+
+
+class RollBack(Exception):
+    """Raised inside the import's transaction to undo it (a dry run, or a file with bad rows)."""
+
+
+def previous_batch(kind: str, target_id: int, sha256: str) -> ImportBatch | None:
+    """The batch that already imported this very file into this target, if any."""
+    q = select(ImportBatch).where(
+        ImportBatch.kind == kind, ImportBatch.target_id == target_id, ImportBatch.content_sha256 == sha256
+    )
+    return db.session.scalars(q).first()
+
+
+def refuse_duplicate(report: ImportReport, batch: ImportBatch) -> None:
+    when = batch.created_at.strftime("%Y-%m-%d %H:%M")
+    report.error(
+        None,
+        None,
+        report.file_name,
+        _("该文件已于 %(t)s 导入过（批次 #%(id)s），不能重复导入。", t=when, id=batch.id),
+    )
+
+
+class ChunkedWriter:
+    """Adds objects in chunks: flush, audit them in one go, forget them — memory stays flat."""
+
+    def __init__(self, user, action: str, extra: dict | None = None):
+        self.user, self.action, self.extra = user, action, extra
+        self.pending: list = []
+
+    def add(self, obj) -> None:
+        db.session.add(obj)
+        self.pending.append(obj)
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        audit.record_many(self.user, self.action, self.pending, self.extra)
+        for obj in self.pending:
+            db.session.expunge(obj)
+        self.pending.clear()
+
+
+class TotalsCheck:
+    """Checks 小计 / 合计 / 总计 rows against the sum of the data rows since the previous total of their level."""
+
+    LEVELS = {"小计": 1, "subtotal": 1, "合计": 2, "total": 2, "总计": 3, "grandtotal": 3}
+
+    def __init__(self):
+        self.sums = {1: 0, 2: 0, 3: 0}
+        self.broken = {1: False, 2: False, 3: False}
+
+    def add(self, amount_fen: int | None) -> None:
+        for level in self.sums:
+            if amount_fen is None:
+                self.broken[level] = True
+            else:
+                self.sums[level] += amount_fen
+
+    def close(self, label: str) -> tuple[int, bool]:
+        """The sum for a total row of `label` and whether it can be checked; resets the levels it closes."""
+        level = self.LEVELS.get(label, 0)
+        if level == 0:
+            return 0, False
+        result = self.sums[level], not self.broken[level]
+        for lower in range(1, level + 1):
+            self.sums[lower], self.broken[lower] = 0, False
+        return result
+
+
+def total_label(cells: tuple) -> str | None:
+    """The label of a totals row (合计, 本月合计, 小计, 总计, Total …), or None for any other row."""
+    for cell in cells:
+        if isinstance(cell, str) and cell.strip():
+            text = squash(cell).rstrip(":：")
+            for prefix in ("", "本月", "本期", "本年", "全年"):
+                if text.startswith(prefix):
+                    rest = text[len(prefix) :]
+                    if rest in TotalsCheck.LEVELS:
+                        return rest
+                    if rest == "累计":
+                        return "累计"
+    return None

@@ -1,0 +1,79 @@
+"""The accountant's import pages: upload → preview every row → confirm → a batch of drafts → submit all."""
+
+from pathlib import Path
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...imports import batches
+from ...imports.ledger import import_ledger
+from ...services import catalog
+from ...services.scope import authorize
+from ..common import own_village, require_action_form
+from .forms import ConfirmForm, LedgerUploadForm
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+PREVIEW_ROWS = 500
+
+
+@bp.before_request
+@login_required
+def _login_first():
+    """Every import page needs a logged-in user."""
+
+
+@bp.route("/ledger", methods=["GET", "POST"])
+def upload_ledger():
+    village = own_village()
+    authorize(current_user, "create_entry", village)
+    form = LedgerUploadForm()
+    form.fill_choices(catalog.projects_for(current_user, village))
+    if not form.validate_on_submit():
+        return render_template("imports/upload.html", form=form), 422 if form.is_submitted() else 200
+    project = catalog.get_project(form.project_id.data, current_user, "create_entry")
+    file_name = Path(form.file.data.filename or "upload").name
+    sha, path = batches.keep_upload(form.file.data.stream, file_name)
+    report = import_ledger(current_user, project, path, file_name, dry_run=True, preview_limit=PREVIEW_ROWS)
+    if not report.ok:
+        path.unlink(missing_ok=True)  # nothing to confirm: keep no copy of a refused file
+    confirm = ConfirmForm(project_id=project.id, sha=sha, suffix=path.suffix, file_name=file_name)
+    return render_template("imports/preview.html", report=report, project=project, confirm=confirm), (
+        200 if report.ok else 422
+    )
+
+
+@bp.post("/ledger/confirm")
+def confirm_ledger():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("请重新上传文件。"), "error")
+        return redirect(url_for("imports.upload_ledger"))
+    project = catalog.get_project(int(form.project_id.data), current_user, "create_entry")
+    path = batches.kept_upload(form.sha.data, form.suffix.data)
+    if path is None:
+        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
+        return redirect(url_for("imports.upload_ledger"))
+    report = import_ledger(current_user, project, path, form.file_name.data, preview_limit=PREVIEW_ROWS)
+    if not report.ok:
+        return render_template("imports/preview.html", report=report, project=project, confirm=None), 422
+    path.unlink(missing_ok=True)
+    flash(_("已导入 %(n)s 条草稿，核对无误后请全部提交审核。", n=report.rows_ok), "success")
+    return redirect(url_for("imports.batch", batch_id=report.batch_id))
+
+
+@bp.get("/batches/<int:batch_id>")
+def batch(batch_id: int):
+    batch, project = batches.get_batch(batch_id, current_user)
+    counts = batches.batch_status_counts(batch)
+    entries = batches.batch_entries(batch)
+    return render_template("imports/batch.html", batch=batch, project=project, counts=counts, entries=entries)
+
+
+@bp.post("/batches/<int:batch_id>/submit")
+def submit_batch(batch_id: int):
+    require_action_form()
+    batch, _project = batches.get_batch(batch_id, current_user)
+    count = batches.submit_batch(current_user, batch)
+    flash(_("已提交 %(n)s 条记录待审核。", n=count), "success")
+    return redirect(url_for("imports.batch", batch_id=batch.id))

@@ -1,0 +1,63 @@
+"""The benchmark's county generator and the bench script, at a tiny size (see bench/run.py)."""
+
+import json
+
+from coopapp.benchgen import COUNTY_CODE
+from coopapp.cli import coop
+from coopapp.models import Area, AuditHead, Household, LedgerEntry, Project
+from coopapp.services.codes import valid_credit_code, valid_id_number
+
+TINY = ["--villages", "3", "--households", "60", "--entries", "3000", "--seed", "7"]
+
+
+def test_bench_generate_makes_a_county_that_verifies(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(coop, ["bench", "generate", *TINY])
+    assert result.exit_code == 0, result.output
+    assert db.session.query(LedgerEntry).count() == 3000
+    assert db.session.query(LedgerEntry).filter(LedgerEntry.status != "approved").count() == 0
+    assert db.session.query(Household).count() == 60
+    assert db.session.query(Area).filter_by(level="village").count() == 3
+    assert {p.type for p in db.session.query(Project)} >= {"beekeeping", "photovoltaic", "tourism"}
+    assert all(valid_id_number(h.id_number) for h in db.session.query(Household))
+    from coopapp.models import Cooperative
+
+    assert all(valid_credit_code(c.credit_code) for c in db.session.query(Cooperative))
+    assert db.session.get(AuditHead, 1).seq > 3000
+    for command in (["rollup", "verify"], ["audit", "verify"]):
+        check = runner.invoke(coop, command)
+        assert check.exit_code == 0, check.output
+
+
+def test_bench_generate_refuses_a_database_that_is_not_empty(app, db):
+    runner = app.test_cli_runner()
+    assert runner.invoke(coop, ["bench", "generate", *TINY]).exit_code == 0
+    again = runner.invoke(coop, ["bench", "generate", *TINY])
+    assert again.exit_code == 1
+    assert "not empty" in again.output
+    assert db.session.query(Area).filter_by(code=COUNTY_CODE).count() == 1
+
+
+def test_bench_script_runs_at_a_tiny_size(tmp_path, monkeypatch):
+    from bench import run
+
+    monkeypatch.delenv("BENCH_POSTGRES_URL", raising=False)
+    out = tmp_path / "results.json"
+    tiny = ["--villages", "2", "--households", "20", "--entries", "600"]
+    run.main([*tiny, "--repeat", "2", "--no-cache", "--out", str(out)])
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["scale"]["entries"] == 600
+    names = [r["name"] for r in report["results"]]
+    assert names == [
+        "compare",
+        "compare_raw_scan",
+        "village_summary",
+        "village_dashboard",
+        "review_queue",
+        "chart_uncached",
+        "chart_cached",
+        "approve",
+    ]
+    for r in report["results"]:
+        assert set(r) == {"name", "median_ms", "p95_ms", "floor_ms", "ratio"}
+        assert r["median_ms"] > 0

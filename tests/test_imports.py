@@ -1,0 +1,329 @@
+"""Importing ledger files as accountants keep them: XLSX and CSV, all rows or none, never twice."""
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from coopapp.imports.parse import parse_date, parse_period
+from coopapp.models import AuditEvent, ImportBatch, LedgerEntry
+from coopapp.services import ledger
+from coopapp.services.money import ParseError
+
+
+def previous_month() -> date:
+    """The first day of last month: always open and never in the future."""
+    first = ledger.today().replace(day=1)
+    return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
+
+
+M = previous_month()
+PERIOD = M.strftime("%Y-%m")
+HEADER = ["日期", "摘要", "类别", "数量(斤)", "金额（元）", "户主"]
+
+
+def write_xlsx(path, rows, *, header=HEADER, title="中洞村中华蜂养殖项目收支台账", signature=True):
+    """A workbook as a village accountant keeps it: title, unit row, blank row, header, rows, signature."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws.append(["单位：元", None, None, None, None, f"{M.year}年{M.month}月"])
+    ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(list(row))
+    if signature:
+        ws.append([])
+        ws.append(["制表人：李会计", None, "审核人：王书记", None, None, None])
+    wb.save(path)
+    return path
+
+
+def run(app, *args):
+    """`flask coop import …` with --json: (exit code, parsed JSON)."""
+    result = app.test_cli_runner().invoke(args=["coop", "import", *map(str, args), "--json"])
+    assert result.output.strip(), result.output
+    return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+
+
+def entries(db):
+    return list(db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)))
+
+
+def test_xlsx_with_every_date_amount_and_kind_variant(app, db, world, tmp_path):
+    d = M.replace(day=5)
+    serial = (d - date(1899, 12, 30)).days
+    rows = [
+        [datetime(d.year, d.month, d.day), "蜂蜜销售", "销售收入", "800斤", "1,234.50", None],
+        [serial, "蜂蜜零售", "sales", 10, "１２３４", None],
+        [f"{d.year}-{d.month:02d}-05", "集体分成", "村集体收入", None, "1.2万", None],
+        [f"{d.year}/{d.month}/5", "饲料", "成本/支出", None, "12元", None],
+        [f"{d.year}.{d.month}.5", "饲料运费", "支出", None, "￥12", None],
+        [f"{d.year}年{d.month}月5日", "分红", "分红", None, 300.5, "张三丰"],
+        [None, None, None, None, None, None],
+        ["合计", None, None, None, 1234.5 + 1234 + 12000 + 12 + 12 + 300.5, None],
+    ]
+    path = write_xlsx(tmp_path / "台账.xlsx", rows)
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report
+    assert report["errors"] == [] and report["warnings"] == []
+    assert report["rows_ok"] == 6
+    assert report["rows_skipped"] == 4  # blank, 合计, blank, signature
+    assert report["total_fen"] == 123450 + 123400 + 1200000 + 1200 + 1200 + 30050
+    assert report["imported"] is True
+    got = entries(db)
+    assert [e.kind for e in got] == ["sales", "sales", "collective_income", "cost", "cost", "dividend"]
+    assert {e.status for e in got} == {"draft"}
+    assert {e.entry_date for e in got} == {d}
+    assert {e.import_batch_id for e in got} == {report["batch_id"]}
+    assert (got[0].quantity, got[0].unit) == (Decimal(400), "kg")  # 800 斤
+    assert (got[1].quantity, got[1].unit) == (Decimal(5), "kg")  # 10 in a 数量(斤) column
+    assert got[5].household_id == world.households[0].id
+    assert {e.created_by_id for e in got} == {world.users["accountant"].id}
+    audited = db.session.scalar(select(func.count()).where(AuditEvent.action == "entry.create"))
+    assert audited == 6
+
+
+def test_period_column_wan_header_and_english_headers(app, db, world, tmp_path):
+    header = ["月份", "类别", "金额（万元）", "note"]
+    rows = [
+        [f"{M.year}年{M.month}月", "产值", "1.5", "一季度"],
+        [PERIOD, "补贴", 0.25, ""],
+        [f"{M.year}年{M.month}月", "补贴", "(0.1)", "退回"],  # negative: refused by the ledger's rule
+    ]
+    path = write_xlsx(tmp_path / "wan.xlsx", rows, header=header, signature=False)
+    code, report = run(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 1
+    assert [(e["row"], e["column"], e["value"]) for e in report["errors"]] == [(7, "金额（万元）", "(0.1)")]
+    assert "大于零" in report["errors"][0]["message"]
+    assert report["rows_ok"] == 2 and report["total_fen"] == 1_500_000 + 250_000
+    # the same rows without the negative one import cleanly
+    path = write_xlsx(tmp_path / "wan2.xlsx", rows[:2], header=header, signature=False)
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report
+    assert [(e.period, e.entry_date, e.amount_fen) for e in entries(db)] == [
+        (PERIOD, None, 1_500_000),
+        (PERIOD, None, 250_000),
+    ]
+
+
+def test_english_headers(app, db, world, tmp_path):
+    header = ["Date", "Note", "Kind", "Quantity", "Unit", "Amount (yuan)", "Household"]
+    rows = [
+        [M.replace(day=2), "honey", "sales", "30", "kg", "300", None],
+        [M.replace(day=3), "power", "output", "120度", None, "96.00", None],
+        [M.replace(day=4), "wage", "务工", None, None, "150", "李四"],
+    ]
+    path = write_xlsx(tmp_path / "en.xlsx", rows, header=header)
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report
+    got = entries(db)
+    assert [(e.quantity, e.unit) for e in got] == [(Decimal(30), "kg"), (Decimal(120), "kWh"), (None, None)]
+    assert got[2].household_id == world.households[1].id
+
+
+def _csv_text(d: date) -> str:
+    return (
+        "中洞村蜂蜜销售台账\r\n"
+        ",,,,\r\n"
+        "日期,摘要,类别,数量,单位,金额(元),户主\r\n"
+        f'{d.year}/{d.month}/{d.day},蜂蜜销售,销售收入,100,斤,"2,000.00",\r\n'
+        f"{d.year}年{d.month}月{d.day}日,收购蜂蜜,收购,50,千克,-,王五\r\n"
+        f"{d.year}.{d.month}.{d.day},收购蜂蜜,收购,50,千克,500,王五\r\n"
+        "小计,,,,,2500,\r\n"
+        "制表：李会计,,,,,,\r\n"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
+def test_csv_encodings(app, db, world, tmp_path, encoding):
+    path = tmp_path / f"台账-{encoding}.csv"
+    path.write_bytes(_csv_text(M.replace(day=9)).encode(encoding))
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    # Row 5's amount "-" is not a number: the whole file is refused, and the report says where.
+    assert code == 1
+    assert report["errors"] == [
+        {"row": 5, "column": "金额(元)", "value": "-", "message": report["errors"][0]["message"]}
+    ]
+    assert "金额" in report["errors"][0]["message"]
+    assert report["imported"] is False and report["batch_id"] is None
+    assert entries(db) == []
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+    # fixed, the file imports (the 小计 still matches the rows above it)
+    path.write_bytes(_csv_text(M.replace(day=9)).replace(",-,", ",0.5万,").encode(encoding))
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report  # the 小计 (2,500) is now wrong: a warning, not an error
+    assert [(w["row"], w["value"]) for w in report["warnings"]] == [(7, "2500")]
+    assert report["total_fen"] == 200_000 + 500_000 + 50_000
+    got = entries(db)
+    assert [(e.kind, e.quantity, e.household_id) for e in got] == [
+        ("sales", Decimal(50), None),
+        ("purchase", Decimal(50), world.households[2].id),
+        ("purchase", Decimal(50), world.households[2].id),
+    ]
+
+
+def test_bad_rows_write_nothing_and_name_row_column_value(app, db, world, tmp_path):
+    d = M.replace(day=5)
+    rows = [
+        [d, "好行", "销售收入", None, "100", None],
+        [d, "坏类别", "卖蜂蜜", None, "100", None],
+        ["2025-13-45", "坏日期", "销售收入", None, "100", None],
+        [d, "坏金额", "销售收入", None, "一百", None],
+        [d, "坏数量", "销售收入", "八百斤", "100", None],
+        [d, "坏单位", "销售收入", "800吨", "100", None],
+        [d, "无此户", "分红", None, "100", "张无忌"],
+        [d, "分红无户", "分红", None, "100", None],
+        [ledger.today().replace(day=1).replace(year=ledger.today().year + 1), "未来", "销售收入", None, "5", None],
+    ]
+    path = write_xlsx(tmp_path / "bad.xlsx", rows)
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 1
+    found = {(e["row"], e["column"], e["value"]) for e in report["errors"]}
+    assert (6, "类别", "卖蜂蜜") in found
+    assert (7, "日期", "2025-13-45") in found
+    assert (8, "金额（元）", "一百") in found
+    assert (9, "数量(斤)", "八百斤") in found
+    assert (10, "数量(斤)", "800吨") in found
+    assert (11, "户主", "张无忌") in found
+    assert (12, "户主", "") in found
+    assert any(e["row"] == 13 and e["column"] == "日期" for e in report["errors"])
+    assert all(e["message"] for e in report["errors"])
+    assert 5 not in {e["row"] for e in report["errors"]}
+    assert entries(db) == []
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "entry.create")) == 0
+
+
+def test_closed_month_and_ambiguous_name_are_row_errors(app, db, world, tmp_path):
+    from coopapp.models import Household
+
+    db.session.add(Household(village_id=world.village.id, head_name="李四", members=1))
+    db.session.commit()
+    ledger.close_month(world.users["secretary"], world.village, PERIOD)
+    rows = [[M.replace(day=5), "工资", "务工", None, "100", "李四"]]
+    path = write_xlsx(tmp_path / "closed.xlsx", rows)
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 1
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(5, "户主")]
+    assert "同名" in report["errors"][0]["message"]
+    rows = [[M.replace(day=5), "蜂蜜", "销售收入", None, "100", None]]
+    path = write_xlsx(tmp_path / "closed2.xlsx", rows)
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 1
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(5, "日期")]
+    assert "结账" in report["errors"][0]["message"]
+
+
+def test_totals_mismatch_is_a_warning(app, db, world, tmp_path):
+    d = M.replace(day=5)
+    rows = [
+        [d, "a", "销售收入", None, "100", None],
+        [d, "b", "销售收入", None, "200", None],
+        ["小计", None, None, None, "300", None],
+        [d, "c", "成本", None, "50", None],
+        ["小计", None, None, None, "60", None],
+        ["合 计", None, None, None, "999", None],
+    ]
+    path = write_xlsx(tmp_path / "totals.xlsx", rows)
+    code, report = run(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 0
+    assert [(w["row"], w["column"], w["value"]) for w in report["warnings"]] == [
+        (9, "金额（元）", "60"),
+        (10, "金额（元）", "999"),
+    ]
+    assert "350.00" in report["warnings"][1]["message"]
+    assert report["rows_ok"] == 3 and report["rows_skipped"] == 5
+    assert report["total_fen"] == 35_000
+    assert report["imported"] is False
+    assert entries(db) == []  # a dry run writes nothing
+
+
+def test_same_file_twice_is_refused(app, db, world, tmp_path):
+    rows = [[M.replace(day=5), "蜂蜜", "销售收入", None, "100", None]]
+    path = write_xlsx(tmp_path / "once.xlsx", rows)
+    assert run(app, "ledger", path, "--project", world.project.id, "--dry-run")[0] == 0
+    assert run(app, "ledger", path, "--project", world.project.id)[0] == 0
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 1
+    assert report["errors"][0]["row"] is None and "导入过" in report["errors"][0]["message"]
+    copy = tmp_path / "renamed.xlsx"
+    copy.write_bytes(path.read_bytes())
+    assert run(app, "ledger", copy, "--project", world.project.id, "--dry-run")[0] == 1
+    assert len(entries(db)) == 1
+
+
+def test_json_shape_and_plain_output(app, db, world, tmp_path):
+    rows = [[M.replace(day=5), "蜂蜜", "销售收入", None, "100", None]]
+    path = write_xlsx(tmp_path / "shape.xlsx", rows)
+    code, report = run(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 0
+    assert {"rows_ok", "rows_skipped", "errors", "warnings", "total_fen"} <= set(report)
+    assert (report["rows_ok"], report["total_fen"], report["dry_run"]) == (1, 10_000, True)
+    result = app.test_cli_runner().invoke(
+        args=["coop", "import", "ledger", str(path), "--project", str(world.project.id), "--dry-run"]
+    )
+    assert result.exit_code == 0 and "would import" in result.output
+    not_a_sheet = tmp_path / "notes.txt"
+    not_a_sheet.write_text("hello")
+    code, report = run(app, "ledger", not_a_sheet, "--project", world.project.id)
+    assert code == 1 and report["errors"][0]["row"] is None
+    no_header = tmp_path / "no-header.csv"
+    no_header.write_text("a,b\n1,2\n", encoding="utf-8")
+    code, report = run(app, "ledger", no_header, "--project", world.project.id)
+    assert code == 1 and "表头" in report["errors"][0]["message"]
+
+
+def test_importer_must_cover_the_project(app, db, world, tmp_path):
+    rows = [[M.replace(day=5), "蜂蜜", "销售收入", None, "100", None]]
+    path = write_xlsx(tmp_path / "scope.xlsx", rows)
+    code, report = run(app, "ledger", path, "--project", world.project.id, "--as", "acc2")
+    assert code == 1 and report["errors"]
+    assert entries(db) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-03-05", date(2025, 3, 5)),
+        ("2025/3/5", date(2025, 3, 5)),
+        ("2025.3.5", date(2025, 3, 5)),
+        ("2025年3月5日", date(2025, 3, 5)),
+        ("２０２５年３月５日", date(2025, 3, 5)),
+        ("20250305", date(2025, 3, 5)),
+        (45721, date(2025, 3, 5)),
+        ("45721", date(2025, 3, 5)),
+        (datetime(2025, 3, 5, 0, 0), date(2025, 3, 5)),
+        ("2025-03-05 00:00:00", date(2025, 3, 5)),
+    ],
+)
+def test_parse_date(app, text, expected):
+    with app.app_context():
+        assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025年9月", "2025-09"),
+        ("2025-09", "2025-09"),
+        ("2025/9", "2025-09"),
+        ("2025.09", "2025-09"),
+        (datetime(2025, 9, 1), "2025-09"),
+        ("202509", "2025-09"),
+        ("2025-09-14", "2025-09"),
+    ],
+)
+def test_parse_period(app, text, expected):
+    with app.app_context():
+        assert parse_period(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2025-02-30", "昨天", "2025-13"])
+def test_parse_date_refuses(app, text):
+    with app.app_context(), pytest.raises(ParseError):
+        parse_date(text)
