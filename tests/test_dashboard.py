@@ -116,3 +116,14 @@ def test_project_without_capacity_and_access(world, client, auth):
     auth.logout()
     auth.login("sec2")
     assert client.get(f"/villages/{OWN}").status_code == 403
+
+
+def test_the_village_page_links_up_only_where_the_user_may_go(client, auth, world):
+    """A secretary's scope is the village: no link to the town table that would answer 403."""
+    auth.login("sec")
+    html = client.get(f"/villages/{world.village.code}").get_data(as_text=True)
+    assert f"area={world.town_a.code}" not in html
+    auth.logout()
+    auth.login("county")
+    html = client.get(f"/villages/{world.village.code}").get_data(as_text=True)
+    assert f"area={world.town_a.code}" in html

@@ -120,6 +120,7 @@ def village(code: str):
         yield_charts=yield_charts,
         benefit_chart=charts.describe("benefit", chart_data.village_benefit(area, year)),
         can_review=can(current_user, "review_entry", area),
+        up=area.parent if area.parent is not None and can(current_user, "view", area.parent) else None,
     )
 
 
