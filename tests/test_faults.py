@@ -67,3 +67,30 @@ def test_two_secretaries_approving_at_once_one_gets_409(app, world):
     assert db.session.query(MonthlySummary).one().amount_fen == 700_00
     assert db.session.query(AuditEvent).filter_by(action="entry.approve").count() == 1
     assert rollups.verify() == [] and audit.verify() is None
+
+
+def test_exception_inside_a_publication_leaves_the_plan_and_ledger_as_they_were(world, monkeypatch):
+    from coopapp.models import Distribution
+    from coopapp.services import distributions
+
+    from .test_distributions_flow import plan_input
+
+    sec = world.users["secretary"]
+    plan = distributions.draft_plan(sec, plan_input(world))
+    distributions.approve_plan(sec, plan)
+    before = (db.session.query(LedgerEntry).count(), db.session.query(AuditEvent).count())
+
+    def fail_after_posting(*_args, **_kwargs):
+        # post_approved has flushed the payout entries and updated the summaries by now.
+        assert db.session.query(LedgerEntry).count() > before[0]
+        raise Boom("power cut")
+
+    monkeypatch.setattr(audit, "record_many", fail_after_posting)
+    with pytest.raises(Boom):
+        distributions.publish_plan(sec, plan)
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert db.session.get(Distribution, plan.id).status == "approved"
+    assert (db.session.query(LedgerEntry).count(), db.session.query(AuditEvent).count()) == before
+    assert db.session.query(MonthlySummary).count() == 0
+    assert rollups.verify() == [] and audit.verify() is None
