@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from ..errors import Invalid
 from ..extensions import db
-from ..models import Area, Household, ImportBatch, User
+from ..models import Area, Household, User
 from ..services import catalog
 from ..services.money import ParseError
 from ..services.scope import authorize
 from ..services.tx import atomic
-from .parse import ImportFileError, cell_text, file_sha256, find_header, is_blank, is_signature, read_rows, squash
-from .report import ChunkedWriter, ImportReport, RollBack, previous_batch, refuse_duplicate, total_label
+from .parse import ImportFileError, cell_text, find_header, is_blank, is_signature, read_rows, squash
+from .report import ChunkedWriter, ImportReport, RollBack, open_batch, total_label
 
 HOUSEHOLD_HEADERS = {
     **dict.fromkeys(("户主", "户主姓名", "姓名", "head", "headname", "head_name", "name"), "head_name"),
@@ -51,11 +51,7 @@ def import_households(
 @atomic
 def _load(user: User, village: Area, path: Path, report: ImportReport) -> None:
     authorize(user, "manage_village", village)
-    report.sha256 = file_sha256(path)
-    earlier = previous_batch("households", village.id, report.sha256)
-    if earlier is not None:
-        refuse_duplicate(report, earlier)
-        raise RollBack
+    batch = open_batch(user, "households", village.id, path, report)
     try:
         rows = read_rows(path, report.file_name)
         header = find_header(rows, HOUSEHOLD_HEADERS)
@@ -64,14 +60,6 @@ def _load(user: User, village: Area, path: Path, report: ImportReport) -> None:
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
-    batch = None
-    if not report.dry_run:
-        batch = ImportBatch(
-            kind="households", target_id=village.id, file_name=report.file_name[:255], content_sha256=report.sha256
-        )
-        batch.created_by_id = user.id
-        db.session.add(batch)
-        db.session.flush()
     writer = ChunkedWriter(user, "household.create", {"import_batch": batch.id} if batch else None)
     groups = _groups(village)
     seen_ids: dict[str, int] = {}

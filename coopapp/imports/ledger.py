@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..errors import Invalid
 from ..extensions import db
-from ..models import Household, ImportBatch, LedgerEntry, Project, User
+from ..models import Household, LedgerEntry, Project, User
 from ..services import ledger
 from ..services.money import ParseError
 from ..services.scope import authorize
@@ -16,7 +16,6 @@ from ..services.units import unit_code
 from .parse import (
     Header,
     cell_text,
-    file_sha256,
     find_header,
     is_blank,
     is_signature,
@@ -27,7 +26,7 @@ from .parse import (
     read_rows,
     squash,
 )
-from .report import ChunkedWriter, ImportReport, RollBack, TotalsCheck, previous_batch, refuse_duplicate, total_label
+from .report import ChunkedWriter, ImportReport, RollBack, TotalsCheck, open_batch, total_label
 
 # Header text (squashed: NFKC, no spaces, lower case; a bracketed unit is split off first) → field.
 LEDGER_HEADERS = {
@@ -85,11 +84,7 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
     authorize(user, "create_entry", project.village)
     if not project.active:
         raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
-    report.sha256 = file_sha256(path)
-    earlier = previous_batch("ledger", project.id, report.sha256)
-    if earlier is not None:
-        refuse_duplicate(report, earlier)
-        raise RollBack
+    batch = open_batch(user, "ledger", project.id, path, report)
     try:
         rows = read_rows(path, report.file_name)
         header = find_header(rows, LEDGER_HEADERS)
@@ -97,14 +92,6 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
-    batch = None
-    if not report.dry_run:
-        batch = ImportBatch(
-            kind="ledger", target_id=project.id, file_name=report.file_name[:255], content_sha256=report.sha256
-        )
-        batch.created_by_id = user.id
-        db.session.add(batch)
-        db.session.flush()
     writer = ChunkedWriter(user, "entry.create", {"import_batch": batch.id} if batch else None)
     names = _household_names(project.village_id)
     open_periods: set[str] = set()

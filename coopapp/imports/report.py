@@ -107,6 +107,24 @@ def refuse_duplicate(report: ImportReport, batch: ImportBatch) -> None:
     )
 
 
+def open_batch(user, kind: str, target_id: int, path, report: ImportReport) -> ImportBatch | None:
+    """Hash the file, refuse one this target already imported, and open its batch (None on a dry run)."""
+    from .parse import file_sha256
+
+    report.sha256 = file_sha256(path)
+    earlier = previous_batch(kind, target_id, report.sha256)
+    if earlier is not None:
+        refuse_duplicate(report, earlier)
+        raise RollBack
+    if report.dry_run:
+        return None
+    batch = ImportBatch(kind=kind, target_id=target_id, file_name=report.file_name[:255], content_sha256=report.sha256)
+    batch.created_by_id = user.id
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
 class ChunkedWriter:
     """Adds objects in chunks: flush, audit them in one go, forget them — memory stays flat."""
 
