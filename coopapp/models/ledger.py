@@ -133,6 +133,26 @@ class MonthlySummary(db.Model):
     entry_count: Mapped[int] = mapped_column(default=0)
 
 
+class ProjectYearSummary(db.Model):
+    """Approved totals per project × year × kind (the monthly summaries summed over the year),
+    kept current on approval: what the county comparison and the dashboards read."""
+
+    __tablename__ = "project_year_summaries"
+    __table_args__ = (
+        UniqueConstraint("project_id", "year", "kind"),
+        Index("ix_project_year_village", "year", "village_id", "kind", "amount_fen"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[Decimal] = mapped_column(MilliDecimal, default=Decimal(0))
+    entry_count: Mapped[int] = mapped_column(default=0)
+
+
 class HouseholdYearSummary(db.Model):
     """Approved payouts per household × year, for the benefit metrics."""
 
@@ -140,6 +160,8 @@ class HouseholdYearSummary(db.Model):
     __table_args__ = (
         UniqueConstraint("household_id", "year"),
         Index("ix_household_year_village", "village_id", "year"),
+        # Covers the benefit medians: one range per year, payouts in order within each village.
+        Index("ix_household_year_payout", "year", "village_id", "payout_fen", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

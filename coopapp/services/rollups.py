@@ -7,7 +7,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import PAYOUT_KINDS, HouseholdYearSummary, LedgerEntry, MonthlySummary
+from ..models import PAYOUT_KINDS, HouseholdYearSummary, LedgerEntry, MonthlySummary, ProjectYearSummary
 
 _YEAR = func.cast(func.substr(LedgerEntry.period, 1, 4), Integer)
 _MONTH = func.cast(func.substr(LedgerEntry.period, 6, 2), Integer)
@@ -16,6 +16,7 @@ _ORIGINAL = aliased(LedgerEntry)
 # the original's year even when it was posted later (e.g. after that year was closed).
 _BENEFIT_YEAR = func.cast(func.substr(func.coalesce(_ORIGINAL.period, LedgerEntry.period), 1, 4), Integer)
 _MONTHLY_KEY = ("project_id", "year", "month", "kind")
+_YEARLY_KEY = ("project_id", "year", "kind")
 _HOUSEHOLD_KEY = ("household_id", "year")
 
 
@@ -41,6 +42,20 @@ def apply_entry(entry: LedgerEntry) -> None:
             "project_id": entry.project_id,
             "year": entry.year,
             "month": entry.month,
+            "kind": entry.kind,
+            "amount_fen": entry.amount_fen,
+            "quantity": entry.quantity or Decimal(0),
+            "entry_count": 1,
+        },
+        ("amount_fen", "quantity", "entry_count"),
+    )
+    _upsert(
+        ProjectYearSummary,
+        _YEARLY_KEY,
+        {
+            "village_id": entry.village_id,
+            "project_id": entry.project_id,
+            "year": entry.year,
             "kind": entry.kind,
             "amount_fen": entry.amount_fen,
             "quantity": entry.quantity or Decimal(0),
@@ -86,6 +101,23 @@ def _monthly_from_ledger():
     )
 
 
+def _yearly_from_ledger():
+    approved = LedgerEntry.status == "approved"
+    return (
+        select(
+            LedgerEntry.village_id,
+            LedgerEntry.project_id,
+            _YEAR.label("year"),
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.amount_fen).label("amount_fen"),
+            func.coalesce(func.sum(LedgerEntry.quantity), 0).label("quantity"),
+            func.count().label("entry_count"),
+        )
+        .where(approved)
+        .group_by(LedgerEntry.village_id, LedgerEntry.project_id, _YEAR, LedgerEntry.kind)
+    )
+
+
 def _household_from_ledger():
     return (
         select(
@@ -109,6 +141,10 @@ def _monthly_key(row) -> tuple:
     return (row.village_id, row.project_id, int(row.year), int(row.month), row.kind)
 
 
+def _yearly_key(row) -> tuple:
+    return (row.village_id, row.project_id, int(row.year), row.kind)
+
+
 def _household_key(row) -> tuple:
     return (row.household_id, row.village_id, int(row.year))
 
@@ -122,6 +158,13 @@ def verify() -> list[str]:
             _monthly_from_ledger(),
             select(MonthlySummary),
             _monthly_key,
+            ("amount_fen", "quantity", "entry_count"),
+        ),
+        (
+            "yearly",
+            _yearly_from_ledger(),
+            select(ProjectYearSummary),
+            _yearly_key,
             ("amount_fen", "quantity", "entry_count"),
         ),
         (
@@ -147,14 +190,21 @@ def verify() -> list[str]:
 
 
 def rebuild() -> None:
-    """Recompute both summary tables from the approved ledger (caller commits)."""
+    """Recompute the summary tables from the approved ledger (caller commits)."""
     db.session.execute(delete(MonthlySummary))
+    db.session.execute(delete(ProjectYearSummary))
     db.session.execute(delete(HouseholdYearSummary))
     monthly = _monthly_from_ledger().subquery()
     db.session.execute(
         insert(MonthlySummary).from_select(
             ["village_id", "project_id", "year", "month", "kind", "amount_fen", "quantity", "entry_count"],
             select(monthly),
+        )
+    )
+    yearly = _yearly_from_ledger().subquery()
+    db.session.execute(
+        insert(ProjectYearSummary).from_select(
+            ["village_id", "project_id", "year", "kind", "amount_fen", "quantity", "entry_count"], select(yearly)
         )
     )
     household = _household_from_ledger().subquery()
