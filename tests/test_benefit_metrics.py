@@ -300,3 +300,36 @@ def test_pages_in_english(world, payouts, client, auth):
     assert "农户受益" not in page and "中位数" not in page
     table = client.get(f"/areas?year={YEAR}").get_data(as_text=True)
     assert "Median (yuan)" in table and "Formerly poor coverage" in table
+
+
+def test_a_changed_formerly_poor_flag_moves_the_household_between_the_figures(world, payouts):
+    """The village's benefit summary is refreshed when a household's 脱贫户 flag changes."""
+    from coopapp.services import catalog, rollups
+
+    sec = world.users["secretary"]
+    h1 = payouts["h1"].household  # paid 200.00 this year, not formerly poor
+    before = metrics.village_summary(world.village, YEAR)
+    catalog.update_household(
+        sec, h1, catalog.HouseholdInput(head_name=h1.head_name, members=h1.members, formerly_poor=True)
+    )
+    db.session.commit()
+    after = metrics.village_summary(world.village, YEAR)
+    assert after["formerly_poor_benefited"] == before["formerly_poor_benefited"] + 1
+    assert after["formerly_poor_benefit_total_fen"] == before["formerly_poor_benefit_total_fen"] + 200_00
+    assert after["households_benefited"] == before["households_benefited"]
+    _assert_matches_ledger(after, [world.village.id])
+    assert rollups.verify() == []
+
+
+def test_verify_finds_a_drifted_median(world, payouts):
+    from coopapp.models import VillageBenefitSummary
+    from coopapp.services import rollups
+
+    row = db.session.scalars(select(VillageBenefitSummary).filter_by(village_id=world.village.id, year=YEAR)).one()
+    row.benefit_median_fen += 1
+    db.session.commit()
+    problems = rollups.verify()
+    assert len(problems) == 1 and problems[0].startswith("benefit")
+    rollups.rebuild()
+    db.session.commit()
+    assert rollups.verify() == []

@@ -6,7 +6,7 @@ Decimals become strings, dates ISO 8601 (timestamps are UTC, marked `Z`).
 """
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ..models import Household, LedgerEntry, Project
 from ..services.codes import mask_id_number, mask_name, mask_phone
@@ -17,32 +17,58 @@ _RATIO_PLACES = Decimal("0.000001")
 
 def decimal_string(value: Decimal) -> str:
     """Decimal('400.000') → "400"; ratios are cut to six places, never to a float."""
-    value = Decimal(value)
-    if value.as_tuple().exponent < -6:
+    if type(value) is not Decimal:
+        value = Decimal(value)
+    # Quantizing a value with six places or fewer is exact, and normalize() strips the zeros again.
+    try:
         value = value.quantize(_RATIO_PLACES, ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds: nothing to cut
+        pass
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "") else text
 
 
+_TWINS: dict[str, str | None] = {}
+
+
 def _twin_key(key: str) -> str | None:
     """The yuan twin of a fen key: `amount_fen` → `amount`, `yield_fen_per_unit` → `yield_per_unit`."""
+    try:
+        return _TWINS[key]
+    except KeyError:
+        pass
+    twin = None
     if key.endswith("_fen"):
-        return key[: -len("_fen")]
-    if "_fen_per_" in key:
-        return key.replace("_fen_per_", "_per_", 1)
-    return None
+        twin = key[: -len("_fen")]
+    elif "_fen_per_" in key:
+        twin = key.replace("_fen_per_", "_per_", 1)
+    if len(_TWINS) < 10_000:  # keys are the code's own names; the bound only guards against surprises
+        _TWINS[key] = twin
+    return twin
+
+
+_PLAIN = (int, str, bool, type(None))
 
 
 def jsonable(value):
     """A JSON-safe copy of `value` with the money twins added (see module docstring)."""
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         out = {}
         for key, item in value.items():
-            out[key] = jsonable(item)
-            twin = _twin_key(key) if isinstance(key, str) else None
-            if twin and twin not in value and (item is None or (isinstance(item, int) and not isinstance(item, bool))):
-                out[twin] = None if item is None else fen_to_decimal_string(item)
+            item_kind = type(item)
+            out[key] = item if item_kind in _PLAIN else jsonable(item)
+            twin = _twin_key(key) if type(key) is str else None
+            if twin and twin not in value:
+                if item is None:
+                    out[twin] = None
+                elif isinstance(item, int) and not isinstance(item, bool):
+                    out[twin] = fen_to_decimal_string(item)
         return out
+    if kind is list or kind is tuple:
+        return [item if type(item) in _PLAIN else jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return jsonable(dict(value))
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
     if isinstance(value, bool) or value is None or isinstance(value, int | str):

@@ -2,6 +2,7 @@
 
 from .areas import LEVELS, Area
 from .audit import AuditEvent, AuditHead
+from .disclosures import Disclosure
 from .distributions import (
     BASES,
     DEDUCTION_KINDS,
@@ -23,6 +24,7 @@ from .ledger import (
     LedgerEntry,
     MonthlySummary,
     ProjectYearSummary,
+    VillageBenefitSummary,
 )
 from .orgs import PARTY_ORG_KINDS, Cooperative, PartyOrg
 from .projects import CAPACITY_UNITS, PROJECT_TYPES, Project
@@ -49,6 +51,7 @@ __all__ = [
     "ClosedMonth",
     "Cooperative",
     "Deduction",
+    "Disclosure",
     "Distribution",
     "DistributionLine",
     "Household",
@@ -62,5 +65,6 @@ __all__ = [
     "PartyOrg",
     "Project",
     "ProjectYearSummary",
+    "VillageBenefitSummary",
     "User",
 ]

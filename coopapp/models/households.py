@@ -4,7 +4,7 @@ import secrets
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,6 +22,8 @@ class Household(db.Model):
     """A household of a village group. The ID number is shown masked outside its village."""
 
     __tablename__ = "households"
+    # Covers the roster counts per village (all and formerly poor) of the comparison.
+    __table_args__ = (Index("ix_households_village_poor", "village_id", "formerly_poor"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)

@@ -170,3 +170,23 @@ class HouseholdYearSummary(db.Model):
     year: Mapped[int]
     payout_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     entry_count: Mapped[int] = mapped_column(default=0)
+
+
+class VillageBenefitSummary(db.Model):
+    """Per village × year, the benefit figures of the household-year summaries: benefited
+    households (payouts > 0), their total and median payout, and the same for formerly poor
+    households. Refreshed from the village's household-year rows whenever a payout is approved
+    or a household's 脱贫户 flag changes — medians cannot be added up, so they are recomputed."""
+
+    __tablename__ = "village_benefit_summaries"
+    __table_args__ = (UniqueConstraint("village_id", "year"), Index("ix_village_benefit_year", "year", "village_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    year: Mapped[int]
+    households_benefited: Mapped[int] = mapped_column(default=0)
+    benefit_total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    benefit_median_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    formerly_poor_benefited: Mapped[int] = mapped_column(default=0)
+    formerly_poor_benefit_total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    formerly_poor_benefit_median_fen: Mapped[int] = mapped_column(BigInteger, default=0)

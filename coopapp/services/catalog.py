@@ -22,7 +22,7 @@ from ..models import (
     User,
 )
 from ..models.base import get_by_id
-from . import audit
+from . import audit, rollups
 from .codes import valid_credit_code, valid_id_number
 from .ledger import today
 from .scope import area_clause, authorize, can
@@ -211,7 +211,10 @@ def create_household(user: User, village: Area, data: HouseholdInput) -> Househo
 def update_household(user: User, household: Household, data: HouseholdInput) -> Household:
     """The secretary edits a household (audited)."""
     authorize(user, "manage_village", household.village)
+    was_poor = bool(household.formerly_poor)
     _apply_household(household, data, household.village)
+    if bool(household.formerly_poor) != was_poor:  # the village's 脱贫户 benefit figures change
+        rollups.refresh_benefit(household.village_id)
     audit.record(user, "household.update", household)
     return household
 

@@ -1,5 +1,5 @@
 """The county / town comparison: every village of an area in one table, read from the summary
-tables only (monthly and household-year summaries, projects, areas — never the ledger), with a
+tables only (project-year and household-year summaries, projects, areas — never the ledger), with a
 constant number of queries however many villages the area holds.
 
 Rules (shown on the page as its legend):
@@ -29,11 +29,11 @@ from statistics import median
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..errors import BadRequest
 from ..extensions import db
-from ..models import Area, MonthlySummary, Project, User
+from ..models import Area, Project, ProjectYearSummary, User
 from ..models.projects import PROJECT_TYPES
 from . import metrics
 from .money import ParseError, parse_yuan
@@ -95,26 +95,35 @@ def _round_fen(value: Decimal | None) -> int | None:
     return None if value is None else int(value.to_integral_value(ROUND_HALF_UP))
 
 
-def _projects(village_ids: list[int]) -> list[Project]:
-    q = select(Project).where(Project.village_id.in_(village_ids)).order_by(Project.village_id, Project.id)
-    return list(db.session.scalars(q))
+def _projects(village_ids: list[int]) -> list:
+    """The projects' columns the comparison needs, as plain rows (no ORM objects: it is hot)."""
+    q = (
+        select(
+            Project.id,
+            Project.village_id,
+            Project.type,
+            Project.capacity,
+            Project.capacity_unit,
+            Project.target_collective_income_fen,
+            Project.target_output_fen,
+        )
+        .where(Project.village_id.in_(village_ids))
+        .order_by(Project.village_id, Project.id)
+    )
+    return list(db.session.execute(q))
 
 
 def _project_outputs(village_ids: list[int], year: int) -> dict[int, int]:
-    """project → approved output value in `year` (one grouped query)."""
-    q = (
-        select(MonthlySummary.project_id, func.sum(MonthlySummary.amount_fen))
-        .where(
-            MonthlySummary.village_id.in_(village_ids),
-            MonthlySummary.year == year,
-            MonthlySummary.kind == "output",
-        )
-        .group_by(MonthlySummary.project_id)
+    """project → approved output value in `year` (from the project-year summaries)."""
+    q = select(ProjectYearSummary.project_id, ProjectYearSummary.amount_fen).where(
+        ProjectYearSummary.year == year,
+        ProjectYearSummary.village_id.in_(village_ids),
+        ProjectYearSummary.kind == "output",
     )
     return {pid: int(total or 0) for pid, total in db.session.execute(q)}
 
 
-def _village_projects(projects: list[Project], outputs: dict[int, int]) -> dict[int, dict]:
+def _village_projects(projects: list, outputs: dict[int, int]) -> dict[int, dict]:
     """village → its project types, target sums and yield groups {(type, unit): (output, capacity)}."""
     out: dict[int, dict] = defaultdict(lambda: {"types": set(), "income_target": 0, "output_target": 0, "groups": {}})
     for p in projects:
@@ -259,12 +268,13 @@ def _sorted(rows: list[dict], sort: str, direction: str) -> list[dict]:
     return present + missing
 
 
-def comparison(user: User, area: Area, f: Filters) -> dict:
+def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True) -> dict:
     """The comparison of the villages the user may see under `area` for `f`.
 
     Raises Forbidden outside the user's scope and BadRequest for an unknown town, project type
     or sort key. Peer groups are formed over the whole area; the town and type filters only
-    choose the rows shown (and the town subtotals are those of the rows shown).
+    choose the rows shown (and the town subtotals are those of the rows shown; `with_towns=False`
+    leaves them out, for callers that only want the rows).
     """
     authorize(user, "view", area)
     if f.project_type is not None and f.project_type not in PROJECT_TYPES:
@@ -274,7 +284,7 @@ def comparison(user: User, area: Area, f: Filters) -> dict:
     town = _town_filter(user, area, f.town)
     villages = visible_villages(user, area)
     ids = [v.id for v in villages]
-    rows, payouts = metrics.village_rows_and_payouts(villages, f.year)
+    rows = metrics.village_rows(villages, f.year)
     projects = _village_projects(_projects(ids), _project_outputs(ids, f.year)) if ids else {}
     peer_groups = _add_columns(rows, villages, projects, f)
     towns = sorted({(v.parent.code, v.parent.name) for v in villages if v.parent is not None})
@@ -286,7 +296,7 @@ def comparison(user: User, area: Area, f: Filters) -> dict:
         if (town is None or v.parent_id == town.id) and (f.project_type is None or f.project_type in r["project_types"])
     ]
     shown = [r for _v, r in keep]
-    subtotals = metrics.town_totals([v for v, _r in keep], shown, payouts) if shown else []
+    subtotals = metrics.town_totals([v for v, _r in keep], shown, f.year) if shown and with_towns else []
     targets = defaultdict(int)
     for v, r in keep:
         targets[v.parent.code] += r["collective_income_target_fen"]
@@ -315,7 +325,7 @@ def comparison(user: User, area: Area, f: Filters) -> dict:
 def compare_rows(user: User, area: Area, f: Filters, metric: str = "collective_income") -> list[dict]:
     """The comparison's rows ranked by `metric`, highest first (None last), `rank` from 1."""
     check_metric(metric)
-    rows = comparison(user, area, f)["rows"]
+    rows = comparison(user, area, f, with_towns=False)["rows"]
     key = metric_key(metric, rows[0] if rows else None)
     rows.sort(key=lambda r: (r.get(key) is None, -(r.get(key) or 0), r["code"]))
     for rank, row in enumerate(rows, start=1):

@@ -299,8 +299,7 @@ def post_approved(user: User, entries: list[LedgerEntry], action: str, extra: di
         entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()
         db.session.add(entry)
     db.session.flush()
-    for entry in entries:
-        rollups.apply_entry(entry)
+    rollups.apply_entries(entries)
     audit.record_many(user, action, entries, extra)
 
 

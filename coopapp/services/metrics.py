@@ -2,12 +2,14 @@
 
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import null as sa_null
 
 from ..extensions import db
-from ..models import Area, Household, HouseholdYearSummary, MonthlySummary, Project, User
+from ..models import Area, Household, HouseholdYearSummary, Project, ProjectYearSummary, User, VillageBenefitSummary
 from .scope import visible_villages
 
 COMPARE_METRICS = (
@@ -47,57 +49,83 @@ def ratio(part: int | None, whole: int | Decimal | None) -> Decimal | None:
 
 
 def _kind_totals(village_ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, int, str], int]:
+    """(village, year, kind) → approved total, from the project-year summaries."""
     q = (
-        select(MonthlySummary.village_id, MonthlySummary.year, MonthlySummary.kind, func.sum(MonthlySummary.amount_fen))
-        .where(MonthlySummary.village_id.in_(village_ids), MonthlySummary.year.in_(years))
-        .group_by(MonthlySummary.village_id, MonthlySummary.year, MonthlySummary.kind)
+        select(
+            ProjectYearSummary.village_id,
+            ProjectYearSummary.year,
+            ProjectYearSummary.kind,
+            func.sum(ProjectYearSummary.amount_fen),
+        )
+        .where(
+            ProjectYearSummary.year.in_(years),
+            ProjectYearSummary.village_id.in_(village_ids),
+            ProjectYearSummary.kind.in_(("collective_income", "output")),
+        )
+        .group_by(ProjectYearSummary.village_id, ProjectYearSummary.year, ProjectYearSummary.kind)
     )
     return {(v, y, k): int(total) for v, y, k, total in db.session.execute(q)}
 
 
-def _benefit(village_ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, int, bool], tuple[int, int]]:
-    """(village, year, formerly poor) → (households with payouts > 0, total payouts to them)."""
-    q = (
+def _benefit(village_ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, int], object]:
+    """(village, year) → its benefit summary's figures as a row (absent: nobody was paid)."""
+    t = VillageBenefitSummary.__table__
+    q = select(t).where(t.c.year.in_(years), t.c.village_id.in_(village_ids))
+    return {(s.village_id, s.year): s for s in db.session.execute(q)}
+
+
+def medians(village_ids: list[int], year: int, *, by_town: bool = False) -> dict[tuple[int, bool | None], int]:
+    """The median yearly payout per benefited household of each village (or, `by_town`, of each
+    town over these villages — what the town subtotals need; a village's own is also kept in
+    its VillageBenefitSummary): (village or town id, None) for all households, (id, True) for the
+    formerly poor. Computed in the database — the middle one or two payouts of each group by
+    window functions — so no payout list is fetched; groups without payouts are absent."""
+    group = Area.parent_id if by_town else HouseholdYearSummary.village_id
+    payouts = (
         select(
-            HouseholdYearSummary.village_id,
-            HouseholdYearSummary.year,
-            Household.formerly_poor,
-            func.count(),
-            func.sum(HouseholdYearSummary.payout_fen),
+            group.label("g"),
+            Household.formerly_poor.label("poor"),
+            HouseholdYearSummary.payout_fen.label("fen"),
         )
+        .select_from(HouseholdYearSummary)
         .join(Household, Household.id == HouseholdYearSummary.household_id)
         .where(
-            HouseholdYearSummary.village_id.in_(village_ids),
-            HouseholdYearSummary.year.in_(years),
-            HouseholdYearSummary.payout_fen > 0,
-        )
-        .group_by(HouseholdYearSummary.village_id, HouseholdYearSummary.year, Household.formerly_poor)
-    )
-    return {(v, y, bool(poor)): (int(n), int(total)) for v, y, poor, n, total in db.session.execute(q)}
-
-
-def _payouts(village_ids: list[int], year: int) -> dict[tuple[int, bool], list[int]]:
-    """(village, formerly poor) → every positive yearly payout per household, ascending (for medians)."""
-    # One row per benefited household: fine at county scale (thousands), and exact.
-    q = (
-        select(HouseholdYearSummary.village_id, Household.formerly_poor, HouseholdYearSummary.payout_fen)
-        .join(Household, Household.id == HouseholdYearSummary.household_id)
-        .where(
-            HouseholdYearSummary.village_id.in_(village_ids),
             HouseholdYearSummary.year == year,
+            HouseholdYearSummary.village_id.in_(village_ids),
             HouseholdYearSummary.payout_fen > 0,
         )
-        .order_by(HouseholdYearSummary.village_id, HouseholdYearSummary.payout_fen)
     )
-    out: dict[tuple[int, bool], list[int]] = defaultdict(list)
-    for v, poor, fen in db.session.execute(q):
-        out[(v, bool(poor))].append(int(fen))
-    return out
+    if by_town:
+        payouts = payouts.join(Area, Area.id == HouseholdYearSummary.village_id)
+    p = payouts.cte("p")
+    everyone = select(
+        p.c.g,
+        sa_null().label("poor"),
+        p.c.fen,
+        func.row_number().over(partition_by=p.c.g, order_by=p.c.fen).label("rn"),
+        func.count().over(partition_by=p.c.g).label("n"),
+    )
+    poor = select(
+        p.c.g,
+        p.c.poor,
+        p.c.fen,
+        func.row_number().over(partition_by=p.c.g, order_by=p.c.fen).label("rn"),
+        func.count().over(partition_by=p.c.g).label("n"),
+    ).where(p.c.poor.is_(True))
+    ranked = union_all(everyone, poor).subquery("r")
+    middle = select(ranked.c.g, ranked.c.poor, ranked.c.fen).where(
+        or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == ranked.c.n // 2 + 1)
+    )
+    found: dict[tuple[int, bool | None], list[int]] = defaultdict(list)
+    for g, is_poor, fen in db.session.execute(middle):
+        found[(g, None if is_poor is None else True)].append(int(fen))
+    return {key: median_fen(sorted(values)) for key, values in found.items()}
 
 
 def median_fen(values: list[int]) -> int:
     """The median of ascending fen amounts; for an even count the mean of the two middle
-    values rounded half up to the fen; 0 for no values (like the mean)."""
+    values rounded half up to the fen; 0 for no values (like the mean). Also given just the
+    middle one or two values (what `medians` fetches)."""
     n = len(values)
     if not n:
         return 0
@@ -121,7 +149,7 @@ def benefit_figures(
     households: int,
     benefited: int,
     total_fen: int,
-    payouts: list[int],
+    median: int,
     benefited_last_year: int,
     total_last_year_fen: int,
     prefix: str = "",
@@ -140,7 +168,7 @@ def benefit_figures(
         f"{prefix}coverage": ratio(benefited, households),
         f"{prefix}benefit_total_fen": total_fen,
         f"{prefix}benefit_mean_fen": mean,
-        f"{prefix}benefit_median_fen": median_fen(payouts),
+        f"{prefix}benefit_median_fen": median,
         f"{counted}_last_year": benefited_last_year,
         f"{prefix}benefit_total_last_year_fen": total_last_year_fen,
         f"{counted}_growth": growth(benefited, benefited_last_year),
@@ -149,35 +177,56 @@ def benefit_figures(
     }
 
 
-def _village_benefit(village_id: int, year: int, benefit: dict, households: dict, payouts: dict) -> dict:
+_NO_BENEFIT = SimpleNamespace(
+    households_benefited=0,
+    benefit_total_fen=0,
+    benefit_median_fen=0,
+    formerly_poor_benefited=0,
+    formerly_poor_benefit_total_fen=0,
+    formerly_poor_benefit_median_fen=0,
+)
+
+
+def _village_benefit(village_id: int, year: int, benefit: dict, households: dict) -> dict:
     """All households' and the formerly poor households' benefit figures of one village."""
-
-    def group(poor_flags: tuple[bool, ...], prefix: str) -> dict:
-        def summed(y: int) -> tuple[int, int]:
-            pairs = [benefit.get((village_id, y, p), (0, 0)) for p in poor_flags]
-            return sum(n for n, _t in pairs), sum(t for _n, t in pairs)
-
-        (n, total), (n_last, total_last) = summed(year), summed(year - 1)
-        values = sorted(v for p in poor_flags for v in payouts.get((village_id, p), ()))
-        count = sum(households.get((village_id, p), 0) for p in poor_flags)
-        return benefit_figures(count, n, total, values, n_last, total_last, prefix)
-
-    row = group((False, True), "")
+    now, last = benefit.get((village_id, year), _NO_BENEFIT), benefit.get((village_id, year - 1), _NO_BENEFIT)
+    row = benefit_figures(
+        households.get((village_id, False), 0) + households.get((village_id, True), 0),
+        now.households_benefited,
+        now.benefit_total_fen,
+        now.benefit_median_fen,
+        last.households_benefited,
+        last.benefit_total_fen,
+    )
     row["benefit_per_household_fen"] = row["benefit_mean_fen"]  # the older name of the mean
-    row.update(group((True,), "formerly_poor_"))
+    row.update(
+        benefit_figures(
+            households.get((village_id, True), 0),
+            now.formerly_poor_benefited,
+            now.formerly_poor_benefit_total_fen,
+            now.formerly_poor_benefit_median_fen,
+            last.formerly_poor_benefited,
+            last.formerly_poor_benefit_total_fen,
+            "formerly_poor_",
+        )
+    )
     return row
 
 
-def village_rows_and_payouts(villages: list[Area], year: int) -> tuple[list[dict], dict[tuple[int, bool], list[int]]]:
-    """`village_rows` and every benefited household's yearly payout per (village, formerly poor),
-    ascending (what town medians are computed from)."""
+def village_rows(villages: list[Area], year: int) -> list[dict]:
+    """One row of metrics per village for `year` (and growth against year − 1).
+
+    Benefit figures come from the household-year summaries: households with payouts > 0,
+    coverage of the roster, total, mean and median per benefited household, the same for
+    formerly poor households (`formerly_poor_…`), and last year's counts and totals with growth.
+    Three queries over the summary tables and the roster, however many villages.
+    """
     ids = [v.id for v in villages]
     if not ids:
-        return [], {}
+        return []
     totals = _kind_totals(ids, (year, year - 1))
     benefit = _benefit(ids, (year, year - 1))
     households = _household_counts(ids)
-    payouts = _payouts(ids, year)
     weak_below = current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
     rows = []
     for v in villages:
@@ -195,19 +244,9 @@ def village_rows_and_payouts(villages: list[Area], year: int) -> tuple[list[dict
             "output_value_growth": growth(output, totals.get((v.id, year - 1, "output"))),
             "weak": income < weak_below,
         }
-        row.update(_village_benefit(v.id, year, benefit, households, payouts))
+        row.update(_village_benefit(v.id, year, benefit, households))
         rows.append(row)
-    return rows, payouts
-
-
-def village_rows(villages: list[Area], year: int) -> list[dict]:
-    """One row of metrics per village for `year` (and growth against year − 1).
-
-    Benefit figures come from the household-year summaries: households with payouts > 0,
-    coverage of the roster, total, mean and median per benefited household, the same for
-    formerly poor households (`formerly_poor_…`), and last year's counts and totals with growth.
-    """
-    return village_rows_and_payouts(villages, year)[0]
+    return rows
 
 
 def compare(user: User, area: Area, year: int, metric: str = "collective_income") -> list[dict]:
@@ -221,17 +260,13 @@ def compare(user: User, area: Area, year: int, metric: str = "collective_income"
 def project_rows(village: Area, year: int) -> list[dict]:
     """Per-project figures of a village for `year`: output, income, yield, attainment."""
     projects = list(db.session.scalars(select(Project).where(Project.village_id == village.id).order_by(Project.id)))
-    q = (
-        select(
-            MonthlySummary.project_id,
-            MonthlySummary.year,
-            MonthlySummary.kind,
-            func.sum(MonthlySummary.amount_fen),
-            func.sum(MonthlySummary.quantity),
-        )
-        .where(MonthlySummary.village_id == village.id, MonthlySummary.year.in_((year, year - 1)))
-        .group_by(MonthlySummary.project_id, MonthlySummary.year, MonthlySummary.kind)
-    )
+    q = select(
+        ProjectYearSummary.project_id,
+        ProjectYearSummary.year,
+        ProjectYearSummary.kind,
+        ProjectYearSummary.amount_fen,
+        ProjectYearSummary.quantity,
+    ).where(ProjectYearSummary.year.in_((year, year - 1)), ProjectYearSummary.village_id == village.id)
     sums: dict = defaultdict(lambda: (0, Decimal(0)))
     for pid, y, kind, amount, quantity in db.session.execute(q):
         sums[(pid, y, kind)] = (int(amount), Decimal(quantity or 0))
@@ -291,13 +326,13 @@ _TOWN_SUMS = (
 )
 
 
-def _town_benefit(sums: dict, payouts: list[int], prefix: str) -> dict:
+def _town_benefit(sums: dict, median: int, prefix: str) -> dict:
     counted = "formerly_poor_benefited" if prefix else "households_benefited"
     return benefit_figures(
         sums[f"{prefix}households"],
         sums[counted],
         sums[f"{prefix}benefit_total_fen"],
-        sorted(payouts),
+        median,
         sums[f"{counted}_last_year"],
         sums[f"{prefix}benefit_total_last_year_fen"],
         prefix,
@@ -311,35 +346,41 @@ def town_rows(user: User, area: Area, year: int) -> list[dict]:
     the median from the yearly payouts of every benefited household of the town.
     """
     villages = visible_villages(user, area)
-    return town_totals(villages, *village_rows_and_payouts(villages, year))
+    return town_totals(villages, village_rows(villages, year), year)
 
 
-def town_totals(villages: list[Area], rows: list[dict], payouts: dict[tuple[int, bool], list[int]]) -> list[dict]:
-    """`rows` (one per village of `villages`, same order) summed per town, ordered by town code."""
+def town_totals(villages: list[Area], rows: list[dict], year: int) -> list[dict]:
+    """`rows` (one per village of `villages`, same order) summed per town, ordered by town code;
+    medians over the benefited households of these villages only."""
     towns: dict[str, dict] = {}
-    town_payouts: dict[tuple[str, bool], list[int]] = defaultdict(list)
     for village, row in zip(villages, rows, strict=True):
         town = village.parent
         total = towns.setdefault(
             town.code,
-            {"code": town.code, "name": town.name, "villages": 0, "weak_villages": 0, **dict.fromkeys(_TOWN_SUMS, 0)},
+            {
+                "id": town.id,
+                "code": town.code,
+                "name": town.name,
+                "villages": 0,
+                "weak_villages": 0,
+                **dict.fromkeys(_TOWN_SUMS, 0),
+            },
         )
         total["villages"] += 1
         total["weak_villages"] += int(row["weak"])
         for key in _TOWN_SUMS:
             total[key] += row[key]
-        for poor in (False, True):
-            town_payouts[(town.code, poor)] += payouts.get((village.id, poor), [])
+    middle = medians([v.id for v in villages], year, by_town=True) if villages else {}
     out = []
     for code in sorted(towns):
         town = towns[code]
+        town_id = town.pop("id")
         town["collective_income_growth"] = growth(
             town["collective_income_fen"], town["collective_income_last_year_fen"]
         )
         town["output_value_growth"] = growth(town["output_value_fen"], town["output_value_last_year_fen"])
-        poor = town_payouts[(code, True)]
-        town.update(_town_benefit(town, town_payouts[(code, False)] + poor, ""))
+        town.update(_town_benefit(town, middle.get((town_id, None), 0), ""))
         town["benefit_per_household_fen"] = town["benefit_mean_fen"]
-        town.update(_town_benefit(town, poor, "formerly_poor_"))
+        town.update(_town_benefit(town, middle.get((town_id, True), 0), "formerly_poor_"))
         out.append(town)
     return out

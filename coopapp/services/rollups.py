@@ -7,7 +7,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import PAYOUT_KINDS, HouseholdYearSummary, LedgerEntry, MonthlySummary, ProjectYearSummary
+from ..models import (
+    PAYOUT_KINDS,
+    Household,
+    HouseholdYearSummary,
+    LedgerEntry,
+    MonthlySummary,
+    ProjectYearSummary,
+    VillageBenefitSummary,
+)
 
 _YEAR = func.cast(func.substr(LedgerEntry.period, 1, 4), Integer)
 _MONTH = func.cast(func.substr(LedgerEntry.period, 6, 2), Integer)
@@ -32,8 +40,24 @@ def _upsert(model, key: tuple[str, ...], values: dict, added: tuple[str, ...]) -
     db.session.execute(stmt)
 
 
+def apply_entries(entries: list[LedgerEntry]) -> None:
+    """Add newly approved entries to the summaries, then refresh the benefit figures of each
+    village-year they paid households in (once per village-year)."""
+    touched = set()
+    for entry in entries:
+        if _apply(entry):
+            touched.add((entry.village_id, benefit_year(entry)))
+    for village_id, year in sorted(touched):
+        refresh_benefit(village_id, (year,))
+
+
 def apply_entry(entry: LedgerEntry) -> None:
     """Add one newly approved entry to the summaries (a reversal adds its negation)."""
+    apply_entries([entry])
+
+
+def _apply(entry: LedgerEntry) -> bool:
+    """The additive summaries of one entry; True when it paid a household."""
     _upsert(
         MonthlySummary,
         _MONTHLY_KEY,
@@ -75,6 +99,75 @@ def apply_entry(entry: LedgerEntry) -> None:
                 "entry_count": 1,
             },
             ("payout_fen", "entry_count"),
+        )
+        return True
+    return False
+
+
+def _middle(values: list[int]) -> int:
+    from .metrics import median_fen
+
+    return median_fen(values)
+
+
+def _benefit_figures(rows) -> dict[tuple[int, int], dict]:
+    """(village, year) → the VillageBenefitSummary figures of (village, year, formerly poor,
+    yearly payout) rows, over the payouts > 0."""
+    groups: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+    for v, y, poor, fen in rows:
+        if fen <= 0:
+            continue
+        everyone, formerly_poor = groups.setdefault((v, int(y)), ([], []))
+        everyone.append(int(fen))
+        if poor:
+            formerly_poor.append(int(fen))
+    out = {}
+    for key, (everyone, poor) in groups.items():
+        everyone.sort()
+        poor.sort()
+        out[key] = {
+            "households_benefited": len(everyone),
+            "benefit_total_fen": sum(everyone),
+            "benefit_median_fen": _middle(everyone),
+            "formerly_poor_benefited": len(poor),
+            "formerly_poor_benefit_total_fen": sum(poor),
+            "formerly_poor_benefit_median_fen": _middle(poor),
+        }
+    return out
+
+
+def _benefit_rows(village_id: int | None, years: tuple[int, ...] | None) -> dict[tuple[int, int], dict]:
+    """`_benefit_figures` of the household-year summaries (of one village and some years, or all)."""
+    q = (
+        select(
+            HouseholdYearSummary.village_id,
+            HouseholdYearSummary.year,
+            Household.formerly_poor,
+            HouseholdYearSummary.payout_fen,
+        )
+        .join(Household, Household.id == HouseholdYearSummary.household_id)
+        .where(HouseholdYearSummary.payout_fen > 0)
+    )
+    if village_id is not None:
+        q = q.where(HouseholdYearSummary.village_id == village_id)
+    if years is not None:
+        q = q.where(HouseholdYearSummary.year.in_(years))
+    return _benefit_figures(db.session.execute(q))
+
+
+def refresh_benefit(village_id: int, years: tuple[int, ...] | None = None) -> None:
+    """Recompute a village's benefit summaries (for `years`, or every year) from its
+    household-year summaries: after a payout, or when a household's 脱贫户 flag changed."""
+    db.session.flush()
+    rows = _benefit_rows(village_id, years)
+    stale = delete(VillageBenefitSummary).where(VillageBenefitSummary.village_id == village_id)
+    if years is not None:
+        stale = stale.where(VillageBenefitSummary.year.in_(years))
+    db.session.execute(stale)
+    if rows:
+        db.session.execute(
+            insert(VillageBenefitSummary),
+            [{"village_id": v, "year": y, **figures} for (v, y), figures in rows.items()],
         )
 
 
@@ -175,6 +268,7 @@ def verify() -> list[str]:
             ("payout_fen", "entry_count"),
         ),
     )
+    problems += _verify_benefit()
     for name, raw_q, summary_q, key, cols in checks:
         raw = {key(r): tuple(Decimal(getattr(r, c)) for c in cols) for r in db.session.execute(raw_q)}
         summary = {}
@@ -187,6 +281,34 @@ def verify() -> list[str]:
             if raw.get(k) != summary.get(k):
                 problems.append(f"{name} {k}: ledger {raw.get(k)} ≠ summary {summary.get(k)}")
     return problems
+
+
+_BENEFIT_COLS = (
+    "households_benefited",
+    "benefit_total_fen",
+    "benefit_median_fen",
+    "formerly_poor_benefited",
+    "formerly_poor_benefit_total_fen",
+    "formerly_poor_benefit_median_fen",
+)
+
+
+def _verify_benefit() -> list[str]:
+    """The benefit summaries against the approved ledger's payouts per household and year."""
+    raw = _household_from_ledger().subquery()
+    q = select(raw.c.village_id, raw.c.year, Household.formerly_poor, raw.c.payout_fen).join(
+        Household, Household.id == raw.c.household_id
+    )
+    expected = _benefit_figures(db.session.execute(q))
+    stored = {
+        (s.village_id, s.year): {c: getattr(s, c) for c in _BENEFIT_COLS}
+        for s in db.session.scalars(select(VillageBenefitSummary))
+    }
+    return [
+        f"benefit {k}: households {expected.get(k)} ≠ summary {stored.get(k)}"
+        for k in sorted(expected.keys() | stored.keys())
+        if expected.get(k) != stored.get(k)
+    ]
 
 
 def rebuild() -> None:
@@ -213,3 +335,10 @@ def rebuild() -> None:
             ["household_id", "village_id", "year", "payout_fen", "entry_count"], select(household)
         )
     )
+    db.session.execute(delete(VillageBenefitSummary))
+    rows = _benefit_rows(None, None)
+    if rows:
+        db.session.execute(
+            insert(VillageBenefitSummary),
+            [{"village_id": v, "year": y, **figures} for (v, y), figures in rows.items()],
+        )
