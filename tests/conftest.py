@@ -124,6 +124,17 @@ def fresh_request_state(app):
     request_started.disconnect(_forget, app)
 
 
+@pytest.fixture(autouse=True)
+def empty_answer_caches():
+    """Tests write summaries and rosters directly (unaudited) into a database emptied between
+    tests, so the audit chain's length — the caches' data version — repeats from test to test."""
+    from coopapp.api.reports import COMPARE_CACHE
+    from coopapp.charts.cache import CACHE
+
+    CACHE.clear()
+    COMPARE_CACHE.clear()
+
+
 @pytest.fixture()
 def world(db) -> World:
     """Two towns, three villages, their projects, households and one user per role."""

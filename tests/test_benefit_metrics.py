@@ -333,3 +333,15 @@ def test_verify_finds_a_drifted_median(world, payouts):
     rollups.rebuild()
     db.session.commit()
     assert rollups.verify() == []
+
+
+def test_the_compare_api_answer_follows_an_approval(app, world, payouts):
+    """The API's cached answer is keyed by the data version: a new approval shows at once."""
+    acc, sec = world.users["accountant"], world.users["secretary"]
+    county = login(app, "county")
+    url = f"/api/v1/compare?year={YEAR}&metric=benefit_total"
+    before = _row(body(county.get(url))["rows"], OWN)["benefit_total_fen"]
+    assert _row(body(county.get(url))["rows"], OWN)["benefit_total_fen"] == before  # served again
+    _pay(acc, sec, payouts["h1"].project, world.households[2], 50_00, f"{YEAR}-05")
+    db.session.commit()
+    assert _row(body(county.get(url))["rows"], OWN)["benefit_total_fen"] == before + 50_00

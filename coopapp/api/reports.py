@@ -1,10 +1,13 @@
 """A village's year and the ranked comparison of villages."""
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..charts.cache import ChartCache
 from ..errors import NotFound
 from ..services import catalog, comparison, metrics
+from ..services.chart_data import data_version
 from ..services.scope import authorize
 from . import bp
 from .common import user, year_arg
@@ -22,6 +25,12 @@ def village_summary(code: str):
     return jsonify(jsonable(metrics.village_summary(village, year_arg())))
 
 
+# Answers of /compare by (data version, user, area, filters, metric): the audit chain's length
+# changes with every approval, roster or project edit, so a cached answer is never out of date
+# for audited changes (see README → charts for what is not audited). Each process keeps its own.
+COMPARE_CACHE = ChartCache(max_entries=64, max_bytes=64 * 1024 * 1024)
+
+
 @bp.get("/compare")
 def compare():
     """Villages under ?area (default: the caller's scope) ranked by ?metric for ?year.
@@ -36,17 +45,19 @@ def compare():
     year, metric = year_arg(), request.args.get("metric") or "collective_income"
     comparison.check_metric(metric)
     f, _problems = comparison.filters_from(request.args, year, strict=True)
-    rows = comparison.compare_rows(me, area, f, metric)
     threshold = f.weak_below_fen if f.weak_below_fen is not None else current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
-    return jsonify(
-        jsonable(
-            {
-                "area": area.code,
-                "area_name": area.name,
-                "year": year,
-                "metric": metric,
-                "weak_below_fen": threshold,
-                "rows": rows,
-            }
-        )
-    )
+    key = (data_version(), str(get_locale()), me.id, me.role, me.area_id, area.id, f, metric, threshold)
+    body = COMPARE_CACHE.get(key)
+    if body is None:
+        rows = comparison.compare_rows(me, area, f, metric)
+        answer = {
+            "area": area.code,
+            "area_name": area.name,
+            "year": year,
+            "metric": metric,
+            "weak_below_fen": threshold,
+            "rows": rows,
+        }
+        body = current_app.json.dumps(jsonable(answer)).encode()
+        COMPARE_CACHE.put(key, body)
+    return Response(body, mimetype="application/json")
