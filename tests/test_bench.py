@@ -51,6 +51,7 @@ def test_bench_script_runs_at_a_tiny_size(tmp_path, monkeypatch):
     assert names == [
         "compare",
         "compare_raw_scan",
+        "compare_cached",
         "village_summary",
         "village_dashboard",
         "review_queue",
