@@ -12,6 +12,7 @@ from ..models import (
     AuditEvent,
     AuditHead,
     ClosedMonth,
+    Disclosure,
     Distribution,
     Household,
     LedgerEntry,
@@ -33,6 +34,7 @@ AUDITED = {
     "membership": Membership,
     "distribution": Distribution,
     "objection": Objection,
+    "disclosure": Disclosure,
 }
 AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
 

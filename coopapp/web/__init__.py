@@ -92,6 +92,7 @@ def register_web(app: Flask) -> None:
     """Register every page blueprint."""
     from .auth.routes import bp as auth_bp
     from .charts.routes import bp as charts_bp
+    from .disclosure.routes import bp as disclosure_bp
     from .distributions.routes import bp as distributions_bp
     from .imports.routes import bp as imports_bp
     from .ledger.routes import bp as ledger_bp
@@ -103,4 +104,5 @@ def register_web(app: Flask) -> None:
     for bp in (auth_bp, ledger_bp, review_bp, village_bp, reports_bp, public_bp, distributions_bp, charts_bp):
         app.register_blueprint(bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(disclosure_bp)
     register_filters(app)

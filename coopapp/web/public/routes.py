@@ -1,10 +1,12 @@
 """A household's public statement page (no login), reached by the QR code on its printed statement."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ...errors import Conflict, Invalid
-from ...services import objections, statements
+from ...errors import Conflict, Invalid, NotFound
+from ...services import catalog, disclosure, objections, statements
 from ...services.codes import mask_name
 from ..common import year_arg, year_choices
 from ..display import local_time, objection_status
@@ -88,3 +90,27 @@ def raise_objection(token: str):
         flash(_("您的异议已提交。村书记答复后，答复会显示在本页。"), "success")
         return redirect(url_for("public.statement", token=token, year=year_arg()))
     return _page(household, form, plan_id, status=422)
+
+
+@bp.get("/p/<code>")
+def village(code: str):
+    """A village's public disclosure page (村务公开), no login: approved figures by month or
+    quarter (?by=quarter), published distributions under masked names, corrections as such."""
+    area = catalog.area_by_code(code)
+    if area.level != "village":
+        raise NotFound(_("区域不存在：%(c)s", c=code))
+    year = year_arg()
+    quarterly = request.args.get("by") == "quarter"
+    return render_template(
+        "public/village.html",
+        village=area,
+        year=year,
+        years=year_choices(),
+        quarterly=quarterly,
+        rows=disclosure.year_table(area, year, quarterly),
+        total=disclosure.period_figures(area, disclosure.Period(year, 1, 12)),
+        plans=disclosure.published_plans(area, date(year, 1, 1), date(year, 12, 31)),
+        corrections=disclosure.corrections(area, f"{year}-01", f"{year}-12"),
+        last=disclosure.last_disclosure(area),
+        local_time=local_time,
+    )

@@ -1,0 +1,244 @@
+"""The printed annual report and 公开栏 notice sheet (print HTML and PDF), the secretary's
+"publish this period's notice" action, and the reviewers' disclosure calendar."""
+
+import base64
+from functools import lru_cache
+from pathlib import Path
+
+import segno
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from ... import charts
+from ...errors import Conflict, Invalid, NotFound
+from ...models import Area
+from ...services import annual_report, catalog, chart_data, disclosure, ledger
+from ...services.scope import authorize, can
+from ..common import year_arg, year_choices
+from ..display import local_time
+from . import pdf
+from .forms import PublishNoticeForm
+
+bp = Blueprint("disclosure", __name__)
+PRINT_CSS = Path(__file__).resolve().parents[2] / "static" / "print.css"
+
+
+@bp.before_request
+@login_required
+def _login_first():
+    """Printed reports and the calendar are for logged-in users; the public page is elsewhere."""
+
+
+@lru_cache(maxsize=1)
+def _print_css_text() -> str:
+    return PRINT_CSS.read_text(encoding="utf-8")
+
+
+def _village(code: str) -> Area:
+    area = catalog.area_by_code(code)
+    if area.level != "village":
+        raise NotFound(_("区域不存在：%(c)s", c=code))
+    authorize(current_user, "view", area)
+    return area
+
+
+def _assets(inline: bool) -> dict:
+    """The page's stylesheet: a link for the browser, inlined for Chromium's PDF."""
+    return {"inline_css": Markup(_print_css_text()) if inline else None}
+
+
+def _qr(url: str) -> Markup:
+    """`url` as an inline SVG QR code that scales to its box (a viewBox, no size, no style attribute)."""
+    code = segno.make(url, error="m", micro=False)
+    return Markup(code.svg_inline(scale=4, omitsize=True, svgclass="qr", lineclass="qr-line", title=None))
+
+
+def _chart(name: str, data: dict, url: str, inline: bool, title: str) -> dict:
+    """One chart of a printed page: its address, or for the PDF the PNG itself as a data: URI."""
+    if inline:
+        src = "data:image/png;base64," + base64.b64encode(charts.chart_bytes(name, data, "png")).decode("ascii")
+    else:
+        src = url
+    return {"src": src, "alt": charts.describe(name, data).alt, "title": title}
+
+
+def _annual_charts(village: Area, year: int, inline: bool) -> list[dict]:
+    """The village's benefit chart and each project's output and yield charts."""
+    found = [
+        _chart(
+            "benefit",
+            chart_data.village_benefit(village, year),
+            url_for("charts.village_benefit", code=village.code, fmt="png", year=year),
+            inline,
+            _("农户收益分布"),
+        )
+    ]
+    outputs = {d["project_id"]: d for d in chart_data.village_project_outputs(village, year)}
+    for project in catalog.projects_for(current_user, village):
+        if project.id in outputs:
+            found.append(
+                _chart(
+                    "output",
+                    outputs[project.id],
+                    url_for("charts.project_output", project_id=project.id, fmt="png", year=year),
+                    inline,
+                    _("%(p)s：各月产值", p=project.name),
+                )
+            )
+        if not project.capacity:
+            continue  # no capacity, no yield: the chart would only say so
+        found.append(
+            _chart(
+                "yield",
+                chart_data.project_yield(project),
+                url_for("charts.project_yield", project_id=project.id, fmt="png"),
+                inline,
+                _("%(p)s：单位产值", p=project.name),
+            )
+        )
+    return found
+
+
+def _pdf(html: str, filename: str, print_page: str) -> Response:
+    """The PDF of a print page, or back to the print page with how to print it by hand."""
+    try:
+        body = pdf.html_to_pdf(html)
+    except pdf.PdfUnavailable:
+        flash(
+            _("本机无法生成 PDF（没有可用的 Chromium 浏览器）。请在本页使用浏览器的“打印 → 另存为 PDF”。"),
+            "warning",
+        )
+        return redirect(print_page)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"}
+    return Response(body, mimetype="application/pdf", headers=headers)
+
+
+def _annual_html(village: Area, year: int, inline: bool) -> str:
+    return render_template(
+        "reports/annual.html",
+        r=annual_report.annual_report(current_user, village, year),
+        charts=_annual_charts(village, year, inline),
+        years=year_choices(),
+        printed_on=ledger.today().isoformat(),
+        local_time=local_time,
+        **_assets(inline),
+    )
+
+
+@bp.get("/villages/<code>/annual-report")
+def annual(code: str):
+    """The village's annual report as a print-ready A4 page."""
+    return _annual_html(_village(code), year_arg(), inline=False)
+
+
+@bp.get("/villages/<code>/annual-report.pdf")
+def annual_pdf(code: str):
+    """The annual report as a PDF (Chromium), else the print page with how to save it."""
+    village, year = _village(code), year_arg()
+    html = _annual_html(village, year, inline=True)
+    return _pdf(html, f"annual-{village.code}-{year}.pdf", url_for("disclosure.annual", code=village.code, year=year))
+
+
+def _period() -> disclosure.Period:
+    return disclosure.period_from_args(request.args.get("period"), request.args.get("quarter"))
+
+
+def _period_args(period: disclosure.Period) -> dict:
+    return {"quarter": period.code} if period.quarterly else {"period": period.code}
+
+
+def _notice_html(village: Area, period: disclosure.Period, inline: bool) -> str:
+    public_url = url_for("public.village", code=village.code, _external=True)
+    published = disclosure.disclosure_of(village, period)
+    return render_template(
+        "disclosure/notice.html",
+        village=village,
+        period=period,
+        figures=disclosure.period_figures(village, period),
+        plans=disclosure.published_plans(village, period.start, period.end),
+        corrections=disclosure.corrections(village, period.first, period.last),
+        public_url=public_url,
+        qr=_qr(public_url),
+        published=published,
+        published_on=local_time(published.published_at)[:10] if published else "",
+        can_publish=can(current_user, "manage_village", village),
+        form=PublishNoticeForm(formdata=None, period=period.code),
+        period_args=_period_args(period),
+        local_time=local_time,
+        **_assets(inline),
+    )
+
+
+def _bad_period(err: Invalid):
+    message = " ".join([err.message, *err.fields.values()])
+    return render_template("errors/error.html", status=400, message=message), 400
+
+
+@bp.get("/villages/<code>/notice")
+def notice(code: str):
+    """The 公开栏 notice sheet of a month (?period=2025-09) or a quarter (?quarter=2025Q3), A3."""
+    village = _village(code)
+    try:
+        period = _period()
+    except Invalid as err:
+        return _bad_period(err)
+    return _notice_html(village, period, inline=False)
+
+
+@bp.get("/villages/<code>/notice.pdf")
+def notice_pdf(code: str):
+    """The notice sheet as a PDF (Chromium), else the print page with how to save it."""
+    village = _village(code)
+    try:
+        period = _period()
+    except Invalid as err:
+        return _bad_period(err)
+    html = _notice_html(village, period, inline=True)
+    page = url_for("disclosure.notice", code=village.code, **_period_args(period))
+    return _pdf(html, f"notice-{village.code}-{period.code}.pdf", page)
+
+
+@bp.post("/villages/<code>/notice/publish")
+def publish(code: str):
+    """The secretary records that this period's notice is up (the disclosure calendar)."""
+    village = _village(code)
+    form = PublishNoticeForm()
+    if not form.validate_on_submit():
+        flash(_("请选择要公布的月份或季度。"), "error")
+        return redirect(url_for("disclosure.notice", code=village.code))
+    try:
+        period = disclosure.parse_period(form.period.data)
+        disclosure.publish_notice(current_user, village, period)
+    except (Invalid, Conflict) as err:
+        flash(err.message, "error")
+        return redirect(url_for("disclosure.notice", code=village.code, **_period_args_or_none(form.period.data)))
+    flash(_("已登记公布：%(p)s 公开栏。", p=period.label), "success")
+    return redirect(url_for("disclosure.notice", code=village.code, **_period_args(period)))
+
+
+def _period_args_or_none(text: str | None) -> dict:
+    try:
+        return _period_args(disclosure.parse_period(text))
+    except Invalid:
+        return {}
+
+
+@bp.get("/disclosure/calendar")
+def calendar():
+    """Each village's last publication and which are overdue (the user's scope, or ?area=)."""
+    code = request.args.get("area")
+    area = catalog.area_by_code(code) if code else current_user.area
+    authorize(current_user, "view", area)
+    rows = disclosure.calendar(current_user, under=area)
+    return render_template(
+        "disclosure/calendar.html",
+        area=area,
+        rows=rows,
+        overdue=sum(1 for r in rows if r.overdue),
+        grace_days=current_app.config.get("DISCLOSURE_GRACE_DAYS", disclosure.DEFAULT_GRACE_DAYS),
+        min_entries=current_app.config.get("DISCLOSURE_MONTHLY_MIN_ENTRIES", disclosure.DEFAULT_MONTHLY_MIN_ENTRIES),
+        today=ledger.today(),
+        local_time=local_time,
+    )
