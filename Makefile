@@ -62,3 +62,13 @@ bench: translations
 
 bench-quick: translations
 	$(PY) -m bench.run --entries 200000
+
+# Production serving (issue 6 item 4): migrate DATABASE_URL, then gunicorn with gunicorn.conf.py
+# (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT; DB_POOL_* for PostgreSQL).
+# COOP_ENV defaults to production here, so SECRET_KEY must be set; see the README's deployment section.
+.PHONY: serve
+serve: export COOP_ENV ?= production
+serve: translations
+	mkdir -p instance
+	$(FLASK) db upgrade
+	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py wsgi:app

@@ -19,6 +19,40 @@ def _database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'coop.sqlite'}"
 
 
+# PostgreSQL connection pool of each app process (each gunicorn worker has its own):
+# environment variable → (engine option, default). Keep pool_size at least the worker's threads.
+POOL_SETTINGS = {
+    "DB_POOL_SIZE": ("pool_size", 5),
+    "DB_MAX_OVERFLOW": ("max_overflow", 5),
+    "DB_POOL_RECYCLE": ("pool_recycle", 1800),
+    "DB_POOL_TIMEOUT": ("pool_timeout", 10),
+}
+
+
+def engine_options(url: str) -> dict:
+    """SQLAlchemy engine options for `url`: pre-ping always; on PostgreSQL a pool sized from the environment.
+
+    SQLite keeps SQLAlchemy's own pool (WAL and the busy timeout are set on every connection
+    in coopapp/__init__.py).
+    """
+    options: dict = {"pool_pre_ping": True}
+    if not url.startswith("postgresql"):
+        return options
+    for variable, (option, default) in POOL_SETTINGS.items():
+        raw = os.environ.get(variable, "").strip()
+        if not raw:
+            options[option] = default
+            continue
+        try:
+            value = int(raw)
+        except ValueError:
+            value = -1
+        if value < 0 or (option == "pool_size" and value == 0):
+            raise RuntimeError(f"{variable} must be a whole number (pool_size at least 1), not {raw!r}.")
+        options[option] = value
+    return options
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -43,7 +77,8 @@ class Config:
     @classmethod
     def from_environment(cls) -> dict:
         """Settings read from the environment when the app is created (not at import)."""
-        settings = {"SQLALCHEMY_DATABASE_URI": _database_url()}
+        url = _database_url()
+        settings = {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url)}
         if os.environ.get("SECRET_KEY"):
             settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
         if os.environ.get("WELFARE_JOBS_MIN_BP"):
