@@ -1,13 +1,16 @@
 """The import pages: upload → preview → confirm → a batch of drafts → submit all."""
 
 import io
+import os
 import re
+import time
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
 from coopapp.models import ImportBatch, LedgerEntry
+from coopapp.web.imports.storage import sweep_abandoned
 
 from .test_imports import M, write_xlsx
 
@@ -85,3 +88,59 @@ def test_other_roles_and_villages_cannot_import(app, db, world, client, auth, tm
     resp = _upload(client, world.project.id, buf.getvalue())
     assert resp.status_code in (403, 404, 422)
     assert db.session.scalar(select(LedgerEntry.id)) is None
+
+
+# ---- abandoned uploads ----------------------------------------------------------------
+
+HOUR = 3600
+
+
+def _aged(path, hours: float):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_bytes(b"x")
+    when = time.time() - hours * HOUR
+    os.utime(path, (when, when))
+    return path
+
+
+def test_abandoned_uploads_are_swept_on_the_next_upload(app, db, world, client, auth, tmp_path, uploads):
+    old = _aged(uploads / f"{'a' * 64}.xlsx", 25)
+    old_part = _aged(uploads / "upload-123.part", 30)
+    recent = _aged(uploads / f"{'b' * 64}.csv", 23)
+    foreign = _aged(uploads / "notes.txt", 100)  # not written by the import pages: left alone
+    auth.login("acc")
+    resp = _upload(client, world.project.id, _xlsx_bytes(tmp_path, [[M.replace(day=5), "x", "成本", None, "1", None]]))
+    assert resp.status_code == 200
+    assert not old.exists() and not old_part.exists()
+    assert recent.exists() and foreign.exists()
+    kept = _hidden(resp.text)
+    assert (uploads / f"{kept['sha']}.xlsx").exists()  # the new upload waits for its confirmation
+
+
+def test_the_households_upload_sweeps_too_and_the_age_is_configurable(
+    app, db, world, client, auth, uploads, monkeypatch
+):
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_MAX_AGE_HOURS", 2)
+    three_hours = _aged(uploads / f"{'c' * 64}.csv", 3)
+    one_hour = _aged(uploads / f"{'d' * 64}.csv", 1)
+    auth.login("sec")
+    data = {"file": (io.BytesIO("户主,人口\r\n陈一,4\r\n".encode()), "roster.csv")}
+    assert client.post("/imports/households", data=data, content_type="multipart/form-data").status_code == 200
+    assert not three_hours.exists() and one_hour.exists()
+
+
+def test_sweep_returns_what_it_deleted_and_a_swept_upload_cannot_be_confirmed(
+    app, db, world, client, auth, tmp_path, uploads
+):
+    auth.login("acc")
+    resp = _upload(client, world.project.id, _xlsx_bytes(tmp_path, [[M.replace(day=5), "x", "成本", None, "1", None]]))
+    fields = _hidden(resp.text)
+    assert sweep_abandoned() == []  # 24 hours by default: a fresh upload stays
+    path = _aged(uploads / f"{fields['sha']}.xlsx", 24.5)
+    assert sweep_abandoned() == [path]
+    resp = client.post("/imports/ledger/confirm", data=fields, follow_redirects=True)
+    assert "已不在服务器上" in resp.text
+    assert db.session.scalar(select(LedgerEntry.id)) is None
+    fresh = _aged(uploads / f"{'e' * 64}.xlsx", 0.5)
+    assert sweep_abandoned(max_age=0.25) == [fresh]

@@ -11,10 +11,9 @@ from ...forms import choice_list
 MAX_UPLOAD = 15 * 1024 * 1024  # below MAX_CONTENT_LENGTH, so the form can say why
 
 
-class LedgerUploadForm(FlaskForm):
-    project_id = SelectField(_l("项目"), coerce=int, validators=[DataRequired(_l("请选择项目。"))])
-    file = FileField(
-        _l("台账文件（.xlsx 或 .csv）"),
+def _file_field(label) -> FileField:
+    return FileField(
+        label,
         validators=[
             FileRequired(_l("请选择文件。")),
             FileAllowed(["xlsx", "csv"], _l("只能导入 .xlsx 或 .csv 文件。")),
@@ -22,14 +21,28 @@ class LedgerUploadForm(FlaskForm):
         ],
     )
 
+
+class LedgerUploadForm(FlaskForm):
+    project_id = SelectField(_l("项目"), coerce=int, validators=[DataRequired(_l("请选择项目。"))])
+    file = _file_field(_l("台账文件（.xlsx 或 .csv）"))
+
     def fill_choices(self, projects) -> None:
         self.project_id.choices = choice_list((p.id, p.name) for p in projects if p.active)
 
 
-class ConfirmForm(FlaskForm):
-    """The kept upload to import for real: its hash, suffix and name, and the project."""
+class HouseholdsUploadForm(FlaskForm):
+    file = _file_field(_l("农户花名册（.xlsx 或 .csv）"))
 
-    project_id = HiddenField(validators=[DataRequired()])
+
+class KeptUploadForm(FlaskForm):
+    """The kept upload to import for real: its hash, suffix and name."""
+
     sha = HiddenField(validators=[DataRequired()])
     suffix = HiddenField(validators=[DataRequired()])
     file_name = HiddenField(validators=[DataRequired()])
+
+
+class ConfirmForm(KeptUploadForm):
+    """A kept ledger upload and the project it goes to."""
+
+    project_id = HiddenField(validators=[DataRequired()])

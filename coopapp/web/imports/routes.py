@@ -1,4 +1,8 @@
-"""The accountant's import pages: upload → preview every row → confirm → a batch of drafts → submit all."""
+"""The import pages: upload → preview every row → confirm.
+
+The accountant's ledger file becomes a batch of drafts submitted together; the secretary's
+household roster registers the village's households.
+"""
 
 from pathlib import Path
 
@@ -7,11 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...imports import batches
+from ...imports.households import import_households
 from ...imports.ledger import import_ledger
 from ...services import catalog
 from ...services.scope import authorize
 from ..common import own_village, require_action_form
-from .forms import ConfirmForm, LedgerUploadForm
+from .forms import ConfirmForm, HouseholdsUploadForm, KeptUploadForm, LedgerUploadForm
+from .storage import sweep_abandoned
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 PREVIEW_ROWS = 500
@@ -23,6 +29,14 @@ def _login_first():
     """Every import page needs a logged-in user."""
 
 
+def _keep(upload):
+    """Sweep abandoned uploads, then keep this one until it is confirmed: (hash, path, file name)."""
+    sweep_abandoned()
+    file_name = Path(upload.filename or "upload").name
+    sha, path = batches.keep_upload(upload.stream, file_name)
+    return sha, path, file_name
+
+
 @bp.route("/ledger", methods=["GET", "POST"])
 def upload_ledger():
     village = own_village()
@@ -32,8 +46,7 @@ def upload_ledger():
     if not form.validate_on_submit():
         return render_template("imports/upload.html", form=form), 422 if form.is_submitted() else 200
     project = catalog.get_project(form.project_id.data, current_user, "create_entry")
-    file_name = Path(form.file.data.filename or "upload").name
-    sha, path = batches.keep_upload(form.file.data.stream, file_name)
+    sha, path, file_name = _keep(form.file.data)
     report = import_ledger(current_user, project, path, file_name, dry_run=True, preview_limit=PREVIEW_ROWS)
     if not report.ok:
         path.unlink(missing_ok=True)  # nothing to confirm: keep no copy of a refused file
@@ -77,3 +90,38 @@ def submit_batch(batch_id: int):
     count = batches.submit_batch(current_user, batch)
     flash(_("已提交 %(n)s 条记录待审核。", n=count), "success")
     return redirect(url_for("imports.batch", batch_id=batch.id))
+
+
+@bp.route("/households", methods=["GET", "POST"])
+def upload_households():
+    village = own_village()
+    authorize(current_user, "manage_village", village)
+    form = HouseholdsUploadForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("imports/households_upload.html", form=form, village=village), status
+    sha, path, file_name = _keep(form.file.data)
+    report = import_households(current_user, village, path, file_name, dry_run=True, preview_limit=PREVIEW_ROWS)
+    if not report.ok:
+        path.unlink(missing_ok=True)
+    confirm = KeptUploadForm(sha=sha, suffix=path.suffix, file_name=file_name)
+    return render_template("imports/households_preview.html", report=report, village=village, confirm=confirm), (
+        200 if report.ok else 422
+    )
+
+
+@bp.post("/households/confirm")
+def confirm_households():
+    village = own_village()
+    authorize(current_user, "manage_village", village)
+    form = KeptUploadForm()
+    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    if path is None:
+        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
+        return redirect(url_for("imports.upload_households"))
+    report = import_households(current_user, village, path, form.file_name.data, preview_limit=PREVIEW_ROWS)
+    if not report.ok:
+        return render_template("imports/households_preview.html", report=report, village=village, confirm=None), 422
+    path.unlink(missing_ok=True)
+    flash(_("已从花名册登记 %(n)s 户。", n=report.rows_ok), "success")
+    return redirect(url_for("village.households"))

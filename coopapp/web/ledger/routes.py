@@ -5,15 +5,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...errors import Invalid
-from ...forms import STATUS_LABELS, ReasonForm
-from ...models import STATUSES, LedgerEntry
-from ...services import catalog, ledger
-from ...services.scope import authorize, can
+from ...forms import KIND_LABELS, STATUS_LABELS, ReasonForm
+from ...models import KINDS, STATUSES, LedgerEntry
+from ...services import catalog, exports, ledger
+from ...services.scope import authorize, can, home_village
 from ..common import household_name, own_village, page_arg, period_arg, require_action_form, show_field_errors
+from .downloads import download
 from .forms import EntryPageForm, entry_form_data
 
 bp = Blueprint("ledger", __name__)
 ENTRIES_PER_PAGE = 30
+MAX_PROJECT_CHOICES = 200  # a county reviewer's hundreds of projects get no picker (?project= still works)
 
 
 @bp.before_request
@@ -22,14 +24,51 @@ def _login_first():
     """Every ledger page needs a logged-in user."""
 
 
+def _filters() -> exports.LedgerFilters:
+    """The list's filters from the query string (unknown values mean no filter; a project outside
+    the user's scope is refused, 403, as its page is)."""
+    project_id = request.args.get("project", type=int)
+    if project_id:
+        catalog.get_project(project_id, current_user)
+    return exports.LedgerFilters(
+        status=request.args.get("status"), period=period_arg(), project_id=project_id, kind=request.args.get("kind")
+    )
+
+
 @bp.get("/entries")
 def entries():
-    status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    period = period_arg()
-    page = ledger.page_entries(current_user, page=page_arg(), per_page=ENTRIES_PER_PAGE, status=status, period=period)
+    filters = _filters()
+    page = exports.ledger_page(current_user, filters, page=page_arg(), per_page=ENTRIES_PER_PAGE)
     names = {e.id: household_name(e.household, e.village) for e in page.items}
     statuses = [(code, STATUS_LABELS[code]) for code in STATUSES]
-    return render_template("ledger/list.html", page=page, names=names, status=status, period=period, statuses=statuses)
+    projects = catalog.projects_for(current_user, home_village(current_user))
+    return render_template(
+        "ledger/list.html",
+        page=page,
+        names=names,
+        f=filters,
+        kept=filters.args(),
+        but_status={k: v for k, v in filters.args().items() if k != "status"},
+        statuses=statuses,
+        projects=projects if len(projects) <= MAX_PROJECT_CHOICES else [],
+        kinds=[(code, KIND_LABELS[code]) for code in KINDS],
+    )
+
+
+@bp.get("/entries/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    """The list's entries under its current filters (all pages) as CSV or XLSX."""
+    filters = _filters()
+    village = home_village(current_user)
+    parts = [(village or current_user.area).name, _("台账")]
+    if filters.project_id:
+        parts.append(catalog.get_project(filters.project_id, current_user).name)
+    parts += [str(STATUS_LABELS[filters.status]) if filters.status else "", filters.period or ""]
+    parts.append(str(KIND_LABELS[filters.kind]) if filters.kind else "")
+    title = " · ".join(p for p in parts if p) + _("（导出于 %(d)s）", d=ledger.today().isoformat())
+    table = exports.ledger_table(current_user, filters, title)
+    stem = "-".join(["ledger", (village or current_user.area).code, *map(str, filters.args().values())])
+    return download(table, fmt, stem)
 
 
 def _entry_form(village, **kwargs) -> EntryPageForm:

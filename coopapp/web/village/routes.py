@@ -7,10 +7,13 @@ from flask_login import current_user, login_required
 from ...errors import Invalid
 from ...forms import HouseholdForm, ProjectForm
 from ...models import Area, Household
-from ...services import catalog
+from ...services import catalog, exports
 from ...services.codes import mask_id_number, mask_name, mask_phone
+from ...services.exports import roster_privacy
+from ...services.ledger import today
 from ...services.scope import authorize, can
 from ..common import own_village, page_arg, show_field_errors
+from ..ledger.downloads import download
 from .forms import fill_household_choices, fill_project_choices, household_form_data, project_form_data
 
 bp = Blueprint("village", __name__, url_prefix="/village")
@@ -80,8 +83,8 @@ def edit_project(project_id: int):
 
 def household_rows(village: Area, households: list[Household]) -> list[dict]:
     """Households as list rows: ID numbers and phones always masked (only the edit form shows them),
-    names masked unless the user holds 'view_private' for the village."""
-    private = can(current_user, "view_private", village)
+    names masked unless `roster_privacy` gives them in full."""
+    private = roster_privacy(current_user, village).names
     group_names = {g.id: g.name for g in _groups(village)}
     return [
         {
@@ -114,6 +117,16 @@ def households():
         search=search or "",
         can_manage=can(current_user, "manage_village", village),
     )
+
+
+@bp.get("/households/export.<any(csv, xlsx):fmt>")
+def export_households(fmt: str):
+    """The roster (the page's village and search) as CSV or XLSX: ID numbers and phones in full only
+    for who may edit the households, names as the page shows them."""
+    village = _village()
+    search = (request.args.get("q") or "").strip() or None
+    title = _("%(v)s 农户花名册（导出于 %(d)s）", v=village.name, d=today().isoformat())
+    return download(exports.roster_table(current_user, village, search, title), fmt, f"households-{village.code}")
 
 
 def _household_page(form, village, household=None, status=200):
