@@ -327,3 +327,74 @@ def test_parse_period(app, text, expected):
 def test_parse_date_refuses(app, text):
     with app.app_context(), pytest.raises(ParseError):
         parse_date(text)
+
+
+def _openpyxl_rows(path) -> list:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    rows = [(n, tuple(r)) for n, r in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1)]
+    wb.close()
+    return rows
+
+
+def _trimmed(rows) -> list:
+    out = []
+    for number, cells in rows:
+        cells = list(cells)
+        while cells and cells[-1] is None:
+            cells.pop()
+        out.append((number, tuple(cells)))
+    while out and not out[-1][1]:
+        out.pop()
+    return out
+
+
+def test_xlsx_reader_gives_what_openpyxl_gives(tmp_path):
+    """The streaming reader (coopapp/imports/xlsx.py) against openpyxl's read-only mode, cell for cell."""
+    import zipfile
+
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from coopapp.imports.xlsx import iter_rows
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["中洞村收支台账"])
+    ws.merge_cells("A1:E1")
+    ws.append([])
+    ws.append(["日期", "金额", "布尔", "公式", "富文本"])
+    ws.append([datetime(2025, 3, 5), 1234.5, True, "=B4*2", CellRichText(["红", TextBlock(InlineFont(b=True), "粗")])])
+    ws.append([date(2025, 3, 6), 12, False, None, "a & <b>"])
+    ws["G8"] = "远处的格子"
+    ws["A9"] = 45721
+    ws["A9"].number_format = 'yyyy"年"m"月"d"日"'
+    ws["B9"] = 0.1
+    ws["B9"].number_format = "0.00%"
+    ws["C9"] = -5
+    ws["C9"].number_format = "#,##0.00_);[Red](#,##0.00)"
+    path = write_xlsx(tmp_path / "台账.xlsx", [[M, "蜂蜜", "销售收入", "800斤", 1234.5, "张三丰"]])
+    variants = [path, tmp_path / "杂.xlsx"]
+    wb.save(variants[1])
+    # The same workbook with the sheet's elements prefixed (x:row, x:c …), as some programs write it.
+    prefixed = tmp_path / "前缀.xlsx"
+    with zipfile.ZipFile(variants[1]) as src, zipfile.ZipFile(prefixed, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                text = text.replace('xmlns="http://schemas', 'xmlns:x="http://schemas', 1)
+                for tag in ("worksheet", "sheetData", "row", "c", "v", "is", "t", "f", "r"):
+                    text = text.replace(f"<{tag}>", f"<x:{tag}>").replace(f"<{tag} ", f"<x:{tag} ")
+                    text = text.replace(f"</{tag}>", f"</x:{tag}>")
+                data = text.encode()
+            out.writestr(item, data)
+    with zipfile.ZipFile(prefixed) as archive:
+        assert b"<x:c " in archive.read("xl/worksheets/sheet1.xml")
+    for variant in variants:
+        expected = _trimmed(_openpyxl_rows(variant))
+        assert _trimmed(iter_rows(variant, 1 << 30)) == expected
+    assert _trimmed(iter_rows(prefixed, 1 << 30)) == _trimmed(_openpyxl_rows(variants[1]))
+    got = dict(_trimmed(iter_rows(variants[1], 1 << 30)))
+    assert got[9][0] == datetime(2025, 3, 5) and got[8][6] == "远处的格子" and got[2] == ()

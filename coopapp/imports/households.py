@@ -51,16 +51,28 @@ def import_households(
 @atomic
 def _load(user: User, village: Area, path: Path, report: ImportReport) -> None:
     authorize(user, "manage_village", village)
-    batch = open_batch(user, "households", village.id, path, report)
     try:
-        rows = read_rows(path, report.file_name)
+        rows = read_rows(path, report.file_name)  # checks size, type and zip bombs first
         header = find_header(rows, HOUSEHOLD_HEADERS)
         if not header.has("head_name"):
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="户主"))
+        batch = open_batch(user, "households", village.id, path, report)
+        writer = ChunkedWriter(user, "household.create", {"import_batch": batch.id} if batch else None)
+        _read_households(report, header, rows, village, writer if batch is not None else None)
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
-    writer = ChunkedWriter(user, "household.create", {"import_batch": batch.id} if batch else None)
+    if report.rows_ok == 0 and report.ok:
+        report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
+    if not report.ok or batch is None:
+        raise RollBack
+    writer.flush()
+    batch.rows = report.rows_ok
+    report.batch_id, report.imported = batch.id, True
+
+
+def _read_households(report: ImportReport, header, rows, village: Area, writer) -> None:
+    """Check every row; while the file has no bad row, hand each household to the writer (None: dry run)."""
     groups = _groups(village)
     seen_ids: dict[str, int] = {}
     for number, cells in rows:
@@ -74,15 +86,8 @@ def _load(user: User, village: Area, path: Path, report: ImportReport) -> None:
         if household is None:
             continue
         report.rows_ok += 1
-        if batch is not None and report.ok:
+        if writer is not None and report.ok:
             writer.add(household)
-    if report.rows_ok == 0 and report.ok:
-        report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
-    if not report.ok or batch is None:
-        raise RollBack
-    writer.flush()
-    batch.rows = report.rows_ok
-    report.batch_id, report.imported = batch.id, True
 
 
 def _groups(village: Area) -> dict[str, str]:

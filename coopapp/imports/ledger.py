@@ -7,14 +7,17 @@ from sqlalchemy import select
 
 from ..errors import Invalid
 from ..extensions import db
-from ..models import Household, LedgerEntry, Project, User
+from ..models import Household, Project, User
 from ..services import ledger
 from ..services.money import ParseError
 from ..services.scope import authorize
 from ..services.tx import atomic
 from ..services.units import unit_code
+from .bulk import Draft, EntryWriter
 from .parse import (
     Header,
+    ImportFileError,
+    Memo,
     cell_text,
     find_header,
     is_blank,
@@ -26,7 +29,7 @@ from .parse import (
     read_rows,
     squash,
 )
-from .report import ChunkedWriter, ImportReport, RollBack, TotalsCheck, open_batch, total_label
+from .report import ImportReport, RollBack, TotalsCheck, open_batch, total_label
 
 # Header text (squashed: NFKC, no spaces, lower case; a bracketed unit is split off first) → field.
 LEDGER_HEADERS = {
@@ -79,44 +82,19 @@ def import_ledger(
 
 @atomic
 def _load(user: User, project: Project, path: Path, report: ImportReport) -> None:
-    from .parse import ImportFileError
-
     authorize(user, "create_entry", project.village)
     if not project.active:
         raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
-    batch = open_batch(user, "ledger", project.id, path, report)
     try:
-        rows = read_rows(path, report.file_name)
+        rows = read_rows(path, report.file_name)  # checks size, type and zip bombs first
         header = find_header(rows, LEDGER_HEADERS)
         _require_columns(header)
+        batch = open_batch(user, "ledger", project.id, path, report)
+        writer = EntryWriter(user, batch.id if batch else None)
+        _read_entries(report, header, rows, user, project, writer)
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
-    writer = ChunkedWriter(user, "entry.create", {"import_batch": batch.id} if batch else None)
-    names = _household_names(project.village_id)
-    open_periods: set[str] = set()
-    totals = TotalsCheck()
-    for number, cells in rows:
-        if is_blank(cells):
-            report.rows_skipped += 1
-            continue
-        label = total_label(cells)
-        if label is not None:
-            report.rows_skipped += 1
-            _check_total(report, header, number, cells, label, totals)
-            continue
-        if header.value(cells, "amount") is None and is_signature(cells):
-            report.rows_skipped += 1
-            continue
-        entry, amount = _entry_from_row(report, header, number, cells, user, project, (names, open_periods))
-        totals.add(amount)
-        if entry is None:
-            continue
-        report.rows_ok += 1
-        report.total_fen += amount
-        if batch is not None and report.ok:
-            entry.import_batch_id = batch.id
-            writer.add(entry)
     if report.rows_ok == 0 and report.ok:
         report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
     if not report.ok or batch is None:
@@ -126,9 +104,37 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
     report.batch_id, report.imported = batch.id, True
 
 
-def _require_columns(header: Header) -> None:
-    from .parse import ImportFileError
+def _read_entries(report: ImportReport, header: Header, rows, user: User, project: Project, writer) -> None:
+    """Check every data row; while the file has no bad row (and this is no dry run), hand it to the writer."""
+    names, homes = _household_names(project.village_id)
+    lookups = (names, set(), _Parsers())  # open_periods: months found open in this transaction
+    totals = TotalsCheck()
+    writing = writer.batch_id is not None
+    for number, cells in rows:
+        if is_blank(cells):
+            report.rows_skipped += 1
+            continue
+        label = total_label(cells)
+        if label is not None:
+            report.rows_skipped += 1
+            _check_total(report, header, number, cells, label, totals)
+            continue
+        values = header.values(cells)
+        if values["amount"] is None and is_signature(cells):
+            report.rows_skipped += 1
+            continue
+        entry, amount = _entry_from_row(report, header, number, values, user, project, lookups)
+        totals.add(amount)
+        if entry is None:
+            continue
+        report.rows_ok += 1
+        report.total_fen += amount
+        if writing and report.ok:
+            writer.add(entry)
+    del homes  # held until here so that the per-row household check hits the identity map
 
+
+def _require_columns(header: Header) -> None:
     missing = [name for name in ("kind", "amount") if not header.has(name)]
     if not (header.has("date") or header.has("period")):
         missing.append("date")
@@ -139,13 +145,17 @@ def _require_columns(header: Header) -> None:
         )
 
 
-def _household_names(village_id: int) -> dict[str, list[int]]:
-    """Head name → household ids in the village (one query; two ids mean the name is ambiguous)."""
+def _household_names(village_id: int) -> tuple[dict[str, list[int]], list[Household]]:
+    """Head name → household ids in the village (two ids mean the name is ambiguous), and the households.
+
+    The caller holds on to the households so that the ledger's per-row check finds them in the
+    session's identity map instead of querying each one.
+    """
     names: dict[str, list[int]] = {}
-    q = select(Household.head_name, Household.id).where(Household.village_id == village_id)
-    for name, ident in db.session.execute(q):
-        names.setdefault(squash(name), []).append(ident)
-    return names
+    homes = list(db.session.scalars(select(Household).where(Household.village_id == village_id)))
+    for home in homes:
+        names.setdefault(squash(home.head_name), []).append(home.id)
+    return names, homes
 
 
 def _check_total(report: ImportReport, header: Header, number: int, cells: tuple, label: str, totals) -> None:
@@ -179,73 +189,74 @@ def _yuan(fen: int) -> str:
     return format_yuan(fen)
 
 
-def _entry_from_row(report, header: Header, number: int, cells: tuple, user, project, lookups):
+def _entry_from_row(report, header: Header, number: int, cells: dict, user, project, lookups):
     """The row as an unsaved, checked draft entry (or None, with its problems reported) and its amount."""
-    names, open_periods = lookups
+    names, open_periods, parsers = lookups
     before = report.error_count
 
     def bad(name: str, value, message) -> None:
         report.error(number, header.header_text(name), cell_text(value), message)
 
     entry_date = period = kind = amount = quantity = unit = household_id = None
-    raw_date, raw_period = header.value(cells, "date"), header.value(cells, "period")
+    raw_date, raw_period = cells.get("date"), cells.get("period")
     if raw_date is not None:
         try:
-            entry_date = parse_date(raw_date)
+            entry_date = parsers.date(raw_date)
         except ParseError as exc:
             bad("date", raw_date, exc)
     if raw_period is not None:
         try:
-            period = parse_period(raw_period)
+            period = parsers.period(raw_period)
         except ParseError as exc:
             bad("period", raw_period, exc)
     elif entry_date is not None:
-        period = entry_date.strftime("%Y-%m")
+        period = f"{entry_date.year:04d}-{entry_date.month:02d}"
     elif raw_date is None:
         bad("period" if header.has("period") else "date", None, _("请填写日期或月份。"))
-    raw_kind = header.value(cells, "kind")
-    kind = KIND_ALIASES.get(squash(raw_kind)) if raw_kind is not None else None
+    raw_kind = cells.get("kind")
+    kind = parsers.kind(raw_kind) if raw_kind is not None else None
     if kind is None:
         message = _("未知类别（可用：销售收入、村集体收入、产值、成本、补贴、分红、务工、收购、租金、公益岗位）。")
         bad("kind", raw_kind, message if raw_kind is not None else _("请填写类别。"))
-    raw_amount = header.value(cells, "amount")
+    raw_amount = cells.get("amount")
     try:
         amount = parse_amount(raw_amount, header.columns["amount"].unit)
     except ParseError as exc:
         bad("amount", raw_amount, exc)
-    raw_quantity = header.value(cells, "quantity")
+    raw_quantity = cells.get("quantity")
     if raw_quantity is not None:
         try:
-            quantity, suffix = parse_quantity(raw_quantity)
-            unit = suffix or cell_text(header.value(cells, "unit")) or header.columns["quantity"].unit or None
+            quantity, suffix = parsers.quantity(raw_quantity)
+            unit = suffix or cell_text(cells.get("unit")) or header.columns["quantity"].unit or None
             if unit:
-                unit_code(unit)
+                parsers.unit(unit)
         except ParseError as exc:
             bad("unit" if header.has("unit") and not _has_suffix(raw_quantity) else "quantity", raw_quantity, exc)
-    raw_household = header.value(cells, "household")
+    raw_household = cells.get("household")
     if raw_household is not None:
-        ids = names.get(squash(raw_household), [])
+        ids = names.get(parsers.name(raw_household), [])
         if not ids:
             bad("household", raw_household, _("本村没有这个户主。"))
         elif len(ids) > 1:
             bad("household", raw_household, _("本村有 %(n)s 户同名户主，无法确定是哪一户。", n=len(ids)))
         else:
             household_id = ids[0]
-    note = cell_text(header.value(cells, "note"))
-    report.show(
-        {
-            "row": number,
-            "date": entry_date,
-            "period": period,
-            "kind": kind,
-            "amount_fen": amount,
-            "quantity": quantity,
-            "unit": unit,
-            "household": cell_text(raw_household),
-            "note": note,
-            "ok": report.error_count == before,
-        }
-    )
+    note = cell_text(cells.get("note"))
+    if len(report.preview) < report.preview_limit:
+        report.show(
+            {
+                "row": number,
+                "date": entry_date,
+                "period": period,
+                "kind": kind,
+                "amount_fen": amount,
+                "quantity": quantity,
+                "unit": unit,
+                "household": cell_text(raw_household),
+                "note": note,
+                "ok": report.error_count == before,
+            }
+        )
     if report.error_count > before:
         return None, amount
     data = ledger.EntryInput(
@@ -259,7 +270,7 @@ def _entry_from_row(report, header: Header, number: int, cells: tuple, user, pro
         household_id=household_id,
         note=note,
     )
-    entry = LedgerEntry(created_by_id=user.id, status="draft")
+    entry = Draft()
     try:
         ledger.apply_input(entry, data, project, open_periods)
     except Invalid as exc:
@@ -267,11 +278,20 @@ def _entry_from_row(report, header: Header, number: int, cells: tuple, user, pro
             name = FIELD_COLUMNS.get(field, "")
             if name == "period" and not header.has("period"):
                 name = "date"
-            bad(name, header.value(cells, name) if name else None, message)
+            bad(name, cells.get(name) if name else None, message)
         if report.preview and report.preview[-1]["row"] == number:
             report.preview[-1]["ok"] = False
         return None, amount
     return entry, amount
+
+
+class _Parsers:
+    """The cell parsers of one import, remembering what they have seen (see `Memo`)."""
+
+    def __init__(self):
+        self.date, self.period, self.quantity = Memo(parse_date), Memo(parse_period), Memo(parse_quantity)
+        self.unit, self.name = Memo(unit_code), Memo(squash)
+        self.kind = Memo(lambda raw: KIND_ALIASES.get(squash(raw)))
 
 
 def _has_suffix(raw) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from ..services.money import ParseError, parse_decimal, parse_yuan
+from .limits import FileRefused, check_file
 
 # How far down the header may sit under title and unit rows.
 HEADER_SEARCH_ROWS = 30
@@ -29,6 +30,7 @@ _PERIOD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _QUANTITY = re.compile(r"^([-+−]?[\d.,]+)\s*(\D*)$")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
+_PLAIN_YUAN = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
 
 
 class ImportFileError(Exception):
@@ -55,7 +57,11 @@ def cell_text(value) -> str:
 
 
 def is_blank(cells) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    """No cell holds anything but spaces (stops at the first that does)."""
+    for c in cells:
+        if c is not None and not (isinstance(c, str) and not c.strip()):
+            return False
+    return True
 
 
 # ---- reading files ----------------------------------------------------------
@@ -72,26 +78,33 @@ def file_sha256(path: Path) -> str:
 
 def csv_encoding(path: Path) -> str:
     """utf-8-sig when the whole file decodes as UTF-8 (with or without BOM), else gb18030 (GBK's superset)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return "utf-8-sig" if encoding == "utf-8" else encoding
+    raise ImportFileError(_("无法识别 CSV 文件的文字编码（应为 UTF-8 或 GBK），请在 Excel 中另存为 CSV 或 .xlsx。"))
 
 
 def read_rows(path: Path, file_name: str) -> Iterator[tuple[int, tuple]]:
-    """Yield (row number as the spreadsheet shows it, cells) for every row of a CSV or XLSX file."""
-    suffix = Path(file_name).suffix.lower()
+    """Yield (row number as the spreadsheet shows it, cells) for every row of a CSV or XLSX file.
+
+    The file is checked first (size, type by content, zip bombs: see `limits`); any problem,
+    then or while reading, is an ImportFileError.
+    """
+    try:
+        suffix = check_file(path, file_name)
+    except FileRefused as exc:
+        raise ImportFileError(str(exc)) from None
     if suffix == ".csv":
         yield from _csv_rows(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        yield from _xlsx_rows(path)
     else:
-        raise ImportFileError(_("只能导入 .xlsx 或 .csv 文件。"))
+        yield from _xlsx_rows(path)
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
@@ -103,23 +116,40 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
             dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
         except csv.Error:
             dialect = csv.excel
-        for number, cells in enumerate(csv.reader(fh, dialect), start=1):
-            yield number, tuple(cells)
+        number = 0
+        try:
+            for number, cells in enumerate(csv.reader(fh, dialect), start=1):
+                yield number, tuple(cells)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ImportFileError(_("第 %(r)s 行之后无法读取 CSV 文件：%(e)s", r=number, e=str(exc)[:200])) from None
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, tuple]]:
-    from openpyxl import load_workbook
+    from .limits import max_uncompressed_bytes
+    from .xlsx import XlsxError, iter_rows
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
-        raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, tuple(cells)
-    finally:
-        workbook.close()
+        yield from iter_rows(path, max_uncompressed_bytes())
+    except XlsxError as exc:
+        raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None
+
+
+class Memo:
+    """A parser that remembers its results for cell values it has seen (dates, kinds and units repeat
+    down a ledger); errors are not remembered, so each bad cell is reported in the current language."""
+
+    def __init__(self, parse, limit: int = 8192):
+        self.parse, self.limit, self.seen = parse, limit, {}
+
+    def __call__(self, value):
+        key = (type(value), value)
+        try:
+            return self.seen[key]
+        except KeyError:
+            result = self.parse(value)
+            if len(self.seen) < self.limit:
+                self.seen[key] = result
+            return result
 
 
 # ---- headers --------------------------------------------------------------------
@@ -169,6 +199,16 @@ class Header:
             return None
         value = cells[col.index]
         return None if isinstance(value, str) and not value.strip() else value
+
+    def values(self, cells: tuple) -> dict:
+        """Every recognised column's value in the row (None for a blank or missing cell), in one pass."""
+        out, count = {}, len(cells)
+        for name, col in self.columns.items():
+            value = cells[col.index] if col.index < count else None
+            if value.__class__ is str and not value.strip():
+                value = None
+            out[name] = value
+        return out
 
     def header_text(self, name: str) -> str:
         col = self.columns.get(name)
@@ -280,6 +320,18 @@ def number_text(value) -> str:
 def parse_amount(value, unit: str = "") -> int:
     """An amount cell in fen; a 万元 header scales bare numbers."""
     scale_wan = "万" in unit
+    if not scale_wan:
+        # The common cells (1234.5 · "1,234.50" · 800) without Decimal; anything else takes the long way.
+        if isinstance(value, float):
+            m = _PLAIN_YUAN.match(repr(round(value, 6)))
+        elif isinstance(value, str):
+            m = _PLAIN_YUAN.match(value)
+        else:
+            m = None
+        if m is not None and len(m.group(1)) <= 17:
+            whole = m.group(1).replace(",", "")
+            if len(whole) <= 13:
+                return int(whole) * 100 + int((m.group(2) or "0").ljust(2, "0"))
     try:
         return parse_yuan(number_text(value), scale_wan=scale_wan)
     except ParseError as exc:

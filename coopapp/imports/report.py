@@ -1,5 +1,6 @@
 """What an import found, and the chunked writer that keeps memory flat."""
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -174,10 +175,19 @@ class TotalsCheck:
         return result
 
 
+def _may_be_total(cell: str) -> bool:
+    """False for most cells without the cost of `squash`: every label holds 计 or an l once squashed."""
+    if "计" in cell or "l" in cell or "L" in cell:
+        return True
+    return not unicodedata.is_normalized("NFKC", cell)
+
+
 def total_label(cells: tuple) -> str | None:
     """The label of a totals row (合计, 本月合计, 小计, 总计, Total …), or None for any other row."""
+    if not _may_be_total("".join(c for c in cells if isinstance(c, str))):
+        return None
     for cell in cells:
-        if isinstance(cell, str) and cell.strip():
+        if isinstance(cell, str) and _may_be_total(cell):
             text = squash(cell).rstrip(":：")
             for prefix in ("", "本月", "本期", "本年", "全年"):
                 if text.startswith(prefix):

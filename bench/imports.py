@@ -1,0 +1,238 @@
+"""The import benchmark: a 200,000-row ledger file, CSV and XLSX, through `coop import ledger`.
+
+    python -m bench.imports --url sqlite:///bench/.cache/county-….sqlite [--rows N] [--repeat N]
+
+`measure_imports(url)` writes two files as a village accountant keeps them (title and unit
+rows, Chinese headers, dates, amounts with thousands separators, quantities in 斤, payouts
+to named households, monthly 小计 rows, a 合计 and a signature row) and imports each into a
+project of the bench county at `url`, one child process per import so that the peak memory
+(the child's ru_maxrss) is the import's own. The database must be one the bench may write
+to (bench/run.py works on a copy).
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = 200_000
+HEADER = ["日期", "摘要", "类别", "数量(斤)", "金额（元）", "户主"]
+# (kind label, note, yuan range, quantity in 斤 or None, payout to a household)
+KINDS = (
+    ("销售收入", "蜂蜜销售", (200, 20_000), (50, 2_000), False),
+    ("产值", "蜂蜜产值", (1_000, 50_000), (100, 4_000), False),
+    ("成本", "饲料、药品", (50, 5_000), None, False),
+    ("村集体收入", "集体分成", (500, 10_000), None, False),
+    ("补贴", "养蜂补贴", (100, 3_000), None, False),
+    ("分红", "股份分红", (100, 2_000), None, True),
+    ("务工", "务工工资", (80, 300), None, True),
+)
+
+
+def ledger_rows(count: int, names: list[str], today: date, seed: int = 1):
+    """`count` data rows over the twelve months before this one, with a 小计 after each month and a 合计."""
+    rng = random.Random(seed)
+    first = today.replace(day=1)
+    months = []
+    for back in range(12, 0, -1):
+        y, m = divmod(first.year * 12 + first.month - 1 - back, 12)
+        months.append(date(y, m + 1, 1))
+    per_month, extra = divmod(count, len(months))
+    total = 0
+    for n, start in enumerate(months):
+        days = ((start.replace(day=28) + timedelta(days=4)).replace(day=1) - start).days
+        month_total = 0
+        for _ in range(per_month + (1 if n < extra else 0)):
+            label, note, (lo, hi), qty, payout = KINDS[rng.randrange(len(KINDS) if names else 5)]
+            fen = rng.randint(lo * 100, hi * 100)
+            quantity = f"{rng.randint(*qty)}斤" if qty else None
+            yield [
+                start.replace(day=rng.randint(1, days)),
+                note,
+                label,
+                quantity,
+                fen,
+                rng.choice(names) if payout else None,
+            ]
+            month_total += fen
+        yield ["小计", None, None, None, month_total, None]
+        total += month_total
+    yield ["合计", None, None, None, total, None]
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100:,}.{fen % 100:02d}"
+
+
+def write_csv(path: Path, count: int, names: list[str], today: date, tag: str = "") -> Path:
+    """The rows as Excel on Chinese Windows saves them: UTF-8 with BOM, dates as 2025/3/5, "1,234.50"."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow([f"中洞村中华蜂养殖项目收支台账{tag}"])
+        out.writerow(["单位：元"])
+        out.writerow([])
+        out.writerow(HEADER)
+        for day, note, label, qty, fen, name in ledger_rows(count, names, today):
+            when = day if isinstance(day, str) else f"{day.year}/{day.month}/{day.day}"
+            out.writerow([when, note, label, qty or "", _yuan(fen), name or ""])
+        out.writerow([])
+        out.writerow(["制表人：李会计", "", "审核人：王书记"])
+    return path
+
+
+def write_xlsx(path: Path, count: int, names: list[str], today: date, tag: str = "") -> Path:
+    """The rows as an XLSX workbook: date cells, numeric amounts in yuan (write-only mode, streamed)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("台账")
+    ws.append([f"中洞村中华蜂养殖项目收支台账{tag}"])
+    ws.append(["单位：元"])
+    ws.append([])
+    ws.append(HEADER)
+    for day, note, label, qty, fen, name in ledger_rows(count, names, today):
+        ws.append([day, note, label, qty, fen / 100, name])
+    ws.append([])
+    ws.append(["制表人：李会计", None, "审核人：王书记"])
+    wb.save(path)
+    return path
+
+
+def bench_target(url: str) -> tuple[int, str, list[str]]:
+    """The first village's first project, its accountant, and up to 50 household names unique in the village."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from coopapp import create_app
+    from coopapp.extensions import db
+    from coopapp.imports.ledger import default_importer
+    from coopapp.models import Area, Household, Project
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        village = db.session.scalars(select(Area).where(Area.level == "village").order_by(Area.id)).first()
+        project = db.session.scalars(
+            select(Project).where(Project.village_id == village.id, Project.active.is_(True)).order_by(Project.id)
+        ).first()
+        user = default_importer(project)
+        counts = Counter(db.session.scalars(select(Household.head_name).where(Household.village_id == village.id)))
+        names = sorted(name for name, n in counts.items() if n == 1)[:50]
+        result = project.id, user.username, names
+        db.session.remove()
+    return result
+
+
+def _child(url: str, path: str, project_id: int, username: str) -> None:
+    """Run one import as `coop import ledger` does and print its seconds, rows and peak memory as JSON."""
+    import resource
+
+    from sqlalchemy import select
+
+    from coopapp import create_app
+    from coopapp.extensions import db
+    from coopapp.imports.ledger import import_ledger
+    from coopapp.models import Project, User
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        project = db.session.get(Project, project_id)
+        user = db.session.scalars(select(User).where(User.username == username)).one()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start, cpu = time.perf_counter(), time.process_time()
+        report = import_ledger(user, project, Path(path), Path(path).name)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    out = {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "rows_ok": report.rows_ok,
+        "imported": report.imported,
+        "errors": [e.as_dict() for e in report.errors[:5]],
+        "peak_rss_mb": round(peak / 1024, 1),
+        "start_rss_mb": round(rss_before / 1024, 1),
+    }
+    print(json.dumps(out, ensure_ascii=False))
+
+
+def import_in_child(url: str, path: Path, project_id: int, username: str) -> dict:
+    """One import in a fresh Python process; its report line as a dict."""
+    cmd = [sys.executable, "-m", "bench.imports", "--child", url, str(path), str(project_id), username]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"import child failed: {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if not result["imported"]:
+        raise RuntimeError(f"the bench file did not import: {result['errors']}")
+    return result
+
+
+def measure_imports(url: str, repeat: int = 1, rows: int = ROWS) -> list[dict]:
+    """Import a `rows`-row CSV and XLSX `repeat` times each into the bench county at `url`.
+
+    Returns two result rows in `bench.run.stats` format (`import_csv`, `import_xlsx`: the
+    milliseconds of one import) with `rows`, `rows_per_s` and `peak_rss_mb` added.
+    """
+    from bench.run import stats
+    from coopapp.services.ledger import today
+
+    project_id, username, names = bench_target(url)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="coop-bench-import-") as tmp:
+        for name, writer, suffix in (("import_csv", write_csv, ".csv"), ("import_xlsx", write_xlsx, ".xlsx")):
+            samples, cpu, peaks, starts = [], [], [], []
+            for n in range(repeat):
+                # Each run a different file (a repeated file would be refused as a duplicate).
+                path = writer(Path(tmp) / f"台账-{n}{suffix}", rows, names, today(), tag=f"（{n + 1}）")
+                result = import_in_child(url, path, project_id, username)
+                assert result["rows_ok"] == rows, result
+                samples.append(result["seconds"] * 1000)
+                cpu.append(result["cpu_seconds"])
+                peaks.append(result["peak_rss_mb"])
+                starts.append(result["start_rss_mb"])
+                path.unlink()
+            row = stats(name, samples)
+            row["rows"] = rows
+            row["rows_per_s"] = round(rows / (row["median_ms"] / 1000))
+            # CPU seconds of the importing process: what the import costs when the machine is shared.
+            row["rows_per_cpu_s"] = round(rows / sorted(cpu)[len(cpu) // 2])
+            row["peak_rss_mb"] = max(peaks)
+            row["start_rss_mb"] = max(starts)
+            results.append(row)
+    return results
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="the bench database (a copy the bench may write to)")
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--child", nargs=4, metavar=("URL", "FILE", "PROJECT", "USER"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        url, path, project_id, username = args.child
+        _child(url, path, int(project_id), username)
+        return []
+    if not args.url:
+        parser.error("--url is required")
+    results = measure_imports(args.url, args.repeat, args.rows)
+    for r in results:
+        print(
+            f"{r['name']:<12} {r['rows']:>8,} rows  {r['median_ms'] / 1000:7.2f} s  "
+            f"{r['rows_per_s']:>8,} rows/s ({r['rows_per_cpu_s']:,} per CPU second)  peak RSS {r['peak_rss_mb']:.0f} MB (at start {r['start_rss_mb']:.0f} MB)"
+        )
+    return results
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

@@ -1,0 +1,105 @@
+"""What an import accepts before reading a file: its size, its type by content, and no zip bombs.
+
+`check_file` runs first on every import, on the page and on the command line. An XLSX file is
+a zip archive: its declared sizes and compression ratios are checked before anything is
+expanded, and `zipfile` itself never yields more than a member's declared size (a member that
+lies about it fails its CRC check, which the XLSX reader reports as an unreadable file).
+"""
+
+import zipfile
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+
+SUFFIXES = (".csv", ".xlsx")
+MAX_FILE_BYTES = 64 * 1024 * 1024  # IMPORT_MAX_BYTES overrides
+MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # IMPORT_MAX_UNCOMPRESSED_BYTES overrides: all members together
+MAX_RATIO = 200  # a member that expands more than this (and past MIN_RATIO_BYTES) is refused
+MIN_RATIO_BYTES = 4 * 1024 * 1024
+MAX_MEMBERS = 10_000
+SNIFF_BYTES = 64 * 1024
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Excel (.xls) and other Office 97-2003 files
+
+
+class FileRefused(ValueError):
+    """The file is refused as a whole; the message says why, for the user."""
+
+
+def _setting(name: str, default: int) -> int:
+    if has_app_context():
+        return int(current_app.config.get(name) or default)
+    return default
+
+
+def max_file_bytes() -> int:
+    return _setting("IMPORT_MAX_BYTES", MAX_FILE_BYTES)
+
+
+def max_uncompressed_bytes() -> int:
+    return _setting("IMPORT_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}"
+
+
+def check_file(path: Path, file_name: str) -> str:
+    """Refuse a file the import must not read (FileRefused); return its suffix (.csv or .xlsx)."""
+    suffix = Path(file_name).suffix.lower()
+    size = Path(path).stat().st_size
+    if size == 0:
+        raise FileRefused(_("文件是空的。"))
+    limit = max_file_bytes()
+    if size > limit:
+        raise FileRefused(_("文件太大（%(size)s MB），最大 %(max)s MB。", size=_mb(size), max=_mb(limit)))
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if head.startswith(OLE2_MAGIC) or suffix == ".xls":
+        raise FileRefused(_("这是旧版 Excel（.xls）文件：请在 Excel 中“另存为” Excel 工作簿（.xlsx）后再导入。"))
+    if suffix not in SUFFIXES:
+        raise FileRefused(_("只能导入 .xlsx 或 .csv 文件。"))
+    if suffix == ".xlsx":
+        if not head.startswith(ZIP_MAGIC):
+            raise FileRefused(_("文件名是 .xlsx，但内容不是 Excel 工作簿。"))
+        check_zip(path)
+    else:
+        if head.startswith(ZIP_MAGIC):
+            raise FileRefused(_("这是 Excel 工作簿，不是 CSV 文件：请把扩展名改为 .xlsx。"))
+        if looks_binary(head):
+            raise FileRefused(_("CSV 文件中有二进制内容，不是文本：请在 Excel 中另存为 CSV 或 .xlsx。"))
+    return suffix
+
+
+def check_zip(path: Path) -> None:
+    """Refuse an archive that is not a workbook or that would expand too far (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileRefused(_("文件名是 .xlsx，但内容不是 Excel 工作簿。")) from None
+    if len(members) > MAX_MEMBERS or not any(m.filename == "xl/workbook.xml" for m in members):
+        raise FileRefused(_("文件名是 .xlsx，但内容不是 Excel 工作簿。"))
+    total = 0
+    limit = max_uncompressed_bytes()
+    for member in members:
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if total > limit or (member.file_size > MIN_RATIO_BYTES and ratio > MAX_RATIO):
+            raise FileRefused(
+                _(
+                    "Excel 文件解压后过大（%(size)s MB，压缩比 %(ratio)s 倍），可能是“压缩炸弹”，已拒绝。",
+                    size=_mb(max(total, member.file_size)),
+                    ratio=int(ratio),
+                )
+            )
+
+
+def looks_binary(head: bytes) -> bool:
+    """Bytes no text file has: NUL, or many control characters other than tab and line ends."""
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    return controls > max(8, len(head) // 100)

@@ -1,0 +1,31 @@
+"""The import benchmark (bench/imports.py) at a tiny size, so that it cannot rot."""
+
+from sqlalchemy import func, select
+
+from coopapp import create_app
+from coopapp.benchgen import Scale
+from coopapp.extensions import db
+from coopapp.models import ImportBatch, LedgerEntry
+from coopapp.services import audit
+
+
+def test_bench_imports_runs_at_a_tiny_size(tmp_path):
+    from bench.imports import measure_imports
+    from bench.run import generate_into
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    generate_into(url, Scale(2, 40, 200, 3))
+    results = measure_imports(url, repeat=1, rows=300)
+    assert [r["name"] for r in results] == ["import_csv", "import_xlsx"]
+    for r in results:
+        assert {"name", "median_ms", "p95_ms", "floor_ms", "ratio"} <= set(r)
+        assert r["rows"] == 300 and r["median_ms"] > 0 and r["rows_per_s"] > 0
+        assert 0 < r["start_rss_mb"] <= r["peak_rss_mb"]
+    # The imports were real: two batches of 300 drafts, every one in the audit chain.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        drafts = select(func.count()).select_from(LedgerEntry).where(LedgerEntry.status == "draft")
+        assert db.session.scalar(drafts) == 600
+        assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 2
+        assert audit.verify() is None
+        db.session.remove()
