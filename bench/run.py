@@ -63,6 +63,8 @@ TARGETS = {
     "chart_cached": ("(in-process; see load_chart_cached)", None),
     "load_chart_cached": ("≥ 500 req/s, 0 errors (gunicorn)", lambda r: r["rps"] >= 500 and r["errors"] == 0),
     "load_mixed": ("0 errors (gunicorn)", lambda r: r["errors"] == 0),
+    "import_csv": ("≥ 30,000 rows/s, ≤ 300 MB", lambda r: r["rows_per_s"] >= 30_000 and r["peak_rss_mb"] <= 300),
+    "import_xlsx": ("≥ 30,000 rows/s, ≤ 300 MB", lambda r: r["rows_per_s"] >= 30_000 and r["peak_rss_mb"] <= 300),
     "approve": ("≤ 20 ms", lambda r: r["median_ms"] <= 20),
 }
 
@@ -77,6 +79,8 @@ def table(results: list[dict]) -> str:
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
         if "rps" in r:
             target = f"{r['rps']:.0f} req/s, {r['errors']} errors; {target}"
+        if "rows_per_s" in r:
+            target = f"{r['rows_per_s']:,.0f} rows/s, {r['peak_rss_mb']:.0f} MB; {target}"
         lines.append(
             f"{r['name']:<18} {r['median_ms']:>10.2f} {r['p95_ms']:>9.2f} {floor:>9} {ratio:>7}  {target}{mark}"
         )
@@ -150,11 +154,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeat", type=int, default=30, help="timed calls per measurement")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--no-cache", action="store_true", help="generate into a temporary database")
+    parser.add_argument("--import-rows", type=int, default=200_000, help="rows of the CSV and XLSX import runs")
     parser.add_argument("--load-seconds", type=float, default=10.0, help="time limit of each gunicorn load run")
     parser.add_argument("--load-requests", type=int, default=5000, help="request limit of each gunicorn load run")
     args = parser.parse_args(argv)
     scale = Scale(args.villages, args.households, args.entries, args.seed)
     report = {"scale": {**scale.__dict__, "targets_apply": args.entries >= 2_000_000}, "results": []}
+    from bench.imports import measure_imports
     from bench.load import measure_load
     from bench.measure import measure
 
@@ -164,6 +170,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"SQLite database ready in {time.perf_counter() - start:.1f}s")
         report["results"] = measure(url, scale, args.repeat)
         report["results"] += measure_load(url, scale, args.load_seconds, args.load_requests)
+        report["results"] += measure_imports(url, rows=args.import_rows)
         print(f"\nSQLite, {scale.villages} villages, {scale.households:,} households, {scale.entries:,} entries")
         print(table(report["results"]))
         pg_url = os.environ.get("BENCH_POSTGRES_URL")
@@ -175,6 +182,7 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"PostgreSQL database ready in {report['postgresql_generate_s']:.1f}s")
             report["postgresql"] = measure(pg_url, scale, args.repeat)
             report["postgresql"] += measure_load(pg_url, scale, args.load_seconds, args.load_requests)
+            report["postgresql"] += measure_imports(pg_url, rows=args.import_rows)
             print("\nPostgreSQL")
             print(table(report["postgresql"]))
     if not report["scale"]["targets_apply"]:

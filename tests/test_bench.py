@@ -44,7 +44,22 @@ def test_bench_script_runs_at_a_tiny_size(tmp_path, monkeypatch):
     monkeypatch.delenv("BENCH_POSTGRES_URL", raising=False)
     out = tmp_path / "results.json"
     tiny = ["--villages", "2", "--households", "20", "--entries", "600"]
-    run.main([*tiny, "--repeat", "2", "--no-cache", "--out", str(out), "--load-seconds", "2", "--load-requests", "200"])
+    run.main(
+        [
+            *tiny,
+            "--repeat",
+            "2",
+            "--no-cache",
+            "--out",
+            str(out),
+            "--load-seconds",
+            "2",
+            "--load-requests",
+            "200",
+            "--import-rows",
+            "300",
+        ]
+    )
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["scale"]["entries"] == 600
     names = [r["name"] for r in report["results"]]
@@ -60,6 +75,8 @@ def test_bench_script_runs_at_a_tiny_size(tmp_path, monkeypatch):
         "approve",
         "load_chart_cached",
         "load_mixed",
+        "import_csv",
+        "import_xlsx",
     ]
     for r in report["results"]:
         assert {"name", "median_ms", "p95_ms", "floor_ms", "ratio"} <= set(r)

@@ -144,3 +144,13 @@ def test_sweep_returns_what_it_deleted_and_a_swept_upload_cannot_be_confirmed(
     assert db.session.scalar(select(LedgerEntry.id)) is None
     fresh = _aged(uploads / f"{'e' * 64}.xlsx", 0.5)
     assert sweep_abandoned(max_age=0.25) == [fresh]
+
+
+def test_the_cleanup_command_deletes_old_uploads(app, db, uploads):
+    old = _aged(uploads / f"{'f' * 64}.csv", 30)
+    recent = _aged(uploads / f"{'0' * 64}.csv", 1)
+    result = app.test_cli_runner().invoke(args=["coop", "import", "cleanup"])
+    assert result.exit_code == 0 and "deleted 1 abandoned uploads" in result.output
+    assert not old.exists() and recent.exists()
+    result = app.test_cli_runner().invoke(args=["coop", "import", "cleanup", "--max-age-hours", "0.5"])
+    assert "deleted 1 abandoned uploads" in result.output and not recent.exists()

@@ -98,3 +98,13 @@ def import_households_command(file: Path, village_code: str, username: str | Non
     except DomainError as exc:
         _fail(exc.message, file.name, "households", dry_run, as_json)
     _finish(report, as_json)
+
+
+@import_group.command("cleanup")
+@click.option("--max-age-hours", type=float, default=None, help="Default: IMPORT_UPLOAD_MAX_AGE_HOURS (24).")
+@with_appcontext
+def cleanup_command(max_age_hours: float | None) -> None:
+    """Delete uploads of the import pages that were never confirmed and are older than the limit."""
+    from ..web.imports.storage import sweep_abandoned
+
+    click.echo(f"deleted {len(sweep_abandoned(max_age_hours))} abandoned uploads")
