@@ -89,7 +89,7 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
 
     def floor_sql():
         rows = db.session.execute(text(FLOOR_SQL), floor_params).all()
-        return json.dumps([list(r) for r in rows], ensure_ascii=False)
+        return json.dumps([list(r) for r in rows], ensure_ascii=False, default=int)  # PostgreSQL sums are Decimals
 
     def raw_sql():
         return dict(db.session.execute(text(RAW_SQL), params).all())
