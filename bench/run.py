@@ -5,7 +5,8 @@
 
 The generated SQLite database is kept in bench/.cache/ (keyed by scale and seed) and each
 run works on a copy, so a second run skips the generation. With BENCH_POSTGRES_URL set
-(a database the bench may wipe), the same is measured on PostgreSQL too. Prints a table
+(a database the bench may wipe), the same is measured on PostgreSQL too; BENCH_POSTGRES_REUSE=1
+keeps a database generated at the same size by an earlier run (the writes of a run stay in it). Prints a table
 and writes bench/results.json: {"scale": {...}, "results": [{"name", "median_ms", "p95_ms",
 "floor_ms", "ratio"}, ...]}.
 """
@@ -131,6 +132,21 @@ def generate_into(url: str, scale) -> None:
         generate(scale)
 
 
+def pg_entries(url: str) -> int | None:
+    """How many ledger entries the bench's PostgreSQL database holds (None: no schema yet)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import ProgrammingError
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM ledger_entries")).scalar()
+    except ProgrammingError:
+        return None
+    finally:
+        engine.dispose()
+
+
 def reset_postgres(url: str) -> None:
     """Empty the bench's PostgreSQL database (BENCH_POSTGRES_URL must name one it may wipe)."""
     from sqlalchemy import create_engine, text
@@ -175,11 +191,14 @@ def main(argv: list[str] | None = None) -> dict:
         print(table(report["results"]))
         pg_url = os.environ.get("BENCH_POSTGRES_URL")
         if pg_url:
-            reset_postgres(pg_url)
-            start = time.perf_counter()
-            generate_into(pg_url, scale)
-            report["postgresql_generate_s"] = round(time.perf_counter() - start, 1)
-            print(f"PostgreSQL database ready in {report['postgresql_generate_s']:.1f}s")
+            if os.environ.get("BENCH_POSTGRES_REUSE") and pg_entries(pg_url) == scale.entries:
+                print("reusing the PostgreSQL database (BENCH_POSTGRES_REUSE)")
+            else:
+                reset_postgres(pg_url)
+                start = time.perf_counter()
+                generate_into(pg_url, scale)
+                report["postgresql_generate_s"] = round(time.perf_counter() - start, 1)
+                print(f"PostgreSQL database ready in {report['postgresql_generate_s']:.1f}s")
             report["postgresql"] = measure(pg_url, scale, args.repeat)
             report["postgresql"] += measure_load(pg_url, scale, args.load_seconds, args.load_requests)
             report["postgresql"] += measure_imports(pg_url, rows=args.import_rows)
