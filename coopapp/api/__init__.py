@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import catalog, common, distributions, entries, reports, tokens  # noqa: E402,F401
+from . import catalog, common, distributions, entries, openapi, reports, tokens  # noqa: E402,F401

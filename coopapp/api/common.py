@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
-from ..errors import BadRequest, DomainError, Invalid, Unauthorized
+from ..errors import BadRequest, DomainError, Invalid, NotFound, Unauthorized
 from ..forms import api_form
 from ..models import Area, User
 from ..services import catalog
@@ -19,8 +19,10 @@ from . import bp
 # The largest id an INTEGER key holds, and a bound below every quantity column's precision.
 MAX_ID = 2**31 - 1
 MAX_QUANTITY = Decimal(10) ** 11
+# Ids in URLs beyond what their key holds are simply not found (ledger entries have BIGINT keys).
+URL_ID_LIMITS = {"entry_id": 2**63 - 1}
 # Endpoints reachable without logging in.
-PUBLIC_ENDPOINTS = frozenset({"api.create_token"})
+PUBLIC_ENDPOINTS = frozenset({"api.create_token", "api.openapi"})
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -30,7 +32,7 @@ class Throttled(DomainError):
 
 @bp.before_request
 def _require_login_and_json():
-    """401 without a session or token; POST bodies must be JSON.
+    """401 without a session or token; POST bodies must be JSON; no NUL in the URL; ids the keys hold.
 
     The API is CSRF-exempt, so a cross-site HTML form must not be able to post to it
     with the session cookie: such a form can only send form or text content types.
@@ -39,16 +41,49 @@ def _require_login_and_json():
         raise Unauthorized(_("请先登录，或在请求头中提供有效的 Bearer 令牌。"))
     if request.method == "POST" and not request.is_json:
         raise UnsupportedMediaType(_("请求体必须是 JSON（Content-Type: application/json）。"))
+    texts = [text for pair in request.args.items(multi=True) for text in pair] + [*(request.view_args or {}).values()]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise BadRequest(_("请求中含有不允许的空字符（NUL）。"))
+    for name, value in (request.view_args or {}).items():
+        if name.endswith("_id") and isinstance(value, int) and value > URL_ID_LIMITS.get(name, MAX_ID):
+            raise NotFound(_("记录不存在：%(n)s", n=value))
 
 
 def json_body() -> dict:
-    """The request's JSON object ({} for an empty body); 400 if it is not a JSON object."""
+    """The request's JSON object ({} for an empty body); 400 if it is not a JSON object.
+
+    Also 400 for what the database or Python cannot take: a NUL character (PostgreSQL text
+    cannot hold one) or nesting deeper than any body of this API (Python's parser would recurse).
+    """
     if not request.get_data(cache=True).strip():
         return {}
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        payload = None
     if not isinstance(payload, dict):
         raise BadRequest(_("请求体不是有效的 JSON 对象。"))
+    _check_json(payload)
     return payload
+
+
+MAX_JSON_DEPTH = 8  # the deepest body (a plan's rows) is 3
+
+
+def _check_json(payload: dict) -> None:
+    """BadRequest for a NUL character anywhere in `payload` or nesting beyond MAX_JSON_DEPTH (no recursion)."""
+    stack = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(_("请求体嵌套过深。"))
+        if isinstance(value, dict):
+            stack.extend((k, depth) for k in value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise BadRequest(_("请求中含有不允许的空字符（NUL）。"))
 
 
 def valid_form(form_class, payload: dict):

@@ -18,7 +18,7 @@ from . import bp
 from .common import json_body, require_role_for, user, valid_form, village_arg
 from .serializers import jsonable
 
-ONE = "/distributions/<int(max=2147483647):plan_id>"
+ONE = "/distributions/<int:plan_id>"  # beyond the INTEGER key: 404 (common.URL_ID_LIMITS)
 _ROWS = {"deductions": MAX_DEDUCTIONS, "households": MAX_LISTED_HOUSEHOLDS}
 
 

@@ -16,8 +16,9 @@ from .common import int_arg, json_body, period_arg, require_role_for, user, vali
 from .serializers import entry_json
 
 MAX_PER_PAGE = 200
-# A BIGINT key: a larger id is simply not found (404) instead of overflowing the database.
-ONE = f"/entries/<int(max={2**63 - 1}):entry_id>"
+# Not `int(max=…)`: Werkzeug answers 405 instead of 404 to a DELETE or POST beyond the max;
+# common.URL_ID_LIMITS makes an id beyond the BIGINT key a 404.
+ONE = "/entries/<int:entry_id>"
 
 
 def _entry_payload(payload: dict) -> dict:

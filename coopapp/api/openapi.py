@@ -1,0 +1,500 @@
+"""The OpenAPI 3.1 document of /api/v1, written by hand next to the routes it describes.
+
+`GET /api/v1/openapi.json` serves it without a login. Enumerations come from the same
+constants the forms and services check, so the document cannot drift from them;
+tests/test_openapi.py fails when a route of the blueprint is missing here, and
+tests/test_api_fuzz.py fuzzes every operation against it with schemathesis.
+"""
+
+import re
+
+from flask import jsonify
+
+from ..forms import MAX_DEDUCTIONS, MAX_LISTED_HOUSEHOLDS, UNIT_LABELS
+from ..models import BASES, CAPACITY_UNITS, DEDUCTION_KINDS, KINDS, LEVELS, PLAN_STATUSES, PROJECT_TYPES, STATUSES
+from ..services.comparison import SORT_KEYS
+from ..services.distributions import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS
+from ..services.metrics import COMPARE_METRICS
+from ..services.units import ALIASES
+from . import bp
+from .common import MAX_ID, URL_ID_LIMITS
+from .entries import MAX_PER_PAGE
+
+MAX_ENTRY_ID = URL_ID_LIMITS["entry_id"]
+
+# ---- building blocks -------------------------------------------------------
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _null(schema: dict) -> dict:
+    """`schema` or null."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+YUAN = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "description": "元，两位小数的字符串（yuan as a string）"}
+FEN = {"type": "integer", "description": "分（fen）"}
+DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "a decimal as a string, never a float"}
+PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2025-03"]}
+DATE = {"type": "string", "format": "date"}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+AREA_CODE = {"type": "string", "pattern": r"^\d{6,15}$", "examples": ["441323110201"]}
+VILLAGE_CODE = {"type": "string", "pattern": r"^\d{12}$", "examples": ["441323110201"]}
+# What people type for money: "1,234.50", "1.2万", "１２３" — or a JSON number.
+AMOUNT_IN = {"type": ["string", "number"], "examples": ["1500.00", "1.2万"]}
+QUANTITY_IN = {"type": ["string", "number"], "examples": ["800", "12.5"]}
+
+
+def _object(properties: dict, required=(), **extra) -> dict:
+    return {"type": "object", "properties": properties, "required": list(required), **extra}
+
+
+def _money(*names: str, nullable: bool = False) -> dict:
+    """The `name_fen` integer and its `name` yuan-string twin, for each name."""
+    out = {}
+    for name in names:
+        out[f"{name}_fen"] = _null(FEN) if nullable else FEN
+        out[name] = _null(YUAN) if nullable else YUAN
+    return out
+
+
+# ---- schemas ---------------------------------------------------------------
+
+_TYPES = {"str": STRING, "int": INTEGER, "bool": BOOLEAN, "dec": DECIMAL, "date": DATE, "time": TIMESTAMP}
+
+
+def _typed(spec: str) -> dict:
+    """Response properties from words `name:type` (str, int, bool, dec, date, time); `type?` allows null."""
+    out = {}
+    for word in spec.split():
+        name, kind = word.split(":")
+        schema = _TYPES[kind.rstrip("?")]
+        out[name] = _null(schema) if kind.endswith("?") else schema
+    return out
+
+
+ERROR = _object(
+    {
+        "error": _object(
+            {
+                "code": {"type": "string", "examples": ["invalid", "forbidden", "not_found"]},
+                "message": {"type": "string", "description": "a message for people (中文 or English)"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+            ("code", "message", "fields"),
+        )
+    },
+    ("error",),
+)
+
+AREA = _object({"code": STRING, "name": STRING, "level": {"enum": list(LEVELS)}}, ("code", "name", "level"))
+
+PROJECT = _object(
+    {
+        **_typed("id:int name:str village:str village_name:str cooperative_id:int? cooperative:str?"),
+        **_typed("capacity:dec? capacity_unit:str? active:bool"),
+        "type": {"enum": list(PROJECT_TYPES)},
+        **_money("target_output", "target_collective_income", nullable=True),
+    },
+    ("id", "name", "type", "village", "capacity", "target_output_fen", "target_collective_income_fen", "active"),
+)
+PROJECT_INPUT = _object(
+    {
+        "village": {**VILLAGE_CODE, "description": "default: the caller's own village"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "type": {"enum": list(PROJECT_TYPES)},
+        "cooperative_id": _null(ID),
+        "capacity": QUANTITY_IN,
+        "capacity_unit": {"enum": ["", *CAPACITY_UNITS]},
+        "target_output": AMOUNT_IN,
+        "target_collective_income": AMOUNT_IN,
+        "active": BOOLEAN,
+    },
+    ("name", "type"),
+)
+
+HOUSEHOLD = _object(
+    _typed(
+        "id:int village:str group:str? head_name:str members:int phone:str? id_number:str? "
+        "formerly_poor:bool monitored:bool masked:bool"  # masked: name, phone and ID number outside the village
+    ),
+    ("id", "village", "head_name", "members", "masked"),
+)
+HOUSEHOLD_INPUT = _object(
+    {
+        "village": {**VILLAGE_CODE, "description": "default: the caller's own village"},
+        "head_name": {"type": "string", "minLength": 1, "maxLength": 50},
+        "members": {"type": "integer", "minimum": 1, "maximum": 50},
+        "group_code": STRING,
+        "phone": {"type": "string", "maxLength": 20},
+        "id_number": {"type": "string", "minLength": 18, "maxLength": 18, "description": "GB 11643, checksum verified"},
+        "formerly_poor": BOOLEAN,
+        "monitored": BOOLEAN,
+    },
+    ("head_name",),
+)
+
+ENTRY = _object(
+    {
+        **_typed("id:int project_id:int village:str period:str date:date? quantity:dec? unit:str? household_id:int?"),
+        **_typed("note:str return_reason:str? reverses_id:int? reversal_reason:str? reversed_by_id:int?"),
+        **_typed("created_by:str? created_at:time reviewed_at:time?"),
+        "kind": {"enum": list(KINDS)},
+        "status": {"enum": list(STATUSES)},
+        **_money("amount"),
+    },
+    ("id", "project_id", "village", "period", "kind", "amount_fen", "amount", "status", "created_at"),
+)
+ENTRY_INPUT = _object(
+    {
+        "project_id": ID,
+        "period": PERIOD,
+        "date": DATE,
+        "kind": {"enum": list(KINDS)},
+        "amount": AMOUNT_IN,
+        "quantity": QUANTITY_IN,
+        "unit": {"enum": sorted({*ALIASES, *UNIT_LABELS}), "description": "a code or as written: 斤, 度, 千克…"},
+        "household_id": ID,
+        "note": {"type": "string", "maxLength": 500},
+    },
+    ("project_id", "period", "kind", "amount"),
+)
+ENTRY_PAGE = _object(
+    {"items": {"type": "array", "items": _ref("Entry")}, **_typed("page:int per_page:int total:int")},
+    ("items", "page", "per_page", "total"),
+)
+
+REASON = _object({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, ("reason",))
+TOKEN_REQUEST = _object(
+    {"username": {"type": "string", "minLength": 1, "maxLength": 80}, "password": {"type": "string", "minLength": 1}},
+    ("username", "password"),
+)
+TOKEN = _object(_typed("token:str expires_at:time?"), ("token",))
+
+# Every `*_fen` of a metrics row is an integer (or null) with a yuan twin; growths and ratios are decimal strings.
+_METRIC_PATTERNS = {
+    "_fen$": _null(FEN),
+    "_fen_per_unit$": _null(FEN),
+    "_growth$": _null(DECIMAL),
+    "(coverage|attainment)$": _null(DECIMAL),
+}
+_HEADLINE = {
+    **_typed("code:str name:str town:str? households:int households_benefited:int weak:bool"),
+    **_money("collective_income", "output_value", "benefit_total", "benefit_per_household"),
+}
+_HEADLINE_REQUIRED = ("code", "name", "households", "households_benefited", "collective_income_fen", "output_value_fen")
+PROJECT_YEAR = _object(
+    {**_typed("id:int name:str type:str"), **_money("output_value", "collective_income")},
+    ("id", "name"),
+    patternProperties=_METRIC_PATTERNS,
+)
+VILLAGE_SUMMARY = _object(
+    {**_HEADLINE, "year": INTEGER, "projects": {"type": "array", "items": _ref("ProjectYear")}},
+    (*_HEADLINE_REQUIRED, "year", "projects"),
+    patternProperties=_METRIC_PATTERNS,
+)
+COMPARE_ROW = _object(
+    {**_HEADLINE, "rank": {"type": "integer", "minimum": 1}, "outlier": BOOLEAN},
+    (*_HEADLINE_REQUIRED, "rank"),
+    patternProperties=_METRIC_PATTERNS,
+)
+COMPARISON = _object(
+    {
+        **_typed("area:str area_name:str year:int"),
+        "metric": {"enum": list(COMPARE_METRICS)},
+        **_money("weak_below"),
+        "rows": {"type": "array", "items": _ref("CompareRow")},
+    },
+    ("area", "area_name", "year", "metric", "weak_below_fen", "rows"),
+)
+
+_PLAN_HEAD = {
+    **_typed(
+        "id:int project_id:int project:str village:str village_name:str period:str households:int created_at:time"
+    ),
+    "status": {"enum": list(PLAN_STATUSES)},
+    "basis": {"enum": list(BASES)},
+    **_money("pool", "distributable"),
+}
+PLAN_SUMMARY = _object(_PLAN_HEAD, tuple(_PLAN_HEAD))
+PLAN_LIST = _object({"items": {"type": "array", "items": _ref("PlanSummary")}}, ("items",))
+DEDUCTION = _object(
+    {
+        **_typed("position:int percent:dec? percent_bp:int?"),
+        "kind": {"enum": list(DEDUCTION_KINDS)},
+        **_money("fixed", nullable=True),
+        **_money("amount", "remaining"),
+    },
+    ("kind", "amount_fen", "remaining_fen"),
+)
+PLAN_LINE = _object(
+    {**_typed("household_id:int head_name:str shares:dec entry_id:int?"), **_money("amount")},
+    ("household_id", "head_name", "shares", "amount_fen", "amount"),
+)
+PLAN = _object(
+    {
+        **_PLAN_HEAD,
+        **_typed("note:str collective_entry_id:int? published_at:time? notice_days:int notice_ends:time?"),
+        **_typed("reversal_reason:str? masked:bool"),
+        **_money("deductions_total", "lines_total"),
+        "deductions": {"type": "array", "items": DEDUCTION},
+        "lines": {"type": "array", "items": PLAN_LINE},
+    },
+    (*_PLAN_HEAD, "deductions", "lines", "lines_total_fen", "masked"),
+)
+PLAN_INPUT = _object(
+    {
+        "project_id": ID,
+        "period": PERIOD,
+        "pool": AMOUNT_IN,
+        "basis": {"enum": list(BASES)},
+        "notice_days": {"type": "integer", "minimum": MIN_NOTICE_DAYS, "maximum": MAX_NOTICE_DAYS},
+        "note": {"type": "string", "maxLength": 500},
+        "deductions": {
+            "type": "array",
+            "maxItems": MAX_DEDUCTIONS,
+            "items": _object(
+                {
+                    "kind": {"enum": list(DEDUCTION_KINDS)},
+                    "percent": {**QUANTITY_IN, "description": 'percent of what is left, e.g. 15 or "12.5%"'},
+                    "amount": AMOUNT_IN,
+                },
+                ("kind",),
+            ),
+        },
+        "households": {
+            "type": "array",
+            "maxItems": MAX_LISTED_HOUSEHOLDS,
+            "description": "basis `fixed`: the listed households and their weights (default 1)",
+            "items": _object({"household_id": ID, "weight": QUANTITY_IN}, ("household_id",)),
+        },
+    },
+    ("project_id", "period", "pool", "basis"),
+)
+
+# Examples: shown by viewers, and the fuzz's first, valid call of each operation.
+ENTRY_INPUT["examples"] = [
+    {
+        "project_id": 1,
+        "period": "2025-03",
+        "kind": "output",
+        "amount": "1.2万",
+        "quantity": "800",
+        "unit": "斤",
+        "note": "三月蜂蜜",
+    }
+]
+PROJECT_INPUT["examples"] = [{"name": "光伏电站二期", "type": "photovoltaic", "capacity": "120", "capacity_unit": "kW"}]
+HOUSEHOLD_INPUT["examples"] = [{"head_name": "陈七", "members": 4, "phone": "13800000007", "formerly_poor": True}]
+PLAN_INPUT["examples"] = [
+    {
+        "project_id": 1,
+        "period": "2025-12",
+        "pool": "30000",
+        "basis": "equal",
+        "deductions": [{"kind": "maintenance", "percent": "10"}],
+    }
+]
+REASON["examples"] = [{"reason": "金额与发票不符"}]
+TOKEN_REQUEST["examples"] = [{"username": "zhongdong.accountant", "password": "…"}]
+
+SCHEMAS = {
+    "Error": ERROR,
+    "Area": AREA,
+    "Project": PROJECT,
+    "ProjectInput": PROJECT_INPUT,
+    "Household": HOUSEHOLD,
+    "HouseholdInput": HOUSEHOLD_INPUT,
+    "Entry": ENTRY,
+    "EntryInput": ENTRY_INPUT,
+    "EntryPage": ENTRY_PAGE,
+    "Reason": REASON,
+    "TokenRequest": TOKEN_REQUEST,
+    "Token": TOKEN,
+    "ProjectYear": PROJECT_YEAR,
+    "VillageSummary": VILLAGE_SUMMARY,
+    "CompareRow": COMPARE_ROW,
+    "Comparison": COMPARISON,
+    "PlanSummary": PLAN_SUMMARY,
+    "PlanList": PLAN_LIST,
+    "Plan": PLAN,
+    "PlanInput": PLAN_INPUT,
+}
+
+ERRORS = {
+    400: "malformed request: a bad query parameter, a body that is not a JSON object, a NUL character",
+    401: "not logged in: no session and no valid Bearer token (or bad credentials)",
+    403: "the caller's role or scope does not allow this",
+    404: "no such record or area",
+    409: "the record is not in a state that allows this (e.g. already approved, month closed)",
+    415: "a POST body must be application/json",
+    422: "invalid fields: `error.fields` names each one",
+    429: "too many failed logins: the name is locked for a while",
+}
+
+# ---- operations ------------------------------------------------------------
+
+_READ, _WRITE, _STEP = (400, 403, 404), (400, 403, 404, 409, 415, 422), (400, 403, 404, 409, 415)
+_ENTRY, _PLAN = _ref("Entry"), _ref("Plan")
+
+
+def _list(name: str) -> dict:
+    return {"type": "array", "items": _ref(name)}
+
+
+# (method, path, operationId, success status, success body, error statuses, summary); the tag is the
+# path's first segment. Every authenticated operation may also answer 401.
+OPERATIONS = [
+    ("get", "/openapi.json", "openapi", 200, {"type": "object"}, (), "This document (no login needed)"),
+    ("post", "/tokens", "create_token", 201, _ref("Token"), (400, 401, 415, 422, 429), "Issue a Bearer token"),
+    ("delete", "/tokens", "revoke_token", 204, None, (400,), "Revoke the Bearer token of this request"),
+    ("get", "/areas", "list_areas", 200, _list("Area"), _READ, "Areas in the caller's scope"),
+    ("get", "/projects", "list_projects", 200, _list("Project"), _READ, "Projects in the caller's scope"),
+    ("post", "/projects", "create_project", 201, _ref("Project"), _WRITE, "Add a project to a village (secretary)"),
+    ("get", "/households", "list_households", 200, _list("Household"), _READ, "Households, masked outside the village"),
+    ("post", "/households", "create_household", 201, _ref("Household"), _WRITE, "Register a household (secretary)"),
+    ("get", "/entries", "list_entries", 200, _ref("EntryPage"), _READ, "A page of entries in scope, newest first"),
+    ("post", "/entries", "create_entry", 201, _ENTRY, _WRITE, "Log a draft entry (accountant)"),
+    ("get", "/entries/{entry_id}", "get_entry", 200, _ENTRY, (403, 404), "One entry"),
+    ("put", "/entries/{entry_id}", "update_entry", 200, _ENTRY, (400, 403, 404, 409, 422), "Correct a draft"),
+    ("post", "/entries/{entry_id}/submit", "submit_entry", 200, _ENTRY, _STEP, "Draft or returned → submitted"),
+    ("post", "/entries/{entry_id}/approve", "approve_entry", 200, _ENTRY, _STEP, "Submitted → approved"),
+    ("post", "/entries/{entry_id}/return", "return_entry", 200, _ENTRY, (*_STEP, 422), "Submitted → returned"),
+    ("post", "/entries/{entry_id}/reverse", "reverse_entry", 201, _ENTRY, (*_STEP, 422), "Approved → its negation"),
+    ("get", "/villages/{code}/summary", "village_summary", 200, _ref("VillageSummary"), _READ, "A village's year"),
+    ("get", "/compare", "compare", 200, _ref("Comparison"), _READ, "Villages under an area ranked by a metric"),
+    ("get", "/distributions", "list_plans", 200, _ref("PlanList"), _READ, "Plans in scope, newest first"),
+    ("post", "/distributions", "draft_plan", 201, _PLAN, _WRITE, "Preview a plan, saved as a draft (secretary)"),
+    ("get", "/distributions/{plan_id}", "get_plan", 200, _PLAN, (403, 404), "One plan with its lines"),
+    ("delete", "/distributions/{plan_id}", "delete_plan", 204, None, (403, 404, 409), "Discard a draft"),
+    ("post", "/distributions/{plan_id}/approve", "approve_plan", 200, _PLAN, _STEP, "Draft → approved"),
+    ("post", "/distributions/{plan_id}/publish", "publish_plan", 200, _PLAN, _STEP, "Approved → published"),
+    ("post", "/distributions/{plan_id}/reverse", "reverse_plan", 200, _PLAN, (*_STEP, 422), "Published → reversed"),
+]
+PUBLIC = {"openapi", "create_token"}
+
+
+def _query(name: str, schema: dict, description: str = "") -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+_YEAR = _query("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "default: this year")
+_VILLAGE = _query("village", VILLAGE_CODE, "only this village (12-digit code)")
+QUERIES = {
+    "list_areas": [_query("parent", AREA_CODE, "children of this area"), _query("level", {"enum": list(LEVELS)})],
+    "list_projects": [_VILLAGE],
+    "list_households": [_VILLAGE, _query("q", STRING, "part of the head's name")],
+    "list_entries": [
+        _query("status", {"enum": list(STATUSES)}),
+        _query("period", PERIOD),
+        _VILLAGE,
+        _query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+        _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
+    ],
+    "village_summary": [_YEAR],
+    "compare": [
+        _query("area", AREA_CODE, "default: the caller's scope"),
+        _YEAR,
+        _query("metric", {"enum": list(COMPARE_METRICS)}),
+        _query("town", AREA_CODE),
+        _query("type", {"enum": list(PROJECT_TYPES)}),
+        _query("weak", {"type": "string", "examples": ["100000"]}, "the weak-village threshold in yuan"),
+        _query("sort", {"enum": list(SORT_KEYS)}),
+        _query("dir", {"enum": ["asc", "desc"]}),
+    ],
+    "list_plans": [_VILLAGE],
+}
+PATH_PARAMETERS = {
+    "entry_id": {"type": "integer", "minimum": 1, "maximum": MAX_ENTRY_ID},
+    "plan_id": ID,
+    "code": VILLAGE_CODE,
+}
+# operationId → (body schema, required); a review step takes an empty JSON object.
+BODIES = {
+    "create_token": (_ref("TokenRequest"), True),
+    "create_project": (_ref("ProjectInput"), True),
+    "create_household": (_ref("HouseholdInput"), True),
+    "create_entry": (_ref("EntryInput"), True),
+    "update_entry": (_ref("EntryInput"), True),
+    "submit_entry": (_object({}), False),
+    "approve_entry": (_object({}), False),
+    "return_entry": (_ref("Reason"), True),
+    "reverse_entry": (_ref("Reason"), True),
+    "draft_plan": (_ref("PlanInput"), True),
+    "approve_plan": (_object({}), False),
+    "publish_plan": (_object({}), False),
+    "reverse_plan": (_ref("Reason"), True),
+}
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _operation(path: str, op_id: str, status: int, ok: dict | None, errors, summary: str) -> dict:
+    """One operation: its success response, its errors (all of the one error shape) and its inputs."""
+    public = op_id in PUBLIC
+    responses = {str(status): {"description": "OK", **(_json(ok) if ok is not None else {})}}
+    for code in sorted({*errors, *(() if public else (401,))}):
+        responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS[name]}
+        for name in re.findall(r"{(\w+)}", path)
+    ]
+    op = {
+        "operationId": op_id,
+        "tags": [path.split("/")[1].removesuffix(".json")],
+        "summary": summary,
+        "parameters": params + QUERIES.get(op_id, []),
+        "responses": responses,
+    }
+    if op_id in BODIES:
+        schema, required = BODIES[op_id]
+        op["requestBody"] = {"required": required, **_json(schema)}
+    if public:
+        op["security"] = []
+    return op
+
+
+def paths() -> dict:
+    """OpenAPI `paths`: every operation of OPERATIONS under its path and method."""
+    out: dict[str, dict] = {}
+    for method, path, *rest in OPERATIONS:
+        out.setdefault(path, {})[method] = _operation(path, *rest)
+    return out
+
+
+def document() -> dict:
+    """The whole OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "合作社经济台账 API",
+            "version": "1",
+            "description": (
+                "Money is a decimal string of yuan plus an integer `*_fen` twin, never a float. "
+                'Errors are `{"error": {"code", "message", "fields"}}`. POST bodies must be JSON.'
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": paths(),
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "a token from POST /tokens"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session", "description": "the pages' login"},
+            },
+            "schemas": SCHEMAS,
+            "responses": {f"E{code}": {"description": text, **_json(_ref("Error"))} for code, text in ERRORS.items()},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This API described as OpenAPI 3.1 (public: it holds no data)."""
+    return jsonify(document())
