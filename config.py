@@ -53,6 +53,17 @@ def engine_options(url: str) -> dict:
     return options
 
 
+# Settings an environment variable of the same name may set (numbers).
+_NUMBER_SETTINGS = (
+    "WELFARE_JOBS_MIN_BP",
+    "WEAK_VILLAGE_THRESHOLD_FEN",
+    "IMPORT_MAX_BYTES",
+    "IMPORT_UPLOAD_MAX_AGE_HOURS",
+    "DISCLOSURE_MONTHLY_MIN_ENTRIES",
+    "DISCLOSURE_GRACE_DAYS",
+)
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -81,8 +92,14 @@ class Config:
         settings = {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url)}
         if os.environ.get("SECRET_KEY"):
             settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
-        if os.environ.get("WELFARE_JOBS_MIN_BP"):
-            settings["WELFARE_JOBS_MIN_BP"] = int(os.environ["WELFARE_JOBS_MIN_BP"])
+        for name in _NUMBER_SETTINGS:
+            if os.environ.get(name):
+                try:
+                    settings[name] = float(os.environ[name]) if name.endswith("_HOURS") else int(os.environ[name])
+                except ValueError:
+                    raise RuntimeError(f"{name} must be a number, not {os.environ[name]!r}") from None
+        if "PDF_CHROMIUM" in os.environ:
+            settings["PDF_CHROMIUM"] = os.environ["PDF_CHROMIUM"]
         return settings
 
 
