@@ -30,6 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    # Statement parameters (ID numbers, phones) stay out of SQL logs and error messages.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        "hide_parameters": True,
+    }
     app.json.ensure_ascii = False  # 中文 and 𠮷 as themselves in API responses
     INSTANCE_DIR.mkdir(exist_ok=True)
 

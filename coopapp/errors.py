@@ -1,11 +1,13 @@
 """Domain errors and the handlers that turn them into pages or JSON."""
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, login_manager
 
 
 class DomainError(Exception):
@@ -60,12 +62,40 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _rollback() -> None:
+    """Roll the session back; with the database gone the rollback itself may fail, and that is fine."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already lost; nothing was committed
+        db.session.close()
+
+
 def register_error_handlers(app: Flask) -> None:
     """JSON errors under /api, pages elsewhere; every error rolls the session back."""
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(err: Exception):
+        """The database is unreachable (down, refused, locked, timed out): 503, nothing half-written.
+
+        The log names the error's class and the driver's first line only: a statement's
+        parameters could hold a household's ID number or phone.
+        """
+        _rollback()
+        reason = str(getattr(err, "orig", None) or type(err).__name__).splitlines()[0][:200]
+        app.logger.error("database unavailable (%s): %s", type(err).__name__, reason)
+        message = _("数据库暂时无法连接，本次操作没有保存。请稍后再试；如一直如此，请联系系统管理员。")
+        headers = {"Retry-After": "30"}
+        if _wants_json():
+            return jsonify(error_body("unavailable", message)), 503, headers
+        # Rendering asks Flask-Login for the user, which would ask the database again: nobody, for now.
+        g._login_user = login_manager.anonymous_user()
+        return render_template("errors/unavailable.html", message=message), 503, headers
+
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        db.session.rollback()
+        _rollback()
         if _wants_json():
             return jsonify(error_body(err.code, err.message, err.fields)), err.status
         if err.status in (403, 404):
@@ -75,7 +105,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def _stale(_err):
-        db.session.rollback()
+        _rollback()
         message = _("该记录已被他人修改，请刷新后重试。")
         if _wants_json():
             return jsonify(error_body("conflict", message)), 409
@@ -84,14 +114,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
-        db.session.rollback()
+        _rollback()
         if _wants_json():
             return jsonify(error_body(err.name.lower().replace(" ", "_"), err.description)), err.code
         return render_template("errors/error.html", status=err.code, message=err.description), err.code
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        db.session.rollback()
+        _rollback()
         app.logger.exception("unhandled error")
         message = _("服务器内部错误，操作未保存。")
         if _wants_json():

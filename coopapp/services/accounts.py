@@ -57,6 +57,27 @@ def add_user(username: str, password: str, role: str, area_code: str) -> User:
     return user
 
 
+@atomic
+def change_password(user: User, current: str, new: str) -> None:
+    """Replace the user's password after checking the current one (wrong guesses count toward the
+    login lock); the new one must meet the policy. Revokes the user's API tokens; audited."""
+    try:
+        authenticate(user.username, current)
+    except Unauthorized as err:
+        message = err.message if lock_minutes(user.username) else _("当前密码不正确。")
+        raise Invalid(message, {"current_password": message}) from None
+    problem = password_problem(new)
+    if problem is None and new == current:
+        problem = _("新密码不能与当前密码相同。")
+    if problem:
+        raise Invalid(problem, {"new_password": problem})
+    user.password_hash = generate_password_hash(new)
+    now = utcnow()
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
+    audit.record(user, "user.password", user)
+
+
 def _throttle_row(username: str) -> LoginFailure | None:
     return db.session.scalar(select(LoginFailure).where(LoginFailure.username == username.lower()))
 

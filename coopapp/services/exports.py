@@ -78,6 +78,17 @@ def yuan(fen: int | None) -> Decimal | None:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def csv_text(value: str) -> str:
+    """Text for a CSV cell that Excel will not run as a formula: a leading ' (OWASP's advice)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def keep_as_text(cell) -> None:
+    """An openpyxl cell holding text that starts with = stays text, never a formula."""
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
+
+
 def _csv_value(value, as_text: bool = False) -> str:
     """A cell as CSV text: numbers plain, dates ISO; text that Excel would run as a formula gets a
     leading ' (OWASP's advice), a column of digit strings a leading tab (the imports strip both)."""
@@ -89,7 +100,7 @@ def _csv_value(value, as_text: bool = False) -> str:
         return value.isoformat()
     if isinstance(value, str):
         if value.startswith(_FORMULA_START):
-            return "'" + value
+            return csv_text(value)
         return "\t" + value if as_text else value
     return str(value)
 

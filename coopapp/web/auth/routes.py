@@ -1,10 +1,13 @@
-"""Login, logout, the language switch and the home page that sends each role to its start."""
+"""Login, logout, changing one's password, the language switch and the home page that sends each role to its start."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..common import back_to, require_action_form, safe_next
-from .forms import PageLoginForm
+from ...errors import Invalid
+from ...services.accounts import change_password as change_user_password
+from ..common import back_to, require_action_form, safe_next, show_field_errors
+from .forms import ChangePasswordForm, PageLoginForm
 
 bp = Blueprint("auth", __name__)
 
@@ -42,6 +45,23 @@ def logout():
     require_action_form()
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The logged-in user changes their own password (current one, then the new one twice)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_user_password(current_user._get_current_object(), form.current_password.data, form.new_password.data)
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("密码已修改。API 令牌已全部作废，请重新申请。"), "success")
+            return redirect(url_for("auth.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/password.html", form=form), status
 
 
 @bp.post("/lang/<code>")

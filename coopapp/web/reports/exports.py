@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from ...forms import CAPACITY_UNIT_LABELS, PROJECT_TYPE_LABELS
+from ...services.exports import csv_text, keep_as_text
 
 # (header, row key, kind): kind is money (fen), ratio, count, text, flag, type, unit
 COLUMNS = (
@@ -67,6 +68,14 @@ def table(rows: list[dict]) -> tuple[list[str], list[list]]:
     return header, [[_value(r, key, kind) for _h, key, kind in COLUMNS] for r in rows]
 
 
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return csv_text(value) if isinstance(value, str) else value
+
+
 def csv_bytes(rows: list[dict]) -> bytes:
     """UTF-8 with a BOM (so Excel reads the Chinese), numbers as plain decimals."""
     header, cells = table(rows)
@@ -74,7 +83,7 @@ def csv_bytes(rows: list[dict]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for line in cells:
-        writer.writerow(["" if v is None else format(v, "f") if isinstance(v, Decimal) else v for v in line])
+        writer.writerow([_csv_cell(v) for v in line])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -103,6 +112,9 @@ def xlsx_bytes(rows: list[dict], title: str) -> bytes:
         if kind in _FORMATS:
             for (cell,) in sheet.iter_rows(min_row=3, min_col=index, max_col=index):
                 cell.number_format = _FORMATS[kind]
+    for row in sheet.iter_rows():
+        for cell in row:
+            keep_as_text(cell)  # a name typed as "=…" is text, not a formula
     sheet.column_dimensions["A"].width = 15
     sheet.freeze_panes = "C3"  # the header and the village's code and name stay in view
     out = io.BytesIO()
