@@ -140,7 +140,7 @@ class ProjectYearSummary(db.Model):
     __tablename__ = "project_year_summaries"
     __table_args__ = (
         UniqueConstraint("project_id", "year", "kind"),
-        Index("ix_project_year_village", "year", "village_id", "kind", "amount_fen"),
+        Index("ix_project_year_village", "year", "village_id", "kind", "project_id", "amount_fen"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -125,20 +125,21 @@ def _project_outputs(village_ids: list[int], year: int) -> dict[int, int]:
 
 def _village_projects(projects: list, outputs: dict[int, int]) -> dict[int, dict]:
     """village → its project types, target sums and yield groups {(type, unit): (output, capacity)}."""
-    out: dict[int, dict] = defaultdict(lambda: {"types": set(), "income_target": 0, "output_target": 0, "groups": {}})
-    for p in projects:
-        v = out[p.village_id]
-        v["types"].add(p.type)
-        v["income_target"] += p.target_collective_income_fen or 0
-        v["output_target"] += p.target_output_fen or 0
-        capacity = Decimal(p.capacity) if p.capacity else Decimal(0)
-        key = (p.type, p.capacity_unit or "")
-        if capacity > 0 and p.capacity_unit:
+    out: dict[int, dict] = {}
+    for pid, village_id, ptype, capacity, unit, income_target, output_target in projects:
+        v = out.get(village_id)
+        if v is None:
+            v = out[village_id] = {"types": set(), "income_target": 0, "output_target": 0, "groups": {}}
+        v["types"].add(ptype)
+        v["income_target"] += income_target or 0
+        v["output_target"] += output_target or 0
+        key = (ptype, unit or "")
+        if capacity and capacity > 0 and unit:
             output, total_capacity = v["groups"].get(key, (0, Decimal(0)))
-            v["groups"][key] = (output + outputs.get(p.id, 0), total_capacity + capacity)
+            v["groups"][key] = (output + outputs.get(pid, 0), total_capacity + capacity)
         else:
             v["groups"].setdefault(key, None)  # the type is there, but without a yield
-    return out
+    return defaultdict(lambda: {"types": set(), "income_target": 0, "output_target": 0, "groups": {}}, out)
 
 
 def peer_stats(values: list[Decimal]) -> dict:

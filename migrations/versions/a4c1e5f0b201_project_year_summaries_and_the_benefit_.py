@@ -37,7 +37,9 @@ def upgrade():
         sa.UniqueConstraint("project_id", "year", "kind", name=op.f("uq_project_year_summaries_project_id")),
     )
     with op.batch_alter_table("project_year_summaries", schema=None) as batch_op:
-        batch_op.create_index("ix_project_year_village", ["year", "village_id", "kind", "amount_fen"], unique=False)
+        batch_op.create_index(
+            "ix_project_year_village", ["year", "village_id", "kind", "project_id", "amount_fen"], unique=False
+        )
 
     with op.batch_alter_table("household_year_summaries", schema=None) as batch_op:
         batch_op.create_index(
