@@ -29,3 +29,19 @@ def test_bench_imports_runs_at_a_tiny_size(tmp_path):
         assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 2
         assert audit.verify() is None
         db.session.remove()
+
+
+def test_a_childs_peak_memory_is_its_own_not_the_parents():
+    """ru_maxrss of a child started by a large parent reports the parent's size (Linux keeps the
+    old memory map's peak across exec); the import bench's figure must not."""
+    import subprocess
+    import sys
+
+    from bench.imports import ROOT
+
+    ballast = bytearray(300 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])  # touch every page: resident
+    code = "from bench.imports import _peak_kib; print(_peak_kib() // 1024)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert int(done.stdout) < 150, done.stdout
+    del ballast
