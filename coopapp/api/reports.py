@@ -1,5 +1,6 @@
 """A village's year and the ranked comparison of villages."""
 
+import orjson
 from flask import Response, current_app, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -58,6 +59,7 @@ def compare():
             "weak_below_fen": threshold,
             "rows": rows,
         }
-        body = current_app.json.dumps(jsonable(answer)).encode()
+        # orjson: the county's answer is ~800 KB; the standard encoder spent ~10 ms on it.
+        body = orjson.dumps(jsonable(answer), option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
         COMPARE_CACHE.put(key, body)
     return Response(body, mimetype="application/json")
