@@ -70,8 +70,27 @@ def _rollback() -> None:
         db.session.close()
 
 
+def _has_nul() -> bool:
+    """A NUL character in the path, a query argument or a form field (PostgreSQL text cannot hold one)."""
+    texts = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not _wants_json():  # the API reads JSON itself
+        texts += [*request.form.keys(), *request.form.values()]
+    return any("\x00" in text for text in texts)
+
+
 def register_error_handlers(app: Flask) -> None:
     """JSON errors under /api, pages elsewhere; every error rolls the session back."""
+
+    @app.before_request
+    def _refuse_nul():
+        """400 for a NUL character anywhere a page or the API reads text from (JSON bodies are
+        checked by the API itself), before anything reaches the database."""
+        if _has_nul():
+            message = _("请求中含有不允许的空字符（NUL）。")
+            if _wants_json():
+                return jsonify(error_body("bad_request", message)), 400
+            return render_template("errors/error.html", status=400, message=message), 400
+        return None
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
