@@ -72,3 +72,8 @@ serve: translations
 	mkdir -p instance
 	$(FLASK) db upgrade
 	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py wsgi:app
+
+# The bench at three sizes (docs/scaling.md's curve) → bench/curve.json.
+.PHONY: bench-curve
+bench-curve: translations
+	$(PY) -m bench.curve
