@@ -134,6 +134,14 @@ def test_demo_loads_once_consistently_and_tells_the_story(db):
         assert users[name].role == role and users[name].area.code == code
         assert accounts.authenticate(name, PASSWORD).username == name
 
+    # The reviewers' disclosure calendar: the two staffed villages published on time, the rest never.
+    from coopapp.services import disclosure
+
+    rows = {r.village.code: r for r in disclosure.calendar(users["county.reviewer"], county)}
+    assert not rows["441323110201"].overdue and rows["441323110201"].last_period is not None
+    assert not rows["441323107203"].overdue and rows["441323107203"].last_period is not None
+    assert all(r.overdue for code, r in rows.items() if code not in ("441323110201", "441323107203"))
+
     # Loading again adds nothing but resets every password, each reset audited.
     assert load_demo("new-pass-2026") is False
     again = _row_counts()
