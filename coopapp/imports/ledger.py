@@ -107,7 +107,8 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
 def _read_entries(report: ImportReport, header: Header, rows, user: User, project: Project, writer) -> None:
     """Check every data row; while the file has no bad row (and this is no dry run), hand it to the writer."""
     names, homes = _household_names(project.village_id)
-    lookups = (names, set(), _Parsers())  # open_periods: months found open in this transaction
+    # open_periods: months found open in this transaction; the village's households by id.
+    lookups = (names, set(), _Parsers(), {home.id: home for home in homes})
     totals = TotalsCheck()
     writing = writer.batch_id is not None
     for number, cells in rows:
@@ -191,7 +192,7 @@ def _yuan(fen: int) -> str:
 
 def _entry_from_row(report, header: Header, number: int, cells: dict, user, project, lookups):
     """The row as an unsaved, checked draft entry (or None, with its problems reported) and its amount."""
-    names, open_periods, parsers = lookups
+    names, open_periods, parsers, households = lookups
     before = report.error_count
 
     def bad(name: str, value, message) -> None:
@@ -272,7 +273,7 @@ def _entry_from_row(report, header: Header, number: int, cells: dict, user, proj
     )
     entry = Draft()
     try:
-        ledger.apply_input(entry, data, project, open_periods)
+        ledger.apply_input(entry, data, project, open_periods, households)
     except Invalid as exc:
         for field, message in exc.fields.items() or [("", exc.message)]:
             name = FIELD_COLUMNS.get(field, "")

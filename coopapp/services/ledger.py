@@ -92,18 +92,25 @@ def _check_period(village: Area, period: str, field: str = "period") -> None:
         raise Invalid(_("该月已结账。"), {field: _("%(p)s 已结账，不能再登记；更正请记入未结账的月份。", p=period)})
 
 
-def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project, open_periods: set | None = None) -> None:
+def _apply_input(
+    entry: LedgerEntry,
+    data: EntryInput,
+    project: Project,
+    open_periods: set | None = None,
+    households: dict[int, Household] | None = None,
+) -> None:
     """Check `data` against the domain and copy it onto `entry`.
 
     `open_periods` (bulk loads) remembers the months already found open in this transaction,
-    which holds the village's lock, so each month is checked once.
+    which holds the village's lock, so each month is checked once; `households` (bulk loads)
+    are the village's households by id, already loaded, so each payout row needs no lookup.
     """
     errors: dict[str, str] = {}
     if data.kind not in KINDS:
         errors["kind"] = _("未知类别：%(k)s", k=data.kind)
     if data.amount_fen <= 0:
         errors["amount"] = _("金额必须大于零；更正已审核的记录请用“冲销”。")
-    if data.entry_date is not None and data.entry_date.strftime("%Y-%m") != data.period:
+    if data.entry_date is not None and f"{data.entry_date.year:04d}-{data.entry_date.month:02d}" != data.period:
         errors["date"] = _("日期不在所选月份内。")
     if data.entry_date is not None and data.entry_date > today():
         errors["date"] = _("日期不能晚于今天。")
@@ -121,7 +128,10 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project, open_pe
                 errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_LABELS[unit])
     household = None
     if data.household_id is not None:
-        household = get_by_id(Household, data.household_id)
+        if households is not None:
+            household = households.get(data.household_id)
+        else:
+            household = get_by_id(Household, data.household_id)
         if household is None or household.village_id != project.village_id:
             errors["household_id"] = _("该农户不属于本项目所在的村。")
     elif data.kind in PAYOUT_KINDS:
@@ -138,9 +148,15 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project, open_pe
     entry.household_id, entry.note = data.household_id, (data.note or "").strip()
 
 
-def apply_input(entry: LedgerEntry, data: EntryInput, project: Project, open_periods: set | None = None) -> None:
+def apply_input(
+    entry: LedgerEntry,
+    data: EntryInput,
+    project: Project,
+    open_periods: set | None = None,
+    households: dict[int, Household] | None = None,
+) -> None:
     """The same checks `create_entry` makes, for a bulk load (an import) that adds entries itself."""
-    _apply_input(entry, data, project, open_periods)
+    _apply_input(entry, data, project, open_periods, households)
 
 
 def _project(project_id: int) -> Project:
