@@ -1,5 +1,6 @@
 """合作社经济台账 — the cooperative-economy tracker (Flask application factory)."""
 
+import hmac
 import os
 from pathlib import Path
 
@@ -64,9 +65,15 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register the mappers)
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
-        user = db.session.get(models.User, int(user_id))
-        return user if user is not None and user.is_active else None
+    def _load_user(session_id: str):
+        """The session's user, while active and while the password is the one it logged in with."""
+        user_id, _sep, stamp = session_id.partition(":")
+        if not user_id.isdigit() or not stamp:
+            return None
+        user = models.base.get_by_id(models.User, int(user_id))
+        if user is None or not user.is_active or not hmac.compare_digest(stamp, user.session_stamp):
+            return None
+        return user
 
     @login_manager.request_loader
     def _load_user_from_token(req):

@@ -72,7 +72,7 @@ def test_session_cookie_post_needs_json_content_type(app, world):
     """A cross-site HTML form carries the cookie but cannot send application/json: refused."""
     client = app.test_client()
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(world.users["accountant"].id)
+        sess["_user_id"] = world.users["accountant"].get_id()
         sess["_fresh"] = True
     assert client.get("/api/v1/entries").status_code == 200  # the session works for reads
     before = counts()

@@ -119,7 +119,7 @@ def _household_from_row(report, header, number, cells, village, groups, seen_ids
     raw_members = header.value(cells, "members")
     if raw_members is not None:
         text = cell_text(raw_members).removesuffix("人")
-        if text.isdigit():
+        if text.isdecimal() and len(text) <= 3:  # not "²" (a digit int() refuses) nor a runaway number
             members = int(text)
         else:
             bad("members", raw_members, _("家庭人口应为整数。"))

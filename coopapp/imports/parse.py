@@ -107,6 +107,15 @@ def read_rows(path: Path, file_name: str) -> Iterator[tuple[int, tuple]]:
         yield from _xlsx_rows(path)
 
 
+# Our CSV exports (and OWASP's advice) put ' before text Excel would run as a formula.
+_GUARDED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+def _unguarded(cell: str) -> str:
+    """A CSV cell without the ' that kept Excel from reading it as a formula."""
+    return cell[1:] if cell.startswith(_GUARDED) else cell
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
     encoding = csv_encoding(path)
     with open(path, encoding=encoding, newline="") as fh:
@@ -119,7 +128,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
         number = 0
         try:
             for number, cells in enumerate(csv.reader(fh, dialect), start=1):
-                yield number, tuple(cells)
+                yield number, tuple(_unguarded(cell) for cell in cells)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ImportFileError(_("第 %(r)s 行之后无法读取 CSV 文件：%(e)s", r=number, e=str(exc)[:200])) from None
 

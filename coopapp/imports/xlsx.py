@@ -11,7 +11,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -128,10 +128,16 @@ class Workbook:
                     result.add(str(index))
         return result
 
-    def from_serial(self, value: float) -> datetime:
+    def from_serial(self, value: float) -> datetime | time:
+        """A date-styled number as openpyxl reads it: to the millisecond; a time of day for a
+        value below 1; Excel's phantom 1900-02-29 skipped for serials below 60."""
+        day, fraction = divmod(value, 1)
+        diff = timedelta(milliseconds=round(fraction * 86_400_000))
+        if 0 <= value < 1 and diff.days == 0:
+            return (datetime.min + diff).time()
         if self.epoch is _EPOCH_1900 and 0 < value < 60:
-            value += 1  # Excel's phantom 1900-02-29
-        return self.epoch + timedelta(days=value)
+            day += 1
+        return self.epoch + timedelta(days=day) + diff
 
 
 _COLUMNS: dict[str, int] = {}

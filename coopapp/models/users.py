@@ -33,6 +33,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
 
+    @property
+    def session_stamp(self) -> str:
+        """Changes with the password: a session made before a password change stops working."""
+        return hashlib.sha256(b"session:" + self.password_hash.encode("utf-8")).hexdigest()[:16]
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}:{self.session_stamp}"
+
     def audit_snapshot(self) -> dict:
         """The fields the audit chain vouches for (a digest of the hash, not the hash)."""
         return {

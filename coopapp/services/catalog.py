@@ -159,12 +159,17 @@ class HouseholdInput:
     monitored: bool = False
 
 
+MAX_MEMBERS = 50  # as the household form
+
+
 def _apply_household(household: Household, data: HouseholdInput, village: Area) -> None:
     errors = {}
     if not (data.head_name or "").strip():
         errors["head_name"] = _("请填写户主姓名。")
     if data.members is None or data.members < 1:
         errors["members"] = _("家庭人口至少 1 人。")
+    elif data.members > MAX_MEMBERS:
+        errors["members"] = _("家庭人口不能超过 %(n)s 人。", n=MAX_MEMBERS)
     group = None
     if data.group_code:
         group = db.session.scalar(select(Area).where(Area.code == data.group_code))

@@ -113,10 +113,14 @@ def quarter_of(day: date) -> Period:
 def parse_period(text: str | None) -> Period:
     """ "2025-09" → that month, "2025Q3" (or 2025-Q3) → that quarter; Invalid otherwise."""
     raw = (text or "").strip()
+    found = None
     if m := _MONTH.match(raw):
-        return month(int(m.group(1)), int(m.group(2)))
-    if m := _QUARTER.match(raw):
-        return quarter(int(m.group(1)), int(m.group(2)))
+        found = month(int(m.group(1)), int(m.group(2)))
+    elif m := _QUARTER.match(raw):
+        found = quarter(int(m.group(1)), int(m.group(2)))
+    # The years a ledger can hold (as the pages' ?year=): anything else is a typing error.
+    if found is not None and 2000 <= found.year <= ledger.today().year + 1:
+        return found
     raise Invalid(
         _("期间不对：%(p)s", p=raw[:20] or "—"),
         {"period": _("请写月份（如 2025-09）或季度（如 2025Q3）。")},

@@ -124,6 +124,7 @@ def _apply_input(
             errors["unit"] = _("填写数量时请选择单位。")
         else:
             quantity, unit = to_base(data.quantity, data.unit)
+            quantity = abs(quantity)  # "-0" is zero: stored and audited as 0
             if quantity != quantity.quantize(MILLI):
                 errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_LABELS[unit])
     household = None

@@ -2,13 +2,14 @@
 
 from decimal import Decimal
 
-from sqlalchemy import Integer, delete, func, insert, select
+from sqlalchemy import Integer, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
     PAYOUT_KINDS,
+    Area,
     Household,
     HouseholdYearSummary,
     LedgerEntry,
@@ -157,7 +158,15 @@ def _benefit_rows(village_id: int | None, years: tuple[int, ...] | None) -> dict
 
 def refresh_benefit(village_id: int, years: tuple[int, ...] | None = None) -> None:
     """Recompute a village's benefit summaries (for `years`, or every year) from its
-    household-year summaries: after a payout, or when a household's 脱贫户 flag changed."""
+    household-year summaries: after a payout, or when a household's 脱贫户 flag changed.
+
+    The village's row lock is taken first, so two transactions refreshing one village run one
+    after the other (each reading the other's committed payouts), not interleaved — a later
+    DELETE would otherwise drop the figures of a payout committed between its read and write.
+    """
+    db.session.execute(
+        update(Area).where(Area.id == village_id).values(code=Area.code).execution_options(synchronize_session=False)
+    )
     db.session.flush()
     rows = _benefit_rows(village_id, years)
     stale = delete(VillageBenefitSummary).where(VillageBenefitSummary.village_id == village_id)

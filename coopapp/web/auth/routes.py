@@ -54,11 +54,13 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_user_password(current_user._get_current_object(), form.current_password.data, form.new_password.data)
+            me = current_user._get_current_object()
+            change_user_password(me, form.current_password.data, form.new_password.data)
         except Invalid as err:
             show_field_errors(form, err)
         else:
-            flash(_("密码已修改。API 令牌已全部作废，请重新申请。"), "success")
+            login_user(me)  # this session goes on under the new password; every other one has ended
+            flash(_("密码已修改。其他设备上的登录已退出，API 令牌已全部作废。"), "success")
             return redirect(url_for("auth.home"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/password.html", form=form), status
