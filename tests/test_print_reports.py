@@ -196,3 +196,18 @@ def test_notice_pdf_is_a3_with_chinese_text(village_year, client, auth):
     squeezed = re.sub(r"\s+", "", text)
     assert "村务公开栏" in squeezed and "收入合计" in squeezed and "扫码查看本村村务公开" in squeezed
     assert f"/p/{world.village.code}" in squeezed
+
+
+def test_pdf_renders_are_limited_and_the_rest_are_told_to_retry(village_year, client, auth, app, monkeypatch):
+    """A burst of PDF requests cannot tie up every worker: past MAX_RENDERS at once, a clear message."""
+    from coopapp.web.disclosure import pdf
+
+    world, year, _last = village_year
+    monkeypatch.setitem(app.config, "PDF_CHROMIUM", "/bin/true")  # found, but never reached
+    monkeypatch.setattr(pdf, "_SLOTS", pdf.threading.BoundedSemaphore(1))
+    monkeypatch.setattr(pdf, "WAIT_SECONDS", 0.05)
+    assert pdf._SLOTS.acquire(timeout=1)  # another request is rendering (and stays at it)
+    auth.login("sec")
+    resp = client.get(f"/villages/{world.village.code}/annual-report.pdf?year={year}")
+    assert resp.status_code == 302
+    assert "正在生成的 PDF 太多" in client.get(resp.location).get_data(as_text=True)

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from flask import current_app
@@ -19,6 +20,17 @@ CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-st
 
 class PdfUnavailable(Exception):
     """No renderer on this machine, or it failed: the print page is the way."""
+
+
+class PdfBusy(PdfUnavailable):
+    """Every renderer slot of this process is taken: try again shortly, or print by hand."""
+
+
+# A Chromium print takes seconds and ~200 MB: at most this many at once per app process, so a
+# burst of PDF requests cannot tie up every worker; the rest are told to retry or print.
+MAX_RENDERS = 2
+WAIT_SECONDS = 5.0
+_SLOTS = threading.BoundedSemaphore(MAX_RENDERS)
 
 
 def chromium_path() -> str | None:
@@ -33,11 +45,20 @@ def chromium_path() -> str | None:
     return None
 
 
-def html_to_pdf(html: str, timeout: int = 90) -> bytes:
+def html_to_pdf(html: str, timeout: int = 60) -> bytes:
     """The PDF Chromium prints of `html` (a page with every asset inlined)."""
     binary = chromium_path()
     if binary is None:
         raise PdfUnavailable("no Chromium found")
+    if not _SLOTS.acquire(timeout=WAIT_SECONDS):
+        raise PdfBusy("every PDF renderer is busy")
+    try:
+        return _render(binary, html, timeout)
+    finally:
+        _SLOTS.release()
+
+
+def _render(binary: str, html: str, timeout: int) -> bytes:
     with tempfile.TemporaryDirectory(prefix="coop-pdf-") as tmp:
         page, out = Path(tmp) / "page.html", Path(tmp) / "out.pdf"
         page.write_text(html, encoding="utf-8")

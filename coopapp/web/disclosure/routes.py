@@ -105,6 +105,9 @@ def _pdf(html: str, filename: str, print_page: str) -> Response:
     """The PDF of a print page, or back to the print page with how to print it by hand."""
     try:
         body = pdf.html_to_pdf(html)
+    except pdf.PdfBusy:
+        flash(_("正在生成的 PDF 太多，请稍后再试，或在本页使用浏览器的“打印 → 另存为 PDF”。"), "warning")
+        return redirect(print_page)
     except pdf.PdfUnavailable:
         flash(
             _("本机无法生成 PDF（没有可用的 Chromium 浏览器）。请在本页使用浏览器的“打印 → 另存为 PDF”。"),
