@@ -1,7 +1,6 @@
 """Chart endpoints: valid PNG and SVG for real and empty data, ETag/304, access and errors."""
 
 import io
-import os
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from coopapp.models import Project
 from coopapp.services import chart_data, ledger
 
 from .builders import approved_entry, entry_input
+from .conftest import IN_CI
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def svg_text(resp_or_body) -> str:
 
     Without a CJK font every chart only says "CJK font missing" (test_charts_fonts fails in CI).
     """
-    if fonts.chart_font() is None and not os.environ.get("CI"):
+    if fonts.chart_font() is None and not IN_CI:
         pytest.skip("no CJK font here: charts say 'CJK font missing' instead of their Chinese text")
     body = resp_or_body if isinstance(resp_or_body, bytes) else resp_or_body.data
     return body.decode()
