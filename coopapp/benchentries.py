@@ -62,7 +62,7 @@ def write_entries(county) -> int:
             period = f"{year}-{month:02d}"
             created = datetime(year, month, 1, 9) + timedelta(days=rng.randrange(27))
             reviewed = created + timedelta(days=3, hours=2)
-            created_s, reviewed_s = ld.dt(created), ld.dt(reviewed)
+            created_s, reviewed_s = ld.value(created), ld.value(reviewed)
             for i in range(n):
                 kind = HEAD[i] if i < len(HEAD) else rng.choice(PAYOUTS)
                 quantity = unit = household = None

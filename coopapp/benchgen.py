@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
@@ -26,6 +26,7 @@ from werkzeug.security import generate_password_hash
 
 from .demo.people import GIVEN_FIRST, GIVEN_SECOND, SURNAMES
 from .extensions import db
+from .imports.bulk import RawRows
 from .models import Area, AuditEvent, User
 from .models.base import utcnow
 from .services import rollups
@@ -77,44 +78,23 @@ def _dec_text(milli: int) -> str:
     return format((Decimal(milli) / 1000).normalize(), "f")
 
 
-class Loader:
-    """Bulk rows and audit events into the session's connection, inside its transaction."""
+class Loader(RawRows):
+    """Bulk rows and audit events into the session's connection, inside its transaction
+    (rows written as the import's bulk writer writes them: `RawRows`)."""
 
     def __init__(self, seed: int, echo: Callable[[str], None]):
+        super().__init__()
         self.rng = random.Random(seed)
         self.echo = echo
-        self.conn = db.session.connection()
-        self.pg = self.conn.dialect.name == "postgresql"
-        self.raw = self.conn.connection.driver_connection
         self.now = utcnow()
         self.at = self.now.isoformat(timespec="microseconds")
-        self.now_db = self.dt(self.now)
+        self.now_db = self.value(self.now)
         self.seq, self.prev, self.checks = 0, GENESIS, 0
         self.events: list[tuple] = []
         self.started = time.perf_counter()
 
     def log(self, message: str) -> None:
         self.echo(f"[{time.perf_counter() - self.started:7.1f}s] {message}")
-
-    def dt(self, value):
-        """A date/datetime as the driver should get it (SQLite: SQLAlchemy's text form)."""
-        if self.pg or value is None:
-            return value
-        if isinstance(value, datetime):
-            return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-        return value.isoformat()
-
-    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        cols = ", ".join(columns)
-        if self.pg:
-            with self.raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" * len(columns))
-            self.raw.cursor().executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
     def audit(self, actor_id, action: str, otype: str, oid: int, snapshot: dict, extra: dict | None = SOURCE) -> None:
         """Queue the event `services.audit.record_many` would write for this row."""
@@ -299,7 +279,7 @@ class _County:
 
         def add(username: str, role: str, area_id: int) -> int:
             uid = len(rows) + 1
-            rows.append((uid, username, password_hash, role, area_id, True, ld.dt(ld.now)))
+            rows.append((uid, username, password_hash, role, area_id, True, ld.value(ld.now)))
             snap = {"username": username, "role": role, "area_id": area_id, "active": True, "password": digest}
             ld.audit(None, "user.create", "user", uid, snap)
             return uid
@@ -417,7 +397,7 @@ class _County:
                 if rng.random() < 0.6:
                     coop = rng.choice(self.coops[vid])
                     milli = rng.randint(1, 20) * 1000
-                    rows.append((len(rows) + 1, hid, coop, milli, ld.dt(since)))
+                    rows.append((len(rows) + 1, hid, coop, milli, ld.value(since)))
                     snap = {
                         "household_id": hid,
                         "cooperative_id": coop,
