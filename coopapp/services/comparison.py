@@ -123,13 +123,15 @@ def _project_outputs(village_ids: list[int], year: int) -> dict[int, int]:
     return {pid: int(total or 0) for pid, total in db.session.execute(q)}
 
 
+def _no_projects() -> dict:
+    return {"types": set(), "income_target": 0, "output_target": 0, "groups": {}}
+
+
 def _village_projects(projects: list, outputs: dict[int, int]) -> dict[int, dict]:
     """village → its project types, target sums and yield groups {(type, unit): (output, capacity)}."""
-    out: dict[int, dict] = {}
+    out: dict[int, dict] = defaultdict(_no_projects)
     for pid, village_id, ptype, capacity, unit, income_target, output_target in projects:
-        v = out.get(village_id)
-        if v is None:
-            v = out[village_id] = {"types": set(), "income_target": 0, "output_target": 0, "groups": {}}
+        v = out[village_id]
         v["types"].add(ptype)
         v["income_target"] += income_target or 0
         v["output_target"] += output_target or 0
@@ -139,7 +141,7 @@ def _village_projects(projects: list, outputs: dict[int, int]) -> dict[int, dict
             v["groups"][key] = (output + outputs.get(pid, 0), total_capacity + capacity)
         else:
             v["groups"].setdefault(key, None)  # the type is there, but without a yield
-    return defaultdict(lambda: {"types": set(), "income_target": 0, "output_target": 0, "groups": {}}, out)
+    return out
 
 
 def peer_stats(values: list[Decimal]) -> dict:

@@ -66,14 +66,15 @@ def is_closed(village_id: int, period: str) -> bool:
     return db.session.scalar(q) is not None
 
 
-def lock_village(village: Area) -> None:
-    """Serialise month-closing against writes into the village's months.
+def lock_village(village_id: int) -> None:
+    """Serialise month-closing against writes into the village's months (and refreshes of its
+    benefit summary against each other).
 
     A no-op UPDATE of the village row: a row lock on PostgreSQL, the write lock on SQLite,
     held until the operation commits — so a month cannot close while an entry lands in it.
     """
     db.session.execute(
-        update(Area).where(Area.id == village.id).values(code=Area.code).execution_options(synchronize_session=False)
+        update(Area).where(Area.id == village_id).values(code=Area.code).execution_options(synchronize_session=False)
     )
 
 
@@ -87,7 +88,7 @@ def _check_period(village: Area, period: str, field: str = "period") -> None:
         raise Invalid(_("月份格式应为 YYYY-MM。"), {field: _("月份格式应为 YYYY-MM，例如 2025-03。")})
     if period > current_period():
         raise Invalid(_("不能登记未来月份。"), {field: _("%(p)s 是未来月份。", p=period)})
-    lock_village(village)
+    lock_village(village.id)
     if is_closed(village.id, period):
         raise Invalid(_("该月已结账。"), {field: _("%(p)s 已结账，不能再登记；更正请记入未结账的月份。", p=period)})
 
@@ -326,7 +327,7 @@ def close_month(user: User, village: Area, period: str) -> ClosedMonth:
     authorize(user, "close_month", village)
     if not _PERIOD.match(period or "") or period > current_period():
         raise Invalid(_("月份不对。"), {"period": _("请选择已经过去或当前的月份（YYYY-MM）。")})
-    lock_village(village)
+    lock_village(village.id)
     if is_closed(village.id, period):
         raise Conflict(_("%(p)s 已经结账。", p=period))
     pending = db.session.scalar(

@@ -74,29 +74,27 @@ def _benefit(village_ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, 
     return {(s.village_id, s.year): s for s in db.session.execute(q)}
 
 
-def medians(village_ids: list[int], year: int, *, by_town: bool = False) -> dict[tuple[int, bool | None], int]:
-    """The median yearly payout per benefited household of each village (or, `by_town`, of each
-    town over these villages — what the town subtotals need; a village's own is also kept in
-    its VillageBenefitSummary): (village or town id, None) for all households, (id, True) for the
-    formerly poor. Computed in the database — the middle one or two payouts of each group by
-    window functions — so no payout list is fetched; groups without payouts are absent."""
-    group = Area.parent_id if by_town else HouseholdYearSummary.village_id
+def town_medians(village_ids: list[int], year: int) -> dict[tuple[int, bool | None], int]:
+    """The median yearly payout per benefited household of each town over these villages (a
+    village's own is kept in its VillageBenefitSummary): (town id, None) for all households,
+    (town id, True) for the formerly poor. Computed in the database — the middle one or two
+    payouts of each group by window functions — so no payout list is fetched; towns without
+    payouts are absent."""
     payouts = (
         select(
-            group.label("g"),
+            Area.parent_id.label("g"),
             Household.formerly_poor.label("poor"),
             HouseholdYearSummary.payout_fen.label("fen"),
         )
         .select_from(HouseholdYearSummary)
         .join(Household, Household.id == HouseholdYearSummary.household_id)
+        .join(Area, Area.id == HouseholdYearSummary.village_id)
         .where(
             HouseholdYearSummary.year == year,
             HouseholdYearSummary.village_id.in_(village_ids),
             HouseholdYearSummary.payout_fen > 0,
         )
     )
-    if by_town:
-        payouts = payouts.join(Area, Area.id == HouseholdYearSummary.village_id)
     p = payouts.cte("p")
     everyone = select(
         p.c.g,
@@ -125,7 +123,7 @@ def medians(village_ids: list[int], year: int, *, by_town: bool = False) -> dict
 def median_fen(values: list[int]) -> int:
     """The median of ascending fen amounts; for an even count the mean of the two middle
     values rounded half up to the fen; 0 for no values (like the mean). Also given just the
-    middle one or two values (what `medians` fetches)."""
+    middle one or two values (what `town_medians` fetches)."""
     n = len(values)
     if not n:
         return 0
@@ -370,7 +368,7 @@ def town_totals(villages: list[Area], rows: list[dict], year: int) -> list[dict]
         total["weak_villages"] += int(row["weak"])
         for key in _TOWN_SUMS:
             total[key] += row[key]
-    middle = medians([v.id for v in villages], year, by_town=True) if villages else {}
+    middle = town_medians([v.id for v in villages], year) if villages else {}
     out = []
     for code in sorted(towns):
         town = towns[code]

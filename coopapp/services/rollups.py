@@ -2,14 +2,13 @@
 
 from decimal import Decimal
 
-from sqlalchemy import Integer, delete, func, insert, select, update
+from sqlalchemy import Integer, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import (
     PAYOUT_KINDS,
-    Area,
     Household,
     HouseholdYearSummary,
     LedgerEntry,
@@ -17,6 +16,7 @@ from ..models import (
     ProjectYearSummary,
     VillageBenefitSummary,
 )
+from .metrics import median_fen
 
 _YEAR = func.cast(func.substr(LedgerEntry.period, 1, 4), Integer)
 _MONTH = func.cast(func.substr(LedgerEntry.period, 6, 2), Integer)
@@ -105,12 +105,6 @@ def _apply(entry: LedgerEntry) -> bool:
     return False
 
 
-def _middle(values: list[int]) -> int:
-    from .metrics import median_fen
-
-    return median_fen(values)
-
-
 def _benefit_figures(rows) -> dict[tuple[int, int], dict]:
     """(village, year) → the VillageBenefitSummary figures of (village, year, formerly poor,
     yearly payout) rows, over the payouts > 0."""
@@ -129,10 +123,10 @@ def _benefit_figures(rows) -> dict[tuple[int, int], dict]:
         out[key] = {
             "households_benefited": len(everyone),
             "benefit_total_fen": sum(everyone),
-            "benefit_median_fen": _middle(everyone),
+            "benefit_median_fen": median_fen(everyone),
             "formerly_poor_benefited": len(poor),
             "formerly_poor_benefit_total_fen": sum(poor),
-            "formerly_poor_benefit_median_fen": _middle(poor),
+            "formerly_poor_benefit_median_fen": median_fen(poor),
         }
     return out
 
@@ -164,9 +158,9 @@ def refresh_benefit(village_id: int, years: tuple[int, ...] | None = None) -> No
     after the other (each reading the other's committed payouts), not interleaved — a later
     DELETE would otherwise drop the figures of a payout committed between its read and write.
     """
-    db.session.execute(
-        update(Area).where(Area.id == village_id).values(code=Area.code).execution_options(synchronize_session=False)
-    )
+    from .ledger import lock_village  # ledger imports this module
+
+    lock_village(village_id)
     db.session.flush()
     rows = _benefit_rows(village_id, years)
     stale = delete(VillageBenefitSummary).where(VillageBenefitSummary.village_id == village_id)
