@@ -72,10 +72,10 @@ def _rollback() -> None:
 
 def _has_nul() -> bool:
     """A NUL character in the path, a query argument or a form field (PostgreSQL text cannot hold one)."""
-    texts = [request.path, *request.args.keys(), *request.args.values()]
+    pairs = list(request.args.items(multi=True))
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not _wants_json():  # the API reads JSON itself
-        texts += [*request.form.keys(), *request.form.values()]
-    return any("\x00" in text for text in texts)
+        pairs += request.form.items(multi=True)
+    return "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in pairs)
 
 
 def register_error_handlers(app: Flask) -> None:

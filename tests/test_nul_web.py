@@ -24,3 +24,10 @@ def test_a_nul_in_a_query_or_path_is_refused(world, client, auth):
     assert client.get("/entries?period=2025-0\x001").status_code == 400
     assert client.get("/s/abc\x00def").status_code == 400
     assert _db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
+
+
+def test_a_nul_in_a_repeated_query_argument_is_refused_too(world, client, auth):
+    """Not only the first value of a repeated argument is checked."""
+    auth.login("acc")
+    assert client.get("/entries?status=draft&status=app\x00roved").status_code == 400
+    assert client.get("/api/v1/entries?status=draft&status=app\x00roved").status_code == 400
