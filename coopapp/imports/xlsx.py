@@ -1,10 +1,20 @@
 """A streaming reader of an XLSX workbook's first sheet: rows of cell values, as openpyxl's
-read-only mode gives them (strings, ints, floats, bools, datetimes for date-formatted cells),
-at several times its speed.
+read-only mode gives them (strings, ints, floats, bools, datetimes or times for date-formatted
+cells, timedeltas for durations), many times faster.
 
-The sheet XML is fed to expat (C) in 64 KB pieces straight from the zip member; rows are
-yielded as they complete, so memory stays flat. The bytes expanded are counted and capped
-(see `limits`), on top of `zipfile` never yielding more than a member's declared size.
+The sheet XML is read in 64 KB pieces straight from the zip member and rows are yielded as
+they complete, so memory stays flat. The bytes expanded are counted and capped (see `limits`),
+on top of `zipfile` never yielding more than a member's declared size.
+
+Two readers share the work. The rows inside `<sheetData>` in the shapes Excel and openpyxl
+write (`<row r="…">`, `<c r="…" s="…" t="…">` holding `<f>`, `<v>` or `<is><t>`,
+self-closing cells and rows) are matched by one regular expression over the raw bytes and
+converted with small caches: no Python call per XML element. Everything else — the parts
+before and after `<sheetData>`, and any row in another shape (rich or phonetic text, prefixed
+tags, cells without r=, comments, CDATA, odd attributes or references, a value that does not
+convert) — goes to expat with Python callbacks (`_SheetParser`, the reader as it was), which
+decides its values and its errors; if a row leaves expat anywhere but between rows, or most
+rows need it, expat reads the rest of the file.
 """
 
 import posixpath
@@ -22,6 +32,14 @@ _EPOCH_1904 = datetime(1904, 1, 1)
 DATE_FORMAT_IDS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 _DATE_CODE = re.compile(r"[dmyhsDMYHS年月日时分秒]")
+# Formats of durations, which openpyxl reads as timedelta: [h]:mm, [mm]:ss, [s] … (in the first section).
+_DURATION_CODE = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I)
+DURATION_FORMAT_IDS = {46}  # [h]:mm:ss
+
+
+def is_duration_format(code: str) -> bool:
+    """Does an Excel number format show a duration (elapsed hours, minutes or seconds in brackets)?"""
+    return _DURATION_CODE.search(code.split(";")[0]) is not None
 
 
 class XlsxError(ValueError):
@@ -70,7 +88,7 @@ class Workbook:
                 sheet_rid = _attr(element, "id")
         self.sheet_path = self._target(sheet_rid)
         self.shared = self._shared_strings()
-        self.date_styles = self._date_styles()
+        self.date_styles, self.duration_styles = self._date_styles()
 
     def _target(self, rid: str | None) -> str:
         rels = _parse_small(self.archive, "xl/_rels/workbook.xml.rels")
@@ -106,27 +124,38 @@ class Workbook:
                     element.clear()
         return strings
 
-    def _date_styles(self) -> set[str]:
-        """The cell styles (`s` attributes, as written) that show numbers as dates."""
+    def _date_styles(self) -> tuple[set[str], set[str]]:
+        """The cell styles (`s` attributes, as written) that show numbers as dates (or times),
+        and those of them that show durations."""
         styles = _parse_small(self.archive, "xl/styles.xml")
         if styles is None:
-            return set()
+            return set(), set()
         custom = {}
         for element in styles.iter():
             if _local(element.tag) == "numFmt":
                 custom[int(element.get("numFmtId", "0"))] = element.get("formatCode", "")
-        result = set()
+        dates, durations = set(), set()
         for element in styles.iter():
             if _local(element.tag) != "cellXfs":
                 continue
             for index, xf in enumerate(x for x in element if _local(x.tag) == "xf"):
                 fmt = int(xf.get("numFmtId", "0"))
                 if fmt in custom:
+                    if is_duration_format(custom[fmt]):
+                        durations.add(str(index))
                     if is_date_format(custom[fmt]):
-                        result.add(str(index))
+                        dates.add(str(index))
                 elif fmt in DATE_FORMAT_IDS:
-                    result.add(str(index))
-        return result
+                    dates.add(str(index))
+                    if fmt in DURATION_FORMAT_IDS:
+                        durations.add(str(index))
+        return dates | durations, durations
+
+    def date_kind(self, style: str | None) -> str | None:
+        """ "date" for a style that shows numbers as dates or times, "duration" for elapsed time."""
+        if style in self.date_styles:
+            return "duration" if style in self.duration_styles else "date"
+        return None
 
     def from_serial(self, value: float) -> datetime | time:
         """A date-styled number as openpyxl reads it: to the millisecond; a time of day for a
@@ -155,6 +184,34 @@ def column_index(letters: str) -> int:
     return index
 
 
+def _duration(value: float) -> timedelta:
+    """A duration-styled number as openpyxl reads it (days; to the millisecond)."""
+    result = timedelta(days=value)
+    if result.microseconds:
+        result = timedelta(seconds=result.total_seconds() // 1, microseconds=round(result.microseconds, -3))
+    return result
+
+
+def cell_value(book: Workbook, kind: str | None, date_kind: str | None, text: str):
+    """A cell's value from its type (`t`), what its style shows (Workbook.date_kind), and its text."""
+    if not text and kind != "inlineStr":
+        return None  # e.g. a formula never calculated: <f>…</f><v></v>
+    if kind is None or kind == "n":
+        number = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+        if date_kind is None:
+            return number
+        return _duration(number) if date_kind == "duration" else book.from_serial(number)
+    if kind == "s":
+        return book.shared[int(text)]
+    if kind in ("inlineStr", "str", "e"):
+        return text
+    if kind == "b":
+        return text.strip() in ("1", "true")
+    if kind == "d":
+        return datetime.fromisoformat(text.rstrip("Z"))
+    return text
+
+
 class _SheetParser:
     """expat callbacks that collect completed rows."""
 
@@ -166,6 +223,7 @@ class _SheetParser:
         self.text: list[str] | None = None
         self.value_text = None
         self.in_phonetic = False
+        self.depth, self.root = 0, None  # kept by the tracked_* callbacks only
 
     # The common (unprefixed) names are compared first; a prefixed one (x:c) is retried by its local name.
 
@@ -212,24 +270,440 @@ class _SheetParser:
         elif ":" in tag:
             self.end(tag.rpartition(":")[2])
 
+    def tracked_start(self, tag: str, attrs: dict) -> None:
+        """`start`, also keeping the depth (and the root's name) while the fast reader may resume."""
+        self.depth += 1
+        if self.depth == 1:
+            self.root = tag.rpartition(":")[2]
+        self.start(tag, attrs)
+
+    def tracked_end(self, tag: str) -> None:
+        self.depth -= 1
+        self.end(tag)
+
     def value(self):
-        text, kind = self.value_text, self.cell_type
-        if not text and kind != "inlineStr":
-            return None  # e.g. a formula never calculated: <f>…</f><v></v>
-        if kind is None or kind == "n":
-            number = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
-            if self.cell_style in self.book.date_styles:
-                return self.book.from_serial(number)
-            return number
-        if kind == "s":
-            return self.book.shared[int(text)]
-        if kind in ("inlineStr", "str", "e"):
-            return text
-        if kind == "b":
-            return text.strip() in ("1", "true")
-        if kind == "d":
-            return datetime.fromisoformat(text.rstrip("Z"))
-        return text
+        return cell_value(self.book, self.cell_type, self.book.date_kind(self.cell_style), self.value_text)
+
+
+# --- the fast reader ---------------------------------------------------------------------------
+
+# One token of <sheetData>'s content, by groups:
+#   a cell: 1 its column letters (r= must come first), 2 its other attributes (ending in "/" when
+#   self-closing), 3 a formula element, 4 the text of <v>, 5 the text of <is><t> and "</" (so that
+#   an empty text is seen), 6 an empty <v>;
+#   a row's start: 7 its r= (when it comes first), 8 its other attributes (ending in "/" when self-closing);
+#   a row's end: no group;
+#   9 anything else but whitespace: the fast reader leaves the row to expat.
+# (Each group costs: a cell without r= is left to expat rather than marked by one more.)
+# Texts exclude "<" and the control characters XML forbids; other checks are made once per
+# distinct text, attribute list or formula (see _Scanner).
+_TEXT = rb"[^<\x00-\x08\x0b\x0c\x0e-\x1f]"
+# (Optional parts are written "(?:x|)", not "(?:x)?", which sre runs a third faster.)
+_TOKEN = re.compile(
+    rb"<(?:c r=\"([A-Z]{1,3})[0-9]+\"([^<>]*)>"
+    rb"(?:(?<=/>)|(?:(<f(?:[ \t\r\n][^<>]*|)(?:/>|>[^<]*</f>))|)"
+    rb"(?:<v>(" + _TEXT + rb"+)</v>"
+    rb"|<is><t(?: xml:space=\"preserve\"|)>(" + _TEXT + rb"*</)t></is>"
+    rb"|(<v></v>|<v[ \t\r\n]*/>)|)</c>)"
+    rb"|row(?: r=\"([0-9]+)\"|)([^<>]*)>"
+    rb"|/row>)"
+    rb"|([^<\t\n\r ][^<]*|<)"
+)
+_NAME = rb"[A-Za-z_:][A-Za-z0-9_.:-]*"
+_ATTRIBUTES = re.compile(rb"(?:[ \t\r\n]+" + _NAME + rb"[ \t\r\n]*=[ \t\r\n]*(?:\"[^\"<&]*\"|'[^'<&]*'))*[ \t\r\n]*/?")
+_ATTRIBUTE = re.compile(rb"(" + _NAME + rb")[ \t\r\n]*=[ \t\r\n]*(?:\"([^\"<&]*)\"|'([^'<&]*)')")
+_FORMULA = re.compile(rb"<f(?:([ \t\r\n][^<>]*?)?/>|([ \t\r\n][^<>]*)?>([^<]*)</f>)")
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|]]>")
+_REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));|&")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+# Kinds of cell by type and style, as cell_value reads them; others get their own (t, date kind).
+_NUMBER, _DATE, _SHARED = ("n", None), ("n", "date"), ("s", None)
+_INLINE, _STRING, _ERROR = ("inlineStr", None), ("str", None), ("e", None)
+
+_CACHE_LIMIT = 8192  # distinct texts, dates, attribute lists or formulas a cache keeps
+_CACHED_TEXT_BYTES = 512
+_STEP = 16 * 1024  # bytes of rows matched at a time (a row expat must read costs a rematch of at most this)
+_CARRY_LIMIT = 1 << 20  # a row (or the part before <sheetData>) longer than this goes to expat
+_SKIP_LIMIT = 1000  # rows left to expat before the rest of the file is left to it too, unless most rows are fast
+
+
+class _Decline(Exception):
+    """The fast reader leaves this row to expat."""
+
+
+def _reference(match: re.Match) -> str:
+    if match[1]:
+        return _ENTITIES[match[1]]
+    if not (match[2] or match[3]):
+        raise _Decline  # a bare & or an entity XML does not predefine
+    code = int(match[2]) if match[2] else int(match[3], 16)
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return chr(code)
+    raise _Decline
+
+
+def _xml_text(raw: bytes) -> str:
+    """Element text as expat reports it: UTF-8, line ends normalized, references replaced.
+    _Decline (or UnicodeDecodeError) for text expat would refuse."""
+    if raw.endswith(b"</"):  # <is><t> text as _TOKEN captures it
+        raw = raw[:-2]
+    text = raw.decode()
+    if _BAD_TEXT.search(text):
+        raise _Decline
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _REFERENCE.sub(_reference, text)
+    return text
+
+
+def _attributes(raw: bytes) -> dict[str, str]:
+    """The attributes of a tag (after its name, and r= if first) when plainly written: ASCII,
+    no references, no tab or line end inside values, no repeats. _Decline otherwise."""
+    if not raw.isascii() or _ATTRIBUTES.fullmatch(raw) is None or _BAD_TEXT.search(raw.decode()):
+        raise _Decline
+    result = {}
+    for name, double, single in _ATTRIBUTE.findall(raw):
+        value = double or single
+        if name in result or b"\t" in value or b"\n" in value or b"\r" in value:
+            raise _Decline
+        result[name] = value.decode()
+    return {name.decode(): value for name, value in result.items()}
+
+
+def _keep(cache: dict, key: bytes, value) -> None:
+    if len(cache) < _CACHE_LIMIT and len(key) <= _CACHED_TEXT_BYTES:
+        cache[key] = value
+
+
+_COLUMN_OF = {}  # b"A" → 0 … b"ZZ" → 701; more as they come
+
+
+def _column(letters: bytes) -> int:
+    index = column_index(letters.decode())
+    _keep(_COLUMN_OF, letters, index)
+    return index
+
+
+for _letters in [*(chr(65 + i) for i in range(26)), *(chr(65 + i) + chr(65 + j) for i in range(26) for j in range(26))]:
+    _column(_letters.encode())
+
+
+class _Scanner:
+    """The fast reader's caches and its matching of rows. The caches are plain dicts read with
+    try/except (free in Python 3.11 when nothing is raised): a dict subclass with __missing__
+    would make every hit slower."""
+
+    def __init__(self, book: Workbook):
+        self.book = book
+        self.kinds: dict[bytes, tuple] = {}
+        self.row_attributes: dict[bytes, tuple[str | None, bool] | None] = {}
+        self.texts: dict[bytes, str] = {}
+        self.dates: dict[bytes, datetime | time] = {}
+        self.formulas: dict[bytes, bool] = {}
+
+    def kind(self, raw: bytes) -> tuple:
+        attrs = _attributes(raw)
+        if "r" in attrs:  # not first, or not a plain A1 reference
+            raise _Decline
+        kind, date_kind = attrs.get("t"), self.book.date_kind(attrs.get("s"))
+        if (kind is None or kind == "n") and date_kind != "duration":
+            result = _DATE if date_kind else _NUMBER
+        else:
+            known = {"s": _SHARED, "inlineStr": _INLINE, "str": _STRING, "e": _ERROR}.get(kind)
+            result = known or ("n" if kind is None else kind, date_kind)
+        _keep(self.kinds, raw, result)
+        return result
+
+    def row(self, raw: bytes) -> tuple[str | None, bool] | None:
+        """A row's attributes after r=: (r= if it came later, whether the row is self-closing),
+        or None if neither."""
+        ref, closed = _attributes(raw).get("r"), raw.endswith(b"/")
+        result = None if ref is None and not closed else (ref, closed)
+        _keep(self.row_attributes, raw, result)
+        return result
+
+    def text(self, raw: bytes) -> str:
+        result = _xml_text(raw)
+        _keep(self.texts, raw, result)
+        return result
+
+    def date(self, raw: bytes) -> datetime | time:
+        number = float(raw) if (b"." in raw or b"E" in raw or b"e" in raw) else int(raw)
+        result = self.book.from_serial(number)
+        _keep(self.dates, raw, result)
+        return result
+
+    def formula(self, raw: bytes) -> None:
+        match = _FORMULA.fullmatch(raw)
+        if match is None:
+            raise _Decline
+        attrs = match[1] if match[1] is not None else match[2]
+        if attrs:
+            _attributes(attrs)
+        if match[3]:
+            _xml_text(match[3])
+        _keep(self.formulas, raw, True)
+
+    def scan(self, buf: bytes, pos: int, end: int, out: list, number: int) -> tuple[int, int, bool]:
+        """Append the rows of buf[pos:end] to `out` as (number, cells) until one is not in a
+        common shape. Returns (rows appended, the last one's number, whether all were)."""
+        book, kinds, texts, dates, formulas = self.book, self.kinds, self.texts, self.dates, self.formulas
+        shared, columns, row_attributes = book.shared, _COLUMN_OF, self.row_attributes
+        append = out.append
+        done, row = 0, None
+        last = number
+        # split, not findall: one flat list instead of a tuple per token, which the garbage
+        # collector would otherwise keep walking; zip over one iterator takes a token at a time.
+        tokens = iter(_TOKEN.split(buf[pos:end]))
+        next(tokens)  # whitespace before the first token
+        try:
+            for letters, attrs, formula, v, s, empty, r, rattrs, other, _ in zip(*[tokens] * 10):  # noqa: B905
+                if letters:
+                    try:
+                        kind = kinds[attrs]
+                    except KeyError:
+                        kind = self.kind(attrs)
+                    try:
+                        column = columns[letters]
+                    except KeyError:
+                        column = _column(letters)
+                    if formula and formula not in formulas:
+                        self.formula(formula)
+                    if v:
+                        if kind is _NUMBER:
+                            if v.isdigit():
+                                value = int(v)
+                            else:  # (int needles: `b"." in v` is several times slower)
+                                value = float(v) if (46 in v or 69 in v or 101 in v) else int(v)
+                        elif kind is _SHARED:
+                            value = shared[int(v)]
+                        elif kind is _DATE:
+                            try:
+                                value = dates[v]
+                            except KeyError:
+                                value = self.date(v)
+                        else:
+                            try:
+                                value = texts[v]
+                            except KeyError:
+                                value = self.text(v)
+                            if not (kind is _INLINE or kind is _STRING or kind is _ERROR):
+                                value = cell_value(book, kind[0], kind[1], value)
+                    elif s:
+                        try:
+                            value = texts[s]
+                        except KeyError:
+                            value = self.text(s)
+                        if kind is not _INLINE:
+                            value = cell_value(book, kind[0], kind[1], value)
+                    elif empty:
+                        value = cell_value(book, kind[0], kind[1], "")
+                    else:
+                        continue
+                    if column == len(row):
+                        row.append(value)
+                    elif column > len(row):
+                        row += [None] * (column - len(row))
+                        row.append(value)
+                    else:
+                        raise _Decline  # a column again, or out of order
+                elif rattrs is None:
+                    if other:
+                        raise _Decline
+                    append((number, tuple(row)))  # (a TypeError outside a row)
+                    done, last, row = done + 1, number, None
+                elif row is not None:
+                    raise _Decline
+                else:
+                    if rattrs:
+                        try:
+                            special = row_attributes[rattrs]
+                        except KeyError:
+                            special = self.row(rattrs)
+                    else:
+                        special = None
+                    if special is None:  # no r= but first, not self-closing
+                        number = int(r) if r else number + 1
+                        row = []
+                        continue
+                    ref, closed = special
+                    if r:
+                        if ref is not None:
+                            raise _Decline  # r= twice
+                        number = int(r)
+                    else:
+                        number = int(ref) if ref else number + 1
+                    if closed:
+                        append((number, ()))
+                        done, last = done + 1, number
+                    else:
+                        row = []
+            if row is not None:
+                raise _Decline
+        except (_Decline, ValueError, IndexError, KeyError, TypeError, OverflowError):
+            return done, last, False  # (the rows appended so far stand)
+        return done, last, True
+
+
+def _end_of_rows(buf: bytes, pos: int, end: int, count: int) -> int:
+    """Where the first `count` rows of buf[pos:end] end (all in the shapes _TOKEN reads)."""
+    if count == 0:
+        return pos
+    for match in _TOKEN.finditer(buf, pos, end):
+        if match[8] is not None and match[8].endswith(b"/") or match.lastindex is None:
+            count -= 1
+            if count == 0:
+                return match.end()
+    raise AssertionError("rows counted twice differently")
+
+
+_HEADER, _FAST, _EXPAT = "header", "fast", "expat"
+FAST = True  # False: expat reads everything (the tests compare the two)
+
+
+class _Reader:
+    """Feeds the sheet's bytes to the fast reader or to expat; collects (row number, cells) in order."""
+
+    def __init__(self, book: Workbook):
+        self.sheet = sheet = _SheetParser(book)
+        self.scanner = _Scanner(book)
+        self.parser = parser = expat.ParserCreate()
+        parser.buffer_text = True
+        parser.StartElementHandler, parser.EndElementHandler = sheet.tracked_start, sheet.tracked_end
+        parser.CharacterDataHandler = sheet.data
+        self.mode = _HEADER
+        if not FAST:
+            self._to_expat(b"", False, [])
+        self.carry = b""
+        self.number = 0  # the last row's number, for a row without r=
+        self.fast_rows = self.expat_rows = 0
+
+    def feed(self, chunk: bytes) -> list[tuple[int, tuple]]:
+        """The rows completed by this chunk of the sheet (b"" at its end)."""
+        out: list = []
+        final = not chunk
+        if self.mode is _EXPAT:
+            self._expat(chunk, final, out)
+            return out
+        buf = self.carry + chunk if self.carry else chunk
+        self.carry = b""
+        pos = 0
+        if self.mode is _HEADER:
+            pos = self._header(buf, final, out)
+            if pos is None:
+                return out
+        self._fast(buf, pos, final, out)
+        return out
+
+    def _expat(self, data: bytes, final: bool, out: list) -> None:
+        sheet = self.sheet
+        self.parser.Parse(data, final)
+        if sheet.rows:
+            out.extend((n, tuple(map(c.get, range(max(c) + 1))) if c else ()) for n, c in sheet.rows)
+            sheet.rows = []
+
+    def _to_expat(self, data: bytes, final: bool, out: list) -> None:
+        """Leave the rest of the sheet to expat."""
+        if self.mode is _FAST:
+            self.sheet.row_number = self.number
+        self.mode = _EXPAT
+        self.parser.StartElementHandler, self.parser.EndElementHandler = self.sheet.start, self.sheet.end
+        self._expat(data, final, out)
+
+    def _header(self, buf: bytes, final: bool, out: list) -> int | None:
+        """Give expat the part up to <sheetData> and return where the rows start; None (with the
+        bytes kept or left to expat) if that is not yet known or not plainly written."""
+        at = buf.find(b"<sheetData")
+        start = at + len(b"<sheetData>")
+        if at < 0 or len(buf) < start:
+            if final or len(buf) > _CARRY_LIMIT or b"\x00" in buf:
+                self._to_expat(buf, final, out)
+            else:
+                self.carry = buf
+            return None
+        if buf[at:start] != b"<sheetData>" or not _plain_prolog(buf[:at]):
+            self._to_expat(buf, final, out)
+            return None
+        sheet = self.sheet
+        self._expat(buf[:at], False, out)
+        depth = sheet.depth
+        self._expat(buf[at:start], False, out)
+        if depth != 1 or sheet.depth != 2 or sheet.root in ("row", "c", "v", "t", "is", "rPh"):
+            self._to_expat(buf[start:], final, out)
+            return None
+        self.mode = _FAST
+        self.number = sheet.row_number
+        return start
+
+    def _fast(self, buf: bytes, pos: int, final: bool, out: list) -> None:
+        size = len(buf)
+        if final or buf.find(b"</sheetData", pos) >= 0:
+            cut = size
+        else:
+            cut = buf.rfind(b"<row", pos)
+            if cut <= pos:
+                if size - pos > _CARRY_LIMIT:
+                    self._to_expat(buf[pos:], final, out)
+                else:
+                    self.carry = buf[pos:]
+                return
+        scan = self.scanner.scan
+        while pos < cut:
+            end = buf.find(b"<row", pos + _STEP, cut)
+            if end < 0:
+                end = cut
+            done, self.number, whole = scan(buf, pos, end, out, self.number)
+            self.fast_rows += done
+            if whole:
+                pos = end
+                continue
+            pos = self._skip(buf, _end_of_rows(buf, pos, end, done), cut, final, out)
+            if pos is None:
+                return
+        if final:
+            self._to_expat(buf[cut:], True, out)
+        elif cut < size:
+            self.carry = buf[cut:]
+
+    def _skip(self, buf: bytes, at: int, cut: int, final: bool, out: list) -> int | None:
+        """Leave the row at `at` to expat; where the fast reader resumes, or None if expat keeps the rest."""
+        close = buf.find(b"</row>", at, cut)
+        many = self.expat_rows >= _SKIP_LIMIT and self.expat_rows * 4 > self.fast_rows
+        if close < 0 or many:
+            self._to_expat(buf[at:], final, out)
+            return None
+        close += len(b"</row>")
+        part = buf[at:close]
+        if b"<!" in part or b"<?" in part:
+            self._to_expat(buf[at:], final, out)
+            return None
+        sheet = self.sheet
+        sheet.row_number = self.number
+        self._expat(part, False, out)
+        self.number = sheet.row_number
+        self.expat_rows += 1
+        if sheet.depth != 2:
+            self.mode = _EXPAT  # (expat's row number is already right)
+            self._to_expat(buf[close:], final, out)
+            return None
+        return close
+
+
+def _plain_prolog(head: bytes) -> bool:
+    """Is the part before <sheetData> UTF-8 with no DOCTYPE, comment, CDATA or processing instruction
+    (which could hide a <sheetData> or declare entities)?"""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if head.startswith(b"<?xml"):
+        end = head.find(b"?>")
+        declaration = head[:end]
+        encoding = re.search(rb"encoding[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)", declaration)
+        if end < 0 or (encoding is not None and encoding[1].lower() != b"utf-8"):
+            return False
+        head = head[end + 2 :]
+    return b"<!" not in head and b"<?" not in head
 
 
 def iter_rows(path, max_bytes: int) -> Iterator[tuple[int, tuple]]:
@@ -247,11 +721,7 @@ def iter_rows(path, max_bytes: int) -> Iterator[tuple[int, tuple]]:
             member = archive.open(book.sheet_path)
         except (KeyError, ElementTree.ParseError, ValueError, zipfile.BadZipFile) as exc:
             raise XlsxError(str(exc)) from None
-        sheet = _SheetParser(book)
-        parser = expat.ParserCreate()
-        parser.buffer_text = True
-        parser.StartElementHandler, parser.EndElementHandler = sheet.start, sheet.end
-        parser.CharacterDataHandler = sheet.data
+        reader = _Reader(book)
         expanded, last = 0, 0
         with member:
             while True:
@@ -260,15 +730,15 @@ def iter_rows(path, max_bytes: int) -> Iterator[tuple[int, tuple]]:
                     expanded += len(chunk)
                     if expanded > max_bytes:
                         raise XlsxError(f"the sheet expands past {max_bytes} bytes")
-                    parser.Parse(chunk, not chunk)
+                    rows = reader.feed(chunk)
                 except (expat.ExpatError, zipfile.BadZipFile, ValueError, IndexError, OSError, OverflowError) as exc:
                     raise XlsxError(str(exc)) from None
-                for number, cells in sheet.rows:
+                for row in rows:
+                    number = row[0]
                     while last < number - 1:  # rows the sheet leaves out are blank
                         last += 1
                         yield last, ()
-                    yield number, tuple(map(cells.get, range(max(cells) + 1))) if cells else ()
+                    yield row
                     last = number
-                sheet.rows = []
                 if not chunk:
                     return
