@@ -22,31 +22,25 @@ from ..services import audit
 CHUNK = 2_000
 
 
-class Draft:
-    """A checked draft entry as plain values: what `ledger.apply_input` fills in."""
-
-    __slots__ = (
-        "project_id",
-        "village_id",
-        "period",
-        "entry_date",
-        "kind",
-        "amount_fen",
-        "quantity",
-        "unit",
-        "household_id",
-        "note",
-    )
+# A checked draft entry as plain values, as `ledger.EntryChecks` leaves them (the import's `_RowReader`
+# builds them): a tuple in this order.
+DRAFT = (
+    "project_id",
+    "village_id",
+    "period",
+    "entry_date",
+    "kind",
+    "amount_fen",
+    "quantity",
+    "unit",
+    "household_id",
+    "note",
+)
 
 
 # `audit.canonical` and the JSON of one value, with the encoders made once (json.dumps makes one per call).
 _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _str(value: str | None) -> str:
-    """A string (or None) as JSON, exactly as the encoder above writes it."""
-    return "null" if value is None else encode_basestring(value)
 
 
 class AuditAppender:
@@ -63,8 +57,9 @@ class AuditAppender:
         # The start of every event's `data`: {"extra":…,"snapshot":{ — keys in canonical order.
         self.data_prefix = ('{"extra":' + _canonical(extra) + ",") if extra else "{"
 
-    def append(self, items: list[tuple[int, str]]) -> None:
-        """One event per (object id, its `data` as `audit.canonical` writes it), in order."""
+    def append(self, items: list[tuple]) -> None:
+        """One event per (object id, its `data` as `audit.canonical` writes it[, that text as a JSON
+        string without its quotes, when the caller has it: `encode_basestring(data)[1:-1]`]), in order."""
         if not items:
             return
         if self.head is None:
@@ -73,24 +68,26 @@ class AuditAppender:
         seq, prev, now = head.seq, head.hash, utcnow()
         at = _dumps(now.isoformat(timespec="microseconds"))
         raw = self.raw or RawRows()
-        created = raw.value(now)
+        # canonical() of the event's fields, written out in its (sorted) key order.
+        start = f'{{"action":{self._action},"actor":{self._actor},"at":{at},"data":"'
+        end = f',"type":{self._type}}}'
         rows = []
-        for n, (oid, data_text) in enumerate(items):
+        sha256 = hashlib.sha256
+        for item in items:
+            oid, data_text = item[0], item[1]
+            data_json = item[2] if len(item) > 2 else encode_basestring(data_text)[1:-1]
             seq += 1
-            # canonical() of the event's fields, written out in its (sorted) key order.
-            body = (
-                f'{{"action":{self._action},"actor":{self._actor},"at":{at},"data":{_str(data_text)},'
-                f'"id":{oid},"seq":{seq},"type":{self._type}}}'
-            )
-            digest = hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
-            row = (seq, created, self.actor_id, self.action, self.object_type, oid, data_text, prev, digest)
-            if n == 0:  # the hand-written text must stay what audit.canonical and audit.event_hash make
-                event = _Event(seq, now, self.actor_id, self.action, self.object_type, oid, data_text)
-                if data_text != audit.canonical(json.loads(data_text)) or audit.event_hash(prev, event) != digest:
-                    raise RuntimeError("bulk audit events no longer match services.audit; refusing to write them")
-            rows.append(row)
+            digest = sha256(f'{prev}{start}{data_json}","id":{oid},"seq":{seq}{end}'.encode()).hexdigest()
+            rows.append((seq, oid, data_text, prev, digest))
             prev = digest
-        raw.insert("audit_events", EVENT_COLUMNS, rows)
+        # the hand-written text must stay what audit.canonical and audit.event_hash make
+        seq0, oid0, data0, prev0, digest0 = rows[0]
+        event = _Event(seq0, now, self.actor_id, self.action, self.object_type, oid0, data0)
+        if data0 != audit.canonical(json.loads(data0)) or audit.event_hash(prev0, event) != digest0:
+            raise RuntimeError("bulk audit events no longer match services.audit; refusing to write them")
+        fixed = {"created_at": raw.value(now), "actor_id": self.actor_id}
+        fixed |= {"action": self.action, "object_type": self.object_type}
+        raw.insert("audit_events", EVENT_COLUMNS, rows, fixed)
         head.seq, head.hash = seq, prev
 
 
@@ -118,13 +115,8 @@ ENTRY_COLUMNS = (
     "unit",
     "household_id",
     "note",
-    "status",
-    "created_by_id",
-    "created_at",
-    "version",
-    "import_batch_id",
-)
-EVENT_COLUMNS = ("seq", "created_at", "actor_id", "action", "object_type", "object_id", "data", "prev_hash", "hash")
+)  # and the same status, created_by_id, created_at, version and import_batch_id for every row of a chunk
+EVENT_COLUMNS = ("seq", "object_id", "data", "prev_hash", "hash")  # and created_at, actor_id, action, object_type
 
 
 class RawRows:
@@ -148,16 +140,21 @@ class RawRows:
             return value.isoformat()
         return value
 
-    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple], fixed: dict | None = None) -> None:
+        """The rows (values for `columns`, in order) into `table`; `fixed`: more columns, each with
+        one value for every row (ints, None or the writer's own text, never a cell's): SQLite gets
+        them as constants of the statement, not as parameters of each row."""
         if not rows:
             return
-        cols = ", ".join(columns)
+        fixed = fixed or {}
+        cols = ", ".join((*columns, *fixed))
         if self.pg:
+            tail = tuple(fixed.values())
             with self.raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(row + tail if tail else row)
         else:
-            marks = ", ".join("?" * len(columns))
+            marks = ", ".join(("?",) * len(columns) + tuple(map(_literal, fixed.values())))
             self.raw.cursor().executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
     def new_ids(self, table: str, count: int) -> list[int]:
@@ -170,19 +167,33 @@ class RawRows:
         return list(range(first, first + count))
 
 
+def _literal(value) -> str:
+    """A fixed column's value as an SQLite constant (see `RawRows.insert`)."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"not a constant for a bulk INSERT: {value!r}")
+
+
 class EntryWriter:
     """Draft entries of one import batch, inserted `CHUNK` at a time with their audit events."""
 
     def __init__(self, user, batch_id: int | None, chunk: int | None = None):
         self.user_id, self.batch_id, self.chunk = user.id, batch_id, chunk or CHUNK
         self.audit = AuditAppender(user, "entry.create", "entry", {"import_batch": batch_id} if batch_id else None)
-        self.pending: list[Draft] = []
+        self.pending: list[tuple] = []
         self.written = 0
         self.raw: RawRows | None = None
+        self.texts = _Texts()
 
-    def add(self, draft: Draft) -> None:
-        self.pending.append(draft)
-        if len(self.pending) >= self.chunk:
+    def add(self, draft: tuple) -> None:
+        """A draft entry (see `DRAFT`)."""
+        pending = self.pending
+        pending.append(draft)
+        if len(pending) >= self.chunk:
             self.flush()
 
     def flush(self) -> None:
@@ -197,6 +208,30 @@ class EntryWriter:
         self.pending = []
 
 
+class _Texts(dict):
+    """A value of an entry → how its snapshot writes it (JSON) and that JSON as it appears inside the
+    event's `data` string (escaped once more, without quotes). Kinds, months, units, dates, notes and
+    quantities repeat down a ledger; memory stays bounded (`LIMIT`)."""
+
+    LIMIT = 20_000
+
+    def __missing__(self, value) -> tuple[str, str]:
+        if value is None:
+            text = "null"
+        elif isinstance(value, str):
+            text = encode_basestring(value)
+        elif isinstance(value, Decimal):
+            text = _quantity_text(value)
+        elif isinstance(value, date):
+            text = '"' + value.isoformat() + '"'
+        else:
+            raise TypeError(value)
+        pair = text, encode_basestring(text)[1:-1]
+        if len(self) < self.LIMIT:
+            self[value] = pair
+        return pair
+
+
 def _int(value: int | None) -> str:
     return "null" if value is None else str(int(value))
 
@@ -206,49 +241,70 @@ def _quantity_text(quantity: Decimal | None) -> str:
     return "null" if quantity is None else f'"{format(Decimal(quantity).normalize(), "f")}"'
 
 
-def write_chunk(writer: EntryWriter, drafts: list[Draft]) -> None:
+def _snapshot_template(prefix: str) -> tuple[str, ...]:
+    """The constant pieces of an event's `data` between the values that vary (see `write_chunk`)."""
+    return (
+        prefix + '"snapshot":{"amount_fen":',
+        ',"created_by_id":{user},"entry_date":',
+        ',"household_id":',
+        ',"kind":',
+        ',"note":',
+        ',"period":',
+        ',"project_id":',
+        ',"quantity":',
+        ',"return_reason":null,"reversal_reason":null,"reverses_id":null,"reviewed_by_id":null,'
+        '"status":"draft","unit":',
+        ',"village_id":',
+        "}}",
+    )
+
+
+def write_chunk(writer: EntryWriter, drafts: list[tuple]) -> None:
     """Insert the drafts (ids assigned here, in order) and append one audit event per row."""
     raw, now = writer.raw, utcnow()
     ids = raw.new_ids("ledger_entries", len(drafts))
-    created, user_id, batch_id = raw.value(now), writer.user_id, writer.batch_id
-    prefix = writer.audit.data_prefix
+    user_id, batch_id, texts, pg = writer.user_id, writer.batch_id, writer.texts, raw.pg
+    # The entry's audit_snapshot() as canonical JSON (keys sorted), written out for speed, and the
+    # same text as it sits inside the event's JSON (the appender checks the first of every chunk
+    # against audit.canonical and audit.event_hash).
+    pieces = [p.replace("{user}", str(int(user_id))) for p in _snapshot_template(writer.audit.data_prefix)]
+    a, b, c, d, e, f, g, h, i, j, k = pieces
+    ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (encode_basestring(p)[1:-1] for p in pieces)
     rows, events = [], []
-    for ident, d in zip(ids, drafts, strict=True):
-        quantity, day, note = d.quantity, d.entry_date, d.note or ""
-        iso = None if day is None else day.isoformat()
-        iso_json = "null" if iso is None else '"' + iso + '"'
+    for ident, draft in zip(ids, drafts, strict=True):
+        project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft
+        note = note or ""
+        day_j, day_e = texts[day]
+        kind_j, kind_e = texts[kind]
+        note_j, note_e = texts[note]
+        period_j, period_e = texts[period]
+        quantity_j, quantity_e = texts[quantity]
+        unit_j, unit_e = texts[unit]
+        amount, home, project, village = int(amount_fen), _int(household_id), int(project_id), int(village_id)
         rows.append(
             (
                 ident,
-                d.project_id,
-                d.village_id,
-                d.period,
-                day if raw.pg else iso,
-                d.kind,
-                d.amount_fen,
+                project_id,
+                village_id,
+                period,
+                day if pg or day is None else day_j[1:-1],
+                kind,
+                amount_fen,
                 None if quantity is None else int(quantity * 1000),  # MilliDecimal: thousandths
-                d.unit,
-                d.household_id,
+                unit,
+                household_id,
                 note,
-                "draft",
-                user_id,
-                created,
-                1,
-                batch_id,
             )
         )
-        # The entry's audit_snapshot() as canonical JSON (keys sorted), written out for speed;
-        # the appender checks the first of every chunk against audit.canonical.
         events.append(
             (
                 ident,
-                f'{prefix}"snapshot":{{"amount_fen":{int(d.amount_fen)},"created_by_id":{user_id},'
-                f'"entry_date":{iso_json},"household_id":{_int(d.household_id)},'
-                f'"kind":{_str(d.kind)},"note":{_str(note)},"period":{_str(d.period)},'
-                f'"project_id":{int(d.project_id)},"quantity":{_quantity_text(quantity)},"return_reason":null,'
-                f'"reversal_reason":null,"reverses_id":null,"reviewed_by_id":null,"status":"draft",'
-                f'"unit":{_str(d.unit)},"village_id":{int(d.village_id)}}}}}',
+                f"{a}{amount}{b}{day_j}{c}{home}{d}{kind_j}{e}{note_j}{f}{period_j}{g}{project}{h}{quantity_j}"
+                f"{i}{unit_j}{j}{village}{k}",
+                f"{ea}{amount}{eb}{day_e}{ec}{home}{ed}{kind_e}{ee}{note_e}{ef}{period_e}{eg}{project}{eh}{quantity_e}"
+                f"{ei}{unit_e}{ej}{village}{ek}",
             )
         )
-    raw.insert("ledger_entries", ENTRY_COLUMNS, rows)
+    fixed = {"status": "draft", "created_by_id": user_id, "created_at": raw.value(now), "version": 1}
+    raw.insert("ledger_entries", ENTRY_COLUMNS, rows, fixed | {"import_batch_id": batch_id})
     writer.audit.append(events)

@@ -13,7 +13,7 @@ from ..services.money import ParseError
 from ..services.scope import authorize
 from ..services.tx import atomic
 from ..services.units import unit_code
-from .bulk import Draft, EntryWriter
+from .bulk import EntryWriter
 from .parse import (
     Header,
     ImportFileError,
@@ -22,11 +22,11 @@ from .parse import (
     find_header,
     is_blank,
     is_signature,
+    open_rows,
     parse_amount,
     parse_date,
     parse_period,
     parse_quantity,
-    read_rows,
     squash,
 )
 from .report import ImportReport, RollBack, TotalsCheck, open_batch, total_label
@@ -86,12 +86,12 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
     if not project.active:
         raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
     try:
-        rows = read_rows(path, report.file_name)  # checks size, type and zip bombs first
+        rows, text = open_rows(path, report.file_name)  # checks size, type and zip bombs first
         header = find_header(rows, LEDGER_HEADERS)
         _require_columns(header)
         batch = open_batch(user, "ledger", project.id, path, report)
         writer = EntryWriter(user, batch.id if batch else None)
-        _read_entries(report, header, rows, user, project, writer)
+        _read_entries(report, header, rows, user, project, writer, text)
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
@@ -104,35 +104,69 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
     report.batch_id, report.imported = batch.id, True
 
 
-def _read_entries(report: ImportReport, header: Header, rows, user: User, project: Project, writer) -> None:
-    """Check every data row; while the file has no bad row (and this is no dry run), hand it to the writer."""
+# The fields of a ledger row, in the order `_RowReader.read` takes their cells.
+FIELDS = ("date", "period", "note", "kind", "quantity", "unit", "amount", "household")
+_AMOUNT, _WIDTH = FIELDS.index("amount"), len(FIELDS)
+
+
+def _read_entries(
+    report: ImportReport, header: Header, rows, user: User, project: Project, writer, text: bool = False
+) -> None:
+    """Check every data row; while the file has no bad row (and this is no dry run), hand it to the writer.
+
+    `text`: every cell of every row is a str (a CSV file), which lets the blank and totals checks
+    look at the row's text once.
+    """
     names, homes = _household_names(project.village_id)
-    # open_periods: months found open in this transaction; the village's households by id.
-    lookups = (names, set(), _Parsers(), {home.id: home for home in homes})
-    totals = TotalsCheck()
-    writing = writer.batch_id is not None
-    for number, cells in rows:
-        if is_blank(cells):
-            report.rows_skipped += 1
-            continue
-        label = total_label(cells)
-        if label is not None:
-            report.rows_skipped += 1
-            _check_total(report, header, number, cells, label, totals)
-            continue
-        values = header.values(cells)
-        if values["amount"] is None and is_signature(cells):
-            report.rows_skipped += 1
-            continue
-        entry, amount = _entry_from_row(report, header, number, values, user, project, lookups)
-        totals.add(amount)
-        if entry is None:
-            continue
-        report.rows_ok += 1
-        report.total_fen += amount
-        if writing and report.ok:
-            writer.add(entry)
-    del homes  # held until here so that the per-row household check hits the identity map
+    reader = _RowReader(report, header, project, names, homes)
+    read, add, totals, writing = reader.read, writer.add, TotalsCheck(), writer.batch_id is not None
+    # (place in FIELDS, column index) of each column the header has
+    slots = tuple((FIELDS.index(name), col.index) for name, col in header.columns.items())
+    rows_ok = total_fen = skipped = 0
+    try:
+        for number, cells in rows:
+            if text:
+                joined = "".join(cells)
+                if not joined or joined.isspace():  # is_blank: every cell empty or spaces
+                    skipped += 1
+                    continue
+                label = total_label(cells, joined)
+            else:
+                if is_blank(cells):
+                    skipped += 1
+                    continue
+                label = total_label(cells)
+            if label is not None:
+                skipped += 1
+                _check_total(report, header, number, cells, label, totals)
+                continue
+            # Header.values, as a list in FIELDS order (None for a blank or missing cell, or a column
+            # the file does not have).
+            values = [None] * _WIDTH
+            count = len(cells)
+            for slot, index in slots:
+                if index < count:
+                    value = cells[index]
+                    if value.__class__ is not str or not value.isspace() and value:
+                        values[slot] = value
+            if values[_AMOUNT] is None and is_signature(cells):
+                skipped += 1
+                continue
+            entry, amount = read(number, values)
+            if amount is None:  # TotalsCheck.add
+                totals.missing += 1
+            else:
+                totals.total += amount
+            if entry is None:
+                continue
+            rows_ok += 1
+            total_fen += amount
+            if writing and report.error_count == 0:
+                add(entry)
+    finally:
+        report.rows_ok += rows_ok
+        report.total_fen += total_fen
+        report.rows_skipped += skipped
 
 
 def _require_columns(header: Header) -> None:
@@ -149,8 +183,8 @@ def _require_columns(header: Header) -> None:
 def _household_names(village_id: int) -> tuple[dict[str, list[int]], list[Household]]:
     """Head name → household ids in the village (two ids mean the name is ambiguous), and the households.
 
-    The caller holds on to the households so that the ledger's per-row check finds them in the
-    session's identity map instead of querying each one.
+    The households go to the ledger's checks (`ledger.EntryChecks`), which then need no query for
+    a payout row's household.
     """
     names: dict[str, list[int]] = {}
     homes = list(db.session.scalars(select(Household).where(Household.village_id == village_id)))
@@ -190,107 +224,116 @@ def _yuan(fen: int) -> str:
     return format_yuan(fen)
 
 
-def _entry_from_row(report, header: Header, number: int, cells: dict, user, project, lookups):
-    """The row as an unsaved, checked draft entry (or None, with its problems reported) and its amount."""
-    names, open_periods, parsers, households = lookups
-    before = report.error_count
+class _RowReader:
+    """Reads data rows into checked draft entries for one import, keeping what repeats from row to
+    row: the parsers' memos, the header's layout, the project's checks (`ledger.EntryChecks`)."""
 
-    def bad(name: str, value, message) -> None:
-        report.error(number, header.header_text(name), cell_text(value), message)
+    def __init__(self, report: ImportReport, header: Header, project: Project, names: dict, homes: list):
+        self.report, self.header, self.names = report, header, names
+        self.parsers = _Parsers()
+        # open_periods: months found open in this transaction; the village's households by id.
+        self.checks = ledger.EntryChecks(project, set(), {home.id: home for home in homes})
+        self.project_id, self.village_id = project.id, project.village_id
+        self.amount_unit = header.columns["amount"].unit
+        quantity = header.columns.get("quantity")
+        self.quantity_unit = quantity.unit if quantity else ""
+        self.has_period, self.has_unit = header.has("period"), header.has("unit")
 
-    entry_date = period = kind = amount = quantity = unit = household_id = None
-    raw_date, raw_period = cells.get("date"), cells.get("period")
-    if raw_date is not None:
+    def bad(self, number: int, name: str, value, message) -> None:
+        self.report.error(number, self.header.header_text(name), cell_text(value), message)
+
+    def read(self, number: int, values: list) -> tuple[tuple | None, int | None]:
+        """The row (its cells in FIELDS order, None where blank) as a checked draft (see `bulk.DRAFT`),
+        or None with its problems reported; and its amount."""
+        report, parsers = self.report, self.parsers
+        before = report.error_count
+        raw_date, raw_period, raw_note, raw_kind, raw_quantity, raw_unit, raw_amount, raw_household = values
+        entry_date = period = kind = amount = quantity = unit = household_id = None
+        if raw_date is not None:
+            try:
+                entry_date, month = parsers.date(raw_date)
+            except ParseError as exc:
+                self.bad(number, "date", raw_date, exc)
+        if raw_period is not None:
+            try:
+                period = parsers.period(raw_period)
+            except ParseError as exc:
+                self.bad(number, "period", raw_period, exc)
+        elif entry_date is not None:
+            period = month
+        elif raw_date is None:
+            self.bad(number, "period" if self.has_period else "date", None, _("请填写日期或月份。"))
+        kind = parsers.kind(raw_kind) if raw_kind is not None else None
+        if kind is None:
+            message = _("未知类别（可用：销售收入、村集体收入、产值、成本、补贴、分红、务工、收购、租金、公益岗位）。")
+            self.bad(number, "kind", raw_kind, message if raw_kind is not None else _("请填写类别。"))
         try:
-            entry_date = parsers.date(raw_date)
+            amount = parse_amount(raw_amount, self.amount_unit)
         except ParseError as exc:
-            bad("date", raw_date, exc)
-    if raw_period is not None:
+            self.bad(number, "amount", raw_amount, exc)
+        if raw_quantity is not None:
+            try:
+                quantity, suffix = parsers.quantity(raw_quantity)
+                unit = suffix or cell_text(raw_unit) or self.quantity_unit or None
+                if unit:
+                    parsers.unit(unit)
+            except ParseError as exc:
+                name = "unit" if self.has_unit and not _has_suffix(raw_quantity) else "quantity"
+                self.bad(number, name, raw_quantity, exc)
+        if raw_household is not None:
+            ids = self.names.get(parsers.name(raw_household), ())
+            if not ids:
+                self.bad(number, "household", raw_household, _("本村没有这个户主。"))
+            elif len(ids) > 1:
+                self.bad(
+                    number, "household", raw_household, _("本村有 %(n)s 户同名户主，无法确定是哪一户。", n=len(ids))
+                )
+            else:
+                household_id = ids[0]
+        note = cell_text(raw_note)  # stripped, as the ledger stores a note
+        if len(report.preview) < report.preview_limit:
+            report.show(
+                {
+                    "row": number,
+                    "date": entry_date,
+                    "period": period,
+                    "kind": kind,
+                    "amount_fen": amount,
+                    "quantity": quantity,
+                    "unit": unit,
+                    "household": cell_text(raw_household),
+                    "note": note,
+                    "ok": report.error_count == before,
+                }
+            )
+        if report.error_count > before:
+            return None, amount
         try:
-            period = parsers.period(raw_period)
-        except ParseError as exc:
-            bad("period", raw_period, exc)
-    elif entry_date is not None:
-        period = f"{entry_date.year:04d}-{entry_date.month:02d}"
-    elif raw_date is None:
-        bad("period" if header.has("period") else "date", None, _("请填写日期或月份。"))
-    raw_kind = cells.get("kind")
-    kind = parsers.kind(raw_kind) if raw_kind is not None else None
-    if kind is None:
-        message = _("未知类别（可用：销售收入、村集体收入、产值、成本、补贴、分红、务工、收购、租金、公益岗位）。")
-        bad("kind", raw_kind, message if raw_kind is not None else _("请填写类别。"))
-    raw_amount = cells.get("amount")
-    try:
-        amount = parse_amount(raw_amount, header.columns["amount"].unit)
-    except ParseError as exc:
-        bad("amount", raw_amount, exc)
-    raw_quantity = cells.get("quantity")
-    if raw_quantity is not None:
-        try:
-            quantity, suffix = parsers.quantity(raw_quantity)
-            unit = suffix or cell_text(cells.get("unit")) or header.columns["quantity"].unit or None
-            if unit:
-                parsers.unit(unit)
-        except ParseError as exc:
-            bad("unit" if header.has("unit") and not _has_suffix(raw_quantity) else "quantity", raw_quantity, exc)
-    raw_household = cells.get("household")
-    if raw_household is not None:
-        ids = names.get(parsers.name(raw_household), [])
-        if not ids:
-            bad("household", raw_household, _("本村没有这个户主。"))
-        elif len(ids) > 1:
-            bad("household", raw_household, _("本村有 %(n)s 户同名户主，无法确定是哪一户。", n=len(ids)))
-        else:
-            household_id = ids[0]
-    note = cell_text(cells.get("note"))
-    if len(report.preview) < report.preview_limit:
-        report.show(
-            {
-                "row": number,
-                "date": entry_date,
-                "period": period,
-                "kind": kind,
-                "amount_fen": amount,
-                "quantity": quantity,
-                "unit": unit,
-                "household": cell_text(raw_household),
-                "note": note,
-                "ok": report.error_count == before,
-            }
-        )
-    if report.error_count > before:
-        return None, amount
-    data = ledger.EntryInput(
-        project_id=project.id,
-        period=period,
-        kind=kind,
-        amount_fen=amount,
-        entry_date=entry_date,
-        quantity=quantity,
-        unit=unit,
-        household_id=household_id,
-        note=note,
-    )
-    entry = Draft()
-    try:
-        ledger.apply_input(entry, data, project, open_periods, households)
-    except Invalid as exc:
-        for field, message in exc.fields.items() or [("", exc.message)]:
-            name = FIELD_COLUMNS.get(field, "")
-            if name == "period" and not header.has("period"):
-                name = "date"
-            bad(name, cells.get(name) if name else None, message)
-        if report.preview and report.preview[-1]["row"] == number:
-            report.preview[-1]["ok"] = False
-        return None, amount
-    return entry, amount
+            quantity, unit = self.checks.check(period, kind, amount, entry_date, quantity, unit, household_id)
+        except Invalid as exc:
+            for field, message in exc.fields.items() or [("", exc.message)]:
+                name = FIELD_COLUMNS.get(field, "")
+                if name == "period" and not self.has_period:
+                    name = "date"
+                self.bad(number, name, values[FIELDS.index(name)] if name else None, message)
+            if report.preview and report.preview[-1]["row"] == number:
+                report.preview[-1]["ok"] = False
+            return None, amount
+        draft = (self.project_id, self.village_id, period, entry_date, kind, amount, quantity, unit, household_id, note)
+        return draft, amount
+
+
+def _date_and_month(raw) -> tuple:
+    """A date cell's date and its month (YYYY-MM), the period of a row without one of its own."""
+    day = parse_date(raw)
+    return day, f"{day.year:04d}-{day.month:02d}"
 
 
 class _Parsers:
     """The cell parsers of one import, remembering what they have seen (see `Memo`)."""
 
     def __init__(self):
-        self.date, self.period, self.quantity = Memo(parse_date), Memo(parse_period), Memo(parse_quantity)
+        self.date, self.period, self.quantity = Memo(_date_and_month), Memo(parse_period), Memo(parse_quantity)
         self.unit, self.name = Memo(unit_code), Memo(squash)
         self.kind = Memo(lambda raw: KIND_ALIASES.get(squash(raw)))
 

@@ -97,14 +97,19 @@ def read_rows(path: Path, file_name: str) -> Iterator[tuple[int, tuple]]:
     The file is checked first (size, type by content, zip bombs: see `limits`); any problem,
     then or while reading, is an ImportFileError.
     """
+    yield from open_rows(path, file_name)[0]
+
+
+def open_rows(path: Path, file_name: str) -> tuple[Iterator[tuple[int, tuple]], bool]:
+    """`read_rows` with the file checked now, and whether every cell it yields is a str (a CSV
+    file's are; a workbook's may be numbers, dates or None)."""
     try:
         suffix = check_file(path, file_name)
     except FileRefused as exc:
         raise ImportFileError(str(exc)) from None
     if suffix == ".csv":
-        yield from _csv_rows(path)
-    else:
-        yield from _xlsx_rows(path)
+        return _csv_rows(path), True
+    return _xlsx_rows(path), False
 
 
 # Our CSV exports (and OWASP's advice) put ' before text Excel would run as a formula.
@@ -116,8 +121,16 @@ def _unguarded(cell: str) -> str:
     return cell[1:] if cell.startswith(_GUARDED) else cell
 
 
+def _holds_byte(path: Path, byte: bytes) -> bool:
+    with open(path, "rb") as fh:
+        return any(byte in chunk for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
     encoding = csv_encoding(path)
+    # Without a ' anywhere in the file no cell can be guarded ("'" is one byte in UTF-8 and
+    # GB18030 alike, never part of another character), and rows need not be looked at.
+    guarded = _holds_byte(path, b"'")
     with open(path, encoding=encoding, newline="") as fh:
         sample = fh.read(4096)
         fh.seek(0)
@@ -127,8 +140,12 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
             dialect = csv.excel
         number = 0
         try:
-            for number, cells in enumerate(csv.reader(fh, dialect), start=1):
-                yield number, tuple(_unguarded(cell) for cell in cells)
+            if guarded:
+                for number, cells in enumerate(csv.reader(fh, dialect), start=1):
+                    yield number, tuple(_unguarded(cell) for cell in cells)
+            else:
+                for number, cells in enumerate(csv.reader(fh, dialect), start=1):
+                    yield number, tuple(cells)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ImportFileError(_("第 %(r)s 行之后无法读取 CSV 文件：%(e)s", r=number, e=str(exc)[:200])) from None
 
@@ -151,7 +168,9 @@ class Memo:
         self.parse, self.limit, self.seen = parse, limit, {}
 
     def __call__(self, value):
-        key = (type(value), value)
+        # A str (every CSV cell) is its own key; any other value is keyed with its type, so that
+        # 1, 1.0 and True stay apart. A str never equals such a tuple, so they share one dict.
+        key = value if value.__class__ is str else (type(value), value)
         try:
             return self.seen[key]
         except KeyError:
@@ -330,17 +349,19 @@ def parse_amount(value, unit: str = "") -> int:
     """An amount cell in fen; a 万元 header scales bare numbers."""
     scale_wan = "万" in unit
     if not scale_wan:
-        # The common cells (1234.5 · "1,234.50" · 800) without Decimal; anything else takes the long way.
-        if isinstance(value, float):
-            m = _PLAIN_YUAN.match(repr(round(value, 6)))
-        elif isinstance(value, str):
+        # The common cells ("1,234.50" · 1234.5 · "800") without Decimal; anything else takes the long way.
+        if isinstance(value, str):
             m = _PLAIN_YUAN.match(value)
+        elif isinstance(value, float):
+            m = _PLAIN_YUAN.match(repr(round(value, 6)))
         else:
             m = None
-        if m is not None and len(m.group(1)) <= 17:
-            whole = m.group(1).replace(",", "")
-            if len(whole) <= 13:
-                return int(whole) * 100 + int((m.group(2) or "0").ljust(2, "0"))
+        if m is not None:
+            whole, cents = m.groups()
+            if len(whole) <= 17:
+                whole = whole.replace(",", "")
+                if len(whole) <= 13:
+                    return int(whole) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
     try:
         return parse_yuan(number_text(value), scale_wan=scale_wan)
     except ParseError as exc:

@@ -154,24 +154,26 @@ class TotalsCheck:
     LEVELS = {"小计": 1, "subtotal": 1, "合计": 2, "total": 2, "总计": 3, "grandtotal": 3}
 
     def __init__(self):
-        self.sums = {1: 0, 2: 0, 3: 0}
-        self.broken = {1: False, 2: False, 3: False}
+        # One running sum and count of rows without an amount; each level remembers where they
+        # stood when it was last closed (a total of a level closes the levels below it too).
+        self.total, self.missing = 0, 0
+        self.marks = {1: (0, 0), 2: (0, 0), 3: (0, 0)}
 
     def add(self, amount_fen: int | None) -> None:
-        for level in self.sums:
-            if amount_fen is None:
-                self.broken[level] = True
-            else:
-                self.sums[level] += amount_fen
+        if amount_fen is None:
+            self.missing += 1  # the levels open now cannot be checked
+        else:
+            self.total += amount_fen
 
     def close(self, label: str) -> tuple[int, bool]:
         """The sum for a total row of `label` and whether it can be checked; resets the levels it closes."""
         level = self.LEVELS.get(label, 0)
         if level == 0:
             return 0, False
-        result = self.sums[level], not self.broken[level]
+        total, missing = self.marks[level]
+        result = self.total - total, self.missing == missing
         for lower in range(1, level + 1):
-            self.sums[lower], self.broken[lower] = 0, False
+            self.marks[lower] = (self.total, self.missing)
         return result
 
 
@@ -182,9 +184,14 @@ def _may_be_total(cell: str) -> bool:
     return not unicodedata.is_normalized("NFKC", cell)
 
 
-def total_label(cells: tuple) -> str | None:
-    """The label of a totals row (合计, 本月合计, 小计, 总计, Total …), or None for any other row."""
-    if not _may_be_total("".join(c for c in cells if isinstance(c, str))):
+def total_label(cells: tuple, text: str | None = None) -> str | None:
+    """The label of a totals row (合计, 本月合计, 小计, 总计, Total …), or None for any other row.
+
+    `text`: the row's str cells joined, when the caller has it already.
+    """
+    if text is None:
+        text = "".join(c for c in cells if isinstance(c, str))
+    if not _may_be_total(text):
         return None
     for cell in cells:
         if isinstance(cell, str) and _may_be_total(cell):

@@ -93,6 +93,95 @@ def _check_period(village: Area, period: str, field: str = "period") -> None:
         raise Invalid(_("该月已结账。"), {field: _("%(p)s 已结账，不能再登记；更正请记入未结账的月份。", p=period)})
 
 
+class EntryChecks:
+    """The domain checks of new or edited entries of one project, made ready once.
+
+    `_apply_input` runs them for one entry; a bulk load (an import) keeps one for all its rows,
+    so that what does not change from row to row is looked up once: the project's ids, the
+    village of each of its households, today's date, the base unit of each quantity seen.
+    `open_periods` (bulk loads) remembers the months already found open in this transaction,
+    which holds the village's lock, so each month is checked once; `households` (bulk loads)
+    are the village's households by id, already loaded, so each payout row needs no lookup.
+    """
+
+    def __init__(
+        self, project: Project, open_periods: set | None = None, households: dict[int, Household] | None = None
+    ):
+        self.project, self.open_periods = project, open_periods
+        self.project_id, self.village_id = project.id, project.village_id
+        # household id → its village (the households do not change while the checks are in use)
+        self.homes = None if households is None else {hid: home.village_id for hid, home in households.items()}
+        self.today: date | None = None  # the latest today() seen: it only moves forward
+        self.periods: dict[date, str] = {}  # entry date → its month, YYYY-MM
+        self.bases: dict[tuple, tuple] = {}  # (quantity, unit) → (base quantity, base unit, whole thousandths?)
+
+    def check(
+        self,
+        period: str,
+        kind: str,
+        amount_fen: int,
+        entry_date: date | None,
+        quantity: Decimal | None,
+        unit: str | None,
+        household_id: int | None,
+    ) -> tuple[Decimal | None, str | None]:
+        """Refuse what the domain does not allow (Invalid naming the fields, in this order: kind,
+        amount, date, quantity/unit, household_id; then the month's own check), else the quantity
+        and unit converted to the base unit that is stored."""
+        errors: dict[str, str] = {}
+        if kind not in KINDS:
+            errors["kind"] = _("未知类别：%(k)s", k=kind)
+        if amount_fen <= 0:
+            errors["amount"] = _("金额必须大于零；更正已审核的记录请用“冲销”。")
+        if entry_date is not None:
+            month = self.periods.get(entry_date)
+            if month is None:
+                month = self.periods[entry_date] = f"{entry_date.year:04d}-{entry_date.month:02d}"
+            if month != period:
+                errors["date"] = _("日期不在所选月份内。")
+            latest = self.today
+            if latest is None or entry_date > latest:  # a date past the one seen: ask the clock again
+                latest = self.today = today()
+            if entry_date > latest:
+                errors["date"] = _("日期不能晚于今天。")
+        base_quantity, base_unit = None, None
+        if quantity is not None:
+            if quantity < 0:
+                errors["quantity"] = _("数量不能为负数。")
+            elif quantity >= MAX_QUANTITY:
+                errors["quantity"] = _("数量过大。")
+            elif not unit:
+                errors["unit"] = _("填写数量时请选择单位。")
+            else:
+                key = (quantity, unit)
+                known = self.bases.get(key)
+                if known is None:
+                    converted, code = to_base(quantity, unit)
+                    converted = abs(converted)  # "-0" is zero: stored and audited as 0
+                    known = self.bases[key] = (converted, code, converted == converted.quantize(MILLI))
+                base_quantity, base_unit, whole = known
+                if not whole:
+                    errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_LABELS[base_unit])
+        if household_id is not None:
+            if self.homes is not None:
+                home = self.homes.get(household_id)
+            else:
+                household = get_by_id(Household, household_id)
+                home = None if household is None else household.village_id
+            if home is None or home != self.village_id:
+                errors["household_id"] = _("该农户不属于本项目所在的村。")
+        elif kind in PAYOUT_KINDS:
+            errors["household_id"] = _("支付给农户的款项必须选择农户。")
+        if errors:
+            raise Invalid(_("请改正标出的字段。"), errors)
+        open_periods = self.open_periods
+        if open_periods is None or period not in open_periods:
+            _check_period(self.project.village, period)
+            if open_periods is not None:
+                open_periods.add(period)
+        return base_quantity, base_unit
+
+
 def _apply_input(
     entry: LedgerEntry,
     data: EntryInput,
@@ -100,50 +189,10 @@ def _apply_input(
     open_periods: set | None = None,
     households: dict[int, Household] | None = None,
 ) -> None:
-    """Check `data` against the domain and copy it onto `entry`.
-
-    `open_periods` (bulk loads) remembers the months already found open in this transaction,
-    which holds the village's lock, so each month is checked once; `households` (bulk loads)
-    are the village's households by id, already loaded, so each payout row needs no lookup.
-    """
-    errors: dict[str, str] = {}
-    if data.kind not in KINDS:
-        errors["kind"] = _("未知类别：%(k)s", k=data.kind)
-    if data.amount_fen <= 0:
-        errors["amount"] = _("金额必须大于零；更正已审核的记录请用“冲销”。")
-    if data.entry_date is not None and f"{data.entry_date.year:04d}-{data.entry_date.month:02d}" != data.period:
-        errors["date"] = _("日期不在所选月份内。")
-    if data.entry_date is not None and data.entry_date > today():
-        errors["date"] = _("日期不能晚于今天。")
-    quantity, unit = None, None
-    if data.quantity is not None:
-        if data.quantity < 0:
-            errors["quantity"] = _("数量不能为负数。")
-        elif data.quantity >= MAX_QUANTITY:
-            errors["quantity"] = _("数量过大。")
-        elif not data.unit:
-            errors["unit"] = _("填写数量时请选择单位。")
-        else:
-            quantity, unit = to_base(data.quantity, data.unit)
-            quantity = abs(quantity)  # "-0" is zero: stored and audited as 0
-            if quantity != quantity.quantize(MILLI):
-                errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_LABELS[unit])
-    household = None
-    if data.household_id is not None:
-        if households is not None:
-            household = households.get(data.household_id)
-        else:
-            household = get_by_id(Household, data.household_id)
-        if household is None or household.village_id != project.village_id:
-            errors["household_id"] = _("该农户不属于本项目所在的村。")
-    elif data.kind in PAYOUT_KINDS:
-        errors["household_id"] = _("支付给农户的款项必须选择农户。")
-    if errors:
-        raise Invalid(_("请改正标出的字段。"), errors)
-    if open_periods is None or data.period not in open_periods:
-        _check_period(project.village, data.period)
-        if open_periods is not None:
-            open_periods.add(data.period)
+    """Check `data` against the domain (see `EntryChecks`) and copy it onto `entry`."""
+    quantity, unit = EntryChecks(project, open_periods, households).check(
+        data.period, data.kind, data.amount_fen, data.entry_date, data.quantity, data.unit, data.household_id
+    )
     entry.project_id, entry.village_id = project.id, project.village_id
     entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind
     entry.amount_fen, entry.quantity, entry.unit = data.amount_fen, quantity, unit
@@ -157,7 +206,8 @@ def apply_input(
     open_periods: set | None = None,
     households: dict[int, Household] | None = None,
 ) -> None:
-    """The same checks `create_entry` makes, for a bulk load (an import) that adds entries itself."""
+    """The same checks `create_entry` makes, for a bulk load that adds entries itself (an import keeps
+    one `EntryChecks` for all its rows instead)."""
     _apply_input(entry, data, project, open_periods, households)
 
 
