@@ -340,3 +340,29 @@ def test_another_towns_reviewer_is_refused(world, client, auth):
     auth.login("town_b_reviewer")
     assert client.get(f"/areas/export.xlsx?area={TOWN_A}").status_code == 403
     assert client.get(f"/areas?area={TOWN_A}").status_code == 403
+
+
+def test_a_zero_capacity_project_beside_a_measured_one(app, peers, world):
+    """A village's first beekeeping project has 0 hives (allowed on the form), its second 100:
+    the group's yield is the measured project's. This used to fail with a TypeError (a 500) when
+    the unmeasured project came first."""
+    village = catalog.add_area("441323107207", "六村", "village", world.town_b)
+    db.session.flush()
+    empty = hives(village, 0, name="空蜂场")
+    summary(empty, "output", 7_000)
+    measured = hives(village, 100)
+    summary(measured, "output", 50_000)
+    db.session.commit()
+    assert empty.id < measured.id
+    row = _rows(app)["441323107207"]
+    assert row["peer_group"] == "beekeeping/hive" and row["yield_per_unit"] == "500.00"
+    assert row["yields"] == [
+        {
+            "peer_group": "beekeeping/hive",
+            "type": "beekeeping",
+            "unit": "hive",
+            "yield_fen_per_unit": 50_000,
+            "yield_per_unit": "500.00",
+            "outlier": False,
+        }
+    ]

@@ -19,12 +19,16 @@ def decimal_string(value: Decimal) -> str:
     """Decimal('400.000') → "400"; ratios are cut to six places, never to a float."""
     if type(value) is not Decimal:
         value = Decimal(value)
-    # Quantizing a value with six places or fewer is exact, and normalize() strips the zeros again.
+    # Quantizing a value with six places or fewer is exact; the zeros it adds are cut again.
     try:
-        value = value.quantize(_RATIO_PLACES, ROUND_HALF_UP)
+        text = str(value.quantize(_RATIO_PLACES, ROUND_HALF_UP))
     except InvalidOperation:  # more digits than the context holds: nothing to cut
-        pass
-    text = format(value.normalize(), "f")
+        text = format(value.normalize(), "f")
+    else:
+        if "E" in text:  # str() chose an exponent (a huge value): write it out in full
+            text = format(value.quantize(_RATIO_PLACES, ROUND_HALF_UP).normalize(), "f")
+        elif "." in text:
+            text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
@@ -48,27 +52,67 @@ def _twin_key(key: str) -> str | None:
 
 
 _PLAIN = (int, str, bool, type(None))
+# A dict's keys (in order) → (key, its twin or None) for each: records of one shape (a table's
+# rows) share one plan, so the twin rule is not worked out again for every row.
+_PLANS: dict[tuple, tuple] = {}
+
+
+def _plan(value: dict) -> tuple:
+    keys = tuple(value)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        plan = tuple((k, _twin_key(k) if type(k) is str else None) for k in keys)
+        plan = tuple((k, t if t not in value else None) for k, t in plan)
+        if len(_PLANS) < 1_000:
+            _PLANS[keys] = plan
+    return plan
 
 
 def jsonable(value):
     """A JSON-safe copy of `value` with the money twins added (see module docstring)."""
     kind = type(value)
     if kind is dict:
-        out = {}
-        for key, item in value.items():
-            item_kind = type(item)
-            out[key] = item if item_kind in _PLAIN else jsonable(item)
-            twin = _twin_key(key) if type(key) is str else None
-            if twin and twin not in value:
-                if item is None:
-                    out[twin] = None
-                elif isinstance(item, int) and not isinstance(item, bool):
+        return _record(value)
+    if kind is list and value and type(value[0]) is dict:
+        return [_record(item) if type(item) is dict else jsonable(item) for item in value]
+    return _jsonable(value)
+
+
+def _record(value: dict) -> dict:
+    """`jsonable` of one dict (hot: the comparison's 300 rows × 65 keys go through here)."""
+    out = {}
+    for key, twin in _plan(value):
+        item = value[key]
+        kind = type(item)
+        if kind is int:
+            out[key] = item
+            if twin is not None:
+                if item >= 0:  # fen_to_decimal_string, inline: thousands of these per answer
+                    digits = str(item).rjust(3, "0")
+                    out[twin] = f"{digits[:-2]}.{digits[-2:]}"
+                else:
                     out[twin] = fen_to_decimal_string(item)
-        return out
-    if kind is list or kind is tuple:
+        elif kind is str or kind is bool:
+            out[key] = item
+        elif item is None:
+            out[key] = None
+            if twin is not None:
+                out[twin] = None
+        elif kind is Decimal:
+            out[key] = decimal_string(item)
+        else:
+            out[key] = jsonable(item)
+            if twin is not None and isinstance(item, int) and not isinstance(item, bool):
+                out[twin] = fen_to_decimal_string(item)  # an int subclass
+    return out
+
+
+def _jsonable(value):
+    """`jsonable` of anything but a dict or a list of dicts."""
+    if type(value) in (list, tuple):
         return [item if type(item) in _PLAIN else jsonable(item) for item in value]
     if isinstance(value, dict):
-        return jsonable(dict(value))
+        return _record(dict(value))
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
     if isinstance(value, bool) or value is None or isinstance(value, int | str):

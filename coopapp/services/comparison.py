@@ -25,11 +25,12 @@ Rules (shown on the page as its legend):
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from statistics import median
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, select, type_coerce
 
 from ..errors import BadRequest
 from ..extensions import db
@@ -37,7 +38,7 @@ from ..models import Area, Project, ProjectYearSummary, User
 from ..models.projects import PROJECT_TYPES
 from . import metrics
 from .money import ParseError, parse_yuan
-from .scope import authorize, visible_villages
+from .scope import VillageRef, authorize, visible_village_refs
 
 MIN_PEER_GROUP = 5
 OUTLIER_MADS = 3
@@ -95,52 +96,58 @@ def _round_fen(value: Decimal | None) -> int | None:
     return None if value is None else int(value.to_integral_value(ROUND_HALF_UP))
 
 
-def _projects(village_ids: list[int]) -> list:
-    """The projects' columns the comparison needs, as plain rows (no ORM objects: it is hot)."""
-    q = (
-        select(
-            Project.id,
-            Project.village_id,
-            Project.type,
-            Project.capacity,
-            Project.capacity_unit,
-            Project.target_collective_income_fen,
-            Project.target_output_fen,
-        )
-        .where(Project.village_id.in_(village_ids))
-        .order_by(Project.village_id, Project.id)
-    )
-    return list(db.session.execute(q))
+@cache
+def _projects_query():
+    """The projects' columns the comparison needs (capacity as stored, in thousandths), built
+    once; run with `ids`."""
+    return select(
+        Project.id,
+        Project.village_id,
+        Project.type,
+        type_coerce(Project.capacity, BigInteger),
+        Project.capacity_unit,
+        Project.target_collective_income_fen,
+        Project.target_output_fen,
+    ).where(Project.village_id.in_(bindparam("ids", expanding=True)))
 
 
-def _project_outputs(village_ids: list[int], year: int) -> dict[int, int]:
-    """project → approved output value in `year` (from the project-year summaries)."""
-    q = select(ProjectYearSummary.project_id, ProjectYearSummary.amount_fen).where(
-        ProjectYearSummary.year == year,
-        ProjectYearSummary.village_id.in_(village_ids),
-        ProjectYearSummary.kind == "output",
+@cache
+def _outputs_query():
+    """project → its approved output value in `year` (from the project-year summaries)."""
+    pys = ProjectYearSummary
+    return select(pys.project_id, pys.amount_fen).where(
+        pys.year == bindparam("year"), pys.kind == "output", pys.village_id.in_(bindparam("ids", expanding=True))
     )
-    return {pid: int(total or 0) for pid, total in db.session.execute(q)}
 
 
 def _no_projects() -> dict:
     return {"types": set(), "income_target": 0, "output_target": 0, "groups": {}}
 
 
-def _village_projects(projects: list, outputs: dict[int, int]) -> dict[int, dict]:
-    """village → its project types, target sums and yield groups {(type, unit): (output, capacity)}."""
+def _village_projects(village_ids: list[int], year: int) -> dict[int, dict]:
+    """village → its project types, target sums and yield groups {(type, unit): (output, capacity)
+    of its projects with a capacity, or None when none of the type's projects has one}.
+
+    Two plain queries joined here: on SQLite that is about three times faster than the join."""
+    params = {"ids": village_ids, "year": year}
+    outputs = {pid: amount for pid, amount in db.session.connection().execute(_outputs_query(), params)}
     out: dict[int, dict] = defaultdict(_no_projects)
-    for pid, village_id, ptype, capacity, unit, income_target, output_target in projects:
+    measured: dict[tuple[int, str, str], list[int]] = {}  # (village, type, unit) → [output, capacity in thousandths]
+    for pid, village_id, ptype, milli, unit, income_target, output_target in db.session.connection().execute(
+        _projects_query(), params
+    ):
         v = out[village_id]
         v["types"].add(ptype)
         v["income_target"] += income_target or 0
         v["output_target"] += output_target or 0
-        key = (ptype, unit or "")
-        if capacity and capacity > 0 and unit:
-            output, total_capacity = v["groups"].get(key, (0, Decimal(0)))
-            v["groups"][key] = (output + outputs.get(pid, 0), total_capacity + capacity)
-        else:
-            v["groups"].setdefault(key, None)  # the type is there, but without a yield
+        key = (ptype, unit or "")  # no unit and an empty unit are one group
+        v["groups"].setdefault(key, None)  # the type is there, with or without a yield
+        if milli and milli > 0 and unit:
+            sums = measured.setdefault((village_id, *key), [0, 0])
+            sums[0] += int(outputs.get(pid) or 0)
+            sums[1] += milli
+    for (village_id, *key), (output, milli) in measured.items():
+        out[village_id]["groups"][tuple(key)] = (output, Decimal(milli) / 1000)
     return out
 
 
@@ -166,67 +173,83 @@ def is_outlier(value: Decimal | None, stats: dict) -> bool:
     return value < stats["low"] or value > stats["high"]
 
 
-def _yields(info: dict) -> dict[tuple[str, str], Decimal | None]:
-    """(type, unit) → exact yield in fen per unit (None for a type without capacity)."""
-    return {key: (None if pair is None else Decimal(pair[0]) / pair[1]) for key, pair in info["groups"].items()}
+def _group_label(key: tuple[str, str]) -> str:
+    return f"{key[0]}/{key[1]}" if key[1] else key[0]
 
 
-def _shown_group(info: dict, project_type: str | None) -> tuple[str, str] | None:
-    """The group a row shows: the filtered type's, else the one with the largest output."""
-    groups = [(k, pair) for k, pair in info["groups"].items() if project_type is None or k[0] == project_type]
+def _shown_group(groups: dict, project_type: str | None) -> tuple[str, str] | None:
+    """The group a row shows: the filtered type's, else the one with the largest output (among
+    the groups with a yield, when there are any)."""
+    if project_type is not None:
+        groups = {k: pair for k, pair in groups.items() if k[0] == project_type}
     if not groups:
         return None
-    with_yield = [(k, pair) for k, pair in groups if pair is not None] or groups
-    return max(with_yield, key=lambda kp: (kp[1][0] if kp[1] else -1, kp[1][1] if kp[1] else 0, kp[0]))[0]
+    with_yield = [(k, pair) for k, pair in groups.items() if pair is not None]
+    if not with_yield:
+        return max(groups)
+    return max(with_yield, key=lambda kp: (kp[1][0], kp[1][1], kp[0]))[0]
 
 
-def _add_columns(rows: list[dict], villages: list[Area], projects: dict[int, dict], f: Filters) -> list[dict]:
+def _add_columns(rows: list[dict], villages: list[VillageRef], projects: dict[int, dict], f: Filters) -> list[dict]:
     """Add yield, peer group, outlier, attainment and the weak flag to each village's row;
-    return the peer groups' statistics."""
-    yields = {v.id: _yields(projects[v.id]) for v in villages}
+    return the peer groups' statistics. (Hot: 300 rows for a county; per-group work is done once.)"""
+    empty = _no_projects()
+    infos = [projects.get(v.id, empty) for v in villages]
+    # Exact yields (fen per unit) of each village's groups, and the groups' values.
+    yields = [
+        {k: None if pair is None else Decimal(pair[0]) / pair[1] for k, pair in i["groups"].items()} for i in infos
+    ]
     by_group: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
-    for per_village in yields.values():
+    for per_village in yields:
         for key, value in per_village.items():
             if value is not None:
                 by_group[key].append(value)
     stats = {key: peer_stats(values) for key, values in by_group.items()}
+    medians = {key: _round_fen(st["median"]) for key, st in stats.items()}
+    labels: dict[tuple[str, str], str] = {}
     weak_below = f.weak_below_fen if f.weak_below_fen is not None else current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
-    for v, row in zip(villages, rows, strict=True):
-        info = projects[v.id]
-        shown = _shown_group(info, f.project_type)
-        flagged = sorted(
-            {k for k, y in yields[v.id].items() if is_outlier(y, stats.get(k, peer_stats([])))},
-        )
-        if f.project_type is not None:
-            flagged = [k for k in flagged if k[0] == f.project_type]
-        value = yields[v.id].get(shown) if shown else None
+    ratio = metrics.ratio
+    for info, exact, row in zip(infos, yields, rows, strict=True):
+        shown = _shown_group(info["groups"], f.project_type)
+        listed, flagged_types, shown_row = [], set(), None
+        for key in sorted(exact):
+            value = exact[key]
+            flagged = value is not None and is_outlier(value, stats[key])
+            if flagged and f.project_type is not None and key[0] != f.project_type:
+                flagged = False
+            if flagged:
+                flagged_types.add(key[0])
+            label = labels.get(key) or labels.setdefault(key, _group_label(key))
+            listed.append(
+                {
+                    "peer_group": label,
+                    "type": key[0],
+                    "unit": key[1] or None,
+                    "yield_fen_per_unit": _round_fen(value),
+                    "outlier": flagged,
+                }
+            )
+            if key == shown:
+                shown_row = listed[-1]
         group_stats = stats.get(shown) if shown else None
+        income, output = row["collective_income_fen"], row["output_value_fen"]
         row.update(
             {
                 "project_types": sorted(info["types"]),
-                "peer_group": f"{shown[0]}/{shown[1]}" if shown and shown[1] else (shown[0] if shown else None),
+                "peer_group": shown_row["peer_group"] if shown_row else None,
                 "peer_type": shown[0] if shown else None,
                 "yield_unit": (shown[1] or None) if shown else None,
-                "yield_fen_per_unit": _round_fen(value),
-                "peer_median_fen_per_unit": _round_fen(group_stats["median"]) if group_stats else None,
+                "yield_fen_per_unit": shown_row["yield_fen_per_unit"] if shown_row else None,
+                "peer_median_fen_per_unit": medians[shown] if group_stats else None,
                 "peer_villages": group_stats["villages"] if group_stats else 0,
-                "yields": [
-                    {
-                        "peer_group": f"{k[0]}/{k[1]}" if k[1] else k[0],
-                        "type": k[0],
-                        "unit": k[1] or None,
-                        "yield_fen_per_unit": _round_fen(y),
-                        "outlier": k in flagged,
-                    }
-                    for k, y in sorted(yields[v.id].items())
-                ],
-                "outlier": bool(flagged),
-                "outlier_types": sorted({k[0] for k in flagged}),
+                "yields": listed,
+                "outlier": bool(flagged_types),
+                "outlier_types": sorted(flagged_types),
                 "collective_income_target_fen": info["income_target"],
                 "output_target_fen": info["output_target"],
-                "attainment": metrics.ratio(row["collective_income_fen"], info["income_target"]),
-                "output_attainment": metrics.ratio(row["output_value_fen"], info["output_target"]),
-                "weak": row["collective_income_fen"] < weak_below,
+                "attainment": ratio(income, info["income_target"]),
+                "output_attainment": ratio(output, info["output_target"]),
+                "weak": income < weak_below,
             }
         )
     return [
@@ -235,7 +258,7 @@ def _add_columns(rows: list[dict], villages: list[Area], projects: dict[int, dic
             "type": k[0],
             "unit": k[1],
             "villages": s["villages"],
-            "median_fen_per_unit": _round_fen(s["median"]),
+            "median_fen_per_unit": medians[k],
             "low_fen_per_unit": _round_fen(s["low"]),
             "high_fen_per_unit": _round_fen(s["high"]),
             "judged": s["low"] is not None,
@@ -285,24 +308,24 @@ def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True) -
     if f.sort not in SORT_KEYS or f.direction not in ("asc", "desc"):
         raise BadRequest(_("未知排序：%(s)s", s=f.sort), {"sort": ", ".join(SORT_KEYS)})
     town = _town_filter(user, area, f.town)
-    villages = visible_villages(user, area)
+    villages = visible_village_refs(user, area)
     ids = [v.id for v in villages]
     rows = metrics.village_rows(villages, f.year)
-    projects = _village_projects(_projects(ids), _project_outputs(ids, f.year)) if ids else {}
+    projects = _village_projects(ids, f.year) if ids else {}
     peer_groups = _add_columns(rows, villages, projects, f)
-    towns = sorted({(v.parent.code, v.parent.name) for v in villages if v.parent is not None})
+    towns = sorted({(v.town_code, v.town_name) for v in villages if v.town_id is not None})
     order = {t: i for i, t in enumerate(PROJECT_TYPES)}
     types = sorted({t for r in rows for t in r["project_types"]}, key=lambda t: (order.get(t, len(order)), t))
     keep = [
         (v, r)
         for v, r in zip(villages, rows, strict=True)
-        if (town is None or v.parent_id == town.id) and (f.project_type is None or f.project_type in r["project_types"])
+        if (town is None or v.town_id == town.id) and (f.project_type is None or f.project_type in r["project_types"])
     ]
     shown = [r for _v, r in keep]
     subtotals = metrics.town_totals([v for v, _r in keep], shown, f.year) if shown and with_towns else []
     targets = defaultdict(int)
     for v, r in keep:
-        targets[v.parent.code] += r["collective_income_target_fen"]
+        targets[v.town_code] += r["collective_income_target_fen"]
     for t in subtotals:
         t["collective_income_target_fen"] = targets[t["code"]]
         t["attainment"] = metrics.ratio(t["collective_income_fen"], targets[t["code"]])

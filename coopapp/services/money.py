@@ -67,9 +67,8 @@ def parse_yuan(text, *, scale_wan: bool = False) -> int:
 
 def fen_to_decimal_string(fen: int) -> str:
     """1500000 fen → "15000.00" (the API's money string)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(int(fen))
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
+    digits = str(abs(int(fen))).rjust(3, "0")  # string slicing: the API writes thousands of these
+    return f"{'-' if fen < 0 else ''}{digits[:-2]}.{digits[-2:]}"
 
 
 def format_yuan(fen: int | None) -> str:
