@@ -12,29 +12,51 @@ SUMMARY_SQL = """
 SELECT village_id, SUM(amount_fen) FROM project_year_summaries
 WHERE year = :year AND kind = 'collective_income' GROUP BY village_id
 """
-# The comparison's core answer by one hand-written query over the summary tables: per village of
-# the county its income and output this year and last, households, benefited households, their
-# total and median payout (all and formerly poor), targets — the floor the API is measured against
-# (with json.dumps of the rows, since the API's answer is JSON too).
+# The comparison's answer by one hand-written query over the summary tables: per village of the
+# county its income and output this year and last, roster counts (all and formerly poor), this
+# year's and last year's benefit figures (households benefited, total and median payout, all and
+# formerly poor), income and output targets, and per peer group (type/unit) its output and
+# capacity, from which the yields come — every figure the API's rows are made of. The floor the
+# API is measured against (with json.dumps of the rows, since the API's answer is JSON too).
 FLOOR_SQL = """
-SELECT a.code, a.name, t.name AS town,
-  COALESCE(SUM(CASE WHEN p.year = :year AND p.kind = 'collective_income' THEN p.amount_fen END), 0),
-  COALESCE(SUM(CASE WHEN p.year = :year AND p.kind = 'output' THEN p.amount_fen END), 0),
-  COALESCE(SUM(CASE WHEN p.year = :last AND p.kind = 'collective_income' THEN p.amount_fen END), 0),
-  COALESCE(SUM(CASE WHEN p.year = :last AND p.kind = 'output' THEN p.amount_fen END), 0),
-  (SELECT COUNT(*) FROM households h WHERE h.village_id = a.id),
-  (SELECT COUNT(*) FROM households h WHERE h.village_id = a.id AND h.formerly_poor),
+WITH v AS (
+  SELECT a.id, a.code, a.name, t.name AS town FROM areas a JOIN areas t ON t.id = a.parent_id
+  WHERE a.level = 'village' AND a.path LIKE :prefix),
+money AS (
+  SELECT village_id,
+    SUM(CASE WHEN year = :year AND kind = 'collective_income' THEN amount_fen ELSE 0 END) AS income,
+    SUM(CASE WHEN year = :year AND kind = 'output' THEN amount_fen ELSE 0 END) AS output,
+    SUM(CASE WHEN year = :last AND kind = 'collective_income' THEN amount_fen ELSE 0 END) AS income_last,
+    SUM(CASE WHEN year = :last AND kind = 'output' THEN amount_fen ELSE 0 END) AS output_last
+  FROM project_year_summaries WHERE year IN (:year, :last) AND kind IN ('collective_income', 'output')
+  GROUP BY village_id),
+roster AS (
+  SELECT village_id, COUNT(*) AS n, SUM(CASE WHEN formerly_poor THEN 1 ELSE 0 END) AS poor
+  FROM households GROUP BY village_id),
+groups AS (
+  SELECT pr.village_id, pr.type, pr.capacity_unit AS unit, SUM(COALESCE(o.amount_fen, 0)) AS output,
+    SUM(pr.capacity) AS capacity, SUM(pr.target_collective_income_fen) AS income_target,
+    SUM(pr.target_output_fen) AS output_target
+  FROM projects pr LEFT JOIN project_year_summaries o ON o.project_id = pr.id AND o.year = :year AND o.kind = 'output'
+  GROUP BY pr.village_id, pr.type, pr.capacity_unit),
+per_village AS (
+  SELECT village_id, SUM(income_target) AS income_target, SUM(output_target) AS output_target,
+    {agg}(type || '/' || COALESCE(unit, '') || '=' || output || '/' || COALESCE(capacity, 0), ';') AS yields
+  FROM groups GROUP BY village_id)
+SELECT v.code, v.name, v.town,
+  COALESCE(m.income, 0), COALESCE(m.output, 0), COALESCE(m.income_last, 0), COALESCE(m.output_last, 0),
+  COALESCE(r.n, 0), COALESCE(r.poor, 0),
   b.households_benefited, b.benefit_total_fen, b.benefit_median_fen,
   b.formerly_poor_benefited, b.formerly_poor_benefit_total_fen, b.formerly_poor_benefit_median_fen,
-  (SELECT SUM(target_collective_income_fen) FROM projects pr WHERE pr.village_id = a.id)
-FROM areas a JOIN areas t ON t.id = a.parent_id
-LEFT JOIN project_year_summaries p ON p.village_id = a.id AND p.year IN (:year, :last)
-  AND p.kind IN ('collective_income', 'output')
-LEFT JOIN village_benefit_summaries b ON b.village_id = a.id AND b.year = :year
-WHERE a.level = 'village' AND a.path LIKE :prefix
-GROUP BY a.id, a.code, a.name, t.name, b.households_benefited, b.benefit_total_fen, b.benefit_median_fen,
-  b.formerly_poor_benefited, b.formerly_poor_benefit_total_fen, b.formerly_poor_benefit_median_fen
-ORDER BY 4 DESC
+  l.households_benefited, l.benefit_total_fen, l.formerly_poor_benefited, l.formerly_poor_benefit_total_fen,
+  g.income_target, g.output_target, g.yields
+FROM v
+LEFT JOIN money m ON m.village_id = v.id
+LEFT JOIN roster r ON r.village_id = v.id
+LEFT JOIN village_benefit_summaries b ON b.village_id = v.id AND b.year = :year
+LEFT JOIN village_benefit_summaries l ON l.village_id = v.id AND l.year = :last
+LEFT JOIN per_village g ON g.village_id = v.id
+ORDER BY 4 DESC, v.code
 """
 # The same figures (but the medians) straight from the ledger, for the summaries' gain.
 RAW_SQL = """
@@ -103,7 +125,7 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
         return dict(db.session.execute(text(SUMMARY_SQL), params).all())
 
     def floor_sql():
-        rows = db.session.execute(text(FLOOR_SQL), floor_params).all()
+        rows = db.session.execute(floor_query, floor_params).all()
         return json.dumps([list(r) for r in rows], ensure_ascii=False, default=int)  # PostgreSQL sums are Decimals
 
     def raw_sql():
@@ -114,8 +136,10 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
         by_village = {a.id: a.code for a in db.session.scalars(select(Area).where(Area.level == "village"))}
         county = db.session.scalars(select(Area).where(Area.code == COUNTY_CODE)).one()
         floor_params = {"year": year, "last": year - 1, "prefix": county.path + "%"}
+        agg = "string_agg" if db.engine.dialect.name == "postgresql" else "group_concat"
+        floor_query = text(FLOOR_SQL.format(agg=agg))
         floor_rows = json.loads(floor_sql())
-        assert {r[0]: r[3] for r in floor_rows if r[3]} == got_income(api_rows), "floor ≠ API"
+        check_floor(floor_rows, api_rows)
         expected = {by_village[k]: int(v) for k, v in summary_sql().items()}
         got = got_income(api_rows)
         assert got == expected, "the API's collective income differs from the summary table's"
@@ -147,6 +171,28 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
     with app.app_context():
         results.append(_approve(secretary_name, waiting[queued:]))
     return results
+
+
+def check_floor(floor_rows: list[list], api_rows: list[dict]) -> None:
+    """The floor's figures are the API's: income, output, roster, benefit, targets, peer groups."""
+    api = {r["code"]: r for r in api_rows}
+    assert len(floor_rows) == len(api), "floor and API list different villages"
+    for row in floor_rows:
+        r = api[row[0]]
+        got = (row[3], row[4], row[7], row[8], row[9] or 0, row[10] or 0, row[19] or 0, row[20] or 0)
+        want = (
+            r["collective_income_fen"],
+            r["output_value_fen"],
+            r["households"],
+            r["formerly_poor_households"],
+            r["households_benefited"],
+            r["benefit_total_fen"],
+            r["collective_income_target_fen"],
+            r["output_target_fen"],
+        )
+        assert tuple(int(x) for x in got) == want, f"floor ≠ API for {row[0]}: {got} {want}"
+        groups = {part.split("=")[0].rstrip("/") for part in (row[21] or "").split(";") if part}
+        assert groups == {y["peer_group"] for y in r["yields"]}, f"peer groups differ for {row[0]}"
 
 
 def got_income(api_rows: list[dict]) -> dict[str, int]:
