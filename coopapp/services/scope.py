@@ -94,7 +94,9 @@ def visible_village_refs(user: User, under: Area | None = None) -> list[VillageR
         q = q.where(Area.path.startswith(under.path, autoescape=True))
     return [
         VillageRef(vid, code, name, town_id, town_code or "", town_name or "")
-        for vid, code, name, town_id, town_code, town_name in db.session.connection().execute(q.order_by(Area.code))
+        for vid, code, name, town_id, town_code, town_name in db.session.connection()
+        .execute(q.order_by(Area.code))
+        .all()
     ]
 
 
