@@ -195,7 +195,12 @@ def benefit_figures(
     }
 
 
-def village_rows(villages: list[VillageRef], year: int) -> list[dict]:
+def _refs(villages: list[VillageRef | Area]) -> list[VillageRef]:
+    """Villages as `VillageRef`s (the callers with a few `Area` objects in hand pass those)."""
+    return [v if type(v) is VillageRef else village_ref(v) for v in villages]
+
+
+def village_rows(villages: list[VillageRef | Area], year: int) -> list[dict]:
     """One row of metrics per village for `year` (and growth against year − 1).
 
     Benefit figures come from the village benefit summaries: households with payouts > 0,
@@ -206,6 +211,7 @@ def village_rows(villages: list[VillageRef], year: int) -> list[dict]:
     """
     if not villages:
         return []
+    villages = _refs(villages)
     figures = _village_figures([v.id for v in villages], year)
     weak_below = current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
     none = (0,) * 16
@@ -326,7 +332,7 @@ def project_rows(village: Area, year: int) -> list[dict]:
 
 def village_summary(village: Area, year: int) -> dict:
     """The village's year: headline metrics, growth and one row per project."""
-    row = village_rows([village_ref(village)], year)[0]
+    row = village_rows([village], year)[0]
     row["year"] = year
     row["projects"] = project_rows(village, year)
     return row
@@ -374,10 +380,11 @@ def town_rows(user: User, area: Area, year: int) -> list[dict]:
     return town_totals(villages, village_rows(villages, year), year)
 
 
-def town_totals(villages: list[VillageRef], rows: list[dict], year: int) -> list[dict]:
+def town_totals(villages: list[VillageRef | Area], rows: list[dict], year: int) -> list[dict]:
     """`rows` (one per village of `villages`, same order) summed per town, ordered by town code;
     medians over the benefited households of these villages only."""
     towns: dict[str, dict] = {}
+    villages = _refs(villages)
     for village, row in zip(villages, rows, strict=True):
         total = towns.setdefault(
             village.town_code,
