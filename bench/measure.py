@@ -3,6 +3,7 @@
 import json
 import time
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select, text
 
@@ -34,14 +35,15 @@ roster AS (
   SELECT village_id, COUNT(*) AS n, SUM(CASE WHEN formerly_poor THEN 1 ELSE 0 END) AS poor
   FROM households GROUP BY village_id),
 groups AS (
-  SELECT pr.village_id, pr.type, pr.capacity_unit AS unit, SUM(COALESCE(o.amount_fen, 0)) AS output,
-    SUM(pr.capacity) AS capacity, SUM(pr.target_collective_income_fen) AS income_target,
-    SUM(pr.target_output_fen) AS output_target
+  SELECT pr.village_id, pr.type, COALESCE(pr.capacity_unit, '') AS unit,
+    SUM(CASE WHEN pr.capacity > 0 AND pr.capacity_unit <> '' THEN COALESCE(o.amount_fen, 0) ELSE 0 END) AS output,
+    SUM(CASE WHEN pr.capacity > 0 AND pr.capacity_unit <> '' THEN pr.capacity ELSE 0 END) AS capacity,
+    SUM(pr.target_collective_income_fen) AS income_target, SUM(pr.target_output_fen) AS output_target
   FROM projects pr LEFT JOIN project_year_summaries o ON o.project_id = pr.id AND o.year = :year AND o.kind = 'output'
-  GROUP BY pr.village_id, pr.type, pr.capacity_unit),
+  GROUP BY pr.village_id, pr.type, COALESCE(pr.capacity_unit, '')),
 per_village AS (
   SELECT village_id, SUM(income_target) AS income_target, SUM(output_target) AS output_target,
-    {agg}(type || '/' || COALESCE(unit, '') || '=' || output || '/' || COALESCE(capacity, 0), ';') AS yields
+    {agg}(type || '/' || unit || '=' || output || '/' || capacity, ';') AS yields
   FROM groups GROUP BY village_id)
 SELECT v.code, v.name, v.town,
   COALESCE(m.income, 0), COALESCE(m.output, 0), COALESCE(m.income_last, 0), COALESCE(m.output_last, 0),
@@ -174,25 +176,44 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
 
 
 def check_floor(floor_rows: list[list], api_rows: list[dict]) -> None:
-    """The floor's figures are the API's: income, output, roster, benefit, targets, peer groups."""
+    """The floor's figures are the API's: every figure it fetches, and each peer group's yield
+    (output / capacity in thousandths, rounded half up to the fen) — so the floor is the same answer."""
+    keys = (
+        "collective_income_fen",
+        "output_value_fen",
+        "collective_income_last_year_fen",
+        "output_value_last_year_fen",
+        "households",
+        "formerly_poor_households",
+        "households_benefited",
+        "benefit_total_fen",
+        "benefit_median_fen",
+        "formerly_poor_benefited",
+        "formerly_poor_benefit_total_fen",
+        "formerly_poor_benefit_median_fen",
+        "households_benefited_last_year",
+        "benefit_total_last_year_fen",
+        "formerly_poor_benefited_last_year",
+        "formerly_poor_benefit_total_last_year_fen",
+        "collective_income_target_fen",
+        "output_target_fen",
+    )
     api = {r["code"]: r for r in api_rows}
     assert len(floor_rows) == len(api), "floor and API list different villages"
     for row in floor_rows:
         r = api[row[0]]
-        got = (row[3], row[4], row[7], row[8], row[9] or 0, row[10] or 0, row[19] or 0, row[20] or 0)
-        want = (
-            r["collective_income_fen"],
-            r["output_value_fen"],
-            r["households"],
-            r["formerly_poor_households"],
-            r["households_benefited"],
-            r["benefit_total_fen"],
-            r["collective_income_target_fen"],
-            r["output_target_fen"],
+        got = tuple(int(x or 0) for x in row[3:21])
+        want = tuple(r[k] for k in keys)
+        assert got == want, (
+            f"floor ≠ API for {row[0]}: {dict(zip(keys, got, strict=True))} {dict(zip(keys, want, strict=True))}"
         )
-        assert tuple(int(x) for x in got) == want, f"floor ≠ API for {row[0]}: {got} {want}"
-        groups = {part.split("=")[0].rstrip("/") for part in (row[21] or "").split(";") if part}
-        assert groups == {y["peer_group"] for y in r["yields"]}, f"peer groups differ for {row[0]}"
+        yields = {}
+        for part in (row[21] or "").split(";"):
+            group, _eq, figures = part.partition("=")
+            output, milli = (int(x) for x in figures.split("/"))
+            fen = (Decimal(output) * 1000 / Decimal(milli)).to_integral_value(ROUND_HALF_UP) if milli else None
+            yields[group.rstrip("/")] = None if fen is None else int(fen)
+        assert yields == {y["peer_group"]: y["yield_fen_per_unit"] for y in r["yields"]}, f"yields differ for {row[0]}"
 
 
 def got_income(api_rows: list[dict]) -> dict[str, int]:

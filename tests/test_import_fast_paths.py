@@ -884,3 +884,16 @@ EXPECTED: dict = json.loads(
 }
 """
 )
+
+
+def test_the_checks_caches_stay_bounded(app, db, village_setup, monkeypatch):
+    """A file of all-different quantities and dates must not grow the import's caches without
+    end (memory stays flat): past the limit the checks still decide, they just stop remembering."""
+    world = village_setup
+    monkeypatch.setattr(ledger.EntryChecks, "CACHE_LIMIT", 5)
+    checks = ledger.EntryChecks(world.project, set(), {})
+    for n in range(40):
+        day = date(2025, 5, 1 + n % 28)
+        quantity, unit = checks.check("2025-05", "sales", 100, day, Decimal(n) + Decimal("0.5"), "kg", None)
+        assert (quantity, unit) == ledger.to_base(Decimal(n) + Decimal("0.5"), "kg")
+    assert len(checks.bases) == 5 and len(checks.periods) == 5

@@ -104,6 +104,8 @@ class EntryChecks:
     are the village's households by id, already loaded, so each payout row needs no lookup.
     """
 
+    CACHE_LIMIT = 8192  # entries per lookup cache: memory stays flat whatever the file holds
+
     def __init__(
         self, project: Project, open_periods: set | None = None, households: dict[int, Household] | None = None
     ):
@@ -136,7 +138,9 @@ class EntryChecks:
         if entry_date is not None:
             month = self.periods.get(entry_date)
             if month is None:
-                month = self.periods[entry_date] = f"{entry_date.year:04d}-{entry_date.month:02d}"
+                month = f"{entry_date.year:04d}-{entry_date.month:02d}"
+                if len(self.periods) < self.CACHE_LIMIT:
+                    self.periods[entry_date] = month
             if month != period:
                 errors["date"] = _("日期不在所选月份内。")
             latest = self.today
@@ -158,7 +162,9 @@ class EntryChecks:
                 if known is None:
                     converted, code = to_base(quantity, unit)
                     converted = abs(converted)  # "-0" is zero: stored and audited as 0
-                    known = self.bases[key] = (converted, code, converted == converted.quantize(MILLI))
+                    known = (converted, code, converted == converted.quantize(MILLI))
+                    if len(self.bases) < self.CACHE_LIMIT:  # bounded: a file of all-different quantities
+                        self.bases[key] = known
                 base_quantity, base_unit, whole = known
                 if not whole:
                     errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_LABELS[base_unit])
