@@ -99,14 +99,20 @@ def serve(
         server.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out, stderr=err)
     process = server.process
     try:
-        _wait_until_ready(server, port)
+        _wait_until_ready(server, port, workers)
         yield server
     finally:
         _stop(process)
 
 
-def _wait_until_ready(server: Server, port: int, limit: float = 60.0) -> None:
+def _wait_until_ready(server: Server, port: int, workers: int, limit: float = 60.0) -> None:
+    """Until gunicorn answers and every worker has booted. (A worker still booting when the
+    master is told to stop misses the signal; the master then waits its graceful timeout.)"""
     deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and server.stdout().count("Booting worker") < workers:
+        if server.process.poll() is not None:
+            break
+        time.sleep(0.05)
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.log()[-3000:]}")
@@ -124,11 +130,12 @@ def _wait_until_ready(server: Server, port: int, limit: float = 60.0) -> None:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM (a graceful stop: workers finish their requests), SIGKILL if it hangs."""
+    """SIGTERM (a graceful stop: workers finish their requests), SIGKILL if it hangs — after
+    longer than the config's graceful_timeout (30 s), by which the master stops stuck workers itself."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=45)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
