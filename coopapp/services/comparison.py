@@ -294,13 +294,14 @@ def _sorted(rows: list[dict], sort: str, direction: str) -> list[dict]:
     return present + missing
 
 
-def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True) -> dict:
+def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True, order: bool = True) -> dict:
     """The comparison of the villages the user may see under `area` for `f`.
 
     Raises Forbidden outside the user's scope and BadRequest for an unknown town, project type
     or sort key. Peer groups are formed over the whole area; the town and type filters only
     choose the rows shown (and the town subtotals are those of the rows shown; `with_towns=False`
-    leaves them out, for callers that only want the rows).
+    leaves them out, for callers that only want the rows; `order=False` leaves the rows in code
+    order without ranks, for callers that order them themselves).
     """
     authorize(user, "view", area)
     if f.project_type is not None and f.project_type not in PROJECT_TYPES:
@@ -334,7 +335,7 @@ def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True) -
         "year": f.year,
         "filters": f,
         "town": town,
-        "rows": _sorted(shown, f.sort, f.direction),
+        "rows": _sorted(shown, f.sort, f.direction) if order else shown,
         "towns": subtotals,
         "peer_groups": peer_groups,
         "town_choices": towns,
@@ -351,7 +352,7 @@ def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True) -
 def compare_rows(user: User, area: Area, f: Filters, metric: str = "collective_income") -> list[dict]:
     """The comparison's rows ranked by `metric`, highest first (None last), `rank` from 1."""
     check_metric(metric)
-    rows = comparison(user, area, f, with_towns=False)["rows"]
+    rows = comparison(user, area, f, with_towns=False, order=False)["rows"]  # ordered here
     key = metric_key(metric, rows[0] if rows else None)
     rows.sort(key=lambda r: (r.get(key) is None, -(r.get(key) or 0), r["code"]))
     for rank, row in enumerate(rows, start=1):
