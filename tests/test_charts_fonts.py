@@ -7,7 +7,6 @@ In CI (CI=true) a missing CJK font fails this test; on a laptop without one it s
 import ast
 import io
 import logging
-import os
 import re
 import warnings
 from pathlib import Path
@@ -20,8 +19,9 @@ from coopapp.charts import base, fonts
 from coopapp.charts.compare import METRIC_NAMES
 from coopapp.charts.unit_yield import UNIT_NAMES
 
+from .conftest import IN_CI
+
 ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
