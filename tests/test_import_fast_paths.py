@@ -1,7 +1,7 @@
 """The ledger import's fast paths change nothing a user or the database can see.
 
 The expected reports, previews, rows and audit events below were captured from the import as it
-was before its per-row work was made cheaper (memoised parsers, the checks of `ledger.apply_input`
+was before its per-row work was made cheaper (memoised parsers, the checks of `ledger._apply_input`
 made once per import, the bulk writer's constants), on files with every kind of row an accountant
 can get wrong. "Today" is pinned so that the files and the captured results never age.
 """

@@ -188,33 +188,15 @@ class EntryChecks:
         return base_quantity, base_unit
 
 
-def _apply_input(
-    entry: LedgerEntry,
-    data: EntryInput,
-    project: Project,
-    open_periods: set | None = None,
-    households: dict[int, Household] | None = None,
-) -> None:
+def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None:
     """Check `data` against the domain (see `EntryChecks`) and copy it onto `entry`."""
-    quantity, unit = EntryChecks(project, open_periods, households).check(
+    quantity, unit = EntryChecks(project).check(
         data.period, data.kind, data.amount_fen, data.entry_date, data.quantity, data.unit, data.household_id
     )
     entry.project_id, entry.village_id = project.id, project.village_id
     entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind
     entry.amount_fen, entry.quantity, entry.unit = data.amount_fen, quantity, unit
     entry.household_id, entry.note = data.household_id, (data.note or "").strip()
-
-
-def apply_input(
-    entry: LedgerEntry,
-    data: EntryInput,
-    project: Project,
-    open_periods: set | None = None,
-    households: dict[int, Household] | None = None,
-) -> None:
-    """The same checks `create_entry` makes, for a bulk load that adds entries itself (an import keeps
-    one `EntryChecks` for all its rows instead)."""
-    _apply_input(entry, data, project, open_periods, households)
 
 
 def _project(project_id: int) -> Project:
