@@ -105,16 +105,7 @@ class _Event(NamedTuple):
 
 ENTRY_COLUMNS = (
     "id",
-    "project_id",
-    "village_id",
-    "period",
-    "entry_date",
-    "kind",
-    "amount_fen",
-    "quantity",
-    "unit",
-    "household_id",
-    "note",
+    *DRAFT,
 )  # and the same status, created_by_id, created_at, version and import_batch_id for every row of a chunk
 EVENT_COLUMNS = ("seq", "object_id", "data", "prev_hash", "hash")  # and created_at, actor_id, action, object_type
 
