@@ -206,7 +206,6 @@ def _add_columns(rows: list[dict], villages: list[VillageRef], projects: dict[in
                 by_group[key].append(value)
     stats = {key: peer_stats(values) for key, values in by_group.items()}
     medians = {key: _round_fen(st["median"]) for key, st in stats.items()}
-    labels: dict[tuple[str, str], str] = {}
     weak_below = f.weak_below_fen if f.weak_below_fen is not None else current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
     ratio = metrics.ratio
     for info, exact, row in zip(infos, yields, rows, strict=True):
@@ -219,10 +218,9 @@ def _add_columns(rows: list[dict], villages: list[VillageRef], projects: dict[in
                 flagged = False
             if flagged:
                 flagged_types.add(key[0])
-            label = labels.get(key) or labels.setdefault(key, _group_label(key))
             listed.append(
                 {
-                    "peer_group": label,
+                    "peer_group": _group_label(key),
                     "type": key[0],
                     "unit": key[1] or None,
                     "yield_fen_per_unit": _round_fen(value),
