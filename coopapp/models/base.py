@@ -1,4 +1,4 @@
-"""Shared column helpers."""
+"""Shared column and query helpers."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -51,3 +51,18 @@ def get_by_id(model, ident):
     if not isinstance(ident, int) or isinstance(ident, bool) or not 0 < ident <= MAX_ID:
         return None
     return db.session.get(model, ident)
+
+
+def plain_rows(statement, params: dict | None = None) -> list[tuple]:
+    """The statement's rows as the driver returns them: plain tuples, no `Row` objects, no result
+    processing (about 1 µs a row less; the comparison fetches thousands of rows). Only for columns
+    the driver already returns as Python wants them: ints and text (a Boolean comes back as 0/1
+    on SQLite, a Date as text, a MilliDecimal as thousandths). Runs on the session's connection,
+    inside its transaction, without autoflush: for reads."""
+    from ..extensions import db
+
+    result = db.session.connection().execute(statement, params or {})
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()

@@ -33,8 +33,8 @@ from flask_babel import gettext as _
 from sqlalchemy import BigInteger, bindparam, select, type_coerce
 
 from ..errors import BadRequest
-from ..extensions import db
 from ..models import Area, Project, ProjectYearSummary, User
+from ..models.base import plain_rows
 from ..models.projects import PROJECT_TYPES
 from . import metrics
 from .money import ParseError, parse_yuan
@@ -130,12 +130,10 @@ def _village_projects(village_ids: list[int], year: int) -> dict[int, dict]:
 
     Two plain queries joined here: on SQLite that is about three times faster than the join."""
     params = {"ids": village_ids, "year": year}
-    outputs = {pid: amount for pid, amount in db.session.connection().execute(_outputs_query(), params).all()}
+    outputs = dict(plain_rows(_outputs_query(), params))
     out: dict[int, dict] = defaultdict(_no_projects)
     measured: dict[tuple[int, str, str], list[int]] = {}  # (village, type, unit) → [output, capacity in thousandths]
-    for pid, village_id, ptype, milli, unit, income_target, output_target in (
-        db.session.connection().execute(_projects_query(), params).all()
-    ):
+    for pid, village_id, ptype, milli, unit, income_target, output_target in plain_rows(_projects_query(), params):
         v = out[village_id]
         v["types"].add(ptype)
         v["income_target"] += income_target or 0

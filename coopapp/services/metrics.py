@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Area, Household, HouseholdYearSummary, Project, ProjectYearSummary, User, VillageBenefitSummary
+from ..models.base import plain_rows
 from .scope import VillageRef, village_ref, visible_village_refs
 
 COMPARE_METRICS = (
@@ -101,7 +102,7 @@ def _village_figures(village_ids: list[int], year: int) -> dict[int, tuple]:
     benefited and total (all, then formerly poor). Absent figures are 0."""
     params = {"ids": village_ids, "year": year, "last_year": year - 1}
     # Plain tuples of ints (PostgreSQL's SUM of bigint comes as a Decimal, hence int()).
-    return {row[0]: tuple(map(int, row[1:])) for row in db.session.connection().execute(_figures_query(), params).all()}
+    return {row[0]: tuple(map(int, row[1:])) for row in plain_rows(_figures_query(), params)}
 
 
 def town_medians(village_ids: list[int], year: int) -> dict[tuple[int, bool | None], int]:

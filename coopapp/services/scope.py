@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 from ..errors import Forbidden
 from ..extensions import db
 from ..models import Area, User
+from ..models.base import plain_rows
 
 # What each role may do inside its scope. Everything else is refused.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -94,9 +95,7 @@ def visible_village_refs(user: User, under: Area | None = None) -> list[VillageR
         q = q.where(Area.path.startswith(under.path, autoescape=True))
     return [
         VillageRef(vid, code, name, town_id, town_code or "", town_name or "")
-        for vid, code, name, town_id, town_code, town_name in db.session.connection()
-        .execute(q.order_by(Area.code))
-        .all()
+        for vid, code, name, town_id, town_code, town_name in plain_rows(q.order_by(Area.code))
     ]
 
 
