@@ -179,6 +179,7 @@ def test_bad_rows_write_nothing_and_name_row_column_value(app, db, world, tmp_pa
         [d, "无此户", "分红", None, "100", "张无忌"],
         [d, "分红无户", "分红", None, "100", None],
         [ledger.today().replace(day=1).replace(year=ledger.today().year + 1), "未来", "销售收入", None, "5", None],
+        [d, "无金额", "销售收入", None, None, None],
     ]
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
     code, report = run(app, "ledger", path, "--project", world.project.id)
@@ -192,6 +193,8 @@ def test_bad_rows_write_nothing_and_name_row_column_value(app, db, world, tmp_pa
     assert (11, "户主", "张无忌") in found
     assert (12, "户主", "") in found
     assert any(e["row"] == 13 and e["column"] == "日期" for e in report["errors"])
+    blank = [e["message"] for e in report["errors"] if e["row"] == 14]
+    assert blank == ["请填写金额"], "a blank amount is missing, not a bad number called “None”"
     assert all(e["message"] for e in report["errors"])
     assert 5 not in {e["row"] for e in report["errors"]}
     assert entries(db) == []

@@ -339,7 +339,10 @@ def parse_period(value) -> str:
 
 
 def number_text(value) -> str:
-    """A numeric cell as text for the money parsers (floats rounded off Excel's binary noise)."""
+    """A numeric cell as text for the money parsers (floats rounded off Excel's binary noise; an
+    empty cell is empty text, which the parsers refuse as missing, not as "None")."""
+    if value is None:
+        return ""
     if isinstance(value, float):
         return format(Decimal(repr(round(value, 6))), "f")
     return str(value)
