@@ -1,5 +1,6 @@
 """Importing ledger files as accountants keep them: XLSX and CSV, all rows or none, never twice."""
 
+import csv
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -164,6 +165,32 @@ def test_csv_encodings(app, db, world, tmp_path, encoding):
         ("sales", Decimal(50), None),
         ("purchase", Decimal(50), world.households[2].id),
         ("purchase", Decimal(50), world.households[2].id),
+    ]
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t", ";"])
+def test_csv_quoting_is_excels_whatever_the_first_rows_look_like(app, db, world, tmp_path, delimiter):
+    """Excel quotes a cell with "…" and doubles a " inside it. The sniffer used to guess the
+    quoting from the first 4 KB: a note with a line break and a "" made it drop the doubling (the
+    row split in two), and a note written in '…' made it take ' for the quote (the ' vanished)."""
+    d = f"{M.year}/{M.month}/{M.day}"
+    rows = [
+        ["日期", "摘要", "类别", "金额（元）"],
+        [d, '他说"蜂蜜好"\n第二行', "销售收入", "1,000.00"],
+        [d, "'好'", "销售收入", "200"],
+        [d, "'见附件'", "成本", "30"],
+        [d, "'=A1+B1", "成本", "5"],  # a guarded formula: the ' goes
+    ]
+    path = tmp_path / "quoted.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, delimiter=delimiter).writerows(rows)
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report
+    assert [(e.note, e.amount_fen) for e in entries(db)] == [
+        ('他说"蜂蜜好"\n第二行', 100_000),
+        ("'好'", 20_000),
+        ("'见附件'", 3_000),
+        ("=A1+B1", 500),
     ]
 
 

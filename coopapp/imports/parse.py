@@ -134,17 +134,22 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
     with open(path, encoding=encoding, newline="") as fh:
         sample = fh.read(4096)
         fh.seek(0)
+        # Only the delimiter (and spaces after it) is taken from the sniffer: the quoting is always
+        # Excel's ("…" with "" inside), as Excel and WPS save. The sniffer guesses it wrong from a
+        # quoted cell with a line break and a "" (it drops the doubling) and from a note typed
+        # as '…' (it takes ' for the quote).
         try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+            sniffed = csv.Sniffer().sniff(sample, delimiters=",\t;")
+            layout = {"delimiter": sniffed.delimiter, "skipinitialspace": sniffed.skipinitialspace}
         except csv.Error:
-            dialect = csv.excel
+            layout = {}
         number = 0
         try:
             if guarded:
-                for number, cells in enumerate(csv.reader(fh, dialect), start=1):
+                for number, cells in enumerate(csv.reader(fh, csv.excel, **layout), start=1):
                     yield number, tuple(_unguarded(cell) for cell in cells)
             else:
-                for number, cells in enumerate(csv.reader(fh, dialect), start=1):
+                for number, cells in enumerate(csv.reader(fh, csv.excel, **layout), start=1):
                     yield number, tuple(cells)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ImportFileError(_("第 %(r)s 行之后无法读取 CSV 文件：%(e)s", r=number, e=str(exc)[:200])) from None
