@@ -366,3 +366,20 @@ def test_a_zero_capacity_project_beside_a_measured_one(app, peers, world):
             "outlier": False,
         }
     ]
+
+
+def test_plain_rows_gives_the_driver_tuples_and_raises_as_sqlalchemy_does(app, db):
+    """`models.base.plain_rows` (the comparison's fetches) skips SQLAlchemy's rows but not its
+    errors: a failure while fetching (here a later row overflows, which SQLite only finds in
+    the fetch) is a SQLAlchemy error, so the handlers that map a lost database to 503 see it."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from coopapp.models.base import plain_rows
+
+    rows = plain_rows(text("SELECT column1, column2 FROM (VALUES (1, 'a'), (2, 'b')) AS v ORDER BY 1"))
+    assert rows == [(1, "a"), (2, "b")] and type(rows[0]) is tuple
+    overflow = text("SELECT abs(column1) FROM (VALUES (1), (-9223372036854775807 - 1)) AS v")
+    with pytest.raises(DBAPIError):
+        plain_rows(overflow)
+    db.session.rollback()

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Integer
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
 # BigInteger on PostgreSQL, INTEGER (the rowid alias) on SQLite.
@@ -61,8 +62,12 @@ def plain_rows(statement, params: dict | None = None) -> list[tuple]:
     inside its transaction, without autoflush: for reads."""
     from ..extensions import db
 
-    result = db.session.connection().execute(statement, params or {})
+    connection = db.session.connection()
+    result = connection.execute(statement, params or {})
+    dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
         return result.cursor.fetchall()
+    except dbapi_error as err:  # raised as SQLAlchemy raises it, so "database unavailable" stays a 503
+        raise DBAPIError.instance(None, None, err, dbapi_error, dialect=connection.dialect) from err
     finally:
         result.close()
