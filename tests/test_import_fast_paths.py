@@ -4,6 +4,10 @@ The expected reports, previews, rows and audit events below were captured from t
 was before its per-row work was made cheaper (memoised parsers, the checks of `ledger._apply_input`
 made once per import, the bulk writer's constants), on files with every kind of row an accountant
 can get wrong. "Today" is pinned so that the files and the captured results never age.
+
+Two later fixes changed the captured `wide_csv` report on purpose: a blank amount says
+请填写金额 (it said 金额格式不对：“None”), and a quoted cell with a line break and "" is read
+as one cell with Excel's quoting (the sniffer's guess split it into two rows).
 """
 
 import csv

@@ -194,6 +194,17 @@ def test_csv_quoting_is_excels_whatever_the_first_rows_look_like(app, db, world,
     ]
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_comma_inside_single_quotes_is_not_taken_for_the_delimiter(app, db, world, tmp_path, delimiter):
+    d = f"{M.year}/{M.month}/{M.day}"
+    lines = ["日期;摘要;类别;金额", f"{d};他说,'好',啊;销售收入;100", f"{d};ok;销售收入;200"]
+    path = tmp_path / "semicolons.csv"
+    path.write_text("\r\n".join(lines).replace(";", delimiter) + "\r\n", encoding="utf-8")
+    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report
+    assert [(e.note, e.amount_fen) for e in entries(db)] == [("他说,'好',啊", 10_000), ("ok", 20_000)]
+
+
 def test_bad_rows_write_nothing_and_name_row_column_value(app, db, world, tmp_path):
     d = M.replace(day=5)
     rows = [

@@ -140,6 +140,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
         # as '…' (it takes ' for the quote).
         try:
             sniffed = csv.Sniffer().sniff(sample, delimiters=",\t;")
+            if sniffed.quotechar != '"':  # it took ' for the quote, and may have taken a delimiter inside '…'
+                sniffed = csv.Sniffer().sniff(sample.replace("'", ""), delimiters=",\t;")
             layout = {"delimiter": sniffed.delimiter, "skipinitialspace": sniffed.skipinitialspace}
         except csv.Error:
             layout = {}
