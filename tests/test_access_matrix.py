@@ -136,6 +136,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         {"cooperative_id": "{coop}", "shares": "3", "since": "{today}"},
     ),
     ("village.statement", "GET"): R("L ok ok ok ok ok - -", {"household_id": "household"}),
+    ("village.reissue_public_link", "POST"): R("L 403 ok 403 403 403 - -", {"household_id": "household"}),
     ("village.objections_queue", "GET"): R("L ok ok 403 403 403 ok ok"),
     ("village.answer_objection", "POST"): R(
         "L 403 ok 403 403 403 - -", {"objection_id": "objection"}, {"outcome": "rejected", "answer": "不改"}

@@ -280,6 +280,47 @@ def test_unknown_token_is_404(world, client, token):
     assert "张" not in resp.get_data(as_text=True)
 
 
+# ---- a new QR code when the old one is lost ------------------------------------
+
+
+def test_reissued_public_link_retires_the_old_one(world, payouts, client, auth):
+    hh, year = world.households[0], ledger.today().year
+    old = hh.public_token
+    events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    auth.login("sec")
+    page = client.get(f"/village/households/{hh.id}/statement?year={year}").get_data(as_text=True)
+    assert "换新二维码" in page
+    resp = client.post(f"/village/households/{hh.id}/public-link?year={year}", data={})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/statement?year={year}")
+    db.session.refresh(hh)
+    assert hh.public_token != old and len(hh.public_token) == len(old)
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "已换新二维码" in page and hh.public_token in page and old not in page
+    assert client.get(f"/s/{old}").status_code == 404
+    assert client.get(f"/s/{hh.public_token}").status_code == 200
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (event.action, event.object_id) == ("household.public_link", hh.id)
+    assert old not in event.data and hh.public_token not in event.data, "the key stays out of the audit chain"
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events + 1
+    assert audit.verify() is None
+
+
+@pytest.mark.parametrize("role", ["accountant", "county_reviewer", "town_reviewer"])
+def test_only_the_villages_secretary_reissues_a_public_link(world, role):
+    hh = world.households[0]
+    old = hh.public_token
+    with pytest.raises(Forbidden):
+        catalog.reissue_public_link(world.users[role], hh)
+    db.session.refresh(hh)
+    assert hh.public_token == old
+
+
+def test_the_accountant_sees_the_qr_code_but_no_reissue_button(world, client, auth):
+    auth.login("acc")
+    html = client.get(f"/village/households/{world.households[0].id}/statement").get_data(as_text=True)
+    assert world.households[0].public_token in html and "换新二维码" not in html
+
+
 # ---- payouts carry a household of the project's village ------------------------
 
 

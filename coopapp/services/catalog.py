@@ -22,6 +22,7 @@ from ..models import (
     User,
 )
 from ..models.base import get_by_id
+from ..models.households import new_public_token
 from . import audit, rollups
 from .codes import valid_credit_code, valid_id_number
 from .ledger import today
@@ -221,6 +222,17 @@ def update_household(user: User, household: Household, data: HouseholdInput) -> 
     if bool(household.formerly_poor) != was_poor:  # the village's 脱贫户 benefit figures change
         rollups.refresh_benefit(household.village_id)
     audit.record(user, "household.update", household)
+    return household
+
+
+@atomic
+def reissue_public_link(user: User, household: Household) -> Household:
+    """The secretary gives the household a new public-page key (the statement's QR code): the
+    old link and every printed copy of it stop working at once. For a lost or misused statement.
+    Audited; the key itself stays out of the audit chain, which is not secret."""
+    authorize(user, "manage_village", household.village)
+    household.public_token = new_public_token()
+    audit.record(user, "household.public_link", household)
     return household
 
 

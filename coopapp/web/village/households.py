@@ -59,6 +59,7 @@ def statement(household_id: int):
     year = year_arg()
     # The QR code is the household's key to its public page: only the village's own staff print it.
     public_url = None
+    can_reissue = can(current_user, "manage_village", household.village)
     if can(current_user, "view_private", household.village):
         public_url = url_for("public.statement", token=household.public_token, year=year, _external=True)
     return render_template(
@@ -71,5 +72,15 @@ def statement(household_id: int):
         years=year_choices(),
         public_url=public_url,
         qr=qr_svg(public_url) if public_url else None,
+        can_reissue=can_reissue,
         printed_on=today().isoformat(),
     )
+
+
+@bp.post("/households/<int:household_id>/public-link")
+def reissue_public_link(household_id: int):
+    """A new QR code for the household's public page; the old one stops working."""
+    household = catalog.get_household(household_id, current_user, "manage_village")
+    catalog.reissue_public_link(current_user, household)
+    flash(_("已换新二维码：旧二维码和旧链接已失效。请重新打印收益明细交给农户。"), "success")
+    return redirect(url_for("village.statement", household_id=household.id, year=year_arg()))
