@@ -11,7 +11,6 @@ milliseconds per measurement and size and writes bench/curve.json.
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,8 +36,7 @@ def main(argv: list[str] | None = None) -> dict:
         cmd = [sys.executable, "-m", "bench.run", *flags, "--repeat", str(args.repeat), "--out", str(out)]
         if args.tiny:  # a smoke run: a fresh database, and the load and import runs kept short
             cmd += ["--no-cache", "--load-seconds", "1", "--load-requests", "50", "--import-rows", "100"]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+        subprocess.run(cmd, cwd=ROOT, check=True)  # -m from the checkout: `bench` and `coopapp` import
         report = json.loads(out.read_text(encoding="utf-8"))
         curve["sizes"].append({"villages": villages, "households": households, "entries": entries})
         for r in report["results"]:
