@@ -1,7 +1,9 @@
 """Domain errors and the handlers that turn them into pages or JSON."""
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
@@ -78,6 +80,29 @@ def _has_nul() -> bool:
     return "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in pairs)
 
 
+# Werkzeug's own descriptions of HTTP errors are English: the pages and the API say them in the
+# user's language instead.
+HTTP_MESSAGES = {
+    400: _l("请求无效，请返回上一页重试。"),
+    404: _l("没有这个页面：请检查网址，或从首页重新进入。"),
+    405: _l("不能用这种方式打开这个网址。"),
+    429: _l("操作太频繁，请稍后再试。"),
+}
+
+
+def http_message(err: HTTPException) -> str:
+    """What an HTTP error says: our own text when we gave one, else a message in the user's language."""
+    if isinstance(err, CSRFError):  # the form's token: a page left open after logging out elsewhere
+        return _("页面已失效（可能已在别的窗口退出登录）：请刷新页面，必要时重新登录，再提交一次。")
+    if err.description != type(err).description:  # raised by us with a message of our own
+        return err.description
+    if err.code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        return _("提交的内容太大（最多 %(mb)s MB）。", mb=limit // (1024 * 1024))
+    message = HTTP_MESSAGES.get(err.code)
+    return str(message) if message is not None else _("请求无法完成（%(code)s）。", code=err.code)
+
+
 def register_error_handlers(app: Flask) -> None:
     """JSON errors under /api, pages elsewhere; every error rolls the session back."""
 
@@ -134,9 +159,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         _rollback()
+        message = http_message(err)
         if _wants_json():
-            return jsonify(error_body(err.name.lower().replace(" ", "_"), err.description)), err.code
-        return render_template("errors/error.html", status=err.code, message=err.description), err.code
+            return jsonify(error_body(err.name.lower().replace(" ", "_"), message)), err.code
+        return render_template("errors/error.html", status=err.code, message=message), err.code
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

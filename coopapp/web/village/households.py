@@ -8,7 +8,7 @@ from ...errors import Invalid
 from ...services import catalog, statements
 from ...services.ledger import today
 from ...services.scope import can
-from ..common import household_name, show_field_errors, year_arg, year_choices
+from ..common import household_name, require_action_form, show_field_errors, year_arg, year_choices
 from ..display import qr_svg
 from .forms import SharesForm, fill_shares_choices
 from .routes import bp, household_rows
@@ -81,6 +81,7 @@ def statement(household_id: int):
 def reissue_public_link(household_id: int):
     """A new QR code for the household's public page; the old one stops working."""
     household = catalog.get_household(household_id, current_user, "manage_village")
+    require_action_form()
     catalog.reissue_public_link(current_user, household)
     flash(_("已换新二维码：旧二维码和旧链接已失效。请重新打印收益明细交给农户。"), "success")
     return redirect(url_for("village.statement", household_id=household.id, year=year_arg()))

@@ -1,0 +1,68 @@
+"""HTTP errors (an unknown address, a wrong method, a body too large, a stale form) speak the
+user's language on pages and in the API, instead of Werkzeug's English descriptions."""
+
+import pytest
+
+ENGLISH_DEFAULTS = ("requested URL was not found", "method is not allowed", "CSRF", "browser (or proxy)")
+
+
+def _no_english_default(text: str) -> None:
+    for phrase in ENGLISH_DEFAULTS:
+        assert phrase not in text, phrase
+
+
+def test_an_unknown_address_is_a_page_in_chinese(world, client, auth):
+    auth.login("acc")
+    resp = client.get("/no/such/page")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 404
+    assert "页面不存在" in html and "没有这个页面：请检查网址，或从首页重新进入。" in html
+    _no_english_default(html)
+
+
+def test_the_same_page_in_english(world, client, auth):
+    auth.login("acc")
+    client.post("/lang/en")
+    html = client.get("/no/such/page").get_data(as_text=True)
+    assert "There is no such page: check the address, or start again from the home page." in html
+
+
+def test_a_wrong_method(world, client, auth):
+    auth.login("sec")
+    resp = client.get("/logout")
+    assert resp.status_code == 405 and "不能用这种方式打开这个网址。" in resp.get_data(as_text=True)
+
+
+def test_a_body_too_large(app, world, client, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    resp = client.post("/login", data={"username": "acc", "password": "x" * (3 * 1024 * 1024)})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 413 and "提交的内容太大（最多 2 MB）。" in html
+    _no_english_default(html)
+
+
+def test_a_stale_form_says_to_refresh(app, world, client, auth, monkeypatch):
+    """With CSRF protection on (as in production), a form whose token the session no longer
+    matches — the user logged out in another window — gets a message saying what to do."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    resp = client.post("/login", data={"username": "acc", "password": "pass-word-1"})  # no token
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "页面已失效（可能已在别的窗口退出登录）：请刷新页面，必要时重新登录，再提交一次。" in html
+    _no_english_default(html)
+
+
+@pytest.mark.parametrize(("method", "path", "status", "code"), [("GET", "/api/v1/nope", 404, "not_found")])
+def test_the_api_says_it_in_chinese_too(world, api, method, path, status, code):
+    resp = api.as_user("county").client.open(path, method=method, headers=api.headers)
+    assert resp.status_code == status
+    error = resp.get_json()["error"]
+    assert error["code"] == code and error["message"] == "没有这个页面：请检查网址，或从首页重新进入。"
+
+
+def test_our_own_messages_are_kept(world, api):
+    """An HTTP error raised with a message of ours (the API's JSON check) keeps it."""
+    api.as_user("county")
+    resp = api.client.post("/api/v1/entries", data="x", headers={**api.headers, "Content-Type": "text/plain"})
+    assert resp.status_code == 415
+    assert resp.get_json()["error"]["message"] == "请求体必须是 JSON（Content-Type: application/json）。"
