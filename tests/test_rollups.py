@@ -5,12 +5,13 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from coopapp.errors import Conflict
 from coopapp.extensions import db
-from coopapp.models import HouseholdYearSummary, LedgerEntry, MonthlySummary
+from coopapp.models import AuditEvent, HouseholdYearSummary, LedgerEntry, MonthlySummary
 from coopapp.services import ledger, rollups
+from coopapp.services.chart_data import data_version
 
 from .builders import entry_input
 
@@ -82,10 +83,16 @@ def test_verify_detects_a_drifted_summary_and_rebuild_repairs_it(app, world):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["coop", "rollup", "verify"])
     assert result.exit_code == 1 and "2 differences" in result.output
+    version = data_version()
     assert runner.invoke(args=["coop", "rollup", "rebuild"]).exit_code == 0
     db.session.expire_all()
     result = runner.invoke(args=["coop", "rollup", "verify"])
     assert result.exit_code == 0, result.output
+    # recorded, and the data version the chart and comparison caches are keyed by moved on
+    assert data_version() == version + 1
+    last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (last.action, last.actor_id, last.object_id) == ("rollup.rebuild", None, None)
+    assert runner.invoke(args=["coop", "audit", "verify"]).exit_code == 0
 
 
 def test_reversed_payout_no_longer_counts_the_household_as_benefited(world):

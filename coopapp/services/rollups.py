@@ -314,6 +314,16 @@ def _verify_benefit() -> list[str]:
     ]
 
 
+def rebuild_recorded() -> None:
+    """`rebuild`, and an audit event saying so (caller commits). The audit chain's length is the
+    data version that every process keys its cached charts and comparisons by, so the event
+    also retires whatever they drew from the summaries before."""
+    from . import audit
+
+    rebuild()
+    audit.record(None, "rollup.rebuild", None)
+
+
 def rebuild() -> None:
     """Recompute the summary tables from the approved ledger (caller commits)."""
     db.session.execute(delete(MonthlySummary))
