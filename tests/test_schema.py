@@ -139,3 +139,16 @@ def test_upgrade_gives_existing_households_their_statement_tokens(empty_database
             tokens = [t for (t,) in conn.execute(text("SELECT public_token FROM households"))]
         db.engine.dispose()
     assert len(tokens) == 3 and len(set(tokens)) == 3 and all(len(t) >= 40 for t in tokens)
+
+
+@pytest.mark.postgres_only
+def test_subtree_filters_use_the_path_index_on_postgresql(app, db, world):
+    """`path LIKE 'prefix%'` (every scope check) can use the index under any collation."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        conn.execute(text("SET enable_seqscan = off"))  # the test world is small: make the planner show its options
+        plan = "\n".join(
+            conn.execute(text("EXPLAIN SELECT id FROM areas WHERE path LIKE '/441323/441323110/%'")).scalars()
+        )
+    assert "ix_areas_path" in plan, plan

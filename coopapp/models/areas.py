@@ -1,6 +1,6 @@
 """The area tree: county → town → village → group."""
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -12,6 +12,9 @@ class Area(db.Model):
     """One node of the administrative tree; `path` holds the codes from the root."""
 
     __tablename__ = "areas"
+    # Subtree filters are `path LIKE 'prefix%'`: PostgreSQL uses a B-tree index for that only with
+    # text_pattern_ops (unless the database's collation is "C"); SQLite's plain index serves it.
+    __table_args__ = (Index("ix_areas_path", "path", postgresql_ops={"path": "text_pattern_ops"}),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -19,7 +22,7 @@ class Area(db.Model):
     level: Mapped[str] = mapped_column(String(10), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     # "/441323/441323110/441323110201/": a subtree is every path with this prefix.
-    path: Mapped[str] = mapped_column(String(255), index=True)
+    path: Mapped[str] = mapped_column(String(255))
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id], lazy="joined", join_depth=3)
 
