@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select, text
 
-from bench.run import stats, timed
+from bench.run import interleaved, stats, timed
 
 SUMMARY_SQL = """
 SELECT village_id, SUM(amount_fen) FROM project_year_summaries
@@ -146,16 +146,18 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
         got = got_income(api_rows)
         assert got == expected, "the API's collective income differs from the summary table's"
         assert {by_village[k]: int(v) for k, v in raw_sql().items()} == expected, "summary ≠ raw ledger"
-        floor = timed(floor_sql, repeat)
-        raw = timed(raw_sql, max(3, repeat // 5))
+        from coopapp.api.reports import COMPARE_CACHE
+
+        def uncached_compare():
+            COMPARE_CACHE.clear()
+            get(api, compare_path, headers=bearer)  # a request of its own, in its own app context
+
+        # The API, its floor and the raw scan in turn (the scan, ~20× slower, every fifth round).
+        runs = interleaved(
+            {"compare": uncached_compare, "floor": floor_sql, "raw": raw_sql}, repeat, {"raw": 5 if repeat >= 15 else 1}
+        )
+        compare, floor, raw = runs["compare"], runs["floor"], runs["raw"]
         db.session.remove()
-    from coopapp.api.reports import COMPARE_CACHE
-
-    def uncached_compare():
-        COMPARE_CACHE.clear()
-        get(api, compare_path, headers=bearer)
-
-    compare = timed(uncached_compare, repeat)
     results.append(stats("compare", compare, floor))
     results.append(stats("compare_raw_scan", raw, ratio=_median(raw) / _median(compare)))
     results.append(stats("compare_cached", timed(lambda: get(api, compare_path, headers=bearer), repeat), floor))
@@ -258,8 +260,10 @@ def _charts(app, web, get, project_id: int, year: int, repeat: int) -> list[dict
     with app.app_context():
         data = chart_data.project_output(db.session.get(Project, project_id), year)
         db.session.remove()
-    floor = timed(lambda: charts.chart_bytes("output", data, "png"), max(3, repeat // 3))
-    fresh = timed(uncached, max(3, repeat // 3))
+    runs = interleaved(
+        {"fresh": uncached, "floor": lambda: charts.chart_bytes("output", data, "png")}, max(3, repeat // 3)
+    )
+    fresh, floor = runs["fresh"], runs["floor"]
     get(web, path)
     cached = timed(lambda: get(web, path), repeat)
     return [stats("chart_uncached", fresh, floor), stats("chart_cached", cached)]

@@ -37,6 +37,25 @@ def timed(fn, repeat: int) -> list[float]:
     return out
 
 
+def interleaved(fns: dict, repeat: int, every: dict | None = None) -> dict[str, list[float]]:
+    """Milliseconds of each of `fns` over `repeat` rounds that call them in turn (after one warm-up
+    call each), so that a ratio between two of them compares calls made under the same conditions
+    of a shared machine, not one phase against a later, busier or quieter one. `every`: call that
+    one only every n-th round (a slow measurement)."""
+    every = every or {}
+    for fn in fns.values():
+        fn()
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for round_ in range(repeat):
+        for name, fn in fns.items():
+            if round_ % every.get(name, 1):
+                continue
+            start = time.perf_counter()
+            fn()
+            out[name].append((time.perf_counter() - start) * 1000)
+    return out
+
+
 def stats(name: str, samples: list[float], floor: list[float] | None = None, ratio=None) -> dict:
     """One result row: median and 95th percentile, the floor's median, the ratio to it."""
     ordered = sorted(samples)
