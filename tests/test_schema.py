@@ -152,3 +152,44 @@ def test_subtree_filters_use_the_path_index_on_postgresql(app, db, world):
             conn.execute(text("EXPLAIN SELECT id FROM areas WHERE path LIKE '/441323/441323110/%'")).scalars()
         )
     assert "ix_areas_path" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("where", "index"),
+    [
+        ("household_id = 1", "ix_ledger_entries_household_id"),
+        ("household_id IN (1, 2)", "ix_ledger_entries_household_id"),
+        ("reverses_id = 1", "ix_ledger_entries_reverses_id"),
+        ("reverses_id = 1 AND status <> 'void'", "uq_ledger_live_reversal"),
+    ],
+)
+def test_lookups_by_value_use_the_partial_ledger_indexes(app, db, world, where, index):
+    """The reverses_id and household_id indexes leave out NULLs (cheaper inserts); a lookup by
+    value implies IS NOT NULL, so it still uses them, on both databases."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET enable_seqscan = off"))  # the test world is small
+            plan = "\n".join(conn.execute(text(f"EXPLAIN SELECT id FROM ledger_entries WHERE {where}")).scalars())
+        else:
+            rows = conn.execute(text(f"EXPLAIN QUERY PLAN SELECT id FROM ledger_entries WHERE {where}")).all()
+            plan = "\n".join(str(r[-1]) for r in rows)
+    assert index in plan, plan
+
+
+def test_the_ledger_indexes_leave_out_nulls(app, db):
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            q = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ledger_entries'"
+        else:
+            q = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger_entries'"
+        ddl = {name: " ".join((sql or "").split()) for name, sql in conn.execute(text(q))}
+    for name, column in (
+        ("ix_ledger_entries_household_id", "household_id"),
+        ("ix_ledger_entries_reverses_id", "reverses_id"),
+        ("uq_ledger_live_reversal", "reverses_id"),
+    ):
+        assert f"{column} IS NOT NULL" in ddl[name], ddl[name]
