@@ -18,6 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -514,6 +516,24 @@ ROW_SHAPES = [
     ("\u3000", "\t"),
     ("ｌ",),
 ]
+
+
+amounts = st.one_of(
+    st.integers(0, 10**15).map(lambda fen: fen / 100),  # what Excel holds for 0.01 … 10,000,000,000,000.00
+    st.integers(0, 10**9).map(lambda milli: milli / 1000),
+    st.floats(min_value=-1e15, max_value=1e15, allow_nan=False),
+    st.sampled_from([0.0, -0.0, 5e-05, 1e-7, 0.07, 0.075, 9999999999999.99, 1e13, 1e13 - 0.01, 123456.005]),
+)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amounts)
+def test_excel_numbers_as_amounts_agree_with_the_money_parser(app, value):
+    """The quick path for float cells (XLSX amounts) gives what `parse_yuan` gives, errors included."""
+    with app.test_request_context():
+        got = _result(parse_amount, value, "")
+        slow = _result(lambda v: parse_yuan(number_text(v)), value)
+        assert got == slow, value
 
 
 def test_row_kinds_on_awkward_rows(app):

@@ -20,7 +20,6 @@ from .parse import (
     Memo,
     cell_text,
     find_header,
-    is_blank,
     is_signature,
     open_rows,
     parse_amount,
@@ -131,11 +130,13 @@ def _read_entries(
                     skipped += 1
                     continue
                 label = total_label(cells, joined)
-            else:
-                if is_blank(cells):
+            else:  # typed cells (XLSX): the text cells joined once serve both checks
+                texts = [c for c in cells if isinstance(c, str)]
+                joined = "".join(texts)
+                if (not joined or joined.isspace()) and len(texts) + cells.count(None) == len(cells):  # is_blank
                     skipped += 1
                     continue
-                label = total_label(cells)
+                label = total_label(cells, joined)
             if label is not None:
                 skipped += 1
                 _check_total(report, header, number, cells, label, totals)

@@ -363,6 +363,10 @@ def parse_amount(value, unit: str = "") -> int:
         if isinstance(value, str):
             m = _PLAIN_YUAN.match(value)
         elif isinstance(value, float):
+            if 0 < value < 1e13:  # an Excel number: fen straight away when it has at most two decimals
+                rounded = round(value, 6)
+                if round(rounded, 2) == rounded:
+                    return round(rounded * 100)
             m = _PLAIN_YUAN.match(repr(round(value, 6)))
         else:
             m = None
