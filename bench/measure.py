@@ -146,18 +146,31 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
         got = got_income(api_rows)
         assert got == expected, "the API's collective income differs from the summary table's"
         assert {by_village[k]: int(v) for k, v in raw_sql().items()} == expected, "summary ≠ raw ledger"
-        from coopapp.api.reports import COMPARE_CACHE
-
-        def uncached_compare():
-            COMPARE_CACHE.clear()
-            get(api, compare_path, headers=bearer)  # a request of its own, in its own app context
-
-        # The API, its floor and the raw scan in turn (the scan, ~20× slower, every fifth round).
-        runs = interleaved(
-            {"compare": uncached_compare, "floor": floor_sql, "raw": raw_sql}, repeat, {"raw": 5 if repeat >= 15 else 1}
-        )
-        compare, floor, raw = runs["compare"], runs["floor"], runs["raw"]
+        engine = db.engine
         db.session.remove()
+    from coopapp.api.reports import COMPARE_CACHE
+
+    def uncached_compare():
+        COMPARE_CACHE.clear()
+        get(api, compare_path, headers=bearer)
+
+    # The API, its floor and the raw scan in turn (the scan, ~20× slower, every fifth round). The
+    # floor and the scan run on a connection of their own, outside any app context, so that each
+    # API request gets its own context, session and login as in production (inside an open app
+    # context the test client would share it across requests).
+    with engine.connect() as conn:
+        runs = interleaved(
+            {
+                "compare": uncached_compare,
+                "floor": lambda: json.dumps(
+                    [list(r) for r in conn.execute(floor_query, floor_params).all()], ensure_ascii=False, default=int
+                ),
+                "raw": lambda: {r[0]: r[1] for r in conn.execute(raw_query, params) if r[1]},
+            },
+            repeat,
+            {"raw": 5 if repeat >= 15 else 1},
+        )
+    compare, floor, raw = runs["compare"], runs["floor"], runs["raw"]
     results.append(stats("compare", compare, floor))
     results.append(stats("compare_raw_scan", raw, ratio=_median(raw) / _median(compare)))
     results.append(stats("compare_cached", timed(lambda: get(api, compare_path, headers=bearer), repeat), floor))

@@ -86,19 +86,20 @@ HTTP_MESSAGES = {
     400: _l("请求无效，请返回上一页重试。"),
     404: _l("没有这个页面：请检查网址，或从首页重新进入。"),
     405: _l("不能用这种方式打开这个网址。"),
-    429: _l("操作太频繁，请稍后再试。"),
 }
 
 
 def http_message(err: HTTPException) -> str:
     """What an HTTP error says: our own text when we gave one, else a message in the user's language."""
-    if isinstance(err, CSRFError):  # the form's token: a page left open after logging out elsewhere
-        return _("页面已失效（可能已在别的窗口退出登录）：请刷新页面，必要时重新登录，再提交一次。")
-    if err.description != type(err).description:  # raised by us with a message of our own
+    if isinstance(err, CSRFError):  # the form's token: e.g. a page left open after logging out elsewhere
+        return _("页面已失效：请刷新页面后再提交一次（如果已在别的窗口退出登录，请先重新登录）。")
+    if "description" in vars(err):  # raised with a text of its own: ours (Werkzeug's own are class defaults)
         return err.description
     if err.code == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-        return _("提交的内容太大（最多 %(mb)s MB）。", mb=limit // (1024 * 1024))
+        if limit and (request.content_length or 0) > limit:
+            return _("提交的内容太大（最多 %(mb)s MB）。", mb=limit // (1024 * 1024))
+        return _("提交的内容太大或太多。")  # a form field or part count over Werkzeug's own limits
     message = HTTP_MESSAGES.get(err.code)
     return str(message) if message is not None else _("请求无法完成（%(code)s）。", code=err.code)
 
@@ -160,9 +161,11 @@ def register_error_handlers(app: Flask) -> None:
     def _http(err: HTTPException):
         _rollback()
         message = http_message(err)
+        # Werkzeug's own headers but the body's type (405's Allow, for one)
+        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify(error_body(err.name.lower().replace(" ", "_"), message)), err.code
-        return render_template("errors/error.html", status=err.code, message=message), err.code
+            return jsonify(error_body(err.name.lower().replace(" ", "_"), message)), err.code, headers
+        return render_template("errors/error.html", status=err.code, message=message), err.code, headers
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -1,6 +1,8 @@
 """HTTP errors (an unknown address, a wrong method, a body too large, a stale form) speak the
 user's language on pages and in the API, instead of Werkzeug's English descriptions."""
 
+import io
+
 import pytest
 
 ENGLISH_DEFAULTS = ("requested URL was not found", "method is not allowed", "CSRF", "browser (or proxy)")
@@ -31,6 +33,7 @@ def test_a_wrong_method(world, client, auth):
     auth.login("sec")
     resp = client.get("/logout")
     assert resp.status_code == 405 and "不能用这种方式打开这个网址。" in resp.get_data(as_text=True)
+    assert "POST" in resp.headers["Allow"], "Werkzeug's Allow header is kept"
 
 
 def test_a_body_too_large(app, world, client, monkeypatch):
@@ -41,6 +44,15 @@ def test_a_body_too_large(app, world, client, monkeypatch):
     _no_english_default(html)
 
 
+def test_a_form_field_over_werkzeugs_own_limit_names_no_wrong_size(app, world, client):
+    """A text field past MAX_FORM_MEMORY_SIZE is a 413 too, far below MAX_CONTENT_LENGTH: the
+    message must not blame the upload limit."""
+    field = ("note", "x" * (int(app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000) + 1000))
+    resp = client.post("/login", data={field[0]: field[1], "f": (io.BytesIO(b"x"), "f.txt")})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 413 and "提交的内容太大或太多。" in html and "MB" not in html
+
+
 def test_a_stale_form_says_to_refresh(app, world, client, auth, monkeypatch):
     """With CSRF protection on (as in production), a form whose token the session no longer
     matches — the user logged out in another window — gets a message saying what to do."""
@@ -48,7 +60,7 @@ def test_a_stale_form_says_to_refresh(app, world, client, auth, monkeypatch):
     resp = client.post("/login", data={"username": "acc", "password": "pass-word-1"})  # no token
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
-    assert "页面已失效（可能已在别的窗口退出登录）：请刷新页面，必要时重新登录，再提交一次。" in html
+    assert "页面已失效：请刷新页面后再提交一次（如果已在别的窗口退出登录，请先重新登录）。" in html
     _no_english_default(html)
 
 

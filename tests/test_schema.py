@@ -151,7 +151,9 @@ def test_subtree_filters_use_the_path_index_on_postgresql(app, db, world):
         plan = "\n".join(
             conn.execute(text("EXPLAIN SELECT id FROM areas WHERE path LIKE '/441323/441323110/%'")).scalars()
         )
+        ddl = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_areas_path'")).scalar()
     assert "ix_areas_path" in plan, plan
+    assert "text_pattern_ops" in ddl, ddl  # under the "C" collation a plain index would pass the plan too
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ Everything here streams: a file is read row by row and never held whole.
 """
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import re
@@ -140,11 +141,13 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
         # as '…' (it takes ' for the quote).
         try:
             sniffed = csv.Sniffer().sniff(sample, delimiters=",\t;")
-            if sniffed.quotechar != '"':  # it took ' for the quote, and may have taken a delimiter inside '…'
-                sniffed = csv.Sniffer().sniff(sample.replace("'", ""), delimiters=",\t;")
-            layout = {"delimiter": sniffed.delimiter, "skipinitialspace": sniffed.skipinitialspace}
         except csv.Error:
-            layout = {}
+            sniffed = None
+        if sniffed is not None and sniffed.quotechar != '"':
+            # It took ' for the quote, and may have taken a delimiter inside '…' with it.
+            with contextlib.suppress(csv.Error):
+                sniffed = csv.Sniffer().sniff(sample.replace("'", ""), delimiters=",\t;")
+        layout = {"delimiter": sniffed.delimiter, "skipinitialspace": sniffed.skipinitialspace} if sniffed else {}
         number = 0
         try:
             if guarded:

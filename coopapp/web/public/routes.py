@@ -18,10 +18,12 @@ bp = Blueprint("public", __name__)
 @bp.after_request
 def _not_for_search_engines(response):
     """The page is for one household: never indexed, never cached by a shared cache, and its
-    address (which carries the household's token) never sent on as a Referer."""
+    address (which carries the household's token) never sent to another site as a Referer.
+    Not "no-referrer": over HTTPS the objection form's CSRF check wants the same-origin Referer,
+    and without it every objection was refused."""
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
