@@ -126,12 +126,13 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
     def summary_sql():
         return dict(db.session.execute(text(SUMMARY_SQL), params).all())
 
-    def floor_sql():
-        rows = db.session.execute(floor_query, floor_params).all()
+    # `on`: the session (while checking the answers) or a connection of its own (while timing)
+    def floor_sql(on):
+        rows = on.execute(floor_query, floor_params).all()
         return json.dumps([list(r) for r in rows], ensure_ascii=False, default=int)  # PostgreSQL sums are Decimals
 
-    def raw_sql():
-        return {r[0]: r[1] for r in db.session.execute(raw_query, params) if r[1]}
+    def raw_sql(on):
+        return {r[0]: r[1] for r in on.execute(raw_query, params) if r[1]}
 
     with app.app_context():
         # The same per-village collective income by one query over the summary table, and over the ledger.
@@ -140,12 +141,12 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
         floor_params = {"year": year, "last": year - 1, "prefix": county.path + "%"}
         agg = "string_agg" if db.engine.dialect.name == "postgresql" else "group_concat"
         floor_query = text(FLOOR_SQL.format(agg=agg))
-        floor_rows = json.loads(floor_sql())
+        floor_rows = json.loads(floor_sql(db.session))
         check_floor(floor_rows, api_rows)
         expected = {by_village[k]: int(v) for k, v in summary_sql().items()}
         got = got_income(api_rows)
         assert got == expected, "the API's collective income differs from the summary table's"
-        assert {by_village[k]: int(v) for k, v in raw_sql().items()} == expected, "summary ≠ raw ledger"
+        assert {by_village[k]: int(v) for k, v in raw_sql(db.session).items()} == expected, "summary ≠ raw ledger"
         engine = db.engine
         db.session.remove()
     from coopapp.api.reports import COMPARE_CACHE
@@ -160,13 +161,7 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
     # context the test client would share it across requests).
     with engine.connect() as conn:
         runs = interleaved(
-            {
-                "compare": uncached_compare,
-                "floor": lambda: json.dumps(
-                    [list(r) for r in conn.execute(floor_query, floor_params).all()], ensure_ascii=False, default=int
-                ),
-                "raw": lambda: {r[0]: r[1] for r in conn.execute(raw_query, params) if r[1]},
-            },
+            {"compare": uncached_compare, "floor": lambda: floor_sql(conn), "raw": lambda: raw_sql(conn)},
             repeat,
             {"raw": 5 if repeat >= 15 else 1},
         )
