@@ -196,7 +196,7 @@ def measure_imports(url: str, repeat: int = 1, rows: int = ROWS) -> list[dict]:
     milliseconds of one import) with `rows`, `rows_per_s` and `peak_rss_mb` added.
     """
     from bench.run import stats
-    from coopapp.services.ledger import today
+    from coopapp.ledger.operations import today
 
     project_id, username, names = bench_target(url)
     results = []

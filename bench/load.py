@@ -388,8 +388,8 @@ def measure_load(url: str, scale, seconds: float, requests: int) -> list[dict]:
     `load_chart_cached`: one cached chart, 8 clients; `load_mixed`: 6 accountants writing,
     3 secretaries approving, 3 readers. Each run stops after `requests` requests or `seconds`.
     """
-    from coopapp.benchgen import COUNTY_CODE, PASSWORD, usernames
-    from coopapp.services.ledger import current_period
+    from bench.generate import COUNTY_CODE, PASSWORD, usernames
+    from coopapp.ledger.operations import current_period
 
     year = date.today().year - 1
     villages = _bench_targets(url)

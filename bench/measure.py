@@ -84,8 +84,8 @@ SUBMITTED = 25  # entries waiting in the review queue (fewer on a tiny run)
 
 def measure(url: str, scale, repeat: int) -> list[dict]:
     """Every measurement on the database at `url`; one result row each."""
+    from bench.generate import COUNTY_CODE, PASSWORD, usernames
     from coopapp import create_app
-    from coopapp.benchgen import COUNTY_CODE, PASSWORD, usernames
     from coopapp.extensions import db
     from coopapp.models import PAYOUT_KINDS, Area, Project
 
@@ -237,8 +237,8 @@ def _median(samples: list[float]) -> float:
 def _submit_entries(accountant_name: str, project_id: int, count: int) -> list[int]:
     """Log and submit `count` entries in the current month as the village's accountant."""
     from coopapp.extensions import db
+    from coopapp.ledger import operations as ledger
     from coopapp.models import User
-    from coopapp.services import ledger
 
     user = db.session.scalars(select(User).where(User.username == accountant_name)).one()
     ids = []
@@ -257,7 +257,7 @@ def _charts(app, web, get, project_id: int, year: int, repeat: int) -> list[dict
     from coopapp.charts.cache import CACHE
     from coopapp.extensions import db
     from coopapp.models import Project
-    from coopapp.services import chart_data
+    from coopapp.reporting import chart_data
 
     path = f"/charts/project/{project_id}/output.png?year={year}"
 
@@ -280,8 +280,8 @@ def _charts(app, web, get, project_id: int, year: int, repeat: int) -> list[dict
 def _approve(secretary_name: str, entry_ids: list[int]) -> dict:
     """The secretary approves one submitted entry (summaries and audit included), one at a time."""
     from coopapp.extensions import db
+    from coopapp.ledger import operations as ledger
     from coopapp.models import LedgerEntry, User
-    from coopapp.services import ledger
 
     samples = []
     for entry_id in entry_ids:

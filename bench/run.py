@@ -111,7 +111,7 @@ def source_digest() -> str:
     """A digest of the schema's migrations and the generator: a cached database made by other code is not reused."""
     digest = hashlib.sha256()
     files = sorted((ROOT / "migrations" / "versions").glob("*.py"))
-    for path in [*files, ROOT / "coopapp" / "benchgen.py", ROOT / "coopapp" / "benchentries.py"]:
+    for path in [*files, ROOT / "bench" / "generate.py", ROOT / "bench" / "entries.py"]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:10]
 
@@ -142,8 +142,8 @@ def generate_into(url: str, scale) -> None:
     """Migrate the empty database at `url` and generate the county into it."""
     from flask_migrate import upgrade
 
+    from bench.generate import generate
     from coopapp import create_app
-    from coopapp.benchgen import generate
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -179,7 +179,7 @@ def reset_postgres(url: str) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     """Run the benchmark; returns what it wrote to the results file."""
-    from coopapp.benchgen import Scale
+    from bench.generate import Scale
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--villages", type=int, default=300)

@@ -9,8 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
-
-from .extensions import babel, csrf, db, login_manager, migrate
+from coopapp.extensions import babel, csrf, db, login_manager, migrate
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -62,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    from . import models  # noqa: F401  (register the mappers)
+    from coopapp import models  # noqa: F401  (register the mappers)
 
     @login_manager.user_loader
     def _load_user(session_id: str):
@@ -81,7 +80,7 @@ def register_extensions(app: Flask) -> None:
         header = req.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
-        from .services.accounts import user_for_token
+        from coopapp.access.accounts import user_for_token
 
         return user_for_token(header[len("Bearer ") :].strip())
 
@@ -98,8 +97,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .api import bp as api_bp
-    from .web import register_web
+    from coopapp.api import bp as api_bp
+    from coopapp.web import register_web
 
     register_web(app)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -107,13 +106,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
-    from .errors import register_error_handlers
+    from coopapp.web.errors import register_error_handlers
 
     register_error_handlers(app)
 
 
 def register_cli(app: Flask) -> None:
-    from .cli import coop
+    from coopapp.cli import coop
 
     app.cli.add_command(coop)
 

@@ -5,8 +5,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .errors import DomainError
-from .extensions import db
+from coopapp.errors import DomainError
+from coopapp.extensions import db
 
 
 @click.group()
@@ -20,8 +20,8 @@ def coop() -> None:
 @with_appcontext
 def demo(password: str | None, if_empty: bool) -> None:
     """Load the Huidong demo data (idempotent)."""
-    from .demo import load_demo
-    from .models import Area
+    from coopapp.demo import load_demo
+    from coopapp.models import Area
 
     if if_empty and db.session.query(Area.id).first() is not None:
         click.echo("database not empty; demo data not loaded")
@@ -46,7 +46,7 @@ def user() -> None:
 @with_appcontext
 def user_add(username: str, role: str, area_code: str, password: str) -> None:
     """Add a user with ROLE scoped to AREA (password from a prompt or stdin)."""
-    from .services.accounts import add_user
+    from coopapp.access.accounts import add_user
 
     try:
         add_user(username, password, role, area_code)
@@ -66,8 +66,8 @@ def audit() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Exit non-zero and name the first bad event if anything was changed behind the app's back."""
-    from .models import AuditHead
-    from .services.audit import verify
+    from coopapp.access.audit import verify
+    from coopapp.models import AuditHead
 
     problem = verify()
     if problem is not None:
@@ -92,7 +92,7 @@ def rollup() -> None:
 @with_appcontext
 def rollup_verify() -> None:
     """Prove the summary tables equal the approved raw ledger."""
-    from .services.rollups import verify
+    from coopapp.ledger.rollups import verify
 
     problems = verify()
     for p in problems[:50]:
@@ -108,34 +108,11 @@ def rollup_verify() -> None:
 def rollup_rebuild() -> None:
     """Recompute the summary tables from the approved ledger (recorded in the audit chain, which
     also makes every running process draw its charts afresh)."""
-    from .services.rollups import rebuild_recorded
-    from .services.tx import atomic
+    from coopapp.core.tx import atomic
+    from coopapp.ledger.rollups import rebuild_recorded
 
     atomic(rebuild_recorded)()
     click.echo("rollup rebuilt")
-
-
-@coop.group()
-def bench() -> None:
-    """The benchmark's synthetic county."""
-
-
-@bench.command("generate")
-@click.option("--villages", default=300, show_default=True, type=click.IntRange(1, 999))
-@click.option("--households", default=60_000, show_default=True, type=click.IntRange(0))
-@click.option("--entries", default=2_000_000, show_default=True, type=click.IntRange(0))
-@click.option("--seed", default=1, show_default=True, type=int)
-@click.option("--password", default=None, help="Password of the bench users (default: bench-pass-2025).")
-@with_appcontext
-def bench_generate(villages: int, households: int, entries: int, seed: int, password: str | None) -> None:
-    """Fill an empty database with a synthetic county (code 441399) by bulk inserts."""
-    from .benchgen import PASSWORD, Scale, generate
-
-    try:
-        generate(Scale(villages, households, entries, seed), password or PASSWORD, echo=click.echo)
-    except ValueError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
 
 
 @coop.command("backup")
@@ -143,7 +120,7 @@ def bench_generate(villages: int, households: int, entries: int, seed: int, pass
 @with_appcontext
 def backup_command(path: str) -> None:
     """Back up the database to PATH (SQLite online backup; PostgreSQL pg_dump --format=custom)."""
-    from .backup import BackupError, backup
+    from coopapp.backup import BackupError, backup
 
     try:
         backup(db.engine.url, path)
@@ -159,7 +136,7 @@ def backup_command(path: str) -> None:
 @with_appcontext
 def restore_command(path: str, yes: bool) -> None:
     """Replace the database with the backup at PATH (stop the app first), then run `audit verify`."""
-    from .backup import BackupError, restore
+    from coopapp.backup import BackupError, restore
 
     if not yes:
         click.confirm(f"Replace every row of the database with {path}?", abort=True)
@@ -175,7 +152,7 @@ def restore_command(path: str, yes: bool) -> None:
 
 
 def _register_import() -> None:
-    from .imports.cli import import_group
+    from coopapp.imports.cli import import_group
 
     coop.add_command(import_group)
 

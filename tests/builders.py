@@ -5,10 +5,12 @@ from decimal import Decimal
 
 from werkzeug.security import generate_password_hash
 
+from coopapp.access import audit
+from coopapp.core.codes import credit_code_check_char, id_number_check_digit
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Cooperative, Household, Membership, Project, User
-from coopapp.services import audit, catalog, ledger
-from coopapp.services.codes import credit_code_check_char, id_number_check_digit
+from coopapp.villages import catalog
 
 PASSWORD = "pass-word-1"
 # One cheap hash for every test user (the default method is deliberately slow).

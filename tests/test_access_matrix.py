@@ -37,9 +37,10 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
+from coopapp.distributions import objections
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Distribution, Household, LedgerEntry, Objection, Project
-from coopapp.services import ledger, objections
 
 from .builders import approved_entry, entry_input
 from .conftest import ApiClient
@@ -244,8 +245,8 @@ def _csv_batch(world, tmp_path):
 @pytest.fixture()
 def objects(app, world, tmp_path, monkeypatch) -> dict:
     """Ids and codes of 中洞村 (the own village of acc/sec) in every state the routes act on."""
-    from coopapp.services import distributions
-    from coopapp.services.distributions import PlanInput
+    from coopapp.distributions import plans as distributions
+    from coopapp.distributions.plans import PlanInput
 
     monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setitem(app.config, "PDF_CHROMIUM", "")  # a PDF falls back to its print page: access is the same

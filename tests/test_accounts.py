@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from werkzeug.security import check_password_hash
 
+from coopapp.access import accounts
 from coopapp.errors import Invalid, Unauthorized
 from coopapp.extensions import db
 from coopapp.models import ApiToken, User
 from coopapp.models.base import utcnow
-from coopapp.services import accounts
 
 from .builders import PASSWORD
 

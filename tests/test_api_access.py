@@ -2,7 +2,7 @@
 
 import pytest
 
-from coopapp.services import ledger
+from coopapp.ledger import operations as ledger
 
 from .builders import entry_input
 from .test_api_support import body, counts, login, shift_period  # noqa: F401

@@ -3,8 +3,8 @@
 import pytest
 
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import LedgerEntry, MonthlySummary
-from coopapp.services import ledger
 
 from .test_api_support import body, counts, entry_body, login, shift_period  # noqa: F401
 

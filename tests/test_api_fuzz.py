@@ -20,7 +20,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from coopapp.services import distributions, ledger
+from coopapp.distributions import plans as distributions
+from coopapp.ledger import operations as ledger
 
 from .builders import approved_entry, entry_input
 from .test_api_support import counts

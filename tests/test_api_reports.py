@@ -3,8 +3,8 @@
 import json
 
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import Household, Project
-from coopapp.services import ledger
 
 from .builders import id_number
 from .test_api_support import body, counts, entry_body, login, shift_period  # noqa: F401

@@ -3,8 +3,8 @@
 import json
 
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, LedgerEntry
-from coopapp.services import ledger
 
 from .conftest import ApiClient
 

@@ -6,9 +6,9 @@ import subprocess
 import pytest
 from sqlalchemy import text
 
+from coopapp.access import audit
 from coopapp.extensions import db
 from coopapp.models import AuditEvent
-from coopapp.services import audit
 
 from .builders import approved_entry
 

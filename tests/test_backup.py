@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from coopapp import create_app
+from coopapp.access import accounts
 from coopapp.extensions import db as _db
 from coopapp.models import LedgerEntry, User
-from coopapp.services import accounts
 
 from .builders import approved_entry, build_world
 from .conftest import IN_CI

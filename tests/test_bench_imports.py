@@ -2,11 +2,11 @@
 
 from sqlalchemy import func, select
 
+from bench.generate import Scale
 from coopapp import create_app
-from coopapp.benchgen import Scale
+from coopapp.access import audit
 from coopapp.extensions import db
 from coopapp.models import ImportBatch, LedgerEntry
-from coopapp.services import audit
 
 
 def test_bench_imports_runs_at_a_tiny_size(tmp_path):

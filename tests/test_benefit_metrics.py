@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import PAYOUT_KINDS, Household, LedgerEntry, Project
-from coopapp.services import ledger, metrics
+from coopapp.reporting import comparison, metrics
 
 from .builders import add_user, entry_input, id_number
 from .test_api_support import body, login
@@ -227,16 +228,16 @@ def test_town_figures_pool_the_villages(world, payouts):
 
 def test_compare_ranks_by_the_new_metrics(world, payouts):
     county = world.users["county_reviewer"]
-    by_median = metrics.compare(county, world.county, YEAR, "benefit_median")
+    by_median = comparison.compare(county, world.county, YEAR, "benefit_median")
     assert [(r["code"], r["benefit_median_fen"]) for r in by_median] == [
         (OTHER, 999_00),
         (OWN, 250_01),
         (SIBLING, 175_00),
     ]
-    by_poor = metrics.compare(county, world.county, YEAR, "formerly_poor_coverage")
+    by_poor = comparison.compare(county, world.county, YEAR, "formerly_poor_coverage")
     assert [r["code"] for r in by_poor] == [OWN, SIBLING, OTHER]  # 八维村 has no formerly poor household: last
     assert by_poor[-1]["formerly_poor_coverage"] is None
-    by_growth = metrics.compare(county, world.county, YEAR, "benefit_total_growth")
+    by_growth = comparison.compare(county, world.county, YEAR, "benefit_total_growth")
     assert by_growth[0]["code"] == OWN and by_growth[0]["rank"] == 1
 
 
@@ -304,7 +305,8 @@ def test_pages_in_english(world, payouts, client, auth):
 
 def test_a_changed_formerly_poor_flag_moves_the_household_between_the_figures(world, payouts):
     """The village's benefit summary is refreshed when a household's 脱贫户 flag changes."""
-    from coopapp.services import catalog, rollups
+    from coopapp.ledger import rollups
+    from coopapp.villages import catalog
 
     sec = world.users["secretary"]
     h1 = payouts["h1"].household  # paid 200.00 this year, not formerly poor
@@ -322,8 +324,8 @@ def test_a_changed_formerly_poor_flag_moves_the_household_between_the_figures(wo
 
 
 def test_verify_finds_a_drifted_median(world, payouts):
+    from coopapp.ledger import rollups
     from coopapp.models import VillageBenefitSummary
-    from coopapp.services import rollups
 
     row = db.session.scalars(select(VillageBenefitSummary).filter_by(village_id=world.village.id, year=YEAR)).one()
     row.benefit_median_fen += 1

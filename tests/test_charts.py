@@ -12,8 +12,9 @@ from coopapp import charts
 from coopapp.charts import base, compare, fonts
 from coopapp.charts.cache import CACHE
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import Project
-from coopapp.services import chart_data, ledger
+from coopapp.reporting import chart_data
 
 from .builders import approved_entry, entry_input
 from .conftest import IN_CI

@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import event, select
 
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import Household, MonthlySummary, Project, ProjectYearSummary
-from coopapp.services import catalog, comparison, ledger
+from coopapp.reporting import comparison
+from coopapp.villages import catalog
 
 from .builders import add_user
 from .test_api_support import body, login

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from coopapp.demo import load_demo
 from coopapp.models import Area, LedgerEntry, Project, User
-from coopapp.services import comparison
+from coopapp.reporting import comparison
 
 from .test_comparison import statements
 

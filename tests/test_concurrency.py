@@ -2,9 +2,11 @@
 
 import threading
 
+from coopapp.access import audit
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import LedgerEntry, User
-from coopapp.services import audit, ledger, rollups
 
 from .builders import entry_input
 

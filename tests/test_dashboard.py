@@ -6,8 +6,9 @@ import re
 import pytest
 
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import Project
-from coopapp.services import dashboard, ledger
+from coopapp.reporting import dashboard
 
 from .builders import approved_entry, entry_input
 

@@ -8,9 +8,11 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
 from coopapp import create_app
+from coopapp.access import audit
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import AuditEvent, LedgerEntry, MonthlySummary
-from coopapp.services import audit, ledger, rollups
 
 from .builders import entry_input
 

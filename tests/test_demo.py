@@ -5,10 +5,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from coopapp.access import accounts, audit
+from coopapp.core.codes import valid_credit_code, valid_id_number
 from coopapp.demo import DEMO_USERS, load_demo
 from coopapp.demo.entries import split
 from coopapp.errors import Invalid
 from coopapp.extensions import db as _db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import (
     PAYOUT_KINDS,
     Area,
@@ -20,8 +24,7 @@ from coopapp.models import (
     Project,
     User,
 )
-from coopapp.services import accounts, audit, ledger, metrics, rollups
-from coopapp.services.codes import valid_credit_code, valid_id_number
+from coopapp.reporting import metrics
 
 PASSWORD = "demo-pass-2025"
 
@@ -135,7 +138,7 @@ def test_demo_loads_once_consistently_and_tells_the_story(db):
         assert accounts.authenticate(name, PASSWORD).username == name
 
     # The reviewers' disclosure calendar: the two staffed villages published on time, the rest never.
-    from coopapp.services import disclosure
+    from coopapp.disclosure import operations as disclosure
 
     rows = {r.village.code: r for r in disclosure.calendar(users["county.reviewer"], county)}
     assert not rows["441323110201"].overdue and rows["441323110201"].last_period is not None

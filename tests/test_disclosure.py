@@ -6,12 +6,15 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from coopapp.access import audit
+from coopapp.disclosure import operations as disclosure
+from coopapp.disclosure.operations import Period, due_period, parse_period
+from coopapp.distributions import plans as distributions
+from coopapp.distributions.plans import DeductionInput, PlanInput
 from coopapp.errors import Conflict, Forbidden, Invalid
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Disclosure
-from coopapp.services import audit, disclosure, distributions, ledger
-from coopapp.services.disclosure import Period, due_period, parse_period
-from coopapp.services.distributions import DeductionInput, PlanInput
 
 from .builders import add_user, approved_entry, entry_input
 

@@ -3,9 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
+from coopapp.access import audit
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import AuditEvent, Distribution, LedgerEntry
-from coopapp.services import audit, ledger, rollups
 
 from .test_api_support import body, login, shift_period
 

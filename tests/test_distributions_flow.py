@@ -5,12 +5,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from coopapp.access import audit
+from coopapp.distributions import plans as distributions
+from coopapp.distributions.plans import DeductionInput, PlanInput
+from coopapp.distributions.rows import plan_list_rows, plan_view
 from coopapp.errors import Conflict, Forbidden, Invalid
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import AuditEvent, Distribution, LedgerEntry
-from coopapp.services import audit, distributions, ledger, metrics, rollups
-from coopapp.services.distribution_rows import plan_list_rows, plan_view
-from coopapp.services.distributions import DeductionInput, PlanInput
+from coopapp.reporting import metrics
 
 
 def count(model) -> int:

@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from coopapp import create_app
+from coopapp.distributions import objections
+from coopapp.distributions import plans as distributions
+from coopapp.distributions.plans import DeductionInput, PlanInput
 from coopapp.errors import Conflict, Invalid
 from coopapp.extensions import db
+from coopapp.ledger.operations import CHINA
 from coopapp.models import Distribution, Objection
 from coopapp.models.base import utcnow
-from coopapp.services import distributions, objections
-from coopapp.services.distributions import DeductionInput, PlanInput
-from coopapp.services.ledger import CHINA
 
 from .test_api_support import body, login
 from .test_distributions_api import D, plan_body, written

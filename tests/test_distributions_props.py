@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coopapp.distributions.plans import DeductionInput, allocate, apply_deductions
 from coopapp.errors import Invalid
-from coopapp.services.distributions import DeductionInput, allocate, apply_deductions
 
 weights_st = st.dictionaries(
     keys=st.integers(min_value=1, max_value=10_000),

@@ -3,10 +3,14 @@
 import pytest
 from sqlalchemy import text
 
+from coopapp.access import audit
+from coopapp.distributions import objections
+from coopapp.distributions import plans as distributions
 from coopapp.errors import Conflict, Invalid
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import Distribution, LedgerEntry
-from coopapp.services import audit, distributions, ledger, objections, rollups
 
 from .test_distributions_flow import plan_input
 

@@ -5,10 +5,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from coopapp.distributions import plans as distributions
+from coopapp.distributions.plans import DeductionInput, PlanInput
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import AuditEvent, Distribution, LedgerEntry
-from coopapp.services import distributions, ledger, rollups
-from coopapp.services.distributions import DeductionInput, PlanInput
 
 
 def written() -> tuple[int, int, int]:

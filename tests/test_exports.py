@@ -13,8 +13,10 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
 from coopapp.extensions import db as _db
+from coopapp.ledger import operations as ledger
 from coopapp.models import Household, LedgerEntry, Membership, Project
-from coopapp.services import catalog, exports, ledger
+from coopapp.reporting import exports
+from coopapp.villages import catalog
 
 from .builders import add_user, approved_entry, entry_input, id_number
 from .test_imports import PERIOD, M

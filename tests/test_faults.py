@@ -2,10 +2,12 @@
 
 import pytest
 
+from coopapp.access import audit
 from coopapp.errors import Conflict
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import AuditEvent, LedgerEntry, MonthlySummary
-from coopapp.services import audit, ledger, rollups
 
 from .builders import entry_input
 
@@ -70,8 +72,8 @@ def test_two_secretaries_approving_at_once_one_gets_409(app, world):
 
 
 def test_exception_inside_a_publication_leaves_the_plan_and_ledger_as_they_were(world, monkeypatch):
+    from coopapp.distributions import plans as distributions
     from coopapp.models import Distribution
-    from coopapp.services import distributions
 
     from .test_distributions_flow import plan_input
 

@@ -6,11 +6,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from coopapp.access import audit
+from coopapp.distributions.plans import shares_on
 from coopapp.errors import Forbidden, Invalid
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import PAYOUT_KINDS, AuditEvent, HouseholdYearSummary, LedgerEntry, Membership
-from coopapp.services import audit, catalog, ledger, statements
-from coopapp.services.distributions import shares_on
+from coopapp.villages import catalog, statements
 
 from .builders import approved_entry, credit_code, entry_input
 

@@ -23,6 +23,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from coopapp.access import audit
+from coopapp.core.money import ParseError, parse_yuan
+from coopapp.core.units import unit_code
 from coopapp.imports import bulk
 from coopapp.imports.ledger import _Parsers, import_ledger
 from coopapp.imports.parse import (
@@ -38,10 +41,8 @@ from coopapp.imports.parse import (
     squash,
 )
 from coopapp.imports.report import total_label
+from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Household, ImportBatch, LedgerEntry
-from coopapp.services import audit, ledger
-from coopapp.services.money import ParseError, parse_yuan
-from coopapp.services.units import unit_code
 
 TODAY = date(2025, 6, 15)
 # Set to a directory to write what the import gives instead of checking it (to capture anew).

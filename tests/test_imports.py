@@ -9,10 +9,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from coopapp.core.money import ParseError
 from coopapp.imports.parse import parse_date, parse_period
+from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, ImportBatch, LedgerEntry
-from coopapp.services import ledger
-from coopapp.services.money import ParseError
 
 
 def previous_month() -> date:

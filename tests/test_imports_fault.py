@@ -5,11 +5,11 @@ import csv
 import pytest
 from sqlalchemy import func, select
 
+from coopapp.access import audit
 from coopapp.imports import bulk, report
 from coopapp.imports.households import import_households
 from coopapp.imports.ledger import import_ledger
 from coopapp.models import AuditEvent, AuditHead, Household, ImportBatch, LedgerEntry, MonthlySummary
-from coopapp.services import audit
 
 from .builders import approved_entry, id_number
 from .test_imports import M, run

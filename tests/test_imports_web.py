@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from coopapp.imports.storage import sweep_abandoned
 from coopapp.models import ImportBatch, LedgerEntry
-from coopapp.web.imports.storage import sweep_abandoned
 
 from .test_imports import M, write_xlsx
 

@@ -13,10 +13,11 @@ from markupsafe import escape
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
+from coopapp.access import audit as audit_service
 from coopapp.extensions import db
+from coopapp.ledger import rollups
 from coopapp.models import Household, LedgerEntry, Objection, Project
-from coopapp.services import audit as audit_service
-from coopapp.services import catalog, rollups
+from coopapp.villages import catalog
 
 from .builders import approved_entry
 from .test_objections import publish

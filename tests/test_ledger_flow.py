@@ -4,10 +4,12 @@ from decimal import Decimal
 
 import pytest
 
+from coopapp.access import audit
 from coopapp.errors import Conflict, Forbidden, Invalid
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import AuditEvent, LedgerEntry, MonthlySummary
-from coopapp.services import audit, ledger, rollups
 
 from . import builders
 from .builders import approved_entry, entry_input

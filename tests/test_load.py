@@ -12,9 +12,11 @@ from datetime import date
 from sqlalchemy import func, select
 
 from bench.load import Accountant, Client, Reader, Secretary, drive, serve, summary
+from coopapp.access import audit
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import LedgerEntry
-from coopapp.services import audit, ledger, rollups
 
 from .builders import PASSWORD, add_user
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coopapp.services.codes import (
+from coopapp.core.codes import (
     credit_code_check_char,
     id_number_check_digit,
     mask_id_number,
@@ -15,8 +15,8 @@ from coopapp.services.codes import (
     valid_credit_code,
     valid_id_number,
 )
-from coopapp.services.money import ParseError, fen_to_decimal_string, format_wan, format_yuan, parse_decimal, parse_yuan
-from coopapp.services.units import to_base, unit_code
+from coopapp.core.money import ParseError, fen_to_decimal_string, format_wan, format_yuan, parse_decimal, parse_yuan
+from coopapp.core.units import to_base, unit_code
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from coopapp.access import audit
+from coopapp.distributions import objections
+from coopapp.distributions import plans as distributions
+from coopapp.distributions.plans import PlanInput
 from coopapp.errors import Conflict, Forbidden, Invalid
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Membership, Objection
-from coopapp.services import audit, catalog, distributions, ledger, objections
-from coopapp.services.distributions import PlanInput
+from coopapp.villages import catalog
 
 from .builders import approved_entry
 

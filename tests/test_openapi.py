@@ -8,8 +8,8 @@ import pytest
 import schemathesis
 
 from coopapp.api.openapi import document
-from coopapp.forms import KIND_LABELS
-from coopapp.services.metrics import COMPARE_METRICS
+from coopapp.core.vocabulary import KIND_LABELS
+from coopapp.reporting.metrics import COMPARE_METRICS
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from coopapp.access import audit
 from coopapp.extensions import db
 from coopapp.models import ApiToken, AuditEvent, User
-from coopapp.services import audit
 
 NEW = "new-pass-2025"
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from coopapp.services import distributions, ledger
-from coopapp.services.distributions import DeductionInput, PlanInput
+from coopapp.distributions import plans as distributions
+from coopapp.distributions.plans import DeductionInput, PlanInput
+from coopapp.ledger import operations as ledger
 
 from .builders import approved_entry, entry_input
 

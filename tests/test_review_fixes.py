@@ -5,10 +5,11 @@ from datetime import datetime, time
 
 from sqlalchemy import func, select
 
+from coopapp.access import audit
 from coopapp.extensions import db as _db
 from coopapp.imports.xlsx import iter_rows
+from coopapp.ledger import operations as ledger
 from coopapp.models import Household, LedgerEntry
-from coopapp.services import audit, ledger
 
 from .builders import entry_input
 from .test_api_support import body, login

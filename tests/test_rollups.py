@@ -9,9 +9,10 @@ from sqlalchemy import select, update
 
 from coopapp.errors import Conflict
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import AuditEvent, HouseholdYearSummary, LedgerEntry, MonthlySummary
-from coopapp.services import ledger, rollups
-from coopapp.services.chart_data import data_version
+from coopapp.reporting.chart_data import data_version
 
 from .builders import entry_input
 
@@ -96,7 +97,7 @@ def test_verify_detects_a_drifted_summary_and_rebuild_repairs_it(app, world):
 
 
 def test_reversed_payout_no_longer_counts_the_household_as_benefited(world):
-    from coopapp.services.metrics import village_summary
+    from coopapp.reporting.metrics import village_summary
 
     acc, sec = world.users["accountant"], world.users["secretary"]
     entry = ledger.create_entry(
@@ -115,7 +116,7 @@ def test_reversed_payout_no_longer_counts_the_household_as_benefited(world):
 def test_reversal_posted_next_year_counts_against_the_original_year(world):
     """A closed December's payout reversed in the new year must not wipe out the new year's benefit."""
     from coopapp.models import ClosedMonth
-    from coopapp.services.metrics import village_summary
+    from coopapp.reporting.metrics import village_summary
 
     acc, sec = world.users["accountant"], world.users["secretary"]
     hh = world.households[0].id

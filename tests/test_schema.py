@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from coopapp import create_app
 from coopapp.extensions import db
 from coopapp.models import Household, Project
-from coopapp.services import catalog
+from coopapp.villages import catalog
 
 
 @pytest.fixture()

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, ClosedMonth, Household, LedgerEntry, Project
-from coopapp.services import ledger
 
 from .builders import approved_entry, entry_input
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import ClosedMonth, Household, LedgerEntry, Project
-from coopapp.services import ledger
 
 from .builders import approved_entry, entry_input
 

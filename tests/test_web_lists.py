@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import Household, LedgerEntry
-from coopapp.services import ledger
 from coopapp.web import signed_pct
 
 from .builders import approved_entry, entry_input

@@ -1,11 +1,9 @@
 """JSON API under /api/v1: tokens, the catalog, the ledger and the reports.
 
-Every module registers its routes on the one blueprint `bp`; `common` holds the
-request hooks (login required, JSON bodies only) and the parsing helpers.
+Every module registers its routes on the one blueprint `bp` (defined in `common`, which also
+holds the request hooks — login required, JSON bodies only — and the parsing helpers);
+importing this package imports them all.
 """
 
-from flask import Blueprint
-
-bp = Blueprint("api", __name__)
-
-from . import catalog, common, distributions, entries, openapi, reports, tokens  # noqa: E402,F401
+from coopapp.api import catalog, distributions, entries, openapi, reports, tokens  # noqa: F401
+from coopapp.api.common import bp  # noqa: F401

@@ -3,14 +3,13 @@
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from ..errors import BadRequest
-from ..forms import HouseholdForm, ProjectForm
-from ..models import LEVELS
-from ..services import catalog
-from ..services.scope import can
-from . import bp
-from .common import json_body, require_role_for, target_village, user, valid_form, village_arg
-from .serializers import household_json, project_json
+from coopapp.access.scope import can
+from coopapp.api.common import bp, json_body, require_role_for, target_village, user, valid_form, village_arg
+from coopapp.api.serializers import household_json, project_json
+from coopapp.errors import BadRequest
+from coopapp.models import LEVELS
+from coopapp.villages import catalog
+from coopapp.villages.forms import HouseholdForm, ProjectForm
 
 
 @bp.get("/areas")

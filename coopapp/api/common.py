@@ -3,18 +3,19 @@
 import re
 from decimal import Decimal
 
-from flask import request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
-from ..errors import BadRequest, DomainError, Invalid, NotFound, Unauthorized
-from ..forms import api_form
-from ..models import Area, User
-from ..services import catalog
-from ..services.ledger import today
-from ..services.scope import authorize, home_village
-from . import bp
+from coopapp.access.scope import authorize, home_village
+from coopapp.core.forms import api_form
+from coopapp.errors import BadRequest, DomainError, Invalid, NotFound, Unauthorized
+from coopapp.ledger.operations import today
+from coopapp.models import Area, User
+from coopapp.villages import catalog
+
+bp = Blueprint("api", __name__)
 
 # The largest id an INTEGER key holds, and a bound below every quantity column's precision.
 MAX_ID = 2**31 - 1
@@ -33,7 +34,7 @@ class Throttled(DomainError):
 @bp.before_request
 def _require_login_and_json():
     """401 without a session or token; POST bodies must be JSON; ids the keys hold (a NUL in the
-    URL is refused for the whole app by errors.register_error_handlers).
+    URL is refused for the whole app by web.errors.register_error_handlers).
 
     The API is CSRF-exempt, so a cross-site HTML form must not be able to post to it
     with the session cookie: such a form can only send form or text content types.

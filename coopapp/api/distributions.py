@@ -8,15 +8,15 @@ are flattened into the form's row fields (`deductions-0-kind` …) first.
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
-from ..errors import Invalid
-from ..forms import MAX_DEDUCTIONS, MAX_LISTED_HOUSEHOLDS, DistributionForm, ReasonForm, api_form
-from ..models import Distribution
-from ..services import distributions
-from ..services.distribution_rows import plan_list_rows, plan_view
-from ..services.scope import can
-from . import bp
-from .common import json_body, require_role_for, user, valid_form, village_arg
-from .serializers import jsonable
+from coopapp.access.scope import can
+from coopapp.api.common import bp, json_body, require_role_for, user, valid_form, village_arg
+from coopapp.api.serializers import jsonable
+from coopapp.core.forms import ReasonForm, api_form
+from coopapp.distributions import plans as distributions
+from coopapp.distributions.forms import MAX_DEDUCTIONS, MAX_LISTED_HOUSEHOLDS, DistributionForm
+from coopapp.distributions.rows import plan_list_rows, plan_view
+from coopapp.errors import Invalid
+from coopapp.models import Distribution
 
 ONE = "/distributions/<int:plan_id>"  # beyond the INTEGER key: 404 (common.URL_ID_LIMITS)
 _ROWS = {"deductions": MAX_DEDUCTIONS, "households": MAX_LISTED_HOUSEHOLDS}

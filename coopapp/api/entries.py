@@ -4,16 +4,16 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from ..errors import BadRequest
-from ..extensions import db
-from ..forms import EntryForm, ReasonForm
-from ..models import STATUSES, LedgerEntry
-from ..services import ledger
-from ..services.money import ParseError
-from ..services.units import unit_code
-from . import bp
-from .common import int_arg, json_body, period_arg, require_role_for, user, valid_form, village_arg
-from .serializers import entry_json
+from coopapp.api.common import bp, int_arg, json_body, period_arg, require_role_for, user, valid_form, village_arg
+from coopapp.api.serializers import entry_json
+from coopapp.core.forms import ReasonForm
+from coopapp.core.money import ParseError
+from coopapp.core.units import unit_code
+from coopapp.errors import BadRequest
+from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger.forms import EntryForm
+from coopapp.models import STATUSES, LedgerEntry
 
 MAX_PER_PAGE = 200
 # Not `int(max=…)`: Werkzeug answers 405 instead of 404 to a DELETE or POST beyond the max;

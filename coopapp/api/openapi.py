@@ -10,15 +10,15 @@ import re
 
 from flask import jsonify
 
-from ..forms import MAX_DEDUCTIONS, MAX_LISTED_HOUSEHOLDS, UNIT_LABELS
-from ..models import BASES, CAPACITY_UNITS, DEDUCTION_KINDS, KINDS, LEVELS, PLAN_STATUSES, PROJECT_TYPES, STATUSES
-from ..services.comparison import SORT_KEYS
-from ..services.distributions import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS
-from ..services.metrics import COMPARE_METRICS
-from ..services.units import ALIASES
-from . import bp
-from .common import MAX_ID, URL_ID_LIMITS
-from .entries import MAX_PER_PAGE
+from coopapp.api.common import MAX_ID, URL_ID_LIMITS, bp
+from coopapp.api.entries import MAX_PER_PAGE
+from coopapp.core.units import ALIASES
+from coopapp.core.vocabulary import UNIT_LABELS
+from coopapp.distributions.forms import MAX_DEDUCTIONS, MAX_LISTED_HOUSEHOLDS
+from coopapp.distributions.plans import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS
+from coopapp.models import BASES, CAPACITY_UNITS, DEDUCTION_KINDS, KINDS, LEVELS, PLAN_STATUSES, PROJECT_TYPES, STATUSES
+from coopapp.reporting.comparison import SORT_KEYS
+from coopapp.reporting.metrics import COMPARE_METRICS
 
 MAX_ENTRY_ID = URL_ID_LIMITS["entry_id"]
 

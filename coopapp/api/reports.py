@@ -5,14 +5,14 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..charts.cache import ChartCache
-from ..errors import NotFound
-from ..services import catalog, comparison, metrics
-from ..services.chart_data import data_version
-from ..services.scope import authorize
-from . import bp
-from .common import user, year_arg
-from .serializers import jsonable
+from coopapp.access.scope import authorize
+from coopapp.api.common import bp, user, year_arg
+from coopapp.api.serializers import jsonable
+from coopapp.charts.cache import ChartCache
+from coopapp.errors import NotFound
+from coopapp.reporting import comparison, metrics
+from coopapp.reporting.chart_data import data_version
+from coopapp.villages import catalog
 
 
 @bp.get("/villages/<code>/summary")

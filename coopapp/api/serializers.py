@@ -8,9 +8,9 @@ Decimals become strings, dates ISO 8601 (timestamps are UTC, marked `Z`).
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from ..models import Household, LedgerEntry, Project
-from ..services.codes import mask_id_number, mask_name, mask_phone
-from ..services.money import fen_to_decimal_string
+from coopapp.core.codes import mask_id_number, mask_name, mask_phone
+from coopapp.core.money import fen_to_decimal_string
+from coopapp.models import Household, LedgerEntry, Project
 
 _RATIO_PLACES = Decimal("0.000001")
 

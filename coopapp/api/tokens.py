@@ -3,12 +3,11 @@
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from ..errors import BadRequest
-from ..forms import LoginForm
-from ..services import accounts
-from . import bp
-from .common import Throttled, json_body, user, valid_form
-from .serializers import jsonable
+from coopapp.access import accounts
+from coopapp.access.forms import LoginForm
+from coopapp.api.common import Throttled, bp, json_body, user, valid_form
+from coopapp.api.serializers import jsonable
+from coopapp.errors import BadRequest
 
 
 @bp.post("/tokens")

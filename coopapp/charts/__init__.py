@@ -1,11 +1,11 @@
 """Server-side charts: matplotlib `Figure` (never pyplot) → PNG or SVG bytes.
 
-Each chart module draws plain data from `services.chart_data` (`draw(data) -> Figure`)
+Each chart module draws plain data from `reporting.chart_data` (`draw(data) -> Figure`)
 and describes it for pages (`describe(data) -> ChartText`: alt text and a table).
 """
 
-from . import benefit, compare, output, unit_yield
-from .base import FORMATS, ChartText, render
+from coopapp.charts import benefit, compare, output, unit_yield
+from coopapp.charts.base import FORMATS, ChartText, render
 
 MODULES = {"output": output, "yield": unit_yield, "benefit": benefit, "compare": compare}
 

@@ -16,7 +16,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .fonts import MISSING_MESSAGE, chart_font
+from coopapp.charts.fonts import MISSING_MESSAGE, chart_font
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,8 @@ import numpy
 from flask_babel import gettext as _
 from matplotlib.ticker import MaxNLocator
 
-from ..services.metrics import median_fen
-from ..services.money import format_yuan
-from .base import BLUE, GREY, VERMILION, ChartText, chinese_amount, empty_figure, new_figure, yuan
+from coopapp.charts.base import BLUE, GREY, VERMILION, ChartText, chinese_amount, empty_figure, new_figure, yuan
+from coopapp.core.money import format_yuan, median_fen
 
 
 def title(data: dict) -> str:

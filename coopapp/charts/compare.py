@@ -5,8 +5,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from matplotlib.patches import Patch
 
-from ..services.money import format_yuan
-from .base import (
+from coopapp.charts.base import (
     AMOUNT_FORMAT,
     BLUE,
     GREY,
@@ -20,6 +19,7 @@ from .base import (
     plain_number,
     yuan,
 )
+from coopapp.core.money import format_yuan
 
 # The metric names as the charts write them (Chinese in both UI languages).
 METRIC_NAMES = {

@@ -2,8 +2,19 @@
 
 from flask_babel import gettext as _
 
-from ..services.money import format_wan, format_yuan
-from .base import AMOUNT_FORMAT, BLUE, GREY, MONTHS, ORANGE, ChartText, empty_figure, new_figure, share, yuan
+from coopapp.charts.base import (
+    AMOUNT_FORMAT,
+    BLUE,
+    GREY,
+    MONTHS,
+    ORANGE,
+    ChartText,
+    empty_figure,
+    new_figure,
+    share,
+    yuan,
+)
+from coopapp.core.money import format_wan, format_yuan
 
 
 def title(data: dict) -> str:

@@ -4,8 +4,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from ..services.money import format_yuan
-from .base import (
+from coopapp.charts.base import (
     AMOUNT_FORMAT,
     BLUE,
     GREEN,
@@ -16,6 +15,7 @@ from .base import (
     new_figure,
     plain_number,
 )
+from coopapp.core.money import format_yuan
 
 # The capacity units as the charts write them (Chinese whatever the UI language).
 UNIT_NAMES = {"hive": "箱", "kW": "kW", "mu": "亩", "head": "头", "room": "间"}

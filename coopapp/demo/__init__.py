@@ -19,18 +19,22 @@ from decimal import Decimal
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from ..errors import Invalid
-from ..extensions import db
-from ..models import Area, ClosedMonth, Disclosure, LedgerEntry, PartyOrg, Project, User
-from ..models.base import utcnow
-from ..services import audit, catalog, disclosure, ledger, rollups
-from ..services.accounts import password_problem
-from ..services.codes import credit_code_check_char
-from ..services.tx import atomic
-from .economy import PROJECTS
-from .entries import ProjectLedger, choose_recipients
-from .people import People, make_households, make_memberships
-from .places import BAWEI, COUNTY, GROUP_NAMES, TOWNS, VILLAGES, ZHONGDONG
+from coopapp.access import audit
+from coopapp.access.accounts import password_problem
+from coopapp.core.codes import credit_code_check_char
+from coopapp.core.tx import atomic
+from coopapp.demo.economy import PROJECTS
+from coopapp.demo.entries import ProjectLedger, choose_recipients
+from coopapp.demo.people import People, make_households, make_memberships
+from coopapp.demo.places import BAWEI, COUNTY, GROUP_NAMES, TOWNS, VILLAGES, ZHONGDONG
+from coopapp.disclosure import operations as disclosure
+from coopapp.errors import Invalid
+from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
+from coopapp.models import Area, ClosedMonth, Disclosure, LedgerEntry, PartyOrg, Project, User
+from coopapp.models.base import utcnow
+from coopapp.villages import catalog
 
 # (username, role, area code): exactly the six users the design brief names.
 DEMO_USERS = (

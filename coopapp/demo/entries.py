@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from ..models import Household, LedgerEntry, Project
-from ..models.base import utcnow
-from .economy import ProjectSpec
+from coopapp.demo.economy import ProjectSpec
+from coopapp.models import Household, LedgerEntry, Project
+from coopapp.models.base import utcnow
 
 PURCHASE_MONTH = 0.08  # the cooperative buys from members only in months with this share of the year's output
 COST_NOTES = {

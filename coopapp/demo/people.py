@@ -9,8 +9,8 @@ import random
 from datetime import date
 from decimal import Decimal
 
-from ..models import Area, Household, Membership
-from ..services.codes import id_number_check_digit
+from coopapp.core.codes import id_number_check_digit
+from coopapp.models import Area, Household, Membership
 
 SURNAMES = "李李李陈陈陈黄黄张张刘刘叶叶罗罗钟钟曾邓林何吴杨朱徐江赖蔡温古练邱廖彭卢胡谢"
 GIVEN_FIRST = "国建志伟文德新金春亚桂秀玉丽海永光振庆水明华荣木观石带招"

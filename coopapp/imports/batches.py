@@ -8,13 +8,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..errors import NotFound
-from ..extensions import db
-from ..models import ImportBatch, LedgerEntry, Project, User
-from ..models.base import get_by_id
-from ..services import ledger
-from ..services.scope import authorize
-from ..services.tx import atomic
+from coopapp.access.scope import authorize
+from coopapp.core.tx import atomic
+from coopapp.errors import NotFound
+from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.models import ImportBatch, LedgerEntry, Project, User
+from coopapp.models.base import get_by_id
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 SUFFIXES = (".csv", ".xlsx")

@@ -1,7 +1,7 @@
 """Writing an import's rows in bulk: chunks of rows straight to the driver (SQLite executemany,
 PostgreSQL COPY) with their audit events, no ORM objects, inside the import's one transaction.
 
-The events are exactly the ones `services.audit.record_many` writes (one per row, chained in
+The events are exactly the ones `access.audit.record_many` writes (one per row, chained in
 order, the row's snapshot and the batch in `data`), built without its per-row overhead; the
 first event of every chunk is checked against `audit.canonical` and `audit.event_hash`.
 """
@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 from sqlalchemy import text
 
-from ..extensions import db
-from ..models.base import utcnow
-from ..services import audit
+from coopapp.access import audit
+from coopapp.extensions import db
+from coopapp.models.base import utcnow
 
 CHUNK = 2_000
 
@@ -84,7 +84,7 @@ class AuditAppender:
         seq0, oid0, data0, prev0, digest0 = rows[0]
         event = _Event(seq0, now, self.actor_id, self.action, self.object_type, oid0, data0)
         if data0 != audit.canonical(json.loads(data0)) or audit.event_hash(prev0, event) != digest0:
-            raise RuntimeError("bulk audit events no longer match services.audit; refusing to write them")
+            raise RuntimeError("bulk audit events no longer match access.audit; refusing to write them")
         fixed = {"created_at": raw.value(now), "actor_id": self.actor_id}
         fixed |= {"action": self.action, "object_type": self.object_type}
         raw.insert("audit_events", EVENT_COLUMNS, rows, fixed)

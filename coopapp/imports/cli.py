@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..errors import DomainError
-from ..extensions import db
-from ..models import Project, User
-from .report import ImportReport
+from coopapp.errors import DomainError
+from coopapp.extensions import db
+from coopapp.imports.report import ImportReport
+from coopapp.models import Project, User
 
 
 @click.group("import")
@@ -64,7 +64,7 @@ def _fail(message: str, file_name: str, kind: str, dry_run: bool, as_json: bool)
 @with_appcontext
 def import_ledger_command(file: Path, project_id: int, username: str | None, dry_run: bool, as_json: bool) -> None:
     """Import FILE's rows as one batch of draft entries of the project."""
-    from .ledger import default_importer, import_ledger
+    from coopapp.imports.ledger import default_importer, import_ledger
 
     project = db.session.get(Project, project_id)
     if project is None:
@@ -86,8 +86,8 @@ def import_ledger_command(file: Path, project_id: int, username: str | None, dry
 @with_appcontext
 def import_households_command(file: Path, village_code: str, username: str | None, dry_run: bool, as_json: bool):
     """Register FILE's households in the village."""
-    from ..models import Area
-    from .households import default_importer, import_households
+    from coopapp.imports.households import default_importer, import_households
+    from coopapp.models import Area
 
     village = db.session.query(Area).filter_by(code=village_code, level="village").one_or_none()
     if village is None:
@@ -105,6 +105,6 @@ def import_households_command(file: Path, village_code: str, username: str | Non
 @with_appcontext
 def cleanup_command(max_age_hours: float | None) -> None:
     """Delete uploads of the import pages that were never confirmed and are older than the limit."""
-    from ..web.imports.storage import sweep_abandoned
+    from coopapp.imports.storage import sweep_abandoned
 
     click.echo(f"deleted {len(sweep_abandoned(max_age_hours))} abandoned uploads")

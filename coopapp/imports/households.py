@@ -5,15 +5,15 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..errors import Invalid
-from ..extensions import db
-from ..models import Area, Household, User
-from ..services import catalog
-from ..services.money import ParseError
-from ..services.scope import authorize
-from ..services.tx import atomic
-from .parse import ImportFileError, cell_text, find_header, is_blank, is_signature, read_rows, squash
-from .report import ChunkedWriter, ImportReport, RollBack, open_batch, total_label
+from coopapp.access.scope import authorize
+from coopapp.core.money import ParseError
+from coopapp.core.tx import atomic
+from coopapp.errors import Invalid
+from coopapp.extensions import db
+from coopapp.imports.parse import ImportFileError, cell_text, find_header, is_blank, is_signature, read_rows, squash
+from coopapp.imports.report import ChunkedWriter, ImportReport, RollBack, open_batch, total_label
+from coopapp.models import Area, Household, User
+from coopapp.villages import catalog
 
 HOUSEHOLD_HEADERS = {
     **dict.fromkeys(("户主", "户主姓名", "姓名", "head", "headname", "head_name", "name"), "head_name"),

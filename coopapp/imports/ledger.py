@@ -5,16 +5,14 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..errors import Invalid
-from ..extensions import db
-from ..models import Household, Project, User
-from ..services import ledger
-from ..services.money import ParseError
-from ..services.scope import authorize
-from ..services.tx import atomic
-from ..services.units import unit_code
-from .bulk import EntryWriter
-from .parse import (
+from coopapp.access.scope import authorize
+from coopapp.core.money import ParseError
+from coopapp.core.tx import atomic
+from coopapp.core.units import unit_code
+from coopapp.errors import Invalid
+from coopapp.extensions import db
+from coopapp.imports.bulk import EntryWriter
+from coopapp.imports.parse import (
     Header,
     ImportFileError,
     Memo,
@@ -28,7 +26,9 @@ from .parse import (
     parse_quantity,
     squash,
 )
-from .report import ImportReport, RollBack, TotalsCheck, open_batch, total_label
+from coopapp.imports.report import ImportReport, RollBack, TotalsCheck, open_batch, total_label
+from coopapp.ledger import operations as ledger
+from coopapp.models import Household, Project, User
 
 # Header text (squashed: NFKC, no spaces, lower case; a bracketed unit is split off first) → field.
 LEDGER_HEADERS = {
@@ -220,7 +220,7 @@ def _check_total(report: ImportReport, header: Header, number: int, cells: tuple
 
 
 def _yuan(fen: int) -> str:
-    from ..services.money import format_yuan
+    from coopapp.core.money import format_yuan
 
     return format_yuan(fen)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from ..services.money import ParseError, parse_decimal, parse_yuan
-from .limits import FileRefused, check_file
+from coopapp.core.money import ParseError, parse_decimal, parse_yuan
+from coopapp.imports.limits import FileRefused, check_file
 
 # How far down the header may sit under title and unit rows.
 HEADER_SEARCH_ROWS = 30
@@ -161,8 +161,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, tuple]]:
-    from .limits import max_uncompressed_bytes
-    from .xlsx import XlsxError, iter_rows
+    from coopapp.imports.limits import max_uncompressed_bytes
+    from coopapp.imports.xlsx import XlsxError, iter_rows
 
     try:
         yield from iter_rows(path, max_uncompressed_bytes())

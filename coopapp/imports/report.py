@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import ImportBatch
-from ..services import audit
-from .parse import squash
+from coopapp.access import audit
+from coopapp.extensions import db
+from coopapp.imports.parse import squash
+from coopapp.models import ImportBatch
 
 # A file with more bad rows than this lists the first ones and says how many more there are.
 MAX_LISTED_ERRORS = 10_000
@@ -110,7 +110,7 @@ def refuse_duplicate(report: ImportReport, batch: ImportBatch) -> None:
 
 def open_batch(user, kind: str, target_id: int, path, report: ImportReport) -> ImportBatch | None:
     """Hash the file, refuse one this target already imported, and open its batch (None on a dry run)."""
-    from .parse import file_sha256
+    from coopapp.imports.parse import file_sha256
 
     report.sha256 = file_sha256(path)
     earlier = previous_batch(kind, target_id, report.sha256)

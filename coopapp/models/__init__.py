@@ -1,9 +1,9 @@
 """All mapped classes, importable from one place."""
 
-from .areas import LEVELS, Area
-from .audit import AuditEvent, AuditHead
-from .disclosures import Disclosure
-from .distributions import (
+from coopapp.models.areas import LEVELS, Area
+from coopapp.models.audit import AuditEvent, AuditHead
+from coopapp.models.disclosures import Disclosure
+from coopapp.models.distributions import (
     BASES,
     DEDUCTION_KINDS,
     OBJECTION_STATUSES,
@@ -13,9 +13,9 @@ from .distributions import (
     DistributionLine,
     Objection,
 )
-from .households import Household, Membership
-from .imports import IMPORT_KINDS, ImportBatch
-from .ledger import (
+from coopapp.models.households import Household, Membership
+from coopapp.models.imports import IMPORT_KINDS, ImportBatch
+from coopapp.models.ledger import (
     KINDS,
     PAYOUT_KINDS,
     STATUSES,
@@ -26,9 +26,9 @@ from .ledger import (
     ProjectYearSummary,
     VillageBenefitSummary,
 )
-from .orgs import PARTY_ORG_KINDS, Cooperative, PartyOrg
-from .projects import CAPACITY_UNITS, PROJECT_TYPES, Project
-from .users import ROLES, ApiToken, LoginFailure, User
+from coopapp.models.orgs import PARTY_ORG_KINDS, Cooperative, PartyOrg
+from coopapp.models.projects import CAPACITY_UNITS, PROJECT_TYPES, Project
+from coopapp.models.users import ROLES, ApiToken, LoginFailure, User
 
 __all__ = [
     "BASES",

@@ -3,7 +3,7 @@
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from coopapp.extensions import db
 
 LEVELS = ("province", "city", "county", "town", "village", "group")
 

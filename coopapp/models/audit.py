@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import BigId, utcnow
+from coopapp.extensions import db
+from coopapp.models.base import BigId, utcnow
 
 
 class AuditEvent(db.Model):

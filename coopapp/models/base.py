@@ -47,7 +47,7 @@ MAX_ID = 2**31 - 1
 
 def get_by_id(model, ident):
     """`session.get`, but None for an id no row can have (≤ 0 or past the column's range)."""
-    from ..extensions import db
+    from coopapp.extensions import db
 
     if not isinstance(ident, int) or isinstance(ident, bool) or not 0 < ident <= MAX_ID:
         return None
@@ -60,7 +60,7 @@ def plain_rows(statement, params: dict | None = None) -> list[tuple]:
     the driver already returns as Python wants them: ints and text (a Boolean comes back as 0/1
     on SQLite, a Date as text, a MilliDecimal as thousandths). Runs on the session's connection,
     inside its transaction, without autoflush: for reads."""
-    from ..extensions import db
+    from coopapp.extensions import db
 
     connection = db.session.connection()
     result = connection.execute(statement, params or {})

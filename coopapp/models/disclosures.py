@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .areas import Area
-from .base import utcnow
+from coopapp.extensions import db
+from coopapp.models.areas import Area
+from coopapp.models.base import utcnow
 
 
 class Disclosure(db.Model):

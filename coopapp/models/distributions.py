@@ -6,11 +6,11 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .areas import Area
-from .base import MilliDecimal, utcnow
-from .households import Household
-from .projects import Project
+from coopapp.extensions import db
+from coopapp.models.areas import Area
+from coopapp.models.base import MilliDecimal, utcnow
+from coopapp.models.households import Household
+from coopapp.models.projects import Project
 
 BASES = ("shares", "equal", "fixed")
 PLAN_STATUSES = ("draft", "approved", "published", "reversed")

@@ -7,10 +7,10 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .areas import Area
-from .base import MilliDecimal
-from .orgs import Cooperative
+from coopapp.extensions import db
+from coopapp.models.areas import Area
+from coopapp.models.base import MilliDecimal
+from coopapp.models.orgs import Cooperative
 
 
 def new_public_token() -> str:

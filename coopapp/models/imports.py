@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import utcnow
+from coopapp.extensions import db
+from coopapp.models.base import utcnow
 
 IMPORT_KINDS = ("ledger", "households")
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .areas import Area
-from .base import BigId, MilliDecimal, utcnow
-from .households import Household
-from .projects import Project
+from coopapp.extensions import db
+from coopapp.models.areas import Area
+from coopapp.models.base import BigId, MilliDecimal, utcnow
+from coopapp.models.households import Household
+from coopapp.models.projects import Project
 
 PAYOUT_KINDS = ("dividend", "wage", "purchase", "rent", "welfare_job")
 KINDS = ("output", "sales", "cost", "collective_income", *PAYOUT_KINDS, "subsidy")

@@ -3,8 +3,8 @@
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .areas import Area
+from coopapp.extensions import db
+from coopapp.models.areas import Area
 
 PARTY_ORG_KINDS = ("committee", "general_branch", "branch")  # 党委 / 党总支 / 党支部
 

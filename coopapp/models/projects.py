@@ -5,10 +5,10 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .areas import Area
-from .base import MilliDecimal
-from .orgs import Cooperative
+from coopapp.extensions import db
+from coopapp.models.areas import Area
+from coopapp.models.base import MilliDecimal
+from coopapp.models.orgs import Cooperative
 
 PROJECT_TYPES = ("beekeeping", "photovoltaic", "tourism", "planting", "livestock", "other")
 CAPACITY_UNITS = ("hive", "kW", "mu", "head", "room")

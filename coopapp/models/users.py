@@ -7,9 +7,9 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .areas import Area
-from .base import utcnow
+from coopapp.extensions import db
+from coopapp.models.areas import Area
+from coopapp.models.base import utcnow
 
 ROLES = ("accountant", "secretary", "reviewer", "admin")
 

@@ -6,7 +6,9 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..forms import (
+from coopapp.core.money import fen_to_decimal_string, format_wan, format_yuan
+from coopapp.core.units import BASE_LABELS
+from coopapp.core.vocabulary import (
     BASIS_LABELS,
     CAPACITY_UNIT_LABELS,
     DEDUCTION_KIND_LABELS,
@@ -16,8 +18,6 @@ from ..forms import (
     STATUS_LABELS,
     UNIT_LABELS,
 )
-from ..services.money import fen_to_decimal_string, format_wan, format_yuan
-from ..services.units import BASE_LABELS
 
 # The stored base units; their Chinese names are msgids already (UNIT_LABELS in forms.py).
 BASE_UNIT_LABELS = {code: _l(text) for code, text in BASE_LABELS.items()}
@@ -90,16 +90,17 @@ def register_filters(app: Flask) -> None:
 
 def register_web(app: Flask) -> None:
     """Register every page blueprint."""
-    from .auth.routes import bp as auth_bp
-    from .charts.routes import bp as charts_bp
-    from .disclosure.routes import bp as disclosure_bp
-    from .distributions.routes import bp as distributions_bp
-    from .imports.routes import bp as imports_bp
-    from .ledger.routes import bp as ledger_bp
-    from .public.routes import bp as public_bp
-    from .reports.routes import bp as reports_bp
-    from .review.routes import bp as review_bp
-    from .village.routes import bp as village_bp
+    from coopapp.web.auth.routes import bp as auth_bp
+    from coopapp.web.charts.routes import bp as charts_bp
+    from coopapp.web.disclosure.routes import bp as disclosure_bp
+    from coopapp.web.distributions.routes import bp as distributions_bp
+    from coopapp.web.imports.routes import bp as imports_bp
+    from coopapp.web.ledger.routes import bp as ledger_bp
+    from coopapp.web.public.routes import bp as public_bp
+    from coopapp.web.reports.routes import bp as reports_bp
+    from coopapp.web.review.routes import bp as review_bp
+    from coopapp.web.village import bp as village_bp
+    from coopapp.web.village import households, objections, routes  # noqa: F401  (their routes)
 
     for bp in (auth_bp, ledger_bp, review_bp, village_bp, reports_bp, public_bp, distributions_bp, charts_bp):
         app.register_blueprint(bp)

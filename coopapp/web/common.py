@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..errors import Forbidden, Invalid
-from ..forms import ActionForm
-from ..models import Area, Household
-from ..services import ledger
-from ..services.codes import mask_name
-from ..services.scope import can, home_village
+from coopapp.access.scope import can, home_village
+from coopapp.core.codes import mask_name
+from coopapp.core.forms import ActionForm
+from coopapp.errors import Forbidden, Invalid
+from coopapp.ledger import operations as ledger
+from coopapp.models import Area, Household
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

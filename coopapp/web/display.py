@@ -6,7 +6,7 @@ import segno
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ..services.ledger import CHINA
+from coopapp.ledger.operations import CHINA
 
 
 def qr_svg(url: str, scale: int = 4) -> Markup:

@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ...errors import Unauthorized
-from ...forms import LoginForm
-from ...services.accounts import MIN_PASSWORD, authenticate
+from coopapp.access.accounts import MIN_PASSWORD, authenticate
+from coopapp.access.forms import LoginForm
+from coopapp.errors import Unauthorized
 
 
 class PageLoginForm(LoginForm):

@@ -4,10 +4,10 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ...errors import Invalid
-from ...services.accounts import change_password as change_user_password
-from ..common import back_to, require_action_form, safe_next, show_field_errors
-from .forms import ChangePasswordForm, PageLoginForm
+from coopapp.access.accounts import change_password as change_user_password
+from coopapp.errors import Invalid
+from coopapp.web.auth.forms import ChangePasswordForm, PageLoginForm
+from coopapp.web.common import back_to, require_action_form, safe_next, show_field_errors
 
 bp = Blueprint("auth", __name__)
 

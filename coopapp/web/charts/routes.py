@@ -10,14 +10,16 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ... import charts
-from ...charts.base import empty_figure, render
-from ...charts.cache import CACHE, etag
-from ...charts.fonts import chart_font
-from ...errors import BadRequest, DomainError, NotFound
-from ...extensions import db
-from ...services import catalog, chart_data, ledger
-from ...services.scope import authorize
+from coopapp import charts
+from coopapp.access.scope import authorize
+from coopapp.charts.base import empty_figure, render
+from coopapp.charts.cache import CACHE, etag
+from coopapp.charts.fonts import chart_font
+from coopapp.errors import BadRequest, DomainError, NotFound
+from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.reporting import chart_data
+from coopapp.villages import catalog
 
 bp = Blueprint("charts", __name__, url_prefix="/charts")
 FMT = "<any(png, svg):fmt>"

@@ -11,15 +11,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from ... import charts
-from ...errors import Conflict, Invalid, NotFound
-from ...models import Area
-from ...services import annual_report, catalog, chart_data, disclosure, ledger
-from ...services.scope import authorize, can
-from ..common import year_arg, year_choices
-from ..display import local_time
-from . import pdf
-from .forms import PublishNoticeForm
+from coopapp import charts
+from coopapp.access.scope import authorize, can
+from coopapp.disclosure import operations as disclosure
+from coopapp.errors import Conflict, Invalid, NotFound
+from coopapp.ledger import operations as ledger
+from coopapp.models import Area
+from coopapp.reporting import annual_report, chart_data
+from coopapp.villages import catalog
+from coopapp.web.common import year_arg, year_choices
+from coopapp.web.disclosure import pdf
+from coopapp.web.disclosure.forms import PublishNoticeForm
+from coopapp.web.display import local_time
 
 bp = Blueprint("disclosure", __name__)
 PRINT_CSS = Path(__file__).resolve().parents[2] / "static" / "print.css"

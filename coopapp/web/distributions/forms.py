@@ -2,8 +2,9 @@
 
 from wtforms import FieldList, FormField
 
-from ...forms import MAX_DEDUCTIONS, DeductionRowForm, DistributionForm, choice_list
-from ...models import Household, Project
+from coopapp.core.forms import choice_list
+from coopapp.distributions.forms import MAX_DEDUCTIONS, DeductionRowForm, DistributionForm
+from coopapp.models import Household, Project
 
 DEDUCTION_ROWS = 4
 

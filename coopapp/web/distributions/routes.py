@@ -4,15 +4,17 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...errors import Conflict, Invalid
-from ...forms import ReasonForm
-from ...models import Area, Distribution
-from ...services import catalog, distributions, ledger
-from ...services.distribution_rows import plan_list_rows, plan_view
-from ...services.scope import authorize, can, home_village
-from ..common import household_name, own_village, require_action_form, show_field_errors
-from ..display import local_time
-from .forms import DistributionPageForm, initial_data
+from coopapp.access.scope import authorize, can, home_village
+from coopapp.core.forms import ReasonForm
+from coopapp.distributions import plans as distributions
+from coopapp.distributions.rows import plan_list_rows, plan_view
+from coopapp.errors import Conflict, Invalid
+from coopapp.ledger import operations as ledger
+from coopapp.models import Area, Distribution
+from coopapp.villages import catalog
+from coopapp.web.common import household_name, own_village, require_action_form, show_field_errors
+from coopapp.web.display import local_time
+from coopapp.web.distributions.forms import DistributionPageForm, initial_data
 
 bp = Blueprint("distributions", __name__, url_prefix="/distributions")
 

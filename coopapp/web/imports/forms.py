@@ -6,7 +6,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired
 
-from ...forms import choice_list
+from coopapp.core.forms import choice_list
 
 MAX_UPLOAD = 15 * 1024 * 1024  # below MAX_CONTENT_LENGTH, so the form can say why
 

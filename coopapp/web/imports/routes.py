@@ -10,14 +10,14 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...imports import batches
-from ...imports.households import import_households
-from ...imports.ledger import import_ledger
-from ...services import catalog
-from ...services.scope import authorize
-from ..common import own_village, require_action_form
-from .forms import ConfirmForm, HouseholdsUploadForm, KeptUploadForm, LedgerUploadForm
-from .storage import sweep_abandoned
+from coopapp.access.scope import authorize
+from coopapp.imports import batches
+from coopapp.imports.households import import_households
+from coopapp.imports.ledger import import_ledger
+from coopapp.imports.storage import sweep_abandoned
+from coopapp.villages import catalog
+from coopapp.web.common import own_village, require_action_form
+from coopapp.web.imports.forms import ConfirmForm, HouseholdsUploadForm, KeptUploadForm, LedgerUploadForm
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 PREVIEW_ROWS = 500

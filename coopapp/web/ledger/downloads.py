@@ -1,9 +1,9 @@
-"""Sending an export (services.exports) as a download: CSV streamed as it is read, XLSX from its
+"""Sending an export (reporting.exports) as a download: CSV streamed as it is read, XLSX from its
 temporary file. The CSV's rows come from `exports.stream`, which needs no request context."""
 
 from flask import Response, send_file
 
-from ...services.exports import CSV_MIMETYPE, XLSX_MIMETYPE, Table, csv_chunks, xlsx_file
+from coopapp.reporting.exports import CSV_MIMETYPE, XLSX_MIMETYPE, Table, csv_chunks, xlsx_file
 
 NO_STORE = "private, no-store"
 

@@ -4,8 +4,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from ...forms import EntryForm, choice_list
-from ...models import Household, LedgerEntry, Project
+from coopapp.core.forms import choice_list
+from coopapp.ledger.forms import EntryForm
+from coopapp.models import Household, LedgerEntry, Project
 
 
 def optional_int(value):

@@ -4,14 +4,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...errors import Invalid
-from ...forms import KIND_LABELS, STATUS_LABELS, ReasonForm
-from ...models import KINDS, STATUSES, LedgerEntry
-from ...services import catalog, exports, ledger
-from ...services.scope import authorize, can, home_village
-from ..common import household_name, own_village, page_arg, period_arg, require_action_form, show_field_errors
-from .downloads import download
-from .forms import EntryPageForm, entry_form_data
+from coopapp.access.scope import authorize, can, home_village
+from coopapp.core.forms import ReasonForm
+from coopapp.core.vocabulary import KIND_LABELS, STATUS_LABELS
+from coopapp.errors import Invalid
+from coopapp.ledger import operations as ledger
+from coopapp.models import KINDS, STATUSES, LedgerEntry
+from coopapp.reporting import exports
+from coopapp.villages import catalog
+from coopapp.web.common import household_name, own_village, page_arg, period_arg, require_action_form, show_field_errors
+from coopapp.web.ledger.downloads import download
+from coopapp.web.ledger.forms import EntryPageForm, entry_form_data
 
 bp = Blueprint("ledger", __name__)
 ENTRIES_PER_PAGE = 30

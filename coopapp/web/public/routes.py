@@ -5,12 +5,14 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ...errors import Conflict, Invalid, NotFound
-from ...services import catalog, disclosure, objections, statements
-from ...services.codes import mask_name
-from ..common import year_arg, year_choices
-from ..display import local_time, objection_status
-from .forms import ObjectionForm
+from coopapp.core.codes import mask_name
+from coopapp.disclosure import operations as disclosure
+from coopapp.distributions import objections
+from coopapp.errors import Conflict, Invalid, NotFound
+from coopapp.villages import catalog, statements
+from coopapp.web.common import year_arg, year_choices
+from coopapp.web.display import local_time, objection_status
+from coopapp.web.public.forms import ObjectionForm
 
 bp = Blueprint("public", __name__)
 

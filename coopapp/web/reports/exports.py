@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from ...forms import CAPACITY_UNIT_LABELS, PROJECT_TYPE_LABELS
-from ...services.exports import csv_text, keep_as_text
+from coopapp.core.vocabulary import CAPACITY_UNIT_LABELS, PROJECT_TYPE_LABELS
+from coopapp.reporting.exports import csv_text, keep_as_text
 
 # (header, row key, kind): kind is money (fen), ratio, count, text, flag, type, unit
 COLUMNS = (

@@ -5,13 +5,14 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ... import charts
-from ...errors import NotFound
-from ...forms import PROJECT_TYPE_LABELS
-from ...services import catalog, chart_data, comparison, dashboard
-from ...services.scope import authorize, can, home_village
-from ..common import year_arg, year_choices
-from . import exports
+from coopapp import charts
+from coopapp.access.scope import authorize, can, home_village
+from coopapp.core.vocabulary import PROJECT_TYPE_LABELS
+from coopapp.errors import NotFound
+from coopapp.reporting import chart_data, comparison, dashboard
+from coopapp.villages import catalog
+from coopapp.web.common import year_arg, year_choices
+from coopapp.web.reports import exports
 
 bp = Blueprint("reports", __name__)
 

@@ -4,12 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...errors import Conflict, Invalid
-from ...forms import CloseMonthForm, ReasonForm
-from ...services import ledger
-from ...services.scope import authorize
-from ..common import back_to, household_name, own_village, require_action_form, show_field_errors
-from ..ledger.routes import render_entry
+from coopapp.access.scope import authorize
+from coopapp.core.forms import ReasonForm
+from coopapp.errors import Conflict, Invalid
+from coopapp.ledger import operations as ledger
+from coopapp.ledger.forms import CloseMonthForm
+from coopapp.web.common import back_to, household_name, own_village, require_action_form, show_field_errors
+from coopapp.web.ledger.routes import render_entry
 
 bp = Blueprint("review", __name__)
 

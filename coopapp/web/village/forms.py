@@ -5,8 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ...forms import HouseholdForm, ProjectForm, QuantityField, choice_list
-from ...models import Area, Cooperative, Household, Project
+from coopapp.core.forms import QuantityField, choice_list
+from coopapp.models import Area, Cooperative, Household, Project
+from coopapp.villages.forms import HouseholdForm, ProjectForm
 
 
 def fill_project_choices(form: ProjectForm, cooperatives: list[Cooperative]) -> ProjectForm:

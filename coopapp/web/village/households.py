@@ -4,14 +4,15 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...errors import Invalid
-from ...services import catalog, statements
-from ...services.ledger import today
-from ...services.scope import can
-from ..common import household_name, require_action_form, show_field_errors, year_arg, year_choices
-from ..display import qr_svg
-from .forms import SharesForm, fill_shares_choices
-from .routes import bp, household_rows
+from coopapp.access.scope import can
+from coopapp.errors import Invalid
+from coopapp.ledger.operations import today
+from coopapp.villages import catalog, statements
+from coopapp.web.common import household_name, require_action_form, show_field_errors, year_arg, year_choices
+from coopapp.web.display import qr_svg
+from coopapp.web.village import bp
+from coopapp.web.village.forms import SharesForm, fill_shares_choices
+from coopapp.web.village.routes import household_rows
 
 
 def _household_page(household, shares_form: SharesForm | None, status: int = 200):

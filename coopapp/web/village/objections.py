@@ -4,13 +4,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...errors import Invalid
-from ...services import objections
-from ...services.scope import can
-from ..common import household_name, own_village
-from ..display import local_time, objection_status
-from .forms import ObjectionAnswerForm
-from .routes import bp
+from coopapp.access.scope import can
+from coopapp.distributions import objections
+from coopapp.errors import Invalid
+from coopapp.web.common import household_name, own_village
+from coopapp.web.display import local_time, objection_status
+from coopapp.web.village import bp
+from coopapp.web.village.forms import ObjectionAnswerForm
 
 
 def _rows(village, items) -> list[dict]:

@@ -1,22 +1,28 @@
 """The secretary's management of the village's projects and households."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...errors import Invalid
-from ...forms import HouseholdForm, ProjectForm
-from ...models import Area, Household
-from ...services import catalog, exports
-from ...services.codes import mask_id_number, mask_name, mask_phone
-from ...services.exports import roster_privacy
-from ...services.ledger import today
-from ...services.scope import authorize, can
-from ..common import own_village, page_arg, show_field_errors
-from ..ledger.downloads import download
-from .forms import fill_household_choices, fill_project_choices, household_form_data, project_form_data
+from coopapp.access.scope import authorize, can
+from coopapp.core.codes import mask_id_number, mask_name, mask_phone
+from coopapp.errors import Invalid
+from coopapp.ledger.operations import today
+from coopapp.models import Area, Household
+from coopapp.reporting import exports
+from coopapp.reporting.exports import roster_privacy
+from coopapp.villages import catalog
+from coopapp.villages.forms import HouseholdForm, ProjectForm
+from coopapp.web.common import own_village, page_arg, show_field_errors
+from coopapp.web.ledger.downloads import download
+from coopapp.web.village import bp
+from coopapp.web.village.forms import (
+    fill_household_choices,
+    fill_project_choices,
+    household_form_data,
+    project_form_data,
+)
 
-bp = Blueprint("village", __name__, url_prefix="/village")
 HOUSEHOLDS_PER_PAGE = 50
 
 
@@ -167,8 +173,3 @@ def edit_household(household_id: int):
         flash(_("已保存农户信息。"), "success")
         return redirect(url_for("village.households"))
     return _household_page(form, household.village, household, status=422 if form.is_submitted() else 200)
-
-
-# The household page, statement and objection queue live beside this module, on the same blueprint.
-from . import households as _households  # noqa: E402,F401
-from . import objections as _objections  # noqa: E402,F401

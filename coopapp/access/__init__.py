@@ -1,0 +1,1 @@
+"""Who may do what, where: scope, accounts, the audit chain."""

@@ -1,0 +1,193 @@
+"""Append to and verify the hash-chained audit log."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from sqlalchemy import insert, select
+
+from coopapp.extensions import db
+from coopapp.models import (
+    AuditEvent,
+    AuditHead,
+    ClosedMonth,
+    Disclosure,
+    Distribution,
+    Household,
+    LedgerEntry,
+    Membership,
+    Objection,
+    Project,
+    User,
+)
+from coopapp.models.base import utcnow
+
+GENESIS = "0" * 64
+# Tables whose rows the chain vouches for: each row must match its latest snapshot.
+AUDITED = {
+    "entry": LedgerEntry,
+    "household": Household,
+    "project": Project,
+    "closed_month": ClosedMonth,
+    "user": User,
+    "membership": Membership,
+    "distribution": Distribution,
+    "objection": Objection,
+    "disclosure": Disclosure,
+}
+AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
+
+
+def canonical(data: dict) -> str:
+    """Deterministic JSON (sorted keys, no spaces, non-ASCII kept)."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(prev_hash: str, event: AuditEvent) -> str:
+    """SHA-256 over the previous hash and every field of the event."""
+    body = canonical(
+        {
+            "seq": event.seq,
+            "at": event.created_at.isoformat(timespec="microseconds"),
+            "actor": event.actor_id,
+            "action": event.action,
+            "type": event.object_type,
+            "id": event.object_id,
+            "data": event.data,
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _lock_head() -> AuditHead:
+    head = db.session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        db.session.add(head)
+        db.session.flush()
+    return head
+
+
+def record(actor, action: str, obj, extra: dict | None = None) -> AuditEvent:
+    """Append one event about `obj` (its snapshot included) to the chain.
+
+    Must be called inside the operation's transaction, after the change is flushed.
+    """
+    db.session.flush()
+    head = _lock_head()
+    data = {"snapshot": obj.audit_snapshot() if obj is not None else None}
+    if extra:
+        data["extra"] = extra
+    ev = AuditEvent(
+        seq=head.seq + 1,
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=AUDITED_NAME.get(type(obj), type(obj).__name__.lower() if obj is not None else "none"),
+        object_id=getattr(obj, "id", None),
+        data=canonical(data),
+        prev_hash=head.hash,
+    )
+    ev.created_at = utcnow()
+    ev.hash = event_hash(head.hash, ev)
+    head.seq, head.hash = ev.seq, ev.hash
+    db.session.add(ev)
+    return ev
+
+
+def record_many(actor, action: str, objs, extra: dict | None = None) -> int:
+    """Append one event per object of a bulk load: one flush, one head lock, one INSERT.
+
+    The events are the ones `record` would write one by one, chained in order.
+    Returns how many were written.
+    """
+    db.session.flush()
+    head = _lock_head()
+    seq, prev, now = head.seq, head.hash, utcnow()
+    actor_id = getattr(actor, "id", None)
+    rows = []
+    for obj in objs:
+        data = {"snapshot": obj.audit_snapshot()}
+        if extra:
+            data["extra"] = extra
+        seq += 1
+        row = {
+            "seq": seq,
+            "created_at": now,
+            "actor_id": actor_id,
+            "action": action,
+            "object_type": AUDITED_NAME.get(type(obj), type(obj).__name__.lower()),
+            "object_id": obj.id,
+            "data": canonical(data),
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = event_hash(prev, SimpleNamespace(**row))
+        rows.append(row)
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)
+        head.seq, head.hash = seq, prev
+    return len(rows)
+
+
+@dataclass
+class Problem:
+    """The first thing `verify` found wrong."""
+
+    seq: int | None
+    message: str
+
+
+def verify_chain() -> Problem | None:
+    """Walk the chain in order; the first event whose link or hash is wrong."""
+    prev, expected_seq = GENESIS, 1
+    rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000))
+    for (ev,) in rows:
+        if ev.seq != expected_seq:
+            return Problem(expected_seq, f"event #{expected_seq} is missing (next found is #{ev.seq})")
+        if ev.prev_hash != prev:
+            return Problem(ev.seq, f"event #{ev.seq} does not link to event #{ev.seq - 1}")
+        if event_hash(prev, ev) != ev.hash:
+            return Problem(ev.seq, f"event #{ev.seq} ({ev.action}) was altered: its hash does not match")
+        prev, expected_seq = ev.hash, expected_seq + 1
+    head = db.session.get(AuditHead, 1)
+    last = expected_seq - 1
+    if head is None and last > 0:
+        return Problem(None, "the chain's head record was deleted")
+    if head is not None and (head.seq != last or head.hash != prev):
+        return Problem(last + 1, f"events after #{last} were deleted (the chain's head is #{head.seq})")
+    return None
+
+
+def _digest(snapshot: dict) -> str:
+    return hashlib.sha256(canonical(snapshot).encode("utf-8")).hexdigest()
+
+
+def verify_rows() -> Problem | None:
+    """Every audited row must equal the snapshot in its latest event, and vice versa."""
+    latest: dict[tuple[str, int], tuple[int, str | None]] = {}
+    q = select(AuditEvent.seq, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.data, AuditEvent.action)
+    for seq, otype, oid, data, action in db.session.execute(q.order_by(AuditEvent.seq)):
+        if otype in AUDITED and oid is not None:
+            deleted = action.endswith(".delete")
+            latest[(otype, oid)] = (seq, None if deleted else _digest(json.loads(data)["snapshot"]))
+    for otype, cls in AUDITED.items():
+        seen = set()
+        for (row,) in db.session.execute(select(cls).order_by(cls.id).execution_options(yield_per=2000)):
+            seen.add(row.id)
+            found = latest.get((otype, row.id))
+            if found is None or found[1] is None:
+                return Problem(None, f"{otype} {row.id} has no audit event: it was written behind the app's back")
+            seq, data = found
+            if data != _digest(row.audit_snapshot()):
+                return Problem(
+                    seq, f"{otype} {row.id} differs from audit event #{seq}: it was edited behind the app's back"
+                )
+        for (t, oid), (seq, data) in latest.items():
+            if t == otype and data is not None and oid not in seen:
+                return Problem(seq, f"{otype} {oid} recorded by audit event #{seq} was deleted behind the app's back")
+    return None
+
+
+def verify() -> Problem | None:
+    """The first problem in the chain or in the rows it vouches for, or None."""
+    return verify_chain() or verify_rows()

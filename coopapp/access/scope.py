@@ -1,0 +1,109 @@
+"""Who may do what, where: the one place every view, API route and query asks."""
+
+from typing import NamedTuple
+
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import aliased
+
+from coopapp.errors import Forbidden
+from coopapp.extensions import db
+from coopapp.models import Area, User
+from coopapp.models.base import plain_rows
+
+# What each role may do inside its scope. Everything else is refused.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "accountant": frozenset({"view", "view_private", "create_entry", "submit_entry", "reverse_entry"}),
+    "secretary": frozenset({"view", "view_private", "review_entry", "close_month", "manage_village", "distribute"}),
+    "reviewer": frozenset({"view"}),
+    "admin": frozenset({"view", "manage_users"}),
+}
+# Village-bound roles act only on villages (and their groups), never on a whole town.
+VILLAGE_ROLES = frozenset({"accountant", "secretary"})
+
+
+def can(user: User, action: str, area: Area) -> bool:
+    """Does `user` hold `action` over `area`? The single authorization rule."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if action not in ROLE_ACTIONS.get(user.role, ()):
+        return False
+    if user.role == "admin":
+        return True
+    return user.area.covers(area)
+
+
+def authorize(user: User, action: str, area: Area) -> None:
+    """Raise Forbidden unless `can(user, action, area)`."""
+    if not can(user, action, area):
+        raise Forbidden(_("无权限：此操作超出您的账号权限或管辖范围。"))
+
+
+def area_clause(user: User, path_column=Area.path) -> ColumnElement[bool]:
+    """A WHERE clause limiting an Area-joined query to the user's scope."""
+    if user.role == "admin":
+        return path_column.is_not(None)
+    return path_column.startswith(user.area.path, autoescape=True)
+
+
+def village_ids_clause(user: User, village_column) -> ColumnElement[bool]:
+    """A WHERE clause for a `village_id` column: only villages inside the scope."""
+    visible = select(Area.id).where(area_clause(user))
+    return village_column.in_(visible)
+
+
+def visible_villages(user: User, under: Area | None = None) -> list[Area]:
+    """Villages the user may see, optionally under one area, ordered by code."""
+    q = select(Area).where(Area.level == "village", area_clause(user))
+    if under is not None:
+        q = q.where(Area.path.startswith(under.path, autoescape=True))
+    return list(db.session.scalars(q.order_by(Area.code)))
+
+
+class VillageRef(NamedTuple):
+    """A village and its town as tables of many villages need them (no Area objects loaded)."""
+
+    id: int
+    code: str
+    name: str
+    town_id: int | None
+    town_code: str
+    town_name: str
+
+
+def village_ref(village: Area) -> VillageRef:
+    town = village.parent
+    return VillageRef(
+        village.id,
+        village.code,
+        village.name,
+        village.parent_id,
+        town.code if town else "",
+        town.name if town else "",
+    )
+
+
+def visible_village_refs(user: User, under: Area | None = None) -> list[VillageRef]:
+    """`visible_villages` as plain rows with their towns, in one query (the comparison's list)."""
+    town = aliased(Area)
+    q = (
+        select(Area.id, Area.code, Area.name, Area.parent_id, town.code, town.name)
+        .outerjoin(town, town.id == Area.parent_id)
+        .where(Area.level == "village", area_clause(user))
+    )
+    if under is not None:
+        q = q.where(Area.path.startswith(under.path, autoescape=True))
+    return [
+        VillageRef(vid, code, name, town_id, town_code or "", town_name or "")
+        for vid, code, name, town_id, town_code, town_name in plain_rows(q.order_by(Area.code))
+    ]
+
+
+def home_village(user: User) -> Area | None:
+    """The village an accountant or secretary works for."""
+    if user.role in VILLAGE_ROLES and user.area.level in ("village", "group"):
+        area = user.area
+        while area.level != "village" and area.parent is not None:
+            area = area.parent
+        return area
+    return None

@@ -1,0 +1,1 @@
+"""The ground every domain stands on: money, units, codes, transactions, vocabulary."""

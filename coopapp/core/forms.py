@@ -1,0 +1,131 @@
+"""Form fields and helpers every domain's forms share: one validation path for pages and the JSON API.
+
+The API builds a form with `api_form(Form, payload)`, which feeds the JSON body
+through the same `process_formdata` parsing as an HTML post.
+"""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtf_translations
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    Form,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Regexp
+
+from coopapp.core.money import ParseError, fen_to_decimal_string, parse_decimal, parse_yuan
+
+PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class AmountField(StringField):
+    """Yuan as people type it (1,234.50 · 1.2万 · １２３); `.data` is integer fen."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = None
+        if self.raw is None or str(self.raw).strip() == "":
+            return
+        try:
+            self.data = parse_yuan(self.raw)
+        except ParseError as exc:
+            raise ValueError(str(exc)) from exc
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else fen_to_decimal_string(self.data))
+
+
+class QuantityField(StringField):
+    """A decimal quantity with thousands separators or full-width digits allowed."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = None
+        if self.raw is None or str(self.raw).strip() == "":
+            return
+        try:
+            self.data = parse_decimal(self.raw)
+        except ParseError as exc:
+            raise ValueError(str(exc)) from exc
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
+
+
+def choice_list(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def choices(labels: dict, codes) -> list[SelectChoice]:
+    """Select choices for `codes`, labelled from `labels`."""
+    return choice_list((code, labels[code]) for code in codes)
+
+
+class ReasonForm(FlaskForm):
+    """The reason a secretary returns, or an accountant reverses, an entry."""
+
+    reason = TextAreaField(_l("原因"), validators=[DataRequired(_l("请填写原因。")), Length(max=500)])
+
+
+class CloseMonthForm(FlaskForm):
+    period = StringField(
+        _l("月份"), validators=[DataRequired(), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))]
+    )
+
+
+class ActionForm(FlaskForm):
+    """An empty form: only the CSRF token of a one-button action."""
+
+
+def api_form(form_class, payload: dict | None):
+    """Build `form_class` from a JSON body, through the same parsing as an HTML post."""
+    pairs = MultiDict()
+    for key, value in (payload or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            if value:
+                pairs.add(key, "y")
+            continue
+        if isinstance(value, float):
+            value = Decimal(str(value))
+        pairs.add(key, str(value))
+    return form_class(formdata=pairs, meta={"csrf": False})
+
+
+_CENT = Decimal("0.01")
+
+
+class PercentField(StringField):
+    """A percentage as typed ("15", "12.5", "15%"); `.data` is a Decimal of percent, at most two places."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = None
+        text = str(self.raw or "").strip().rstrip("%％").strip()
+        if text == "":
+            return
+        try:
+            value = parse_decimal(text)
+        except ParseError as exc:
+            raise ValueError(_l("比例格式不对：“%(text)s”（例：15 表示 15%%）", text=str(self.raw))) from exc
+        if value != value.quantize(_CENT):
+            raise ValueError(_l("比例最多两位小数。"))
+        self.data = value
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
+
+
+class RowForm(Form):
+    """A row inside a FieldList: no CSRF token of its own, WTForms' messages translated like FlaskForm's."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtf_translations

@@ -1,0 +1,115 @@
+"""Money and quantities at the edges: parse what people type, format what they read.
+
+Inside the app money is always an integer number of fen (分); never a float.
+"""
+
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+
+_WAN = Decimal(10_000)
+_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+class ParseError(ValueError):
+    """Text that is not an amount or a quantity; the message is for the user."""
+
+
+def _normalise(text: str) -> str:
+    # NFKC turns full-width digits, commas and brackets (１，２３４．５０（）) into ASCII.
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    for token in (" ", "\u00a0", ",", "¥", "￥", "RMB", "CNY"):
+        s = s.replace(token, "")
+    return s
+
+
+def parse_yuan(text, *, scale_wan: bool = False) -> int:
+    """Parse a yuan amount into fen.
+
+    Accepts 1,234.50 · １２３４ · 1.2万 · 12元 · ￥12 · -5 · −5 · (5) (negative);
+    `scale_wan` treats a bare number as 万元 (for headers such as 金额（万元）).
+    More than two decimals of yuan is refused rather than silently rounded.
+    """
+    if text is None or str(text).strip() == "":
+        raise ParseError(_l("请填写金额"))
+    s = _normalise(text)
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1]
+    if s[:1] in ("-", "−", "－"):
+        negative, s = not negative, s[1:]
+    elif s[:1] == "+":
+        s = s[1:]
+    if s.endswith("元"):
+        s = s[:-1]
+    multiplier = Decimal(1)
+    if s.endswith("万元"):
+        s, multiplier = s[:-2], _WAN
+    elif s.endswith("万"):
+        s, multiplier = s[:-1], _WAN
+    elif scale_wan:
+        multiplier = _WAN
+    if not _NUMBER.match(s):
+        raise ParseError(_l("金额格式不对：“%(text)s”（例：1,234.50 或 1.2万）", text=str(text)))
+    try:
+        yuan = Decimal(s) * multiplier
+    except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
+        raise ParseError(_l("金额格式不对")) from exc
+    fen = yuan * 100
+    if fen != fen.to_integral_value():
+        raise ParseError(_l("金额最多精确到分（两位小数）：“%(text)s”", text=str(text)))
+    if fen > Decimal(10) ** 15:
+        raise ParseError(_l("金额过大：“%(text)s”", text=str(text)))
+    return -int(fen) if negative else int(fen)
+
+
+def fen_to_decimal_string(fen: int) -> str:
+    """1500000 fen → "15000.00" (the API's money string)."""
+    digits = str(abs(int(fen))).rjust(3, "0")  # string slicing: the API writes thousands of these
+    return f"{'-' if fen < 0 else ''}{digits[:-2]}.{digits[-2:]}"
+
+
+def format_yuan(fen: int | None) -> str:
+    """1234550 fen → "12,345.50" for pages."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    fen = abs(int(fen))
+    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+
+def format_wan(fen: int | None) -> str:
+    """Large amounts the Chinese way: 1,500,000 元 → "150.00万"."""
+    if fen is None:
+        return ""
+    if abs(fen) < 10_000 * 100:
+        return format_yuan(fen)
+    wan = (Decimal(int(fen)) / Decimal(1_000_000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return f"{wan:,}万"
+
+
+def parse_decimal(text) -> Decimal:
+    """Parse a plain quantity (full-width digits and thousands separators allowed)."""
+    s = _normalise(text)
+    if s[:1] in ("-", "−"):
+        sign, s = Decimal(-1), s[1:]
+    else:
+        sign = Decimal(1)
+    if not _NUMBER.match(s):
+        raise ParseError(_l("数量格式不对：“%(text)s”", text=str(text)))
+    return sign * Decimal(s)
+
+
+def median_fen(values: list[int]) -> int:
+    """The median of ascending fen amounts; for an even count the mean of the two middle
+    values rounded half up to the fen; 0 for no values (like the mean). Also given just the
+    middle one or two values (what `town_medians` fetches)."""
+    n = len(values)
+    if not n:
+        return 0
+    if n % 2:
+        return values[n // 2]
+    a, b = values[n // 2 - 1], values[n // 2]
+    return int((Decimal(a + b) / 2).to_integral_value(ROUND_HALF_UP))

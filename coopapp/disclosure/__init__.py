@@ -1,0 +1,1 @@
+"""The village's public disclosure (村务公开): notices, periods, public pages."""

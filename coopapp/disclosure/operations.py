@@ -1,0 +1,437 @@
+"""Village public disclosure (村务公开): approved figures per month or quarter, published
+distributions with masked names, corrections shown as such, and the disclosure calendar.
+
+Nothing here reads an entry that is not approved, and nothing returns a full name, an ID
+number or a phone: every name goes through `codes.mask_name`.
+"""
+
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, selectinload
+
+from coopapp.access import audit
+from coopapp.access.scope import authorize, visible_villages
+from coopapp.core.codes import mask_name
+from coopapp.core.tx import atomic
+from coopapp.errors import Conflict, Invalid
+from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.models import (
+    PAYOUT_KINDS,
+    Area,
+    Disclosure,
+    Distribution,
+    DistributionLine,
+    LedgerEntry,
+    MonthlySummary,
+    User,
+)
+from coopapp.models.base import utcnow
+
+INCOME_KINDS = ("sales", "collective_income", "subsidy")
+EXPENSE_KINDS = ("cost", *PAYOUT_KINDS)
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
+DEFAULT_MONTHLY_MIN_ENTRIES = 30
+DEFAULT_GRACE_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month ("2025-09") or a quarter ("2025Q3") of one year."""
+
+    year: int
+    first_month: int
+    last_month: int
+
+    @property
+    def quarterly(self) -> bool:
+        return self.first_month != self.last_month
+
+    @property
+    def code(self) -> str:
+        if self.quarterly:
+            return f"{self.year}Q{(self.first_month - 1) // 3 + 1}"
+        return f"{self.year}-{self.first_month:02d}"
+
+    @property
+    def quarter(self) -> int:
+        return (self.first_month - 1) // 3 + 1
+
+    @property
+    def first(self) -> str:
+        return f"{self.year}-{self.first_month:02d}"
+
+    @property
+    def last(self) -> str:
+        return f"{self.year}-{self.last_month:02d}"
+
+    @property
+    def months(self) -> list["Period"]:
+        return [month(self.year, m) for m in range(self.first_month, self.last_month + 1)]
+
+    @property
+    def start(self) -> date:
+        return date(self.year, self.first_month, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.year, self.last_month, monthrange(self.year, self.last_month)[1])
+
+    @property
+    def label(self) -> str:
+        if self.quarterly:
+            return _("%(y)s 年第 %(q)s 季度", y=self.year, q=self.quarter)
+        return _("%(y)s 年 %(m)s 月", y=self.year, m=self.first_month)
+
+    def previous(self) -> "Period":
+        """The month or quarter before this one."""
+        step = 3 if self.quarterly else 1
+        first = self.first_month - step
+        if first < 1:
+            return Period(self.year - 1, first + 12, first + 12 + step - 1)
+        return Period(self.year, first, first + step - 1)
+
+
+def month(year: int, number: int) -> Period:
+    return Period(year, number, number)
+
+
+def quarter(year: int, number: int) -> Period:
+    return Period(year, 3 * number - 2, 3 * number)
+
+
+def quarter_of(day: date) -> Period:
+    return quarter(day.year, (day.month - 1) // 3 + 1)
+
+
+def parse_period(text: str | None) -> Period:
+    """ "2025-09" → that month, "2025Q3" (or 2025-Q3) → that quarter; Invalid otherwise."""
+    raw = (text or "").strip()
+    found = None
+    if m := _MONTH.match(raw):
+        found = month(int(m.group(1)), int(m.group(2)))
+    elif m := _QUARTER.match(raw):
+        found = quarter(int(m.group(1)), int(m.group(2)))
+    # The years a ledger can hold (as the pages' ?year=): anything else is a typing error.
+    if found is not None and 2000 <= found.year <= ledger.today().year + 1:
+        return found
+    raise Invalid(
+        _("期间不对：%(p)s", p=raw[:20] or "—"),
+        {"period": _("请写月份（如 2025-09）或季度（如 2025Q3）。")},
+    )
+
+
+def period_from_args(period: str | None, quarter_text: str | None) -> Period:
+    """The notice's period from ?period=2025-09 or ?quarter=2025Q3; the last month by default."""
+    if quarter_text:
+        found = parse_period(quarter_text)
+        if not found.quarterly:
+            raise Invalid(_("季度不对：%(p)s", p=quarter_text[:20]), {"quarter": _("请写季度，如 2025Q3。")})
+        return found
+    if period:
+        return parse_period(period)
+    return month(ledger.today().year, ledger.today().month).previous()
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """China-time dates [start, end] as stored (naive UTC) timestamps [from, to)."""
+
+    def utc(day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=ledger.CHINA).astimezone(UTC).replace(tzinfo=None)
+
+    return utc(start), utc(end + timedelta(days=1))
+
+
+# ----- figures ---------------------------------------------------------------------------
+
+
+def _kind_sums(village: Area, year: int, first_month: int, last_month: int) -> tuple[dict, dict]:
+    """(month, kind) → approved amount and month → approved entry count, from the summaries."""
+    q = (
+        select(
+            MonthlySummary.month,
+            MonthlySummary.kind,
+            func.sum(MonthlySummary.amount_fen),
+            func.sum(MonthlySummary.entry_count),
+        )
+        .where(
+            MonthlySummary.village_id == village.id,
+            MonthlySummary.year == year,
+            MonthlySummary.month.between(first_month, last_month),
+        )
+        .group_by(MonthlySummary.month, MonthlySummary.kind)
+    )
+    amounts: dict[tuple[int, str], int] = {}
+    counts: dict[int, int] = {}
+    for m, kind, amount, count in db.session.execute(q):
+        amounts[(int(m), kind)] = int(amount or 0)
+        counts[int(m)] = counts.get(int(m), 0) + int(count or 0)
+    return amounts, counts
+
+
+def _figures(amounts: dict, counts: dict, months: range) -> dict:
+    def total(kind: str) -> int:
+        return sum(amounts.get((m, kind), 0) for m in months)
+
+    income = [{"kind": k, "amount_fen": total(k)} for k in INCOME_KINDS]
+    expense = [{"kind": k, "amount_fen": total(k)} for k in EXPENSE_KINDS]
+    return {
+        "income": income,
+        "income_total_fen": sum(r["amount_fen"] for r in income),
+        "expense": expense,
+        "expense_total_fen": sum(r["amount_fen"] for r in expense),
+        "cost_fen": total("cost"),
+        "payouts_fen": sum(total(k) for k in PAYOUT_KINDS),
+        "output_fen": total("output"),
+        "entry_count": sum(counts.get(m, 0) for m in months),
+    }
+
+
+def period_figures(village: Area, period: Period) -> dict:
+    """The approved income and expenditure of the village in `period`, by kind, with totals
+    (a correction counts, negatively, in the month it was posted)."""
+    amounts, counts = _kind_sums(village, period.year, period.first_month, period.last_month)
+    return _figures(amounts, counts, range(period.first_month, period.last_month + 1))
+
+
+def year_table(village: Area, year: int, quarterly: bool) -> list[dict]:
+    """One row of approved figures per month (or quarter) of `year`, with `period` and totals."""
+    amounts, counts = _kind_sums(village, year, 1, 12)
+    periods = [quarter(year, q) for q in range(1, 5)] if quarterly else [month(year, m) for m in range(1, 13)]
+    rows = []
+    for p in periods:
+        row = _figures(amounts, counts, range(p.first_month, p.last_month + 1))
+        row["period"] = p
+        rows.append(row)
+    return rows
+
+
+# ----- distributions and corrections -----------------------------------------------------
+
+
+def published_plans(village: Area, start: date, end: date) -> list[dict]:
+    """Distribution plans of the village published between the China-time dates `start` and
+    `end` (also those later reversed as a whole), each with its lines under masked names."""
+    low, high = _bounds(start, end)
+    q = (
+        select(Distribution)
+        .where(
+            Distribution.village_id == village.id,
+            Distribution.status.in_(("published", "reversed")),
+            Distribution.published_at >= low,
+            Distribution.published_at < high,
+        )
+        .options(
+            selectinload(Distribution.project),
+            selectinload(Distribution.deductions),
+            selectinload(Distribution.lines).selectinload(DistributionLine.household),
+        )
+        .order_by(Distribution.published_at, Distribution.id)
+    )
+    plans = []
+    for plan in db.session.scalars(q):
+        lines = [
+            {"name": mask_name(line.household.head_name), "amount_fen": int(line.amount_fen)}
+            for line in sorted(plan.lines, key=lambda ln: (-int(ln.amount_fen), ln.household_id))
+        ]
+        plans.append(
+            {
+                "id": plan.id,
+                "project": plan.project.name,
+                "period": plan.period,
+                "basis": plan.basis,
+                "published_at": plan.published_at,
+                "pool_fen": int(plan.pool_fen),
+                "distributable_fen": int(plan.distributable_fen),
+                "households": len(lines),
+                "lines": lines,
+                "reversed": plan.status == "reversed",
+                "reversal_reason": plan.reversal_reason or "",
+            }
+        )
+    return plans
+
+
+def corrections(village: Area, first_period: str, last_period: str) -> list[dict]:
+    """Approved reversals posted in the periods [first, last]: the original, the reversal, the reason."""
+    original = aliased(LedgerEntry)
+    q = (
+        select(LedgerEntry, original)
+        .join(original, original.id == LedgerEntry.reverses_id)
+        .where(
+            LedgerEntry.village_id == village.id,
+            LedgerEntry.status == "approved",
+            original.status == "approved",
+            LedgerEntry.period >= first_period,
+            LedgerEntry.period <= last_period,
+        )
+        .options(selectinload(LedgerEntry.project), selectinload(LedgerEntry.household))
+        .order_by(LedgerEntry.period, LedgerEntry.id)
+    )
+    return [
+        {
+            "id": reversal.id,
+            "original_id": orig.id,
+            "project": reversal.project.name,
+            "kind": orig.kind,
+            "household": mask_name(reversal.household.head_name) if reversal.household else "",
+            "original_period": orig.period,
+            "original_amount_fen": int(orig.amount_fen),
+            "period": reversal.period,
+            "amount_fen": int(reversal.amount_fen),
+            "reason": reversal.reversal_reason or "",
+        }
+        for reversal, orig in db.session.execute(q)
+    ]
+
+
+# ----- the disclosure calendar ----------------------------------------------------------
+
+
+def last_disclosure(village: Area) -> Disclosure | None:
+    """The village's latest publication, or None."""
+    q = select(Disclosure).where(Disclosure.village_id == village.id)
+    return db.session.scalar(q.order_by(Disclosure.published_at.desc(), Disclosure.id.desc()).limit(1))
+
+
+def disclosure_of(village: Area, period: Period) -> Disclosure | None:
+    """The publication of exactly this month or quarter, or None."""
+    return db.session.scalar(
+        select(Disclosure).where(Disclosure.village_id == village.id, Disclosure.period == period.code)
+    )
+
+
+@atomic
+def publish_notice(user: User, village: Area, period: Period) -> Disclosure:
+    """The secretary records that the village's notice for `period` is up on the notice board."""
+    authorize(user, "manage_village", village)
+    if period.start > ledger.today():
+        raise Invalid(_("%(p)s 还没有开始，不能公布。", p=period.label), {"period": _("请选择已经开始的月份或季度。")})
+    if disclosure_of(village, period) is not None:
+        raise Conflict(_("%(p)s 的公开栏已经公布过。", p=period.label))
+    disclosure = Disclosure(village_id=village.id, period=period.code, published_at=utcnow(), published_by_id=user.id)
+    db.session.add(disclosure)
+    db.session.flush()
+    audit.record(user, "disclosure.publish", disclosure)
+    return disclosure
+
+
+def due_period(today: date, grace_days: int, quarterly: bool) -> Period:
+    """The latest month (or quarter) whose notice should be up by `today`: it ended more than
+    `grace_days` days ago."""
+    current = quarter_of(today) if quarterly else month(today.year, today.month)
+    candidate = current.previous()
+    while candidate.end + timedelta(days=grace_days) >= today:
+        candidate = candidate.previous()
+    return candidate
+
+
+def _covered(period: Period, published: set[str]) -> bool:
+    """Is `period` disclosed: itself, the quarter around a month, or every month of a quarter."""
+    if period.code in published:
+        return True
+    if period.quarterly:
+        return all(m.code in published for m in period.months)
+    return quarter(period.year, period.quarter).code in published
+
+
+@dataclass
+class CalendarRow:
+    """One village on the disclosure calendar."""
+
+    village: Area
+    town: str
+    last_period: str | None
+    last_published_at: datetime | None
+    entries_last_quarter: int
+    monthly: bool
+    due: Period
+    deadline: date
+    overdue: bool
+    days_overdue: int
+
+
+def calendar(user: User, under: Area | None = None, today: date | None = None) -> list[CalendarRow]:
+    """Every village the user may see: its last publication and whether it is overdue.
+
+    A village with at least DISCLOSURE_MONTHLY_MIN_ENTRIES approved entries in the last
+    complete quarter publishes monthly, the others quarterly; a period is due
+    DISCLOSURE_GRACE_DAYS days after it ends. Overdue villages come first.
+    """
+    today = today or ledger.today()
+    config = current_app.config
+    min_entries = int(config.get("DISCLOSURE_MONTHLY_MIN_ENTRIES", DEFAULT_MONTHLY_MIN_ENTRIES))
+    grace = int(config.get("DISCLOSURE_GRACE_DAYS", DEFAULT_GRACE_DAYS))
+    villages = visible_villages(user, under)
+    if not villages:
+        return []
+    ids = [v.id for v in villages]
+    due_month, due_quarter = due_period(today, grace, False), due_period(today, grace, True)
+    last_quarter = quarter_of(today).previous()
+
+    counts = dict(
+        db.session.execute(
+            select(MonthlySummary.village_id, func.sum(MonthlySummary.entry_count))
+            .where(
+                MonthlySummary.village_id.in_(ids),
+                MonthlySummary.year == last_quarter.year,
+                MonthlySummary.month.between(last_quarter.first_month, last_quarter.last_month),
+            )
+            .group_by(MonthlySummary.village_id)
+        ).all()
+    )
+    wanted = {due_month.code, quarter(due_month.year, due_month.quarter).code, due_quarter.code}
+    wanted |= {m.code for m in due_quarter.months}
+    published: dict[int, set[str]] = {}
+    for village_id, code in db.session.execute(
+        select(Disclosure.village_id, Disclosure.period).where(
+            Disclosure.village_id.in_(ids), Disclosure.period.in_(wanted)
+        )
+    ):
+        published.setdefault(village_id, set()).add(code)
+    latest_at = (
+        select(Disclosure.village_id, func.max(Disclosure.published_at).label("at"))
+        .where(Disclosure.village_id.in_(ids))
+        .group_by(Disclosure.village_id)
+        .subquery()
+    )
+    last = {
+        village_id: (code, at)
+        for village_id, code, at in db.session.execute(
+            select(Disclosure.village_id, Disclosure.period, Disclosure.published_at).join(
+                latest_at,
+                (latest_at.c.village_id == Disclosure.village_id) & (latest_at.c.at == Disclosure.published_at),
+            )
+        )
+    }
+    rows = []
+    for v in villages:
+        entries = int(counts.get(v.id) or 0)
+        monthly = entries >= min_entries
+        due = due_month if monthly else due_quarter
+        deadline = due.end + timedelta(days=grace)
+        overdue = not _covered(due, published.get(v.id, set()))
+        last_code, last_at = last.get(v.id, (None, None))
+        rows.append(
+            CalendarRow(
+                village=v,
+                town=v.parent.name if v.parent else "",
+                last_period=last_code,
+                last_published_at=last_at,
+                entries_last_quarter=entries,
+                monthly=monthly,
+                due=due,
+                deadline=deadline,
+                overdue=overdue,
+                days_overdue=(today - deadline).days if overdue else 0,
+            )
+        )
+    rows.sort(key=lambda r: (not r.overdue, -r.days_overdue, r.village.code))
+    return rows

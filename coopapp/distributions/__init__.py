@@ -1,0 +1,1 @@
+"""Distributions of income to households: plans, their lines, objections."""

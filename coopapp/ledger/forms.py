@@ -1,0 +1,55 @@
+"""The forms of the ledger: an entry, a month to close."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from coopapp.core.forms import PERIOD_RE, AmountField, QuantityField, choice_list, choices
+from coopapp.core.vocabulary import KIND_LABELS, UNIT_LABELS
+from coopapp.ledger.operations import EntryInput
+from coopapp.models import KINDS
+
+
+class EntryForm(FlaskForm):
+    """A ledger entry as typed by the accountant (or posted to the API)."""
+
+    project_id = SelectField(
+        _l("项目"), coerce=int, validators=[InputRequired(_l("请选择项目。"))], validate_choice=False
+    )
+    period = StringField(
+        _l("月份"),
+        validators=[DataRequired(_l("请填写月份。")), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))],
+    )
+    date = DateField(_l("日期"), validators=[Optional()], format="%Y-%m-%d")
+    kind = SelectField(_l("类别"), choices=choices(KIND_LABELS, KINDS), validators=[DataRequired(_l("请选择类别。"))])
+    amount = AmountField(_l("金额（元）"), validators=[InputRequired(_l("请填写金额。"))])
+    quantity = QuantityField(_l("数量"), validators=[Optional()])
+    unit = SelectField(_l("单位"), choices=choice_list([("", "—"), *UNIT_LABELS.items()]), validators=[Optional()])
+    household_id = IntegerField(_l("农户"), validators=[Optional()])
+    note = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=500)])
+
+    def to_input(self) -> EntryInput:
+        return EntryInput(
+            project_id=self.project_id.data,
+            period=self.period.data.strip(),
+            kind=self.kind.data,
+            amount_fen=self.amount.data,
+            entry_date=self.date.data,
+            quantity=self.quantity.data,
+            unit=self.unit.data or None,
+            household_id=self.household_id.data,
+            note=self.note.data or "",
+        )
+
+
+class CloseMonthForm(FlaskForm):
+    period = StringField(
+        _l("月份"), validators=[DataRequired(), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))]
+    )

@@ -1,0 +1,442 @@
+"""The ledger's life: draft → submitted → approved | returned, reversal, closed months."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from coopapp.access import audit
+from coopapp.access.scope import authorize, village_ids_clause
+from coopapp.core.tx import atomic
+from coopapp.core.units import BASE_LABELS, to_base
+from coopapp.errors import Conflict, Invalid, NotFound
+from coopapp.extensions import db
+from coopapp.ledger import rollups
+from coopapp.ledger.locks import lock_village
+from coopapp.models import KINDS, PAYOUT_KINDS, Area, ClosedMonth, Distribution, Household, LedgerEntry, Project, User
+from coopapp.models.base import get_by_id, utcnow
+
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+CHINA = ZoneInfo("Asia/Shanghai")
+EDITABLE = ("draft", "returned")
+# Quantities are stored in thousandths of the base unit (BIGINT); this leaves room for sums.
+MAX_QUANTITY = Decimal(10) ** 11
+MILLI = Decimal("0.001")
+
+
+def today() -> date:
+    """Today in China, which decides what a 'future month' is."""
+    return datetime.now(CHINA).date()
+
+
+def current_period() -> str:
+    return today().strftime("%Y-%m")
+
+
+@dataclass
+class EntryInput:
+    """An entry as parsed from a form or a JSON body, before the domain checks."""
+
+    project_id: int
+    period: str
+    kind: str
+    amount_fen: int
+    entry_date: date | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None  # as typed: 斤, 度, kg …
+    household_id: int | None = None
+    note: str = ""
+
+
+def get_entry(entry_id: int, user: User, action: str = "view") -> LedgerEntry:
+    """Load an entry and check the user may `action` it (404 if it does not exist)."""
+    entry = get_by_id(LedgerEntry, entry_id)
+    if entry is None:
+        raise NotFound(_("台账记录不存在。"))
+    authorize(user, action, entry.village)
+    return entry
+
+
+def is_closed(village_id: int, period: str) -> bool:
+    """Has the secretary closed this village's month?"""
+    q = select(ClosedMonth.id).where(ClosedMonth.village_id == village_id, ClosedMonth.period == period)
+    return db.session.scalar(q) is not None
+
+
+def check_open_period(village: Area, period: str) -> None:
+    """Refuse a malformed, future or closed month for the village (422 naming `period`)."""
+    _check_period(village, period)
+
+
+def _check_period(village: Area, period: str, field: str = "period") -> None:
+    if not _PERIOD.match(period or ""):
+        raise Invalid(_("月份格式应为 YYYY-MM。"), {field: _("月份格式应为 YYYY-MM，例如 2025-03。")})
+    if period > current_period():
+        raise Invalid(_("不能登记未来月份。"), {field: _("%(p)s 是未来月份。", p=period)})
+    lock_village(village.id)
+    if is_closed(village.id, period):
+        raise Invalid(_("该月已结账。"), {field: _("%(p)s 已结账，不能再登记；更正请记入未结账的月份。", p=period)})
+
+
+class EntryChecks:
+    """The domain checks of new or edited entries of one project, made ready once.
+
+    `_apply_input` runs them for one entry; a bulk load (an import) keeps one for all its rows,
+    so that what does not change from row to row is looked up once: the project's ids, the
+    village of each of its households, today's date, the base unit of each quantity seen.
+    `open_periods` (bulk loads) remembers the months already found open in this transaction,
+    which holds the village's lock, so each month is checked once; `households` (bulk loads)
+    are the village's households by id, already loaded, so each payout row needs no lookup.
+    """
+
+    CACHE_LIMIT = 8192  # entries per lookup cache: memory stays flat whatever the file holds
+
+    def __init__(
+        self, project: Project, open_periods: set | None = None, households: dict[int, Household] | None = None
+    ):
+        self.project, self.open_periods = project, open_periods
+        self.project_id, self.village_id = project.id, project.village_id
+        # household id → its village (the households do not change while the checks are in use)
+        self.homes = None if households is None else {hid: home.village_id for hid, home in households.items()}
+        self.today: date | None = None  # the latest today() seen: it only moves forward
+        self.periods: dict[date, str] = {}  # entry date → its month, YYYY-MM
+        self.bases: dict[tuple, tuple] = {}  # (quantity, unit) → (base quantity, base unit, whole thousandths?)
+
+    def check(
+        self,
+        period: str,
+        kind: str,
+        amount_fen: int,
+        entry_date: date | None,
+        quantity: Decimal | None,
+        unit: str | None,
+        household_id: int | None,
+    ) -> tuple[Decimal | None, str | None]:
+        """Refuse what the domain does not allow (Invalid naming the fields, in this order: kind,
+        amount, date, quantity/unit, household_id; then the month's own check), else the quantity
+        and unit converted to the base unit that is stored."""
+        errors: dict[str, str] = {}
+        if kind not in KINDS:
+            errors["kind"] = _("未知类别：%(k)s", k=kind)
+        if amount_fen <= 0:
+            errors["amount"] = _("金额必须大于零；更正已审核的记录请用“冲销”。")
+        if entry_date is not None:
+            month = self.periods.get(entry_date)
+            if month is None:
+                month = f"{entry_date.year:04d}-{entry_date.month:02d}"
+                if len(self.periods) < self.CACHE_LIMIT:
+                    self.periods[entry_date] = month
+            if month != period:
+                errors["date"] = _("日期不在所选月份内。")
+            latest = self.today
+            if latest is None or entry_date > latest:  # a date past the one seen: ask the clock again
+                latest = self.today = today()
+            if entry_date > latest:
+                errors["date"] = _("日期不能晚于今天。")
+        base_quantity, base_unit = None, None
+        if quantity is not None:
+            if quantity < 0:
+                errors["quantity"] = _("数量不能为负数。")
+            elif quantity >= MAX_QUANTITY:
+                errors["quantity"] = _("数量过大。")
+            elif not unit:
+                errors["unit"] = _("填写数量时请选择单位。")
+            else:
+                key = (quantity, unit)
+                known = self.bases.get(key)
+                if known is None:
+                    converted, code = to_base(quantity, unit)
+                    converted = abs(converted)  # "-0" is zero: stored and audited as 0
+                    known = (converted, code, converted == converted.quantize(MILLI))
+                    if len(self.bases) < self.CACHE_LIMIT:  # bounded: a file of all-different quantities
+                        self.bases[key] = known
+                base_quantity, base_unit, whole = known
+                if not whole:
+                    errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_LABELS[base_unit])
+        if household_id is not None:
+            if self.homes is not None:
+                home = self.homes.get(household_id)
+            else:
+                household = get_by_id(Household, household_id)
+                home = None if household is None else household.village_id
+            if home is None or home != self.village_id:
+                errors["household_id"] = _("该农户不属于本项目所在的村。")
+        elif kind in PAYOUT_KINDS:
+            errors["household_id"] = _("支付给农户的款项必须选择农户。")
+        if errors:
+            raise Invalid(_("请改正标出的字段。"), errors)
+        open_periods = self.open_periods
+        if open_periods is None or period not in open_periods:
+            _check_period(self.project.village, period)
+            if open_periods is not None:
+                open_periods.add(period)
+        return base_quantity, base_unit
+
+
+def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None:
+    """Check `data` against the domain (see `EntryChecks`) and copy it onto `entry`."""
+    quantity, unit = EntryChecks(project).check(
+        data.period, data.kind, data.amount_fen, data.entry_date, data.quantity, data.unit, data.household_id
+    )
+    entry.project_id, entry.village_id = project.id, project.village_id
+    entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind
+    entry.amount_fen, entry.quantity, entry.unit = data.amount_fen, quantity, unit
+    entry.household_id, entry.note = data.household_id, (data.note or "").strip()
+
+
+def _project(project_id: int) -> Project:
+    project = get_by_id(Project, project_id) if project_id else None
+    if project is None:
+        raise Invalid(_("项目不存在。"), {"project_id": _("项目不存在。")})
+    return project
+
+
+@atomic
+def create_entry(user: User, data: EntryInput) -> LedgerEntry:
+    """An accountant logs a new draft entry."""
+    project = _project(data.project_id)
+    authorize(user, "create_entry", project.village)
+    if not project.active:
+        raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
+    entry = LedgerEntry(created_by_id=user.id, status="draft")
+    _apply_input(entry, data, project)
+    db.session.add(entry)
+    audit.record(user, "entry.create", entry)
+    return entry
+
+
+@atomic
+def update_entry(user: User, entry: LedgerEntry, data: EntryInput) -> LedgerEntry:
+    """The author edits a draft or a returned entry (never an approved one)."""
+    authorize(user, "create_entry", entry.village)
+    if entry.status not in EDITABLE or entry.created_by_id != user.id:
+        raise Conflict(_("只能修改自己的草稿或被退回的记录。"))
+    if entry.reverses_id is not None:
+        raise Conflict(_("冲销记录不能修改。"))
+    project = _project(data.project_id)
+    authorize(user, "create_entry", project.village)
+    _apply_input(entry, data, project)
+    audit.record(user, "entry.update", entry)
+    return entry
+
+
+@atomic
+def submit_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
+    """Send a draft or returned entry for review."""
+    authorize(user, "submit_entry", entry.village)
+    if entry.created_by_id != user.id:
+        raise Conflict(_("只能提交自己登记的记录。"))
+    if entry.status not in EDITABLE:
+        raise Conflict(_("只有草稿或被退回的记录可以提交（当前：%(s)s）。", s=entry.status))
+    _check_period(entry.village, entry.period)
+    entry.status = "submitted"
+    audit.record(user, "entry.submit", entry)
+    return entry
+
+
+@atomic
+def void_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
+    """The author abandons a draft or returned entry (it stays, marked 作废)."""
+    authorize(user, "create_entry", entry.village)
+    if entry.status not in EDITABLE or entry.created_by_id != user.id:
+        raise Conflict(_("只能作废自己的草稿或被退回的记录。"))
+    entry.status = "void"
+    audit.record(user, "entry.void", entry)
+    return entry
+
+
+def _start_review(user: User, entry: LedgerEntry) -> None:
+    authorize(user, "review_entry", entry.village)
+    if entry.status != "submitted":
+        raise Conflict(_("该记录不在待审核状态（当前：%(s)s），可能已被他人处理。", s=entry.status))
+
+
+@atomic
+def approve_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
+    """The secretary approves: the entry becomes immutable and counts in the summaries."""
+    _start_review(user, entry)
+    if is_closed(entry.village_id, entry.period):
+        raise Conflict(_("%(p)s 已结账，不能再审核该月记录。", p=entry.period))
+    entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()
+    entry.return_reason = None
+    db.session.flush()  # the version check happens here: a concurrent approval gets 409
+    rollups.apply_entry(entry)
+    audit.record(user, "entry.approve", entry)
+    return entry
+
+
+@atomic
+def return_entry(user: User, entry: LedgerEntry, reason: str) -> LedgerEntry:
+    """The secretary sends an entry back to its author with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("退回时必须填写原因。"), {"reason": _("请填写退回原因。")})
+    _start_review(user, entry)
+    entry.status, entry.reviewed_by_id, entry.reviewed_at = "returned", user.id, utcnow()
+    entry.return_reason = reason
+    audit.record(user, "entry.return", entry)
+    return entry
+
+
+def reversal_of(entry: LedgerEntry) -> LedgerEntry | None:
+    """The live (not returned-and-voided) reversal of an entry, if one exists."""
+    q = select(LedgerEntry).where(LedgerEntry.reverses_id == entry.id, LedgerEntry.status != "void")
+    return db.session.scalars(q).first()
+
+
+@atomic
+def reverse_entry(user: User, entry: LedgerEntry, reason: str, period: str | None = None) -> LedgerEntry:
+    """Create the negating entry of an approved one, submitted for review.
+
+    It lands in the original's month if that is still open, else in the current month.
+    """
+    authorize(user, "reverse_entry", entry.village)
+    reversal = build_reversal(user, entry, reason, period)
+    db.session.add(reversal)
+    audit.record(user, "entry.reverse", reversal, {"original": entry.id})
+    return reversal
+
+
+def build_reversal(user: User, entry: LedgerEntry, reason: str, period: str | None = None) -> LedgerEntry:
+    """The negation of an approved entry, as a new submitted entry (not yet added to the session)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("冲销时必须填写原因。"), {"reason": _("请填写冲销原因。")})
+    if entry.status != "approved":
+        raise Conflict(_("只有已审核的记录可以冲销。"))
+    if entry.reverses_id is not None:
+        raise Conflict(_("冲销记录不能再冲销。"))
+    if reversal_of(entry) is not None:
+        raise Conflict(_("该记录已有冲销记录。"))
+    if period is None:
+        period = entry.period if not is_closed(entry.village_id, entry.period) else current_period()
+    _check_period(entry.village, period)
+    return LedgerEntry(
+        project_id=entry.project_id,
+        village_id=entry.village_id,
+        period=period,
+        entry_date=None,
+        kind=entry.kind,
+        amount_fen=-entry.amount_fen,
+        quantity=None if entry.quantity is None else -entry.quantity,
+        unit=entry.unit,
+        household_id=entry.household_id,
+        note=f"冲销 #{entry.id}：{reason}",  # ledger data, not UI text: the same in every language
+        status="submitted",
+        reverses_id=entry.id,
+        reversal_reason=reason,
+        created_by_id=user.id,
+    )
+
+
+def post_approved(user: User, entries: list[LedgerEntry], action: str, extra: dict | None = None) -> None:
+    """Add entries that an approved plan already vouches for, as approved, with summaries and audit.
+
+    Used where the secretary's approval of the whole (a distribution plan) is the review.
+    """
+    for entry in entries:
+        if is_closed(entry.village_id, entry.period):
+            raise Conflict(_("%(p)s 已结账，不能记入该月。", p=entry.period))
+        entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()
+        db.session.add(entry)
+    db.session.flush()
+    rollups.apply_entries(entries)
+    audit.record_many(user, action, entries, extra)
+
+
+@atomic
+def close_month(user: User, village: Area, period: str) -> ClosedMonth:
+    """The secretary closes a month: refused while entries of it await review."""
+    authorize(user, "close_month", village)
+    if not _PERIOD.match(period or "") or period > current_period():
+        raise Invalid(_("月份不对。"), {"period": _("请选择已经过去或当前的月份（YYYY-MM）。")})
+    lock_village(village.id)
+    if is_closed(village.id, period):
+        raise Conflict(_("%(p)s 已经结账。", p=period))
+    pending = db.session.scalar(
+        select(func.count()).where(
+            LedgerEntry.village_id == village.id,
+            LedgerEntry.period == period,
+            LedgerEntry.status.in_(("draft", "submitted", "returned")),
+        )
+    )
+    if pending:
+        raise Conflict(_("%(p)s 还有 %(n)s 条记录未处理（草稿、待审或被退回），处理完才能结账。", p=period, n=pending))
+    unpublished = db.session.scalar(
+        select(func.count()).where(
+            Distribution.village_id == village.id,
+            Distribution.period == period,
+            Distribution.status.in_(("draft", "approved")),
+        )
+    )
+    if unpublished:
+        raise Conflict(_("%(p)s 还有 %(n)s 个未公布的分配方案，请先公布或删除。", p=period, n=unpublished))
+    closed = ClosedMonth(village_id=village.id, period=period, closed_by_id=user.id)
+    db.session.add(closed)
+    audit.record(user, "month.close", closed)
+    return closed
+
+
+def entries_query(user: User, *, village: Area | None = None, status: str | None = None, period: str | None = None):
+    """Entries the user may see, newest first, optionally filtered."""
+    q = select(LedgerEntry).where(village_ids_clause(user, LedgerEntry.village_id))
+    if village is not None:
+        q = q.where(LedgerEntry.village_id == village.id)
+    if status:
+        q = q.where(LedgerEntry.status == status)
+    if period:
+        q = q.where(LedgerEntry.period == period)
+    return q.order_by(LedgerEntry.id.desc())
+
+
+def closed_periods(village: Area) -> list[str]:
+    """The village's closed months, newest first."""
+    q = select(ClosedMonth.period).where(ClosedMonth.village_id == village.id)
+    return sorted(db.session.scalars(q), reverse=True)
+
+
+def _list_rows(q):
+    """Load what a row of an entry list shows, in one query per relation."""
+    return q.options(
+        selectinload(LedgerEntry.project),
+        selectinload(LedgerEntry.household),
+        selectinload(LedgerEntry.created_by),
+        selectinload(LedgerEntry.village),
+    )
+
+
+def list_entries(
+    user: User, *, village: Area | None = None, status: str | None = None, period: str | None = None, limit: int = 200
+) -> list[LedgerEntry]:
+    """`entries_query` for a list: at most `limit` rows, with what a row shows loaded."""
+    q = _list_rows(entries_query(user, village=village, status=status, period=period))
+    return list(db.session.scalars(q.limit(limit)))
+
+
+def reversal_ids(entry_ids: list[int]) -> dict[int, int]:
+    """original entry id → id of its live reversal, for a page of entries (one query)."""
+    if not entry_ids:
+        return {}
+    q = select(LedgerEntry.reverses_id, LedgerEntry.id).where(
+        LedgerEntry.reverses_id.in_(entry_ids), LedgerEntry.status != "void"
+    )
+    return dict(db.session.execute(q).all())
+
+
+def page_entries(
+    user: User,
+    *,
+    page: int,
+    per_page: int,
+    village: Area | None = None,
+    status: str | None = None,
+    period: str | None = None,
+):
+    """One page of `entries_query` (a Flask-SQLAlchemy Pagination; past the end: no items)."""
+    q = _list_rows(entries_query(user, village=village, status=status, period=period))
+    return db.paginate(q, page=page, per_page=per_page, max_per_page=100, error_out=False)

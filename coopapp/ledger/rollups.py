@@ -1,0 +1,355 @@
+"""Summary tables kept current on approval, and proof that they equal the ledger."""
+
+from decimal import Decimal
+
+from sqlalchemy import Integer, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from coopapp.access import audit
+from coopapp.core.money import median_fen
+from coopapp.extensions import db
+from coopapp.ledger.locks import lock_village
+from coopapp.models import (
+    PAYOUT_KINDS,
+    Household,
+    HouseholdYearSummary,
+    LedgerEntry,
+    MonthlySummary,
+    ProjectYearSummary,
+    VillageBenefitSummary,
+)
+
+_YEAR = func.cast(func.substr(LedgerEntry.period, 1, 4), Integer)
+_MONTH = func.cast(func.substr(LedgerEntry.period, 6, 2), Integer)
+_ORIGINAL = aliased(LedgerEntry)
+# A household's benefit belongs to the year it was paid for: a reversal counts against
+# the original's year even when it was posted later (e.g. after that year was closed).
+_BENEFIT_YEAR = func.cast(func.substr(func.coalesce(_ORIGINAL.period, LedgerEntry.period), 1, 4), Integer)
+_MONTHLY_KEY = ("project_id", "year", "month", "kind")
+_YEARLY_KEY = ("project_id", "year", "kind")
+_HOUSEHOLD_KEY = ("household_id", "year")
+
+
+def _upsert(model, key: tuple[str, ...], values: dict, added: tuple[str, ...]) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE adding the `added` columns; both databases."""
+    dialect = db.session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_fn(model).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key),
+        set_={col: getattr(model, col) + getattr(stmt.excluded, col) for col in added},
+    )
+    db.session.execute(stmt)
+
+
+def apply_entries(entries: list[LedgerEntry]) -> None:
+    """Add newly approved entries to the summaries, then refresh the benefit figures of each
+    village-year they paid households in (once per village-year)."""
+    touched = set()
+    for entry in entries:
+        if _apply(entry):
+            touched.add((entry.village_id, benefit_year(entry)))
+    for village_id, year in sorted(touched):
+        refresh_benefit(village_id, (year,))
+
+
+def apply_entry(entry: LedgerEntry) -> None:
+    """Add one newly approved entry to the summaries (a reversal adds its negation)."""
+    apply_entries([entry])
+
+
+def _apply(entry: LedgerEntry) -> bool:
+    """The additive summaries of one entry; True when it paid a household."""
+    _upsert(
+        MonthlySummary,
+        _MONTHLY_KEY,
+        {
+            "village_id": entry.village_id,
+            "project_id": entry.project_id,
+            "year": entry.year,
+            "month": entry.month,
+            "kind": entry.kind,
+            "amount_fen": entry.amount_fen,
+            "quantity": entry.quantity or Decimal(0),
+            "entry_count": 1,
+        },
+        ("amount_fen", "quantity", "entry_count"),
+    )
+    _upsert(
+        ProjectYearSummary,
+        _YEARLY_KEY,
+        {
+            "village_id": entry.village_id,
+            "project_id": entry.project_id,
+            "year": entry.year,
+            "kind": entry.kind,
+            "amount_fen": entry.amount_fen,
+            "quantity": entry.quantity or Decimal(0),
+            "entry_count": 1,
+        },
+        ("amount_fen", "quantity", "entry_count"),
+    )
+    if entry.kind in PAYOUT_KINDS and entry.household_id is not None:
+        _upsert(
+            HouseholdYearSummary,
+            _HOUSEHOLD_KEY,
+            {
+                "household_id": entry.household_id,
+                "village_id": entry.village_id,
+                "year": benefit_year(entry),
+                "payout_fen": entry.amount_fen,
+                "entry_count": 1,
+            },
+            ("payout_fen", "entry_count"),
+        )
+        return True
+    return False
+
+
+def _benefit_figures(rows) -> dict[tuple[int, int], dict]:
+    """(village, year) → the VillageBenefitSummary figures of (village, year, formerly poor,
+    yearly payout) rows, over the payouts > 0."""
+    groups: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+    for v, y, poor, fen in rows:
+        if fen <= 0:
+            continue
+        everyone, formerly_poor = groups.setdefault((v, int(y)), ([], []))
+        everyone.append(int(fen))
+        if poor:
+            formerly_poor.append(int(fen))
+    out = {}
+    for key, (everyone, poor) in groups.items():
+        everyone.sort()
+        poor.sort()
+        out[key] = {
+            "households_benefited": len(everyone),
+            "benefit_total_fen": sum(everyone),
+            "benefit_median_fen": median_fen(everyone),
+            "formerly_poor_benefited": len(poor),
+            "formerly_poor_benefit_total_fen": sum(poor),
+            "formerly_poor_benefit_median_fen": median_fen(poor),
+        }
+    return out
+
+
+def _benefit_rows(village_id: int | None, years: tuple[int, ...] | None) -> dict[tuple[int, int], dict]:
+    """`_benefit_figures` of the household-year summaries (of one village and some years, or all)."""
+    q = (
+        select(
+            HouseholdYearSummary.village_id,
+            HouseholdYearSummary.year,
+            Household.formerly_poor,
+            HouseholdYearSummary.payout_fen,
+        )
+        .join(Household, Household.id == HouseholdYearSummary.household_id)
+        .where(HouseholdYearSummary.payout_fen > 0)
+    )
+    if village_id is not None:
+        q = q.where(HouseholdYearSummary.village_id == village_id)
+    if years is not None:
+        q = q.where(HouseholdYearSummary.year.in_(years))
+    return _benefit_figures(db.session.execute(q))
+
+
+def refresh_benefit(village_id: int, years: tuple[int, ...] | None = None) -> None:
+    """Recompute a village's benefit summaries (for `years`, or every year) from its
+    household-year summaries: after a payout, or when a household's 脱贫户 flag changed.
+
+    The village's row lock is taken first, so two transactions refreshing one village run one
+    after the other (each reading the other's committed payouts), not interleaved — a later
+    DELETE would otherwise drop the figures of a payout committed between its read and write.
+    """
+    lock_village(village_id)
+    db.session.flush()
+    rows = _benefit_rows(village_id, years)
+    stale = delete(VillageBenefitSummary).where(VillageBenefitSummary.village_id == village_id)
+    if years is not None:
+        stale = stale.where(VillageBenefitSummary.year.in_(years))
+    db.session.execute(stale)
+    if rows:
+        db.session.execute(
+            insert(VillageBenefitSummary),
+            [{"village_id": v, "year": y, **figures} for (v, y), figures in rows.items()],
+        )
+
+
+def benefit_year(entry: LedgerEntry) -> int:
+    """The year a payout counts for: its own, or for a reversal the original's."""
+    return entry.reverses.year if entry.reverses_id is not None else entry.year
+
+
+def _monthly_from_ledger():
+    approved = LedgerEntry.status == "approved"
+    return (
+        select(
+            LedgerEntry.village_id,
+            LedgerEntry.project_id,
+            _YEAR.label("year"),
+            _MONTH.label("month"),
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.amount_fen).label("amount_fen"),
+            func.coalesce(func.sum(LedgerEntry.quantity), 0).label("quantity"),
+            func.count().label("entry_count"),
+        )
+        .where(approved)
+        .group_by(LedgerEntry.village_id, LedgerEntry.project_id, _YEAR, _MONTH, LedgerEntry.kind)
+    )
+
+
+def _yearly_from_ledger():
+    approved = LedgerEntry.status == "approved"
+    return (
+        select(
+            LedgerEntry.village_id,
+            LedgerEntry.project_id,
+            _YEAR.label("year"),
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.amount_fen).label("amount_fen"),
+            func.coalesce(func.sum(LedgerEntry.quantity), 0).label("quantity"),
+            func.count().label("entry_count"),
+        )
+        .where(approved)
+        .group_by(LedgerEntry.village_id, LedgerEntry.project_id, _YEAR, LedgerEntry.kind)
+    )
+
+
+def _household_from_ledger():
+    return (
+        select(
+            LedgerEntry.household_id,
+            LedgerEntry.village_id,
+            _BENEFIT_YEAR.label("year"),
+            func.sum(LedgerEntry.amount_fen).label("payout_fen"),
+            func.count().label("entry_count"),
+        )
+        .outerjoin(_ORIGINAL, _ORIGINAL.id == LedgerEntry.reverses_id)
+        .where(
+            LedgerEntry.status == "approved",
+            LedgerEntry.kind.in_(PAYOUT_KINDS),
+            LedgerEntry.household_id.is_not(None),
+        )
+        .group_by(LedgerEntry.household_id, LedgerEntry.village_id, _BENEFIT_YEAR)
+    )
+
+
+def _monthly_key(row) -> tuple:
+    return (row.village_id, row.project_id, int(row.year), int(row.month), row.kind)
+
+
+def _yearly_key(row) -> tuple:
+    return (row.village_id, row.project_id, int(row.year), row.kind)
+
+
+def _household_key(row) -> tuple:
+    return (row.household_id, row.village_id, int(row.year))
+
+
+def verify() -> list[str]:
+    """Every difference between the summary tables and the approved raw ledger."""
+    problems: list[str] = []
+    checks = (
+        (
+            "monthly",
+            _monthly_from_ledger(),
+            select(MonthlySummary),
+            _monthly_key,
+            ("amount_fen", "quantity", "entry_count"),
+        ),
+        (
+            "yearly",
+            _yearly_from_ledger(),
+            select(ProjectYearSummary),
+            _yearly_key,
+            ("amount_fen", "quantity", "entry_count"),
+        ),
+        (
+            "household",
+            _household_from_ledger(),
+            select(HouseholdYearSummary),
+            _household_key,
+            ("payout_fen", "entry_count"),
+        ),
+    )
+    problems += _verify_benefit()
+    for name, raw_q, summary_q, key, cols in checks:
+        raw = {key(r): tuple(Decimal(getattr(r, c)) for c in cols) for r in db.session.execute(raw_q)}
+        summary = {}
+        for (s,) in db.session.execute(summary_q):
+            values = tuple(Decimal(getattr(s, c)) for c in cols)
+            if s.entry_count == 0 and not any(values):
+                continue
+            summary[key(s)] = values
+        for k in sorted(raw.keys() | summary.keys(), key=str):
+            if raw.get(k) != summary.get(k):
+                problems.append(f"{name} {k}: ledger {raw.get(k)} ≠ summary {summary.get(k)}")
+    return problems
+
+
+_BENEFIT_COLS = (
+    "households_benefited",
+    "benefit_total_fen",
+    "benefit_median_fen",
+    "formerly_poor_benefited",
+    "formerly_poor_benefit_total_fen",
+    "formerly_poor_benefit_median_fen",
+)
+
+
+def _verify_benefit() -> list[str]:
+    """The benefit summaries against the approved ledger's payouts per household and year."""
+    raw = _household_from_ledger().subquery()
+    q = select(raw.c.village_id, raw.c.year, Household.formerly_poor, raw.c.payout_fen).join(
+        Household, Household.id == raw.c.household_id
+    )
+    expected = _benefit_figures(db.session.execute(q))
+    stored = {
+        (s.village_id, s.year): {c: getattr(s, c) for c in _BENEFIT_COLS}
+        for s in db.session.scalars(select(VillageBenefitSummary))
+    }
+    return [
+        f"benefit {k}: households {expected.get(k)} ≠ summary {stored.get(k)}"
+        for k in sorted(expected.keys() | stored.keys())
+        if expected.get(k) != stored.get(k)
+    ]
+
+
+def rebuild_recorded() -> None:
+    """`rebuild`, and an audit event saying so (caller commits). The audit chain's length is the
+    data version that every process keys its cached charts and comparisons by, so the event
+    also retires whatever they drew from the summaries before."""
+    rebuild()
+    audit.record(None, "rollup.rebuild", None)
+
+
+def rebuild() -> None:
+    """Recompute the summary tables from the approved ledger (caller commits)."""
+    db.session.execute(delete(MonthlySummary))
+    db.session.execute(delete(ProjectYearSummary))
+    db.session.execute(delete(HouseholdYearSummary))
+    monthly = _monthly_from_ledger().subquery()
+    db.session.execute(
+        insert(MonthlySummary).from_select(
+            ["village_id", "project_id", "year", "month", "kind", "amount_fen", "quantity", "entry_count"],
+            select(monthly),
+        )
+    )
+    yearly = _yearly_from_ledger().subquery()
+    db.session.execute(
+        insert(ProjectYearSummary).from_select(
+            ["village_id", "project_id", "year", "kind", "amount_fen", "quantity", "entry_count"], select(yearly)
+        )
+    )
+    household = _household_from_ledger().subquery()
+    db.session.execute(
+        insert(HouseholdYearSummary).from_select(
+            ["household_id", "village_id", "year", "payout_fen", "entry_count"], select(household)
+        )
+    )
+    db.session.execute(delete(VillageBenefitSummary))
+    rows = _benefit_rows(None, None)
+    if rows:
+        db.session.execute(
+            insert(VillageBenefitSummary),
+            [{"village_id": v, "year": y, **figures} for (v, y), figures in rows.items()],
+        )

@@ -1,0 +1,1 @@
+"""Figures from the summary tables: metrics, comparison, dashboard, chart data, exports."""

@@ -1,0 +1,406 @@
+"""Metrics read from the summary tables (only approved entries count)."""
+
+from collections import defaultdict
+from decimal import Decimal
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, func, or_, select, true, union_all
+from sqlalchemy import null as sa_null
+from sqlalchemy.orm import aliased
+
+from coopapp.access.scope import VillageRef, village_ref, visible_village_refs
+from coopapp.core.money import median_fen
+from coopapp.extensions import db
+from coopapp.models import (
+    Area,
+    Household,
+    HouseholdYearSummary,
+    Project,
+    ProjectYearSummary,
+    User,
+    VillageBenefitSummary,
+)
+from coopapp.models.base import plain_rows
+
+COMPARE_METRICS = (
+    "collective_income",
+    "output_value",
+    "households_benefited",
+    "coverage",
+    "benefit_total",
+    "benefit_per_household",
+    "benefit_mean",
+    "benefit_median",
+    "formerly_poor_coverage",
+    "formerly_poor_benefit_mean",
+    "collective_income_growth",
+    "output_value_growth",
+    "households_benefited_growth",
+    "benefit_total_growth",
+    "yield",
+    "attainment",
+    "output_attainment",
+)
+_KIND_OF = {"collective_income": "collective_income", "output_value": "output"}
+
+
+def growth(current: int | None, previous: int | None) -> Decimal | None:
+    """Change against last year as a ratio (0.25 = +25%); None when last year had nothing."""
+    if not previous:
+        return None
+    # Amounts and counts are ints: subtract before converting (the same exact quotient, less work).
+    return Decimal((current or 0) - previous) / Decimal(abs(previous))
+
+
+def ratio(part: int | None, whole: int | Decimal | None) -> Decimal | None:
+    """part / whole, None when whole is zero or missing."""
+    if not whole:
+        return None
+    return Decimal(part or 0) / Decimal(whole)
+
+
+@cache
+def _figures_query():
+    """The statement of `_village_figures`, built once (building it costs more than running it).
+
+    Every figure is a correlated subquery on an index (project-year summaries by year, village,
+    kind; households by village, 脱贫户 flag; benefit summaries by year, village): on SQLite this
+    is about twice as fast as joining grouped subqueries, which need temporary B-trees."""
+    pys, year, last_year = ProjectYearSummary, bindparam("year"), bindparam("last_year")
+
+    def amount(y, kind: str):
+        q = select(func.coalesce(func.sum(pys.amount_fen), 0))
+        return q.where(pys.year == y, pys.village_id == Area.id, pys.kind == kind).scalar_subquery()
+
+    def households(*where):
+        return select(func.count()).where(Household.village_id == Area.id, *where).scalar_subquery()
+
+    now, last = aliased(VillageBenefitSummary, name="now"), aliased(VillageBenefitSummary, name="last")
+    z = func.coalesce
+    return (
+        select(
+            Area.id,
+            amount(year, "collective_income"),
+            amount(year, "output"),
+            amount(last_year, "collective_income"),
+            amount(last_year, "output"),
+            households(),
+            households(Household.formerly_poor == true()),
+            z(now.households_benefited, 0),
+            z(now.benefit_total_fen, 0),
+            z(now.benefit_median_fen, 0),
+            z(now.formerly_poor_benefited, 0),
+            z(now.formerly_poor_benefit_total_fen, 0),
+            z(now.formerly_poor_benefit_median_fen, 0),
+            z(last.households_benefited, 0),
+            z(last.benefit_total_fen, 0),
+            z(last.formerly_poor_benefited, 0),
+            z(last.formerly_poor_benefit_total_fen, 0),
+        )
+        .outerjoin(now, and_(now.village_id == Area.id, now.year == year))
+        .outerjoin(last, and_(last.village_id == Area.id, last.year == last_year))
+        .where(Area.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def _village_figures(village_ids: list[int], year: int) -> dict[int, tuple]:
+    """village → its figures for `year` and the year before, from the summary tables and the
+    roster in one query: income, output, last year's income and output; households, formerly
+    poor households; this year's benefited, total, median (all, then formerly poor); last year's
+    benefited and total (all, then formerly poor). Absent figures are 0."""
+    params = {"ids": village_ids, "year": year, "last_year": year - 1}
+    # Plain tuples of ints (PostgreSQL's SUM of bigint comes as a Decimal, hence int()).
+    return {row[0]: tuple(map(int, row[1:])) for row in plain_rows(_figures_query(), params)}
+
+
+def town_medians(village_ids: list[int], year: int) -> dict[tuple[int, bool | None], int]:
+    """The median yearly payout per benefited household of each town over these villages (a
+    village's own is kept in its VillageBenefitSummary): (town id, None) for all households,
+    (town id, True) for the formerly poor. Computed in the database — the middle one or two
+    payouts of each group by window functions — so no payout list is fetched; towns without
+    payouts are absent."""
+    payouts = (
+        select(
+            Area.parent_id.label("g"),
+            Household.formerly_poor.label("poor"),
+            HouseholdYearSummary.payout_fen.label("fen"),
+        )
+        .select_from(HouseholdYearSummary)
+        .join(Household, Household.id == HouseholdYearSummary.household_id)
+        .join(Area, Area.id == HouseholdYearSummary.village_id)
+        .where(
+            HouseholdYearSummary.year == year,
+            HouseholdYearSummary.village_id.in_(village_ids),
+            HouseholdYearSummary.payout_fen > 0,
+        )
+    )
+    p = payouts.cte("p")
+    everyone = select(
+        p.c.g,
+        sa_null().label("poor"),
+        p.c.fen,
+        func.row_number().over(partition_by=p.c.g, order_by=p.c.fen).label("rn"),
+        func.count().over(partition_by=p.c.g).label("n"),
+    )
+    poor = select(
+        p.c.g,
+        p.c.poor,
+        p.c.fen,
+        func.row_number().over(partition_by=p.c.g, order_by=p.c.fen).label("rn"),
+        func.count().over(partition_by=p.c.g).label("n"),
+    ).where(p.c.poor.is_(True))
+    ranked = union_all(everyone, poor).subquery("r")
+    middle = select(ranked.c.g, ranked.c.poor, ranked.c.fen).where(
+        or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == ranked.c.n // 2 + 1)
+    )
+    found: dict[tuple[int, bool | None], list[int]] = defaultdict(list)
+    for g, is_poor, fen in db.session.execute(middle):
+        found[(g, None if is_poor is None else True)].append(int(fen))
+    return {key: median_fen(sorted(values)) for key, values in found.items()}
+
+
+def benefit_figures(
+    households: int,
+    benefited: int,
+    total_fen: int,
+    median: int,
+    benefited_last_year: int,
+    total_last_year_fen: int,
+    prefix: str = "",
+) -> dict:
+    """The benefit figures of one group of households (keys prefixed, e.g. `formerly_poor_`).
+
+    Mean is total // benefited (whole fen, rounded down); mean and median are 0 when no
+    household benefited.
+    """
+    mean = total_fen // benefited if benefited else 0
+    mean_last_year = total_last_year_fen // benefited_last_year if benefited_last_year else 0
+    counted = "formerly_poor_benefited" if prefix else "households_benefited"
+    return {
+        f"{prefix}households": households,
+        counted: benefited,
+        f"{prefix}coverage": ratio(benefited, households),
+        f"{prefix}benefit_total_fen": total_fen,
+        f"{prefix}benefit_mean_fen": mean,
+        f"{prefix}benefit_median_fen": median,
+        f"{counted}_last_year": benefited_last_year,
+        f"{prefix}benefit_total_last_year_fen": total_last_year_fen,
+        f"{counted}_growth": growth(benefited, benefited_last_year),
+        f"{prefix}benefit_total_growth": growth(total_fen, total_last_year_fen),
+        f"{prefix}benefit_mean_growth": growth(mean, mean_last_year),
+    }
+
+
+def _refs(villages: list[VillageRef | Area]) -> list[VillageRef]:
+    """Villages as `VillageRef`s (the callers with a few `Area` objects in hand pass those)."""
+    return [v if type(v) is VillageRef else village_ref(v) for v in villages]
+
+
+def village_rows(villages: list[VillageRef | Area], year: int) -> list[dict]:
+    """One row of metrics per village for `year` (and growth against year − 1).
+
+    Benefit figures come from the village benefit summaries: households with payouts > 0,
+    coverage of the roster, total, mean and median per benefited household, the same for
+    formerly poor households (`formerly_poor_…`), and last year's counts and totals with growth.
+    One query over the summary tables and the roster, however many villages (it is hot: the
+    county comparison builds 300 of these rows, so they are written out, not assembled).
+    """
+    if not villages:
+        return []
+    villages = _refs(villages)
+    figures = _village_figures([v.id for v in villages], year)
+    weak_below = current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
+    none = (0,) * 16
+    rows = []
+    for v in villages:
+        (
+            income,
+            output,
+            income_last,
+            output_last,
+            households,
+            poor,
+            benefited,
+            total,
+            median,
+            poor_benefited,
+            poor_total,
+            poor_median,
+            benefited_last,
+            total_last,
+            poor_benefited_last,
+            poor_total_last,
+        ) = figures.get(v.id, none)
+        mean = total // benefited if benefited else 0
+        mean_last = total_last // benefited_last if benefited_last else 0
+        poor_mean = poor_total // poor_benefited if poor_benefited else 0
+        poor_mean_last = poor_total_last // poor_benefited_last if poor_benefited_last else 0
+        rows.append(
+            {
+                "code": v.code,
+                "name": v.name,
+                "town": v.town_name,
+                "collective_income_fen": income,
+                "output_value_fen": output,
+                "collective_income_last_year_fen": income_last,
+                "output_value_last_year_fen": output_last,
+                "collective_income_growth": growth(income, income_last),
+                "output_value_growth": growth(output, output_last),
+                "weak": income < weak_below,
+                # benefit_figures(…) of all households, then of the formerly poor, inline.
+                "households": households,
+                "households_benefited": benefited,
+                "coverage": ratio(benefited, households),
+                "benefit_total_fen": total,
+                "benefit_mean_fen": mean,
+                "benefit_median_fen": median,
+                "households_benefited_last_year": benefited_last,
+                "benefit_total_last_year_fen": total_last,
+                "households_benefited_growth": growth(benefited, benefited_last),
+                "benefit_total_growth": growth(total, total_last),
+                "benefit_mean_growth": growth(mean, mean_last),
+                "benefit_per_household_fen": mean,  # the older name of the mean
+                "formerly_poor_households": poor,
+                "formerly_poor_benefited": poor_benefited,
+                "formerly_poor_coverage": ratio(poor_benefited, poor),
+                "formerly_poor_benefit_total_fen": poor_total,
+                "formerly_poor_benefit_mean_fen": poor_mean,
+                "formerly_poor_benefit_median_fen": poor_median,
+                "formerly_poor_benefited_last_year": poor_benefited_last,
+                "formerly_poor_benefit_total_last_year_fen": poor_total_last,
+                "formerly_poor_benefited_growth": growth(poor_benefited, poor_benefited_last),
+                "formerly_poor_benefit_total_growth": growth(poor_total, poor_total_last),
+                "formerly_poor_benefit_mean_growth": growth(poor_mean, poor_mean_last),
+            }
+        )
+    return rows
+
+
+def project_rows(village: Area, year: int) -> list[dict]:
+    """Per-project figures of a village for `year`: output, income, yield, attainment."""
+    projects = list(db.session.scalars(select(Project).where(Project.village_id == village.id).order_by(Project.id)))
+    q = select(
+        ProjectYearSummary.project_id,
+        ProjectYearSummary.year,
+        ProjectYearSummary.kind,
+        ProjectYearSummary.amount_fen,
+        ProjectYearSummary.quantity,
+    ).where(ProjectYearSummary.year.in_((year, year - 1)), ProjectYearSummary.village_id == village.id)
+    sums: dict = defaultdict(lambda: (0, Decimal(0)))
+    for pid, y, kind, amount, quantity in db.session.execute(q):
+        sums[(pid, y, kind)] = (int(amount), Decimal(quantity or 0))
+    rows = []
+    for p in projects:
+        output, output_qty = sums[(p.id, year, "output")]
+        income, _q = sums[(p.id, year, "collective_income")]
+        capacity = Decimal(p.capacity) if p.capacity else None
+        rows.append(
+            {
+                "id": p.id,
+                "name": p.name,
+                "type": p.type,
+                "cooperative": p.cooperative.name if p.cooperative else None,
+                "capacity": capacity,
+                "capacity_unit": p.capacity_unit,
+                "output_value_fen": output,
+                "output_quantity": output_qty,
+                "collective_income_fen": income,
+                "sales_fen": sums[(p.id, year, "sales")][0],
+                "cost_fen": sums[(p.id, year, "cost")][0],
+                "output_value_last_year_fen": sums[(p.id, year - 1, "output")][0],
+                "yield_fen_per_unit": int(Decimal(output) / capacity) if capacity else None,
+                "target_output_fen": p.target_output_fen,
+                "output_attainment": ratio(output, p.target_output_fen),
+                "target_collective_income_fen": p.target_collective_income_fen,
+                "collective_income_attainment": ratio(income, p.target_collective_income_fen),
+            }
+        )
+    return rows
+
+
+def village_summary(village: Area, year: int) -> dict:
+    """The village's year: headline metrics, growth and one row per project."""
+    row = village_rows([village], year)[0]
+    row["year"] = year
+    row["projects"] = project_rows(village, year)
+    return row
+
+
+# The figures that add up exactly from villages to towns; the rest is recomputed from them.
+_TOWN_SUMS = (
+    "collective_income_fen",
+    "output_value_fen",
+    "collective_income_last_year_fen",
+    "output_value_last_year_fen",
+    "households",
+    "households_benefited",
+    "benefit_total_fen",
+    "households_benefited_last_year",
+    "benefit_total_last_year_fen",
+    "formerly_poor_households",
+    "formerly_poor_benefited",
+    "formerly_poor_benefit_total_fen",
+    "formerly_poor_benefited_last_year",
+    "formerly_poor_benefit_total_last_year_fen",
+)
+
+
+def _town_benefit(sums: dict, median: int, prefix: str) -> dict:
+    counted = "formerly_poor_benefited" if prefix else "households_benefited"
+    return benefit_figures(
+        sums[f"{prefix}households"],
+        sums[counted],
+        sums[f"{prefix}benefit_total_fen"],
+        median,
+        sums[f"{counted}_last_year"],
+        sums[f"{prefix}benefit_total_last_year_fen"],
+        prefix,
+    )
+
+
+def town_rows(user: User, area: Area, year: int) -> list[dict]:
+    """The villages the user may see under `area`, summed per town for `year` (ordered by code).
+
+    Counts and totals are summed; coverage, mean and growth are recomputed from the sums, and
+    the median from the yearly payouts of every benefited household of the town.
+    """
+    villages = visible_village_refs(user, area)
+    return town_totals(villages, village_rows(villages, year), year)
+
+
+def town_totals(villages: list[VillageRef | Area], rows: list[dict], year: int) -> list[dict]:
+    """`rows` (one per village of `villages`, same order) summed per town, ordered by town code;
+    medians over the benefited households of these villages only."""
+    towns: dict[str, dict] = {}
+    villages = _refs(villages)
+    for village, row in zip(villages, rows, strict=True):
+        total = towns.setdefault(
+            village.town_code,
+            {
+                "id": village.town_id,
+                "code": village.town_code,
+                "name": village.town_name,
+                "villages": 0,
+                "weak_villages": 0,
+                **dict.fromkeys(_TOWN_SUMS, 0),
+            },
+        )
+        total["villages"] += 1
+        total["weak_villages"] += int(row["weak"])
+        for key in _TOWN_SUMS:
+            total[key] += row[key]
+    middle = town_medians([v.id for v in villages], year) if villages else {}
+    out = []
+    for code in sorted(towns):
+        town = towns[code]
+        town_id = town.pop("id")
+        town["collective_income_growth"] = growth(
+            town["collective_income_fen"], town["collective_income_last_year_fen"]
+        )
+        town["output_value_growth"] = growth(town["output_value_fen"], town["output_value_last_year_fen"])
+        town.update(_town_benefit(town, middle.get((town_id, None), 0), ""))
+        town["benefit_per_household_fen"] = town["benefit_mean_fen"]
+        town.update(_town_benefit(town, middle.get((town_id, True), 0), "formerly_poor_"))
+        out.append(town)
+    return out

@@ -1,1 +1,0 @@
-"""Domain operations: plain functions over models and values, no `request`."""

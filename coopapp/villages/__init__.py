@@ -1,0 +1,1 @@
+"""A village's projects, households and shares, their privacy and statements."""

@@ -1,0 +1,354 @@
+"""The village's things: projects, households, cooperatives and the area tree."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coopapp.access import audit
+from coopapp.access.scope import area_clause, authorize, can
+from coopapp.core.codes import valid_credit_code, valid_id_number
+from coopapp.core.tx import atomic
+from coopapp.errors import Invalid, NotFound
+from coopapp.extensions import db
+from coopapp.ledger import rollups
+from coopapp.ledger.operations import today
+from coopapp.models import (
+    CAPACITY_UNITS,
+    PROJECT_TYPES,
+    Area,
+    Cooperative,
+    Household,
+    Membership,
+    PartyOrg,
+    Project,
+    User,
+)
+from coopapp.models.base import get_by_id
+from coopapp.models.households import new_public_token
+
+
+def area_by_code(code: str) -> Area:
+    """The area with this code (404 if none)."""
+    area = db.session.scalar(select(Area).where(Area.code == code))
+    if area is None:
+        raise NotFound(_("区域不存在：%(c)s", c=code))
+    return area
+
+
+def child_path(parent: Area | None, code: str) -> str:
+    """The materialised path of a new child area."""
+    return f"{parent.path if parent else '/'}{code}/"
+
+
+def add_area(code: str, name: str, level: str, parent: Area | None) -> Area:
+    """Add a node to the area tree (caller commits)."""
+    area = Area(code=code, name=name, level=level, parent=parent, path=child_path(parent, code))
+    db.session.add(area)
+    return area
+
+
+def list_areas(user: User, parent_code: str | None = None, level: str | None = None) -> list[Area]:
+    """Areas inside the user's scope, optionally the children of one or of one level."""
+    q = select(Area).where(area_clause(user))
+    if parent_code:
+        parent = area_by_code(parent_code)
+        authorize(user, "view", parent)
+        q = q.where(Area.parent_id == parent.id)
+    if level:
+        q = q.where(Area.level == level)
+    return list(db.session.scalars(q.order_by(Area.code)))
+
+
+# ---- projects -------------------------------------------------------------
+
+
+MAX_CAPACITY = Decimal(10) ** 11  # Numeric(14, 3)
+
+
+@dataclass
+class ProjectInput:
+    name: str
+    type: str
+    village_code: str | None = None
+    cooperative_id: int | None = None
+    capacity: Decimal | None = None
+    capacity_unit: str | None = None
+    target_output_fen: int | None = None
+    target_collective_income_fen: int | None = None
+    active: bool = True
+
+
+def _apply_project(project: Project, data: ProjectInput, village: Area) -> None:
+    errors = {}
+    if not (data.name or "").strip():
+        errors["name"] = _("请填写项目名称。")
+    if data.type not in PROJECT_TYPES:
+        errors["type"] = _("未知项目类型：%(t)s", t=data.type)
+    if data.capacity is not None and not 0 <= data.capacity < MAX_CAPACITY:
+        errors["capacity"] = _("规模应为不太大的非负数。")
+    if data.capacity is not None and data.capacity_unit not in CAPACITY_UNITS:
+        errors["capacity_unit"] = _("请选择规模单位。")
+    for field in ("target_output_fen", "target_collective_income_fen"):
+        if (getattr(data, field) or 0) < 0:
+            errors[field.removesuffix("_fen")] = _("目标不能为负数。")
+    if data.cooperative_id is not None:
+        coop = get_by_id(Cooperative, data.cooperative_id)
+        if coop is None or coop.village_id != village.id:
+            errors["cooperative_id"] = _("合作社不属于本村。")
+    if errors:
+        raise Invalid(_("请改正标出的字段。"), errors)
+    project.name, project.type, project.village_id = data.name.strip(), data.type, village.id
+    project.cooperative_id = data.cooperative_id
+    project.capacity = data.capacity
+    project.capacity_unit = data.capacity_unit if data.capacity is not None else None
+    project.target_output_fen = data.target_output_fen
+    project.target_collective_income_fen = data.target_collective_income_fen
+    project.active = data.active
+
+
+@atomic
+def create_project(user: User, village: Area, data: ProjectInput) -> Project:
+    """The secretary adds a project to the village."""
+    authorize(user, "manage_village", village)
+    project = Project()
+    _apply_project(project, data, village)
+    db.session.add(project)
+    audit.record(user, "project.create", project)
+    return project
+
+
+@atomic
+def update_project(user: User, project: Project, data: ProjectInput) -> Project:
+    """The secretary edits a project of the village."""
+    authorize(user, "manage_village", project.village)
+    _apply_project(project, data, project.village)
+    audit.record(user, "project.update", project)
+    return project
+
+
+def get_project(project_id: int, user: User, action: str = "view") -> Project:
+    """Load a project the user may `action`."""
+    project = get_by_id(Project, project_id)
+    if project is None:
+        raise NotFound(_("项目不存在。"))
+    authorize(user, action, project.village)
+    return project
+
+
+def projects_for(user: User, village: Area | None = None) -> list[Project]:
+    """Projects in the user's scope (optionally one village's)."""
+    q = select(Project).join(Area, Project.village_id == Area.id).where(area_clause(user))
+    if village is not None:
+        q = q.where(Project.village_id == village.id)
+    return list(db.session.scalars(q.order_by(Area.code, Project.id)))
+
+
+# ---- households -----------------------------------------------------------
+
+
+@dataclass
+class HouseholdInput:
+    head_name: str
+    members: int = 1
+    group_code: str | None = None
+    phone: str | None = None
+    id_number: str | None = None
+    formerly_poor: bool = False
+    monitored: bool = False
+
+
+MAX_MEMBERS = 50  # as the household form
+
+
+def _apply_household(household: Household, data: HouseholdInput, village: Area) -> None:
+    errors = {}
+    if not (data.head_name or "").strip():
+        errors["head_name"] = _("请填写户主姓名。")
+    if data.members is None or data.members < 1:
+        errors["members"] = _("家庭人口至少 1 人。")
+    elif data.members > MAX_MEMBERS:
+        errors["members"] = _("家庭人口不能超过 %(n)s 人。", n=MAX_MEMBERS)
+    group = None
+    if data.group_code:
+        group = db.session.scalar(select(Area).where(Area.code == data.group_code))
+        if group is None or group.parent_id != village.id:
+            errors["group_code"] = _("村民小组不属于本村。")
+    id_number = (data.id_number or "").strip().upper() or None
+    if id_number is not None:
+        if not valid_id_number(id_number):
+            errors["id_number"] = _("身份证号码无效（18 位，校验码不符）。")
+        else:
+            clash = db.session.scalar(
+                select(Household.id).where(Household.id_number == id_number, Household.id != household.id)
+            )
+            if clash:
+                errors["id_number"] = _("该身份证号码已登记在另一户。")
+    phone = (data.phone or "").strip() or None
+    if phone is not None and not (phone.isdigit() and 7 <= len(phone) <= 15):
+        errors["phone"] = _("电话号码应为 7–15 位数字。")
+    if errors:
+        raise Invalid(_("请改正标出的字段。"), errors)
+    household.village_id, household.group_id = village.id, group.id if group else None
+    household.head_name, household.members = data.head_name.strip(), data.members
+    household.phone, household.id_number = phone, id_number
+    household.formerly_poor, household.monitored = bool(data.formerly_poor), bool(data.monitored)
+
+
+def apply_household(household: Household, data: HouseholdInput, village: Area) -> None:
+    """The same checks `create_household` makes, for a bulk load (an import) that adds households itself."""
+    _apply_household(household, data, village)
+
+
+@atomic
+def create_household(user: User, village: Area, data: HouseholdInput) -> Household:
+    """The secretary registers a household of the village."""
+    authorize(user, "manage_village", village)
+    household = Household()
+    _apply_household(household, data, village)
+    db.session.add(household)
+    audit.record(user, "household.create", household)
+    return household
+
+
+@atomic
+def update_household(user: User, household: Household, data: HouseholdInput) -> Household:
+    """The secretary edits a household (audited)."""
+    authorize(user, "manage_village", household.village)
+    was_poor = bool(household.formerly_poor)
+    _apply_household(household, data, household.village)
+    if bool(household.formerly_poor) != was_poor:  # the village's 脱贫户 benefit figures change
+        rollups.refresh_benefit(household.village_id)
+    audit.record(user, "household.update", household)
+    return household
+
+
+@atomic
+def reissue_public_link(user: User, household: Household) -> Household:
+    """The secretary gives the household a new public-page key (the statement's QR code): the
+    old link and every printed copy of it stop working at once. For a lost or misused statement.
+    Audited; the key itself stays out of the audit chain, which is not secret."""
+    authorize(user, "manage_village", household.village)
+    household.public_token = new_public_token()
+    audit.record(user, "household.public_link", household)
+    return household
+
+
+def get_household(household_id: int, user: User, action: str = "view") -> Household:
+    """Load a household the user may `action`."""
+    household = get_by_id(Household, household_id)
+    if household is None:
+        raise NotFound(_("农户不存在。"))
+    authorize(user, action, household.village)
+    return household
+
+
+def households_query(user: User, village: Area | None = None, search: str | None = None):
+    """Households in the user's scope, optionally one village's or matching a name."""
+    q = select(Household).join(Area, Household.village_id == Area.id).where(area_clause(user))
+    if village is not None:
+        q = q.where(Household.village_id == village.id)
+    # Searching by name would confirm a name exists even where names are shown masked.
+    if search and can(user, "view_private", village or user.area):
+        q = q.where(Household.head_name.contains(search, autoescape=True))
+    return q.order_by(Household.village_id, Household.id)
+
+
+def households_for(user: User, village: Area | None = None, search: str | None = None) -> list[Household]:
+    """`households_query` as a list (at most 2,000)."""
+    return list(db.session.scalars(households_query(user, village, search).limit(2000)))
+
+
+# ---- cooperatives and party organisations ----------------------------------
+
+
+def add_cooperative(name: str, credit_code: str, village: Area, party_org: PartyOrg | None = None) -> Cooperative:
+    """Register a cooperative; its credit code must pass the GB 32100 checksum (caller commits)."""
+    code = (credit_code or "").strip().upper()
+    if not valid_credit_code(code):
+        raise Invalid(_("统一社会信用代码无效（18 位，校验码不符）。"), {"credit_code": _("统一社会信用代码无效。")})
+    coop = Cooperative(name=name, credit_code=code, village_id=village.id, party_org=party_org)
+    db.session.add(coop)
+    return coop
+
+
+def cooperatives_of(village: Area) -> list[Cooperative]:
+    """The village's cooperatives."""
+    return list(db.session.scalars(select(Cooperative).where(Cooperative.village_id == village.id)))
+
+
+def page_households(user: User, village: Area, search: str | None = None, *, page: int, per_page: int):
+    """One page of a village's households (a Flask-SQLAlchemy Pagination; past the end: no items)."""
+    q = households_query(user, village, search)
+    return db.paginate(q, page=page, per_page=per_page, max_per_page=100, error_out=False)
+
+
+# ---- memberships (shares in a cooperative) ---------------------------------
+
+
+MAX_SHARES = Decimal(10) ** 9
+
+
+@atomic
+def set_shares(user: User, household: Household, cooperative_id: int, shares: Decimal, since: date) -> Membership:
+    """The secretary records the household's shares in a cooperative from `since` on (audited)."""
+    authorize(user, "manage_village", household.village)
+    errors = {}
+    coop = get_by_id(Cooperative, cooperative_id)
+    if coop is None or coop.village_id != household.village_id:
+        errors["cooperative_id"] = _("合作社不属于本村。")
+    if shares is None or not isinstance(shares, int | Decimal):
+        errors["shares"] = _("请填写股份数。")
+    elif shares < 0:
+        errors["shares"] = _("股份不能为负数；退股请填 0。")
+    elif shares >= MAX_SHARES or Decimal(shares) != Decimal(shares).quantize(Decimal("0.001")):
+        errors["shares"] = _("股份应为不太大的数，最多三位小数。")
+    if since is None:
+        errors["since"] = _("请填写变更日期。")
+    elif since > today():
+        errors["since"] = _("变更日期不能晚于今天。")
+    if not errors:
+        clash = db.session.scalar(
+            select(Membership.id).where(
+                Membership.household_id == household.id,
+                Membership.cooperative_id == cooperative_id,
+                Membership.since == since,
+            )
+        )
+        if clash:
+            errors["since"] = _("这一天已有一次股份变更；同一天只能记录一次。")
+    if errors:
+        raise Invalid(_("请改正标出的字段。"), errors)
+    membership = Membership(household_id=household.id, cooperative_id=coop.id, shares=Decimal(shares), since=since)
+    db.session.add(membership)
+    audit.record(user, "membership.create", membership)
+    return membership
+
+
+@dataclass
+class Holdings:
+    """A household's share history (newest first) and what it holds today, per cooperative."""
+
+    history: list[Membership]
+    current: list[tuple[Cooperative, Decimal]]
+
+
+def memberships_of(household: Household) -> Holdings:
+    """Every share change of the household, newest first, and its current shares per cooperative."""
+    q = (
+        select(Membership)
+        .where(Membership.household_id == household.id)
+        .options(selectinload(Membership.cooperative))
+        .order_by(Membership.since.desc(), Membership.id.desc())
+    )
+    history = list(db.session.scalars(q))
+    now, current, seen = today(), [], set()
+    for m in history:
+        if m.since <= now and m.cooperative_id not in seen:
+            seen.add(m.cooperative_id)
+            current.append((m.cooperative, Decimal(m.shares)))
+    current.sort(key=lambda pair: pair[0].id)
+    return Holdings(history, current)

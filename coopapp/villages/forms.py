@@ -1,0 +1,72 @@
+"""The forms of a village's catalog: a project, a household."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from coopapp.core.forms import AmountField, QuantityField, choice_list, choices
+from coopapp.core.vocabulary import CAPACITY_UNIT_LABELS, PROJECT_TYPE_LABELS
+from coopapp.models import CAPACITY_UNITS, PROJECT_TYPES
+from coopapp.villages.catalog import HouseholdInput, ProjectInput
+
+
+class ProjectForm(FlaskForm):
+    name = StringField(_l("项目名称"), validators=[DataRequired(_l("请填写项目名称。")), Length(max=200)])
+    type = SelectField(_l("类型"), choices=choices(PROJECT_TYPE_LABELS, PROJECT_TYPES))
+    cooperative_id = SelectField(
+        _l("所属"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validate_choice=False,
+        validators=[Optional()],
+    )
+    capacity = QuantityField(_l("规模"), validators=[Optional()])
+    capacity_unit = SelectField(
+        _l("规模单位"),
+        choices=choice_list([("", "—")]) + choices(CAPACITY_UNIT_LABELS, CAPACITY_UNITS),
+        validators=[Optional()],
+    )
+    target_output = AmountField(_l("年度产值目标（元）"), validators=[Optional()])
+    target_collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional()])
+    active = BooleanField(_l("在用"), default=True)
+
+    def to_input(self, village_code: str | None = None) -> ProjectInput:
+        return ProjectInput(
+            name=self.name.data,
+            type=self.type.data,
+            village_code=village_code,
+            cooperative_id=self.cooperative_id.data,
+            capacity=self.capacity.data,
+            capacity_unit=self.capacity_unit.data or None,
+            target_output_fen=self.target_output.data,
+            target_collective_income_fen=self.target_collective_income.data,
+            active=bool(self.active.data),
+        )
+
+
+class HouseholdForm(FlaskForm):
+    head_name = StringField(_l("户主姓名"), validators=[DataRequired(_l("请填写户主姓名。")), Length(max=50)])
+    members = IntegerField(_l("家庭人口"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)])
+    group_code = SelectField(_l("村民小组"), validate_choice=False, validators=[Optional()])
+    phone = StringField(_l("电话"), validators=[Optional(), Length(max=20)])
+    id_number = StringField(
+        _l("身份证号码"), validators=[Optional(), Length(min=18, max=18, message=_l("身份证号码应为 18 位。"))]
+    )
+    formerly_poor = BooleanField(_l("脱贫户"))
+    monitored = BooleanField(_l("监测户"))
+
+    def to_input(self) -> HouseholdInput:
+        return HouseholdInput(
+            head_name=self.head_name.data,
+            members=self.members.data,
+            group_code=self.group_code.data or None,
+            phone=self.phone.data,
+            id_number=self.id_number.data,
+            formerly_poor=bool(self.formerly_poor.data),
+            monitored=bool(self.monitored.data),
+        )
