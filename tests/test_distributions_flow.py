@@ -15,6 +15,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
 from coopapp.models import AuditEvent, Distribution, LedgerEntry
 from coopapp.reporting import metrics
+from coopapp.villages.privacy import MASKED, Privacy
 
 
 def count(model) -> int:
@@ -123,14 +124,14 @@ def test_equal_basis_gives_every_member_household_the_same(app, world, sec):
 def test_view_rows_have_the_running_rest_and_a_total_equal_to_it(app, world, sec):
     with app.test_request_context():
         plan = distributions.draft_plan(sec, plan_input(world))
-        view = plan_view(plan, private=True)
+        view = plan_view(plan, Privacy(names=True, identity=False))
         assert [(d["kind"], d["percent"], d["amount_fen"], d["remaining_fen"]) for d in view["deductions"]] == [
             ("collective", Decimal(15), 450_000, 2_550_000),
             ("maintenance", None, 100_000, 2_450_000),
         ]
         assert view["distributable_fen"] == view["lines_total_fen"] == 2_450_000
         assert [ln["head_name"] for ln in view["lines"]] == ["张三丰", "李四"]
-        assert [ln["head_name"] for ln in plan_view(plan, private=False)["lines"]] == ["张*丰", "李*"]
+        assert [ln["head_name"] for ln in plan_view(plan, MASKED)["lines"]] == ["张*丰", "李*"]
         (row,) = plan_list_rows([plan])
         assert (row["distributable_fen"], row["households"], row["project"]) == (2_450_000, 2, "中华蜂养殖")
 

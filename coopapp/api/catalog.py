@@ -3,13 +3,13 @@
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from coopapp.access.scope import can
 from coopapp.api.common import bp, json_body, require_role_for, target_village, user, valid_form, village_arg
 from coopapp.api.serializers import household_json, project_json
 from coopapp.errors import BadRequest
 from coopapp.models import LEVELS
 from coopapp.villages import catalog
 from coopapp.villages.forms import HouseholdForm, ProjectForm
+from coopapp.villages.privacy import household_privacy
 
 
 @bp.get("/areas")
@@ -43,10 +43,11 @@ def create_project():
 
 @bp.get("/households")
 def list_households():
-    """Households in scope (?village=CODE, ?q=name), masked outside the caller's own village."""
+    """Households in scope (?village=CODE, ?q=name), masked per `household_privacy`: names outside the
+    caller's own village, ID numbers and phones for all but its secretary."""
     me = user()
     households = catalog.households_for(me, village_arg(me, request.args.get("village")), request.args.get("q"))
-    return jsonify([household_json(h, can(me, "view_private", h.village)) for h in households])
+    return jsonify([household_json(h, household_privacy(me, h.village)) for h in households])
 
 
 @bp.post("/households")
@@ -57,4 +58,4 @@ def create_household():
     village = target_village(me, payload, "manage_village")
     form = valid_form(HouseholdForm, {"members": 1, **payload})
     household = catalog.create_household(me, village, form.to_input())
-    return jsonify(household_json(household, can(me, "view_private", village))), 201
+    return jsonify(household_json(household, household_privacy(me, village))), 201

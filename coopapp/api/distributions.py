@@ -8,7 +8,6 @@ are flattened into the form's row fields (`deductions-0-kind` …) first.
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
-from coopapp.access.scope import can
 from coopapp.api.common import bp, json_body, require_role_for, user, valid_form, village_arg
 from coopapp.api.serializers import jsonable
 from coopapp.core.forms import ReasonForm, api_form
@@ -17,6 +16,7 @@ from coopapp.distributions.forms import MAX_DEDUCTIONS, MAX_LISTED_HOUSEHOLDS, D
 from coopapp.distributions.rows import plan_list_rows, plan_view
 from coopapp.errors import Invalid
 from coopapp.models import Distribution
+from coopapp.villages.privacy import household_privacy
 
 ONE = "/distributions/<int:plan_id>"  # beyond the INTEGER key: 404 (common.URL_ID_LIMITS)
 _ROWS = {"deductions": MAX_DEDUCTIONS, "households": MAX_LISTED_HOUSEHOLDS}
@@ -53,7 +53,7 @@ def _plan_form(payload: dict) -> DistributionForm:
 
 def _plan_response(plan: Distribution, status: int = 200):
     me = user()
-    return jsonify(jsonable(plan_view(plan, can(me, "view_private", plan.village)))), status
+    return jsonify(jsonable(plan_view(plan, household_privacy(me, plan.village)))), status
 
 
 @bp.get("/distributions")
@@ -75,7 +75,7 @@ def draft_plan():
 
 @bp.get(ONE)
 def get_plan(plan_id: int):
-    """One plan with its deductions and lines (names masked without 'view_private')."""
+    """One plan with its deductions and lines (names masked per `household_privacy`)."""
     return _plan_response(distributions.get_plan(plan_id, user()))
 
 

@@ -118,10 +118,17 @@ PROJECT_INPUT = _object(
 )
 
 HOUSEHOLD = _object(
-    _typed(
-        "id:int village:str group:str? head_name:str members:int phone:str? id_number:str? "
-        "formerly_poor:bool monitored:bool masked:bool"  # masked: name, phone and ID number outside the village
-    ),
+    {
+        **_typed(
+            "id:int village:str group:str? head_name:str members:int phone:str? id_number:str? "
+            "formerly_poor:bool monitored:bool"
+        ),
+        "masked": {
+            **BOOLEAN,
+            "description": "phone and ID number masked (for all but the village's secretary); "
+            "head_name is masked too outside the caller's own village",
+        },
+    },
     ("id", "village", "head_name", "members", "masked"),
 )
 HOUSEHOLD_INPUT = _object(
@@ -355,7 +362,7 @@ OPERATIONS = [
     ("get", "/areas", "list_areas", 200, _list("Area"), _READ, "Areas in the caller's scope"),
     ("get", "/projects", "list_projects", 200, _list("Project"), _READ, "Projects in the caller's scope"),
     ("post", "/projects", "create_project", 201, _ref("Project"), _WRITE, "Add a project to a village (secretary)"),
-    ("get", "/households", "list_households", 200, _list("Household"), _READ, "Households, masked outside the village"),
+    ("get", "/households", "list_households", 200, _list("Household"), _READ, "Households, masked per role"),
     ("post", "/households", "create_household", 201, _ref("Household"), _WRITE, "Register a household (secretary)"),
     ("get", "/entries", "list_entries", 200, _ref("EntryPage"), _READ, "A page of entries in scope, newest first"),
     ("post", "/entries", "create_entry", 201, _ENTRY, _WRITE, "Log a draft entry (accountant)"),

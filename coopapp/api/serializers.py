@@ -8,9 +8,9 @@ Decimals become strings, dates ISO 8601 (timestamps are UTC, marked `Z`).
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from coopapp.core.codes import mask_id_number, mask_name, mask_phone
 from coopapp.core.money import fen_to_decimal_string
 from coopapp.models import Household, LedgerEntry, Project
+from coopapp.villages.privacy import Privacy
 
 _RATIO_PLACES = Decimal("0.000001")
 
@@ -175,20 +175,17 @@ def project_json(project: Project) -> dict:
     )
 
 
-def household_json(household: Household, private: bool) -> dict:
-    """A household; unless `private` (the caller may see the village's private data) masked."""
-    name, phone, id_number = household.head_name, household.phone or "", household.id_number or ""
-    if not private:
-        name, phone, id_number = mask_name(name), mask_phone(phone), mask_id_number(id_number)
+def household_json(household: Household, privacy: Privacy) -> dict:
+    """A household as `privacy` shows it; `masked` says whether its ID number and phone are masked."""
     return {
         "id": household.id,
         "village": household.village.code,
         "group": household.group.code if household.group else None,
-        "head_name": name,
+        "head_name": privacy.name(household.head_name),
         "members": household.members,
-        "phone": phone or None,
-        "id_number": id_number or None,
+        "phone": privacy.phone(household.phone) or None,
+        "id_number": privacy.id_number(household.id_number) or None,
         "formerly_poor": bool(household.formerly_poor),
         "monitored": bool(household.monitored),
-        "masked": not private,
+        "masked": not privacy.identity,
     }

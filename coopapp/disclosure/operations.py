@@ -2,7 +2,7 @@
 distributions with masked names, corrections shown as such, and the disclosure calendar.
 
 Nothing here reads an entry that is not approved, and nothing returns a full name, an ID
-number or a phone: every name goes through `codes.mask_name`.
+number or a phone: every name goes through `villages.privacy.MASKED`.
 """
 
 import re
@@ -17,7 +17,6 @@ from sqlalchemy.orm import aliased, selectinload
 
 from coopapp.access import audit
 from coopapp.access.scope import authorize, visible_villages
-from coopapp.core.codes import mask_name
 from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, Invalid
 from coopapp.extensions import db
@@ -33,6 +32,7 @@ from coopapp.models import (
     User,
 )
 from coopapp.models.base import utcnow
+from coopapp.villages.privacy import MASKED
 
 INCOME_KINDS = ("sales", "collective_income", "subsidy")
 EXPENSE_KINDS = ("cost", *PAYOUT_KINDS)
@@ -238,7 +238,7 @@ def published_plans(village: Area, start: date, end: date) -> list[dict]:
     plans = []
     for plan in db.session.scalars(q):
         lines = [
-            {"name": mask_name(line.household.head_name), "amount_fen": int(line.amount_fen)}
+            {"name": MASKED.name(line.household.head_name), "amount_fen": int(line.amount_fen)}
             for line in sorted(plan.lines, key=lambda ln: (-int(ln.amount_fen), ln.household_id))
         ]
         plans.append(
@@ -281,7 +281,7 @@ def corrections(village: Area, first_period: str, last_period: str) -> list[dict
             "original_id": orig.id,
             "project": reversal.project.name,
             "kind": orig.kind,
-            "household": mask_name(reversal.household.head_name) if reversal.household else "",
+            "household": MASKED.name(reversal.household.head_name) if reversal.household else "",
             "original_period": orig.period,
             "original_amount_fen": int(orig.amount_fen),
             "period": reversal.period,

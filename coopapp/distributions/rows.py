@@ -1,16 +1,16 @@
 """Ready rows of distribution plans for the pages and the API: no arithmetic left to templates.
 
-Household names come masked unless the caller may see the village's private data.
+Household names come as `villages.privacy` lets the caller see them.
 """
 
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from coopapp.core.codes import mask_name
 from coopapp.distributions.plans import notice_ends
 from coopapp.extensions import db
 from coopapp.models import Area, Deduction, Distribution, DistributionLine, Household, Project
+from coopapp.villages.privacy import Privacy
 
 _HUNDRED = Decimal(100)
 
@@ -22,9 +22,10 @@ def _percent(percent_bp: int | None) -> Decimal | None:
     return Decimal(percent_bp) / _HUNDRED
 
 
-def plan_view(plan: Distribution, private: bool) -> dict:
+def plan_view(plan: Distribution, privacy: Privacy) -> dict:
     """A plan as the preview shows it: the pool, each deduction in order with what is left after
-    it, the distributable rest, one line per household and the lines' total (equal to the rest)."""
+    it, the distributable rest, one line per household (names shown per `privacy`) and the lines'
+    total (equal to the rest)."""
     remaining, deductions = int(plan.pool_fen), []
     for d in plan.deductions:
         remaining -= int(d.amount_fen)
@@ -43,7 +44,7 @@ def plan_view(plan: Distribution, private: bool) -> dict:
     lines = [
         {
             "household_id": ln.household_id,
-            "head_name": names.get(ln.household_id, "") if private else mask_name(names.get(ln.household_id)),
+            "head_name": privacy.name(names.get(ln.household_id)),
             "shares": Decimal(ln.weight),
             "amount_fen": int(ln.amount_fen),
             "entry_id": ln.entry_id,
@@ -73,7 +74,7 @@ def plan_view(plan: Distribution, private: bool) -> dict:
         "notice_days": plan.notice_days,
         "notice_ends": notice_ends(plan),
         "reversal_reason": plan.reversal_reason,
-        "masked": not private,
+        "masked": not privacy.names,
     }
 
 

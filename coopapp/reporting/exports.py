@@ -25,13 +25,13 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from coopapp.access.scope import can, visible_villages
-from coopapp.core.codes import mask_id_number, mask_name, mask_phone
+from coopapp.access.scope import visible_villages
 from coopapp.core.units import BASE_LABELS
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import KINDS, STATUSES, Area, Household, LedgerEntry, Project, User
 from coopapp.villages.catalog import households_query
+from coopapp.villages.privacy import MASKED, Privacy, household_privacy
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -274,14 +274,14 @@ def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
         .order_by(entries.c.period, entries.c.id)
     )
     # Decided now, while the request's user is at hand: the rows are read later, as they are sent.
-    private = {v.id: can(user, "view_private", v) for v in visible_villages(user)}
-    return _ledger_lines(stream(q), private)
+    privacy = {v.id: household_privacy(user, v) for v in visible_villages(user)}
+    return _ledger_lines(stream(q), privacy)
 
 
-def _ledger_lines(rows, private: dict[int, bool]) -> Iterator[list]:
+def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
     total = 0
     for r in rows:
-        name = r.head_name if r.head_name is None or private.get(r.village_id) else mask_name(r.head_name)
+        name = None if r.head_name is None else privacy.get(r.village_id, MASKED).name(r.head_name)
         quantity = None if r.quantity is None else _number(Decimal(r.quantity))
         total += r.amount_fen
         yield [
@@ -325,27 +325,13 @@ def _number(value: Decimal) -> int | Decimal:
 # ---- the household roster ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RosterPrivacy:
-    """What of a village's households the user sees in full: names, and ID numbers with phones."""
-
-    names: bool
-    identity: bool
-
-
-def roster_privacy(user: User, village: Area) -> RosterPrivacy:
-    """Names in full with 'view_private'; ID numbers and phones only for who may edit the village's
-    households ('manage_village' — the edit form is the only page that shows them)."""
-    return RosterPrivacy(names=can(user, "view_private", village), identity=can(user, "manage_village", village))
-
-
 ROSTER_HEADER = ["户主", "村民小组", "家庭人口", "电话", "身份证号码", "脱贫户", "监测户"]
 ROSTER_WIDTHS = (12, 14, 10, 15, 22, 8, 8)
 
 
 def roster_table(user: User, village: Area, search: str | None, title: str) -> Table:
-    """The village's households (optionally those matching the page's search), masked per `roster_privacy`."""
-    privacy = roster_privacy(user, village)
+    """The village's households (optionally those matching the page's search), masked per `household_privacy`."""
+    privacy = household_privacy(user, village)
     groups = dict(db.session.execute(select(Area.id, Area.name).where(Area.parent_id == village.id)).all())
     households = households_query(user, village, search).order_by(None).subquery()
     q = select(households).order_by(households.c.id)
@@ -353,11 +339,11 @@ def roster_table(user: User, village: Area, search: str | None, title: str) -> T
     def rows(households) -> Iterator[list]:
         for h in households:
             yield [
-                h.head_name if privacy.names else mask_name(h.head_name),
+                privacy.name(h.head_name),
                 groups.get(h.group_id),
                 h.members,
-                (h.phone if privacy.identity else mask_phone(h.phone)) or None,
-                (h.id_number if privacy.identity else mask_id_number(h.id_number)) or None,
+                privacy.phone(h.phone) or None,
+                privacy.id_number(h.id_number) or None,
                 "是" if h.formerly_poor else "否",
                 "是" if h.monitored else "否",
             ]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
-from coopapp.access.scope import area_clause, authorize, can
+from coopapp.access.scope import area_clause, authorize
 from coopapp.core.codes import valid_credit_code, valid_id_number
 from coopapp.core.tx import atomic
 from coopapp.errors import Invalid, NotFound
@@ -29,6 +29,7 @@ from coopapp.models import (
 )
 from coopapp.models.base import get_by_id
 from coopapp.models.households import new_public_token
+from coopapp.villages.privacy import household_privacy
 
 
 def area_by_code(code: str) -> Area:
@@ -252,7 +253,7 @@ def households_query(user: User, village: Area | None = None, search: str | None
     if village is not None:
         q = q.where(Household.village_id == village.id)
     # Searching by name would confirm a name exists even where names are shown masked.
-    if search and can(user, "view_private", village or user.area):
+    if search and household_privacy(user, village or user.area).names:
         q = q.where(Household.head_name.contains(search, autoescape=True))
     return q.order_by(Household.village_id, Household.id)
 

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from coopapp.access.scope import can, home_village
-from coopapp.core.codes import mask_name
+from coopapp.access.scope import home_village
 from coopapp.core.forms import ActionForm
 from coopapp.errors import Forbidden, Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Household
+from coopapp.villages.privacy import page_privacy
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -92,9 +92,7 @@ def period_arg() -> str | None:
 
 
 def household_name(household: Household | None, village: Area) -> str:
-    """A household head's name as the current user may see it: masked without 'view_private'."""
+    """A household head's name as the current user may see it (`page_privacy`)."""
     if household is None:
         return ""
-    if can(current_user, "view_private", village):
-        return household.head_name
-    return mask_name(household.head_name)
+    return page_privacy(current_user, village).name(household.head_name)

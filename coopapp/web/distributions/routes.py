@@ -12,6 +12,7 @@ from coopapp.errors import Conflict, Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Distribution
 from coopapp.villages import catalog
+from coopapp.villages.privacy import page_privacy
 from coopapp.web.common import household_name, own_village, require_action_form, show_field_errors
 from coopapp.web.display import local_time
 from coopapp.web.distributions.forms import DistributionPageForm, initial_data
@@ -81,7 +82,7 @@ def plan_actions(plan: Distribution) -> dict[str, bool]:
 
 def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, status: int = 200):
     """The preview: pool, deductions in order, the rest, every household's line and the total."""
-    view = plan_view(plan, can(current_user, "view_private", plan.village))
+    view = plan_view(plan, page_privacy(current_user, plan.village))
     return render_template(
         "distributions/plan.html",
         plan=view,

@@ -5,11 +5,11 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from coopapp.core.codes import mask_name
 from coopapp.disclosure import operations as disclosure
 from coopapp.distributions import objections
 from coopapp.errors import Conflict, Invalid, NotFound
 from coopapp.villages import catalog, statements
+from coopapp.villages.privacy import MASKED
 from coopapp.web.common import year_arg, year_choices
 from coopapp.web.display import local_time, objection_status
 from coopapp.web.public.forms import ObjectionForm
@@ -64,7 +64,7 @@ def _page(household, form: ObjectionForm, form_for: int | None = None, status: i
     return render_template(
         "public/statement.html",
         village=household.village,
-        head_name=mask_name(household.head_name),
+        head_name=MASKED.name(household.head_name),
         group_name=household.group.name if household.group else "",
         statement=statements.household_statement(household, year),
         years=year_choices(),

@@ -5,14 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from coopapp.access.scope import authorize, can
-from coopapp.core.codes import mask_id_number, mask_name, mask_phone
 from coopapp.errors import Invalid
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Household
 from coopapp.reporting import exports
-from coopapp.reporting.exports import roster_privacy
 from coopapp.villages import catalog
 from coopapp.villages.forms import HouseholdForm, ProjectForm
+from coopapp.villages.privacy import page_privacy
 from coopapp.web.common import own_village, page_arg, show_field_errors
 from coopapp.web.ledger.downloads import download
 from coopapp.web.village import bp
@@ -88,18 +87,17 @@ def edit_project(project_id: int):
 
 
 def household_rows(village: Area, households: list[Household]) -> list[dict]:
-    """Households as list rows: ID numbers and phones always masked (only the edit form shows them),
-    names masked unless `roster_privacy` gives them in full."""
-    private = roster_privacy(current_user, village).names
+    """Households as list rows, masked per `page_privacy` (ID numbers and phones always)."""
+    privacy = page_privacy(current_user, village)
     group_names = {g.id: g.name for g in _groups(village)}
     return [
         {
             "id": h.id,
-            "head_name": h.head_name if private else mask_name(h.head_name),
+            "head_name": privacy.name(h.head_name),
             "members": h.members,
             "group": group_names.get(h.group_id, ""),
-            "phone": mask_phone(h.phone),
-            "id_number": mask_id_number(h.id_number),
+            "phone": privacy.phone(h.phone),
+            "id_number": privacy.id_number(h.id_number),
             "formerly_poor": h.formerly_poor,
             "monitored": h.monitored,
         }
