@@ -86,8 +86,9 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
     """Every measurement on the database at `url`; one result row each."""
     from bench.generate import COUNTY_CODE, PASSWORD, usernames
     from coopapp import create_app
+    from coopapp.core.vocabulary import PAYOUT_KINDS
     from coopapp.extensions import db
-    from coopapp.models import PAYOUT_KINDS, Area, Project
+    from coopapp.models import Area, Project
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     year = date.today().year - 1

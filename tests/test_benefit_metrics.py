@@ -10,9 +10,10 @@ from statistics import median
 import pytest
 from sqlalchemy import select
 
+from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.models import PAYOUT_KINDS, Household, LedgerEntry, Project
+from coopapp.models import Household, LedgerEntry, Project
 from coopapp.reporting import comparison, metrics
 
 from .builders import add_user, entry_input, id_number

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from coopapp.access import accounts, audit
 from coopapp.core.codes import valid_credit_code, valid_id_number
+from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.demo import DEMO_USERS, load_demo
 from coopapp.demo.entries import split
 from coopapp.errors import Invalid
@@ -14,7 +15,6 @@ from coopapp.extensions import db as _db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
 from coopapp.models import (
-    PAYOUT_KINDS,
     Area,
     ClosedMonth,
     Cooperative,

@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import func, select
 
 from coopapp.access import audit
+from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.distributions.plans import shares_on
 from coopapp.errors import Forbidden, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.models import PAYOUT_KINDS, AuditEvent, HouseholdYearSummary, LedgerEntry, Membership
+from coopapp.models import AuditEvent, HouseholdYearSummary, LedgerEntry, Membership
 from coopapp.villages import catalog, statements
 
 from .builders import approved_entry, credit_code, entry_input

@@ -15,7 +15,16 @@ from coopapp.core.codes import (
     valid_credit_code,
     valid_id_number,
 )
-from coopapp.core.money import ParseError, fen_to_decimal_string, format_wan, format_yuan, parse_decimal, parse_yuan
+from coopapp.core.money import (
+    ParseError,
+    fen_to_decimal_string,
+    format_wan,
+    format_yuan,
+    parse_decimal,
+    parse_yuan,
+    plain_yuan,
+    yuan_decimal,
+)
 from coopapp.core.units import to_base, unit_code
 
 
@@ -64,6 +73,8 @@ def test_formats():
     assert format_yuan(123456789) == "1,234,567.89"
     assert format_wan(150_000_000) == "150.00万"
     assert format_wan(99_900) == "999.00"
+    assert plain_yuan(10_000_000) == "100000" and plain_yuan(12_345) == "123.45" and plain_yuan(None) == ""
+    assert yuan_decimal(-5) == Decimal("-0.05") and str(yuan_decimal(1_500)) == "15.00" and yuan_decimal(None) is None
 
 
 def test_parse_decimal():

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coopapp.access import audit
+from coopapp.core.periods import first_day
 from coopapp.distributions import objections
 from coopapp.distributions import plans as distributions
 from coopapp.distributions.plans import PlanInput
@@ -27,7 +28,7 @@ def last_month() -> str:
 def publish(world, pool_fen: int = 1000_00):
     """Draft, approve and publish a by-shares plan of the world's project for last month."""
     sec, period = world.users["secretary"], last_month()
-    start = distributions.period_end(period).replace(day=1)
+    start = first_day(period)
     if start < ledger.today().replace(month=1, day=1):  # in January the builders' shares start too late
         for hh, shares in ((world.households[0], 10), (world.households[1], 5)):
             catalog.set_shares(sec, hh, world.cooperative.id, Decimal(shares), start)

@@ -8,7 +8,7 @@ import pytest
 import schemathesis
 
 from coopapp.api.openapi import document
-from coopapp.core.vocabulary import KIND_LABELS
+from coopapp.core.vocabulary import KINDS
 from coopapp.reporting.metrics import COMPARE_METRICS
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
@@ -92,7 +92,7 @@ def test_security_errors_and_enums():
     error = doc["components"]["schemas"]["Error"]["properties"]["error"]
     assert error["required"] == ["code", "message", "fields"]
     schemas = doc["components"]["schemas"]
-    assert schemas["EntryInput"]["properties"]["kind"]["enum"] == list(KIND_LABELS)
+    assert schemas["EntryInput"]["properties"]["kind"]["enum"] == list(KINDS)
     compare = next(p for p in doc["paths"]["/compare"]["get"]["parameters"] if p["name"] == "metric")
     assert compare["schema"]["enum"] == list(COMPARE_METRICS)
     # money: the yuan string never a number, its fen twin an integer

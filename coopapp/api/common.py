@@ -1,6 +1,5 @@
 """Request hooks and parsing helpers shared by every API route."""
 
-import re
 from decimal import Decimal
 
 from flask import Blueprint, request
@@ -10,6 +9,8 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from coopapp.access.scope import authorize, home_village
 from coopapp.core.forms import api_form
+from coopapp.core.limits import MAX_BIG_ID, MAX_ID, MAX_QUANTITY
+from coopapp.core.periods import is_period
 from coopapp.errors import BadRequest, DomainError, Invalid, NotFound, Unauthorized
 from coopapp.ledger.operations import today
 from coopapp.models import Area, User
@@ -17,14 +18,10 @@ from coopapp.villages import catalog
 
 bp = Blueprint("api", __name__)
 
-# The largest id an INTEGER key holds, and a bound below every quantity column's precision.
-MAX_ID = 2**31 - 1
-MAX_QUANTITY = Decimal(10) ** 11
 # Ids in URLs beyond what their key holds are simply not found (ledger entries have BIGINT keys).
-URL_ID_LIMITS = {"entry_id": 2**63 - 1}
+URL_ID_LIMITS = {"entry_id": MAX_BIG_ID}
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset({"api.create_token", "api.openapi"})
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class Throttled(DomainError):
@@ -173,6 +170,6 @@ def year_arg() -> int:
 def period_arg() -> str | None:
     """`?period=YYYY-MM`, optional."""
     period = request.args.get("period") or None
-    if period is not None and not _PERIOD.match(period):
+    if period is not None and not is_period(period):
         raise BadRequest(_("月份格式应为 YYYY-MM。"), {"period": _("月份格式应为 YYYY-MM，例如 2025-03。")})
     return period

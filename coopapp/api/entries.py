@@ -9,11 +9,12 @@ from coopapp.api.serializers import entry_json
 from coopapp.core.forms import ReasonForm
 from coopapp.core.money import ParseError
 from coopapp.core.units import unit_code
+from coopapp.core.vocabulary import STATUSES
 from coopapp.errors import BadRequest
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger.forms import EntryForm
-from coopapp.models import STATUSES, LedgerEntry
+from coopapp.models import LedgerEntry
 
 MAX_PER_PAGE = 200
 # Not `int(max=…)`: Werkzeug answers 405 instead of 404 to a DELETE or POST beyond the max;

@@ -10,13 +10,24 @@ import re
 
 from flask import jsonify
 
-from coopapp.api.common import MAX_ID, URL_ID_LIMITS, bp
+from coopapp.api.common import URL_ID_LIMITS, bp
 from coopapp.api.entries import MAX_PER_PAGE
+from coopapp.core import periods
+from coopapp.core.limits import MAX_ID
 from coopapp.core.units import ALIASES
-from coopapp.core.vocabulary import UNIT_LABELS
+from coopapp.core.vocabulary import (
+    BASES,
+    CAPACITY_UNITS,
+    DEDUCTION_KINDS,
+    KINDS,
+    PLAN_STATUSES,
+    PROJECT_TYPES,
+    STATUSES,
+    UNITS,
+)
 from coopapp.distributions.forms import MAX_DEDUCTIONS, MAX_LISTED_HOUSEHOLDS
 from coopapp.distributions.plans import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS
-from coopapp.models import BASES, CAPACITY_UNITS, DEDUCTION_KINDS, KINDS, LEVELS, PLAN_STATUSES, PROJECT_TYPES, STATUSES
+from coopapp.models import LEVELS
 from coopapp.reporting.comparison import SORT_KEYS
 from coopapp.reporting.metrics import COMPARE_METRICS
 
@@ -39,7 +50,7 @@ ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 YUAN = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "description": "元，两位小数的字符串（yuan as a string）"}
 FEN = {"type": "integer", "description": "分（fen）"}
 DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "a decimal as a string, never a float"}
-PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2025-03"]}
+PERIOD = {"type": "string", "pattern": periods.PATTERN, "examples": ["2025-03"]}
 DATE = {"type": "string", "format": "date"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 AREA_CODE = {"type": "string", "pattern": r"^\d{6,15}$", "examples": ["441323110201"]}
@@ -164,7 +175,7 @@ ENTRY_INPUT = _object(
         "kind": {"enum": list(KINDS)},
         "amount": AMOUNT_IN,
         "quantity": QUANTITY_IN,
-        "unit": {"enum": sorted({*ALIASES, *UNIT_LABELS}), "description": "a code or as written: 斤, 度, 千克…"},
+        "unit": {"enum": sorted({*ALIASES, *UNITS}), "description": "a code or as written: 斤, 度, 千克…"},
         "household_id": ID,
         "note": {"type": "string", "maxLength": 500},
     },

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from coopapp.charts.fonts import MISSING_MESSAGE, chart_font
+from coopapp.core.money import yuan_decimal
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ MONTHS = tuple(f"{m}月" for m in range(1, 13))
 
 def yuan(fen: int | None) -> float:
     """Fen as a float number of yuan, for plotting only (money stays integer fen elsewhere)."""
-    return float(Decimal(int(fen or 0)) / 100)
+    return float(yuan_decimal(fen or 0))
 
 
 def chinese_amount(value: float, _pos=None, fixed: bool = False) -> str:

@@ -16,13 +16,12 @@ from coopapp.charts.base import (
     plain_number,
 )
 from coopapp.core.money import format_yuan
-
-# The capacity units as the charts write them (Chinese whatever the UI language).
-UNIT_NAMES = {"hive": "箱", "kW": "kW", "mu": "亩", "head": "头", "room": "间"}
+from coopapp.core.vocabulary import CAPACITY_UNITS
 
 
 def unit_name(data: dict) -> str:
-    return UNIT_NAMES.get(data["capacity_unit"] or "", data["capacity_unit"] or "")
+    """The project's capacity unit as the charts write it (its name, whatever the UI language)."""
+    return CAPACITY_UNITS.names.get(data["capacity_unit"] or "", data["capacity_unit"] or "")
 
 
 def measure(data: dict) -> str:

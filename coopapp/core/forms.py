@@ -16,11 +16,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length
 
 from coopapp.core.money import ParseError, fen_to_decimal_string, parse_decimal, parse_yuan
-
-PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+from coopapp.core.vocabulary import Vocabulary
 
 
 class AmountField(StringField):
@@ -62,21 +61,15 @@ def choice_list(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def choices(labels: dict, codes) -> list[SelectChoice]:
-    """Select choices for `codes`, labelled from `labels`."""
-    return choice_list((code, labels[code]) for code in codes)
+def choices(vocabulary: Vocabulary) -> list[SelectChoice]:
+    """Select choices for a vocabulary's codes, labelled."""
+    return choice_list((term.code, term.label) for term in vocabulary.terms)
 
 
 class ReasonForm(FlaskForm):
     """The reason a secretary returns, or an accountant reverses, an entry."""
 
     reason = TextAreaField(_l("原因"), validators=[DataRequired(_l("请填写原因。")), Length(max=500)])
-
-
-class CloseMonthForm(FlaskForm):
-    period = StringField(
-        _l("月份"), validators=[DataRequired(), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))]
-    )
 
 
 class ActionForm(FlaskForm):

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 _WAN = Decimal(10_000)
+_CENT = Decimal("0.01")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
@@ -71,6 +72,19 @@ def fen_to_decimal_string(fen: int) -> str:
     return f"{'-' if fen < 0 else ''}{digits[:-2]}.{digits[-2:]}"
 
 
+def plain_yuan(fen: int | None) -> str:
+    """Fen as a plain yuan number for a form field: 10000000 → "100000", 12345 → "123.45"."""
+    if fen is None:
+        return ""
+    text = fen_to_decimal_string(fen)
+    return text[:-3] if text.endswith(".00") else text
+
+
+def yuan_decimal(fen: int | None) -> Decimal | None:
+    """1234550 fen → Decimal("12345.50"): yuan with two places, for a spreadsheet's numeric cell."""
+    return None if fen is None else (Decimal(int(fen)) / 100).quantize(_CENT)
+
+
 def format_yuan(fen: int | None) -> str:
     """1234550 fen → "12,345.50" for pages."""
     if fen is None:
@@ -86,7 +100,7 @@ def format_wan(fen: int | None) -> str:
         return ""
     if abs(fen) < 10_000 * 100:
         return format_yuan(fen)
-    wan = (Decimal(int(fen)) / Decimal(1_000_000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    wan = (Decimal(int(fen)) / Decimal(1_000_000)).quantize(_CENT, ROUND_HALF_UP)
     return f"{wan:,}万"
 
 

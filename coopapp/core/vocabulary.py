@@ -1,55 +1,158 @@
-"""Each vocabulary once: the codes' translated labels, for pages, forms, exports and the API."""
+"""Each vocabulary once (netbox's `choices.py`): for every code, its translated label, the
+untranslated Chinese name that files use, and the other ways files write it.
+
+- the code is what the database stores, the API speaks and the services check;
+- the label (a lazy translation) is what pages, forms and the comparison's files show;
+- the name is the source-language word, whatever the page's language: the ledger exports write
+  it and the imports read it back, so a file exported in English still imports;
+- the aliases are further words the imports accept (as accountants write them).
+
+A vocabulary is a tuple of its codes, in display order (`kind in KINDS`, `list(KINDS)`, a
+column's `.in_(PAYOUT_KINDS)` work as on any tuple), with `labels`, `names` and `terms` beside.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-KIND_LABELS = {
-    "output": _l("产值"),
-    "sales": _l("销售收入"),
-    "cost": _l("成本"),
-    "collective_income": _l("村集体收入"),
-    "dividend": _l("分红"),
-    "wage": _l("务工"),
-    "purchase": _l("收购"),
-    "rent": _l("租金"),
-    "welfare_job": _l("公益岗位"),
-    "subsidy": _l("补贴"),
-}
-UNIT_LABELS = {
-    "kg": _l("千克"),
-    "jin": _l("斤"),
-    "hive": _l("箱"),
-    "kWh": _l("千瓦时"),
-    "du": _l("度"),
-    "visit": _l("人次"),
-}
-PROJECT_TYPE_LABELS = {
-    "beekeeping": _l("养蜂"),
-    "photovoltaic": _l("光伏"),
-    "tourism": _l("旅游"),
-    "planting": _l("种植"),
-    "livestock": _l("养殖"),
-    "other": _l("其他"),
-}
-CAPACITY_UNIT_LABELS = {"hive": _l("箱"), "kW": _l("千瓦"), "mu": _l("亩"), "head": _l("头"), "room": _l("间")}
-STATUS_LABELS = {
-    "draft": _l("草稿"),
-    "submitted": _l("待审核"),
-    "approved": _l("已审核"),
-    "returned": _l("已退回"),
-    "void": _l("已作废"),
-}
 
-BASIS_LABELS = {"shares": _l("按股份"), "equal": _l("按户平均"), "fixed": _l("按名单")}
-DEDUCTION_KIND_LABELS = {
-    "maintenance": _l("运维费"),
-    "land_rent": _l("土地租金"),
-    "collective": _l("村集体留存"),
-    "welfare_jobs": _l("公益岗位"),
-    "other": _l("其他"),
-}
-PLAN_STATUS_LABELS = {
-    "draft": _l("草稿"),
-    "approved": _l("已审批"),
-    "published": _l("已公布"),
-    "reversed": _l("已冲销"),
+@dataclass(frozen=True)
+class Term:
+    """One code of a vocabulary: its label, its name in files, the other ways files write it."""
+
+    code: str
+    label: object  # a lazy translation: str() of it is the label in the page's language
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unit(Term):
+    """A unit of quantity: stored converted to `base` (800 斤 → 400 kg)."""
+
+    base: str = ""
+    factor: Decimal = Decimal(1)
+
+
+class Vocabulary(tuple):
+    """The codes of one vocabulary, in display order, with each code's label, name and aliases."""
+
+    def __new__(cls, *terms: Term):
+        self = super().__new__(cls, (term.code for term in terms))
+        self.terms = terms
+        self.labels = {term.code: term.label for term in terms}
+        self.names = {term.code: term.name for term in terms}
+        return self
+
+    def label(self, code: str | None) -> str:
+        """The display label of a code, the code itself when it has none, "" for None."""
+        if code is None:
+            return ""
+        return str(self.labels.get(code, code))
+
+    def written(self) -> dict[str, str]:
+        """Every way a file may write a term — its code, its name, its aliases — → its code."""
+        return {text: term.code for term in self.terms for text in (term.code, term.name, *term.aliases)}
+
+
+# ---- the ledger ------------------------------------------------------------------
+
+# What is paid to a household: a payout row names the household.
+_PAYOUTS = (
+    Term("dividend", _l("分红"), "分红", ("股份分红", "dividends")),
+    Term("wage", _l("务工"), "务工", ("务工工资", "工资", "劳务", "wages", "labour", "labor")),
+    Term("purchase", _l("收购"), "收购", ("农产品收购", "收购款")),
+    Term("rent", _l("租金"), "租金", ("土地租金", "土地流转租金", "流转租金")),
+    Term("welfare_job", _l("公益岗位"), "公益岗位", ("公益岗", "公益性岗位", "welfarejob")),
+)
+KINDS = Vocabulary(
+    Term("output", _l("产值"), "产值", ("生产产值", "产出")),
+    Term("sales", _l("销售收入"), "销售收入", ("销售", "营业收入", "sale", "salesincome")),
+    Term("cost", _l("成本"), "成本", ("支出", "成本/支出", "成本支出", "费用", "expense", "expenses")),
+    Term("collective_income", _l("村集体收入"), "村集体收入", ("集体收入", "村集体经济收入", "collectiveincome")),
+    *_PAYOUTS,
+    Term("subsidy", _l("补贴"), "补贴", ("补助", "奖补", "subsidies")),
+)
+PAYOUT_KINDS = tuple(term.code for term in _PAYOUTS)
+# The order a message lists the kinds in for someone writing a file: a ledger's usual kinds first.
+KINDS_AS_LISTED = ("sales", "collective_income", "output", "cost", "subsidy", *PAYOUT_KINDS)
+
+STATUSES = Vocabulary(
+    Term("draft", _l("草稿"), "草稿"),
+    Term("submitted", _l("待审核"), "待审核"),
+    Term("approved", _l("已审核"), "已审核"),
+    Term("returned", _l("已退回"), "已退回"),
+    Term("void", _l("已作废"), "已作废"),
+)
+
+# Quantities as typed; each is stored in its base unit.
+UNITS = Vocabulary(
+    Unit("kg", _l("千克"), "千克", ("公斤",), base="kg"),
+    Unit("jin", _l("斤"), "斤", base="kg", factor=Decimal("0.5")),
+    Unit("hive", _l("箱"), "箱", base="hive"),
+    Unit("kWh", _l("千瓦时"), "千瓦时", base="kWh"),
+    Unit("du", _l("度"), "度", base="kWh"),
+    Unit("visit", _l("人次"), "人次", ("visits",), base="visit"),
+)
+# The units quantities are stored in.
+BASE_UNITS = Vocabulary(*(unit for unit in UNITS.terms if unit.base == unit.code))
+
+# ---- projects --------------------------------------------------------------------
+
+PROJECT_TYPES = Vocabulary(
+    Term("beekeeping", _l("养蜂"), "养蜂"),
+    Term("photovoltaic", _l("光伏"), "光伏"),
+    Term("tourism", _l("旅游"), "旅游"),
+    Term("planting", _l("种植"), "种植"),
+    Term("livestock", _l("养殖"), "养殖"),
+    Term("other", _l("其他"), "其他"),
+)
+# A project's size; the charts write the names (kW as such) whatever the page's language.
+CAPACITY_UNITS = Vocabulary(
+    Term("hive", _l("箱"), "箱"),
+    Term("kW", _l("千瓦"), "kW"),
+    Term("mu", _l("亩"), "亩"),
+    Term("head", _l("头"), "头"),
+    Term("room", _l("间"), "间"),
+)
+
+# ---- distributions ---------------------------------------------------------------
+
+BASES = Vocabulary(
+    Term("shares", _l("按股份"), "按股份"),
+    Term("equal", _l("按户平均"), "按户平均"),
+    Term("fixed", _l("按名单"), "按名单"),
+)
+PLAN_STATUSES = Vocabulary(
+    Term("draft", _l("草稿"), "草稿"),
+    Term("approved", _l("已审批"), "已审批"),
+    Term("published", _l("已公布"), "已公布"),
+    Term("reversed", _l("已冲销"), "已冲销"),
+)
+# What a deduction is for; only the collective's share is posted (as collective income).
+DEDUCTION_KINDS = Vocabulary(
+    Term("maintenance", _l("运维费"), "运维费"),
+    Term("land_rent", _l("土地租金"), "土地租金"),
+    Term("collective", _l("村集体留存"), "村集体留存"),
+    Term("welfare_jobs", _l("公益岗位"), "公益岗位"),
+    Term("other", _l("其他"), "其他"),
+)
+OBJECTION_STATUSES = Vocabulary(
+    Term("open", _l("待答复"), "待答复"),
+    Term("resolved", _l("已解决"), "已解决"),
+    Term("rejected", _l("已驳回"), "已驳回"),
+)
+
+# Every vocabulary, by what it names (the tests check each).
+VOCABULARIES = {
+    "kind": KINDS,
+    "status": STATUSES,
+    "unit": UNITS,
+    "project_type": PROJECT_TYPES,
+    "capacity_unit": CAPACITY_UNITS,
+    "basis": BASES,
+    "plan_status": PLAN_STATUSES,
+    "deduction_kind": DEDUCTION_KINDS,
+    "objection_status": OBJECTION_STATUSES,
 }

@@ -13,7 +13,7 @@ gives the same data (months after the current one are never written).
 
 import random
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from werkzeug.security import generate_password_hash
 from coopapp.access import audit
 from coopapp.access.accounts import password_problem
 from coopapp.core.codes import credit_code_check_char
+from coopapp.core.periods import first_day, next_period, periods_between
 from coopapp.core.tx import atomic
 from coopapp.demo.economy import PROJECTS
 from coopapp.demo.entries import ProjectLedger, choose_recipients
@@ -197,7 +198,7 @@ class _Loader:
     def _entries(self, ledgers: list[ProjectLedger]) -> None:
         approved = []
         for pl in ledgers:
-            for period in _periods(FIRST_PERIOD, self.current):
+            for period in periods_between(FIRST_PERIOD, self.current):
                 approved += pl.month(period, self.today)
         pending = self._current_month(ledgers)
         fix = self._correction_demo(ledgers, approved)
@@ -291,7 +292,7 @@ class _Loader:
                     closed_by_id=secretary.id,
                     closed_at=_closing_time(period),
                 )
-                for period in _periods(FIRST_PERIOD, self.current)
+                for period in periods_between(FIRST_PERIOD, self.current)
                 if period[:4] in CLOSED_YEARS
             ]
             db.session.add_all(closed)
@@ -323,21 +324,10 @@ class _Loader:
             audit.record_many(secretary, "disclosure.publish", published, SOURCE)
 
 
-def _periods(first: str, before: str) -> list[str]:
-    """Every month from `first` up to (not including) `before`, as YYYY-MM."""
-    year, month = int(first[:4]), int(first[5:])
-    periods = []
-    while f"{year}-{month:02d}" < before:
-        periods.append(f"{year}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return periods
-
-
 def _closing_time(period: str) -> datetime:
     """The 10th of the following month, mid-morning in China."""
-    year, month = int(period[:4]), int(period[5:])
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return datetime.combine(date(year, month, 10), datetime.min.time()).replace(hour=2)
+    tenth = first_day(next_period(period)).replace(day=10)
+    return datetime.combine(tenth, datetime.min.time()).replace(hour=2)
 
 
 def _credit_code(rng: random.Random, taken: set[str]) -> str:

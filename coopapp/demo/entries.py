@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from coopapp.core import periods
 from coopapp.demo.economy import ProjectSpec
 from coopapp.models import Household, LedgerEntry, Project
 from coopapp.models.base import utcnow
@@ -82,7 +83,7 @@ class ProjectLedger:
     def _plan(self, year: int) -> tuple[list[int], list[int], float]:
         spec, rng = self.spec, random.Random(f"demo:{self.key}:{year}")
         level = spec.growth ** (year - 2024) * (1 + rng.uniform(-0.03, 0.03))
-        started = [f"{year}-{m:02d}" >= spec.start for m in range(1, 13)]
+        started = [periods.period(year, m) >= spec.start for m in range(1, 13)]
         noisy = [w * rng.uniform(0.85, 1.15) * on for w, on in zip(spec.weights, started, strict=True)]
         income_weights = spec.income_weights or spec.weights
         income_noisy = [w * rng.uniform(0.85, 1.15) * on for w, on in zip(income_weights, started, strict=True)]
@@ -97,7 +98,7 @@ class ProjectLedger:
         spec = self.spec
         if period < spec.start:
             return []
-        year, m = int(period[:4]), int(period[5:])
+        year, m = periods.year_of(period), periods.month_of(period)
         rng = random.Random(f"demo:{self.key}:{period}")
         outputs, incomes, level = self.year_plan(year)
         out, income = outputs[m - 1], incomes[m - 1]
@@ -159,7 +160,7 @@ class _Maker:
 
     def __init__(self, ledger: ProjectLedger, period: str, rng: random.Random, last_day: int, status: str):
         self.ledger, self.period, self.rng, self.last_day, self.status = ledger, period, rng, last_day, status
-        self.year, self.month = int(period[:4]), int(period[5:])
+        self.year, self.month = periods.year_of(period), periods.month_of(period)
         self.entries: list[LedgerEntry] = []
 
     def __call__(self, kind, amount, note, household=None, quantity=None, day=None) -> None:

@@ -17,12 +17,13 @@ from sqlalchemy.orm import aliased, selectinload
 
 from coopapp.access import audit
 from coopapp.access.scope import authorize, visible_villages
+from coopapp.core import periods
 from coopapp.core.tx import atomic
+from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.errors import Conflict, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import (
-    PAYOUT_KINDS,
     Area,
     Disclosure,
     Distribution,
@@ -36,7 +37,6 @@ from coopapp.villages.privacy import MASKED
 
 INCOME_KINDS = ("sales", "collective_income", "subsidy")
 EXPENSE_KINDS = ("cost", *PAYOUT_KINDS)
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 DEFAULT_MONTHLY_MIN_ENTRIES = 30
 DEFAULT_GRACE_DAYS = 10
@@ -58,7 +58,7 @@ class Period:
     def code(self) -> str:
         if self.quarterly:
             return f"{self.year}Q{(self.first_month - 1) // 3 + 1}"
-        return f"{self.year}-{self.first_month:02d}"
+        return self.first
 
     @property
     def quarter(self) -> int:
@@ -66,11 +66,11 @@ class Period:
 
     @property
     def first(self) -> str:
-        return f"{self.year}-{self.first_month:02d}"
+        return periods.period(self.year, self.first_month)
 
     @property
     def last(self) -> str:
-        return f"{self.year}-{self.last_month:02d}"
+        return periods.period(self.year, self.last_month)
 
     @property
     def months(self) -> list["Period"]:
@@ -115,8 +115,8 @@ def parse_period(text: str | None) -> Period:
     """ "2025-09" → that month, "2025Q3" (or 2025-Q3) → that quarter; Invalid otherwise."""
     raw = (text or "").strip()
     found = None
-    if m := _MONTH.match(raw):
-        found = month(int(m.group(1)), int(m.group(2)))
+    if year_month := periods.parse_period(raw):
+        found = month(*year_month)
     elif m := _QUARTER.match(raw):
         found = quarter(int(m.group(1)), int(m.group(2)))
     # The years a ledger can hold (as the pages' ?year=): anything else is a typing error.

@@ -14,10 +14,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from coopapp.core.forms import PERIOD_RE, AmountField, PercentField, QuantityField, RowForm, choice_list, choices
-from coopapp.core.vocabulary import BASIS_LABELS, DEDUCTION_KIND_LABELS
+from coopapp.core import periods
+from coopapp.core.forms import AmountField, PercentField, QuantityField, RowForm, choice_list, choices
+from coopapp.core.limits import MAX_ID
+from coopapp.core.vocabulary import BASES, DEDUCTION_KINDS
 from coopapp.distributions.plans import DEFAULT_NOTICE_DAYS, MAX_NOTICE_DAYS, MIN_NOTICE_DAYS, DeductionInput, PlanInput
-from coopapp.models import BASES, DEDUCTION_KINDS
 
 MAX_DEDUCTIONS = 10
 MAX_LISTED_HOUSEHOLDS = 5000
@@ -30,7 +31,7 @@ class DeductionRowForm(RowForm):
 
     kind = SelectField(
         _l("扣除项"),
-        choices=choice_list([("", "—"), *((k, DEDUCTION_KIND_LABELS[k]) for k in DEDUCTION_KINDS)]),
+        choices=choice_list([("", "—")]) + choices(DEDUCTION_KINDS),
         validators=[Optional()],
     )
     percent = PercentField(_l("比例（%）"), validators=[Optional()])
@@ -64,7 +65,7 @@ class DeductionRowForm(RowForm):
 class ListedHouseholdForm(RowForm):
     """One household of a fixed list and its weight (blank: not in the list)."""
 
-    household_id = IntegerField(_l("农户"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    household_id = IntegerField(_l("农户"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     weight = QuantityField(_l("权重"), validators=[Optional()])
 
     def validate(self, extra_validators=None):
@@ -87,12 +88,10 @@ class DistributionForm(FlaskForm):
     )
     period = StringField(
         _l("月份"),
-        validators=[DataRequired(_l("请填写月份。")), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))],
+        validators=[DataRequired(_l("请填写月份。")), Regexp(periods.PATTERN, message=_l("月份格式应为 YYYY-MM。"))],
     )
     pool = AmountField(_l("分配总额（元）"), validators=[InputRequired(_l("请填写分配总额。"))])
-    basis = SelectField(
-        _l("分配方式"), choices=choices(BASIS_LABELS, BASES), validators=[DataRequired(_l("请选择分配方式。"))]
-    )
+    basis = SelectField(_l("分配方式"), choices=choices(BASES), validators=[DataRequired(_l("请选择分配方式。"))])
     notice_days = IntegerField(
         _l("公示期（天）"),
         default=DEFAULT_NOTICE_DAYS,

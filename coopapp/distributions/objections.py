@@ -9,11 +9,13 @@ from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
 from coopapp.access.scope import authorize
+from coopapp.core.periods import year_of
 from coopapp.core.tx import atomic
+from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.distributions.plans import MAX_NOTICE_DAYS, notice_ends
 from coopapp.errors import Conflict, Invalid, NotFound
 from coopapp.extensions import db
-from coopapp.models import PAYOUT_KINDS, Area, Distribution, DistributionLine, Household, LedgerEntry, Objection, User
+from coopapp.models import Area, Distribution, DistributionLine, Household, LedgerEntry, Objection, User
 from coopapp.models.base import get_by_id, utcnow
 
 MAX_TEXT = 1000
@@ -74,7 +76,7 @@ def published_plans_for(household: Household, year: int | None = None) -> list[P
         ends = notice_ends(plan)
         is_open = ends is not None and now < ends
         listed = amount is not None
-        if is_open or (listed and (year is None or plan.period[:4] == str(year))):
+        if is_open or (listed and (year is None or year_of(plan.period) == year)):
             rows.append(PublishedPlan(plan, int(amount) if listed else None, ends, is_open))
     return rows
 

@@ -4,7 +4,6 @@ draft (preview) → approved (locked) → published (one payout entry per line a
 collective-income entry for the collective's share, in one transaction) → reversed.
 """
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,13 +14,13 @@ from sqlalchemy import func, select
 from coopapp.access import audit
 from coopapp.access.scope import authorize, village_ids_clause
 from coopapp.core.money import format_yuan
+from coopapp.core.periods import last_day
 from coopapp.core.tx import atomic
+from coopapp.core.vocabulary import BASES, DEDUCTION_KINDS
 from coopapp.errors import Conflict, Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import (
-    BASES,
-    DEDUCTION_KINDS,
     Area,
     Deduction,
     Distribution,
@@ -107,12 +106,6 @@ def apply_deductions(pool_fen: int, deductions: list[DeductionInput]) -> list[in
     return amounts
 
 
-def period_end(period: str) -> date:
-    """The last day of a YYYY-MM month: shares are counted as held on that day."""
-    year, month = int(period[:4]), int(period[5:7])
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
 def shares_on(cooperative_id: int, day: date) -> dict[int, Decimal]:
     """household id → shares held in the cooperative on `day` (each household's latest change by then)."""
     latest = (
@@ -157,7 +150,7 @@ def _weights(project: Project, data: PlanInput) -> dict[int, Decimal]:
             if weight > 0:
                 weights[household_id] = Decimal(weight)
     elif project.cooperative_id is not None:
-        held = shares_on(project.cooperative_id, period_end(data.period))
+        held = shares_on(project.cooperative_id, last_day(data.period))  # shares held at the month's end
         weights = held if data.basis == "shares" else {hh: Decimal(1) for hh in held}
     elif data.basis == "equal":
         ids = db.session.scalars(select(Household.id).where(Household.village_id == project.village_id))

@@ -6,9 +6,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coopapp.access.scope import authorize
-from coopapp.core.money import ParseError
+from coopapp.core.money import ParseError, format_yuan
+from coopapp.core.periods import period_of
 from coopapp.core.tx import atomic
 from coopapp.core.units import unit_code
+from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED
 from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.imports.bulk import EntryWriter
@@ -41,21 +43,9 @@ LEDGER_HEADERS = {
     **dict.fromkeys(("金额", "amount", "金额元", "发生额"), "amount"),
     **dict.fromkeys(("户主", "household", "农户", "户名", "户主姓名", "收款人"), "household"),
 }
-# Kind labels as accountants write them (and the codes themselves) → kind code.
-KIND_ALIASES = {
-    **{code: code for code in ("output", "sales", "cost", "collective_income", "dividend", "wage")},
-    **{code: code for code in ("purchase", "rent", "welfare_job", "subsidy")},
-    **dict.fromkeys(("产值", "生产产值", "产出"), "output"),
-    **dict.fromkeys(("销售收入", "销售", "营业收入", "sale", "salesincome"), "sales"),
-    **dict.fromkeys(("成本", "支出", "成本/支出", "成本支出", "费用", "expense", "expenses"), "cost"),
-    **dict.fromkeys(("村集体收入", "集体收入", "村集体经济收入", "collectiveincome"), "collective_income"),
-    **dict.fromkeys(("分红", "股份分红", "dividends"), "dividend"),
-    **dict.fromkeys(("务工", "务工工资", "工资", "劳务", "wages", "labour", "labor"), "wage"),
-    **dict.fromkeys(("收购", "农产品收购", "收购款"), "purchase"),
-    **dict.fromkeys(("租金", "土地租金", "土地流转租金", "流转租金"), "rent"),
-    **dict.fromkeys(("公益岗位", "公益岗", "公益性岗位", "welfarejob"), "welfare_job"),
-    **dict.fromkeys(("补贴", "补助", "奖补", "subsidies"), "subsidy"),
-}
+# A kind as files write it (squashed: its code, its name, its aliases) → its code.
+KIND_ALIASES = {squash(text): code for text, code in KINDS.written().items()}
+_KINDS_LISTED = "、".join(KINDS.names[code] for code in KINDS_AS_LISTED)
 # The field an Invalid from the ledger's checks names → the column that holds it.
 FIELD_COLUMNS = {"kind": "kind", "amount": "amount", "quantity": "quantity", "unit": "unit"}
 FIELD_COLUMNS |= {"household_id": "household", "date": "date", "period": "period"}
@@ -213,16 +203,10 @@ def _check_total(report: ImportReport, header: Header, number: int, cells: tuple
             _(
                 "%(label)s %(stated)s 元与上方各行之和 %(sum)s 元不符。",
                 label=label,
-                stated=_yuan(stated),
-                sum=_yuan(expected),
+                stated=format_yuan(stated),
+                sum=format_yuan(expected),
             ),
         )
-
-
-def _yuan(fen: int) -> str:
-    from coopapp.core.money import format_yuan
-
-    return format_yuan(fen)
 
 
 class _RowReader:
@@ -266,7 +250,7 @@ class _RowReader:
             self.bad(number, "period" if self.has_period else "date", None, _("请填写日期或月份。"))
         kind = parsers.kind(raw_kind) if raw_kind is not None else None
         if kind is None:
-            message = _("未知类别（可用：销售收入、村集体收入、产值、成本、补贴、分红、务工、收购、租金、公益岗位）。")
+            message = _("未知类别（可用：%(kinds)s）。", kinds=_KINDS_LISTED)
             self.bad(number, "kind", raw_kind, message if raw_kind is not None else _("请填写类别。"))
         try:
             amount = parse_amount(raw_amount, self.amount_unit)
@@ -327,7 +311,7 @@ class _RowReader:
 def _date_and_month(raw) -> tuple:
     """A date cell's date and its month (YYYY-MM), the period of a row without one of its own."""
     day = parse_date(raw)
-    return day, f"{day.year:04d}-{day.month:02d}"
+    return day, period_of(day)
 
 
 class _Parsers:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from coopapp.core import periods
 from coopapp.core.money import ParseError, parse_decimal, parse_yuan
 from coopapp.imports.limits import FileRefused, check_file
 
@@ -345,7 +346,7 @@ def parse_period(value) -> str:
     month = int(m.group(2))
     if not 1 <= month <= 12:
         raise ParseError(_("月份格式不对（例：2025-09 或 2025年9月）"))
-    return f"{int(m.group(1)):04d}-{month:02d}"
+    return periods.period(int(m.group(1)), month)
 
 
 def number_text(value) -> str:

@@ -11,10 +11,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from coopapp.core.forms import PERIOD_RE, AmountField, QuantityField, choice_list, choices
-from coopapp.core.vocabulary import KIND_LABELS, UNIT_LABELS
+from coopapp.core import periods
+from coopapp.core.forms import AmountField, QuantityField, choice_list, choices
+from coopapp.core.vocabulary import KINDS, UNITS
 from coopapp.ledger.operations import EntryInput
-from coopapp.models import KINDS
 
 
 class EntryForm(FlaskForm):
@@ -25,13 +25,13 @@ class EntryForm(FlaskForm):
     )
     period = StringField(
         _l("月份"),
-        validators=[DataRequired(_l("请填写月份。")), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))],
+        validators=[DataRequired(_l("请填写月份。")), Regexp(periods.PATTERN, message=_l("月份格式应为 YYYY-MM。"))],
     )
     date = DateField(_l("日期"), validators=[Optional()], format="%Y-%m-%d")
-    kind = SelectField(_l("类别"), choices=choices(KIND_LABELS, KINDS), validators=[DataRequired(_l("请选择类别。"))])
+    kind = SelectField(_l("类别"), choices=choices(KINDS), validators=[DataRequired(_l("请选择类别。"))])
     amount = AmountField(_l("金额（元）"), validators=[InputRequired(_l("请填写金额。"))])
     quantity = QuantityField(_l("数量"), validators=[Optional()])
-    unit = SelectField(_l("单位"), choices=choice_list([("", "—"), *UNIT_LABELS.items()]), validators=[Optional()])
+    unit = SelectField(_l("单位"), choices=choice_list([("", "—")]) + choices(UNITS), validators=[Optional()])
     household_id = IntegerField(_l("农户"), validators=[Optional()])
     note = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=500)])
 
@@ -51,5 +51,5 @@ class EntryForm(FlaskForm):
 
 class CloseMonthForm(FlaskForm):
     period = StringField(
-        _l("月份"), validators=[DataRequired(), Regexp(PERIOD_RE, message=_l("月份格式应为 YYYY-MM。"))]
+        _l("月份"), validators=[DataRequired(), Regexp(periods.PATTERN, message=_l("月份格式应为 YYYY-MM。"))]
     )

@@ -1,6 +1,5 @@
 """The ledger's life: draft → submitted → approved | returned, reversal, closed months."""
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,20 +11,20 @@ from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
 from coopapp.access.scope import authorize, village_ids_clause
+from coopapp.core.limits import MAX_QUANTITY
+from coopapp.core.periods import is_period, period_of
 from coopapp.core.tx import atomic
-from coopapp.core.units import BASE_LABELS, to_base
+from coopapp.core.units import to_base
+from coopapp.core.vocabulary import BASE_UNITS, KINDS, PAYOUT_KINDS
 from coopapp.errors import Conflict, Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import rollups
 from coopapp.ledger.locks import lock_village
-from coopapp.models import KINDS, PAYOUT_KINDS, Area, ClosedMonth, Distribution, Household, LedgerEntry, Project, User
+from coopapp.models import Area, ClosedMonth, Distribution, Household, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id, utcnow
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 CHINA = ZoneInfo("Asia/Shanghai")
 EDITABLE = ("draft", "returned")
-# Quantities are stored in thousandths of the base unit (BIGINT); this leaves room for sums.
-MAX_QUANTITY = Decimal(10) ** 11
 MILLI = Decimal("0.001")
 
 
@@ -35,7 +34,8 @@ def today() -> date:
 
 
 def current_period() -> str:
-    return today().strftime("%Y-%m")
+    """This month in China, YYYY-MM."""
+    return period_of(today())
 
 
 @dataclass
@@ -74,7 +74,7 @@ def check_open_period(village: Area, period: str) -> None:
 
 
 def _check_period(village: Area, period: str, field: str = "period") -> None:
-    if not _PERIOD.match(period or ""):
+    if not is_period(period):
         raise Invalid(_("月份格式应为 YYYY-MM。"), {field: _("月份格式应为 YYYY-MM，例如 2025-03。")})
     if period > current_period():
         raise Invalid(_("不能登记未来月份。"), {field: _("%(p)s 是未来月份。", p=period)})
@@ -128,7 +128,7 @@ class EntryChecks:
         if entry_date is not None:
             month = self.periods.get(entry_date)
             if month is None:
-                month = f"{entry_date.year:04d}-{entry_date.month:02d}"
+                month = period_of(entry_date)
                 if len(self.periods) < self.CACHE_LIMIT:
                     self.periods[entry_date] = month
             if month != period:
@@ -157,7 +157,7 @@ class EntryChecks:
                         self.bases[key] = known
                 base_quantity, base_unit, whole = known
                 if not whole:
-                    errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_LABELS[base_unit])
+                    errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_UNITS.names[base_unit])
         if household_id is not None:
             if self.homes is not None:
                 home = self.homes.get(household_id)
@@ -353,7 +353,7 @@ def post_approved(user: User, entries: list[LedgerEntry], action: str, extra: di
 def close_month(user: User, village: Area, period: str) -> ClosedMonth:
     """The secretary closes a month: refused while entries of it await review."""
     authorize(user, "close_month", village)
-    if not _PERIOD.match(period or "") or period > current_period():
+    if not is_period(period) or period > current_period():
         raise Invalid(_("月份不对。"), {"period": _("请选择已经过去或当前的月份（YYYY-MM）。")})
     lock_village(village.id)
     if is_closed(village.id, period):

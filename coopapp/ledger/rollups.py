@@ -2,16 +2,17 @@
 
 from decimal import Decimal
 
-from sqlalchemy import Integer, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from coopapp.access import audit
 from coopapp.core.money import median_fen
+from coopapp.core.periods import month_sql, year_sql
+from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.extensions import db
 from coopapp.ledger.locks import lock_village
 from coopapp.models import (
-    PAYOUT_KINDS,
     Household,
     HouseholdYearSummary,
     LedgerEntry,
@@ -20,12 +21,12 @@ from coopapp.models import (
     VillageBenefitSummary,
 )
 
-_YEAR = func.cast(func.substr(LedgerEntry.period, 1, 4), Integer)
-_MONTH = func.cast(func.substr(LedgerEntry.period, 6, 2), Integer)
+_YEAR = year_sql(LedgerEntry.period)
+_MONTH = month_sql(LedgerEntry.period)
 _ORIGINAL = aliased(LedgerEntry)
 # A household's benefit belongs to the year it was paid for: a reversal counts against
 # the original's year even when it was posted later (e.g. after that year was closed).
-_BENEFIT_YEAR = func.cast(func.substr(func.coalesce(_ORIGINAL.period, LedgerEntry.period), 1, 4), Integer)
+_BENEFIT_YEAR = year_sql(func.coalesce(_ORIGINAL.period, LedgerEntry.period))
 _MONTHLY_KEY = ("project_id", "year", "month", "kind")
 _YEARLY_KEY = ("project_id", "year", "kind")
 _HOUSEHOLD_KEY = ("household_id", "year")

@@ -3,22 +3,10 @@
 from coopapp.models.areas import LEVELS, Area
 from coopapp.models.audit import AuditEvent, AuditHead
 from coopapp.models.disclosures import Disclosure
-from coopapp.models.distributions import (
-    BASES,
-    DEDUCTION_KINDS,
-    OBJECTION_STATUSES,
-    PLAN_STATUSES,
-    Deduction,
-    Distribution,
-    DistributionLine,
-    Objection,
-)
+from coopapp.models.distributions import Deduction, Distribution, DistributionLine, Objection
 from coopapp.models.households import Household, Membership
 from coopapp.models.imports import IMPORT_KINDS, ImportBatch
 from coopapp.models.ledger import (
-    KINDS,
-    PAYOUT_KINDS,
-    STATUSES,
     ClosedMonth,
     HouseholdYearSummary,
     LedgerEntry,
@@ -27,23 +15,14 @@ from coopapp.models.ledger import (
     VillageBenefitSummary,
 )
 from coopapp.models.orgs import PARTY_ORG_KINDS, Cooperative, PartyOrg
-from coopapp.models.projects import CAPACITY_UNITS, PROJECT_TYPES, Project
+from coopapp.models.projects import Project
 from coopapp.models.users import ROLES, ApiToken, LoginFailure, User
 
 __all__ = [
-    "BASES",
-    "CAPACITY_UNITS",
-    "DEDUCTION_KINDS",
     "IMPORT_KINDS",
-    "KINDS",
     "LEVELS",
-    "OBJECTION_STATUSES",
     "PARTY_ORG_KINDS",
-    "PAYOUT_KINDS",
-    "PLAN_STATUSES",
-    "PROJECT_TYPES",
     "ROLES",
-    "STATUSES",
     "ApiToken",
     "Area",
     "AuditEvent",

@@ -7,6 +7,8 @@ from sqlalchemy import BigInteger, Integer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
+from coopapp.core.limits import MAX_ID
+
 # BigInteger on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -39,10 +41,6 @@ class MilliDecimal(TypeDecorator):
 def utcnow() -> datetime:
     """Timezone-naive UTC now, the form every timestamp is stored in."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-# The largest key an INTEGER primary key holds on PostgreSQL (SQLite's is larger).
-MAX_ID = 2**31 - 1
 
 
 def get_by_id(model, ident):

@@ -12,12 +12,6 @@ from coopapp.models.base import MilliDecimal, utcnow
 from coopapp.models.households import Household
 from coopapp.models.projects import Project
 
-BASES = ("shares", "equal", "fixed")
-PLAN_STATUSES = ("draft", "approved", "published", "reversed")
-# What a deduction is for; only the collective's share is posted (as collective income).
-DEDUCTION_KINDS = ("maintenance", "land_rent", "collective", "welfare_jobs", "other")
-OBJECTION_STATUSES = ("open", "resolved", "rejected")
-
 
 class Distribution(db.Model):
     """A pool of a project's income split over households: draft → approved → published (→ reversed)."""

@@ -6,15 +6,12 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coopapp.core.periods import month_of, year_of
 from coopapp.extensions import db
 from coopapp.models.areas import Area
 from coopapp.models.base import BigId, MilliDecimal, utcnow
 from coopapp.models.households import Household
 from coopapp.models.projects import Project
-
-PAYOUT_KINDS = ("dividend", "wage", "purchase", "rent", "welfare_job")
-KINDS = ("output", "sales", "cost", "collective_income", *PAYOUT_KINDS, "subsidy")
-STATUSES = ("draft", "submitted", "approved", "returned", "void")
 
 
 def _where(condition: str) -> dict:
@@ -78,11 +75,11 @@ class LedgerEntry(db.Model):
 
     @property
     def year(self) -> int:
-        return int(self.period[:4])
+        return year_of(self.period)
 
     @property
     def month(self) -> int:
-        return int(self.period[5:7])
+        return month_of(self.period)
 
     def audit_snapshot(self) -> dict:
         """The fields the audit chain vouches for."""

@@ -10,9 +10,6 @@ from coopapp.models.areas import Area
 from coopapp.models.base import MilliDecimal
 from coopapp.models.orgs import Cooperative
 
-PROJECT_TYPES = ("beekeeping", "photovoltaic", "tourism", "planting", "livestock", "other")
-CAPACITY_UNITS = ("hive", "kW", "mu", "head", "room")
-
 
 class Project(db.Model):
     """A cooperative's or the village collective's income-earning project."""

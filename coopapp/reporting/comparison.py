@@ -34,10 +34,10 @@ from sqlalchemy import BigInteger, bindparam, select, type_coerce
 
 from coopapp.access.scope import VillageRef, authorize, visible_village_refs
 from coopapp.core.money import ParseError, parse_yuan
+from coopapp.core.vocabulary import PROJECT_TYPES
 from coopapp.errors import BadRequest
 from coopapp.models import Area, Project, ProjectYearSummary, User
 from coopapp.models.base import plain_rows
-from coopapp.models.projects import PROJECT_TYPES
 from coopapp.reporting import metrics
 from coopapp.villages.catalog import area_by_code
 

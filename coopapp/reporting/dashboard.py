@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, MonthlySummary, Project, User
-from coopapp.models.ledger import PAYOUT_KINDS
 from coopapp.reporting import metrics
 
 HEADLINE_KINDS = ("collective_income", "output")

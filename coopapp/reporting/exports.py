@@ -26,10 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access.scope import visible_villages
-from coopapp.core.units import BASE_LABELS
+from coopapp.core.money import yuan_decimal
+from coopapp.core.vocabulary import BASE_UNITS, KINDS, STATUSES
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.models import KINDS, STATUSES, Area, Household, LedgerEntry, Project, User
+from coopapp.models import Area, Household, LedgerEntry, Project, User
 from coopapp.villages.catalog import households_query
 from coopapp.villages.privacy import MASKED, Privacy, household_privacy
 
@@ -38,22 +39,6 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 YIELD_PER = 1_000
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet; a longer table continues on the next sheet
 MONEY_FORMAT = "#,##0.00"
-_CENT = Decimal("0.01")
-
-# The source-language labels, not translated: a file exported in English must still import.
-KIND_NAMES = {
-    "output": "产值",
-    "sales": "销售收入",
-    "cost": "成本",
-    "collective_income": "村集体收入",
-    "dividend": "分红",
-    "wage": "务工",
-    "purchase": "收购",
-    "rent": "租金",
-    "welfare_job": "公益岗位",
-    "subsidy": "补贴",
-}
-STATUS_NAMES = {"draft": "草稿", "submitted": "待审核", "approved": "已审核", "returned": "已退回", "void": "已作废"}
 
 
 @dataclass(frozen=True)
@@ -68,11 +53,6 @@ class Table:
     widths: tuple[int, ...] = ()
     # Long digit strings (ID numbers, phones) that Excel would turn into numbers when it opens a CSV.
     text_columns: frozenset[int] = frozenset()
-
-
-def yuan(fen: int | None) -> Decimal | None:
-    """Integer fen as a Decimal of yuan with two decimals (a numeric cell)."""
-    return None if fen is None else (Decimal(int(fen)) / 100).quantize(_CENT)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -279,6 +259,8 @@ def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
 
 
 def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
+    # The names, not the labels: a file exported in English must still import.
+    kinds, units, statuses = KINDS.names, BASE_UNITS.names, STATUSES.names
     total = 0
     for r in rows:
         name = None if r.head_name is None else privacy.get(r.village_id, MASKED).name(r.head_name)
@@ -289,16 +271,16 @@ def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
             r.entry_date,
             r.period,
             r.name,
-            KIND_NAMES.get(r.kind, r.kind),
+            kinds.get(r.kind, r.kind),
             quantity,
-            BASE_LABELS.get(r.unit, r.unit) if quantity is not None else None,
-            yuan(r.amount_fen),
+            units.get(r.unit, r.unit) if quantity is not None else None,
+            yuan_decimal(r.amount_fen),
             name,
             r.note or None,
-            STATUS_NAMES.get(r.status, r.status),
+            statuses.get(r.status, r.status),
             r.reverses_id,
         ]
-    yield [None, None, None, None, "合计", None, None, yuan(total), None, None, None, None]
+    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), None, None, None, None]
 
 
 def stream(q) -> Iterator:

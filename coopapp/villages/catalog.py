@@ -11,22 +11,14 @@ from sqlalchemy.orm import selectinload
 from coopapp.access import audit
 from coopapp.access.scope import area_clause, authorize
 from coopapp.core.codes import valid_credit_code, valid_id_number
+from coopapp.core.limits import MAX_QUANTITY
 from coopapp.core.tx import atomic
+from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.errors import Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import rollups
 from coopapp.ledger.operations import today
-from coopapp.models import (
-    CAPACITY_UNITS,
-    PROJECT_TYPES,
-    Area,
-    Cooperative,
-    Household,
-    Membership,
-    PartyOrg,
-    Project,
-    User,
-)
+from coopapp.models import Area, Cooperative, Household, Membership, PartyOrg, Project, User
 from coopapp.models.base import get_by_id
 from coopapp.models.households import new_public_token
 from coopapp.villages.privacy import household_privacy
@@ -67,9 +59,6 @@ def list_areas(user: User, parent_code: str | None = None, level: str | None = N
 # ---- projects -------------------------------------------------------------
 
 
-MAX_CAPACITY = Decimal(10) ** 11  # Numeric(14, 3)
-
-
 @dataclass
 class ProjectInput:
     name: str
@@ -89,7 +78,7 @@ def _apply_project(project: Project, data: ProjectInput, village: Area) -> None:
         errors["name"] = _("请填写项目名称。")
     if data.type not in PROJECT_TYPES:
         errors["type"] = _("未知项目类型：%(t)s", t=data.type)
-    if data.capacity is not None and not 0 <= data.capacity < MAX_CAPACITY:
+    if data.capacity is not None and not 0 <= data.capacity < MAX_QUANTITY:
         errors["capacity"] = _("规模应为不太大的非负数。")
     if data.capacity is not None and data.capacity_unit not in CAPACITY_UNITS:
         errors["capacity_unit"] = _("请选择规模单位。")

@@ -11,14 +11,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from coopapp.core.forms import AmountField, QuantityField, choice_list, choices
-from coopapp.core.vocabulary import CAPACITY_UNIT_LABELS, PROJECT_TYPE_LABELS
-from coopapp.models import CAPACITY_UNITS, PROJECT_TYPES
+from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.villages.catalog import HouseholdInput, ProjectInput
 
 
 class ProjectForm(FlaskForm):
     name = StringField(_l("项目名称"), validators=[DataRequired(_l("请填写项目名称。")), Length(max=200)])
-    type = SelectField(_l("类型"), choices=choices(PROJECT_TYPE_LABELS, PROJECT_TYPES))
+    type = SelectField(_l("类型"), choices=choices(PROJECT_TYPES))
     cooperative_id = SelectField(
         _l("所属"),
         coerce=lambda v: int(v) if v not in (None, "", "None") else None,
@@ -28,7 +27,7 @@ class ProjectForm(FlaskForm):
     capacity = QuantityField(_l("规模"), validators=[Optional()])
     capacity_unit = SelectField(
         _l("规模单位"),
-        choices=choice_list([("", "—")]) + choices(CAPACITY_UNIT_LABELS, CAPACITY_UNITS),
+        choices=choice_list([("", "—")]) + choices(CAPACITY_UNITS),
         validators=[Optional()],
     )
     target_output = AmountField(_l("年度产值目标（元）"), validators=[Optional()])

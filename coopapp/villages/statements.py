@@ -6,8 +6,10 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 
+from coopapp.core.periods import month_of, period, year_of
+from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.extensions import db
-from coopapp.models import PAYOUT_KINDS, Household, HouseholdYearSummary, LedgerEntry
+from coopapp.models import Household, HouseholdYearSummary, LedgerEntry
 
 _ORIGINAL = aliased(LedgerEntry)
 # A payout counts in the year it was paid for: a reversal in its original's year (as the rollups do).
@@ -74,8 +76,8 @@ def _payouts(household_id: int, first_year: int, last_year: int):
             LedgerEntry.household_id == household_id,
             LedgerEntry.status == "approved",
             LedgerEntry.kind.in_(PAYOUT_KINDS),
-            _BENEFIT_PERIOD >= f"{first_year:04d}-01",
-            _BENEFIT_PERIOD <= f"{last_year:04d}-12",
+            _BENEFIT_PERIOD >= period(first_year, 1),
+            _BENEFIT_PERIOD <= period(last_year, 12),
         )
         .options(selectinload(LedgerEntry.project))
         .order_by(LedgerEntry.period, LedgerEntry.entry_date, LedgerEntry.id)
@@ -89,7 +91,7 @@ def household_statement(household: Household, year: int) -> Statement:
     total = last_total = count = 0
     for entry, benefit_period in _payouts(household.id, year - 1, year):
         amount = int(entry.amount_fen)
-        if int(benefit_period[:4]) != year:
+        if year_of(benefit_period) != year:
             last_total += amount
             continue
         key = (entry.project_id, entry.kind)
@@ -122,8 +124,8 @@ def _month_totals(lines: list[StatementLine], year: int) -> list[MonthTotal]:
     for line in lines:
         month = months.get(line.period)
         if month is None:
-            in_year = line.period[:4] == str(year)
-            month = months[line.period] = MonthTotal(line.period, int(line.period[5:7]) if in_year else None, 0, False)
+            in_year = year_of(line.period) == year
+            month = months[line.period] = MonthTotal(line.period, month_of(line.period) if in_year else None, 0, False)
         month.amount_fen += line.amount_fen
         month.corrected = month.corrected or line.correction
     return list(months.values())

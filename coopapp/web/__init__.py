@@ -4,23 +4,20 @@ from decimal import Decimal
 
 from flask import Flask
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
-from coopapp.core.money import fen_to_decimal_string, format_wan, format_yuan
-from coopapp.core.units import BASE_LABELS
+from coopapp.core.money import format_wan, format_yuan, plain_yuan
 from coopapp.core.vocabulary import (
-    BASIS_LABELS,
-    CAPACITY_UNIT_LABELS,
-    DEDUCTION_KIND_LABELS,
-    KIND_LABELS,
-    PLAN_STATUS_LABELS,
-    PROJECT_TYPE_LABELS,
-    STATUS_LABELS,
-    UNIT_LABELS,
+    BASE_UNITS,
+    BASES,
+    CAPACITY_UNITS,
+    DEDUCTION_KINDS,
+    KINDS,
+    PLAN_STATUSES,
+    PROJECT_TYPES,
+    STATUSES,
+    UNITS,
 )
 
-# The stored base units; their Chinese names are msgids already (UNIT_LABELS in forms.py).
-BASE_UNIT_LABELS = {code: _l(text) for code, text in BASE_LABELS.items()}
 MINUS = "\u2212"  # the minus sign, not a hyphen
 
 
@@ -50,21 +47,6 @@ def quantity(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def label(code: str | None, labels: dict) -> str:
-    """The display label of a code, or the code itself when it has none."""
-    if code is None:
-        return ""
-    return str(labels.get(code, code))
-
-
-def plain_yuan(fen: int | None) -> str:
-    """Fen as a plain yuan number for a form field: 10000000 → "100000", 12345 → "123.45"."""
-    if fen is None:
-        return ""
-    text = fen_to_decimal_string(fen)
-    return text[:-3] if text.endswith(".00") else text
-
-
 def register_filters(app: Flask) -> None:
     env = app.jinja_env
     env.filters["yuan"] = format_yuan
@@ -73,15 +55,15 @@ def register_filters(app: Flask) -> None:
     env.filters["pct"] = pct
     env.filters["signed_pct"] = signed_pct
     env.filters["qty"] = quantity
-    env.filters["kind_label"] = lambda c: label(c, KIND_LABELS)
-    env.filters["status_label"] = lambda c: label(c, STATUS_LABELS)
-    env.filters["project_type_label"] = lambda c: label(c, PROJECT_TYPE_LABELS)
-    env.filters["unit_label"] = lambda c: label(c, UNIT_LABELS)
-    env.filters["capacity_unit_label"] = lambda c: label(c, CAPACITY_UNIT_LABELS)
-    env.filters["base_unit_label"] = lambda c: label(c, BASE_UNIT_LABELS)
-    env.filters["basis_label"] = lambda c: label(c, BASIS_LABELS)
-    env.filters["deduction_label"] = lambda c: label(c, DEDUCTION_KIND_LABELS)
-    env.filters["plan_status_label"] = lambda c: label(c, PLAN_STATUS_LABELS)
+    env.filters["kind_label"] = KINDS.label
+    env.filters["status_label"] = STATUSES.label
+    env.filters["project_type_label"] = PROJECT_TYPES.label
+    env.filters["unit_label"] = UNITS.label
+    env.filters["capacity_unit_label"] = CAPACITY_UNITS.label
+    env.filters["base_unit_label"] = BASE_UNITS.label
+    env.filters["basis_label"] = BASES.label
+    env.filters["deduction_label"] = DEDUCTION_KINDS.label
+    env.filters["plan_status_label"] = PLAN_STATUSES.label
 
     @app.context_processor
     def _page_globals():

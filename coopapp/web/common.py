@@ -1,6 +1,5 @@
 """Small helpers shared by the page blueprints."""
 
-import re
 from urllib.parse import urlsplit
 
 from flask import abort, request
@@ -10,12 +9,11 @@ from flask_wtf import FlaskForm
 
 from coopapp.access.scope import home_village
 from coopapp.core.forms import ActionForm
+from coopapp.core.periods import is_period
 from coopapp.errors import Forbidden, Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Household
 from coopapp.villages.privacy import page_privacy
-
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def own_village() -> Area:
@@ -88,7 +86,7 @@ def page_arg() -> int:
 def period_arg() -> str | None:
     """The `?period=YYYY-MM` filter of a list; anything else means no filter."""
     period = (request.args.get("period") or "").strip()
-    return period if _PERIOD.match(period) else None
+    return period if is_period(period) else None
 
 
 def household_name(household: Household | None, village: Area) -> str:

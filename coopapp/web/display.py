@@ -1,9 +1,8 @@
-"""Display helpers for statements and objections: the QR code, local times, status labels."""
+"""Display helpers for statements and objections: the QR code, local times."""
 
 from datetime import UTC, datetime
 
 import segno
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from coopapp.ledger.operations import CHINA
@@ -21,11 +20,3 @@ def local_time(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.replace(tzinfo=UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
-OBJECTION_STATUS_LABELS = {"open": _l("待答复"), "resolved": _l("已解决"), "rejected": _l("已驳回")}
-
-
-def objection_status(code: str) -> str:
-    """The display label of an objection's status."""
-    return str(OBJECTION_STATUS_LABELS.get(code, code))

@@ -6,10 +6,10 @@ from flask_login import current_user, login_required
 
 from coopapp.access.scope import authorize, can, home_village
 from coopapp.core.forms import ReasonForm
-from coopapp.core.vocabulary import KIND_LABELS, STATUS_LABELS
+from coopapp.core.vocabulary import KINDS, STATUSES
 from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
-from coopapp.models import KINDS, STATUSES, LedgerEntry
+from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
 from coopapp.web.common import household_name, own_village, page_arg, period_arg, require_action_form, show_field_errors
@@ -43,7 +43,6 @@ def entries():
     filters = _filters()
     page = exports.ledger_page(current_user, filters, page=page_arg(), per_page=ENTRIES_PER_PAGE)
     names = {e.id: household_name(e.household, e.village) for e in page.items}
-    statuses = [(code, STATUS_LABELS[code]) for code in STATUSES]
     projects = catalog.projects_for(current_user, home_village(current_user))
     return render_template(
         "ledger/list.html",
@@ -52,9 +51,9 @@ def entries():
         f=filters,
         kept=filters.args(),
         but_status={k: v for k, v in filters.args().items() if k != "status"},
-        statuses=statuses,
+        statuses=list(STATUSES.labels.items()),
         projects=projects if len(projects) <= MAX_PROJECT_CHOICES else [],
-        kinds=[(code, KIND_LABELS[code]) for code in KINDS],
+        kinds=list(KINDS.labels.items()),
     )
 
 
@@ -66,8 +65,7 @@ def export(fmt: str):
     parts = [(village or current_user.area).name, _("台账")]
     if filters.project_id:
         parts.append(catalog.get_project(filters.project_id, current_user).name)
-    parts += [str(STATUS_LABELS[filters.status]) if filters.status else "", filters.period or ""]
-    parts.append(str(KIND_LABELS[filters.kind]) if filters.kind else "")
+    parts += [STATUSES.label(filters.status), filters.period or "", KINDS.label(filters.kind)]
     title = " · ".join(p for p in parts if p) + _("（导出于 %(d)s）", d=ledger.today().isoformat())
     table = exports.ledger_table(current_user, filters, title)
     stem = "-".join(["ledger", (village or current_user.area).code, *map(str, filters.args().values())])

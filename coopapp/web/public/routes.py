@@ -5,13 +5,14 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from coopapp.core.vocabulary import OBJECTION_STATUSES
 from coopapp.disclosure import operations as disclosure
 from coopapp.distributions import objections
 from coopapp.errors import Conflict, Invalid, NotFound
 from coopapp.villages import catalog, statements
 from coopapp.villages.privacy import MASKED
 from coopapp.web.common import year_arg, year_choices
-from coopapp.web.display import local_time, objection_status
+from coopapp.web.display import local_time
 from coopapp.web.public.forms import ObjectionForm
 
 bp = Blueprint("public", __name__)
@@ -51,7 +52,7 @@ def _objection_rows(household) -> list[dict]:
             "plan": f"{o.distribution.project.name} · {o.distribution.period}",
             "text": o.text,
             "created": local_time(o.created_at),
-            "status": objection_status(o.status),
+            "status": OBJECTION_STATUSES.label(o.status),
             "answer": o.answer or "",
             "answered": local_time(o.answered_at),
         }

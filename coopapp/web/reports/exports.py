@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from coopapp.core.vocabulary import CAPACITY_UNIT_LABELS, PROJECT_TYPE_LABELS
+from coopapp.core.money import yuan_decimal
+from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.reporting.exports import csv_text, keep_as_text
 
 # (header, row key, kind): kind is money (fen), ratio, count, text, flag, type, unit
@@ -38,7 +39,6 @@ COLUMNS = (
     (_l("薄弱村"), "weak", "flag"),
     (_l("单位产值异常"), "outlier", "flag"),
 )
-_CENT = Decimal("0.01")
 _TENTH = Decimal("0.1")
 
 
@@ -49,15 +49,15 @@ def _value(row: dict, key: str, kind: str):
         return None
     match kind:
         case "money":
-            return (Decimal(int(value)) / 100).quantize(_CENT)
+            return yuan_decimal(value)
         case "ratio":
             return (Decimal(value) * 100).quantize(_TENTH, ROUND_HALF_UP)
         case "flag":
             return _("是") if value else None
         case "type":
-            return str(PROJECT_TYPE_LABELS.get(value, value))
+            return PROJECT_TYPES.label(value)
         case "unit":
-            return str(CAPACITY_UNIT_LABELS.get(value, value))
+            return CAPACITY_UNITS.label(value)
         case _:
             return value
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from coopapp import charts
 from coopapp.access.scope import authorize, can, home_village
-from coopapp.core.vocabulary import PROJECT_TYPE_LABELS
+from coopapp.core.vocabulary import PROJECT_TYPES
 from coopapp.errors import NotFound
 from coopapp.reporting import chart_data, comparison, dashboard
 from coopapp.villages import catalog
@@ -71,7 +71,7 @@ def _export_title(data: dict) -> str:
     f = data["filters"]
     parts = [data["town"].name if data["town"] else data["area"].name, _("%(y)s 年各村对比", y=f.year)]
     if f.project_type:
-        parts.append(str(PROJECT_TYPE_LABELS[f.project_type]))
+        parts.append(PROJECT_TYPES.label(f.project_type))
     return " · ".join(parts) + _("（只统计已审核的记录）")
 
 

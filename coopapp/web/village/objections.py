@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from coopapp.access.scope import can
+from coopapp.core.vocabulary import OBJECTION_STATUSES
 from coopapp.distributions import objections
 from coopapp.errors import Invalid
 from coopapp.web.common import household_name, own_village
-from coopapp.web.display import local_time, objection_status
+from coopapp.web.display import local_time
 from coopapp.web.village import bp
 from coopapp.web.village.forms import ObjectionAnswerForm
 
@@ -26,7 +27,7 @@ def _rows(village, items) -> list[dict]:
             "text": o.text,
             "created": local_time(o.created_at),
             "status": o.status,
-            "status_label": objection_status(o.status),
+            "status_label": OBJECTION_STATUSES.label(o.status),
             "answer": o.answer or "",
             "correction_entry_id": o.correction_entry_id,
             "answered": local_time(o.answered_at),
