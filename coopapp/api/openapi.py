@@ -18,7 +18,7 @@ from coopapp.distributions.forms import MAX_DEDUCTIONS, MAX_LISTED_HOUSEHOLDS
 from coopapp.distributions.plans import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS
 from coopapp.models import BASES, CAPACITY_UNITS, DEDUCTION_KINDS, KINDS, LEVELS, PLAN_STATUSES, PROJECT_TYPES, STATUSES
 from coopapp.reporting.comparison import SORT_KEYS
-from coopapp.reporting.metrics import COMPARE_METRICS
+from coopapp.reporting.metric_table import COMPARE_METRICS
 
 MAX_ENTRY_ID = URL_ID_LIMITS["entry_id"]
 
