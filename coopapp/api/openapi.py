@@ -1,30 +1,22 @@
 """The OpenAPI 3.1 document of /api/v1, next to the routes it describes.
 
 `GET /api/v1/openapi.json` serves it without a login. Request bodies are read from the forms
-that validate them (`api.openapi_forms`); responses are written here. Enumerations come from
-the same constants the forms and services check, so the document cannot drift from them;
-tests/test_openapi.py fails when a route of the blueprint is missing here, and
-tests/test_api_fuzz.py fuzzes every operation against it with schemathesis.
+that validate them (`api.openapi_forms.request_schemas`); responses are written here.
+Enumerations come from the same constants the forms and services check, so the document
+cannot drift from them; tests/test_openapi.py fails when a route of the blueprint is missing
+here, and tests/test_api_fuzz.py fuzzes every operation against it with schemathesis.
 """
 
 import re
 
 from flask import jsonify
 
-from coopapp.access.forms import LoginForm
-from coopapp.api.catalog import HOUSEHOLD_DEFAULTS, PROJECT_DEFAULTS
 from coopapp.api.common import MAX_ID, URL_ID_LIMITS, bp
-from coopapp.api.distributions import LISTED_WEIGHT
 from coopapp.api.entries import MAX_PER_PAGE
-from coopapp.api.openapi_forms import body_schema
-from coopapp.core.forms import ReasonForm
-from coopapp.core.units import ALIASES
-from coopapp.distributions.forms import DistributionForm
-from coopapp.ledger.forms import EntryForm
+from coopapp.api.openapi_forms import VILLAGE_CODE, request_schemas
 from coopapp.models import BASES, DEDUCTION_KINDS, KINDS, LEVELS, PLAN_STATUSES, PROJECT_TYPES, STATUSES
 from coopapp.reporting.comparison import SORT_KEYS
 from coopapp.reporting.metric_table import COMPARE_METRICS
-from coopapp.villages.forms import HouseholdForm, ProjectForm
 
 MAX_ENTRY_ID = URL_ID_LIMITS["entry_id"]
 
@@ -49,32 +41,10 @@ PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": [
 DATE = {"type": "string", "format": "date"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 AREA_CODE = {"type": "string", "pattern": r"^\d{6,15}$", "examples": ["441323110201"]}
-VILLAGE_CODE = {"type": "string", "pattern": r"^\d{12}$", "examples": ["441323110201"]}
 
 
 def _object(properties: dict, required=(), **extra) -> dict:
     return {"type": "object", "properties": properties, "required": list(required), **extra}
-
-
-def _with_village(body: dict) -> dict:
-    """A body that may name the village it writes to (`api.common.target_village`), not a form field."""
-    village = {**VILLAGE_CODE, "description": "default: the caller's own village"}
-    return {**body, "properties": {"village": village, **body["properties"]}}
-
-
-def _describe(schema: dict, **descriptions: str) -> None:
-    """Say what a property means to a client, beside the limits its form gave it."""
-    for name, text in descriptions.items():
-        schema["properties"][name]["description"] = text
-
-
-def _row_needs(body: dict, rows: str, name: str) -> None:
-    """A field the row form's `validate()` asks of every filled row (the API sends no blank rows)."""
-    items = body["properties"][rows]["items"]
-    items["required"].append(name)
-    prop = items["properties"][name]
-    if "enum" in prop:
-        prop["enum"] = [value for value in prop["enum"] if value != ""]
 
 
 def _money(*names: str, nullable: bool = False) -> dict:
@@ -222,58 +192,6 @@ PLAN = _object(
     },
     (*_PLAN_HEAD, "deductions", "lines", "lines_total_fen", "masked"),
 )
-
-
-def request_schemas() -> dict:
-    """The request bodies, read from the forms their routes validate with (on every call, so
-    the document follows the forms), with what the routes add around them and examples."""
-    project = _with_village(body_schema(ProjectForm, PROJECT_DEFAULTS))
-    household = _with_village(body_schema(HouseholdForm, HOUSEHOLD_DEFAULTS))
-    _describe(household, id_number="GB 11643, checksum verified")
-    entry = body_schema(EntryForm)
-    # The API takes a unit as people write it (斤, 度, 千克) and maps it to the form's codes first.
-    entry["properties"]["unit"]["enum"] = sorted({*entry["properties"]["unit"]["enum"], *ALIASES})
-    _describe(entry, unit="a code or as written: 斤, 度, 千克…")
-    plan = body_schema(DistributionForm)
-    _row_needs(plan, "deductions", "kind")
-    _row_needs(plan, "households", "household_id")
-    plan["properties"]["households"]["items"]["properties"]["weight"]["default"] = LISTED_WEIGHT
-    _describe(plan, households="basis `fixed`: the listed households and their weights (default 1)")
-    _describe(plan["properties"]["deductions"]["items"], percent='percent of what is left, e.g. 15 or "12.5%"')
-    reason, token = body_schema(ReasonForm), body_schema(LoginForm)
-    # Examples: shown by viewers, and the fuzz's first, valid call of each operation.
-    entry["examples"] = [
-        {
-            "project_id": 1,
-            "period": "2025-03",
-            "kind": "output",
-            "amount": "1.2万",
-            "quantity": "800",
-            "unit": "斤",
-            "note": "三月蜂蜜",
-        }
-    ]
-    project["examples"] = [{"name": "光伏电站二期", "type": "photovoltaic", "capacity": "120", "capacity_unit": "kW"}]
-    household["examples"] = [{"head_name": "陈七", "members": 4, "phone": "13800000007", "formerly_poor": True}]
-    plan["examples"] = [
-        {
-            "project_id": 1,
-            "period": "2025-12",
-            "pool": "30000",
-            "basis": "equal",
-            "deductions": [{"kind": "maintenance", "percent": "10"}],
-        }
-    ]
-    reason["examples"] = [{"reason": "金额与发票不符"}]
-    token["examples"] = [{"username": "zhongdong.accountant", "password": "…"}]
-    return {
-        "ProjectInput": project,
-        "HouseholdInput": household,
-        "EntryInput": entry,
-        "Reason": reason,
-        "TokenRequest": token,
-        "PlanInput": plan,
-    }
 
 
 # The responses, written here.

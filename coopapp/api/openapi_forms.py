@@ -12,6 +12,7 @@ a new kind of limit cannot slip past the document unseen.
 
 `body_schema` adds what the API does around the form (`api.common.valid_form`): record ids fit
 the INTEGER keys, and the fields a route fills in when absent are not required.
+`request_schemas` gives the document the body of every route, from the form it validates with.
 """
 
 import re
@@ -30,9 +31,17 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from coopapp.access.forms import LoginForm
+from coopapp.api.catalog import HOUSEHOLD_DEFAULTS, PROJECT_DEFAULTS
 from coopapp.api.common import MAX_ID, is_record_id
-from coopapp.core.forms import AmountField, PercentField, QuantityField, optional_int
+from coopapp.api.distributions import LISTED_WEIGHT
+from coopapp.core.forms import AmountField, PercentField, QuantityField, ReasonForm, optional_int
+from coopapp.core.units import ALIASES
+from coopapp.distributions.forms import DistributionForm
+from coopapp.ledger.forms import EntryForm
+from coopapp.villages.forms import HouseholdForm, ProjectForm
 
+VILLAGE_CODE = {"type": "string", "pattern": r"^\d{12}$", "examples": ["441323110201"]}
 # What people type for money: "1,234.50", "1.2万", "１２３" — or a JSON number.
 AMOUNT_IN = {"type": ["string", "number"], "examples": ["1500.00", "1.2万"]}
 QUANTITY_IN = {"type": ["string", "number"], "examples": ["800", "12.5"]}
@@ -185,3 +194,79 @@ def body_schema(form_class, defaults: dict | None = None) -> dict:
         schema["properties"][name]["default"] = value
     schema["required"] = [name for name in schema["required"] if name not in (defaults or {})]
     return schema
+
+
+# ---- the API's bodies -------------------------------------------------------
+
+
+def _with_village(body: dict) -> dict:
+    """A body that may name the village it writes to (`api.common.target_village`), not a form field."""
+    village = {**VILLAGE_CODE, "description": "default: the caller's own village"}
+    return {**body, "properties": {"village": village, **body["properties"]}}
+
+
+def _describe(schema: dict, **descriptions: str) -> None:
+    """Say what a property means to a client, beside the limits its form gave it."""
+    for name, text in descriptions.items():
+        schema["properties"][name]["description"] = text
+
+
+def _row_needs(body: dict, rows: str, name: str) -> None:
+    """A field the row form's `validate()` asks of every filled row (the API sends no blank rows)."""
+    items = body["properties"][rows]["items"]
+    items["required"].append(name)
+    prop = items["properties"][name]
+    if "enum" in prop:
+        prop["enum"] = [value for value in prop["enum"] if value != ""]
+
+
+def request_schemas() -> dict:
+    """The request bodies, read from the forms their routes validate with (on every call, so
+    the document follows the forms), with what the routes add around them and examples."""
+    project = _with_village(body_schema(ProjectForm, PROJECT_DEFAULTS))
+    household = _with_village(body_schema(HouseholdForm, HOUSEHOLD_DEFAULTS))
+    _describe(household, id_number="GB 11643, checksum verified")
+    entry = body_schema(EntryForm)
+    # The API takes a unit as people write it (斤, 度, 千克) and maps it to the form's codes first.
+    entry["properties"]["unit"]["enum"] = sorted({*entry["properties"]["unit"]["enum"], *ALIASES})
+    _describe(entry, unit="a code or as written: 斤, 度, 千克…")
+    plan = body_schema(DistributionForm)
+    _row_needs(plan, "deductions", "kind")
+    _row_needs(plan, "households", "household_id")
+    plan["properties"]["households"]["items"]["properties"]["weight"]["default"] = LISTED_WEIGHT
+    _describe(plan, households="basis `fixed`: the listed households and their weights (default 1)")
+    _describe(plan["properties"]["deductions"]["items"], percent='percent of what is left, e.g. 15 or "12.5%"')
+    reason, token = body_schema(ReasonForm), body_schema(LoginForm)
+    # Examples: shown by viewers, and the fuzz's first, valid call of each operation.
+    entry["examples"] = [
+        {
+            "project_id": 1,
+            "period": "2025-03",
+            "kind": "output",
+            "amount": "1.2万",
+            "quantity": "800",
+            "unit": "斤",
+            "note": "三月蜂蜜",
+        }
+    ]
+    project["examples"] = [{"name": "光伏电站二期", "type": "photovoltaic", "capacity": "120", "capacity_unit": "kW"}]
+    household["examples"] = [{"head_name": "陈七", "members": 4, "phone": "13800000007", "formerly_poor": True}]
+    plan["examples"] = [
+        {
+            "project_id": 1,
+            "period": "2025-12",
+            "pool": "30000",
+            "basis": "equal",
+            "deductions": [{"kind": "maintenance", "percent": "10"}],
+        }
+    ]
+    reason["examples"] = [{"reason": "金额与发票不符"}]
+    token["examples"] = [{"username": "zhongdong.accountant", "password": "…"}]
+    return {
+        "ProjectInput": project,
+        "HouseholdInput": household,
+        "EntryInput": entry,
+        "Reason": reason,
+        "TokenRequest": token,
+        "PlanInput": plan,
+    }
