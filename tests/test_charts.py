@@ -255,7 +255,6 @@ def test_a_long_ranking_shows_top_and_bottom_and_says_how_many_are_left_out(app)
         "area": "惠东县",
         "year": 2025,
         "metric": "collective_income",
-        "money": True,
         "by": "village",
         "rows": rows,
         "weak_threshold_fen": 100_000_00,

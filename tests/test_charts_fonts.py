@@ -16,8 +16,8 @@ from fontTools.ttLib import TTCollection, TTFont
 from matplotlib.figure import Figure
 
 from coopapp.charts import base, fonts
-from coopapp.charts.compare import METRIC_NAMES
 from coopapp.core.vocabulary import CAPACITY_UNITS
+from coopapp.reporting.metric_table import METRICS
 
 from .conftest import IN_CI
 
@@ -37,7 +37,7 @@ def chinese_texts() -> set[str]:
     projects and cooperatives (the village and project names in titles and on axes)."""
     sources = [*sorted((ROOT / "coopapp" / "charts").glob("*.py")), *sorted((ROOT / "coopapp" / "demo").glob("*.py"))]
     sources.append(ROOT / "tests" / "builders.py")
-    texts = set(base.MONTHS) | set(METRIC_NAMES.values()) | set(CAPACITY_UNITS.names.values())
+    texts = set(base.MONTHS) | {m.label for m in METRICS.values()} | set(CAPACITY_UNITS.names.values())
     for path in sources:
         texts |= {s for s in string_constants(path) if CJK.search(s)}
     return texts

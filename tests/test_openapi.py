@@ -9,7 +9,7 @@ import schemathesis
 
 from coopapp.api.openapi import document
 from coopapp.core.vocabulary import KINDS
-from coopapp.reporting.metrics import COMPARE_METRICS
+from coopapp.reporting.metric_table import COMPARE_METRICS
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 

@@ -11,6 +11,10 @@ from coopapp.villages import catalog
 from coopapp.villages.forms import HouseholdForm, ProjectForm
 from coopapp.villages.privacy import household_privacy
 
+# What a POST body may leave out: the route fills it in before the form sees the body.
+PROJECT_DEFAULTS = {"active": True}
+HOUSEHOLD_DEFAULTS = {"members": 1}
+
 
 @bp.get("/areas")
 def list_areas():
@@ -36,7 +40,7 @@ def create_project():
     me = require_role_for("manage_village")
     payload = json_body()
     village = target_village(me, payload, "manage_village")
-    form = valid_form(ProjectForm, {"active": True, **payload})
+    form = valid_form(ProjectForm, {**PROJECT_DEFAULTS, **payload})
     project = catalog.create_project(me, village, form.to_input(village.code))
     return jsonify(project_json(project)), 201
 
@@ -56,6 +60,6 @@ def create_household():
     me = require_role_for("manage_village")
     payload = json_body()
     village = target_village(me, payload, "manage_village")
-    form = valid_form(HouseholdForm, {"members": 1, **payload})
+    form = valid_form(HouseholdForm, {**HOUSEHOLD_DEFAULTS, **payload})
     household = catalog.create_household(me, village, form.to_input())
     return jsonify(household_json(household, household_privacy(me, village))), 201

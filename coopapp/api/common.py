@@ -93,12 +93,17 @@ def valid_form(form_class, payload: dict):
     return form
 
 
+def is_record_id(name: str) -> bool:
+    """Does a body field hold a record's id (`…_id`)? Then it is an integer from 1 to MAX_ID."""
+    return name.endswith("_id")
+
+
 def _out_of_range(form) -> dict[str, str]:
     """Numbers the columns cannot hold: refused here rather than failing in the database."""
     fields = {}
     for field in form:
         data = field.data
-        if field.name.endswith("_id") and isinstance(data, int) and not 0 < data <= MAX_ID:
+        if is_record_id(field.name) and isinstance(data, int) and not 0 < data <= MAX_ID:
             fields[field.name] = _("编号不存在：%(v)s", v=data)
         elif isinstance(data, Decimal) and abs(data) >= MAX_QUANTITY:
             fields[field.name] = _("数值过大。")

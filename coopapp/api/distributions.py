@@ -20,6 +20,7 @@ from coopapp.villages.privacy import household_privacy
 
 ONE = "/distributions/<int:plan_id>"  # beyond the INTEGER key: 404 (common.URL_ID_LIMITS)
 _ROWS = {"deductions": MAX_DEDUCTIONS, "households": MAX_LISTED_HOUSEHOLDS}
+LISTED_WEIGHT = 1  # the weight of a listed household the body gives none
 
 
 def _flatten(payload: dict) -> dict:
@@ -35,7 +36,7 @@ def _flatten(payload: dict) -> dict:
             raise Invalid(_("请改正标出的字段。"), {name: _("最多 %(n)s 项。", n=limit)})
         for index, row in enumerate(rows):
             if name == "households" and row.get("weight") is None:
-                row = {**row, "weight": 1}  # a listed household without a weight gets one part
+                row = {**row, "weight": LISTED_WEIGHT}  # one part
             for key, value in row.items():
                 if isinstance(value, dict | list):
                     raise Invalid(_("请改正标出的字段。"), {name: _("第 %(n)s 项格式不对。", n=index + 1)})

@@ -1,9 +1,10 @@
-"""The OpenAPI 3.1 document of /api/v1, written by hand next to the routes it describes.
+"""The OpenAPI 3.1 document of /api/v1, next to the routes it describes.
 
-`GET /api/v1/openapi.json` serves it without a login. Enumerations come from the same
-constants the forms and services check, so the document cannot drift from them;
-tests/test_openapi.py fails when a route of the blueprint is missing here, and
-tests/test_api_fuzz.py fuzzes every operation against it with schemathesis.
+`GET /api/v1/openapi.json` serves it without a login. Request bodies are read from the forms
+that validate them (`api.openapi_forms.request_schemas`); responses are written here.
+Enumerations come from the same constants the forms and services check, so the document
+cannot drift from them; tests/test_openapi.py fails when a route of the blueprint is missing
+here, and tests/test_api_fuzz.py fuzzes every operation against it with schemathesis.
 """
 
 import re
@@ -12,24 +13,20 @@ from flask import jsonify
 
 from coopapp.api.common import URL_ID_LIMITS, bp
 from coopapp.api.entries import MAX_PER_PAGE
+from coopapp.api.openapi_forms import VILLAGE_CODE, request_schemas
 from coopapp.core import periods
 from coopapp.core.limits import MAX_ID
-from coopapp.core.units import ALIASES
 from coopapp.core.vocabulary import (
     BASES,
-    CAPACITY_UNITS,
     DEDUCTION_KINDS,
     KINDS,
     PLAN_STATUSES,
     PROJECT_TYPES,
     STATUSES,
-    UNITS,
 )
-from coopapp.distributions.forms import MAX_DEDUCTIONS, MAX_LISTED_HOUSEHOLDS
-from coopapp.distributions.plans import MAX_NOTICE_DAYS, MIN_NOTICE_DAYS
 from coopapp.models import LEVELS
 from coopapp.reporting.comparison import SORT_KEYS
-from coopapp.reporting.metrics import COMPARE_METRICS
+from coopapp.reporting.metric_table import COMPARE_METRICS
 
 MAX_ENTRY_ID = URL_ID_LIMITS["entry_id"]
 
@@ -54,10 +51,6 @@ PERIOD = {"type": "string", "pattern": periods.PATTERN, "examples": ["2025-03"]}
 DATE = {"type": "string", "format": "date"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 AREA_CODE = {"type": "string", "pattern": r"^\d{6,15}$", "examples": ["441323110201"]}
-VILLAGE_CODE = {"type": "string", "pattern": r"^\d{12}$", "examples": ["441323110201"]}
-# What people type for money: "1,234.50", "1.2万", "１２３" — or a JSON number.
-AMOUNT_IN = {"type": ["string", "number"], "examples": ["1500.00", "1.2万"]}
-QUANTITY_IN = {"type": ["string", "number"], "examples": ["800", "12.5"]}
 
 
 def _object(properties: dict, required=(), **extra) -> dict:
@@ -113,21 +106,6 @@ PROJECT = _object(
     },
     ("id", "name", "type", "village", "capacity", "target_output_fen", "target_collective_income_fen", "active"),
 )
-PROJECT_INPUT = _object(
-    {
-        "village": {**VILLAGE_CODE, "description": "default: the caller's own village"},
-        "name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "type": {"enum": list(PROJECT_TYPES)},
-        "cooperative_id": _null(ID),
-        "capacity": QUANTITY_IN,
-        "capacity_unit": {"enum": ["", *CAPACITY_UNITS]},
-        "target_output": AMOUNT_IN,
-        "target_collective_income": AMOUNT_IN,
-        "active": BOOLEAN,
-    },
-    ("name", "type"),
-)
-
 HOUSEHOLD = _object(
     {
         **_typed(
@@ -142,20 +120,6 @@ HOUSEHOLD = _object(
     },
     ("id", "village", "head_name", "members", "masked"),
 )
-HOUSEHOLD_INPUT = _object(
-    {
-        "village": {**VILLAGE_CODE, "description": "default: the caller's own village"},
-        "head_name": {"type": "string", "minLength": 1, "maxLength": 50},
-        "members": {"type": "integer", "minimum": 1, "maximum": 50},
-        "group_code": STRING,
-        "phone": {"type": "string", "maxLength": 20},
-        "id_number": {"type": "string", "minLength": 18, "maxLength": 18, "description": "GB 11643, checksum verified"},
-        "formerly_poor": BOOLEAN,
-        "monitored": BOOLEAN,
-    },
-    ("head_name",),
-)
-
 ENTRY = _object(
     {
         **_typed("id:int project_id:int village:str period:str date:date? quantity:dec? unit:str? household_id:int?"),
@@ -167,30 +131,11 @@ ENTRY = _object(
     },
     ("id", "project_id", "village", "period", "kind", "amount_fen", "amount", "status", "created_at"),
 )
-ENTRY_INPUT = _object(
-    {
-        "project_id": ID,
-        "period": PERIOD,
-        "date": DATE,
-        "kind": {"enum": list(KINDS)},
-        "amount": AMOUNT_IN,
-        "quantity": QUANTITY_IN,
-        "unit": {"enum": sorted({*ALIASES, *UNITS}), "description": "a code or as written: 斤, 度, 千克…"},
-        "household_id": ID,
-        "note": {"type": "string", "maxLength": 500},
-    },
-    ("project_id", "period", "kind", "amount"),
-)
 ENTRY_PAGE = _object(
     {"items": {"type": "array", "items": _ref("Entry")}, **_typed("page:int per_page:int total:int")},
     ("items", "page", "per_page", "total"),
 )
 
-REASON = _object({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, ("reason",))
-TOKEN_REQUEST = _object(
-    {"username": {"type": "string", "minLength": 1, "maxLength": 80}, "password": {"type": "string", "minLength": 1}},
-    ("username", "password"),
-)
 TOKEN = _object(_typed("token:str expires_at:time?"), ("token",))
 
 # Every `*_fen` of a metrics row is an integer (or null) with a yuan twin; growths and ratios are decimal strings.
@@ -264,74 +209,16 @@ PLAN = _object(
     },
     (*_PLAN_HEAD, "deductions", "lines", "lines_total_fen", "masked"),
 )
-PLAN_INPUT = _object(
-    {
-        "project_id": ID,
-        "period": PERIOD,
-        "pool": AMOUNT_IN,
-        "basis": {"enum": list(BASES)},
-        "notice_days": {"type": "integer", "minimum": MIN_NOTICE_DAYS, "maximum": MAX_NOTICE_DAYS},
-        "note": {"type": "string", "maxLength": 500},
-        "deductions": {
-            "type": "array",
-            "maxItems": MAX_DEDUCTIONS,
-            "items": _object(
-                {
-                    "kind": {"enum": list(DEDUCTION_KINDS)},
-                    "percent": {**QUANTITY_IN, "description": 'percent of what is left, e.g. 15 or "12.5%"'},
-                    "amount": AMOUNT_IN,
-                },
-                ("kind",),
-            ),
-        },
-        "households": {
-            "type": "array",
-            "maxItems": MAX_LISTED_HOUSEHOLDS,
-            "description": "basis `fixed`: the listed households and their weights (default 1)",
-            "items": _object({"household_id": ID, "weight": QUANTITY_IN}, ("household_id",)),
-        },
-    },
-    ("project_id", "period", "pool", "basis"),
-)
 
-# Examples: shown by viewers, and the fuzz's first, valid call of each operation.
-ENTRY_INPUT["examples"] = [
-    {
-        "project_id": 1,
-        "period": "2025-03",
-        "kind": "output",
-        "amount": "1.2万",
-        "quantity": "800",
-        "unit": "斤",
-        "note": "三月蜂蜜",
-    }
-]
-PROJECT_INPUT["examples"] = [{"name": "光伏电站二期", "type": "photovoltaic", "capacity": "120", "capacity_unit": "kW"}]
-HOUSEHOLD_INPUT["examples"] = [{"head_name": "陈七", "members": 4, "phone": "13800000007", "formerly_poor": True}]
-PLAN_INPUT["examples"] = [
-    {
-        "project_id": 1,
-        "period": "2025-12",
-        "pool": "30000",
-        "basis": "equal",
-        "deductions": [{"kind": "maintenance", "percent": "10"}],
-    }
-]
-REASON["examples"] = [{"reason": "金额与发票不符"}]
-TOKEN_REQUEST["examples"] = [{"username": "zhongdong.accountant", "password": "…"}]
 
+# The responses, written here.
 SCHEMAS = {
     "Error": ERROR,
     "Area": AREA,
     "Project": PROJECT,
-    "ProjectInput": PROJECT_INPUT,
     "Household": HOUSEHOLD,
-    "HouseholdInput": HOUSEHOLD_INPUT,
     "Entry": ENTRY,
-    "EntryInput": ENTRY_INPUT,
     "EntryPage": ENTRY_PAGE,
-    "Reason": REASON,
-    "TokenRequest": TOKEN_REQUEST,
     "Token": TOKEN,
     "ProjectYear": PROJECT_YEAR,
     "VillageSummary": VILLAGE_SUMMARY,
@@ -340,7 +227,6 @@ SCHEMAS = {
     "PlanSummary": PLAN_SUMMARY,
     "PlanList": PLAN_LIST,
     "Plan": PLAN,
-    "PlanInput": PLAN_INPUT,
 }
 
 ERRORS = {
@@ -506,7 +392,7 @@ def document() -> dict:
                 "bearer": {"type": "http", "scheme": "bearer", "description": "a token from POST /tokens"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session", "description": "the pages' login"},
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **request_schemas()},
             "responses": {f"E{code}": {"description": text, **_json(_ref("Error"))} for code, text in ERRORS.items()},
         },
     }

@@ -12,6 +12,7 @@ from coopapp.charts.cache import ChartCache
 from coopapp.errors import NotFound
 from coopapp.reporting import comparison, metrics
 from coopapp.reporting.chart_data import data_version
+from coopapp.reporting.metric_table import compared_metric
 from coopapp.villages import catalog
 
 
@@ -44,7 +45,7 @@ def compare():
     area = catalog.area_by_code(request.args["area"]) if request.args.get("area") else me.area
     authorize(me, "view", area)
     year, metric = year_arg(), request.args.get("metric") or "collective_income"
-    comparison.check_metric(metric)
+    compared_metric(metric)
     f, _problems = comparison.filters_from(request.args, year, strict=True)
     threshold = f.weak_below_fen if f.weak_below_fen is not None else current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
     key = (data_version(), str(get_locale()), me.id, me.role, me.area_id, area.id, f, metric, threshold)

@@ -1,7 +1,7 @@
 """Turn domain objects and service rows into JSON: money as yuan strings, never floats.
 
-`jsonable` is the one generic rule: every int under a key ending in `_fen` gets a
-yuan-string twin without the suffix (`collective_income_fen` → `collective_income`),
+`jsonable` is the one generic rule: every int amount in fen gets a yuan-string twin, named
+by `reporting.metric_table.yuan_twin` (`collective_income_fen` → `collective_income`),
 Decimals become strings, dates ISO 8601 (timestamps are UTC, marked `Z`).
 """
 
@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from coopapp.core.money import fen_to_decimal_string
 from coopapp.models import Household, LedgerEntry, Project
+from coopapp.reporting.metric_table import yuan_twin
 from coopapp.villages.privacy import Privacy
 
 _RATIO_PLACES = Decimal("0.000001")
@@ -36,16 +37,12 @@ _TWINS: dict[str, str | None] = {}
 
 
 def _twin_key(key: str) -> str | None:
-    """The yuan twin of a fen key: `amount_fen` → `amount`, `yield_fen_per_unit` → `yield_per_unit`."""
+    """The yuan twin of a fen key (`metric_table.yuan_twin`), remembered."""
     try:
         return _TWINS[key]
     except KeyError:
         pass
-    twin = None
-    if key.endswith("_fen"):
-        twin = key[: -len("_fen")]
-    elif "_fen_per_" in key:
-        twin = key.replace("_fen_per_", "_per_", 1)
+    twin = yuan_twin(key)
     if len(_TWINS) < 10_000:  # keys are the code's own names; the bound only guards against surprises
         _TWINS[key] = twin
     return twin

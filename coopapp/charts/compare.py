@@ -20,62 +20,43 @@ from coopapp.charts.base import (
     yuan,
 )
 from coopapp.core.money import format_yuan
+from coopapp.reporting.metric_table import METRICS, MONEY, RATIO, Metric
 
-# The metric names as the charts write them (Chinese in both UI languages).
-METRIC_NAMES = {
-    "collective_income": "村集体收入",
-    "output_value": "产值",
-    "households_benefited": "带动农户数",
-    "coverage": "农户受益覆盖率",
-    "benefit_total": "农户收益合计",
-    "benefit_per_household": "户均收益",
-    "benefit_mean": "户均收益",
-    "benefit_median": "农户收益中位数",
-    "formerly_poor_coverage": "脱贫户受益覆盖率",
-    "formerly_poor_benefit_mean": "脱贫户户均收益",
-    "collective_income_growth": "村集体收入同比增长",
-    "output_value_growth": "产值同比增长",
-    "households_benefited_growth": "带动农户同比增长",
-    "benefit_total_growth": "农户收益同比增长",
-    "yield": "单位产值（元/单位规模）",
-    "attainment": "村集体收入目标完成率",
-    "output_attainment": "产值目标完成率",
-}
 MAX_BARS = 40  # beyond this the chart shows the top and bottom 20; the table has them all
 BAR_HEIGHT_IN = 0.3
 
 
+def _metric(data: dict) -> Metric:
+    return METRICS[data["metric"]]
+
+
 def kind(data: dict) -> str:
-    """money (fen), ratio, or count."""
-    if data["money"]:
-        return "money"
-    if data["metric"].endswith(("growth", "coverage", "attainment")):
-        return "ratio"
-    return "count"
+    """money (fen, also per unit: shown as yuan), ratio, or count."""
+    metric = _metric(data)
+    return MONEY if metric.in_yuan else metric.kind
 
 
 def _plotted(data: dict, value) -> float:
     if value is None:
         return 0.0
-    return yuan(value) if kind(data) == "money" else float(value)
+    return yuan(value) if kind(data) == MONEY else float(value)
 
 
 def value_text(data: dict, value) -> str:
     """A value as its bar's label."""
     if value is None:
-        return "无上年数据" if data["metric"].endswith("growth") else "—"
-    match kind(data):
-        case "money":
-            return chinese_amount(yuan(value), fixed=True)
-        case "ratio":
-            return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%".replace("-", "−")
-        case _:
-            return plain_number(float(value))
+        return "无上年数据" if _metric(data).growth else "—"
+    shown_as = kind(data)
+    if shown_as == MONEY:
+        return chinese_amount(yuan(value), fixed=True)
+    if shown_as == RATIO:
+        return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%".replace("-", "−")
+    return plain_number(float(value))
 
 
 def title(data: dict) -> str:
     unit = "镇（街道）" if data["by"] == "town" else "村"
-    return f"{data['area']} · {data['year']} 年各{unit}{METRIC_NAMES[data['metric']]}排名"
+    return f"{data['area']} · {data['year']} 年各{unit}{_metric(data).label}排名"
 
 
 def shown_rows(data: dict) -> tuple[list[dict], int]:
@@ -93,7 +74,7 @@ def draw(data: dict):
     if not rows:
         return empty_figure(title(data), f"{data['area']}没有可比较的村")
     if all(not r["value"] for r in rows):
-        return empty_figure(title(data), f"{data['year']} 年没有{METRIC_NAMES[data['metric']]}数据")
+        return empty_figure(title(data), f"{data['year']} 年没有{_metric(data).label}数据")
     n = len(rows) + (1 if skipped else 0)
     fig = new_figure(height_in=max(3.0, 1.6 + BAR_HEIGHT_IN * n))
     ax = fig.add_subplot()
@@ -145,9 +126,9 @@ def draw(data: dict):
             color=GREY,
         )
     ax.set_xlim(low - (span * 0.18 if low < 0 else 0), high + span * 0.18)
-    ax.xaxis.set_major_formatter({"money": AMOUNT_FORMAT, "ratio": PERCENT_FORMAT}.get(kind(data), NUMBER_FORMAT))
-    unit = "（元）" if kind(data) == "money" else ""
-    ax.set_xlabel(f"{METRIC_NAMES[data['metric']]}{unit}")
+    ax.xaxis.set_major_formatter({MONEY: AMOUNT_FORMAT, RATIO: PERCENT_FORMAT}.get(kind(data), NUMBER_FORMAT))
+    unit = "（元）" if kind(data) == MONEY else ""
+    ax.set_xlabel(f"{_metric(data).label}{unit}")
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.8)
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
@@ -161,7 +142,7 @@ def draw(data: dict):
 def _table_value(data: dict, value) -> str:
     if value is None:
         return "—"
-    if kind(data) == "money":
+    if kind(data) == MONEY:
         return format_yuan(value)
     return value_text(data, value)
 
@@ -169,7 +150,7 @@ def _table_value(data: dict, value) -> str:
 def describe(data: dict) -> ChartText:
     """Alt text and the ranked table of the comparison chart."""
     rows = data["rows"]
-    columns = [_("名次"), _("名称"), METRIC_NAMES[data["metric"]] + ("（元）" if kind(data) == "money" else "")]
+    columns = [_("名次"), _("名称"), _metric(data).label + ("（元）" if kind(data) == MONEY else "")]
     table = [[str(i), r["name"], _table_value(data, r["value"])] for i, r in enumerate(rows, start=1)]
     if data["weak_threshold_fen"] is not None:
         columns.append(_("薄弱村"))
@@ -181,7 +162,7 @@ def describe(data: dict) -> ChartText:
             a=data["area"],
             y=data["year"],
             n=len(rows),
-            m=METRIC_NAMES[data["metric"]],
+            m=_metric(data).label,
             top=rows[0]["name"],
             tv=value_text(data, rows[0]["value"]),
             low=rows[-1]["name"],

@@ -56,6 +56,11 @@ class QuantityField(StringField):
         return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
 
 
+def optional_int(value) -> int | None:
+    """A select's value as an id, or None when nothing is chosen (blank, or "None" as a page renders it)."""
+    return int(value) if value not in (None, "", "None") else None
+
+
 def choice_list(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select choices."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -8,15 +8,14 @@ from collections import defaultdict
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from coopapp.errors import BadRequest
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, AuditHead, Household, HouseholdYearSummary, MonthlySummary, Project, User
 from coopapp.reporting import comparison as comparison_rules
 from coopapp.reporting import metrics
+from coopapp.reporting.metric_table import compared_metric
 
 
 def data_version() -> int:
@@ -148,22 +147,14 @@ def village_benefit(village: Area, year: int) -> dict:
     }
 
 
-def check_metric(metric: str) -> None:
-    """BadRequest (400) unless `metric` is one the comparison knows."""
-    if metric not in metrics.COMPARE_METRICS:
-        raise BadRequest(
-            _("未知指标：%(m)s", m=metric), {"metric": _("可选：%(all)s", all=", ".join(metrics.COMPARE_METRICS))}
-        )
-
-
 def comparison(user: User, area: Area, year: int, metric: str, by: str) -> dict:
     """Villages (or, with by="town", towns) under `area` ranked by `metric`, highest first.
 
-    Raises BadRequest for an unknown metric.
+    Raises BadRequest for an unknown metric. The chart reads the metric's kind and label from
+    `metric_table.METRICS`.
     """
-    check_metric(metric)
+    key = compared_metric(metric).key
     rows = metrics.town_rows(user, area, year) if by == "town" else comparison_rules.compare(user, area, year, metric)
-    key = comparison_rules.metric_key(metric, rows[0] if rows else None)
     ranked = sorted(
         ({"code": r["code"], "name": r["name"], "value": r.get(key), "weak": r.get("weak", False)} for r in rows),
         key=lambda r: (r["value"] is None, -(r["value"] or 0), r["code"]),
@@ -172,7 +163,6 @@ def comparison(user: User, area: Area, year: int, metric: str, by: str) -> dict:
         "area": area.name,
         "year": year,
         "metric": metric,
-        "money": key.endswith("_fen") or key.endswith("_fen_per_unit"),
         "by": by,
         "rows": ranked,
         "weak_threshold_fen": current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]

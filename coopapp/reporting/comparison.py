@@ -39,6 +39,7 @@ from coopapp.errors import BadRequest
 from coopapp.models import Area, Project, ProjectYearSummary, User
 from coopapp.models.base import plain_rows
 from coopapp.reporting import metrics
+from coopapp.reporting.metric_table import METRICS, compared_metric
 from coopapp.villages.catalog import area_by_code
 
 MIN_PEER_GROUP = 5
@@ -46,21 +47,20 @@ OUTLIER_MADS = 3
 MAD_SCALE = Decimal("1.4826")
 MIN_RELATIVE_GAP = Decimal("0.3")
 
-# Sort keys of the page (and metrics of the API) → the row key they order by.
-SORT_KEYS = {
-    "name": "name",
-    "town": "town",
-    "collective_income": "collective_income_fen",
-    "collective_income_growth": "collective_income_growth",
-    "output_value": "output_value_fen",
-    "output_value_growth": "output_value_growth",
-    "yield": "yield_fen_per_unit",
-    "households_benefited": "households_benefited",
-    "coverage": "coverage",
-    "benefit_per_household": "benefit_per_household_fen",
-    "attainment": "attainment",
-    "output_attainment": "output_attainment",
-}
+# Sort keys of the page, in its columns' order → the row key they order by.
+SORTED_METRICS = (
+    "collective_income",
+    "collective_income_growth",
+    "output_value",
+    "output_value_growth",
+    "yield",
+    "households_benefited",
+    "coverage",
+    "benefit_per_household",
+    "attainment",
+    "output_attainment",
+)
+SORT_KEYS = {"name": "name", "town": "town", **{name: METRICS[name].key for name in SORTED_METRICS}}
 TEXT_KEYS = ("name", "town")
 
 
@@ -75,22 +75,6 @@ class Filters:
     weak_below_fen: int | None = None
     sort: str = "collective_income"
     direction: str = "desc"
-
-
-def metric_key(metric: str, sample: dict | None = None) -> str:
-    """The row key a metric (of `metrics.COMPARE_METRICS`) or sort key is read from:
-    `SORT_KEYS`, else the `_fen` amount when rows (`sample`) have one, else the metric itself."""
-    if metric in SORT_KEYS:
-        return SORT_KEYS[metric]
-    return f"{metric}_fen" if sample is not None and f"{metric}_fen" in sample else metric
-
-
-def check_metric(metric: str) -> None:
-    """BadRequest (400) unless the API and the charts know `metric`."""
-    if metric not in metrics.COMPARE_METRICS:
-        raise BadRequest(
-            _("未知指标：%(m)s", m=metric), {"metric": _("可选：%(all)s", all=", ".join(metrics.COMPARE_METRICS))}
-        )
 
 
 def _round_fen(value: Decimal | None) -> int | None:
@@ -345,10 +329,10 @@ def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True, o
 
 
 def compare_rows(user: User, area: Area, f: Filters, metric: str = "collective_income") -> list[dict]:
-    """The comparison's rows ranked by `metric`, highest first (None last), `rank` from 1."""
-    check_metric(metric)
+    """The comparison's rows ranked by `metric` (of `metric_table.COMPARE_METRICS`; BadRequest for
+    another), highest first (None last), `rank` from 1."""
+    key = compared_metric(metric).key
     rows = comparison(user, area, f, with_towns=False, order=False)["rows"]  # ordered here
-    key = metric_key(metric, rows[0] if rows else None)
     rows.sort(key=lambda r: (r.get(key) is None, -(r.get(key) or 0), r["code"]))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank

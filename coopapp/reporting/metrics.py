@@ -23,25 +23,6 @@ from coopapp.models import (
 )
 from coopapp.models.base import plain_rows
 
-COMPARE_METRICS = (
-    "collective_income",
-    "output_value",
-    "households_benefited",
-    "coverage",
-    "benefit_total",
-    "benefit_per_household",
-    "benefit_mean",
-    "benefit_median",
-    "formerly_poor_coverage",
-    "formerly_poor_benefit_mean",
-    "collective_income_growth",
-    "output_value_growth",
-    "households_benefited_growth",
-    "benefit_total_growth",
-    "yield",
-    "attainment",
-    "output_attainment",
-)
 _KIND_OF = {"collective_income": "collective_income", "output_value": "output"}
 
 

@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coopapp.core.forms import AmountField, QuantityField, choice_list, choices
+from coopapp.core.forms import AmountField, QuantityField, choice_list, choices, optional_int
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.villages.catalog import HouseholdInput, ProjectInput
 
@@ -20,7 +20,7 @@ class ProjectForm(FlaskForm):
     type = SelectField(_l("类型"), choices=choices(PROJECT_TYPES))
     cooperative_id = SelectField(
         _l("所属"),
-        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        coerce=optional_int,
         validate_choice=False,
         validators=[Optional()],
     )

@@ -19,6 +19,7 @@ from coopapp.errors import BadRequest, DomainError, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.reporting import chart_data
+from coopapp.reporting.metric_table import compared_metric
 from coopapp.villages import catalog
 
 bp = Blueprint("charts", __name__, url_prefix="/charts")
@@ -95,7 +96,7 @@ def compare(fmt: str):
     by = request.args.get("by", "village")
     if by not in ("village", "town"):
         raise BadRequest(_("by 只能是 village 或 town。"), {"by": "village, town"})
-    chart_data.check_metric(metric)
+    compared_metric(metric)
     # Once the area is inside the user's scope every user sees the same villages of it.
     return _respond(
         "compare", (area.id, year, metric, by), fmt, lambda: chart_data.comparison(current_user, area, year, metric, by)

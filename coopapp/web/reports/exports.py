@@ -15,27 +15,36 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from coopapp.core.money import yuan_decimal
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
+from coopapp.reporting import metric_table
 from coopapp.reporting.exports import csv_text, keep_as_text
+from coopapp.reporting.metric_table import COUNT, METRICS, MONEY, PER_UNIT, RATIO
 
-# (header, row key, kind): kind is money (fen), ratio, count, text, flag, type, unit
+
+def _figure(name: str) -> tuple:
+    """A metric's column: its header, row key and kind, from `metric_table`."""
+    metric = METRICS[name]
+    return metric.header, metric.key, metric.kind
+
+
+# (header, row key, kind): kind is a metric's (money, per_unit, ratio, count) or text, flag, type, unit
 COLUMNS = (
     (_l("村代码"), "code", "text"),
     (_l("村"), "name", "text"),
     (_l("镇"), "town", "text"),
-    (_l("村集体收入（元）"), "collective_income_fen", "money"),
-    (_l("村集体收入同比（%）"), "collective_income_growth", "ratio"),
-    (_l("收入目标（元）"), "collective_income_target_fen", "money"),
-    (_l("目标完成率（%）"), "attainment", "ratio"),
-    (_l("产值（元）"), "output_value_fen", "money"),
-    (_l("产值同比（%）"), "output_value_growth", "ratio"),
+    _figure("collective_income"),
+    _figure("collective_income_growth"),
+    _figure("collective_income_target"),
+    _figure("attainment"),
+    _figure("output_value"),
+    _figure("output_value_growth"),
     (_l("同类项目"), "peer_type", "type"),
-    (_l("单位产值（元/单位规模）"), "yield_fen_per_unit", "money"),
+    _figure("yield"),
     (_l("规模单位"), "yield_unit", "unit"),
-    (_l("同类村中位数（元/单位规模）"), "peer_median_fen_per_unit", "money"),
-    (_l("带动农户"), "households_benefited", "count"),
-    (_l("总户数"), "households", "count"),
-    (_l("覆盖率（%）"), "coverage", "ratio"),
-    (_l("户均收益（元）"), "benefit_per_household_fen", "money"),
+    _figure("peer_median"),
+    _figure("households_benefited"),
+    _figure("households"),
+    _figure("coverage"),
+    _figure("benefit_per_household"),
     (_l("薄弱村"), "weak", "flag"),
     (_l("单位产值异常"), "outlier", "flag"),
 )
@@ -48,9 +57,9 @@ def _value(row: dict, key: str, kind: str):
     if value is None:
         return None
     match kind:
-        case "money":
+        case metric_table.MONEY | metric_table.PER_UNIT:
             return yuan_decimal(value)
-        case "ratio":
+        case metric_table.RATIO:
             return (Decimal(value) * 100).quantize(_TENTH, ROUND_HALF_UP)
         case "flag":
             return _("是") if value else None
@@ -87,7 +96,7 @@ def csv_bytes(rows: list[dict]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-_FORMATS = {"money": "#,##0.00", "ratio": "0.0", "count": "#,##0"}
+_FORMATS = {MONEY: "#,##0.00", PER_UNIT: "#,##0.00", RATIO: "0.0", COUNT: "#,##0"}
 
 
 def xlsx_bytes(rows: list[dict], title: str) -> bytes:
