@@ -8,6 +8,7 @@ from coopapp.distributions.rows import plan_list_rows, plan_view
 from coopapp.ledger import operations as ledger
 from coopapp.reporting import comparison, metrics
 from coopapp.reporting.metric_table import METRICS
+from coopapp.villages.privacy import MASKED, Privacy
 
 from .builders import approved_entry, entry_input
 from .test_api_support import body, login
@@ -39,9 +40,10 @@ def test_records(world, db):
         assert_keys(SCHEMAS["Entry"], entry_json(entry, reversed_by), f"entry {entry.status}")
     for project in (world.project, world.other_project):  # with and without a cooperative, targets
         assert_keys(SCHEMAS["Project"], project_json(project), project.name)
-    for private in (True, False):
-        assert_keys(SCHEMAS["Household"], household_json(world.households[0], private), f"household {private}")
-    assert_keys(SCHEMAS["Household"], household_json(world.other_household, True), "household without a group")
+    full = Privacy(names=True, identity=True)
+    for privacy in (full, Privacy(names=True, identity=False), MASKED):
+        assert_keys(SCHEMAS["Household"], household_json(world.households[0], privacy), f"household {privacy}")
+    assert_keys(SCHEMAS["Household"], household_json(world.other_household, full), "household without a group")
 
     plan_input = distributions.PlanInput(
         project_id=world.project.id,
@@ -54,8 +56,8 @@ def test_records(world, db):
         ],
     )
     plan = distributions.draft_plan(sec, plan_input)
-    for private in (True, False):
-        view = jsonable(plan_view(plan, private))
+    for privacy in (full, MASKED):
+        view = jsonable(plan_view(plan, privacy))
         assert_keys(SCHEMAS["Plan"], view, "plan")
         for row in view["deductions"]:
             assert_keys(SCHEMAS["Plan"]["properties"]["deductions"]["items"], row, "deduction")
