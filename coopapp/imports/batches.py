@@ -13,6 +13,7 @@ from coopapp.core.tx import atomic
 from coopapp.errors import NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
+from coopapp.ledger.permissions import EDITABLE
 from coopapp.models import ImportBatch, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id
 
@@ -79,7 +80,7 @@ def submit_batch(user: User, batch: ImportBatch) -> int:
         .where(
             LedgerEntry.import_batch_id == batch.id,
             LedgerEntry.created_by_id == user.id,
-            LedgerEntry.status.in_(ledger.EDITABLE),
+            LedgerEntry.status.in_(EDITABLE),
         )
         .order_by(LedgerEntry.id)
     )
