@@ -8,7 +8,7 @@ from coopapp.access import audit
 from coopapp.errors import Conflict, Forbidden, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.ledger import rollups
+from coopapp.ledger import permissions, rollups
 from coopapp.models import AuditEvent, LedgerEntry, MonthlySummary
 
 from . import builders
@@ -152,7 +152,7 @@ def test_a_second_live_reversal_is_refused_by_the_database(world, monkeypatch):
     """Even when two requests pass the 'already reversed?' check at once, one reversal wins."""
     entry = approved_entry(world)
     ledger.reverse_entry(world.users["accountant"], entry, "第一次")
-    monkeypatch.setattr(ledger, "reversal_of", lambda _e: None)  # the racing request saw none yet
+    monkeypatch.setattr(permissions, "reversal_of", lambda _e: None)  # the racing request saw none yet
     with pytest.raises(Conflict):
         ledger.reverse_entry(world.users["accountant"], entry, "第二次")
     assert db.session.query(LedgerEntry).filter_by(reverses_id=entry.id).count() == 1

@@ -11,6 +11,7 @@ from coopapp.errors import Conflict
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
+from coopapp.ledger.permissions import is_closed
 from coopapp.models import AuditEvent, HouseholdYearSummary, LedgerEntry, MonthlySummary
 from coopapp.reporting.chart_data import data_version
 
@@ -50,7 +51,7 @@ def test_rollups_equal_ledger_after_random_sequences(world, steps):
             quantity=Decimal(amount % 100000) / 500 if with_qty else None,  # up to 3 places in kg
             unit="斤" if with_qty else None,
         )
-        if ledger.is_closed(world.village.id, data.period):
+        if is_closed(world.village.id, data.period):
             continue
         entry = ledger.create_entry(acc, data)
         if action == "leave":

@@ -33,10 +33,18 @@ def can(user: User, action: str, area: Area) -> bool:
     return user.area.covers(area)
 
 
+def forbidden(user: User, action: str, area: Area) -> Forbidden | None:
+    """The refusal `authorize` raises, or None when `can(user, action, area)`."""
+    if can(user, action, area):
+        return None
+    return Forbidden(_("无权限：此操作超出您的账号权限或管辖范围。"))
+
+
 def authorize(user: User, action: str, area: Area) -> None:
     """Raise Forbidden unless `can(user, action, area)`."""
-    if not can(user, action, area):
-        raise Forbidden(_("无权限：此操作超出您的账号权限或管辖范围。"))
+    refusal = forbidden(user, action, area)
+    if refusal is not None:
+        raise refusal
 
 
 def area_clause(user: User, path_column=Area.path) -> ColumnElement[bool]:

@@ -14,6 +14,7 @@ from coopapp.errors import BadRequest
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger.forms import EntryForm
+from coopapp.ledger.permissions import reversal_of
 from coopapp.models import LedgerEntry
 
 MAX_PER_PAGE = 200
@@ -34,7 +35,7 @@ def _entry_payload(payload: dict) -> dict:
 
 
 def _entry_response(entry: LedgerEntry, status: int = 200):
-    reversal = ledger.reversal_of(entry)
+    reversal = reversal_of(entry)
     return jsonify(entry_json(entry, reversal.id if reversal else None)), status
 
 

@@ -17,9 +17,11 @@ from coopapp.core.money import format_yuan
 from coopapp.core.periods import last_day
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import BASES, DEDUCTION_KINDS
-from coopapp.errors import Conflict, Invalid, NotFound
+from coopapp.distributions import permissions
+from coopapp.errors import Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
+from coopapp.ledger.permissions import refuse, reversal_of
 from coopapp.models import (
     Area,
     Deduction,
@@ -241,9 +243,7 @@ def plans_for(user: User, village: Area | None = None) -> list[Distribution]:
 @atomic
 def approve_plan(user: User, plan: Distribution) -> Distribution:
     """The secretary approves the previewed plan: from now on it cannot change."""
-    authorize(user, "distribute", plan.village)
-    if plan.status != "draft":
-        raise Conflict(_("只有草拟中的方案可以审批（当前：%(s)s）。", s=plan.status))
+    refuse(permissions.approve_refusal(user, plan))
     plan.status, plan.approved_by_id = "approved", user.id
     db.session.flush()
     audit.record(user, "distribution.approve", plan)
@@ -253,9 +253,7 @@ def approve_plan(user: User, plan: Distribution) -> Distribution:
 @atomic
 def discard_plan(user: User, plan: Distribution) -> None:
     """Delete an unpublished plan that will not be used (audited), e.g. one whose month was closed."""
-    authorize(user, "distribute", plan.village)
-    if plan.status not in ("draft", "approved"):
-        raise Conflict(_("只有未公布的方案可以删除。"))
+    refuse(permissions.discard_refusal(user, plan))
     audit.record(user, "distribution.delete", plan)
     db.session.delete(plan)
 
@@ -268,11 +266,7 @@ def collective_share(plan: Distribution) -> int:
 @atomic
 def publish_plan(user: User, plan: Distribution) -> Distribution:
     """Post one dividend entry per line and one collective-income entry, all at once."""
-    authorize(user, "distribute", plan.village)
-    if plan.status == "published":
-        raise Conflict(_("该方案已经公布过。"))
-    if plan.status != "approved":
-        raise Conflict(_("方案须先审批才能公布（当前：%(s)s）。", s=plan.status))
+    refuse(permissions.publish_refusal(user, plan))
     ledger.check_open_period(plan.village, plan.period)
     note = f"收益分配 #{plan.id}"
     payouts = []
@@ -310,9 +304,7 @@ def _entry(plan: Distribution, user: User, kind: str, amount: int, household_id,
 
 def posted_entries(plan: Distribution) -> list[LedgerEntry]:
     """The ledger entries a published plan posted."""
-    ids = [ln.entry_id for ln in plan.lines if ln.entry_id] + (
-        [plan.collective_entry_id] if plan.collective_entry_id else []
-    )
+    ids = permissions.posted_entry_ids(plan)
     if not ids:
         return []
     return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(ids)).order_by(LedgerEntry.id)))
@@ -321,14 +313,12 @@ def posted_entries(plan: Distribution) -> list[LedgerEntry]:
 @atomic
 def reverse_plan(user: User, plan: Distribution, reason: str) -> Distribution:
     """Reverse a published plan as a whole: every entry it posted gets its approved negation."""
-    authorize(user, "distribute", plan.village)
-    if plan.status != "published":
-        raise Conflict(_("只有已公布的方案可以整体冲销（当前：%(s)s）。", s=plan.status))
+    refuse(permissions.reverse_refusal(user, plan))
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("冲销方案时必须填写原因。"), {"reason": _("请填写原因。")})
     # A line already corrected on its own (e.g. after an objection) keeps that correction.
-    live = [e for e in posted_entries(plan) if ledger.reversal_of(e) is None]
+    live = [e for e in posted_entries(plan) if reversal_of(e) is None]
     reversals = [ledger.build_reversal(user, e, reason) for e in live]
     ledger.post_approved(user, reversals, "entry.reverse", {"distribution": plan.id})
     plan.status, plan.reversal_reason = "reversed", reason

@@ -13,6 +13,7 @@ from coopapp.core.tx import atomic
 from coopapp.errors import NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
+from coopapp.ledger.permissions import EDITABLE, Refusal, refuse, submit_refusal
 from coopapp.models import ImportBatch, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id
 
@@ -71,18 +72,38 @@ def batch_entries(batch: ImportBatch, limit: int = 200) -> list[LedgerEntry]:
     return list(db.session.scalars(q))
 
 
+def _to_submit(user: User, batch: ImportBatch) -> tuple:
+    """What `submit_batch` submits: the batch's draft or returned entries that the user logged."""
+    return (
+        LedgerEntry.import_batch_id == batch.id,
+        LedgerEntry.created_by_id == user.id,
+        LedgerEntry.status.in_(EDITABLE),
+    )
+
+
+def submit_batch_refusal(user: User, batch: ImportBatch) -> Refusal:
+    """Why `submit_batch` would refuse now: the refusal of `submit_entry` for the first of its entries
+    that may not be submitted (e.g. one of a closed month), or None. Those entries differ only in
+    their month, so the first of each month is asked."""
+    firsts = select(func.min(LedgerEntry.id)).where(*_to_submit(user, batch)).group_by(LedgerEntry.period)
+    for entry in db.session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(firsts)).order_by(LedgerEntry.id)):
+        refusal = submit_refusal(user, entry)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def offers_submit(user: User, batch: ImportBatch) -> bool:
+    """The batch page's "submit all" button: the user has entries of it to submit, and may."""
+    pending = db.session.scalar(select(LedgerEntry.id).where(*_to_submit(user, batch)).limit(1))
+    return pending is not None and submit_batch_refusal(user, batch) is None
+
+
 @atomic
 def submit_batch(user: User, batch: ImportBatch) -> int:
     """Submit every draft or returned entry of the batch that the user logged, together (all or none)."""
-    q = (
-        select(LedgerEntry)
-        .where(
-            LedgerEntry.import_batch_id == batch.id,
-            LedgerEntry.created_by_id == user.id,
-            LedgerEntry.status.in_(ledger.EDITABLE),
-        )
-        .order_by(LedgerEntry.id)
-    )
+    refuse(submit_batch_refusal(user, batch))
+    q = select(LedgerEntry).where(*_to_submit(user, batch)).order_by(LedgerEntry.id)
     count = 0
     for entry in db.session.scalars(q).all():
         ledger.submit_entry(user, entry)

@@ -20,11 +20,22 @@ from coopapp.errors import Conflict, Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import rollups
 from coopapp.ledger.locks import lock_village
+from coopapp.ledger.permissions import (
+    approve_refusal,
+    closed_month,
+    edit_refusal,
+    is_closed,
+    refuse,
+    return_refusal,
+    reversal_period,
+    reversal_refusal,
+    submit_refusal,
+    void_refusal,
+)
 from coopapp.models import Area, ClosedMonth, Distribution, Household, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id, utcnow
 
 CHINA = ZoneInfo("Asia/Shanghai")
-EDITABLE = ("draft", "returned")
 MILLI = Decimal("0.001")
 
 
@@ -62,12 +73,6 @@ def get_entry(entry_id: int, user: User, action: str = "view") -> LedgerEntry:
     return entry
 
 
-def is_closed(village_id: int, period: str) -> bool:
-    """Has the secretary closed this village's month?"""
-    q = select(ClosedMonth.id).where(ClosedMonth.village_id == village_id, ClosedMonth.period == period)
-    return db.session.scalar(q) is not None
-
-
 def check_open_period(village: Area, period: str) -> None:
     """Refuse a malformed, future or closed month for the village (422 naming `period`)."""
     _check_period(village, period)
@@ -80,7 +85,7 @@ def _check_period(village: Area, period: str, field: str = "period") -> None:
         raise Invalid(_("不能登记未来月份。"), {field: _("%(p)s 是未来月份。", p=period)})
     lock_village(village.id)
     if is_closed(village.id, period):
-        raise Invalid(_("该月已结账。"), {field: _("%(p)s 已结账，不能再登记；更正请记入未结账的月份。", p=period)})
+        raise closed_month(period, field)
 
 
 class EntryChecks:
@@ -213,11 +218,7 @@ def create_entry(user: User, data: EntryInput) -> LedgerEntry:
 @atomic
 def update_entry(user: User, entry: LedgerEntry, data: EntryInput) -> LedgerEntry:
     """The author edits a draft or a returned entry (never an approved one)."""
-    authorize(user, "create_entry", entry.village)
-    if entry.status not in EDITABLE or entry.created_by_id != user.id:
-        raise Conflict(_("只能修改自己的草稿或被退回的记录。"))
-    if entry.reverses_id is not None:
-        raise Conflict(_("冲销记录不能修改。"))
+    refuse(edit_refusal(user, entry))
     project = _project(data.project_id)
     authorize(user, "create_entry", project.village)
     _apply_input(entry, data, project)
@@ -228,11 +229,7 @@ def update_entry(user: User, entry: LedgerEntry, data: EntryInput) -> LedgerEntr
 @atomic
 def submit_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
     """Send a draft or returned entry for review."""
-    authorize(user, "submit_entry", entry.village)
-    if entry.created_by_id != user.id:
-        raise Conflict(_("只能提交自己登记的记录。"))
-    if entry.status not in EDITABLE:
-        raise Conflict(_("只有草稿或被退回的记录可以提交（当前：%(s)s）。", s=entry.status))
+    refuse(submit_refusal(user, entry))
     _check_period(entry.village, entry.period)
     entry.status = "submitted"
     audit.record(user, "entry.submit", entry)
@@ -242,26 +239,16 @@ def submit_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
 @atomic
 def void_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
     """The author abandons a draft or returned entry (it stays, marked 作废)."""
-    authorize(user, "create_entry", entry.village)
-    if entry.status not in EDITABLE or entry.created_by_id != user.id:
-        raise Conflict(_("只能作废自己的草稿或被退回的记录。"))
+    refuse(void_refusal(user, entry))
     entry.status = "void"
     audit.record(user, "entry.void", entry)
     return entry
 
 
-def _start_review(user: User, entry: LedgerEntry) -> None:
-    authorize(user, "review_entry", entry.village)
-    if entry.status != "submitted":
-        raise Conflict(_("该记录不在待审核状态（当前：%(s)s），可能已被他人处理。", s=entry.status))
-
-
 @atomic
 def approve_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
     """The secretary approves: the entry becomes immutable and counts in the summaries."""
-    _start_review(user, entry)
-    if is_closed(entry.village_id, entry.period):
-        raise Conflict(_("%(p)s 已结账，不能再审核该月记录。", p=entry.period))
+    refuse(approve_refusal(user, entry))
     entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()
     entry.return_reason = None
     db.session.flush()  # the version check happens here: a concurrent approval gets 409
@@ -276,24 +263,19 @@ def return_entry(user: User, entry: LedgerEntry, reason: str) -> LedgerEntry:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("退回时必须填写原因。"), {"reason": _("请填写退回原因。")})
-    _start_review(user, entry)
+    refuse(return_refusal(user, entry))
     entry.status, entry.reviewed_by_id, entry.reviewed_at = "returned", user.id, utcnow()
     entry.return_reason = reason
     audit.record(user, "entry.return", entry)
     return entry
 
 
-def reversal_of(entry: LedgerEntry) -> LedgerEntry | None:
-    """The live (not returned-and-voided) reversal of an entry, if one exists."""
-    q = select(LedgerEntry).where(LedgerEntry.reverses_id == entry.id, LedgerEntry.status != "void")
-    return db.session.scalars(q).first()
-
-
 @atomic
 def reverse_entry(user: User, entry: LedgerEntry, reason: str, period: str | None = None) -> LedgerEntry:
     """Create the negating entry of an approved one, submitted for review.
 
-    It lands in the original's month if that is still open, else in the current month.
+    It lands in the original's month if that is still open, else in the current month. The role
+    is checked here, the entry in `build_reversal`: together they are `permissions.reverse_refusal`.
     """
     authorize(user, "reverse_entry", entry.village)
     reversal = build_reversal(user, entry, reason, period)
@@ -307,14 +289,10 @@ def build_reversal(user: User, entry: LedgerEntry, reason: str, period: str | No
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("冲销时必须填写原因。"), {"reason": _("请填写冲销原因。")})
-    if entry.status != "approved":
-        raise Conflict(_("只有已审核的记录可以冲销。"))
-    if entry.reverses_id is not None:
-        raise Conflict(_("冲销记录不能再冲销。"))
-    if reversal_of(entry) is not None:
-        raise Conflict(_("该记录已有冲销记录。"))
+    this_month = current_period()
     if period is None:
-        period = entry.period if not is_closed(entry.village_id, entry.period) else current_period()
+        period = reversal_period(entry, this_month)
+    refuse(reversal_refusal(entry, this_month, period))
     _check_period(entry.village, period)
     return LedgerEntry(
         project_id=entry.project_id,

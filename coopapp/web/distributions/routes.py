@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from coopapp.access.scope import authorize, can, home_village
 from coopapp.core.forms import ReasonForm
 from coopapp.distributions import plans as distributions
+from coopapp.distributions.permissions import plan_actions
 from coopapp.distributions.rows import plan_list_rows, plan_view
 from coopapp.errors import Conflict, Invalid
 from coopapp.ledger import operations as ledger
@@ -69,17 +70,6 @@ def new_plan():
     return _render_form(form, village, households, 422 if form.is_submitted() else 200)
 
 
-def plan_actions(plan: Distribution) -> dict[str, bool]:
-    """Which buttons the current user gets on the plan's page."""
-    allowed = can(current_user, "distribute", plan.village)
-    return {
-        "approve": allowed and plan.status == "draft",
-        "delete": allowed and plan.status in ("draft", "approved"),
-        "publish": allowed and plan.status == "approved",
-        "reverse": allowed and plan.status == "published",
-    }
-
-
 def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, status: int = 200):
     """The preview: pool, deductions in order, the rest, every household's line and the total."""
     view = plan_view(plan, page_privacy(current_user, plan.village))
@@ -87,7 +77,7 @@ def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, statu
         "distributions/plan.html",
         plan=view,
         notice_ends=local_time(view["notice_ends"]),
-        actions=plan_actions(plan),
+        actions=plan_actions(current_user, plan),
         reason_form=reason_form or ReasonForm(formdata=None),
     ), status
 

@@ -80,7 +80,10 @@ def batch(batch_id: int):
     batch, project = batches.get_batch(batch_id, current_user)
     counts = batches.batch_status_counts(batch)
     entries = batches.batch_entries(batch)
-    return render_template("imports/batch.html", batch=batch, project=project, counts=counts, entries=entries)
+    can_submit = batches.offers_submit(current_user, batch)
+    return render_template(
+        "imports/batch.html", batch=batch, project=project, counts=counts, entries=entries, can_submit=can_submit
+    )
 
 
 @bp.post("/batches/<int:batch_id>/submit")

@@ -4,11 +4,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access.scope import authorize, can, home_village
+from coopapp.access.scope import authorize, home_village
 from coopapp.core.forms import ReasonForm
 from coopapp.core.vocabulary import KINDS, STATUSES
 from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
+from coopapp.ledger import permissions
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
@@ -101,8 +102,9 @@ def new_entry():
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 def edit_entry(entry_id: int):
     entry = ledger.get_entry(entry_id, current_user, "create_entry")
-    if not entry_actions(entry)["edit"]:
-        flash(_("只能修改自己的草稿或被退回的记录。"), "error")
+    refusal = permissions.edit_refusal(current_user, entry)
+    if refusal is not None:
+        flash(refusal.message, "error")
         return redirect(url_for("ledger.entry", entry_id=entry.id))
     form = _entry_form(entry.village, data=None if request.method == "POST" else entry_form_data(entry))
     if form.validate_on_submit():
@@ -116,30 +118,14 @@ def edit_entry(entry_id: int):
     return _render_form(form, entry, status=422 if form.is_submitted() else 200)
 
 
-def entry_actions(entry: LedgerEntry) -> dict[str, bool]:
-    """Which buttons the current user gets on this entry's page."""
-    village, editable = entry.village, entry.status in ledger.EDITABLE
-    own = entry.created_by_id == current_user.id and can(current_user, "create_entry", village)
-    return {
-        "edit": own and editable and entry.reverses_id is None,
-        "submit": editable and can(current_user, "submit_entry", village),
-        "void": own and editable,
-        "review": entry.status == "submitted" and can(current_user, "review_entry", village),
-        "reverse": entry.status == "approved"
-        and entry.reverses_id is None
-        and can(current_user, "reverse_entry", village)
-        and ledger.reversal_of(entry) is None,
-    }
-
-
 def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reason_for: str = "", status=200):
     """An entry's page with its reversal or original and the user's actions."""
     return render_template(
         "ledger/entry.html",
         entry=entry,
         household_name=household_name(entry.household, entry.village),
-        reversal=ledger.reversal_of(entry),
-        actions=entry_actions(entry),
+        reversal=permissions.reversal_of(entry),
+        actions=permissions.entry_actions(current_user, entry, ledger.current_period()),
         reason_form=reason_form or ReasonForm(formdata=None),
         reason_for=reason_for,
     ), status

@@ -9,6 +9,7 @@ from coopapp.core.forms import ReasonForm
 from coopapp.errors import Conflict, Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.ledger.forms import CloseMonthForm
+from coopapp.ledger.permissions import entry_actions
 from coopapp.web.common import back_to, household_name, own_village, require_action_form, show_field_errors
 from coopapp.web.ledger.routes import render_entry
 
@@ -27,8 +28,15 @@ def queue():
     authorize(current_user, "review_entry", village)
     rows = ledger.list_entries(current_user, village=village, status="submitted")
     names = {e.id: household_name(e.household, village) for e in rows}
+    this_month, closed = ledger.current_period(), set(ledger.closed_periods(village))
+    actions = {e.id: entry_actions(current_user, e, this_month, closed) for e in rows}
     return render_template(
-        "review/queue.html", village=village, entries=rows, names=names, reason_form=ReasonForm(formdata=None)
+        "review/queue.html",
+        village=village,
+        entries=rows,
+        names=names,
+        actions=actions,
+        reason_form=ReasonForm(formdata=None),
     )
 
 
