@@ -26,7 +26,7 @@ def list_areas():
 def list_projects():
     """Projects in the caller's scope, optionally one village's."""
     me = user()
-    projects = catalog.projects_for(me, village_arg(me, request.args.get("village")))
+    projects = catalog.projects_for(me, village_arg(me))
     return jsonify([project_json(p) for p in projects])
 
 
@@ -45,7 +45,7 @@ def create_project():
 def list_households():
     """Households in scope (?village=CODE, ?q=name), masked outside the caller's own village."""
     me = user()
-    households = catalog.households_for(me, village_arg(me, request.args.get("village")), request.args.get("q"))
+    households = catalog.households_for(me, village_arg(me), request.args.get("q"))
     return jsonify([household_json(h, can(me, "view_private", h.village)) for h in households])
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access.scope import authorize, can, home_village
+from coopapp.access.scope import can, home_village
 from coopapp.core.forms import ReasonForm
 from coopapp.core.vocabulary import KIND_LABELS, STATUS_LABELS
 from coopapp.errors import Invalid
@@ -12,7 +12,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import KINDS, STATUSES, LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
-from coopapp.web.common import household_name, own_village, page_arg, period_arg, require_action_form, show_field_errors
+from coopapp.web.common import household_name, page_arg, period_arg, require_action_form, show_field_errors
 from coopapp.web.ledger.downloads import download
 from coopapp.web.ledger.forms import EntryPageForm, entry_form_data
 
@@ -86,8 +86,7 @@ def _render_form(form, entry=None, status=200):
 
 @bp.route("/entries/new", methods=["GET", "POST"])
 def new_entry():
-    village = own_village()
-    authorize(current_user, "create_entry", village)
+    village = catalog.get_village(None, current_user, "create_entry")
     form = _entry_form(village, period=ledger.current_period())
     if form.validate_on_submit():
         try:
