@@ -440,17 +440,3 @@ def reversal_ids(entry_ids: list[int]) -> dict[int, int]:
         LedgerEntry.reverses_id.in_(entry_ids), LedgerEntry.status != "void"
     )
     return dict(db.session.execute(q).all())
-
-
-def page_entries(
-    user: User,
-    *,
-    page: int,
-    per_page: int,
-    village: Area | None = None,
-    status: str | None = None,
-    period: str | None = None,
-):
-    """One page of `entries_query` (a Flask-SQLAlchemy Pagination; past the end: no items)."""
-    q = _list_rows(entries_query(user, village=village, status=status, period=period))
-    return db.paginate(q, page=page, per_page=per_page, max_per_page=100, error_out=False)
