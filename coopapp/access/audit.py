@@ -95,6 +95,7 @@ def json_escaped(text: str) -> str:
 
 # The JSON of one value, the encoder made once (json.dumps makes one per call).
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_MISMATCH = "bulk audit events no longer match access.audit; refusing to write them"
 
 
 class EventBodies:
@@ -118,14 +119,14 @@ class EventBodies:
         written = self.body(seq, object_id, json_escaped(data) if escaped_data is None else escaped_data)
         expected = event_body(seq, self.at, self.actor_id, self.action, self.object_type, object_id, data)
         if data != canonical(json.loads(data)) or written != expected:
-            raise RuntimeError("bulk audit events no longer match access.audit; refusing to write them")
+            raise RuntimeError(_MISMATCH)
 
     def chain(self, prev_hash: str, seq: int, items: list[tuple]) -> list[tuple[int, int, str, str, str]]:
         """Events for `items` — (object id, data[, json_escaped(data)]) — chained after `prev_hash` and
-        `seq`, in order, as (seq, object id, data, prev_hash, hash). The first is checked (`check`)."""
+        `seq`, in order, as (seq, object id, data, prev_hash, hash). The first is checked: its data
+        canonical, its hash the one `event_body` and `chain_hash` make."""
         if not items:
             return []
-        self.check(seq + 1, *items[0])
         head, tail, sha256 = self.head, self.tail, hashlib.sha256
         rows = []
         for item in items:
@@ -135,6 +136,12 @@ class EventBodies:
             digest = sha256(f'{prev_hash}{head}{escaped}","id":{oid},"seq":{seq}{tail}'.encode()).hexdigest()
             rows.append((seq, oid, data, prev_hash, digest))
             prev_hash = digest
+        seq, oid, data, prev_hash, digest = rows[0]
+        expected = chain_hash(
+            prev_hash, event_body(seq, self.at, self.actor_id, self.action, self.object_type, oid, data)
+        )
+        if data != canonical(json.loads(data)) or digest != expected:
+            raise RuntimeError(_MISMATCH)
         return rows
 
 
