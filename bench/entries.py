@@ -4,6 +4,7 @@ import math
 from datetime import date, datetime, timedelta
 
 from bench.generate import NOTES, PAYOUT_NOTES, PAYOUTS, PROJECT_KINDS, YEARS, _dec_text
+from coopapp.access import audit
 from coopapp.ledger.operations import today
 
 COLUMNS = (
@@ -48,6 +49,7 @@ def write_entries(county) -> int:
     base, extra = divmod(total, slots) if slots else (0, 0)
     rows, next_id, slot = [], 1, 0
     first_year = months[0][0] if months else 0
+    before, after = audit.snapshot_frame()
     for pid, vid, ptype, annual, collective in county.projects:
         accountant, secretary = county.staff[vid]
         homes = county.homes[vid]
@@ -88,15 +90,16 @@ def write_entries(county) -> int:
                         "approved", accountant, created_s, secretary, reviewed_s, 1,
                     )
                 )  # fmt: skip
-                # The entry's audit snapshot as `canonical` writes it (sorted keys, no spaces).
+                # The event's data: the entry's audit snapshot as `canonical` writes it (sorted keys,
+                # no spaces) inside `audit.event_data`'s frame.
                 hh = "null" if household is None else household
                 qty = "null" if quantity is None else f'"{_dec_text(quantity)}"'
                 un = "null" if unit is None else f'"{unit}"'
                 data_text = (
-                    f'{{"snapshot":{{"amount_fen":{amount},"created_by_id":{accountant},"entry_date":"{day_s}",'
+                    f'{before}{{"amount_fen":{amount},"created_by_id":{accountant},"entry_date":"{day_s}",'
                     f'"household_id":{hh},"kind":"{kind}","note":"{note}","period":"{period}","project_id":{pid},'
                     f'"quantity":{qty},"return_reason":null,"reversal_reason":null,"reverses_id":null,'
-                    f'"reviewed_by_id":{secretary},"status":"approved","unit":{un},"village_id":{vid}}}}}'
+                    f'"reviewed_by_id":{secretary},"status":"approved","unit":{un},"village_id":{vid}}}{after}'
                 )
                 ld.audit_text(secretary, "entry.approve", "entry", next_id, data_text)
                 next_id += 1

@@ -1,15 +1,34 @@
-"""Builders for domain objects used across the tests."""
+"""Builders for domain objects, request bodies and files, and the helpers the tests share."""
 
+import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
+from openpyxl import Workbook
+from sqlalchemy import event, func, select
 from werkzeug.security import generate_password_hash
 
 from coopapp.access import audit
 from coopapp.core.codes import credit_code_check_char, id_number_check_digit
+from coopapp.core.periods import first_day
+from coopapp.distributions import plans as distributions
+from coopapp.distributions.plans import DeductionInput, PlanInput
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.models import Area, Cooperative, Household, Membership, Project, User
+from coopapp.models import (
+    Area,
+    AuditEvent,
+    Cooperative,
+    Distribution,
+    Household,
+    LedgerEntry,
+    Membership,
+    Objection,
+    Project,
+    User,
+)
 from coopapp.villages import catalog
 
 PASSWORD = "pass-word-1"
@@ -150,3 +169,244 @@ def approved_entry(world: World, **kw):
     ledger.submit_entry(acc, entry)
     ledger.approve_entry(sec, entry)
     return entry
+
+
+# ---- the JSON API ----------------------------------------------------------
+
+
+class ApiClient:
+    """A test client that sends a Bearer token (`as_user`) and JSON bodies."""
+
+    def __init__(self, client):
+        self.client = client
+        self.headers: dict[str, str] = {}
+
+    def as_user(self, username: str, password: str = PASSWORD) -> "ApiClient":
+        resp = self.client.post("/api/v1/tokens", json={"username": username, "password": password})
+        assert resp.status_code == 201, resp.get_json()
+        self.headers = {"Authorization": f"Bearer {resp.get_json()['token']}"}
+        return self
+
+    def get(self, path: str, **kw):
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, json=None, **kw):
+        return self.client.post(path, json=json if json is not None else {}, headers=self.headers, **kw)
+
+
+def login(app, username: str) -> ApiClient:
+    """A fresh client holding a Bearer token for `username`."""
+    return ApiClient(app.test_client()).as_user(username)
+
+
+def _no_float(text: str):
+    raise AssertionError(f"float in API JSON: {text}")
+
+
+def body(resp):
+    """The response's JSON, failing the test if any number in it is a float."""
+    return json.loads(resp.get_data(as_text=True), parse_float=_no_float)
+
+
+def shift_period(months: int) -> str:
+    """This month moved by `months` (−1 = last month), as YYYY-MM."""
+    today = ledger.today()
+    index = today.year * 12 + today.month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def entry_body(world: World, **overrides) -> dict:
+    """A valid POST /entries body for the world's project, last month."""
+    values = {"project_id": world.project.id, "period": shift_period(-1), "kind": "sales", "amount": "1234.50"}
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not ...}
+
+
+def counts() -> tuple[int, int]:
+    """(ledger rows, audit events): what a refused request must leave unchanged."""
+    db.session.rollback()
+    return db.session.query(LedgerEntry).count(), db.session.query(AuditEvent).count()
+
+
+def written() -> tuple[int, int, int]:
+    """(plans, ledger rows, audit events): what a refused plan request must leave unchanged."""
+    db.session.rollback()
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m)) for m in (Distribution, LedgerEntry, AuditEvent)
+    )
+
+
+@contextmanager
+def statements():
+    """Every SQL statement run inside the block."""
+    seen: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+
+
+# ---- forms and bodies --------------------------------------------------------
+
+
+def prev_period() -> str:
+    """Last month, which is open and not in the future."""
+    return (ledger.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+def entry_form(world: World, **kw) -> dict:
+    """The new-entry page's form as a browser posts it, for the world's project last month."""
+    data = {
+        "project_id": str(world.project.id),
+        "period": prev_period(),
+        "kind": "sales",
+        "amount": "1,234.50",
+        "quantity": "",
+        "unit": "",
+        "household_id": "",
+        "note": "",
+        "date": "",
+    }
+    data.update(kw)
+    return data
+
+
+def plan_input(world: World, **kw) -> PlanInput:
+    """30,000 yuan of the beekeeping project this month: 15% to the collective, then 1,000 maintenance."""
+    values = {
+        "project_id": world.project.id,
+        "period": ledger.current_period(),
+        "pool_fen": 3_000_000,
+        "basis": "shares",
+        "deductions": [
+            DeductionInput("collective", percent_bp=1500),
+            DeductionInput("maintenance", fixed_fen=100_000),
+        ],
+    }
+    values.update(kw)
+    return PlanInput(**values)
+
+
+def plan_body(world: World, **overrides) -> dict:
+    """`plan_input` as a POST /distributions body."""
+    values = {
+        "project_id": world.project.id,
+        "period": ledger.current_period(),
+        "pool": "30,000",
+        "basis": "shares",
+        "deductions": [{"kind": "collective", "percent": "15"}, {"kind": "maintenance", "amount": "1000"}],
+        "note": "2025 年第一次分红",
+    }
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not ...}
+
+
+def plan_form(world: World, **kw) -> dict:
+    """The new-plan form as a browser posts it: four deduction rows, one weight row per household."""
+    data = {
+        "project_id": str(world.project.id),
+        "period": ledger.current_period(),
+        "pool": "30,000",
+        "basis": "shares",
+        "note": "",
+        "deductions-0-kind": "collective",
+        "deductions-0-percent": "15",
+        "deductions-0-amount": "",
+        "deductions-1-kind": "maintenance",
+        "deductions-1-percent": "",
+        "deductions-1-amount": "1,000",
+    }
+    for i in (2, 3):
+        data.update({f"deductions-{i}-kind": "", f"deductions-{i}-percent": "", f"deductions-{i}-amount": ""})
+    for i, h in enumerate(world.households):
+        data.update({f"households-{i}-household_id": str(h.id), f"households-{i}-weight": ""})
+    data.update(kw)
+    return data
+
+
+def publish(world: World, pool_fen: int = 1000_00) -> Distribution:
+    """Draft, approve and publish a by-shares plan of the world's project for last month."""
+    sec, period = world.users["secretary"], prev_period()
+    start = first_day(period)
+    if start < ledger.today().replace(month=1, day=1):  # in January the builders' shares start too late
+        for hh, shares in ((world.households[0], 10), (world.households[1], 5)):
+            catalog.set_shares(sec, hh, world.cooperative.id, Decimal(shares), start)
+    plan = distributions.draft_plan(
+        sec, PlanInput(project_id=world.project.id, period=period, pool_fen=pool_fen, basis="shares")
+    )
+    distributions.approve_plan(sec, plan)
+    return distributions.publish_plan(sec, plan)
+
+
+def expire_notice(plan: Distribution) -> None:
+    """Move the plan's publication back past its notice period."""
+    plan.published_at = plan.published_at - timedelta(days=8)
+    db.session.commit()
+
+
+def objection_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Objection))
+
+
+# ---- import files ------------------------------------------------------------
+
+
+def previous_month() -> date:
+    """The first day of last month: always open and never in the future."""
+    first = ledger.today().replace(day=1)
+    return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
+
+
+M = previous_month()
+PERIOD = M.strftime("%Y-%m")
+LEDGER_HEADER = ["日期", "摘要", "类别", "数量(斤)", "金额（元）", "户主"]
+
+
+def write_xlsx(path, rows, *, header=LEDGER_HEADER, title="中洞村中华蜂养殖项目收支台账", signature=True):
+    """A workbook as a village accountant keeps it: title, unit row, blank row, header, rows, signature."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws.append(["单位：元", None, None, None, None, f"{M.year}年{M.month}月"])
+    ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(list(row))
+    if signature:
+        ws.append([])
+        ws.append(["制表人：李会计", None, "审核人：王书记", None, None, None])
+    wb.save(path)
+    return path
+
+
+def run_import(app, *args):
+    """`flask coop import …` with --json: (exit code, parsed JSON)."""
+    result = app.test_cli_runner().invoke(args=["coop", "import", *map(str, args), "--json"])
+    assert result.output.strip(), result.output
+    return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+
+
+def write_roster(path, rows, header=("户主姓名", "人口", "村民小组", "身份证号码", "联系电话", "脱贫户")):
+    """A household roster as a village keeps it: two title rows, the header, rows, a signature."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["中洞村农户花名册"])
+    ws.append(["填报单位：中洞村委会"])
+    ws.append(list(header))
+    for row in rows:
+        ws.append(list(row))
+    ws.append(["制表人：王书记"])
+    wb.save(path)
+    return path
+
+
+def run_roster(app, *args):
+    """`flask coop import households …` with --json: (exit code, parsed JSON)."""
+    result = app.test_cli_runner().invoke(args=["coop", "import", "households", *map(str, args), "--json"])
+    return result.exit_code, json.loads(result.output.strip().splitlines()[-1])

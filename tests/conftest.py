@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from coopapp import create_app
 from coopapp.extensions import db as _db
 
-from .builders import World, build_world
+from .builders import ApiClient, World, build_world
 
 TEST_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -168,21 +168,3 @@ def auth(client) -> Auth:
 def api(app, db):
     """A JSON client: `api.as_user(name)` then `api.get/post(path, json=…)` with a Bearer token."""
     return ApiClient(app.test_client())
-
-
-class ApiClient:
-    def __init__(self, client):
-        self.client = client
-        self.headers: dict[str, str] = {}
-
-    def as_user(self, username: str, password: str = "pass-word-1") -> "ApiClient":
-        resp = self.client.post("/api/v1/tokens", json={"username": username, "password": password})
-        assert resp.status_code == 201, resp.get_json()
-        self.headers = {"Authorization": f"Bearer {resp.get_json()['token']}"}
-        return self
-
-    def get(self, path: str, **kw):
-        return self.client.get(path, headers=self.headers, **kw)
-
-    def post(self, path: str, json=None, **kw):
-        return self.client.post(path, json=json if json is not None else {}, headers=self.headers, **kw)

@@ -42,9 +42,7 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Distribution, Household, LedgerEntry, Objection, Project
 
-from .builders import approved_entry, entry_input
-from .conftest import ApiClient
-from .test_objections import publish
+from .builders import ApiClient, approved_entry, entry_input, publish
 
 CALLERS = ("anon", "acc", "sec", "town", "county", "admin", "acc2", "sec2")
 USERNAMES = {"acc": "acc", "sec": "sec", "town": "town", "county": "county", "admin": "admin"}

@@ -4,8 +4,7 @@ import pytest
 
 from coopapp.ledger import operations as ledger
 
-from .builders import entry_input
-from .test_api_support import body, counts, login, shift_period  # noqa: F401
+from .builders import body, counts, entry_input, login, shift_period
 
 OWN, OTHER = "441323110201", "441323107203"  # 中洞村 (town A), 八维村 (town B)
 

@@ -1,12 +1,14 @@
 """The ledger through the API: an entry's whole life, and bad input that writes nothing."""
 
 import pytest
+from sqlalchemy import select
 
+from coopapp.access import audit
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import LedgerEntry, MonthlySummary
 
-from .test_api_support import body, counts, entry_body, login, shift_period  # noqa: F401
+from .builders import body, counts, entry_body, login, shift_period
 
 
 def _entry(entry_id: int) -> LedgerEntry:
@@ -189,3 +191,20 @@ def test_huge_ids_and_pages_are_4xx_not_500(app, world, path):
     resp = login(app, "county").get(path)
     assert resp.status_code in (400, 404)
     assert "error" in body(resp)
+
+
+def test_a_quantity_of_minus_zero_is_stored_and_audited_as_zero(app, world):
+    """ "-0" passed the "not negative" check, was stored as 0 but audited as "-0": verify failed."""
+    client = login(app, "acc")
+    data = {
+        "project_id": world.project.id,
+        "period": ledger.current_period(),
+        "kind": "output",
+        "amount": "100",
+        "quantity": "-0",
+        "unit": "kg",
+    }
+    resp = client.post("/api/v1/entries", json=data)
+    assert resp.status_code == 201, body(resp)
+    assert db.session.scalar(select(LedgerEntry.quantity)) == 0
+    assert audit.verify() is None

@@ -23,8 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from coopapp.distributions import plans as distributions
 from coopapp.ledger import operations as ledger
 
-from .builders import approved_entry, entry_input
-from .test_api_support import counts
+from .builders import approved_entry, counts, entry_input
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))

@@ -6,8 +6,7 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import Household, Project
 
-from .builders import id_number
-from .test_api_support import body, counts, entry_body, login, shift_period  # noqa: F401
+from .builders import body, counts, entry_body, id_number, login, shift_period
 
 OWN, OTHER = "441323110201", "441323107203"
 

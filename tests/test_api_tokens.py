@@ -6,7 +6,7 @@ from coopapp.extensions import db
 from coopapp.models import ApiToken
 from coopapp.models.base import utcnow
 
-from .test_api_support import body, counts, entry_body  # noqa: F401
+from .builders import body, counts, entry_body
 
 
 def test_issue_and_use_token(world, api):

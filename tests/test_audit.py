@@ -9,6 +9,7 @@ from sqlalchemy import text
 from coopapp.access import audit
 from coopapp.extensions import db
 from coopapp.models import AuditEvent
+from coopapp.models.base import utcnow
 
 from .builders import approved_entry
 
@@ -134,3 +135,25 @@ def test_verify_prints_the_chain_head_for_anchoring(app, ledger_world):
     result = _verify(app)
     head = db.session.query(AuditEvent).order_by(AuditEvent.seq.desc()).first()
     assert f"chain head: #{head.seq} {head.hash}" in result.output
+
+
+def test_the_bulk_writers_events_are_the_ones_event_body_makes(monkeypatch):
+    """`EventBodies` writes an event's body out by hand for speed: the same text and hash as
+    `event_body` and `chain_hash`, and it refuses to write events once they differ."""
+    bodies = audit.EventBodies(utcnow(), 7, "entry.create", "entry")
+    data = audit.event_data({"note": 'a "quoted" \\ note\n', "amount_fen": 5}, {"import_batch": 3})
+    rows = bodies.chain(audit.GENESIS, 41, [(9, data), (10, data, audit.json_escaped(data))])
+    prev = audit.GENESIS
+    for (seq, oid, written, prev_hash, digest), want_seq, want_oid in zip(rows, (42, 43), (9, 10), strict=True):
+        body = audit.event_body(want_seq, bodies.at, 7, "entry.create", "entry", want_oid, data)
+        assert (seq, oid, written, prev_hash, digest) == (want_seq, want_oid, data, prev, audit.chain_hash(prev, body))
+        prev = digest
+    before, after = audit.snapshot_frame({"import_batch": 3})
+    assert before + audit.canonical({"note": 'a "quoted" \\ note\n', "amount_fen": 5}) + after == data
+    with pytest.raises(RuntimeError):
+        bodies.chain(audit.GENESIS, 0, [(9, '{"snapshot": 1}')])  # not canonical
+    monkeypatch.setattr(audit, "event_body", lambda *fields: "another body")
+    with pytest.raises(RuntimeError):
+        bodies.chain(audit.GENESIS, 0, [(9, data)])
+    with pytest.raises(RuntimeError):
+        bodies.check(1, 9, data)

@@ -16,8 +16,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import Household, LedgerEntry, Project
 from coopapp.reporting import comparison, metrics
 
-from .builders import add_user, entry_input, id_number
-from .test_api_support import body, login
+from .builders import add_user, body, entry_input, id_number, login
 
 YEAR = ledger.today().year - 1
 LAST = YEAR - 1

@@ -8,12 +8,11 @@ test_comparison_demo.py proves on the demo that they equal the raw ledger's.
 import csv
 import io
 import re
-from contextlib import contextmanager
 from decimal import Decimal
 
 import openpyxl
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
@@ -21,8 +20,7 @@ from coopapp.models import Household, MonthlySummary, Project, ProjectYearSummar
 from coopapp.reporting import comparison
 from coopapp.villages import catalog
 
-from .builders import add_user
-from .test_api_support import body, login
+from .builders import add_user, body, login, statements
 
 YEAR = ledger.today().year - 1
 OWN, SIBLING, OTHER = "441323110201", "441323110202", "441323107203"
@@ -291,21 +289,6 @@ def test_access(world, client, auth):
     assert client.get("/areas?area=441323").status_code == 403
     csv_text = client.get("/areas/export.csv").data.decode("utf-8-sig")
     assert "中洞村" in csv_text and "八维村" not in csv_text
-
-
-@contextmanager
-def statements():
-    """Every SQL statement run inside the block."""
-    seen: list[str] = []
-
-    def remember(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
 
 
 def test_constant_queries_and_no_ledger(peers, world, client, auth):

@@ -10,7 +10,7 @@ from coopapp.demo import load_demo
 from coopapp.models import Area, LedgerEntry, Project, User
 from coopapp.reporting import comparison
 
-from .test_comparison import statements
+from .builders import statements
 
 PASSWORD = "demo-pass-2025"
 YEARS = (2024, 2025, 2026)

@@ -347,3 +347,14 @@ def test_corrections_are_listed_in_the_period_they_were_posted(app, world):
         before = here.previous()
         assert disclosure.corrections(world.village, before.first, before.last) == []
         assert disclosure.corrections(world.other_village, here.first, here.last) == []
+
+
+def test_a_notice_period_outside_the_ledger_years_is_a_clear_400(world, client, auth):
+    auth.login("sec")
+    village = world.village.code
+    for query in ("period=0000-01", "period=9999-12", "quarter=9999Q4", "quarter=0000Q1"):
+        resp = client.get(f"/villages/{village}/notice?{query}")
+        assert resp.status_code == 400, (query, resp.status_code)
+        assert "期间不对" in resp.get_data(as_text=True)
+    resp = client.post(f"/villages/{village}/notice/publish", data={"period": "0000-01"})
+    assert resp.status_code in (302, 400, 422)

@@ -1,37 +1,14 @@
 """The distribution plan API: preview, approve, publish, reverse, delete; bad input; masking; access."""
 
 import pytest
-from sqlalchemy import func, select
 
 from coopapp.access import audit
-from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
-from coopapp.models import AuditEvent, Distribution, LedgerEntry
 
-from .test_api_support import body, login, shift_period
+from .builders import body, login, plan_body, shift_period, written
 
 D = "/api/v1/distributions"
-
-
-def written() -> tuple[int, int, int]:
-    db.session.rollback()
-    return tuple(
-        db.session.scalar(select(func.count()).select_from(m)) for m in (Distribution, LedgerEntry, AuditEvent)
-    )
-
-
-def plan_body(world, **overrides) -> dict:
-    values = {
-        "project_id": world.project.id,
-        "period": ledger.current_period(),
-        "pool": "30,000",
-        "basis": "shares",
-        "deductions": [{"kind": "collective", "percent": "15"}, {"kind": "maintenance", "amount": "1000"}],
-        "note": "2025 年第一次分红",
-    }
-    values.update(overrides)
-    return {k: v for k, v in values.items() if v is not ...}
 
 
 @pytest.fixture()

@@ -7,41 +7,22 @@ from sqlalchemy import func, select
 
 from coopapp.access import audit
 from coopapp.distributions import plans as distributions
-from coopapp.distributions.plans import DeductionInput, PlanInput
+from coopapp.distributions.plans import DeductionInput
 from coopapp.distributions.rows import plan_list_rows, plan_view
 from coopapp.errors import Conflict, Forbidden, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
-from coopapp.models import AuditEvent, Distribution, LedgerEntry
+from coopapp.models import Distribution, LedgerEntry
 from coopapp.reporting import metrics
 from coopapp.villages.privacy import MASKED, Privacy
+
+from .builders import plan_input, written
 
 
 def count(model) -> int:
     db.session.rollback()
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def written() -> tuple[int, int, int]:
-    """(plans, ledger rows, audit events): what a refused request must leave unchanged."""
-    return count(Distribution), count(LedgerEntry), count(AuditEvent)
-
-
-def plan_input(world, **kw) -> PlanInput:
-    """30,000 yuan of the beekeeping project this month: 15% to the collective, then 1,000 maintenance."""
-    values = {
-        "project_id": world.project.id,
-        "period": ledger.current_period(),
-        "pool_fen": 3_000_000,
-        "basis": "shares",
-        "deductions": [
-            DeductionInput("collective", percent_bp=1500),
-            DeductionInput("maintenance", fixed_fen=100_000),
-        ],
-    }
-    values.update(kw)
-    return PlanInput(**values)
 
 
 @pytest.fixture()

@@ -17,10 +17,9 @@ from coopapp.ledger.operations import CHINA
 from coopapp.models import Distribution, Objection
 from coopapp.models.base import utcnow
 
-from .test_api_support import body, login
-from .test_distributions_api import D, plan_body, written
-from .test_distributions_web import form_data
-from .test_objections import expire_notice, objection_count, publish
+from .builders import body, expire_notice, login, objection_count, plan_body, plan_form, publish, written
+
+D = "/api/v1/distributions"
 
 # ---- a household the plan leaves out may object ---------------------------------
 
@@ -105,12 +104,12 @@ def test_notice_days_from_the_page(world, client, auth):
     auth.login("sec")
     page = client.get("/distributions/new").get_data(as_text=True)
     assert 'name="notice_days"' in page and 'value="7"' in page
-    resp = client.post("/distributions/new", data=form_data(world, notice_days="30"))
+    resp = client.post("/distributions/new", data=plan_form(world, notice_days="30"))
     assert resp.status_code == 302, resp.get_data(as_text=True)
     plan = db.session.scalars(select(Distribution)).one()
     assert plan.notice_days == 30
     assert "公布后 30 天" in client.get(f"/distributions/{plan.id}").get_data(as_text=True)
-    bad = client.post("/distributions/new", data=form_data(world, notice_days="120"))
+    bad = client.post("/distributions/new", data=plan_form(world, notice_days="120"))
     assert bad.status_code == 422 and "公示期应为 1–90 天" in bad.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Distribution)) == 1
 
@@ -241,7 +240,7 @@ def test_welfare_rule_on_the_page(world, client, auth, welfare_rule):
     auth.login("sec2")
     data = {
         "project_id": str(world.other_project.id),
-        "period": form_data(world)["period"],
+        "period": plan_form(world)["period"],
         "pool": "10,000",
         "basis": "equal",
         "notice_days": "7",

@@ -12,7 +12,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
 from coopapp.models import Distribution, LedgerEntry
 
-from .test_distributions_flow import plan_input
+from .builders import plan_input
 
 
 def _last_month() -> str:

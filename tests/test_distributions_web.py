@@ -3,44 +3,16 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coopapp.distributions import plans as distributions
 from coopapp.distributions.plans import DeductionInput, PlanInput
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
-from coopapp.models import AuditEvent, Distribution, LedgerEntry
+from coopapp.models import Distribution
 
-
-def written() -> tuple[int, int, int]:
-    db.session.rollback()
-    return tuple(
-        db.session.scalar(select(func.count()).select_from(m)) for m in (Distribution, LedgerEntry, AuditEvent)
-    )
-
-
-def form_data(world, **kw) -> dict:
-    """The new-plan form as a browser posts it: four deduction rows, one weight row per household."""
-    data = {
-        "project_id": str(world.project.id),
-        "period": ledger.current_period(),
-        "pool": "30,000",
-        "basis": "shares",
-        "note": "",
-        "deductions-0-kind": "collective",
-        "deductions-0-percent": "15",
-        "deductions-0-amount": "",
-        "deductions-1-kind": "maintenance",
-        "deductions-1-percent": "",
-        "deductions-1-amount": "1,000",
-    }
-    for i in (2, 3):
-        data.update({f"deductions-{i}-kind": "", f"deductions-{i}-percent": "", f"deductions-{i}-amount": ""})
-    for i, h in enumerate(world.households):
-        data.update({f"households-{i}-household_id": str(h.id), f"households-{i}-weight": ""})
-    data.update(kw)
-    return data
+from .builders import plan_form, written
 
 
 def _cell(html: str, cell_id: str) -> str:
@@ -58,7 +30,7 @@ def test_secretary_drafts_approves_publishes_and_reverses_through_the_pages(worl
     auth.login("sec")
     page = client.get("/distributions/new").get_data(as_text=True)
     assert 'name="deductions-3-percent"' in page and "张三丰" in page and "<script" not in page
-    resp = client.post("/distributions/new", data=form_data(world))
+    resp = client.post("/distributions/new", data=plan_form(world))
     assert resp.status_code == 302, resp.get_data(as_text=True)
     plan = db.session.scalars(select(Distribution)).one()
     assert resp.headers["Location"].endswith(f"/distributions/{plan.id}")
@@ -101,7 +73,7 @@ def test_secretary_drafts_approves_publishes_and_reverses_through_the_pages(worl
 def test_fixed_list_from_the_page_and_deleting_a_draft(world, client, auth):
     auth.login("sec")
     h0, h1, h2 = world.households
-    data = form_data(world, basis="fixed", **{"households-0-weight": "1", "households-2-weight": "1"})
+    data = plan_form(world, basis="fixed", **{"households-0-weight": "1", "households-2-weight": "1"})
     data.update(
         {"deductions-0-kind": "", "deductions-0-percent": "", "deductions-1-kind": "", "deductions-1-amount": ""}
     )
@@ -131,7 +103,7 @@ def test_bad_form_shows_the_error_and_writes_nothing(world, client, auth, change
     auth.login("sec")
     changes = {k: v.format(other=world.other_household.id) for k, v in changes.items()}
     before = written()
-    resp = client.post("/distributions/new", data=form_data(world, **changes))
+    resp = client.post("/distributions/new", data=plan_form(world, **changes))
     assert resp.status_code == 422
     assert message in resp.get_data(as_text=True)
     assert written() == before
@@ -198,7 +170,7 @@ def test_new_plan_post_by_others_is_refused(world, client, auth):
     for username in ("acc", "town", "sec2"):
         auth.login(username)
         before = written()
-        resp = client.post("/distributions/new", data=form_data(world))
+        resp = client.post("/distributions/new", data=plan_form(world))
         assert resp.status_code == 403 if username != "sec2" else resp.status_code in (403, 422)
         assert written() == before
         auth.logout()

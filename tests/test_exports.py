@@ -18,8 +18,7 @@ from coopapp.models import Household, LedgerEntry, Membership, Project
 from coopapp.reporting import exports
 from coopapp.villages import catalog
 
-from .builders import add_user, approved_entry, entry_input, id_number
-from .test_imports import PERIOD, M
+from .builders import PERIOD, M, add_user, approved_entry, entry_input, id_number, run_import
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -324,3 +323,23 @@ def test_text_that_looks_like_a_formula_stays_text(db, world, client, auth):
     assert len(cells) == 1 and cells[0].data_type == "s"
     rows = csv_rows(client.get("/entries/export.csv").data)
     assert [r[9] for r in rows if r[0] == str(entry.id)] == ["'" + formula]
+
+
+def test_the_csv_export_round_trip_keeps_notes_that_look_like_formulas(app, world, client, auth, tmp_path):
+    """The CSV export guards = + - @ with a leading ' (so Excel shows text); the import drops it."""
+    acc, sec = world.users["accountant"], world.users["secretary"]
+    entry = ledger.create_entry(acc, entry_input(world.project, note="-退款 +运费"))
+    ledger.submit_entry(acc, entry)
+    ledger.approve_entry(sec, entry)
+    _db.session.commit()
+    auth.login("acc")
+    exported = client.get(f"/entries/export.csv?project={world.project.id}")
+    assert exported.status_code == 200 and "'-退款 +运费" in exported.get_data(as_text=True)
+    path = tmp_path / "export.csv"
+    path.write_bytes(exported.data)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 0, report
+    from coopapp.imports.parse import read_rows
+
+    cells = [c for _n, row in read_rows(path, "export.csv") for c in row]
+    assert "-退款 +运费" in cells and "'-退款 +运费" not in cells

@@ -9,7 +9,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
 from coopapp.models import AuditEvent, LedgerEntry, MonthlySummary
 
-from .builders import entry_input
+from .builders import entry_input, plan_input
 
 
 class Boom(Exception):
@@ -74,8 +74,6 @@ def test_two_secretaries_approving_at_once_one_gets_409(app, world):
 def test_exception_inside_a_publication_leaves_the_plan_and_ledger_as_they_were(world, monkeypatch):
     from coopapp.distributions import plans as distributions
     from coopapp.models import Distribution
-
-    from .test_distributions_flow import plan_input
 
     sec = world.users["secretary"]
     plan = distributions.draft_plan(sec, plan_input(world))

@@ -1,7 +1,6 @@
 """Importing ledger files as accountants keep them: XLSX and CSV, all rows or none, never twice."""
 
 import csv
-import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -9,46 +8,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from coopapp.access import audit
 from coopapp.core.money import ParseError
 from coopapp.imports.parse import parse_date, parse_period
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, ImportBatch, LedgerEntry
 
-
-def previous_month() -> date:
-    """The first day of last month: always open and never in the future."""
-    first = ledger.today().replace(day=1)
-    return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
-
-
-M = previous_month()
-PERIOD = M.strftime("%Y-%m")
-HEADER = ["日期", "摘要", "类别", "数量(斤)", "金额（元）", "户主"]
-
-
-def write_xlsx(path, rows, *, header=HEADER, title="中洞村中华蜂养殖项目收支台账", signature=True):
-    """A workbook as a village accountant keeps it: title, unit row, blank row, header, rows, signature."""
-    wb = Workbook()
-    ws = wb.active
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    ws.append(["单位：元", None, None, None, None, f"{M.year}年{M.month}月"])
-    ws.append([])
-    ws.append(header)
-    for row in rows:
-        ws.append(list(row))
-    if signature:
-        ws.append([])
-        ws.append(["制表人：李会计", None, "审核人：王书记", None, None, None])
-    wb.save(path)
-    return path
-
-
-def run(app, *args):
-    """`flask coop import …` with --json: (exit code, parsed JSON)."""
-    result = app.test_cli_runner().invoke(args=["coop", "import", *map(str, args), "--json"])
-    assert result.output.strip(), result.output
-    return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+from .builders import PERIOD, M, run_import, write_xlsx
 
 
 def entries(db):
@@ -69,7 +35,7 @@ def test_xlsx_with_every_date_amount_and_kind_variant(app, db, world, tmp_path):
         ["合计", None, None, None, 1234.5 + 1234 + 12000 + 12 + 12 + 300.5, None],
     ]
     path = write_xlsx(tmp_path / "台账.xlsx", rows)
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, report
     assert report["errors"] == [] and report["warnings"] == []
     assert report["rows_ok"] == 6
@@ -97,14 +63,14 @@ def test_period_column_wan_header_and_english_headers(app, db, world, tmp_path):
         [f"{M.year}年{M.month}月", "补贴", "(0.1)", "退回"],  # negative: refused by the ledger's rule
     ]
     path = write_xlsx(tmp_path / "wan.xlsx", rows, header=header, signature=False)
-    code, report = run(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
     assert code == 1
     assert [(e["row"], e["column"], e["value"]) for e in report["errors"]] == [(7, "金额（万元）", "(0.1)")]
     assert "大于零" in report["errors"][0]["message"]
     assert report["rows_ok"] == 2 and report["total_fen"] == 1_500_000 + 250_000
     # the same rows without the negative one import cleanly
     path = write_xlsx(tmp_path / "wan2.xlsx", rows[:2], header=header, signature=False)
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, report
     assert [(e.period, e.entry_date, e.amount_fen) for e in entries(db)] == [
         (PERIOD, None, 1_500_000),
@@ -120,7 +86,7 @@ def test_english_headers(app, db, world, tmp_path):
         [M.replace(day=4), "wage", "务工", None, None, "150", "李四"],
     ]
     path = write_xlsx(tmp_path / "en.xlsx", rows, header=header)
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, report
     got = entries(db)
     assert [(e.quantity, e.unit) for e in got] == [(Decimal(30), "kg"), (Decimal(120), "kWh"), (None, None)]
@@ -144,7 +110,7 @@ def _csv_text(d: date) -> str:
 def test_csv_encodings(app, db, world, tmp_path, encoding):
     path = tmp_path / f"台账-{encoding}.csv"
     path.write_bytes(_csv_text(M.replace(day=9)).encode(encoding))
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     # Row 5's amount "-" is not a number: the whole file is refused, and the report says where.
     assert code == 1
     assert report["errors"] == [
@@ -156,7 +122,7 @@ def test_csv_encodings(app, db, world, tmp_path, encoding):
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
     # fixed, the file imports (the 小计 still matches the rows above it)
     path.write_bytes(_csv_text(M.replace(day=9)).replace(",-,", ",0.5万,").encode(encoding))
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, report  # the 小计 (2,500) is now wrong: a warning, not an error
     assert [(w["row"], w["value"]) for w in report["warnings"]] == [(7, "2500")]
     assert report["total_fen"] == 200_000 + 500_000 + 50_000
@@ -184,7 +150,7 @@ def test_csv_quoting_is_excels_whatever_the_first_rows_look_like(app, db, world,
     path = tmp_path / "quoted.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh, delimiter=delimiter).writerows(rows)
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, report
     assert [(e.note, e.amount_fen) for e in entries(db)] == [
         ('他说"蜂蜜好"\n第二行', 100_000),
@@ -200,7 +166,7 @@ def test_a_comma_inside_single_quotes_is_not_taken_for_the_delimiter(app, db, wo
     lines = ["日期;摘要;类别;金额", f"{d};他说,'好',啊;销售收入;100", f"{d};ok;销售收入;200"]
     path = tmp_path / "semicolons.csv"
     path.write_text("\r\n".join(lines).replace(";", delimiter) + "\r\n", encoding="utf-8")
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, report
     assert [(e.note, e.amount_fen) for e in entries(db)] == [("他说,'好',啊", 10_000), ("ok", 20_000)]
 
@@ -220,7 +186,7 @@ def test_bad_rows_write_nothing_and_name_row_column_value(app, db, world, tmp_pa
         [d, "无金额", "销售收入", None, None, None],
     ]
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 1
     found = {(e["row"], e["column"], e["value"]) for e in report["errors"]}
     assert (6, "类别", "卖蜂蜜") in found
@@ -248,13 +214,13 @@ def test_closed_month_and_ambiguous_name_are_row_errors(app, db, world, tmp_path
     ledger.close_month(world.users["secretary"], world.village, PERIOD)
     rows = [[M.replace(day=5), "工资", "务工", None, "100", "李四"]]
     path = write_xlsx(tmp_path / "closed.xlsx", rows)
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 1
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(5, "户主")]
     assert "同名" in report["errors"][0]["message"]
     rows = [[M.replace(day=5), "蜂蜜", "销售收入", None, "100", None]]
     path = write_xlsx(tmp_path / "closed2.xlsx", rows)
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 1
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(5, "日期")]
     assert "结账" in report["errors"][0]["message"]
@@ -271,7 +237,7 @@ def test_totals_mismatch_is_a_warning(app, db, world, tmp_path):
         ["合 计", None, None, None, "999", None],
     ]
     path = write_xlsx(tmp_path / "totals.xlsx", rows)
-    code, report = run(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
     assert code == 0
     assert [(w["row"], w["column"], w["value"]) for w in report["warnings"]] == [
         (9, "金额（元）", "60"),
@@ -287,21 +253,21 @@ def test_totals_mismatch_is_a_warning(app, db, world, tmp_path):
 def test_same_file_twice_is_refused(app, db, world, tmp_path):
     rows = [[M.replace(day=5), "蜂蜜", "销售收入", None, "100", None]]
     path = write_xlsx(tmp_path / "once.xlsx", rows)
-    assert run(app, "ledger", path, "--project", world.project.id, "--dry-run")[0] == 0
-    assert run(app, "ledger", path, "--project", world.project.id)[0] == 0
-    code, report = run(app, "ledger", path, "--project", world.project.id)
+    assert run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")[0] == 0
+    assert run_import(app, "ledger", path, "--project", world.project.id)[0] == 0
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 1
     assert report["errors"][0]["row"] is None and "导入过" in report["errors"][0]["message"]
     copy = tmp_path / "renamed.xlsx"
     copy.write_bytes(path.read_bytes())
-    assert run(app, "ledger", copy, "--project", world.project.id, "--dry-run")[0] == 1
+    assert run_import(app, "ledger", copy, "--project", world.project.id, "--dry-run")[0] == 1
     assert len(entries(db)) == 1
 
 
 def test_json_shape_and_plain_output(app, db, world, tmp_path):
     rows = [[M.replace(day=5), "蜂蜜", "销售收入", None, "100", None]]
     path = write_xlsx(tmp_path / "shape.xlsx", rows)
-    code, report = run(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
     assert code == 0
     assert {"rows_ok", "rows_skipped", "errors", "warnings", "total_fen"} <= set(report)
     assert (report["rows_ok"], report["total_fen"], report["dry_run"]) == (1, 10_000, True)
@@ -311,18 +277,18 @@ def test_json_shape_and_plain_output(app, db, world, tmp_path):
     assert result.exit_code == 0 and "would import" in result.output
     not_a_sheet = tmp_path / "notes.txt"
     not_a_sheet.write_text("hello")
-    code, report = run(app, "ledger", not_a_sheet, "--project", world.project.id)
+    code, report = run_import(app, "ledger", not_a_sheet, "--project", world.project.id)
     assert code == 1 and report["errors"][0]["row"] is None
     no_header = tmp_path / "no-header.csv"
     no_header.write_text("a,b\n1,2\n", encoding="utf-8")
-    code, report = run(app, "ledger", no_header, "--project", world.project.id)
+    code, report = run_import(app, "ledger", no_header, "--project", world.project.id)
     assert code == 1 and "表头" in report["errors"][0]["message"]
 
 
 def test_importer_must_cover_the_project(app, db, world, tmp_path):
     rows = [[M.replace(day=5), "蜂蜜", "销售收入", None, "100", None]]
     path = write_xlsx(tmp_path / "scope.xlsx", rows)
-    code, report = run(app, "ledger", path, "--project", world.project.id, "--as", "acc2")
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--as", "acc2")
     assert code == 1 and report["errors"]
     assert entries(db) == []
 
@@ -439,3 +405,12 @@ def test_xlsx_reader_gives_what_openpyxl_gives(tmp_path):
     assert _trimmed(iter_rows(prefixed, 1 << 30)) == _trimmed(_openpyxl_rows(variants[1]))
     got = dict(_trimmed(iter_rows(variants[1], 1 << 30)))
     assert got[9][0] == datetime(2025, 3, 5) and got[8][6] == "远处的格子" and got[2] == ()
+
+
+def test_a_minus_zero_quantity_in_an_import_keeps_the_chain_whole(app, db, world, tmp_path):
+    path = tmp_path / "minus-zero.csv"
+    day = ledger.today().replace(day=1)
+    path.write_text(f"日期,类别,数量,单位,金额\n{day.isoformat()},产值,-0,斤,100\n", encoding="utf-8")
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report
+    assert audit.verify() is None

@@ -11,8 +11,7 @@ from coopapp.imports.households import import_households
 from coopapp.imports.ledger import import_ledger
 from coopapp.models import AuditEvent, AuditHead, Household, ImportBatch, LedgerEntry, MonthlySummary
 
-from .builders import approved_entry, id_number
-from .test_imports import M, run
+from .builders import M, approved_entry, id_number, run_import
 
 ROWS = 250  # with chunks of 100: the fault strikes after one chunk is written, mid-file
 
@@ -93,7 +92,7 @@ def test_fault_mid_import_leaves_the_database_as_before(
     assert audit.verify() is None
     # Nothing of the failed attempt remains: the same file now imports, whole.
     monkeypatch.undo()
-    code, result = run(app, "ledger", path, "--project", world.project.id)
+    code, result = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, result
     after = snapshot(db)
     assert after["entries"] == before["entries"] + ROWS
@@ -139,7 +138,7 @@ def test_bad_row_after_written_chunks_writes_nothing(app, db, world, tmp_path, s
     text[2 + 230] = text[2 + 230].replace("销售收入", "卖蜂蜜")  # spreadsheet row 233, after two chunks
     path.write_text("\n".join(text) + "\n", encoding="utf-8-sig")
     before = snapshot(db)
-    code, result = run(app, "ledger", path, "--project", world.project.id)
+    code, result = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 1
     assert [(e["row"], e["column"], e["value"]) for e in result["errors"]] == [(233, "类别", "卖蜂蜜")]
     assert result["rows_ok"] == ROWS - 1 and result["imported"] is False

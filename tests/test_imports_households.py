@@ -1,31 +1,10 @@
 """Importing a village's household roster: checksums, duplicates, groups, all rows or none."""
 
-import json
-
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from coopapp.models import Household
 
-from .builders import id_number
-
-
-def write_roster(path, rows, header=("户主姓名", "人口", "村民小组", "身份证号码", "联系电话", "脱贫户")):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["中洞村农户花名册"])
-    ws.append(["填报单位：中洞村委会"])
-    ws.append(list(header))
-    for row in rows:
-        ws.append(list(row))
-    ws.append(["制表人：王书记"])
-    wb.save(path)
-    return path
-
-
-def run(app, *args):
-    result = app.test_cli_runner().invoke(args=["coop", "import", "households", *map(str, args), "--json"])
-    return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+from .builders import id_number, run_roster, write_roster
 
 
 def count(db) -> int:
@@ -40,7 +19,7 @@ def test_roster_imports_with_group_by_code_or_name(app, db, world, tmp_path):
         ["陈三", 2, None, None, None, None],
     ]
     path = write_roster(tmp_path / "花名册.xlsx", rows)
-    code, report = run(app, path, "--village", world.village.code)
+    code, report = run_roster(app, path, "--village", world.village.code)
     assert code == 0, report
     assert (report["rows_ok"], report["rows_skipped"]) == (3, 1)
     assert count(db) == before + 3
@@ -61,14 +40,14 @@ def test_bad_roster_rows_write_nothing(app, db, world, tmp_path):
         [None, 2, None, None, None, None],
     ]
     path = write_roster(tmp_path / "bad.xlsx", rows)
-    code, report = run(app, path, "--village", world.village.code, "--dry-run")
+    code, report = run_roster(app, path, "--village", world.village.code, "--dry-run")
     assert code == 1
     found = {(e["row"], e["column"]) for e in report["errors"]}
     assert {(5, "村民小组"), (6, "身份证号码"), (7, "身份证号码"), (8, "身份证号码")} <= found
     assert {(9, "人口"), (9, "脱贫户"), (10, "户主姓名")} <= found
     assert 4 not in {e["row"] for e in report["errors"]}
     assert "第 4 行" in next(e["message"] for e in report["errors"] if e["row"] == 7)
-    code, report = run(app, path, "--village", world.village.code)
+    code, report = run_roster(app, path, "--village", world.village.code)
     assert code == 1 and report["imported"] is False
     assert count(db) == before
 
@@ -77,7 +56,20 @@ def test_roster_twice_is_refused_and_csv_gbk_works(app, db, world, tmp_path):
     path = tmp_path / "roster.csv"
     text = "户主,人口,组\r\n陈一,4,中洞一组\r\n陈二,3,\r\n\r\n合计,7,\r\n"
     path.write_bytes(text.encode("gbk"))
-    assert run(app, path, "--village", world.village.code)[0] == 0
-    code, report = run(app, path, "--village", world.village.code)
+    assert run_roster(app, path, "--village", world.village.code)[0] == 0
+    code, report = run_roster(app, path, "--village", world.village.code)
     assert code == 1 and "导入过" in report["errors"][0]["message"]
     assert db.session.scalar(select(func.count()).where(Household.head_name.in_(["陈一", "陈二"]))) == 2
+
+
+def test_roster_members_that_are_not_a_small_number_are_named_not_crashed(app, db, world, tmp_path):
+    before = db.session.scalar(select(func.count()).select_from(Household))
+    for members in ("²", "①", "99999999999999999999"):
+        path = write_roster(tmp_path / f"roster-{len(members)}.xlsx", [("陈新", members, None, None, None, "否")])
+        code, report = run_roster(app, path, "--village", world.village.code)
+        assert code != 0 and report["errors"], (members, report)
+        assert report["errors"][0]["column"] in ("人口", "家庭人口")
+    path = write_roster(tmp_path / "roster-60.xlsx", [("陈新", "60", None, None, None, "否")])
+    code, report = run_roster(app, path, "--village", world.village.code)
+    assert code != 0 and "50" in report["errors"][0]["message"]
+    assert db.session.scalar(select(func.count()).select_from(Household)) == before

@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 
 from coopapp.models import Household, ImportBatch
 
-from .builders import id_number
-from .test_imports_households import write_roster
+from .builders import id_number, write_roster
 
 
 @pytest.fixture()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from coopapp.imports import limits
 from coopapp.models import AuditEvent, Household, ImportBatch, LedgerEntry
 
-from .test_imports import M, run, write_xlsx
+from .builders import M, run_import, run_roster, write_xlsx
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -72,19 +72,13 @@ def lying_zip(path, real_mb: int = 24) -> None:
 def refused(app, db, world, path, needle: str, kind: str = "ledger") -> dict:
     before = counts(db)
     target = ("--project", world.project.id) if kind == "ledger" else ("--village", world.village.code)
-    code, report = run(app, kind, path, *target) if kind == "ledger" else _run_households(app, path, *target)
+    code, report = run_import(app, kind, path, *target) if kind == "ledger" else run_roster(app, path, *target)
     assert code == 1, report
     assert report["imported"] is False and report["rows_ok"] == 0
     assert [e["row"] for e in report["errors"]] == [None]
     assert needle in report["errors"][0]["message"], report["errors"][0]["message"]
     assert counts(db) == before
     return report
-
-
-def _run_households(app, *args):
-    from .test_imports_households import run as run_households
-
-    return run_households(app, *args)
 
 
 def test_zip_bomb_disguised_as_xlsx_is_refused_before_expanding(app, db, world, tmp_path):
@@ -169,7 +163,7 @@ def test_size_limit_on_the_command_line(app, db, world, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", path.stat().st_size - 1)
     refused(app, db, world, path, "文件太大")
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", path.stat().st_size)
-    code, report = run(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
     assert code == 0, report
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from coopapp.imports.storage import sweep_abandoned
 from coopapp.models import ImportBatch, LedgerEntry
 
-from .test_imports import M, write_xlsx
+from .builders import M, write_xlsx
 
 
 @pytest.fixture()

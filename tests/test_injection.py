@@ -19,9 +19,7 @@ from coopapp.ledger import rollups
 from coopapp.models import Household, LedgerEntry, Objection, Project
 from coopapp.villages import catalog
 
-from .builders import approved_entry
-from .test_objections import publish
-from .test_web_flow import entry_form
+from .builders import approved_entry, entry_form, publish
 
 SCRIPT = "<script>alert(1)</script>"
 HOUSEHOLD_NAME = f"{SCRIPT}\"'"  # 28 characters: fits the 50 of a household's name

@@ -1,52 +1,17 @@
 """Objections (异议) end to end, masking on every household page, and the access matrix of the new routes."""
 
-from datetime import timedelta
-from decimal import Decimal
-
 import pytest
 from sqlalchemy import func, select
 
 from coopapp.access import audit
-from coopapp.core.periods import first_day
 from coopapp.distributions import objections
 from coopapp.distributions import plans as distributions
-from coopapp.distributions.plans import PlanInput
 from coopapp.errors import Conflict, Forbidden, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Membership, Objection
-from coopapp.villages import catalog
 
-from .builders import approved_entry
-
-
-def last_month() -> str:
-    first = ledger.today().replace(day=1)
-    return (first - timedelta(days=1)).strftime("%Y-%m")
-
-
-def publish(world, pool_fen: int = 1000_00):
-    """Draft, approve and publish a by-shares plan of the world's project for last month."""
-    sec, period = world.users["secretary"], last_month()
-    start = first_day(period)
-    if start < ledger.today().replace(month=1, day=1):  # in January the builders' shares start too late
-        for hh, shares in ((world.households[0], 10), (world.households[1], 5)):
-            catalog.set_shares(sec, hh, world.cooperative.id, Decimal(shares), start)
-    plan = distributions.draft_plan(
-        sec, PlanInput(project_id=world.project.id, period=period, pool_fen=pool_fen, basis="shares")
-    )
-    distributions.approve_plan(sec, plan)
-    return distributions.publish_plan(sec, plan)
-
-
-def objection_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Objection))
-
-
-def expire_notice(plan) -> None:
-    plan.published_at = plan.published_at - timedelta(days=8)
-    db.session.commit()
-
+from .builders import approved_entry, expire_notice, objection_count, prev_period, publish
 
 # ---- services ---------------------------------------------------------------
 
@@ -167,7 +132,7 @@ def test_correction_entry_must_be_of_the_same_village(world):
     plan = publish(world)
     obj = objections.raise_objection(world.households[0], plan.id, "不对")
     acc2 = world.users["other_accountant"]
-    foreign = ledger.create_entry(acc2, ledger.EntryInput(world.other_project.id, last_month(), "sales", 5_00))
+    foreign = ledger.create_entry(acc2, ledger.EntryInput(world.other_project.id, prev_period(), "sales", 5_00))
     with pytest.raises(Invalid) as err:
         objections.answer_objection(sec, obj, "resolved", "已更正", correction_entry_id=foreign.id)
     assert "不属于本村" in err.value.fields["correction_entry_id"]

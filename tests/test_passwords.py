@@ -108,3 +108,15 @@ def test_cli_user_add_refuses_a_weak_password(app, world):
     )
     assert result.exit_code == 0, result.output
     assert check_password_hash(_user("newbie").password_hash, NEW)
+
+
+def test_a_password_change_ends_the_other_sessions(app, world, auth, client):
+    other = app.test_client()
+    assert other.post("/login", data={"username": "acc", "password": "pass-word-1"}).status_code == 302
+    assert other.get("/entries").status_code == 200
+    auth.login("acc")
+    form = {"current_password": "pass-word-1", "new_password": "new-pass-2027", "confirm": "new-pass-2027"}
+    assert client.post("/password", data=form).status_code == 302
+    assert client.get("/entries").status_code == 200  # this session goes on
+    assert other.get("/entries").status_code == 302  # the other one was logged out
+    assert "/login" in other.get("/entries").headers["Location"]

@@ -1,7 +1,6 @@
 """The pages end to end: login, the entry form, review, month closing and the reports."""
 
 import re
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -9,32 +8,11 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import ClosedMonth, Household, LedgerEntry, Project
 
-from .builders import approved_entry, entry_input
+from .builders import approved_entry, entry_form, entry_input
 
 
 def _count(model=LedgerEntry) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def prev_period() -> str:
-    """Last month, which is open and not in the future."""
-    return (ledger.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-
-
-def entry_form(world, **kw) -> dict:
-    data = {
-        "project_id": str(world.project.id),
-        "period": prev_period(),
-        "kind": "sales",
-        "amount": "1,234.50",
-        "quantity": "",
-        "unit": "",
-        "household_id": "",
-        "note": "",
-        "date": "",
-    }
-    data.update(kw)
-    return data
 
 
 def _last_entry() -> LedgerEntry:

@@ -12,7 +12,7 @@ from coopapp import create_app
 from coopapp.extensions import db
 from coopapp.models import LedgerEntry
 
-from .test_web_flow import entry_form
+from .builders import entry_form
 
 CATALOG = Path(__file__).resolve().parent.parent / "coopapp" / "translations" / "en" / "LC_MESSAGES"
 

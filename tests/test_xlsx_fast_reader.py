@@ -510,3 +510,19 @@ def test_a_long_sheet_with_a_few_odd_rows_stays_fast(tmp_path):
     assert counted(path) == (2970, 30)
     assert read(path)[99] == (100, [(str, "富100")])
     assert read(path)[0][1][0] == (datetime, datetime(1899, 12, 30) + timedelta(days=45001))
+
+
+def test_the_xlsx_reader_reads_times_and_datetimes_as_openpyxl_does(tmp_path):
+    """A time-only cell came back as 1899-12-31 12:30, datetimes with a stray microsecond."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"] = 0.5208333333333334, 45566.520833333336
+    ws["A1"].number_format, ws["B1"].number_format = "h:mm", "yyyy-mm-dd h:mm"
+    path = tmp_path / "times.xlsx"
+    wb.save(path)
+    ours = next(row for _n, row in iter_rows(path, 10 * 1024 * 1024))
+    theirs = next(openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    assert ours[0] == theirs[0] == time(12, 30)
+    assert ours[1] == theirs[1] == datetime(2024, 10, 1, 12, 30)

@@ -3,7 +3,8 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from types import SimpleNamespace
+from datetime import datetime
+from json.encoder import encode_basestring
 
 from sqlalchemy import insert, select
 
@@ -44,20 +45,104 @@ def canonical(data: dict) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    """SHA-256 over the previous hash and every field of the event."""
-    body = canonical(
+def event_data(snapshot: dict | None, extra: dict | None = None) -> str:
+    """An event's `data`: the object's snapshot and the operation's extra facts, as canonical JSON."""
+    data = {"snapshot": snapshot}
+    if extra:
+        data["extra"] = extra
+    return canonical(data)
+
+
+def snapshot_frame(extra: dict | None = None) -> tuple[str, str]:
+    """The text of `event_data` around the snapshot: `event_data(s, extra) == before + canonical(s) + after`
+    (for bulk writers that write the snapshot's JSON themselves)."""
+    before, _zero, after = event_data(0, extra).rpartition("0")  # "snapshot" sorts after "extra": last
+    return before, after
+
+
+def event_body(seq: int, at: datetime, actor_id, action: str, object_type: str, object_id, data: str) -> str:
+    """The text an event's hash covers after the previous event's hash: its fields as canonical JSON."""
+    return canonical(
         {
-            "seq": event.seq,
-            "at": event.created_at.isoformat(timespec="microseconds"),
-            "actor": event.actor_id,
-            "action": event.action,
-            "type": event.object_type,
-            "id": event.object_id,
-            "data": event.data,
+            "seq": seq,
+            "at": at.isoformat(timespec="microseconds"),
+            "actor": actor_id,
+            "action": action,
+            "type": object_type,
+            "id": object_id,
+            "data": data,
         }
     )
+
+
+def chain_hash(prev_hash: str, body: str) -> str:
+    """An event's hash: SHA-256 over the previous event's hash and the event's body."""
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def event_hash(prev_hash: str, event) -> str:
+    """SHA-256 over the previous hash and every field of the event (an AuditEvent or alike)."""
+    body = event_body(
+        event.seq, event.created_at, event.actor_id, event.action, event.object_type, event.object_id, event.data
+    )
+    return chain_hash(prev_hash, body)
+
+
+def json_escaped(text: str) -> str:
+    """`text` as it sits inside a JSON string, without the quotes (how `event_body` holds `data`)."""
+    return encode_basestring(text)[1:-1]
+
+
+# The JSON of one value, the encoder made once (json.dumps makes one per call).
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_MISMATCH = "bulk audit events no longer match access.audit; refusing to write them"
+
+
+class EventBodies:
+    """`event_body` and `chain_hash` for a run of events that share their time, actor, action and
+    object type, the body written out in `canonical`'s key order: the fast path of the bulk
+    writers (the import, the bench generator). Per event only seq, object id and data vary; the
+    data comes as its canonical text and, when the caller has it, as `json_escaped(data)`."""
+
+    def __init__(self, at: datetime, actor_id: int | None, action: str, object_type: str):
+        self.at, self.actor_id, self.action, self.object_type = at, actor_id, action, object_type
+        stamp = _json(at.isoformat(timespec="microseconds"))
+        self.head = f'{{"action":{_json(action)},"actor":{_json(actor_id)},"at":{stamp},"data":"'
+        self.tail = f',"type":{_json(object_type)}}}'
+
+    def body(self, seq: int, object_id: int, escaped_data: str) -> str:
+        """The event's body; `escaped_data` is `json_escaped(data)`."""
+        return f'{self.head}{escaped_data}","id":{object_id},"seq":{seq}{self.tail}'
+
+    def check(self, seq: int, object_id: int, data: str, escaped_data: str | None = None) -> None:
+        """Raise unless `data` is canonical and the written-out body is `event_body`'s (a self-check)."""
+        written = self.body(seq, object_id, json_escaped(data) if escaped_data is None else escaped_data)
+        expected = event_body(seq, self.at, self.actor_id, self.action, self.object_type, object_id, data)
+        if data != canonical(json.loads(data)) or written != expected:
+            raise RuntimeError(_MISMATCH)
+
+    def chain(self, prev_hash: str, seq: int, items: list[tuple]) -> list[tuple[int, int, str, str, str]]:
+        """Events for `items` — (object id, data[, json_escaped(data)]) — chained after `prev_hash` and
+        `seq`, in order, as (seq, object id, data, prev_hash, hash). The first is checked: its data
+        canonical, its hash the one `event_body` and `chain_hash` make."""
+        if not items:
+            return []
+        head, tail, sha256 = self.head, self.tail, hashlib.sha256
+        rows = []
+        for item in items:
+            oid, data = item[0], item[1]
+            escaped = item[2] if len(item) > 2 else encode_basestring(data)[1:-1]
+            seq += 1
+            digest = sha256(f'{prev_hash}{head}{escaped}","id":{oid},"seq":{seq}{tail}'.encode()).hexdigest()
+            rows.append((seq, oid, data, prev_hash, digest))
+            prev_hash = digest
+        seq, oid, data, prev_hash, digest = rows[0]
+        expected = chain_hash(
+            prev_hash, event_body(seq, self.at, self.actor_id, self.action, self.object_type, oid, data)
+        )
+        if data != canonical(json.loads(data)) or digest != expected:
+            raise RuntimeError(_MISMATCH)
+        return rows
 
 
 def _lock_head() -> AuditHead:
@@ -76,16 +161,13 @@ def record(actor, action: str, obj, extra: dict | None = None) -> AuditEvent:
     """
     db.session.flush()
     head = _lock_head()
-    data = {"snapshot": obj.audit_snapshot() if obj is not None else None}
-    if extra:
-        data["extra"] = extra
     ev = AuditEvent(
         seq=head.seq + 1,
         actor_id=getattr(actor, "id", None),
         action=action,
         object_type=AUDITED_NAME.get(type(obj), type(obj).__name__.lower() if obj is not None else "none"),
         object_id=getattr(obj, "id", None),
-        data=canonical(data),
+        data=event_data(obj.audit_snapshot() if obj is not None else None, extra),
         prev_hash=head.hash,
     )
     ev.created_at = utcnow()
@@ -107,22 +189,24 @@ def record_many(actor, action: str, objs, extra: dict | None = None) -> int:
     actor_id = getattr(actor, "id", None)
     rows = []
     for obj in objs:
-        data = {"snapshot": obj.audit_snapshot()}
-        if extra:
-            data["extra"] = extra
         seq += 1
-        row = {
-            "seq": seq,
-            "created_at": now,
-            "actor_id": actor_id,
-            "action": action,
-            "object_type": AUDITED_NAME.get(type(obj), type(obj).__name__.lower()),
-            "object_id": obj.id,
-            "data": canonical(data),
-            "prev_hash": prev,
-        }
-        row["hash"] = prev = event_hash(prev, SimpleNamespace(**row))
-        rows.append(row)
+        object_type = AUDITED_NAME.get(type(obj), type(obj).__name__.lower())
+        data = event_data(obj.audit_snapshot(), extra)
+        digest = chain_hash(prev, event_body(seq, now, actor_id, action, object_type, obj.id, data))
+        rows.append(
+            {
+                "seq": seq,
+                "created_at": now,
+                "actor_id": actor_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": obj.id,
+                "data": data,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
     if rows:
         db.session.execute(insert(AuditEvent), rows)
         head.seq, head.hash = seq, prev

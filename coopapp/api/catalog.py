@@ -30,7 +30,7 @@ def list_areas():
 def list_projects():
     """Projects in the caller's scope, optionally one village's."""
     me = user()
-    projects = catalog.projects_for(me, village_arg(me, request.args.get("village")))
+    projects = catalog.projects_for(me, village_arg(me))
     return jsonify([project_json(p) for p in projects])
 
 
@@ -50,7 +50,7 @@ def list_households():
     """Households in scope (?village=CODE, ?q=name), masked per `household_privacy`: names outside the
     caller's own village, ID numbers and phones for all but its secretary."""
     me = user()
-    households = catalog.households_for(me, village_arg(me, request.args.get("village")), request.args.get("q"))
+    households = catalog.households_for(me, village_arg(me), request.args.get("q"))
     return jsonify([household_json(h, household_privacy(me, h.village)) for h in households])
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
-from coopapp.access.scope import authorize, home_village
+from coopapp.access.scope import authorize
 from coopapp.core.forms import api_form
 from coopapp.core.limits import MAX_BIG_ID, MAX_ID, MAX_QUANTITY
 from coopapp.core.periods import is_period
@@ -122,35 +122,25 @@ def require_role_for(action: str) -> User:
     return me
 
 
-def village_arg(me: User, code: str | None) -> Area | None:
-    """The `?village=CODE` filter: None if absent, 404 unknown, 403 outside the scope."""
+def village_arg(me: User) -> Area | None:
+    """The `?village=CODE` filter: None if absent, 404 unknown, 403 outside the scope, 400 not a village."""
+    code = request.args.get("village")
     if not code:
         return None
-    area = catalog.area_by_code(code)
-    authorize(me, "view", area)
+    area = catalog.get_area(code, me)
     if area.level != "village":
         raise BadRequest(_("这不是村级代码：%(c)s", c=code), {"village": _("请填写村的 12 位代码。")})
     return area
 
 
 def target_village(me: User, payload: dict, action: str) -> Area:
-    """The village a POST writes to: body `village` (a code) or the caller's own village."""
+    """The village a POST writes to: body `village` (a code; 422 naming the field if no village
+    has it) or the caller's own village."""
     code = payload.get("village")
-    if code in (None, ""):
-        village = home_village(me) or me.area
-    else:
-        village = _area_or_none(str(code))
-        if village is None or village.level != "village":
-            raise Invalid(_("村代码不对。"), {"village": _("不存在这个村：%(c)s", c=code)})
-    authorize(me, action, village)
-    return village
-
-
-def _area_or_none(code: str) -> Area | None:
     try:
-        return catalog.area_by_code(code)
-    except DomainError:
-        return None
+        return catalog.get_village(None if code in (None, "") else str(code), me, action)
+    except NotFound:
+        raise Invalid(_("村代码不对。"), {"village": _("不存在这个村：%(c)s", c=code)}) from None
 
 
 def int_arg(name: str, default: int, *, low: int = 1, high: int | None = None) -> int:

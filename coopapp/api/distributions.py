@@ -5,7 +5,7 @@ The body of POST /distributions goes through the pages' DistributionForm: nested
 are flattened into the form's row fields (`deductions-0-kind` …) first.
 """
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 from flask_babel import gettext as _
 
 from coopapp.api.common import bp, json_body, require_role_for, user, valid_form, village_arg
@@ -61,7 +61,7 @@ def _plan_response(plan: Distribution, status: int = 200):
 def list_plans():
     """Plans in the caller's scope, newest first (?village=CODE)."""
     me = user()
-    village = village_arg(me, request.args.get("village"))
+    village = village_arg(me)
     return jsonify(jsonable({"items": plan_list_rows(distributions.plans_for(me, village))}))
 
 

@@ -46,7 +46,7 @@ def list_entries():
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         raise BadRequest(_("未知状态：%(s)s", s=status), {"status": _("可选：%(all)s", all=", ".join(STATUSES))})
-    village = village_arg(me, request.args.get("village"))
+    village = village_arg(me)
     page, per_page = int_arg("page", 1, high=1_000_000), int_arg("per_page", 50, high=MAX_PER_PAGE)
     q = ledger.entries_query(me, village=village, status=status, period=period_arg()).options(
         selectinload(LedgerEntry.village), selectinload(LedgerEntry.created_by)

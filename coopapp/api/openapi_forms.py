@@ -110,46 +110,56 @@ def _field(unbound) -> tuple[dict, bool]:
     validators = list(kwargs.get("validators") or ())
     optional = any(isinstance(v, Optional) for v in validators)
     required = any(isinstance(v, DataRequired | InputRequired) for v in validators)
-    typed = next((schema for kind, schema in _TYPED_TEXT if issubclass(cls, kind)), None)
-    if typed is not None:
-        schema = dict(typed)
-    elif issubclass(cls, _TEXT):
-        schema = {"type": "string"}
-    elif issubclass(cls, SelectField):
+    if issubclass(cls, SelectField):  # a fixed list of choices must be answered unless Optional
         required = required or (
             kwargs.get("choices") is not None and kwargs.get("validate_choice", True) and not optional
         )
-        schema = _select(kwargs, required)
-    elif issubclass(cls, IntegerField):
-        schema = {"type": "integer"}
-    elif issubclass(cls, DateField):
+    schema = _base_schema(cls, kwargs, required)
+    for rule in validators:
+        _apply_rule(schema, rule, cls)
+    return schema, required
+
+
+def _base_schema(cls, kwargs: dict, required: bool) -> dict:
+    """The schema of a field's type, before its validators' limits."""
+    typed = next((schema for kind, schema in _TYPED_TEXT if issubclass(cls, kind)), None)
+    if typed is not None:
+        return dict(typed)
+    if issubclass(cls, _TEXT):
+        return {"type": "string"}
+    if issubclass(cls, SelectField):
+        return _select(kwargs, required)
+    if issubclass(cls, IntegerField):
+        return {"type": "integer"}
+    if issubclass(cls, DateField):
         if kwargs.get("format", "%Y-%m-%d") not in ("%Y-%m-%d", ["%Y-%m-%d"]):
             raise TypeError(f"DateField format {kwargs['format']!r}: ISO dates only")
-        schema = {"type": "string", "format": "date"}
-    elif issubclass(cls, BooleanField):
-        schema = {"type": "boolean"}
-    else:
-        raise TypeError(f"no JSON schema for {cls.__name__}")
+        return {"type": "string", "format": "date"}
+    if issubclass(cls, BooleanField):
+        return {"type": "boolean"}
+    raise TypeError(f"no JSON schema for {cls.__name__}")
+
+
+def _apply_rule(schema: dict, rule, cls) -> None:
+    """Add one validator's limit to `schema` (a validator the document cannot state raises)."""
     text = schema.get("type") == "string"
-    for rule in validators:
-        if isinstance(rule, Optional | InputRequired | DataRequired):
-            if text and not isinstance(rule, Optional):
-                schema["minLength"] = max(schema.get("minLength", 0), 1)
-        elif isinstance(rule, Length) and text:
-            if rule.min > 0:
-                schema["minLength"] = max(schema.get("minLength", 0), rule.min)
-            if rule.max >= 0:
-                schema["maxLength"] = rule.max
-        elif isinstance(rule, Regexp) and text:
-            schema["pattern"] = _pattern(rule)
-        elif isinstance(rule, NumberRange) and schema.get("type") == "integer":
-            if rule.min is not None:
-                schema["minimum"] = rule.min
-            if rule.max is not None:
-                schema["maximum"] = rule.max
-        else:
-            raise TypeError(f"no JSON schema for {type(rule).__name__} on {cls.__name__}")
-    return schema, required
+    if isinstance(rule, Optional | InputRequired | DataRequired):
+        if text and not isinstance(rule, Optional):
+            schema["minLength"] = max(schema.get("minLength", 0), 1)
+    elif isinstance(rule, Length) and text:
+        if rule.min > 0:
+            schema["minLength"] = max(schema.get("minLength", 0), rule.min)
+        if rule.max >= 0:
+            schema["maxLength"] = rule.max
+    elif isinstance(rule, Regexp) and text:
+        schema["pattern"] = _pattern(rule)
+    elif isinstance(rule, NumberRange) and schema.get("type") == "integer":
+        if rule.min is not None:
+            schema["minimum"] = rule.min
+        if rule.max is not None:
+            schema["maximum"] = rule.max
+    else:
+        raise TypeError(f"no JSON schema for {type(rule).__name__} on {cls.__name__}")
 
 
 def _list(unbound) -> dict:

@@ -3,13 +3,10 @@
 import orjson
 from flask import Response, current_app, jsonify, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
-from coopapp.access.scope import authorize
 from coopapp.api.common import bp, user, year_arg
 from coopapp.api.serializers import jsonable
 from coopapp.charts.cache import ChartCache
-from coopapp.errors import NotFound
 from coopapp.reporting import comparison, metrics
 from coopapp.reporting.chart_data import data_version
 from coopapp.reporting.metric_table import compared_metric
@@ -20,10 +17,7 @@ from coopapp.villages import catalog
 def village_summary(code: str):
     """Headline metrics of a village's year (?year=YYYY) and one row per project."""
     me = user()
-    village = catalog.area_by_code(code)
-    if village.level != "village":
-        raise NotFound(_("不存在这个村：%(c)s", c=code))
-    authorize(me, "view", village)
+    village = catalog.get_village(code, me)
     return jsonify(jsonable(metrics.village_summary(village, year_arg())))
 
 
@@ -42,8 +36,7 @@ def compare():
     group and median, the outlier flag, attainment, the weak flag.
     """
     me = user()
-    area = catalog.area_by_code(request.args["area"]) if request.args.get("area") else me.area
-    authorize(me, "view", area)
+    area = catalog.get_area(request.args.get("area"), me)
     year, metric = year_arg(), request.args.get("metric") or "collective_income"
     compared_metric(metric)
     f, _problems = comparison.filters_from(request.args, year, strict=True)

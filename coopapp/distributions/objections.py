@@ -214,11 +214,6 @@ def objections_for(user: User, village: Area, status: str | None = None) -> list
     return rows
 
 
-def open_count(village: Area) -> int:
-    """How many of the village's objections await an answer."""
-    return db.session.scalar(select(func.count()).where(Objection.village_id == village.id, Objection.status == "open"))
-
-
 def amounts_for(objections: list[Objection]) -> dict[int, int | None]:
     """objection id → the household's amount in the plan objected to, None when not listed (one query)."""
     if not objections:

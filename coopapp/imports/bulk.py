@@ -2,16 +2,13 @@
 PostgreSQL COPY) with their audit events, no ORM objects, inside the import's one transaction.
 
 The events are exactly the ones `access.audit.record_many` writes (one per row, chained in
-order, the row's snapshot and the batch in `data`), built without its per-row overhead; the
-first event of every chunk is checked against `audit.canonical` and `audit.event_hash`.
+order, the row's snapshot and the batch in `data`), built without its per-row overhead by
+`audit.EventBodies`, which checks the first event of every chunk against `audit.event_body`.
 """
 
-import hashlib
-import json
 from datetime import date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring
-from typing import NamedTuple
 
 from sqlalchemy import text
 
@@ -38,69 +35,31 @@ DRAFT = (
 )
 
 
-# `audit.canonical` and the JSON of one value, with the encoders made once (json.dumps makes one per call).
-_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 class AuditAppender:
     """Appends events to the chain for rows written in bulk: one head lock, one INSERT per chunk."""
 
     def __init__(self, actor, action: str, object_type: str, extra: dict | None):
         self.actor_id = getattr(actor, "id", None)
-        self.action, self.object_type, self.extra = action, object_type, extra
-        self._action = _dumps(action)
-        self._actor = _dumps(self.actor_id)
-        self._type = _dumps(object_type)
+        self.action, self.object_type = action, object_type
         self.head = None
         self.raw: RawRows | None = None
-        # The start of every event's `data`: {"extra":…,"snapshot":{ — keys in canonical order.
-        self.data_prefix = ('{"extra":' + _canonical(extra) + ",") if extra else "{"
+        # Every event's `data` around the row's snapshot, which the writer writes out itself.
+        self.data_before, self.data_after = audit.snapshot_frame(extra)
 
     def append(self, items: list[tuple]) -> None:
-        """One event per (object id, its `data` as `audit.canonical` writes it[, that text as a JSON
-        string without its quotes, when the caller has it: `encode_basestring(data)[1:-1]`]), in order."""
+        """One event per (object id, its `data` as `audit.event_data` writes it[, `audit.json_escaped`
+        of that text, when the caller has it]), in order."""
         if not items:
             return
         if self.head is None:
             self.head = audit._lock_head()  # noqa: SLF001 - the chain's one lock, held to commit
-        head = self.head
-        seq, prev, now = head.seq, head.hash, utcnow()
-        at = _dumps(now.isoformat(timespec="microseconds"))
+        head, now = self.head, utcnow()
+        rows = audit.EventBodies(now, self.actor_id, self.action, self.object_type).chain(head.hash, head.seq, items)
         raw = self.raw or RawRows()
-        # canonical() of the event's fields, written out in its (sorted) key order.
-        start = f'{{"action":{self._action},"actor":{self._actor},"at":{at},"data":"'
-        end = f',"type":{self._type}}}'
-        rows = []
-        sha256 = hashlib.sha256
-        for item in items:
-            oid, data_text = item[0], item[1]
-            data_json = item[2] if len(item) > 2 else encode_basestring(data_text)[1:-1]
-            seq += 1
-            digest = sha256(f'{prev}{start}{data_json}","id":{oid},"seq":{seq}{end}'.encode()).hexdigest()
-            rows.append((seq, oid, data_text, prev, digest))
-            prev = digest
-        # the hand-written text must stay what audit.canonical and audit.event_hash make
-        seq0, oid0, data0, prev0, digest0 = rows[0]
-        event = _Event(seq0, now, self.actor_id, self.action, self.object_type, oid0, data0)
-        if data0 != audit.canonical(json.loads(data0)) or audit.event_hash(prev0, event) != digest0:
-            raise RuntimeError("bulk audit events no longer match access.audit; refusing to write them")
         fixed = {"created_at": raw.value(now), "actor_id": self.actor_id}
         fixed |= {"action": self.action, "object_type": self.object_type}
         raw.insert("audit_events", EVENT_COLUMNS, rows, fixed)
-        head.seq, head.hash = seq, prev
-
-
-class _Event(NamedTuple):
-    """An event as `audit.event_hash` reads it."""
-
-    seq: int
-    created_at: datetime
-    actor_id: int | None
-    action: str
-    object_type: str
-    object_id: int
-    data: str
+        head.seq, head.hash = rows[-1][0], rows[-1][4]
 
 
 ENTRY_COLUMNS = (
@@ -217,7 +176,7 @@ class _Texts(dict):
             text = '"' + value.isoformat() + '"'
         else:
             raise TypeError(value)
-        pair = text, encode_basestring(text)[1:-1]
+        pair = text, audit.json_escaped(text)
         if len(self) < self.LIMIT:
             self[value] = pair
         return pair
@@ -232,10 +191,11 @@ def _quantity_text(quantity: Decimal | None) -> str:
     return "null" if quantity is None else f'"{format(Decimal(quantity).normalize(), "f")}"'
 
 
-def _snapshot_template(prefix: str) -> tuple[str, ...]:
-    """The constant pieces of an event's `data` between the values that vary (see `write_chunk`)."""
+def _snapshot_template(before: str, after: str) -> tuple[str, ...]:
+    """The constant pieces of an event's `data` between the values that vary (see `write_chunk`);
+    `before` and `after`: the data's text around the snapshot (`audit.snapshot_frame`)."""
     return (
-        prefix + '"snapshot":{"amount_fen":',
+        before + '{"amount_fen":',
         ',"created_by_id":{user},"entry_date":',
         ',"household_id":',
         ',"kind":',
@@ -246,7 +206,7 @@ def _snapshot_template(prefix: str) -> tuple[str, ...]:
         ',"return_reason":null,"reversal_reason":null,"reverses_id":null,"reviewed_by_id":null,'
         '"status":"draft","unit":',
         ',"village_id":',
-        "}}",
+        "}" + after,
     )
 
 
@@ -257,10 +217,11 @@ def write_chunk(writer: EntryWriter, drafts: list[tuple]) -> None:
     user_id, batch_id, texts, pg = writer.user_id, writer.batch_id, writer.texts, raw.pg
     # The entry's audit_snapshot() as canonical JSON (keys sorted), written out for speed, and the
     # same text as it sits inside the event's JSON (the appender checks the first of every chunk
-    # against audit.canonical and audit.event_hash).
-    pieces = [p.replace("{user}", str(int(user_id))) for p in _snapshot_template(writer.audit.data_prefix)]
+    # against audit.event_data's canonical JSON and audit.event_body).
+    frame = writer.audit.data_before, writer.audit.data_after
+    pieces = [p.replace("{user}", str(int(user_id))) for p in _snapshot_template(*frame)]
     a, b, c, d, e, f, g, h, i, j, k = pieces
-    ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (encode_basestring(p)[1:-1] for p in pieces)
+    ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (audit.json_escaped(p) for p in pieces)
     rows, events = [], []
     for ident, draft in zip(ids, drafts, strict=True):
         project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft

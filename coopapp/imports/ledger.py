@@ -233,7 +233,7 @@ class _RowReader:
         report, parsers = self.report, self.parsers
         before = report.error_count
         raw_date, raw_period, raw_note, raw_kind, raw_quantity, raw_unit, raw_amount, raw_household = values
-        entry_date = period = kind = amount = quantity = unit = household_id = None
+        entry_date = period = amount = quantity = unit = household_id = None
         if raw_date is not None:
             try:
                 entry_date, month = parsers.date(raw_date)
@@ -257,24 +257,9 @@ class _RowReader:
         except ParseError as exc:
             self.bad(number, "amount", raw_amount, exc)
         if raw_quantity is not None:
-            try:
-                quantity, suffix = parsers.quantity(raw_quantity)
-                unit = suffix or cell_text(raw_unit) or self.quantity_unit or None
-                if unit:
-                    parsers.unit(unit)
-            except ParseError as exc:
-                name = "unit" if self.has_unit and not _has_suffix(raw_quantity) else "quantity"
-                self.bad(number, name, raw_quantity, exc)
+            quantity, unit = self._quantity(number, raw_quantity, raw_unit)
         if raw_household is not None:
-            ids = self.names.get(parsers.name(raw_household), ())
-            if not ids:
-                self.bad(number, "household", raw_household, _("本村没有这个户主。"))
-            elif len(ids) > 1:
-                self.bad(
-                    number, "household", raw_household, _("本村有 %(n)s 户同名户主，无法确定是哪一户。", n=len(ids))
-                )
-            else:
-                household_id = ids[0]
+            household_id = self._household(number, raw_household)
         note = cell_text(raw_note)  # stripped, as the ledger stores a note
         if len(report.preview) < report.preview_limit:
             report.show(
@@ -296,16 +281,45 @@ class _RowReader:
         try:
             quantity, unit = self.checks.check(period, kind, amount, entry_date, quantity, unit, household_id)
         except Invalid as exc:
-            for field, message in exc.fields.items() or [("", exc.message)]:
-                name = FIELD_COLUMNS.get(field, "")
-                if name == "period" and not self.has_period:
-                    name = "date"
-                self.bad(number, name, values[FIELDS.index(name)] if name else None, message)
-            if report.preview and report.preview[-1]["row"] == number:
-                report.preview[-1]["ok"] = False
+            self._refused(number, values, exc)
             return None, amount
         draft = (self.project_id, self.village_id, period, entry_date, kind, amount, quantity, unit, household_id, note)
         return draft, amount
+
+    def _quantity(self, number: int, raw_quantity, raw_unit) -> tuple:
+        """The quantity and its unit (the quantity's own suffix, else the unit column, else the header's)."""
+        parsers, quantity, unit = self.parsers, None, None
+        try:
+            quantity, suffix = parsers.quantity(raw_quantity)
+            unit = suffix or cell_text(raw_unit) or self.quantity_unit or None
+            if unit:
+                parsers.unit(unit)
+        except ParseError as exc:
+            name = "unit" if self.has_unit and not _has_suffix(raw_quantity) else "quantity"
+            self.bad(number, name, raw_quantity, exc)
+        return quantity, unit
+
+    def _household(self, number: int, raw_household) -> int | None:
+        """The id of the one household of the village with this head's name."""
+        ids = self.names.get(self.parsers.name(raw_household), ())
+        if not ids:
+            self.bad(number, "household", raw_household, _("本村没有这个户主。"))
+        elif len(ids) > 1:
+            self.bad(number, "household", raw_household, _("本村有 %(n)s 户同名户主，无法确定是哪一户。", n=len(ids)))
+        else:
+            return ids[0]
+        return None
+
+    def _refused(self, number: int, values: list, exc: Invalid) -> None:
+        """Report what the ledger's checks refused, each field under its column."""
+        report = self.report
+        for field, message in exc.fields.items() or [("", exc.message)]:
+            name = FIELD_COLUMNS.get(field, "")
+            if name == "period" and not self.has_period:
+                name = "date"
+            self.bad(number, name, values[FIELDS.index(name)] if name else None, message)
+        if report.preview and report.preview[-1]["row"] == number:
+            report.preview[-1]["ok"] = False
 
 
 def _date_and_month(raw) -> tuple:

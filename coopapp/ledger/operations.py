@@ -145,31 +145,9 @@ class EntryChecks:
                 errors["date"] = _("日期不能晚于今天。")
         base_quantity, base_unit = None, None
         if quantity is not None:
-            if quantity < 0:
-                errors["quantity"] = _("数量不能为负数。")
-            elif quantity >= MAX_QUANTITY:
-                errors["quantity"] = _("数量过大。")
-            elif not unit:
-                errors["unit"] = _("填写数量时请选择单位。")
-            else:
-                key = (quantity, unit)
-                known = self.bases.get(key)
-                if known is None:
-                    converted, code = to_base(quantity, unit)
-                    converted = abs(converted)  # "-0" is zero: stored and audited as 0
-                    known = (converted, code, converted == converted.quantize(MILLI))
-                    if len(self.bases) < self.CACHE_LIMIT:  # bounded: a file of all-different quantities
-                        self.bases[key] = known
-                base_quantity, base_unit, whole = known
-                if not whole:
-                    errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_UNITS.names[base_unit])
+            base_quantity, base_unit = self._base_quantity(quantity, unit, errors)
         if household_id is not None:
-            if self.homes is not None:
-                home = self.homes.get(household_id)
-            else:
-                household = get_by_id(Household, household_id)
-                home = None if household is None else household.village_id
-            if home is None or home != self.village_id:
+            if self._home_of(household_id) != self.village_id:
                 errors["household_id"] = _("该农户不属于本项目所在的村。")
         elif kind in PAYOUT_KINDS:
             errors["household_id"] = _("支付给农户的款项必须选择农户。")
@@ -177,10 +155,46 @@ class EntryChecks:
             raise Invalid(_("请改正标出的字段。"), errors)
         open_periods = self.open_periods
         if open_periods is None or period not in open_periods:
-            _check_period(self.project.village, period)
-            if open_periods is not None:
-                open_periods.add(period)
+            self._check_month(period)
         return base_quantity, base_unit
+
+    def _check_month(self, period: str) -> None:
+        """The month's own check (`check_open_period`), remembered for a bulk load."""
+        _check_period(self.project.village, period)
+        if self.open_periods is not None:
+            self.open_periods.add(period)
+
+    def _base_quantity(
+        self, quantity: Decimal, unit: str | None, errors: dict[str, str]
+    ) -> tuple[Decimal | None, str | None]:
+        """The quantity in its base unit, which must be a whole number of thousandths."""
+        if quantity < 0:
+            errors["quantity"] = _("数量不能为负数。")
+        elif quantity >= MAX_QUANTITY:
+            errors["quantity"] = _("数量过大。")
+        elif not unit:
+            errors["unit"] = _("填写数量时请选择单位。")
+        else:
+            key = (quantity, unit)
+            known = self.bases.get(key)
+            if known is None:
+                converted, code = to_base(quantity, unit)
+                converted = abs(converted)  # "-0" is zero: stored and audited as 0
+                known = (converted, code, converted == converted.quantize(MILLI))
+                if len(self.bases) < self.CACHE_LIMIT:  # bounded: a file of all-different quantities
+                    self.bases[key] = known
+            base_quantity, base_unit, whole = known
+            if not whole:
+                errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_UNITS.names[base_unit])
+            return base_quantity, base_unit
+        return None, None
+
+    def _home_of(self, household_id: int) -> int | None:
+        """The village of the household (None if there is no such household)."""
+        if self.homes is not None:
+            return self.homes.get(household_id)
+        household = get_by_id(Household, household_id)
+        return None if household is None else household.village_id
 
 
 def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None:
@@ -404,17 +418,3 @@ def reversal_ids(entry_ids: list[int]) -> dict[int, int]:
         LedgerEntry.reverses_id.in_(entry_ids), LedgerEntry.status != "void"
     )
     return dict(db.session.execute(q).all())
-
-
-def page_entries(
-    user: User,
-    *,
-    page: int,
-    per_page: int,
-    village: Area | None = None,
-    status: str | None = None,
-    period: str | None = None,
-):
-    """One page of `entries_query` (a Flask-SQLAlchemy Pagination; past the end: no items)."""
-    q = _list_rows(entries_query(user, village=village, status=status, period=period))
-    return db.paginate(q, page=page, per_page=per_page, max_per_page=100, error_out=False)

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
-from coopapp.access.scope import area_clause, authorize
+from coopapp.access.scope import area_clause, authorize, home_village
 from coopapp.core.codes import valid_credit_code, valid_id_number
 from coopapp.core.limits import MAX_QUANTITY
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
-from coopapp.errors import Invalid, NotFound
+from coopapp.errors import Forbidden, Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import rollups
 from coopapp.ledger.operations import today
@@ -29,6 +29,37 @@ def area_by_code(code: str) -> Area:
     area = db.session.scalar(select(Area).where(Area.code == code))
     if area is None:
         raise NotFound(_("区域不存在：%(c)s", c=code))
+    return area
+
+
+def village_by_code(code: str) -> Area:
+    """The village with this code (404 if none, or if the code is a town's or a group's)."""
+    area = area_by_code(code)
+    if area.level != "village":
+        raise NotFound(_("区域不存在：%(c)s", c=code))
+    return area
+
+
+def get_village(code: str | None, user: User, action: str = "view") -> Area:
+    """Load the village `code` names, or without a code the user's own village, that the user may `action`.
+
+    404 for a code that is no village's; 403 outside the user's scope, or when there is no code
+    and the user works for no village (a reviewer, an admin).
+    """
+    if code:
+        village = village_by_code(code)
+    else:
+        village = home_village(user)
+        if village is None:
+            raise Forbidden(_("此页面只供村会计和村书记使用。"))
+    authorize(user, action, village)
+    return village
+
+
+def get_area(code: str | None, user: User, action: str = "view") -> Area:
+    """Load the area `code` names, or without a code the user's own area, that the user may `action`."""
+    area = area_by_code(code) if code else user.area
+    authorize(user, action, area)
     return area
 
 

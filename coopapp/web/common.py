@@ -3,25 +3,15 @@
 from urllib.parse import urlsplit
 
 from flask import abort, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from coopapp.access.scope import home_village
 from coopapp.core.forms import ActionForm
 from coopapp.core.periods import is_period
-from coopapp.errors import Forbidden, Invalid
+from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Household
 from coopapp.villages.privacy import page_privacy
-
-
-def own_village() -> Area:
-    """The current accountant's or secretary's village; 403 for everyone else."""
-    village = home_village(current_user)
-    if village is None:
-        raise Forbidden(_("此页面只供村会计和村书记使用。"))
-    return village
 
 
 def show_field_errors(form: FlaskForm, err: Invalid) -> None:

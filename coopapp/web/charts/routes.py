@@ -11,11 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from coopapp import charts
-from coopapp.access.scope import authorize
 from coopapp.charts.base import empty_figure, render
 from coopapp.charts.cache import CACHE, etag
 from coopapp.charts.fonts import chart_font
-from coopapp.errors import BadRequest, DomainError, NotFound
+from coopapp.errors import BadRequest, DomainError
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.reporting import chart_data
@@ -77,10 +76,7 @@ def project_yield(project_id: int, fmt: str):
 @bp.get(f"/village/<code>/benefit.{FMT}")
 def village_benefit(code: str, fmt: str):
     """How the village's household payouts in ?year= are spread, 脱贫户 highlighted."""
-    village = catalog.area_by_code(code)
-    if village.level != "village":
-        raise NotFound(_("区域不存在：%(c)s", c=code))
-    authorize(current_user, "view", village)
+    village = catalog.get_village(code, current_user)
     year = _year()
     return _respond("benefit", (village.id, year), fmt, lambda: chart_data.village_benefit(village, year))
 
@@ -88,9 +84,7 @@ def village_benefit(code: str, fmt: str):
 @bp.get(f"/compare.{FMT}")
 def compare(fmt: str):
     """Villages (?by=town: towns) under ?area= ranked by ?metric= in ?year=."""
-    code = request.args.get("area")
-    area = catalog.area_by_code(code) if code else current_user.area
-    authorize(current_user, "view", area)
+    area = catalog.get_area(request.args.get("area"), current_user)
     year = _year()
     metric = request.args.get("metric", "collective_income")
     by = request.args.get("by", "village")

@@ -12,9 +12,9 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from coopapp import charts
-from coopapp.access.scope import authorize, can
+from coopapp.access.scope import can
 from coopapp.disclosure import operations as disclosure
-from coopapp.errors import Conflict, Invalid, NotFound
+from coopapp.errors import Conflict, Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area
 from coopapp.reporting import annual_report, chart_data
@@ -37,14 +37,6 @@ def _login_first():
 @lru_cache(maxsize=1)
 def _print_css_text() -> str:
     return PRINT_CSS.read_text(encoding="utf-8")
-
-
-def _village(code: str) -> Area:
-    area = catalog.area_by_code(code)
-    if area.level != "village":
-        raise NotFound(_("区域不存在：%(c)s", c=code))
-    authorize(current_user, "view", area)
-    return area
 
 
 def _assets(inline: bool) -> dict:
@@ -136,13 +128,13 @@ def _annual_html(village: Area, year: int, inline: bool) -> str:
 @bp.get("/villages/<code>/annual-report")
 def annual(code: str):
     """The village's annual report as a print-ready A4 page."""
-    return _annual_html(_village(code), year_arg(), inline=False)
+    return _annual_html(catalog.get_village(code, current_user), year_arg(), inline=False)
 
 
 @bp.get("/villages/<code>/annual-report.pdf")
 def annual_pdf(code: str):
     """The annual report as a PDF (Chromium), else the print page with how to save it."""
-    village, year = _village(code), year_arg()
+    village, year = catalog.get_village(code, current_user), year_arg()
     html = _annual_html(village, year, inline=True)
     return _pdf(html, f"annual-{village.code}-{year}.pdf", url_for("disclosure.annual", code=village.code, year=year))
 
@@ -185,7 +177,7 @@ def _bad_period(err: Invalid):
 @bp.get("/villages/<code>/notice")
 def notice(code: str):
     """The 公开栏 notice sheet of a month (?period=2025-09) or a quarter (?quarter=2025Q3), A3."""
-    village = _village(code)
+    village = catalog.get_village(code, current_user)
     try:
         period = _period()
     except Invalid as err:
@@ -196,7 +188,7 @@ def notice(code: str):
 @bp.get("/villages/<code>/notice.pdf")
 def notice_pdf(code: str):
     """The notice sheet as a PDF (Chromium), else the print page with how to save it."""
-    village = _village(code)
+    village = catalog.get_village(code, current_user)
     try:
         period = _period()
     except Invalid as err:
@@ -209,7 +201,7 @@ def notice_pdf(code: str):
 @bp.post("/villages/<code>/notice/publish")
 def publish(code: str):
     """The secretary records that this period's notice is up (the disclosure calendar)."""
-    village = _village(code)
+    village = catalog.get_village(code, current_user)
     form = PublishNoticeForm()
     if not form.validate_on_submit():
         flash(_("请选择要公布的月份或季度。"), "error")
@@ -234,9 +226,7 @@ def _period_args_or_none(text: str | None) -> dict:
 @bp.get("/disclosure/calendar")
 def calendar():
     """Each village's last publication and which are overdue (the user's scope, or ?area=)."""
-    code = request.args.get("area")
-    area = catalog.area_by_code(code) if code else current_user.area
-    authorize(current_user, "view", area)
+    area = catalog.get_area(request.args.get("area"), current_user)
     rows = disclosure.calendar(current_user, under=area)
     return render_template(
         "disclosure/calendar.html",

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access.scope import authorize, can, home_village
+from coopapp.access.scope import can, home_village
 from coopapp.core.forms import ReasonForm
 from coopapp.distributions import plans as distributions
 from coopapp.distributions.permissions import plan_actions
@@ -14,7 +14,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Distribution
 from coopapp.villages import catalog
 from coopapp.villages.privacy import page_privacy
-from coopapp.web.common import household_name, own_village, require_action_form, show_field_errors
+from coopapp.web.common import household_name, require_action_form, show_field_errors
 from coopapp.web.display import local_time
 from coopapp.web.distributions.forms import DistributionPageForm, initial_data
 
@@ -30,11 +30,7 @@ def _login_first():
 def _village() -> Area | None:
     """`?village=CODE` (checked for 'view'), else the user's own village; None: everything in scope."""
     code = request.args.get("village")
-    if not code:
-        return home_village(current_user)
-    village = catalog.area_by_code(code)
-    authorize(current_user, "view", village)
-    return village
+    return catalog.get_village(code, current_user) if code else home_village(current_user)
 
 
 @bp.get("")
@@ -52,8 +48,7 @@ def _render_form(form: DistributionPageForm, village: Area, households, status: 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new_plan():
-    village = own_village()
-    authorize(current_user, "distribute", village)
+    village = catalog.get_village(None, current_user, "distribute")
     households = catalog.households_for(current_user, village)
     data = None if request.method == "POST" else initial_data(households, ledger.current_period())
     form = DistributionPageForm(data=data).fill_choices(catalog.projects_for(current_user, village))

@@ -10,13 +10,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access.scope import authorize
 from coopapp.imports import batches
 from coopapp.imports.households import import_households
 from coopapp.imports.ledger import import_ledger
 from coopapp.imports.storage import sweep_abandoned
 from coopapp.villages import catalog
-from coopapp.web.common import own_village, require_action_form
+from coopapp.web.common import require_action_form
 from coopapp.web.imports.forms import ConfirmForm, HouseholdsUploadForm, KeptUploadForm, LedgerUploadForm
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -39,8 +38,7 @@ def _keep(upload):
 
 @bp.route("/ledger", methods=["GET", "POST"])
 def upload_ledger():
-    village = own_village()
-    authorize(current_user, "create_entry", village)
+    village = catalog.get_village(None, current_user, "create_entry")
     form = LedgerUploadForm()
     form.fill_choices(catalog.projects_for(current_user, village))
     if not form.validate_on_submit():
@@ -97,8 +95,7 @@ def submit_batch(batch_id: int):
 
 @bp.route("/households", methods=["GET", "POST"])
 def upload_households():
-    village = own_village()
-    authorize(current_user, "manage_village", village)
+    village = catalog.get_village(None, current_user, "manage_village")
     form = HouseholdsUploadForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
@@ -115,8 +112,7 @@ def upload_households():
 
 @bp.post("/households/confirm")
 def confirm_households():
-    village = own_village()
-    authorize(current_user, "manage_village", village)
+    village = catalog.get_village(None, current_user, "manage_village")
     form = KeptUploadForm()
     path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
     if path is None:

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access.scope import authorize, home_village
+from coopapp.access.scope import home_village
 from coopapp.core.forms import ReasonForm
 from coopapp.core.vocabulary import KINDS, STATUSES
 from coopapp.errors import Invalid
@@ -13,7 +13,7 @@ from coopapp.ledger import permissions
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
-from coopapp.web.common import household_name, own_village, page_arg, period_arg, require_action_form, show_field_errors
+from coopapp.web.common import household_name, page_arg, period_arg, require_action_form, show_field_errors
 from coopapp.web.ledger.downloads import download
 from coopapp.web.ledger.forms import EntryPageForm, entry_form_data
 
@@ -85,8 +85,7 @@ def _render_form(form, entry=None, status=200):
 
 @bp.route("/entries/new", methods=["GET", "POST"])
 def new_entry():
-    village = own_village()
-    authorize(current_user, "create_entry", village)
+    village = catalog.get_village(None, current_user, "create_entry")
     form = _entry_form(village, period=ledger.current_period())
     if form.validate_on_submit():
         try:

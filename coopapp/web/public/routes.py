@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from coopapp.core.vocabulary import OBJECTION_STATUSES
 from coopapp.disclosure import operations as disclosure
 from coopapp.distributions import objections
-from coopapp.errors import Conflict, Invalid, NotFound
+from coopapp.errors import Conflict, Invalid
 from coopapp.villages import catalog, statements
 from coopapp.villages.privacy import MASKED
 from coopapp.web.common import year_arg, year_choices
@@ -101,9 +101,7 @@ def raise_objection(token: str):
 def village(code: str):
     """A village's public disclosure page (村务公开), no login: approved figures by month or
     quarter (?by=quarter), published distributions under masked names, corrections as such."""
-    area = catalog.area_by_code(code)
-    if area.level != "village":
-        raise NotFound(_("区域不存在：%(c)s", c=code))
+    area = catalog.village_by_code(code)
     year = year_arg()
     quarterly = request.args.get("by") == "quarter"
     return render_template(

@@ -6,9 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from coopapp import charts
-from coopapp.access.scope import authorize, can, home_village
+from coopapp.access.scope import can, home_village
 from coopapp.core.vocabulary import PROJECT_TYPES
-from coopapp.errors import NotFound
 from coopapp.reporting import chart_data, comparison, dashboard
 from coopapp.villages import catalog
 from coopapp.web.common import year_arg, year_choices
@@ -25,8 +24,7 @@ def _login_first():
 
 def _compared() -> dict:
     """The comparison the query asks for (?area, year, town, type, weak, sort, dir)."""
-    code = request.args.get("area")
-    area = catalog.area_by_code(code) if code else current_user.area
+    area = catalog.get_area(request.args.get("area"), current_user)
     f, problems = comparison.filters_from(request.args, year_arg(), strict=False)
     for message in problems:
         flash(message, "warning")
@@ -89,19 +87,11 @@ def export(fmt: str):
     return Response(body, mimetype=mimetype, headers=headers)
 
 
-def _village_area(code: str):
-    area = catalog.area_by_code(code)
-    if area.level != "village":
-        raise NotFound(_("区域不存在：%(c)s", c=code))
-    authorize(current_user, "view", area)
-    return area
-
-
 @bp.get("/villages/<code>")
 def village(code: str):
     """The village dashboard: year to date against target and last year, benefit, entries
     waiting for review, and each project's charts with their numbers."""
-    area = _village_area(code)
+    area = catalog.get_village(code, current_user)
     year = year_arg()
     board = dashboard.village_dashboard(current_user, area, year, dashboard.through_month(year))
     output_charts = {

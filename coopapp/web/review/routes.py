@@ -4,13 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access.scope import authorize
 from coopapp.core.forms import ReasonForm
 from coopapp.errors import Conflict, Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.ledger.forms import CloseMonthForm
 from coopapp.ledger.permissions import entry_actions
-from coopapp.web.common import back_to, household_name, own_village, require_action_form, show_field_errors
+from coopapp.villages import catalog
+from coopapp.web.common import back_to, household_name, require_action_form, show_field_errors
 from coopapp.web.ledger.routes import render_entry
 
 bp = Blueprint("review", __name__)
@@ -24,8 +24,7 @@ def _login_first():
 
 @bp.get("/review")
 def queue():
-    village = own_village()
-    authorize(current_user, "review_entry", village)
+    village = catalog.get_village(None, current_user, "review_entry")
     rows = ledger.list_entries(current_user, village=village, status="submitted")
     names = {e.id: household_name(e.household, village) for e in rows}
     this_month, closed = ledger.current_period(), set(ledger.closed_periods(village))
@@ -66,8 +65,7 @@ def return_entry(entry_id: int):
 
 @bp.route("/months", methods=["GET", "POST"])
 def months():
-    village = own_village()
-    authorize(current_user, "close_month", village)
+    village = catalog.get_village(None, current_user, "close_month")
     form = CloseMonthForm(period=ledger.current_period())
     if form.validate_on_submit():
         period = form.period.data.strip()

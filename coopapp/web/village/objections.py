@@ -8,7 +8,8 @@ from coopapp.access.scope import can
 from coopapp.core.vocabulary import OBJECTION_STATUSES
 from coopapp.distributions import objections
 from coopapp.errors import Invalid
-from coopapp.web.common import household_name, own_village
+from coopapp.villages import catalog
+from coopapp.web.common import household_name
 from coopapp.web.display import local_time
 from coopapp.web.village import bp
 from coopapp.web.village.forms import ObjectionAnswerForm
@@ -38,7 +39,7 @@ def _rows(village, items) -> list[dict]:
 
 @bp.get("/objections")
 def objections_queue():
-    village = own_village()
+    village = catalog.get_village(None, current_user)
     rows = _rows(village, objections.objections_for(current_user, village))
     return render_template(
         "village/objections.html",

@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access.scope import authorize, can
+from coopapp.access.scope import can
 from coopapp.errors import Invalid
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Household
@@ -12,7 +12,7 @@ from coopapp.reporting import exports
 from coopapp.villages import catalog
 from coopapp.villages.forms import HouseholdForm, ProjectForm
 from coopapp.villages.privacy import page_privacy
-from coopapp.web.common import own_village, page_arg, show_field_errors
+from coopapp.web.common import page_arg, show_field_errors
 from coopapp.web.ledger.downloads import download
 from coopapp.web.village import bp
 from coopapp.web.village.forms import (
@@ -33,10 +33,7 @@ def _login_first():
 
 def _village() -> Area:
     """`?village=CODE` for reviewers, else the user's own village; checked for 'view'."""
-    code = request.args.get("village")
-    village = catalog.area_by_code(code) if code else own_village()
-    authorize(current_user, "view", village)
-    return village
+    return catalog.get_village(request.args.get("village"), current_user)
 
 
 @bp.get("/projects")
@@ -56,8 +53,7 @@ def _project_page(form, village, project=None, status=200):
 
 @bp.route("/projects/new", methods=["GET", "POST"])
 def new_project():
-    village = own_village()
-    authorize(current_user, "manage_village", village)
+    village = catalog.get_village(None, current_user, "manage_village")
     form = fill_project_choices(ProjectForm(), catalog.cooperatives_of(village))
     if form.validate_on_submit():
         try:
@@ -143,8 +139,7 @@ def _groups(village: Area) -> list[Area]:
 
 @bp.route("/households/new", methods=["GET", "POST"])
 def new_household():
-    village = own_village()
-    authorize(current_user, "manage_village", village)
+    village = catalog.get_village(None, current_user, "manage_village")
     form = fill_household_choices(HouseholdForm(), _groups(village))
     if form.validate_on_submit():
         try:
