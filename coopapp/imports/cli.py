@@ -86,9 +86,14 @@ def import_ledger_command(file: Path, project_id: int, username: str | None, dry
 @with_appcontext
 def import_households_command(file: Path, village_code: str, username: str | None, dry_run: bool, as_json: bool):
     """Register FILE's households in the village."""
+    from coopapp.core.codes import canonical_area_code
     from coopapp.imports.households import default_importer, import_households
     from coopapp.models import Area
 
+    try:
+        village_code = canonical_area_code(village_code, field="village")
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from exc
     village = db.session.query(Area).filter_by(code=village_code, level="village").one_or_none()
     if village is None:
         raise click.UsageError(f"no village {village_code}")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
 from coopapp.access.scope import area_clause, authorize
-from coopapp.core.codes import valid_credit_code, valid_id_number
+from coopapp.core.codes import canonical_area_code, valid_credit_code, valid_id_number
 from coopapp.core.tx import atomic
 from coopapp.errors import Invalid, NotFound
 from coopapp.extensions import db
@@ -33,7 +33,11 @@ from coopapp.villages.privacy import household_privacy
 
 
 def area_by_code(code: str) -> Area:
-    """The area with this code (404 if none)."""
+    """The area with this code, canonical or zero-padded to 12 digits (404 if none)."""
+    try:
+        code = canonical_area_code(code)
+    except Invalid:
+        raise NotFound(_("区域不存在：%(c)s", c=code)) from None
     area = db.session.scalar(select(Area).where(Area.code == code))
     if area is None:
         raise NotFound(_("区域不存在：%(c)s", c=code))
