@@ -49,10 +49,21 @@ def child_path(parent: Area | None, code: str) -> str:
     return f"{parent.path if parent else '/'}{code}/"
 
 
-def add_area(code: str, name: str, level: str, parent: Area | None) -> Area:
-    """Add a node to the area tree (caller commits)."""
-    area = Area(code=code, name=name, level=level, parent=parent, path=child_path(parent, code))
+def add_area(
+    code: str, name: str, level: str, parent: Area | None, *, actor=None, published_name: str | None = None
+) -> Area:
+    """Add a node to the area tree and record it in the audit chain (caller commits)."""
+    area = Area(
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        path=child_path(parent, code),
+        published_name=published_name,
+        retired=False,
+    )
     db.session.add(area)
+    audit.record(actor, "area.create", area)
     return area
 
 
