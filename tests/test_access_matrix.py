@@ -182,6 +182,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.create_token", "POST"): R(PUBLIC, data={"username": "acc", "password": "pass-word-1"}),
     ("api.revoke_token", "DELETE"): R("L ok ok ok ok ok ok ok"),
     ("api.list_areas", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.create_area", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
+    ("api.change_area", "PATCH"): R("L 403 403 403 403 ok 403 403", {"area_code": "village2"}, {"name": "改名村"}),
     ("api.compare", "GET"): R("L ok ok ok ok ok ok ok"),  # the caller's own scope by default
     ("api.village_summary", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
     ("api.list_projects", "GET"): R("L ok ok ok ok ok ok ok"),

@@ -244,9 +244,29 @@ def merge_village(actor: User, village: Area, survivor_code: str) -> Area:
     return village
 
 
+@atomic
+def change_area(actor: User, area: Area, *, name: str | None = None, parent: str | None = None, retire=None) -> Area:
+    """One change request (the API's PATCH): rename, move a group, retire — all or nothing."""
+    authorize(actor, "manage_areas", area)
+    if retire is not None and not isinstance(retire, bool):
+        raise _one(_("retired 只能是 true 或 false。"), "retired")
+    if retire is False and area.retired:
+        raise _one(_("撤销的区域不能恢复。"), "retired")
+    if name:
+        rename_area(actor, area, name)
+    if parent:
+        move_group(actor, area, parent)
+    if retire:
+        retire_area(actor, area)
+    return area
+
+
 def area_or_404(code: str) -> Area:
     """The area with this code in either form (404 if none)."""
-    area = _by_code(canonical_area_code(code, field="code"))
+    try:
+        area = _by_code(canonical_area_code(code, field="code"))
+    except Invalid:
+        area = None
     if area is None:
         raise NotFound(_("区域不存在：%(c)s", c=code))
     return area
