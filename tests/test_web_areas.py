@@ -83,3 +83,16 @@ def test_merge_a_village(client, auth, world):
 def test_other_roles_are_refused(client, auth, world):
     auth.login("county")
     assert client.get("/admin/areas").status_code == 403
+
+
+def test_a_retired_group_is_hidden_from_the_household_form(client, auth, world):
+    from coopapp.villages import areas
+
+    areas.create_area(world.users["admin"], areas.AreaInput("441323110201002", "中洞二组"))
+    areas.retire_area(world.users["admin"], world.group)
+    auth.login("sec")
+    page = client.get("/village/households/new").get_data(as_text=True)
+    assert "中洞二组" in page and "中洞一组" not in page
+    # A household already in the retired group keeps it on its own form.
+    edit = client.get(f"/village/households/{world.households[0].id}/edit").get_data(as_text=True)
+    assert "中洞一组" in edit
