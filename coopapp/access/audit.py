@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 
 from coopapp.extensions import db
 from coopapp.models import (
+    Area,
     AuditEvent,
     AuditHead,
     ClosedMonth,
@@ -36,6 +37,7 @@ AUDITED = {
     "distribution": Distribution,
     "objection": Objection,
     "disclosure": Disclosure,
+    "area": Area,
 }
 AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
 

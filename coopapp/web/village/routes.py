@@ -137,10 +137,15 @@ def _groups(village: Area) -> list[Area]:
     return catalog.list_areas(current_user, parent_code=village.code, level="group")
 
 
+def _group_choices(village: Area, keep_id: int | None = None) -> list[Area]:
+    """The groups a household form offers: retired ones are hidden, except the household's own."""
+    return [g for g in _groups(village) if not g.retired or g.id == keep_id]
+
+
 @bp.route("/households/new", methods=["GET", "POST"])
 def new_household():
     village = catalog.get_village(None, current_user, "manage_village")
-    form = fill_household_choices(HouseholdForm(), _groups(village))
+    form = fill_household_choices(HouseholdForm(), _group_choices(village))
     if form.validate_on_submit():
         try:
             catalog.create_household(current_user, village, form.to_input())
@@ -156,7 +161,7 @@ def new_household():
 def edit_household(household_id: int):
     household = catalog.get_household(household_id, current_user, "manage_village")
     data = None if request.method == "POST" else household_form_data(household)
-    form = fill_household_choices(HouseholdForm(data=data), _groups(household.village))
+    form = fill_household_choices(HouseholdForm(data=data), _group_choices(household.village, household.group_id))
     if form.validate_on_submit():
         try:
             catalog.update_household(current_user, household, form.to_input())
