@@ -1,5 +1,7 @@
 """Builders for domain objects, request bodies and files, and the helpers the tests share."""
 
+import csv
+import io
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -410,3 +412,9 @@ def run_roster(app, *args):
     """`flask coop import households …` with --json: (exit code, parsed JSON)."""
     result = app.test_cli_runner().invoke(args=["coop", "import", "households", *map(str, args), "--json"])
     return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    """The rows of an exported CSV, which must carry the BOM that Excel needs."""
+    assert content.startswith("\ufeff".encode()), "UTF-8 with a BOM, for Excel"
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))

@@ -5,6 +5,7 @@ With CI=true an unreachable PostgreSQL fails the run instead of skipping it.
 """
 
 import os
+import uuid
 
 import flask_babel
 import pytest
@@ -168,3 +169,21 @@ def auth(client) -> Auth:
 def api(app, db):
     """A JSON client: `api.as_user(name)` then `api.get/post(path, json=…)` with a Bearer token."""
     return ApiClient(app.test_client())
+
+
+@pytest.fixture()
+def empty_database(database_url, tmp_path):
+    """A brand-new empty database of the same kind as the test database."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    name = f"coop_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield database_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

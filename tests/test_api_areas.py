@@ -4,7 +4,7 @@ from coopapp.access import audit
 from coopapp.extensions import db
 from coopapp.models import Area, AuditEvent
 
-from .test_api_support import body, login
+from .builders import body, login
 
 
 def _patch(client, code, payload):

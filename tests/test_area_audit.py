@@ -10,8 +10,6 @@ from coopapp.extensions import db
 from coopapp.models import Area, AuditEvent
 from coopapp.models.base import utcnow
 
-from .test_schema import empty_database  # noqa: F401
-
 
 def test_every_area_of_the_world_is_audited(world):
     assert audit.verify() is None

@@ -76,7 +76,7 @@ def test_cli_user_add_names_a_bad_code(app, world):
 
 
 def test_api_and_pages_take_zero_padded_codes(app, world):
-    from .test_api_support import body, login
+    from .builders import body, login
 
     county = login(app, "county")
     padded = body(county.get("/api/v1/compare?area=441323110000&metric=collective_income"))

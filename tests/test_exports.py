@@ -1,7 +1,6 @@
 """Exports of the ledger and the household roster: the list's filters, the user's scope, masking,
 real numeric cells, and the round trip export → import giving back the same ledger and roster."""
 
-import csv
 import io
 import re
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from coopapp.models import Household, LedgerEntry, Membership, Project
 from coopapp.reporting import exports
 from coopapp.villages import catalog
 
-from .builders import PERIOD, M, add_user, approved_entry, entry_input, id_number, run_import
+from .builders import PERIOD, M, add_user, approved_entry, csv_rows, entry_input, id_number, run_import
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,11 +32,6 @@ def sheet_rows(content: bytes) -> list[tuple]:
     """Every row of the first sheet, as openpyxl reads them (numbers stay numbers)."""
     book = load_workbook(io.BytesIO(content))
     return [tuple(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-
-
-def csv_rows(content: bytes) -> list[list[str]]:
-    assert content.startswith("\ufeff".encode()), "UTF-8 with a BOM, for Excel"
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def by_header(rows: list[tuple], header_row: int) -> list[dict]:

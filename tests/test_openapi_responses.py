@@ -10,8 +10,7 @@ from coopapp.reporting import comparison, metrics
 from coopapp.reporting.metric_table import METRICS
 from coopapp.villages.privacy import MASKED, Privacy
 
-from .builders import approved_entry, entry_input
-from .test_api_support import body, login
+from .builders import approved_entry, body, entry_input, login
 
 SCHEMAS = document()["components"]["schemas"]
 

@@ -6,9 +6,7 @@ import pytest
 
 from coopapp.villages.privacy import MASKED, Privacy, household_privacy, page_privacy
 
-from .builders import id_number
-from .test_api_support import body, login
-from .test_exports import csv_rows
+from .builders import body, csv_rows, id_number, login
 
 OWN = "441323110201"  # 中洞村: the world's accountant's and secretary's village
 MASKED_ID = id_number(1)[:4] + "*" * 10 + id_number(1)[-4:]

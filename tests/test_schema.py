@@ -1,35 +1,16 @@
 """Migrations from empty, models ≡ migrations, rare characters, production config."""
 
 import os
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from coopapp import create_app
 from coopapp.extensions import db
 from coopapp.models import Household, Project
 from coopapp.villages import catalog
-
-
-@pytest.fixture()
-def empty_database(database_url, tmp_path):
-    """A brand-new empty database of the same kind as the test database."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
-        return
-    name = f"coop_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield database_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_upgrade_from_empty_then_downgrade_and_again(empty_database):
