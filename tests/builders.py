@@ -329,6 +329,14 @@ def plan_form(world: World, **kw) -> dict:
     return data
 
 
+def published_plan(world: World, **kw) -> Distribution:
+    """Draft (`plan_input(world, **kw)`: this month), approve and publish a plan of the world's project."""
+    sec = world.users["secretary"]
+    plan = distributions.draft_plan(sec, plan_input(world, **kw))
+    distributions.approve_plan(sec, plan)
+    return distributions.publish_plan(sec, plan)
+
+
 def publish(world: World, pool_fen: int = 1000_00) -> Distribution:
     """Draft, approve and publish a by-shares plan of the world's project for last month."""
     sec, period = world.users["secretary"], prev_period()
