@@ -1,6 +1,7 @@
 """Builders for domain objects, request bodies and files, and the helpers the tests share."""
 
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -418,3 +419,8 @@ def run_roster(app, *args):
     """`flask coop import households …` with --json: (exit code, parsed JSON)."""
     result = app.test_cli_runner().invoke(args=["coop", "import", "households", *map(str, args), "--json"])
     return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+
+
+def hidden_fields(html: str) -> dict:
+    """The hidden inputs of a page's forms (the import previews' kept-upload fields), name → value."""
+    return dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
