@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.run import write_json
+
 ROOT = Path(__file__).resolve().parent.parent
 # (villages, households, entries): a tenth of the county, a third of it, the whole county.
 SIZES = ((30, 6_000, 200_000), (100, 20_000, 700_000), (300, 60_000, 2_000_000))
@@ -46,8 +48,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{'name':<18}" + "".join(f"{h:>18}" for h in heads))
     for name, values in curve["results"].items():
         print(f"{name:<18}" + "".join(f"{v:>18.2f}" for v in values))
-    Path(args.out).write_text(json.dumps(curve, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    write_json(args.out, curve)
     return curve
 
 

@@ -225,9 +225,14 @@ def main(argv: list[str] | None = None) -> dict:
             print(table(report["postgresql"]))
     if not report["scale"]["targets_apply"]:
         print("(the targets are for full scale: 2,000,000 entries)")
-    Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    write_json(args.out, report)
     return report
+
+
+def write_json(path: str | Path, data) -> None:
+    """Write a result file (indented, Chinese kept as is) and say where."""
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

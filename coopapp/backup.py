@@ -45,6 +45,15 @@ def _tool(name: str, doc: str) -> str:
     return path
 
 
+def _sqlite_copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
+    """Copy the database `src` onto `dst` with SQLite's online backup, then close both."""
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 def backup(url: str | URL, path: str | Path) -> None:
     """Write a consistent copy of the database at `url` to `path` while the app keeps running."""
     url, path = make_url(url), Path(path)
@@ -52,12 +61,7 @@ def backup(url: str | URL, path: str | Path) -> None:
         source = sqlite_file(url)
         if not source.exists():
             raise BackupError(f"database file not found: {source}")
-        src, dst = sqlite3.connect(source), sqlite3.connect(path)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        _sqlite_copy(sqlite3.connect(source), sqlite3.connect(path))
     elif url.get_backend_name() == "postgresql":
         args, env = _pg_args(url)
         cmd = [_tool("pg_dump", PG_DUMP_DOC), "--format=custom", *args, "--file", str(path), url.database]
@@ -92,12 +96,7 @@ def restore(url: str | URL, path: str | Path) -> None:
     if url.get_backend_name() == "sqlite":
         check_sqlite_backup(path)
         target = sqlite_file(url)
-        src, dst = sqlite3.connect(f"file:{path}?mode=ro", uri=True), sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        _sqlite_copy(sqlite3.connect(f"file:{path}?mode=ro", uri=True), sqlite3.connect(target))
     elif url.get_backend_name() == "postgresql":
         args, env = _pg_args(url)
         tool = _tool("pg_restore", PG_RESTORE_DOC)

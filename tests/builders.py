@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -331,6 +332,14 @@ def plan_form(world: World, **kw) -> dict:
     return data
 
 
+def published_plan(world: World, **kw) -> Distribution:
+    """Draft (`plan_input(world, **kw)`: this month), approve and publish a plan of the world's project."""
+    sec = world.users["secretary"]
+    plan = distributions.draft_plan(sec, plan_input(world, **kw))
+    distributions.approve_plan(sec, plan)
+    return distributions.publish_plan(sec, plan)
+
+
 def publish(world: World, pool_fen: int = 1000_00) -> Distribution:
     """Draft, approve and publish a by-shares plan of the world's project for last month."""
     sec, period = world.users["secretary"], prev_period()
@@ -418,3 +427,8 @@ def csv_rows(content: bytes) -> list[list[str]]:
     """The rows of an exported CSV, which must carry the BOM that Excel needs."""
     assert content.startswith("\ufeff".encode()), "UTF-8 with a BOM, for Excel"
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def hidden_fields(html: str) -> dict:
+    """The hidden inputs of a page's forms (the import previews' kept-upload fields), name → value."""
+    return dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))

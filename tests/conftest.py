@@ -137,6 +137,13 @@ def empty_answer_caches():
 
 
 @pytest.fixture()
+def uploads(app, tmp_path, monkeypatch):
+    """A folder of this test's own for the kept uploads of the import pages."""
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
+    return tmp_path / "uploads"
+
+
+@pytest.fixture()
 def world(db) -> World:
     """Two towns, three villages, their projects, households and one user per role."""
     return build_world()

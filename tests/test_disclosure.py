@@ -10,13 +10,13 @@ from coopapp.access import audit
 from coopapp.disclosure import operations as disclosure
 from coopapp.disclosure.operations import Period, due_period, parse_period
 from coopapp.distributions import plans as distributions
-from coopapp.distributions.plans import DeductionInput, PlanInput
+from coopapp.distributions.plans import DeductionInput
 from coopapp.errors import Conflict, Forbidden, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Disclosure
 
-from .builders import add_user, approved_entry, entry_input
+from .builders import add_user, approved_entry, entry_input, published_plan
 
 THIS_YEAR = ledger.today().year
 LAST_YEAR = THIS_YEAR - 1
@@ -88,19 +88,7 @@ def _entry(world, status: str, **kw):
 
 
 def _published_plan(world):
-    sec = world.users["secretary"]
-    plan = distributions.draft_plan(
-        sec,
-        PlanInput(
-            project_id=world.project.id,
-            period=ledger.current_period(),
-            pool_fen=3_000_000,
-            basis="shares",
-            deductions=[DeductionInput("collective", percent_bp=1500)],
-        ),
-    )
-    distributions.approve_plan(sec, plan)
-    return distributions.publish_plan(sec, plan)
+    return published_plan(world, deductions=[DeductionInput("collective", percent_bp=1500)])
 
 
 def test_public_page_shows_only_approved_entries_without_login(app, world, client):

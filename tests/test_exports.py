@@ -17,15 +17,9 @@ from coopapp.models import Household, LedgerEntry, Membership, Project
 from coopapp.reporting import exports
 from coopapp.villages import catalog
 
-from .builders import PERIOD, M, add_user, approved_entry, csv_rows, entry_input, id_number, run_import
+from .builders import PERIOD, M, add_user, approved_entry, csv_rows, entry_input, hidden_fields, id_number, run_import
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture()
-def uploads(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
-    return tmp_path / "uploads"
 
 
 def sheet_rows(content: bytes) -> list[tuple]:
@@ -164,7 +158,7 @@ def _upload_ledger(client, project_id, content: bytes, name: str):
     data = {"project_id": str(project_id), "file": (io.BytesIO(content), name)}
     resp = client.post("/imports/ledger", data=data, content_type="multipart/form-data")
     assert resp.status_code == 200, resp.text
-    fields = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', resp.text))
+    fields = hidden_fields(resp.text)
     return client.post("/imports/ledger/confirm", data=fields)
 
 
@@ -297,7 +291,7 @@ def test_roster_round_trip_into_a_fresh_village(db, world, client, auth, uploads
         content_type="multipart/form-data",
     )
     assert resp.status_code == 200, resp.text
-    fields = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', resp.text))
+    fields = hidden_fields(resp.text)
     assert client.post("/imports/households/confirm", data=fields).status_code == 302
     assert facts(fresh.id) == before
 

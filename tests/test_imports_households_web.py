@@ -8,13 +8,7 @@ from sqlalchemy import func, select
 
 from coopapp.models import Household, ImportBatch
 
-from .builders import id_number, write_roster
-
-
-@pytest.fixture()
-def uploads(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
-    return tmp_path / "uploads"
+from .builders import hidden_fields, id_number, write_roster
 
 
 def roster_bytes(tmp_path, rows) -> bytes:
@@ -24,10 +18,6 @@ def roster_bytes(tmp_path, rows) -> bytes:
 def upload(client, content: bytes, name="花名册.xlsx"):
     data = {"file": (io.BytesIO(content), name)}
     return client.post("/imports/households", data=data, content_type="multipart/form-data")
-
-
-def hidden(html: str) -> dict:
-    return dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
 
 
 def count(db) -> int:
@@ -53,7 +43,7 @@ def test_upload_preview_confirm(db, world, client, auth, tmp_path, uploads):
     assert "陈一" in resp.text and "陈二" in resp.text and "可登记 2 户" in resp.text
     assert count(db) == before  # the preview writes nothing
     assert len(list(uploads.iterdir())) == 1  # kept until confirmed
-    fields = hidden(resp.text)
+    fields = hidden_fields(resp.text)
     assert set(fields) >= {"sha", "suffix", "file_name"}
     resp = client.post("/imports/households/confirm", data=fields)
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/village/households")
@@ -98,7 +88,7 @@ def test_bad_rows_are_all_shown_and_nothing_is_written(db, world, client, auth, 
 
 def test_confirm_without_the_kept_file_asks_for_a_new_upload(db, world, client, auth, tmp_path, uploads):
     auth.login("sec")
-    fields = hidden(upload(client, roster_bytes(tmp_path, GOOD)).text)
+    fields = hidden_fields(upload(client, roster_bytes(tmp_path, GOOD)).text)
     for path in uploads.iterdir():
         path.unlink()
     resp = client.post("/imports/households/confirm", data=fields, follow_redirects=True)
@@ -122,6 +112,6 @@ def test_a_secretary_imports_into_her_own_village_only(db, world, client, auth, 
     auth.login("sec2")
     resp = upload(client, roster_bytes(tmp_path, [["陈一", 4, None, None, None, None]]))
     assert resp.status_code == 200 and "八维村" in resp.text
-    assert client.post("/imports/households/confirm", data=hidden(resp.text)).status_code == 302
+    assert client.post("/imports/households/confirm", data=hidden_fields(resp.text)).status_code == 302
     chen1 = db.session.scalar(select(Household).where(Household.head_name == "陈一"))
     assert chen1.village_id == world.other_village.id

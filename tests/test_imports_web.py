@@ -2,23 +2,15 @@
 
 import io
 import os
-import re
 import time
 
-import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
 from coopapp.imports.storage import sweep_abandoned
 from coopapp.models import ImportBatch, LedgerEntry
 
-from .builders import M, write_xlsx
-
-
-@pytest.fixture()
-def uploads(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
-    return tmp_path / "uploads"
+from .builders import M, hidden_fields, write_xlsx
 
 
 def _xlsx_bytes(tmp_path, rows) -> bytes:
@@ -28,10 +20,6 @@ def _xlsx_bytes(tmp_path, rows) -> bytes:
 def _upload(client, project_id, content: bytes, name="台账.xlsx"):
     data = {"project_id": str(project_id), "file": (io.BytesIO(content), name)}
     return client.post("/imports/ledger", data=data, content_type="multipart/form-data")
-
-
-def _hidden(html: str) -> dict:
-    return dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
 
 
 def test_upload_preview_confirm_and_submit_all(app, db, world, client, auth, tmp_path, uploads):
@@ -49,7 +37,7 @@ def test_upload_preview_confirm_and_submit_all(app, db, world, client, auth, tmp
     assert resp.status_code == 200, resp.text
     assert "蜂蜜销售" in resp.text and "1,434.50" in resp.text
     assert db.session.scalar(select(LedgerEntry.id)) is None  # the preview writes nothing
-    fields = _hidden(resp.text)
+    fields = hidden_fields(resp.text)
     assert set(fields) >= {"project_id", "sha", "suffix", "file_name"}
     resp = client.post("/imports/ledger/confirm", data=fields)
     assert resp.status_code == 302
@@ -114,7 +102,7 @@ def test_abandoned_uploads_are_swept_on_the_next_upload(app, db, world, client, 
     assert resp.status_code == 200
     assert not old.exists() and not old_part.exists()
     assert recent.exists() and foreign.exists()
-    kept = _hidden(resp.text)
+    kept = hidden_fields(resp.text)
     assert (uploads / f"{kept['sha']}.xlsx").exists()  # the new upload waits for its confirmation
 
 
@@ -135,7 +123,7 @@ def test_sweep_returns_what_it_deleted_and_a_swept_upload_cannot_be_confirmed(
 ):
     auth.login("acc")
     resp = _upload(client, world.project.id, _xlsx_bytes(tmp_path, [[M.replace(day=5), "x", "成本", None, "1", None]]))
-    fields = _hidden(resp.text)
+    fields = hidden_fields(resp.text)
     assert sweep_abandoned() == []  # 24 hours by default: a fresh upload stays
     path = _aged(uploads / f"{fields['sha']}.xlsx", 24.5)
     assert sweep_abandoned() == [path]

@@ -4,7 +4,6 @@ with the app logging at DEBUG, and even with SQL statement logging switched on."
 import io
 import logging
 
-import pytest
 from sqlalchemy import select
 
 from coopapp.extensions import db
@@ -16,11 +15,6 @@ NEW_ID, NEW_PHONE = id_number(77, "19750505"), "13912345678"
 EDIT_ID, EDIT_PHONE = id_number(78, "19760606"), "13787654321"
 ROSTER_ID, ROSTER_PHONE = id_number(79, "19770707"), "13600001111"
 API_ID, API_PHONE = id_number(80, "19780808"), "13522223333"
-
-
-@pytest.fixture()
-def uploads(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
 
 
 def _household_journey(world, client, auth, app) -> None:

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from coopapp.distributions import plans as distributions
-from coopapp.distributions.plans import DeductionInput, PlanInput
+from coopapp.distributions.plans import DeductionInput
 from coopapp.ledger import operations as ledger
 
-from .builders import approved_entry, entry_input
+from .builders import approved_entry, entry_input, published_plan
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SHOTS = Path("/tmp/h2-shots")
@@ -39,18 +38,7 @@ def village_year(app, world):
         ledger.approve_entry(sec, reversal)
         waiting = ledger.create_entry(acc, entry_input(world.project, period=last, kind="sales", amount_fen=999_999))
         ledger.submit_entry(acc, waiting)
-        plan = distributions.draft_plan(
-            sec,
-            PlanInput(
-                project_id=world.project.id,
-                period=ledger.current_period(),
-                pool_fen=3_000_000,
-                basis="shares",
-                deductions=[DeductionInput("collective", percent_bp=1500)],
-            ),
-        )
-        distributions.approve_plan(sec, plan)
-        distributions.publish_plan(sec, plan)
+        published_plan(world, deductions=[DeductionInput("collective", percent_bp=1500)])
     return world, year, last
 
 

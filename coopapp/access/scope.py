@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
 
-from coopapp.errors import Forbidden
+from coopapp.errors import Forbidden, NotFound
 from coopapp.extensions import db
 from coopapp.models import Area, User
-from coopapp.models.base import plain_rows
+from coopapp.models.base import get_by_id, plain_rows
 
 # What each role may do inside its scope. Everything else is refused.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -45,6 +45,15 @@ def authorize(user: User, action: str, area: Area) -> None:
     refusal = forbidden(user, action, area)
     if refusal is not None:
         raise refusal
+
+
+def get_authorized(model, ident, user: User, action: str, missing: str):
+    """The `model` row with id `ident` whose village the user may `action`; NotFound(`missing`) when there is none."""
+    record = get_by_id(model, ident)
+    if record is None:
+        raise NotFound(missing)
+    authorize(user, action, record.village)
+    return record
 
 
 def area_clause(user: User, path_column=Area.path) -> ColumnElement[bool]:

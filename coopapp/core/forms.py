@@ -22,38 +22,38 @@ from coopapp.core.money import ParseError, fen_to_decimal_string, parse_decimal,
 from coopapp.core.vocabulary import Vocabulary
 
 
-class AmountField(StringField):
+class ParsedTextField(StringField):
+    """A text field whose `.data` is `parse(text)` (None when blank); it shows back what was typed, else `show(data)`."""
+
+    parse = staticmethod(parse_decimal)
+    show = staticmethod(str)
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = None
+        if self.raw is None or str(self.raw).strip() == "":
+            return
+        try:
+            self.data = self.parse(self.raw)
+        except ParseError as exc:
+            raise ValueError(str(exc)) from exc
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else self.show(self.data))
+
+
+class AmountField(ParsedTextField):
     """Yuan as people type it (1,234.50 · 1.2万 · １２３); `.data` is integer fen."""
 
-    def process_formdata(self, valuelist):
-        self.raw = valuelist[0] if valuelist else ""
-        self.data = None
-        if self.raw is None or str(self.raw).strip() == "":
-            return
-        try:
-            self.data = parse_yuan(self.raw)
-        except ParseError as exc:
-            raise ValueError(str(exc)) from exc
-
-    def _value(self):
-        return getattr(self, "raw", None) or ("" if self.data is None else fen_to_decimal_string(self.data))
+    parse = staticmethod(parse_yuan)
+    show = staticmethod(fen_to_decimal_string)
 
 
-class QuantityField(StringField):
+class QuantityField(ParsedTextField):
     """A decimal quantity with thousands separators or full-width digits allowed."""
 
-    def process_formdata(self, valuelist):
-        self.raw = valuelist[0] if valuelist else ""
-        self.data = None
-        if self.raw is None or str(self.raw).strip() == "":
-            return
-        try:
-            self.data = parse_decimal(self.raw)
-        except ParseError as exc:
-            raise ValueError(str(exc)) from exc
-
-    def _value(self):
-        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
+    parse = staticmethod(parse_decimal)
+    show = staticmethod(str)
 
 
 def optional_int(value) -> int | None:

@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from coopapp.access import audit
-from coopapp.access.scope import authorize, village_ids_clause
+from coopapp.access.scope import authorize, get_authorized, village_ids_clause
 from coopapp.core.money import format_yuan
 from coopapp.core.periods import last_day
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import BASES, DEDUCTION_KINDS
 from coopapp.distributions import permissions
-from coopapp.errors import Invalid, NotFound
+from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger.permissions import refuse, reversal_of
@@ -225,11 +225,7 @@ def draft_plan(user: User, data: PlanInput) -> Distribution:
 
 def get_plan(plan_id: int, user: User, action: str = "view") -> Distribution:
     """Load a plan the user may `action` (404 if none)."""
-    plan = get_by_id(Distribution, plan_id)
-    if plan is None:
-        raise NotFound(_("分配方案不存在。"))
-    authorize(user, action, plan.village)
-    return plan
+    return get_authorized(Distribution, plan_id, user, action, _("分配方案不存在。"))
 
 
 def plans_for(user: User, village: Area | None = None) -> list[Distribution]:

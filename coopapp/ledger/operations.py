@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
-from coopapp.access.scope import authorize, village_ids_clause
+from coopapp.access.scope import authorize, get_authorized, village_ids_clause
 from coopapp.core.limits import MAX_QUANTITY
 from coopapp.core.periods import is_period, period_of
 from coopapp.core.tx import atomic
 from coopapp.core.units import to_base
 from coopapp.core.vocabulary import BASE_UNITS, KINDS, PAYOUT_KINDS
-from coopapp.errors import Conflict, Invalid, NotFound
+from coopapp.errors import Conflict, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import rollups
 from coopapp.ledger.locks import lock_village
@@ -66,11 +66,7 @@ class EntryInput:
 
 def get_entry(entry_id: int, user: User, action: str = "view") -> LedgerEntry:
     """Load an entry and check the user may `action` it (404 if it does not exist)."""
-    entry = get_by_id(LedgerEntry, entry_id)
-    if entry is None:
-        raise NotFound(_("台账记录不存在。"))
-    authorize(user, action, entry.village)
-    return entry
+    return get_authorized(LedgerEntry, entry_id, user, action, _("台账记录不存在。"))
 
 
 def check_open_period(village: Area, period: str) -> None:

@@ -180,39 +180,29 @@ def benefit_year(entry: LedgerEntry) -> int:
     return entry.reverses.year if entry.reverses_id is not None else entry.year
 
 
-def _monthly_from_ledger():
-    approved = LedgerEntry.status == "approved"
+def _approved_sums(period: dict):
+    """Approved entries summed by village, project, the `period` columns (label → expression) and kind."""
     return (
         select(
             LedgerEntry.village_id,
             LedgerEntry.project_id,
-            _YEAR.label("year"),
-            _MONTH.label("month"),
+            *(expression.label(name) for name, expression in period.items()),
             LedgerEntry.kind,
             func.sum(LedgerEntry.amount_fen).label("amount_fen"),
             func.coalesce(func.sum(LedgerEntry.quantity), 0).label("quantity"),
             func.count().label("entry_count"),
         )
-        .where(approved)
-        .group_by(LedgerEntry.village_id, LedgerEntry.project_id, _YEAR, _MONTH, LedgerEntry.kind)
+        .where(LedgerEntry.status == "approved")
+        .group_by(LedgerEntry.village_id, LedgerEntry.project_id, *period.values(), LedgerEntry.kind)
     )
+
+
+def _monthly_from_ledger():
+    return _approved_sums({"year": _YEAR, "month": _MONTH})
 
 
 def _yearly_from_ledger():
-    approved = LedgerEntry.status == "approved"
-    return (
-        select(
-            LedgerEntry.village_id,
-            LedgerEntry.project_id,
-            _YEAR.label("year"),
-            LedgerEntry.kind,
-            func.sum(LedgerEntry.amount_fen).label("amount_fen"),
-            func.coalesce(func.sum(LedgerEntry.quantity), 0).label("quantity"),
-            func.count().label("entry_count"),
-        )
-        .where(approved)
-        .group_by(LedgerEntry.village_id, LedgerEntry.project_id, _YEAR, LedgerEntry.kind)
-    )
+    return _approved_sums({"year": _YEAR})
 
 
 def _household_from_ledger():

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
-from coopapp.access.scope import area_clause, authorize, home_village
+from coopapp.access.scope import area_clause, authorize, get_authorized, home_village
 from coopapp.core.codes import canonical_area_code, valid_credit_code, valid_id_number
 from coopapp.core.limits import MAX_QUANTITY
 from coopapp.core.tx import atomic
@@ -168,11 +168,7 @@ def update_project(user: User, project: Project, data: ProjectInput) -> Project:
 
 def get_project(project_id: int, user: User, action: str = "view") -> Project:
     """Load a project the user may `action`."""
-    project = get_by_id(Project, project_id)
-    if project is None:
-        raise NotFound(_("项目不存在。"))
-    authorize(user, action, project.village)
-    return project
+    return get_authorized(Project, project_id, user, action, _("项目不存在。"))
 
 
 def projects_for(user: User, village: Area | None = None) -> list[Project]:
@@ -275,11 +271,7 @@ def reissue_public_link(user: User, household: Household) -> Household:
 
 def get_household(household_id: int, user: User, action: str = "view") -> Household:
     """Load a household the user may `action`."""
-    household = get_by_id(Household, household_id)
-    if household is None:
-        raise NotFound(_("农户不存在。"))
-    authorize(user, action, household.village)
-    return household
+    return get_authorized(Household, household_id, user, action, _("农户不存在。"))
 
 
 def households_query(user: User, village: Area | None = None, search: str | None = None):

@@ -1,8 +1,9 @@
 """Small helpers shared by the page blueprints."""
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, flash, redirect, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -24,6 +25,21 @@ def show_field_errors(form: FlaskForm, err: Invalid) -> None:
             placed = True
     if not placed:
         form.form_errors.append(err.message)
+
+
+def save_form(form: FlaskForm, save: Callable, page: Callable, success: str, target: str | Callable):
+    """A form page's post: when the form validates, run `save()`; an Invalid it raises goes beside the fields
+    and `page(422)` shows them, else flash `success` and redirect to `target` (or `target(what save returned)`).
+    A GET shows `page(200)`, a post that does not validate `page(422)`."""
+    if form.validate_on_submit():
+        try:
+            saved = save()
+        except Invalid as err:
+            show_field_errors(form, err)
+            return page(422)
+        flash(success, "success")
+        return redirect(target(saved) if callable(target) else target)
+    return page(422 if form.is_submitted() else 200)
 
 
 def require_action_form() -> None:

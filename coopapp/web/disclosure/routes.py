@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import segno
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -140,7 +140,12 @@ def annual_pdf(code: str):
 
 
 def _period() -> disclosure.Period:
-    return disclosure.period_from_args(request.args.get("period"), request.args.get("quarter"))
+    """The month (?period=) or quarter (?quarter=) asked for; a 400 page when the query names neither rightly."""
+    try:
+        return disclosure.period_from_args(request.args.get("period"), request.args.get("quarter"))
+    except Invalid as err:
+        message = " ".join([err.message, *err.fields.values()])
+        abort(Response(render_template("errors/error.html", status=400, message=message), status=400))
 
 
 def _period_args(period: disclosure.Period) -> dict:
@@ -169,19 +174,11 @@ def _notice_html(village: Area, period: disclosure.Period, inline: bool) -> str:
     )
 
 
-def _bad_period(err: Invalid):
-    message = " ".join([err.message, *err.fields.values()])
-    return render_template("errors/error.html", status=400, message=message), 400
-
-
 @bp.get("/villages/<code>/notice")
 def notice(code: str):
     """The 公开栏 notice sheet of a month (?period=2025-09) or a quarter (?quarter=2025Q3), A3."""
     village = catalog.get_village(code, current_user)
-    try:
-        period = _period()
-    except Invalid as err:
-        return _bad_period(err)
+    period = _period()
     return _notice_html(village, period, inline=False)
 
 
@@ -189,10 +186,7 @@ def notice(code: str):
 def notice_pdf(code: str):
     """The notice sheet as a PDF (Chromium), else the print page with how to save it."""
     village = catalog.get_village(code, current_user)
-    try:
-        period = _period()
-    except Invalid as err:
-        return _bad_period(err)
+    period = _period()
     html = _notice_html(village, period, inline=True)
     page = url_for("disclosure.notice", code=village.code, **_period_args(period))
     return _pdf(html, f"notice-{village.code}-{period.code}.pdf", page)

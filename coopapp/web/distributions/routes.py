@@ -14,7 +14,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Distribution
 from coopapp.villages import catalog
 from coopapp.villages.privacy import page_privacy
-from coopapp.web.common import household_name, require_action_form, show_field_errors
+from coopapp.web.common import household_name, require_action_form, save_form, show_field_errors
 from coopapp.web.display import local_time
 from coopapp.web.distributions.forms import DistributionPageForm, initial_data
 
@@ -52,17 +52,19 @@ def new_plan():
     households = catalog.households_for(current_user, village)
     data = None if request.method == "POST" else initial_data(households, ledger.current_period())
     form = DistributionPageForm(data=data).fill_choices(catalog.projects_for(current_user, village))
-    if form.validate_on_submit():
-        try:
-            data = form.to_input()
-            distributions.check_welfare_jobs(current_user, data, current_app.config.get("WELFARE_JOBS_MIN_BP"))
-            plan = distributions.draft_plan(current_user, data)
-        except Invalid as err:
-            show_field_errors(form, err)
-            return _render_form(form, village, households, 422)
-        flash(_("已生成分配预览（草稿），请核对每户金额后审批。"), "success")
-        return redirect(url_for("distributions.plan", plan_id=plan.id))
-    return _render_form(form, village, households, 422 if form.is_submitted() else 200)
+
+    def draft():
+        data = form.to_input()
+        distributions.check_welfare_jobs(current_user, data, current_app.config.get("WELFARE_JOBS_MIN_BP"))
+        return distributions.draft_plan(current_user, data)
+
+    return save_form(
+        form,
+        draft,
+        lambda status: _render_form(form, village, households, status),
+        _("已生成分配预览（草稿），请核对每户金额后审批。"),
+        lambda plan: url_for("distributions.plan", plan_id=plan.id),
+    )
 
 
 def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, status: int = 200):

@@ -13,7 +13,7 @@ from coopapp.ledger import permissions
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
-from coopapp.web.common import household_name, page_arg, period_arg, require_action_form, show_field_errors
+from coopapp.web.common import household_name, page_arg, period_arg, require_action_form, save_form, show_field_errors
 from coopapp.web.ledger.downloads import download
 from coopapp.web.ledger.forms import EntryPageForm, entry_form_data
 
@@ -87,15 +87,13 @@ def _render_form(form, entry=None, status=200):
 def new_entry():
     village = catalog.get_village(None, current_user, "create_entry")
     form = _entry_form(village, period=ledger.current_period())
-    if form.validate_on_submit():
-        try:
-            entry = ledger.create_entry(current_user, form.to_input())
-        except Invalid as err:
-            show_field_errors(form, err)
-            return _render_form(form, status=422)
-        flash(_("已保存为草稿，核对无误后请提交审核。"), "success")
-        return redirect(url_for("ledger.entry", entry_id=entry.id))
-    return _render_form(form, status=422 if form.is_submitted() else 200)
+    return save_form(
+        form,
+        lambda: ledger.create_entry(current_user, form.to_input()),
+        lambda status: _render_form(form, status=status),
+        _("已保存为草稿，核对无误后请提交审核。"),
+        lambda entry: url_for("ledger.entry", entry_id=entry.id),
+    )
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -106,15 +104,13 @@ def edit_entry(entry_id: int):
         flash(refusal.message, "error")
         return redirect(url_for("ledger.entry", entry_id=entry.id))
     form = _entry_form(entry.village, data=None if request.method == "POST" else entry_form_data(entry))
-    if form.validate_on_submit():
-        try:
-            ledger.update_entry(current_user, entry, form.to_input())
-        except Invalid as err:
-            show_field_errors(form, err)
-            return _render_form(form, entry, status=422)
-        flash(_("已保存修改。"), "success")
-        return redirect(url_for("ledger.entry", entry_id=entry.id))
-    return _render_form(form, entry, status=422 if form.is_submitted() else 200)
+    return save_form(
+        form,
+        lambda: ledger.update_entry(current_user, entry, form.to_input()),
+        lambda status: _render_form(form, entry, status=status),
+        _("已保存修改。"),
+        url_for("ledger.entry", entry_id=entry.id),
+    )
 
 
 def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reason_for: str = "", status=200):

@@ -1,18 +1,17 @@
 """The secretary's management of the village's projects and households."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from coopapp.access.scope import can
-from coopapp.errors import Invalid
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Household
 from coopapp.reporting import exports
 from coopapp.villages import catalog
 from coopapp.villages.forms import HouseholdForm, ProjectForm
 from coopapp.villages.privacy import page_privacy
-from coopapp.web.common import page_arg, show_field_errors
+from coopapp.web.common import page_arg, save_form
 from coopapp.web.ledger.downloads import download
 from coopapp.web.village import bp
 from coopapp.web.village.forms import (
@@ -55,15 +54,13 @@ def _project_page(form, village, project=None, status=200):
 def new_project():
     village = catalog.get_village(None, current_user, "manage_village")
     form = fill_project_choices(ProjectForm(), catalog.cooperatives_of(village))
-    if form.validate_on_submit():
-        try:
-            catalog.create_project(current_user, village, form.to_input(village.code))
-        except Invalid as err:
-            show_field_errors(form, err)
-            return _project_page(form, village, status=422)
-        flash(_("已添加项目。"), "success")
-        return redirect(url_for("village.projects"))
-    return _project_page(form, village, status=422 if form.is_submitted() else 200)
+    return save_form(
+        form,
+        lambda: catalog.create_project(current_user, village, form.to_input(village.code)),
+        lambda status: _project_page(form, village, status=status),
+        _("已添加项目。"),
+        url_for("village.projects"),
+    )
 
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
@@ -71,15 +68,13 @@ def edit_project(project_id: int):
     project = catalog.get_project(project_id, current_user, "manage_village")
     data = None if request.method == "POST" else project_form_data(project)
     form = fill_project_choices(ProjectForm(data=data), catalog.cooperatives_of(project.village))
-    if form.validate_on_submit():
-        try:
-            catalog.update_project(current_user, project, form.to_input(project.village.code))
-        except Invalid as err:
-            show_field_errors(form, err)
-            return _project_page(form, project.village, project, status=422)
-        flash(_("已保存项目。"), "success")
-        return redirect(url_for("village.projects"))
-    return _project_page(form, project.village, project, status=422 if form.is_submitted() else 200)
+    return save_form(
+        form,
+        lambda: catalog.update_project(current_user, project, form.to_input(project.village.code)),
+        lambda status: _project_page(form, project.village, project, status=status),
+        _("已保存项目。"),
+        url_for("village.projects"),
+    )
 
 
 def household_rows(village: Area, households: list[Household]) -> list[dict]:
@@ -146,15 +141,13 @@ def _group_choices(village: Area, keep_id: int | None = None) -> list[Area]:
 def new_household():
     village = catalog.get_village(None, current_user, "manage_village")
     form = fill_household_choices(HouseholdForm(), _group_choices(village))
-    if form.validate_on_submit():
-        try:
-            catalog.create_household(current_user, village, form.to_input())
-        except Invalid as err:
-            show_field_errors(form, err)
-            return _household_page(form, village, status=422)
-        flash(_("已添加农户。"), "success")
-        return redirect(url_for("village.households"))
-    return _household_page(form, village, status=422 if form.is_submitted() else 200)
+    return save_form(
+        form,
+        lambda: catalog.create_household(current_user, village, form.to_input()),
+        lambda status: _household_page(form, village, status=status),
+        _("已添加农户。"),
+        url_for("village.households"),
+    )
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
@@ -162,12 +155,10 @@ def edit_household(household_id: int):
     household = catalog.get_household(household_id, current_user, "manage_village")
     data = None if request.method == "POST" else household_form_data(household)
     form = fill_household_choices(HouseholdForm(data=data), _group_choices(household.village, household.group_id))
-    if form.validate_on_submit():
-        try:
-            catalog.update_household(current_user, household, form.to_input())
-        except Invalid as err:
-            show_field_errors(form, err)
-            return _household_page(form, household.village, household, status=422)
-        flash(_("已保存农户信息。"), "success")
-        return redirect(url_for("village.households"))
-    return _household_page(form, household.village, household, status=422 if form.is_submitted() else 200)
+    return save_form(
+        form,
+        lambda: catalog.update_household(current_user, household, form.to_input()),
+        lambda status: _household_page(form, household.village, household, status=status),
+        _("已保存农户信息。"),
+        url_for("village.households"),
+    )
