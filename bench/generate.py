@@ -271,6 +271,18 @@ class _County:
                 )
                 self.groups[vid].append(gid)
         self.ld.insert("areas", ("id", "code", "name", "level", "parent_id", "path"), rows)
+        for aid, code, name, level, parent_id, path in rows:
+            snap = {
+                "code": code,
+                "name": name,
+                "level": level,
+                "parent_id": parent_id,
+                "path": path,
+                "published_name": None,
+                "retired": False,
+                "merged_into_id": None,
+            }
+            self.ld.audit(None, "area.create", "area", aid, snap)
         self.ld.insert("party_orgs", ("id", "name", "kind", "area_id"), orgs)
         self.counts.update(areas=len(rows), villages=len(self.villages))
 

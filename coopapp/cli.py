@@ -33,6 +33,25 @@ def demo(password: str | None, if_empty: bool) -> None:
     click.echo("demo data loaded" if created else "demo data already present; users' passwords updated")
 
 
+@coop.command("init")
+@click.option("--county", "county_code", required=True, help="The county's 6-digit code (or its 12-digit form).")
+@click.option("--name", required=True, help="The county's name, e.g. 惠东县.")
+@click.option("--admin", "admin_username", required=True, help="Username of the first administrator.")
+@click.password_option(help="Asked for when not given; read from stdin when piped.")
+@with_appcontext
+def init(county_code: str, name: str, admin_username: str, password: str) -> None:
+    """Turn an EMPTY database into COUNTY with its first admin (refuses any other database)."""
+    from coopapp.villages.areas import init_county
+
+    try:
+        init_county(county_code, name, admin_username, password)
+    except DomainError as exc:
+        for field, message in exc.fields.items() or [("", exc.message)]:
+            click.echo(f"error: {field}: {message}" if field else f"error: {message}", err=True)
+        sys.exit(1)
+    click.echo(f"county {name} initialised; admin {admin_username.strip()} can log in")
+
+
 @coop.group()
 def user() -> None:
     """Manage users."""

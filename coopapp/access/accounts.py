@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coopapp.access import audit
+from coopapp.core.codes import canonical_area_code
 from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, Invalid, Unauthorized
 from coopapp.extensions import db
@@ -41,10 +42,16 @@ def add_user(username: str, password: str, role: str, area_code: str) -> User:
         errors["username"] = _("用户名已存在。")
     if role not in ROLES:
         errors["role"] = _("未知角色：%(r)s（可选：%(all)s）", r=role, all=", ".join(ROLES))
-    area = db.session.scalar(select(Area).where(Area.code == area_code))
-    if area is None:
+    try:
+        area_code = canonical_area_code(area_code, field="area")
+    except Invalid as exc:
+        errors.update(exc.fields)
+        area = None
+    else:
+        area = db.session.scalar(select(Area).where(Area.code == area_code))
+    if area is None and "area" not in errors:
         errors["area"] = _("区域代码不存在：%(c)s", c=area_code)
-    elif role in ("accountant", "secretary") and area.level != "village":
+    elif area is not None and role in ("accountant", "secretary") and area.level != "village":
         errors["area"] = _("村会计和村书记的范围必须是一个村。")
     problem = password_problem(password)
     if problem:

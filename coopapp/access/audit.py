@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 
 from coopapp.extensions import db
 from coopapp.models import (
+    Area,
     AuditEvent,
     AuditHead,
     ClosedMonth,
@@ -35,6 +36,7 @@ AUDITED = {
     "distribution": Distribution,
     "objection": Objection,
     "disclosure": Disclosure,
+    "area": Area,
 }
 AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
 

@@ -16,7 +16,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "accountant": frozenset({"view", "view_private", "create_entry", "submit_entry", "reverse_entry"}),
     "secretary": frozenset({"view", "view_private", "review_entry", "close_month", "manage_village", "distribute"}),
     "reviewer": frozenset({"view"}),
-    "admin": frozenset({"view", "manage_users"}),
+    "admin": frozenset({"view", "manage_users", "manage_areas"}),
 }
 # Village-bound roles act only on villages (and their groups), never on a whole town.
 VILLAGE_ROLES = frozenset({"accountant", "secretary"})

@@ -3,6 +3,7 @@
 from flask import jsonify, request
 from flask_babel import gettext as _
 
+from coopapp.api.areas import area_json
 from coopapp.api.common import bp, json_body, require_role_for, target_village, user, valid_form, village_arg
 from coopapp.api.serializers import household_json, project_json
 from coopapp.errors import BadRequest
@@ -18,12 +19,12 @@ HOUSEHOLD_DEFAULTS = {"members": 1}
 
 @bp.get("/areas")
 def list_areas():
-    """[{code, name, level}] inside the caller's scope; ?parent=CODE, ?level=LEVEL."""
+    """[{code, name, level, parent, published_name, retired, merged_into}] inside the caller's scope; ?parent=CODE, ?level=LEVEL."""
     level = request.args.get("level") or None
     if level is not None and level not in LEVELS:
         raise BadRequest(_("未知级别：%(l)s", l=level), {"level": _("可选：%(all)s", all=", ".join(LEVELS))})
     areas = catalog.list_areas(user(), request.args.get("parent") or None, level)
-    return jsonify([{"code": a.code, "name": a.name, "level": a.level} for a in areas])
+    return jsonify([area_json(a) for a in areas])
 
 
 @bp.get("/projects")

@@ -95,7 +95,29 @@ ERROR = _object(
     ("error",),
 )
 
-AREA = _object({"code": STRING, "name": STRING, "level": {"enum": list(LEVELS)}}, ("code", "name", "level"))
+AREA = _object(
+    {
+        "code": STRING,
+        "name": STRING,
+        "level": {"enum": list(LEVELS)},
+        **_typed("parent:str? published_name:str? retired:bool merged_into:str?"),
+    },
+    ("code", "name", "level", "parent", "published_name", "retired"),
+)
+AREA_INPUT = _object(
+    {
+        "code": {**AREA_CODE, "description": "6, 9, 12 or 15 digits; a county or town also zero-padded to 12"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "level": {"type": "string", "examples": ["village", "group", "村民小组"]},
+        "parent": AREA_CODE,
+        "published_name": {"type": "string", "maxLength": 100},
+    },
+    ("code", "name"),
+)
+AREA_CHANGE = _object(
+    {"name": {"type": "string", "maxLength": 100}, "parent": AREA_CODE, "retired": BOOLEAN},
+    description="rename; move a group to another village (parent); retire (retired: true)",
+)
 
 PROJECT = _object(
     {
@@ -215,6 +237,8 @@ PLAN = _object(
 SCHEMAS = {
     "Error": ERROR,
     "Area": AREA,
+    "AreaInput": AREA_INPUT,
+    "AreaChange": AREA_CHANGE,
     "Project": PROJECT,
     "Household": HOUSEHOLD,
     "Entry": ENTRY,
@@ -257,6 +281,8 @@ OPERATIONS = [
     ("post", "/tokens", "create_token", 201, _ref("Token"), (400, 401, 415, 422, 429), "Issue a Bearer token"),
     ("delete", "/tokens", "revoke_token", 204, None, (400,), "Revoke the Bearer token of this request"),
     ("get", "/areas", "list_areas", 200, _list("Area"), _READ, "Areas in the caller's scope"),
+    ("post", "/areas", "create_area", 201, _ref("Area"), _WRITE, "Add a town, village or group (admin)"),
+    ("patch", "/areas/{area_code}", "change_area", 200, _ref("Area"), _WRITE, "Rename, move a group, retire (admin)"),
     ("get", "/projects", "list_projects", 200, _list("Project"), _READ, "Projects in the caller's scope"),
     ("post", "/projects", "create_project", 201, _ref("Project"), _WRITE, "Add a project to a village (secretary)"),
     ("get", "/households", "list_households", 200, _list("Household"), _READ, "Households, masked per role"),
@@ -316,10 +342,13 @@ PATH_PARAMETERS = {
     "entry_id": {"type": "integer", "minimum": 1, "maximum": MAX_ENTRY_ID},
     "plan_id": ID,
     "code": VILLAGE_CODE,
+    "area_code": AREA_CODE,
 }
 # operationId → (body schema, required); a review step takes an empty JSON object.
 BODIES = {
     "create_token": (_ref("TokenRequest"), True),
+    "create_area": (_ref("AreaInput"), True),
+    "change_area": (_ref("AreaChange"), True),
     "create_project": (_ref("ProjectInput"), True),
     "create_household": (_ref("HouseholdInput"), True),
     "create_entry": (_ref("EntryInput"), True),

@@ -1,11 +1,75 @@
-"""National code checksums: ID numbers (GB 11643) and credit codes (GB 32100)."""
+"""National codes: area codes (统计用区划代码), ID numbers (GB 11643) and credit codes (GB 32100)."""
 
 import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from coopapp.errors import Invalid
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+# The canonical length of each level's code: the county's 6 digits, a town's 9, a village's 12
+# (NBS), a village group's 15 (its village's code and a 3-digit number of the county's own).
+AREA_CODE_LEVELS = {6: "county", 9: "town", 12: "village", 15: "group"}
+AREA_CODE_LENGTH = {level: n for n, level in AREA_CODE_LEVELS.items()}
+
+
+def _code_text(value) -> str:
+    """The digits of a code cell: an int or an integral float/Decimal (Excel turned the code
+    into a number) is read by its value; text is trimmed, a trailing ".0" dropped."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        try:
+            number = Decimal(value)
+        except (InvalidOperation, ValueError):
+            return str(value)
+        return str(int(number)) if number == number.to_integral_value() else str(value)
+    text = str(value or "").strip().replace(" ", "")
+    if re.fullmatch(r"\d+\.0*", text):
+        text = text.split(".")[0]
+    return text
+
+
+def canonical_area_code(value, field: str = "code") -> str:
+    """The canonical code of an area: 6, 9, 12 or 15 digits.
+
+    The zero-padded 12-digit forms NBS tables use for a county or a town are accepted and
+    shortened (441323000000 → 441323, 441323110000 → 441323110). Raises `Invalid` naming
+    `field` for letters, a wrong length or a number shown in scientific notation.
+    """
+    text = _code_text(value)
+    if re.fullmatch(r"\d+(\.\d+)?[eE][+-]?\d+", text):
+        raise Invalid(
+            _("区域代码被显示成了科学计数法：%(c)s，请把该列设为文本后重新填写。", c=text),
+            {field: _("区域代码被显示成了科学计数法：%(c)s", c=text)},
+        )
+    if not text.isascii() or not text.isdigit():
+        message = _("区域代码只能是数字：%(c)s", c=text) if text else _("请填写区域代码。")
+        raise Invalid(message, {field: message})
+    if len(text) == 12 and text.endswith("000"):
+        text = text[:6] if text.endswith("000000") else text[:9]
+    if len(text) not in AREA_CODE_LEVELS:
+        message = _("区域代码应为 6、9、12 或 15 位数字：%(c)s（%(n)s 位）", c=text, n=len(text))
+        raise Invalid(message, {field: message})
+    return text
+
+
+def area_level(code: str) -> str:
+    """The level a canonical code implies: county, town, village or group."""
+    return AREA_CODE_LEVELS[len(code)]
+
+
+def parent_area_code(code: str) -> str | None:
+    """The canonical code of the area a canonical code lies in (None for a county)."""
+    return {9: code[:6], 12: code[:9], 15: code[:12]}.get(len(code))
 
 
 def id_number_check_digit(first17: str) -> str:

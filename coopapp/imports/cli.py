@@ -1,4 +1,4 @@
-"""`flask --app wsgi coop import ledger|households FILE …`."""
+"""`flask --app wsgi coop import ledger|households|areas FILE …`."""
 
 import json
 import sys
@@ -86,9 +86,14 @@ def import_ledger_command(file: Path, project_id: int, username: str | None, dry
 @with_appcontext
 def import_households_command(file: Path, village_code: str, username: str | None, dry_run: bool, as_json: bool):
     """Register FILE's households in the village."""
+    from coopapp.core.codes import canonical_area_code
     from coopapp.imports.households import default_importer, import_households
     from coopapp.models import Area
 
+    try:
+        village_code = canonical_area_code(village_code, field="village")
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from exc
     village = db.session.query(Area).filter_by(code=village_code, level="village").one_or_none()
     if village is None:
         raise click.UsageError(f"no village {village_code}")
@@ -97,6 +102,29 @@ def import_households_command(file: Path, village_code: str, username: str | Non
         report = import_households(user, village, file, file.name, dry_run=dry_run)
     except DomainError as exc:
         _fail(exc.message, file.name, "households", dry_run, as_json)
+    _finish(report, as_json)
+
+
+@import_group.command("areas")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", default=None, help="Importing admin (default: the first admin).")
+@click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object (the ledger report's shape plus 'changed')."
+)
+@with_appcontext
+def import_areas_command(file: Path, username: str | None, dry_run: bool, as_json: bool) -> None:
+    """Bring the area tree to FILE's state (an NBS 统计用区划代码 table or a village-groups sheet)."""
+    from coopapp.imports.areas import default_importer, import_areas
+
+    user = _user(username, default_importer)
+    try:
+        report = import_areas(user, file, file.name, dry_run=dry_run)
+    except DomainError as exc:
+        _fail(exc.message, file.name, "areas", dry_run, as_json)
+    if not as_json and report.ok:
+        verb = "would change" if dry_run else "changed"
+        click.echo(f"{verb} {report.changed} areas ({report.added} added, {report.renamed} renamed)")
     _finish(report, as_json)
 
 

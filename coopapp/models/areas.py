@@ -1,6 +1,6 @@
 """The area tree: county → town → village → group."""
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coopapp.extensions import db
@@ -23,8 +23,29 @@ class Area(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     # "/441323/441323110/441323110201/": a subtree is every path with this prefix.
     path: Mapped[str] = mapped_column(String(255))
+    # The name as the NBS table publishes it (义和村委会); `name` is the one shown (义和村).
+    published_name: Mapped[str | None] = mapped_column(String(100))
+    # A retired area stays with its history and ledger but is hidden from pickers.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 撤并村: the village this one was merged into (its groups and households moved there).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
 
-    parent: Mapped["Area | None"] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+    parent: Mapped["Area | None"] = relationship(
+        remote_side=[id], foreign_keys=[parent_id], lazy="joined", join_depth=3
+    )
+
+    def audit_snapshot(self) -> dict:
+        """The fields the audit chain vouches for: where the area sits in the tree and its names."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "parent_id": self.parent_id,
+            "path": self.path,
+            "published_name": self.published_name,
+            "retired": bool(self.retired),
+            "merged_into_id": self.merged_into_id,
+        }
 
     def covers(self, other: "Area") -> bool:
         """True when `other` is this area or lies beneath it."""

@@ -92,7 +92,27 @@ def _village_figures(village_ids: list[int], year: int) -> dict[int, tuple]:
     benefited and total (all, then formerly poor). Absent figures are 0."""
     params = {"ids": village_ids, "year": year, "last_year": year - 1}
     # Plain tuples of ints (PostgreSQL's SUM of bigint comes as a Decimal, hence int()).
-    return {row[0]: tuple(map(int, row[1:])) for row in plain_rows(_figures_query(), params)}
+    figures = {row[0]: tuple(map(int, row[1:])) for row in plain_rows(_figures_query(), params)}
+    return _with_merged_last_year(figures, params)
+
+
+# The positions of last year's figures in a `_village_figures` tuple.
+_LAST_YEAR = (2, 3, 12, 13, 14, 15)
+
+
+def _with_merged_last_year(figures: dict[int, tuple], params: dict) -> dict[int, tuple]:
+    """A village that absorbed others (撤并村) compares like with like: their last-year figures
+    are added to its own, as if they had always been one village."""
+    merged = dict(plain_rows(select(Area.id, Area.merged_into_id).where(Area.merged_into_id.in_(params["ids"]))))
+    if not merged:
+        return figures
+    for row in plain_rows(_figures_query(), {**params, "ids": list(merged)}):
+        survivor = merged[row[0]]
+        own = list(figures.get(survivor, (0,) * 16))
+        for i in _LAST_YEAR:
+            own[i] += int(row[1 + i])
+        figures[survivor] = tuple(own)
+    return figures
 
 
 def town_medians(village_ids: list[int], year: int) -> dict[tuple[int, bool | None], int]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
 from coopapp.access.scope import area_clause, authorize
-from coopapp.core.codes import valid_credit_code, valid_id_number
+from coopapp.core.codes import canonical_area_code, valid_credit_code, valid_id_number
 from coopapp.core.limits import MAX_QUANTITY
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
@@ -25,7 +25,11 @@ from coopapp.villages.privacy import household_privacy
 
 
 def area_by_code(code: str) -> Area:
-    """The area with this code (404 if none)."""
+    """The area with this code, canonical or zero-padded to 12 digits (404 if none)."""
+    try:
+        code = canonical_area_code(code)
+    except Invalid:
+        raise NotFound(_("区域不存在：%(c)s", c=code)) from None
     area = db.session.scalar(select(Area).where(Area.code == code))
     if area is None:
         raise NotFound(_("区域不存在：%(c)s", c=code))
@@ -37,10 +41,21 @@ def child_path(parent: Area | None, code: str) -> str:
     return f"{parent.path if parent else '/'}{code}/"
 
 
-def add_area(code: str, name: str, level: str, parent: Area | None) -> Area:
-    """Add a node to the area tree (caller commits)."""
-    area = Area(code=code, name=name, level=level, parent=parent, path=child_path(parent, code))
+def add_area(
+    code: str, name: str, level: str, parent: Area | None, *, actor=None, published_name: str | None = None
+) -> Area:
+    """Add a node to the area tree and record it in the audit chain (caller commits)."""
+    area = Area(
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        path=child_path(parent, code),
+        published_name=published_name,
+        retired=False,
+    )
     db.session.add(area)
+    audit.record(actor, "area.create", area)
     return area
 
 

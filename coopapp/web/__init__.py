@@ -72,6 +72,7 @@ def register_filters(app: Flask) -> None:
 
 def register_web(app: Flask) -> None:
     """Register every page blueprint."""
+    from coopapp.web.areas.routes import bp as areas_bp
     from coopapp.web.auth.routes import bp as auth_bp
     from coopapp.web.charts.routes import bp as charts_bp
     from coopapp.web.disclosure.routes import bp as disclosure_bp
@@ -88,4 +89,5 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(disclosure_bp)
+    app.register_blueprint(areas_bp)
     register_filters(app)

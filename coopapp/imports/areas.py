@@ -1,0 +1,198 @@
+"""Import the area tree: the NBS 统计用区划代码 table and a plain village-groups sheet.
+
+An area list describes a state, not events: importing it again applies only what changed
+(new places are added, renamed ones renamed, all audited); an unchanged list changes nothing.
+Every row is checked first and any bad row writes nothing.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from coopapp.core.codes import canonical_area_code, parent_area_code
+from coopapp.core.tx import atomic
+from coopapp.errors import DomainError
+from coopapp.extensions import db
+from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, find_header, is_blank, read_rows, squash
+from coopapp.imports.report import ImportReport, RollBack
+from coopapp.models import Area, User
+from coopapp.villages.areas import AreaInput, checked_level, create_area, rename_area, shown_name
+
+AREA_HEADERS = {
+    **dict.fromkeys(("统计用区划代码", "区划代码", "行政区划代码", "代码", "编码", "code", "areacode"), "code"),
+    **dict.fromkeys(("城乡分类代码", "城乡分类", "城乡代码"), "urban_rural"),
+    **dict.fromkeys(("名称", "地名", "单位名称", "name"), "name"),
+    **dict.fromkeys(("上级代码", "上级", "parentcode", "parent_code", "parent"), "parent"),
+    **dict.fromkeys(("层级", "级别", "level"), "level"),
+}
+COLUMN = {"code": "统计用区划代码", "name": "名称", "parent": "上级代码", "level": "层级"}
+
+
+@dataclass
+class AreaImportReport(ImportReport):
+    """An import report that also says how many areas were added or renamed."""
+
+    changed: int = 0
+    added: int = 0
+    renamed: int = 0
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "changed": self.changed, "added": self.added, "renamed": self.renamed}
+
+
+@dataclass
+class _Row:
+    number: int
+    code: str
+    level: str
+    name: str
+    published_name: str | None
+    parent_code: str | None
+
+
+def default_importer() -> User | None:
+    """The first active admin: the owner of command-line area imports."""
+    q = select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id)
+    return db.session.scalars(q).first()
+
+
+def import_areas(user: User, path: Path, file_name: str, *, dry_run: bool = False) -> AreaImportReport:
+    """Check every row of an area list and, when all are good and this is not a dry run, apply what changed."""
+    report = AreaImportReport("areas", file_name, dry_run)
+    try:
+        _load(user, Path(path), report)
+    except RollBack:
+        pass
+    return report
+
+
+@atomic
+def _load(user: User, path: Path, report: AreaImportReport) -> None:
+    try:
+        rows = read_rows(path, report.file_name)
+        header = find_header(rows, AREA_HEADERS)
+        if not (header.has("code") and header.has("name")):
+            raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="统计用区划代码、名称"))
+        report.sha256 = file_sha256(path)
+        parsed = _read(report, header, rows)
+    except ImportFileError as exc:
+        report.error(None, None, report.file_name, str(exc))
+        raise RollBack from None
+    if report.ok and not parsed:
+        report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
+    if not report.ok:
+        raise RollBack
+    _check_parents(report, parsed)
+    if not report.ok:
+        raise RollBack
+    _apply(user, report, parsed)
+    if not report.ok or report.dry_run:
+        raise RollBack
+    report.imported = True
+
+
+def _read(report: AreaImportReport, header, rows) -> list[_Row]:
+    parsed: dict[str, _Row] = {}
+    for number, cells in rows:
+        if is_blank(cells):
+            report.rows_skipped += 1
+            continue
+        row = _row(report, header, number, cells)
+        if row is None:
+            continue
+        if row.code in parsed:
+            report.error(
+                number,
+                header.header_text("code"),
+                row.code,
+                _("代码重复：与第 %(r)s 行相同。", r=parsed[row.code].number),
+            )
+            continue
+        parsed[row.code] = row
+        report.rows_ok += 1
+    return sorted(parsed.values(), key=lambda r: (len(r.code), r.code))
+
+
+def _row(report: AreaImportReport, header, number: int, cells) -> _Row | None:
+    values = header.values(cells)
+    before = report.error_count
+
+    def bad(name: str, value, exc: DomainError) -> None:
+        report.error(
+            number, header.header_text(name) if header.has(name) else COLUMN[name], cell_text(value), exc.message
+        )
+
+    code = parent = level = None
+    try:
+        code = canonical_area_code(values.get("code"), field="code")
+    except DomainError as exc:
+        bad("code", values.get("code"), exc)
+    published = cell_text(values.get("name"))
+    if not published:
+        report.error(number, header.header_text("name"), "", _("请填写名称。"))
+    if values.get("parent") is not None:
+        try:
+            parent = canonical_area_code(values["parent"], field="parent")
+        except DomainError as exc:
+            bad("parent", values["parent"], exc)
+    if code is not None:
+        if parent is not None and parent != parent_area_code(code):
+            message = _("上级代码应为 %(p)s（代码 %(c)s 的前几位）。", p=parent_area_code(code), c=code)
+            report.error(number, header.header_text("parent"), parent, message)
+        try:
+            level = checked_level(squash(values.get("level")) or None, code)
+        except DomainError as exc:
+            bad("level", values.get("level"), exc)
+    if report.error_count > before:
+        return None
+    if level == "group":
+        return _Row(number, code, level, published, None, parent)
+    return _Row(number, code, level, shown_name(published), published, parent)
+
+
+def _check_parents(report: AreaImportReport, rows: list[_Row]) -> None:
+    """Each row's parent is in the file or in the tree, and not retired; the county is the one set up."""
+    in_file = {r.code for r in rows}
+    existing = {code: retired for code, retired in db.session.execute(select(Area.code, Area.retired))}
+    for row in rows:
+        if row.level == "county":
+            if row.code not in existing:
+                report.error(
+                    row.number, COLUMN["code"], row.code, _("本县不是 %(c)s：县只能用 coop init 建立。", c=row.code)
+                )
+            continue
+        parent = parent_area_code(row.code)
+        if parent in in_file and not existing.get(parent, False):
+            continue
+        if parent not in existing:
+            what = _("镇") if len(parent) == 9 else _("村") if len(parent) == 12 else _("县")
+            report.error(
+                row.number,
+                COLUMN["code"],
+                row.code,
+                _("上级%(w)s %(p)s 不存在（文件和系统中都没有）。", w=what, p=parent),
+            )
+        elif existing[parent]:
+            report.error(row.number, COLUMN["code"], row.code, _("上级区域已撤销：%(p)s %(n)s。", p=parent, n=""))
+
+
+def _apply(user: User, report: AreaImportReport, rows: list[_Row]) -> None:
+    existing = {a.code: a for a in db.session.scalars(select(Area))}
+    for row in rows:
+        try:
+            area = existing.get(row.code)
+            if area is None:
+                data = AreaInput(row.code, row.name, row.level, None, row.published_name)
+                existing[row.code] = create_area(user, data)
+                report.added += 1
+            elif area.name != row.name or (
+                row.published_name is not None and area.published_name != row.published_name
+            ):
+                rename_area(user, area, row.name, row.published_name)
+                report.renamed += 1
+        except DomainError as exc:
+            field = next(iter(exc.fields), "code")
+            report.error(row.number, COLUMN.get(field, field), row.code, exc.message)
+    report.changed = report.added + report.renamed

@@ -1,0 +1,104 @@
+"""The admin's area pages: the tree under the admin's scope; add, rename, move a group, retire, merge."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from coopapp.access.scope import authorize
+from coopapp.errors import Invalid
+from coopapp.villages import areas
+from coopapp.villages.area_forms import AreaChangeForm, AreaForm, MergeForm
+from coopapp.web.common import require_action_form, show_field_errors
+
+bp = Blueprint("areas", __name__, url_prefix="/admin/areas")
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    """Every page needs a logged-in admin (403 for anyone else)."""
+    authorize(current_user, "manage_areas", current_user.area)
+
+
+def _level_labels() -> dict[str, str]:
+    return {"county": _("县"), "town": _("镇"), "village": _("村"), "group": _("村民小组")}
+
+
+@bp.get("")
+def tree():
+    """The tree under the admin's scope, one row per area, indented by depth."""
+    labels = _level_labels()
+    rows = [
+        {
+            "area": a,
+            "depth": a.path.count("/") - 2,
+            "level": labels.get(a.level, a.level),
+            "can_merge": a.level == "village" and not a.retired,
+            "can_retire": a.level != "county" and not a.retired,
+        }
+        for a in areas.area_tree(current_user)
+    ]
+    return render_template("areas/tree.html", rows=rows, form=AreaForm(formdata=None))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Add a town, village or group."""
+    form = AreaForm()
+    if form.validate_on_submit():
+        try:
+            area = areas.create_area(current_user, form.to_input())
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("已添加：%(c)s %(n)s。", c=area.code, n=area.name), "success")
+            return redirect(url_for("areas.tree"))
+    return render_template("areas/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+def edit(code: str):
+    """Rename an area; move a group to another village."""
+    area = areas.area_or_404(code)
+    authorize(current_user, "manage_areas", area)
+    form = AreaChangeForm(data={"name": area.name})
+    if form.validate_on_submit():
+        try:
+            areas.change_area(current_user, area, name=form.name.data or None, parent=form.parent.data or None)
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("已保存：%(c)s %(n)s。", c=area.code, n=area.name), "success")
+            return redirect(url_for("areas.tree"))
+    return render_template("areas/edit.html", area=area, form=form), 422 if form.errors else 200
+
+
+@bp.post("/<code>/retire")
+def retire(code: str):
+    """Retire an area (its children first)."""
+    area = areas.area_or_404(code)
+    require_action_form()
+    try:
+        areas.retire_area(current_user, area)
+    except Invalid as err:
+        flash(err.message, "error")
+    else:
+        flash(_("已撤销：%(c)s %(n)s。", c=area.code, n=area.name), "success")
+    return redirect(url_for("areas.tree"))
+
+
+@bp.route("/<code>/merge", methods=["GET", "POST"])
+def merge(code: str):
+    """撤并村: merge a village into another."""
+    village = areas.area_or_404(code)
+    authorize(current_user, "manage_areas", village)
+    form = MergeForm()
+    if form.validate_on_submit():
+        try:
+            areas.merge_village(current_user, village, form.merged_into.data)
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("%(n)s 已并入 %(m)s。", n=village.name, m=form.merged_into.data), "success")
+            return redirect(url_for("areas.tree"))
+    return render_template("areas/merge.html", village=village, form=form), 422 if form.errors else 200
