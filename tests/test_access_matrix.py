@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 from coopapp.distributions import objections
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.models import AuditEvent, Distribution, Household, LedgerEntry, Objection, Project
+from coopapp.models import AuditEvent, Distribution, Household, LedgerEntry, Objection, Project, ProjectTarget
 
 from .builders import approved_entry, entry_input
 from .conftest import ApiClient
@@ -196,6 +196,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.village_summary", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
     ("api.list_projects", "GET"): R("L ok ok ok ok ok ok ok"),
     ("api.create_project", "POST"): R("L 403 ok 403 403 403 403 403", data={**PROJECT_FORM, "village": "{village}"}),
+    ("api.set_project_target", "PUT"): R(
+        "L 403 ok 403 403 ok 403 403", {"project_id": "project", "year": "year"}, {"output": "20万"}
+    ),
     ("api.list_households", "GET"): R("L ok ok ok ok ok ok ok"),
     ("api.create_household", "POST"): R(
         "L 403 ok 403 403 403 403 403", data={**HOUSEHOLD_FORM, "members": 2, "village": "{village}"}
@@ -284,6 +287,7 @@ def objects(app, world, tmp_path, monkeypatch) -> dict:
         "village2": world.other_village.code,
         "period": draft.period,
         "today": ledger.today().isoformat(),
+        "year": ledger.today().year,
         "plan": plan.id,
         "draft_plan": draft_plan.id,
         "objection": objection.id,
@@ -297,7 +301,7 @@ def written() -> tuple:
     db.session.rollback()
     counts = tuple(
         db.session.scalar(select(func.count()).select_from(m))
-        for m in (AuditEvent, LedgerEntry, Distribution, Objection, Project, Household)
+        for m in (AuditEvent, LedgerEntry, Distribution, Objection, Project, ProjectTarget, Household)
     )
     states = tuple(db.session.execute(select(LedgerEntry.id, LedgerEntry.status).order_by(LedgerEntry.id)).all())
     plans = tuple(db.session.execute(select(Distribution.id, Distribution.status).order_by(Distribution.id)).all())

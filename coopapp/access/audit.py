@@ -20,6 +20,7 @@ from coopapp.models import (
     Membership,
     Objection,
     Project,
+    ProjectTarget,
     User,
 )
 from coopapp.models.base import utcnow
@@ -30,6 +31,7 @@ AUDITED = {
     "entry": LedgerEntry,
     "household": Household,
     "project": Project,
+    "project_target": ProjectTarget,
     "closed_month": ClosedMonth,
     "user": User,
     "membership": Membership,

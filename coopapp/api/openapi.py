@@ -119,14 +119,19 @@ AREA_CHANGE = _object(
     description="rename; move a group to another village (parent); retire (retired: true)",
 )
 
+PROJECT_TARGET = _object(
+    {"year": INTEGER, **_money("output", "collective_income", nullable=True)},
+    ("year", "output_fen", "collective_income_fen"),
+)
 PROJECT = _object(
     {
+        "targets": {"type": "array", "items": PROJECT_TARGET, "description": "every year's targets, oldest first"},
         **_typed("id:int name:str village:str village_name:str cooperative_id:int? cooperative:str?"),
         **_typed("capacity:dec? capacity_unit:str? active:bool"),
         "type": {"enum": list(PROJECT_TYPES)},
-        **_money("target_output", "target_collective_income", nullable=True),
+        **_money("target_output", "target_collective_income", nullable=True),  # this year's
     },
-    ("id", "name", "type", "village", "capacity", "target_output_fen", "target_collective_income_fen", "active"),
+    ("id", "name", "type", "village", "capacity", "target_output_fen", "target_collective_income_fen", "targets"),
 )
 HOUSEHOLD = _object(
     {
@@ -240,6 +245,7 @@ SCHEMAS = {
     "AreaInput": AREA_INPUT,
     "AreaChange": AREA_CHANGE,
     "Project": PROJECT,
+    "ProjectTarget": PROJECT_TARGET,
     "Household": HOUSEHOLD,
     "Entry": ENTRY,
     "EntryPage": ENTRY_PAGE,
@@ -285,6 +291,15 @@ OPERATIONS = [
     ("patch", "/areas/{area_code}", "change_area", 200, _ref("Area"), _WRITE, "Rename, move a group, retire (admin)"),
     ("get", "/projects", "list_projects", 200, _list("Project"), _READ, "Projects in the caller's scope"),
     ("post", "/projects", "create_project", 201, _ref("Project"), _WRITE, "Add a project to a village (secretary)"),
+    (
+        "put",
+        "/projects/{project_id}/targets/{year}",
+        "set_project_target",
+        200,
+        _ref("ProjectTarget"),
+        _WRITE,
+        "Set a project's targets for one year (secretary)",
+    ),
     ("get", "/households", "list_households", 200, _list("Household"), _READ, "Households, masked per role"),
     ("post", "/households", "create_household", 201, _ref("Household"), _WRITE, "Register a household (secretary)"),
     ("get", "/entries", "list_entries", 200, _ref("EntryPage"), _READ, "A page of entries in scope, newest first"),
@@ -343,6 +358,8 @@ PATH_PARAMETERS = {
     "plan_id": ID,
     "code": VILLAGE_CODE,
     "area_code": AREA_CODE,
+    "project_id": ID,
+    "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
 }
 # operationId → (body schema, required); a review step takes an empty JSON object.
 BODIES = {
@@ -350,6 +367,7 @@ BODIES = {
     "create_area": (_ref("AreaInput"), True),
     "change_area": (_ref("AreaChange"), True),
     "create_project": (_ref("ProjectInput"), True),
+    "set_project_target": (_ref("ProjectTargetInput"), True),
     "create_household": (_ref("HouseholdInput"), True),
     "create_entry": (_ref("EntryInput"), True),
     "update_entry": (_ref("EntryInput"), True),

@@ -39,7 +39,7 @@ from coopapp.core.forms import AmountField, PercentField, QuantityField, ReasonF
 from coopapp.core.units import ALIASES
 from coopapp.distributions.forms import DistributionForm
 from coopapp.ledger.forms import EntryForm
-from coopapp.villages.forms import HouseholdForm, ProjectForm
+from coopapp.villages.forms import HouseholdForm, ProjectForm, ProjectTargetForm
 
 VILLAGE_CODE = {"type": "string", "pattern": r"^\d{12}$", "examples": ["441323110201"]}
 # What people type for money: "1,234.50", "1.2万", "１２３" — or a JSON number.
@@ -225,6 +225,8 @@ def request_schemas() -> dict:
     the document follows the forms), with what the routes add around them and examples."""
     project = _with_village(body_schema(ProjectForm, PROJECT_DEFAULTS))
     household = _with_village(body_schema(HouseholdForm, HOUSEHOLD_DEFAULTS))
+    target = body_schema(ProjectTargetForm)
+    target["examples"] = [{"output": "12万", "collective_income": "3.5万"}]
     _describe(household, id_number="GB 11643, checksum verified")
     entry = body_schema(EntryForm)
     # The API takes a unit as people write it (斤, 度, 千克) and maps it to the form's codes first.
@@ -264,6 +266,7 @@ def request_schemas() -> dict:
     token["examples"] = [{"username": "zhongdong.accountant", "password": "…"}]
     return {
         "ProjectInput": project,
+        "ProjectTargetInput": target,
         "HouseholdInput": household,
         "EntryInput": entry,
         "Reason": reason,

@@ -15,7 +15,7 @@ from coopapp.models.ledger import (
     VillageBenefitSummary,
 )
 from coopapp.models.orgs import PARTY_ORG_KINDS, Cooperative, PartyOrg
-from coopapp.models.projects import Project
+from coopapp.models.projects import Project, ProjectTarget
 from coopapp.models.users import ROLES, ApiToken, LoginFailure, User
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Objection",
     "PartyOrg",
     "Project",
+    "ProjectTarget",
     "ProjectYearSummary",
     "VillageBenefitSummary",
     "User",

@@ -36,7 +36,7 @@ from coopapp.access.scope import VillageRef, authorize, visible_village_refs
 from coopapp.core.money import ParseError, parse_yuan
 from coopapp.core.vocabulary import PROJECT_TYPES
 from coopapp.errors import BadRequest
-from coopapp.models import Area, Project, ProjectYearSummary, User
+from coopapp.models import Area, Project, ProjectTarget, ProjectYearSummary, User
 from coopapp.models.base import plain_rows
 from coopapp.reporting import metrics
 from coopapp.reporting.metric_table import METRICS, compared_metric
@@ -85,15 +85,19 @@ def _round_fen(value: Decimal | None) -> int | None:
 def _projects_query():
     """The projects' columns the comparison needs (capacity as stored, in thousandths), built
     once; run with `ids`."""
-    return select(
-        Project.id,
-        Project.village_id,
-        Project.type,
-        type_coerce(Project.capacity, BigInteger),
-        Project.capacity_unit,
-        Project.target_collective_income_fen,
-        Project.target_output_fen,
-    ).where(Project.village_id.in_(bindparam("ids", expanding=True)))
+    return (
+        select(
+            Project.id,
+            Project.village_id,
+            Project.type,
+            type_coerce(Project.capacity, BigInteger),
+            Project.capacity_unit,
+            ProjectTarget.collective_income_fen,
+            ProjectTarget.output_fen,
+        )
+        .outerjoin(ProjectTarget, (ProjectTarget.project_id == Project.id) & (ProjectTarget.year == bindparam("year")))
+        .where(Project.village_id.in_(bindparam("ids", expanding=True)))
+    )
 
 
 @cache

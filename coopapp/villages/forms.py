@@ -48,6 +48,13 @@ class ProjectForm(FlaskForm):
         )
 
 
+class ProjectTargetForm(FlaskForm):
+    """One year's targets of a project (the year comes from the URL)."""
+
+    output = AmountField(_l("年度产值目标（元）"), validators=[Optional()])
+    collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional()])
+
+
 class HouseholdForm(FlaskForm):
     head_name = StringField(_l("户主姓名"), validators=[DataRequired(_l("请填写户主姓名。")), Length(max=50)])
     members = IntegerField(_l("家庭人口"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)])
