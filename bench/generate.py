@@ -292,6 +292,9 @@ class _County:
                 "merged_into_id": None,
             }
             self.ld.audit(None, "area.create", "area", aid, snap)
+        for oid, name, kind, area_id in orgs:
+            snap = {"name": name, "kind": kind, "area_id": area_id, "founded": None, "group_ids": [], "upgrades": []}
+            self.ld.audit(None, "party_org.create", "party_org", oid, snap)
         self.ld.insert("party_orgs", ("id", "name", "kind", "area_id"), orgs)
         self.counts.update(areas=len(rows), villages=len(self.villages))
 
@@ -331,6 +334,8 @@ class _County:
                     (cid, f"{code}号第{c + 1}专业合作社", first17 + credit_code_check_char(first17), vid, n + 1)
                 )
                 self.coops[vid].append(cid)
+                snap = dict(zip(("name", "credit_code", "village_id", "party_org_id"), coops[-1][1:], strict=True))
+                ld.audit(None, "cooperative.create", "cooperative", cid, snap)
             # Every type appears in the county; a village has three to six projects.
             kinds = [types[n % len(types)], *rng.sample(types, rng.randint(2, 5))]
             for k, ptype in enumerate(kinds):

@@ -138,6 +138,12 @@ def test_the_migration_moves_each_projects_targets_to_this_year(empty_database):
             )
             conn.execute(
                 text(
+                    "INSERT INTO cooperatives (id, name, credit_code, village_id) "
+                    "VALUES (1, '中洞养蜂专业合作社', '93441323MA4X0B2L6P', 3)"
+                )
+            )
+            conn.execute(
+                text(
                     "INSERT INTO projects (id, name, type, village_id, capacity, capacity_unit, "
                     "target_output_fen, target_collective_income_fen, active) VALUES "
                     "(1, '中华蜂养殖', 'beekeeping', 3, 3000000, 'hive', 150000000, 10000000, :t), "
@@ -152,6 +158,7 @@ def test_the_migration_moves_each_projects_targets_to_this_year(empty_database):
             assert rows.all() == [(1, THIS, 150_000_000)]
             actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
             assert actions.count("project.adopt") == 2 and actions.count("project_target.adopt") == 1
+            assert actions.count("cooperative.adopt") == 1  # cooperatives join the chain too
             db.session.remove()
             downgrade(revision="9ef385709979")
             with db.engine.connect() as conn:

@@ -13,12 +13,14 @@ from coopapp.models import (
     AuditEvent,
     AuditHead,
     ClosedMonth,
+    Cooperative,
     Disclosure,
     Distribution,
     Household,
     LedgerEntry,
     Membership,
     Objection,
+    PartyOrg,
     Project,
     ProjectTarget,
     User,
@@ -39,6 +41,8 @@ AUDITED = {
     "objection": Objection,
     "disclosure": Disclosure,
     "area": Area,
+    "cooperative": Cooperative,
+    "party_org": PartyOrg,
 }
 AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
 

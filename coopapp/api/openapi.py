@@ -20,6 +20,7 @@ from coopapp.core.vocabulary import (
     BASES,
     DEDUCTION_KINDS,
     KINDS,
+    PARTY_ORG_KINDS,
     PLAN_STATUSES,
     PROJECT_TYPES,
     STATUSES,
@@ -119,6 +120,28 @@ AREA_CHANGE = _object(
     description="rename; move a group to another village (parent); retire (retired: true)",
 )
 
+COOPERATIVE = _object(
+    {
+        **_typed("id:int name:str village:str village_name:str party_org_id:int? party_org:str?"),
+        "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "统一社会信用代码"},
+    },
+    ("id", "name", "credit_code", "village", "village_name", "party_org_id", "party_org"),
+)
+PARTY_ORG = _object(
+    {
+        **_typed("id:int name:str area:str area_name:str founded:date?"),
+        "kind": {"enum": list(PARTY_ORG_KINDS)},
+        "groups": {"type": "array", "items": AREA_CODE, "description": "the groups a joint branch covers"},
+        "upgrades": {
+            "type": "array",
+            "items": _object(
+                {"date": DATE, "from_kind": {"enum": list(PARTY_ORG_KINDS)}, "kind": {"enum": list(PARTY_ORG_KINDS)}},
+                ("date", "from_kind", "kind"),
+            ),
+        },
+    },
+    ("id", "name", "kind", "area", "area_name", "groups", "founded", "upgrades"),
+)
 PROJECT_TARGET = _object(
     {"year": INTEGER, **_money("output", "collective_income", nullable=True)},
     ("year", "output_fen", "collective_income_fen"),
@@ -246,6 +269,8 @@ SCHEMAS = {
     "AreaChange": AREA_CHANGE,
     "Project": PROJECT,
     "ProjectTarget": PROJECT_TARGET,
+    "Cooperative": COOPERATIVE,
+    "PartyOrg": PARTY_ORG,
     "Household": HOUSEHOLD,
     "Entry": ENTRY,
     "EntryPage": ENTRY_PAGE,
@@ -300,6 +325,19 @@ OPERATIONS = [
         _WRITE,
         "Set a project's targets for one year (secretary)",
     ),
+    ("get", "/cooperatives", "list_cooperatives", 200, _list("Cooperative"), _READ, "Cooperatives in scope"),
+    ("post", "/cooperatives", "create_cooperative", 201, _ref("Cooperative"), _WRITE, "Register a cooperative (admin)"),
+    ("get", "/party-orgs", "list_party_orgs", 200, _list("PartyOrg"), _READ, "Party organisations in scope"),
+    ("post", "/party-orgs", "create_party_org", 201, _ref("PartyOrg"), _WRITE, "Register a party organisation (admin)"),
+    (
+        "post",
+        "/party-orgs/{org_id}/upgrade",
+        "upgrade_party_org",
+        200,
+        _ref("PartyOrg"),
+        _WRITE,
+        "Record an upgrade: a branch became a 党总支, … (admin)",
+    ),
     ("get", "/households", "list_households", 200, _list("Household"), _READ, "Households, masked per role"),
     ("post", "/households", "create_household", 201, _ref("Household"), _WRITE, "Register a household (secretary)"),
     ("get", "/entries", "list_entries", 200, _ref("EntryPage"), _READ, "A page of entries in scope, newest first"),
@@ -332,6 +370,8 @@ _VILLAGE = _query("village", VILLAGE_CODE, "only this village (12-digit code)")
 QUERIES = {
     "list_areas": [_query("parent", AREA_CODE, "children of this area"), _query("level", {"enum": list(LEVELS)})],
     "list_projects": [_VILLAGE],
+    "list_cooperatives": [_VILLAGE],
+    "list_party_orgs": [_query("village", VILLAGE_CODE, "a village's, its groups' included")],
     "list_households": [_VILLAGE, _query("q", STRING, "part of the head's name")],
     "list_entries": [
         _query("status", {"enum": list(STATUSES)}),
@@ -359,6 +399,7 @@ PATH_PARAMETERS = {
     "code": VILLAGE_CODE,
     "area_code": AREA_CODE,
     "project_id": ID,
+    "org_id": ID,
     "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
 }
 # operationId → (body schema, required); a review step takes an empty JSON object.
@@ -368,6 +409,9 @@ BODIES = {
     "change_area": (_ref("AreaChange"), True),
     "create_project": (_ref("ProjectInput"), True),
     "set_project_target": (_ref("ProjectTargetInput"), True),
+    "create_cooperative": (_ref("CooperativeInput"), True),
+    "create_party_org": (_ref("PartyOrgInput"), True),
+    "upgrade_party_org": (_ref("UpgradeInput"), True),
     "create_household": (_ref("HouseholdInput"), True),
     "create_entry": (_ref("EntryInput"), True),
     "update_entry": (_ref("EntryInput"), True),

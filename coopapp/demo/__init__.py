@@ -155,12 +155,14 @@ class _Loader:
                 name=f"{village.name}{'党总支' if spec.general_branch else '党支部'}", kind=kind, area_id=village.id
             )
             db.session.add(org)
+            db.session.flush()
+            audit.record(self.admin, "party_org.create", org, SOURCE)
             for key in spec.projects:
                 project_spec = PROJECTS[key]
                 coop = None
                 if project_spec.cooperative:
                     name = f"惠东县{village.name.removesuffix('村')}{project_spec.cooperative}"
-                    coop = catalog.add_cooperative(name, _credit_code(rng, codes), village, org)
+                    coop = catalog.add_cooperative(name, _credit_code(rng, codes), village, org, self.admin)
                 pending.append((spec.code, key, project_spec, village, coop))
         db.session.flush()
         ledgers, projects = [], []

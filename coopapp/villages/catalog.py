@@ -277,13 +277,17 @@ def households_for(user: User, village: Area | None = None, search: str | None =
 # ---- cooperatives and party organisations ----------------------------------
 
 
-def add_cooperative(name: str, credit_code: str, village: Area, party_org: PartyOrg | None = None) -> Cooperative:
-    """Register a cooperative; its credit code must pass the GB 32100 checksum (caller commits)."""
+def add_cooperative(
+    name: str, credit_code: str, village: Area, party_org: PartyOrg | None = None, actor: User | None = None
+) -> Cooperative:
+    """Register a cooperative (demo, tests; audited as `actor`); its credit code must pass the
+    GB 32100 checksum (caller commits). Admins use `villages.cooperatives.create_cooperative`."""
     code = (credit_code or "").strip().upper()
     if not valid_credit_code(code):
         raise Invalid(_("统一社会信用代码无效（18 位，校验码不符）。"), {"credit_code": _("统一社会信用代码无效。")})
     coop = Cooperative(name=name, credit_code=code, village_id=village.id, party_org=party_org)
     db.session.add(coop)
+    audit.record(actor, "cooperative.create", coop)
     return coop
 
 

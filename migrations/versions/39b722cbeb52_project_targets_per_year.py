@@ -1,4 +1,5 @@
-"""project_targets: a project's targets per year; the projects' single targets move there
+"""project_targets: a project's targets per year; party organisations gain founded, joint
+branches' groups and upgrades; cooperatives and party organisations join the audit chain
 
 Revision ID: 39b722cbeb52
 Revises: 9ef385709979
@@ -12,7 +13,9 @@ judging the past by it. The secretary enters earlier years' targets if the count
 
 Target rows join the audit chain, and the projects' audit snapshots lose the two targets. So
 that `audit verify` stays green, the upgrade appends one `project.adopt` event per project
-(its new snapshot) and one `project_target.adopt` per copied target, chained exactly as
+(its new snapshot), one `project_target.adopt` per copied target and one `cooperative.adopt`
+per cooperative and `party_org.adopt` per party organisation (both join the chain; a
+cooperative's credit code included), chained exactly as
 `coopapp.access.audit` chains (copied here as it stands at this revision). The downgrade puts
 each project's latest target back on the project and drops the table; events stay.
 """
@@ -132,6 +135,16 @@ def _move_targets_and_adopt() -> None:
             sa.text("SELECT id FROM project_targets WHERE project_id = :p AND year = :y"), {"p": p.id, "y": year}
         ).scalar_one()
         adopted.append(("project_target.adopt", "project_target", target_id, row))
+    coops = conn.execute(
+        sa.text("SELECT id, name, credit_code, village_id, party_org_id FROM cooperatives ORDER BY id")
+    ).all()
+    for c in coops:
+        snapshot = {"name": c.name, "credit_code": c.credit_code, "village_id": c.village_id, "party_org_id": c.party_org_id}
+        adopted.append(("cooperative.adopt", "cooperative", c.id, snapshot))
+    orgs = conn.execute(sa.text("SELECT id, name, kind, area_id FROM party_orgs ORDER BY id")).all()
+    for o in orgs:
+        snapshot = {"name": o.name, "kind": o.kind, "area_id": o.area_id, "founded": None, "group_ids": [], "upgrades": []}
+        adopted.append(("party_org.adopt", "party_org", o.id, snapshot))
     _append(conn, adopted)
 
 
@@ -149,6 +162,34 @@ def upgrade():
     )
     with op.batch_alter_table("project_targets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_project_targets_project_id"), ["project_id"], unique=False)
+    op.create_table(
+        "party_org_groups",
+        sa.Column("party_org_id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["group_id"], ["areas.id"], name=op.f("fk_party_org_groups_group_id_areas")),
+        sa.ForeignKeyConstraint(
+            ["party_org_id"], ["party_orgs.id"], name=op.f("fk_party_org_groups_party_org_id_party_orgs")
+        ),
+        sa.PrimaryKeyConstraint("party_org_id", "group_id", name=op.f("pk_party_org_groups")),
+    )
+    with op.batch_alter_table("party_org_groups", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_party_org_groups_group_id"), ["group_id"], unique=False)
+    op.create_table(
+        "party_org_upgrades",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("party_org_id", sa.Integer(), nullable=False),
+        sa.Column("from_kind", sa.String(length=20), nullable=False),
+        sa.Column("to_kind", sa.String(length=20), nullable=False),
+        sa.Column("upgraded_on", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["party_org_id"], ["party_orgs.id"], name=op.f("fk_party_org_upgrades_party_org_id_party_orgs")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_party_org_upgrades")),
+    )
+    with op.batch_alter_table("party_org_upgrades", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_party_org_upgrades_party_org_id"), ["party_org_id"], unique=False)
+    with op.batch_alter_table("party_orgs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("founded", sa.Date(), nullable=True))
     _move_targets_and_adopt()
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.drop_column("target_output_fen")
@@ -170,3 +211,11 @@ def downgrade():
     with op.batch_alter_table("project_targets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_project_targets_project_id"))
     op.drop_table("project_targets")
+    with op.batch_alter_table("party_orgs", schema=None) as batch_op:
+        batch_op.drop_column("founded")
+    with op.batch_alter_table("party_org_upgrades", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_party_org_upgrades_party_org_id"))
+    op.drop_table("party_org_upgrades")
+    with op.batch_alter_table("party_org_groups", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_party_org_groups_group_id"))
+    op.drop_table("party_org_groups")
