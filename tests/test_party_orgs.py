@@ -103,3 +103,38 @@ def test_an_upgrade_before_the_founding_or_to_the_same_kind_is_refused(app, worl
     assert admin.post(url, json={"kind": "branch", "date": "2011-01-01"}).status_code == 422
     assert login(app, "sec").post(url, json={"kind": "general_branch", "date": "2011-01-01"}).status_code == 403
     assert _counts() == before
+
+
+def test_the_comparison_counts_branches_coverage_kinds_and_led_cooperatives(app, world):
+    from decimal import Decimal
+
+    from coopapp.reporting import comparison
+    from coopapp.villages.party_orgs import PartyOrgInput, create_party_org
+
+    admin = world.users["admin"]
+    second = _second_group(world)
+    third = catalog.add_area("441323110201003", "中洞三组", "group", world.village)
+    db.session.flush()
+    audit.record(None, "area.create", third)
+    db.session.commit()
+    create_party_org(admin, PartyOrgInput("中洞一组党支部", "branch", GROUP))
+    create_party_org(admin, PartyOrgInput("中洞联合党支部", "joint_branch", OWN, [second.code, third.code]))
+    general = create_party_org(admin, PartyOrgInput("中洞村党总支", "general_branch", OWN))
+    world.cooperative.party_org_id = general.id  # the village's cooperative, led by the 党总支
+    audit.record(admin, "cooperative.update", world.cooperative)
+    db.session.commit()
+    result = comparison.comparison(world.users["county_reviewer"], world.county, comparison.Filters(year=2025))
+    (row,) = [r for r in result["rows"] if r["code"] == OWN]
+    assert (row["groups"], row["party_branches"], row["party_groups_covered"]) == (3, 2, 3)
+    assert row["party_branches_per_group"] == Decimal(2) / 3 and row["party_group_coverage"] == 1
+    kinds = {k: row[f"party_orgs_{k}"] for k in ("committee", "general_branch", "branch", "joint_branch")}
+    assert kinds == {"committee": 0, "general_branch": 1, "branch": 1, "joint_branch": 1}
+    assert row["coops_led"] == 1
+    (sibling,) = [r for r in result["rows"] if r["code"] == "441323110202"]
+    assert sibling["groups"] == 0 and sibling["party_branches_per_group"] is None
+    (town,) = [t for t in result["towns"] if t["code"] == "441323110"]
+    assert (town["groups"], town["party_branches"], town["coops_led"]) == (3, 2, 1)
+    assert town["party_group_coverage"] == 1
+    ranked = body(login(app, "county").get("/api/v1/compare?year=2025&metric=party_branches_per_group"))
+    assert ranked["rows"][0]["code"] == OWN and ranked["rows"][0]["party_branches_per_group"] == "0.666667"
+    assert audit.verify() is None

@@ -210,8 +210,14 @@ VILLAGE_SUMMARY = _object(
     (*_HEADLINE_REQUIRED, "year", "projects"),
     patternProperties=_METRIC_PATTERNS,
 )
+_PARTY = {
+    **{name: INTEGER for name in ("groups", "party_branches", "party_groups_covered", "coops_led")},
+    **{f"party_orgs_{kind}": INTEGER for kind in PARTY_ORG_KINDS},
+    "party_branches_per_group": _null(DECIMAL),
+    "party_group_coverage": _null(DECIMAL),
+}
 COMPARE_ROW = _object(
-    {**_HEADLINE, "rank": {"type": "integer", "minimum": 1}, "outlier": BOOLEAN},
+    {**_HEADLINE, **_PARTY, "rank": {"type": "integer", "minimum": 1}, "outlier": BOOLEAN},
     (*_HEADLINE_REQUIRED, "rank"),
     patternProperties=_METRIC_PATTERNS,
 )
