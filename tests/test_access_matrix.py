@@ -189,6 +189,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("charts.project_output", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project", "fmt": "svg"}),
     ("charts.project_yield", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project", "fmt": "svg"}),
     ("charts.village_benefit", "GET"): R("L ok ok ok ok ok - -", {"code": "village", "fmt": "svg"}),
+    ("orgs.party_orgs_list", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_party_org", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", data={"name": "新党支部", "kind": "branch", "area": "{village}"}
+    ),
+    ("orgs.upgrade_party_org", "GET"): R("L 403 403 403 403 ok 403 403", {"org_id": "party_org"}),
+    ("orgs.upgrade_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"kind": "general_branch", "date": "{today}"}
+    ),
     ("orgs.cooperatives_list", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("orgs.new_cooperative", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("orgs.new_cooperative", "POST"): R(

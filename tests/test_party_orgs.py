@@ -138,3 +138,27 @@ def test_the_comparison_counts_branches_coverage_kinds_and_led_cooperatives(app,
     ranked = body(login(app, "county").get("/api/v1/compare?year=2025&metric=party_branches_per_group"))
     assert ranked["rows"][0]["code"] == OWN and ranked["rows"][0]["party_branches_per_group"] == "0.666667"
     assert audit.verify() is None
+
+
+def test_the_admin_pages_add_a_joint_branch_and_record_an_upgrade(world, client, auth):
+    second = _second_group(world)
+    auth.login("admin")
+    assert "还没有党组织" in client.get("/admin/party-orgs").get_data(as_text=True)
+    before = _counts()
+    bad = {"name": "中洞联合党支部", "kind": "joint_branch", "area": OWN, "groups": GROUP}
+    resp = client.post("/admin/party-orgs/new", data=bad)
+    assert resp.status_code == 422 and "2 至" in resp.get_data(as_text=True)
+    assert _counts() == before
+    resp = client.post("/admin/party-orgs/new", data={**bad, "groups": f"{GROUP}，{second.code}"})
+    assert resp.status_code == 302
+    branch = db.session.scalar(select(PartyOrg).where(PartyOrg.name == "中洞联合党支部"))
+    assert [g.code for g in branch.groups] == [GROUP, second.code]
+    page = client.get("/admin/party-orgs").get_data(as_text=True)
+    assert "中洞一组、中洞二组" in page and "联合党支部" in page
+    other = client.post("/admin/party-orgs/new", data={"name": "中洞村党支部", "kind": "branch", "area": OWN})
+    assert other.status_code == 302
+    org = db.session.scalar(select(PartyOrg).where(PartyOrg.name == "中洞村党支部"))
+    resp = client.post(f"/admin/party-orgs/{org.id}/upgrade", data={"kind": "general_branch", "date": "2021-06-30"})
+    assert resp.status_code == 302
+    assert "2021-06-30 → 党总支" in client.get("/admin/party-orgs").get_data(as_text=True)
+    assert audit.verify() is None
