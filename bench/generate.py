@@ -177,7 +177,16 @@ def generate(scale: Scale, password: str = PASSWORD, echo: Callable[[str], None]
     loader.log(f"{loader.seq} audit events; rebuilding summaries")
     rollups.rebuild()
     if loader.pg:
-        tables = ("areas", "users", "party_orgs", "cooperatives", "projects", "households", "memberships")
+        tables = (
+            "areas",
+            "users",
+            "party_orgs",
+            "cooperatives",
+            "projects",
+            "project_targets",
+            "households",
+            "memberships",
+        )
         for table in (*tables, "ledger_entries", "audit_events"):
             db.session.execute(
                 text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
@@ -275,6 +284,9 @@ class _County:
                 "merged_into_id": None,
             }
             self.ld.audit(None, "area.create", "area", aid, snap)
+        for oid, name, kind, area_id in orgs:
+            snap = {"name": name, "kind": kind, "area_id": area_id, "founded": None, "group_ids": [], "upgrades": []}
+            self.ld.audit(None, "party_org.create", "party_org", oid, snap)
         self.ld.insert("party_orgs", ("id", "name", "kind", "area_id"), orgs)
         self.counts.update(areas=len(rows), villages=len(self.villages))
 
@@ -299,6 +311,7 @@ class _County:
 
     def cooperatives_and_projects(self) -> None:
         rng, ld, coops, projects, taken = self.rng, self.ld, [], [], set()
+        targets: list[tuple] = []
         types = list(PROJECT_KINDS)
         for n, (vid, code) in enumerate(self.villages):
             self.coops[vid] = []
@@ -313,6 +326,8 @@ class _County:
                     (cid, f"{code}号第{c + 1}专业合作社", first17 + credit_code_check_char(first17), vid, n + 1)
                 )
                 self.coops[vid].append(cid)
+                snap = dict(zip(("name", "credit_code", "village_id", "party_org_id"), coops[-1][1:], strict=True))
+                ld.audit(None, "cooperative.create", "cooperative", cid, snap)
             # Every type appears in the county; a village has three to six projects.
             kinds = [types[n % len(types)], *rng.sample(types, rng.randint(2, 5))]
             for k, ptype in enumerate(kinds):
@@ -329,17 +344,27 @@ class _County:
                     "cooperative_id": coop,
                     "capacity": None if capacity is None else capacity * 1000,
                     "capacity_unit": unit,
-                    "target_output_fen": int(round(annual * 1.05, -4)) * 100,
-                    "target_collective_income_fen": int(round(collective * 1.05, -3)) * 100 or None,
                     "active": True,
                 }
                 projects.append((pid, *row.values()))
                 self.projects.append((pid, vid, ptype, annual, collective))
                 snap = dict(row, capacity=None if capacity is None else _dec_text(row["capacity"]))
                 ld.audit(self.staff[vid][1], "project.create", "project", pid, snap)
+                # The same plan every year of the ledger: the comparison joins the year's row.
+                target = (int(round(annual * 1.05, -4)) * 100, int(round(collective * 1.05, -3)) * 100 or None)
+                for year in range(today().year - YEARS + 1, today().year + 1):
+                    targets.append((len(targets) + 1, pid, year, *target))
+                    snap = {
+                        "project_id": pid,
+                        "year": year,
+                        "output_fen": target[0],
+                        "collective_income_fen": target[1],
+                    }
+                    ld.audit(self.staff[vid][1], "project_target.create", "project_target", len(targets), snap)
         ld.insert("cooperatives", ("id", "name", "credit_code", "village_id", "party_org_id"), coops)
         cols = ("id", "name", "type", "village_id", "cooperative_id", "capacity", "capacity_unit")
-        ld.insert("projects", (*cols, "target_output_fen", "target_collective_income_fen", "active"), projects)
+        ld.insert("projects", (*cols, "active"), projects)
+        ld.insert("project_targets", ("id", "project_id", "year", "output_fen", "collective_income_fen"), targets)
         self.counts.update(cooperatives=len(coops), projects=len(projects))
 
     def households(self) -> None:

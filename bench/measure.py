@@ -38,8 +38,9 @@ groups AS (
   SELECT pr.village_id, pr.type, COALESCE(pr.capacity_unit, '') AS unit,
     SUM(CASE WHEN pr.capacity > 0 AND pr.capacity_unit <> '' THEN COALESCE(o.amount_fen, 0) ELSE 0 END) AS output,
     SUM(CASE WHEN pr.capacity > 0 AND pr.capacity_unit <> '' THEN pr.capacity ELSE 0 END) AS capacity,
-    SUM(pr.target_collective_income_fen) AS income_target, SUM(pr.target_output_fen) AS output_target
+    SUM(t.collective_income_fen) AS income_target, SUM(t.output_fen) AS output_target
   FROM projects pr LEFT JOIN project_year_summaries o ON o.project_id = pr.id AND o.year = :year AND o.kind = 'output'
+  LEFT JOIN project_targets t ON t.project_id = pr.id AND t.year = :year
   GROUP BY pr.village_id, pr.type, COALESCE(pr.capacity_unit, '')),
 per_village AS (
   SELECT village_id, SUM(income_target) AS income_target, SUM(output_target) AS output_target,

@@ -30,6 +30,7 @@ from coopapp.models import (
     Membership,
     Objection,
     Project,
+    ProjectTarget,
     User,
 )
 from coopapp.villages import catalog
@@ -74,6 +75,17 @@ def add_user(username: str, role: str, area: Area) -> User:
     return user
 
 
+def year_targets(project: Project, output_fen=None, income_fen=None, years=None) -> list[ProjectTarget]:
+    """The project's targets for `years` (default: last year and this year), added, not audited."""
+    this_year = ledger.today().year
+    rows = [
+        ProjectTarget(project=project, year=year, output_fen=output_fen, collective_income_fen=income_fen)
+        for year in (years or (this_year - 1, this_year))
+    ]
+    db.session.add_all(rows)
+    return rows
+
+
 def build_world() -> World:
     """Commit a small county: towns A and B, villages with projects, households, users."""
     add = catalog.add_area
@@ -94,8 +106,6 @@ def build_world() -> World:
         cooperative_id=coop.id,
         capacity=Decimal(3000),
         capacity_unit="hive",
-        target_output_fen=150_000_000,
-        target_collective_income_fen=10_000_000,
     )
     other_project = Project(
         name="八维村光伏电站",
@@ -103,9 +113,13 @@ def build_world() -> World:
         village_id=other.id,
         capacity=Decimal(100),
         capacity_unit="kW",
-        target_collective_income_fen=3_000_000,
     )
     db.session.add_all([project, other_project])
+    # The same plan last year and this year.
+    targets = [
+        *year_targets(project, output_fen=150_000_000, income_fen=10_000_000),
+        *year_targets(other_project, income_fen=3_000_000),
+    ]
     households = [
         Household(
             village_id=village.id,
@@ -136,7 +150,7 @@ def build_world() -> World:
         "county_reviewer": add_user("county", "reviewer", county),
         "admin": add_user("admin", "admin", county),
     }
-    for obj in (project, other_project, *households, other_household, *memberships, *users.values()):
+    for obj in (project, other_project, *targets, *households, other_household, *memberships, *users.values()):
         audit.record(None, f"{audit.AUDITED_NAME[type(obj)]}.create", obj)
     db.session.commit()
     return World(
@@ -432,3 +446,8 @@ def csv_rows(content: bytes) -> list[list[str]]:
 def hidden_fields(html: str) -> dict:
     """The hidden inputs of a page's forms (the import previews' kept-upload fields), name → value."""
     return dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
+
+
+def household_count() -> int:
+    """How many households the database holds."""
+    return db.session.scalar(select(func.count()).select_from(Household))

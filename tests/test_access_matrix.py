@@ -40,9 +40,20 @@ from sqlalchemy import func, select
 from coopapp.distributions import objections
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.models import AuditEvent, Distribution, Household, LedgerEntry, Objection, Project
+from coopapp.models import (
+    AuditEvent,
+    Cooperative,
+    Distribution,
+    Household,
+    LedgerEntry,
+    Objection,
+    PartyOrg,
+    Project,
+    ProjectTarget,
+)
+from coopapp.villages import party_orgs
 
-from .builders import ApiClient, approved_entry, entry_input, publish
+from .builders import ApiClient, approved_entry, credit_code, entry_input, publish
 
 CALLERS = ("anon", "acc", "sec", "town", "county", "admin", "acc2", "sec2")
 USERNAMES = {"acc": "acc", "sec": "sec", "town": "town", "county": "county", "admin": "admin"}
@@ -176,6 +187,26 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("charts.project_output", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project", "fmt": "svg"}),
     ("charts.project_yield", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project", "fmt": "svg"}),
     ("charts.village_benefit", "GET"): R("L ok ok ok ok ok - -", {"code": "village", "fmt": "svg"}),
+    ("orgs.party_orgs_list", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_party_org", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", data={"name": "新党支部", "kind": "branch", "area": "{village}"}
+    ),
+    ("orgs.upgrade_party_org", "GET"): R("L 403 403 403 403 ok 403 403", {"org_id": "party_org"}),
+    ("orgs.upgrade_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"kind": "general_branch", "date": "{today}"}
+    ),
+    ("orgs.cooperatives_list", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_cooperative", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_cooperative", "POST"): R(
+        "L 403 403 403 403 ok 403 403", data={"name": "新合作社", "credit_code": credit_code(7), "village": "{village}"}
+    ),
+    ("orgs.edit_cooperative", "GET"): R("L 403 403 403 403 ok 403 403", {"coop_id": "coop"}),
+    ("orgs.edit_cooperative", "POST"): R(
+        "L 403 403 403 403 ok 403 403",
+        {"coop_id": "coop"},
+        {"name": "改名社", "credit_code": credit_code(1), "village": "{village}"},
+    ),
     ("areas.tree", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.new", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.new", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
@@ -194,6 +225,20 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.village_summary", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
     ("api.list_projects", "GET"): R("L ok ok ok ok ok ok ok"),
     ("api.create_project", "POST"): R("L 403 ok 403 403 403 403 403", data={**PROJECT_FORM, "village": "{village}"}),
+    ("api.set_project_target", "PUT"): R(
+        "L 403 ok 403 403 ok 403 403", {"project_id": "project", "year": "year"}, {"output": "20万"}
+    ),
+    ("api.list_cooperatives", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.create_cooperative", "POST"): R(
+        "L 403 403 403 403 ok 403 403", data={"name": "新合作社", "credit_code": credit_code(7), "village": "{village}"}
+    ),
+    ("api.list_party_orgs", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.create_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", data={"name": "新党支部", "kind": "branch", "area": "{village}"}
+    ),
+    ("api.upgrade_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"kind": "general_branch", "date": "{today}"}
+    ),
     ("api.list_households", "GET"): R("L ok ok ok ok ok ok ok"),
     ("api.create_household", "POST"): R(
         "L 403 ok 403 403 403 403 403", data={**HOUSEHOLD_FORM, "members": 2, "village": "{village}"}
@@ -282,6 +327,10 @@ def objects(app, world, tmp_path, monkeypatch) -> dict:
         "village2": world.other_village.code,
         "period": draft.period,
         "today": ledger.today().isoformat(),
+        "year": ledger.today().year,
+        "party_org": party_orgs.create_party_org(
+            world.users["admin"], party_orgs.PartyOrgInput("中洞村党支部", "branch", world.village.code)
+        ).id,
         "plan": plan.id,
         "draft_plan": draft_plan.id,
         "objection": objection.id,
@@ -295,7 +344,17 @@ def written() -> tuple:
     db.session.rollback()
     counts = tuple(
         db.session.scalar(select(func.count()).select_from(m))
-        for m in (AuditEvent, LedgerEntry, Distribution, Objection, Project, Household)
+        for m in (
+            AuditEvent,
+            LedgerEntry,
+            Distribution,
+            Objection,
+            Project,
+            ProjectTarget,
+            Cooperative,
+            PartyOrg,
+            Household,
+        )
     )
     states = tuple(db.session.execute(select(LedgerEntry.id, LedgerEntry.status).order_by(LedgerEntry.id)).all())
     plans = tuple(db.session.execute(select(Distribution.id, Distribution.status).order_by(Distribution.id)).all())

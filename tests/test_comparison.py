@@ -20,7 +20,7 @@ from coopapp.models import Household, MonthlySummary, Project, ProjectYearSummar
 from coopapp.reporting import comparison
 from coopapp.villages import catalog
 
-from .builders import add_user, body, login, statements
+from .builders import add_user, body, login, statements, year_targets
 
 YEAR = ledger.today().year - 1
 OWN, SIBLING, OTHER = "441323110201", "441323110202", "441323107203"
@@ -61,9 +61,10 @@ def hives(village, hive_count, name="中蜂养殖", income_target=None) -> Proje
         village_id=village.id,
         capacity=None if hive_count is None else Decimal(hive_count),
         capacity_unit=None if hive_count is None else "hive",
-        target_collective_income_fen=income_target,
     )
     db.session.add(project)
+    if income_target is not None:
+        year_targets(project, income_fen=income_target)
     db.session.flush()
     return project
 

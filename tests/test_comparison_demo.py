@@ -48,9 +48,10 @@ def test_demo_comparison_equals_the_ledger_and_stays_on_the_summaries(db, client
     county = reviewer.area
     villages = {v.code: v for v in db.session.scalars(select(Area).where(Area.level == "village"))}
     projects = list(db.session.scalars(select(Project)))
-    targets = defaultdict(int)
+    targets = defaultdict(int)  # (village, year) → the sum of its projects' income targets
     for p in projects:
-        targets[p.village_id] += p.target_collective_income_fen or 0
+        for t in p.targets:
+            targets[(p.village_id, t.year)] += t.collective_income_fen or 0
     by_village, by_project = _raw(db)
 
     checked = 0
@@ -64,7 +65,8 @@ def test_demo_comparison_equals_the_ledger_and_stays_on_the_summaries(db, client
             assert row["collective_income_fen"] == income, (year, row["name"])
             assert row["output_value_fen"] == by_village[(vid, year, "output")], (year, row["name"])
             assert row["collective_income_last_year_fen"] == by_village[(vid, year - 1, "collective_income")]
-            expected = Decimal(income) / targets[vid] if targets[vid] else None
+            target = targets[(vid, year)]
+            expected = Decimal(income) / target if target else None
             assert row["attainment"] == expected, (year, row["name"])
             assert row["weak"] == (income < 100_000 * 100)
             for y in row["yields"]:

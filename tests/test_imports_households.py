@@ -4,15 +4,11 @@ from sqlalchemy import func, select
 
 from coopapp.models import Household
 
-from .builders import id_number, run_roster, write_roster
-
-
-def count(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(Household))
+from .builders import household_count, id_number, run_roster, write_roster
 
 
 def test_roster_imports_with_group_by_code_or_name(app, db, world, tmp_path):
-    before = count(db)
+    before = household_count()
     rows = [
         ["陈一", 4, "中洞一组", id_number(101), "13800001111", "是"],
         ["陈二", "3人", world.group.code, id_number(102), None, "否"],
@@ -22,13 +18,13 @@ def test_roster_imports_with_group_by_code_or_name(app, db, world, tmp_path):
     code, report = run_roster(app, path, "--village", world.village.code)
     assert code == 0, report
     assert (report["rows_ok"], report["rows_skipped"]) == (3, 1)
-    assert count(db) == before + 3
+    assert household_count() == before + 3
     chen1 = db.session.scalar(select(Household).where(Household.head_name == "陈一"))
     assert (chen1.members, chen1.group_id, chen1.formerly_poor, chen1.phone) == (4, world.group.id, True, "13800001111")
 
 
 def test_bad_roster_rows_write_nothing(app, db, world, tmp_path):
-    before = count(db)
+    before = household_count()
     bad_checksum = id_number(103)[:-1] + ("0" if id_number(103)[-1] != "0" else "1")
     rows = [
         ["陈一", 4, "中洞一组", id_number(101), None, "是"],
@@ -49,7 +45,7 @@ def test_bad_roster_rows_write_nothing(app, db, world, tmp_path):
     assert "第 4 行" in next(e["message"] for e in report["errors"] if e["row"] == 7)
     code, report = run_roster(app, path, "--village", world.village.code)
     assert code == 1 and report["imported"] is False
-    assert count(db) == before
+    assert household_count() == before
 
 
 def test_roster_twice_is_refused_and_csv_gbk_works(app, db, world, tmp_path):

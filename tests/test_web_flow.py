@@ -228,7 +228,7 @@ def test_secretary_manages_projects_and_households(world, client, auth):
     )
     assert resp.status_code == 302
     project = db.session.scalar(select(Project).where(Project.name == "中洞民宿"))
-    assert (project.village_id, project.target_output_fen, project.capacity_unit) == (
+    assert (project.village_id, project.target_for(ledger.today().year).output_fen, project.capacity_unit) == (
         world.village.id,
         30_000_000,
         "room",

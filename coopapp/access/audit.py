@@ -14,13 +14,16 @@ from coopapp.models import (
     AuditEvent,
     AuditHead,
     ClosedMonth,
+    Cooperative,
     Disclosure,
     Distribution,
     Household,
     LedgerEntry,
     Membership,
     Objection,
+    PartyOrg,
     Project,
+    ProjectTarget,
     User,
 )
 from coopapp.models.base import utcnow
@@ -31,6 +34,7 @@ AUDITED = {
     "entry": LedgerEntry,
     "household": Household,
     "project": Project,
+    "project_target": ProjectTarget,
     "closed_month": ClosedMonth,
     "user": User,
     "membership": Membership,
@@ -38,6 +42,8 @@ AUDITED = {
     "objection": Objection,
     "disclosure": Disclosure,
     "area": Area,
+    "cooperative": Cooperative,
+    "party_org": PartyOrg,
 }
 AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
 

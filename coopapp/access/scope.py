@@ -14,9 +14,11 @@ from coopapp.models.base import get_by_id, plain_rows
 # What each role may do inside its scope. Everything else is refused.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "accountant": frozenset({"view", "view_private", "create_entry", "submit_entry", "reverse_entry"}),
-    "secretary": frozenset({"view", "view_private", "review_entry", "close_month", "manage_village", "distribute"}),
+    "secretary": frozenset(
+        {"view", "view_private", "review_entry", "close_month", "manage_village", "distribute", "set_targets"}
+    ),
     "reviewer": frozenset({"view"}),
-    "admin": frozenset({"view", "manage_users", "manage_areas"}),
+    "admin": frozenset({"view", "manage_users", "manage_areas", "manage_orgs", "set_targets"}),
 }
 # Village-bound roles act only on villages (and their groups), never on a whole town.
 VILLAGE_ROLES = frozenset({"accountant", "secretary"})

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 
 from coopapp.api.areas import area_json
 from coopapp.api.common import bp, json_body, require_role_for, target_village, user, valid_form, village_arg
-from coopapp.api.serializers import household_json, project_json
+from coopapp.api.serializers import household_json, project_json, project_target_json
 from coopapp.errors import BadRequest
 from coopapp.models import LEVELS
-from coopapp.villages import catalog
-from coopapp.villages.forms import HouseholdForm, ProjectForm
+from coopapp.villages import catalog, targets
+from coopapp.villages.forms import HouseholdForm, ProjectForm, ProjectTargetForm
 from coopapp.villages.privacy import household_privacy
 
 # What a POST body may leave out: the route fills it in before the form sees the body.
@@ -44,6 +44,16 @@ def create_project():
     form = valid_form(ProjectForm, {**PROJECT_DEFAULTS, **payload})
     project = catalog.create_project(me, village, form.to_input(village.code))
     return jsonify(project_json(project)), 201
+
+
+@bp.put("/projects/<int:project_id>/targets/<int:year>")
+def set_project_target(project_id: int, year: int):
+    """The village secretary (or an admin) sets a project's targets for one year → the year's targets."""
+    me = require_role_for("set_targets")
+    project = catalog.get_project(project_id, me, "set_targets")
+    form = valid_form(ProjectTargetForm, json_body())
+    target = targets.set_target(me, project, year, form.output.data, form.collective_income.data)
+    return jsonify(project_target_json(year, target))
 
 
 @bp.get("/households")

@@ -20,6 +20,7 @@ from coopapp.core.vocabulary import (
     BASES,
     DEDUCTION_KINDS,
     KINDS,
+    PARTY_ORG_KINDS,
     PLAN_STATUSES,
     PROJECT_TYPES,
     STATUSES,
@@ -119,14 +120,41 @@ AREA_CHANGE = _object(
     description="rename; move a group to another village (parent); retire (retired: true)",
 )
 
+COOPERATIVE = _object(
+    {
+        **_typed("id:int name:str village:str village_name:str party_org_id:int? party_org:str?"),
+        "credit_code": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "统一社会信用代码"},
+    },
+    ("id", "name", "credit_code", "village", "village_name", "party_org_id", "party_org"),
+)
+PARTY_ORG = _object(
+    {
+        **_typed("id:int name:str area:str area_name:str founded:date?"),
+        "kind": {"enum": list(PARTY_ORG_KINDS)},
+        "groups": {"type": "array", "items": AREA_CODE, "description": "the groups a joint branch covers"},
+        "upgrades": {
+            "type": "array",
+            "items": _object(
+                {"date": DATE, "from_kind": {"enum": list(PARTY_ORG_KINDS)}, "kind": {"enum": list(PARTY_ORG_KINDS)}},
+                ("date", "from_kind", "kind"),
+            ),
+        },
+    },
+    ("id", "name", "kind", "area", "area_name", "groups", "founded", "upgrades"),
+)
+PROJECT_TARGET = _object(
+    {"year": INTEGER, **_money("output", "collective_income", nullable=True)},
+    ("year", "output_fen", "collective_income_fen"),
+)
 PROJECT = _object(
     {
+        "targets": {"type": "array", "items": PROJECT_TARGET, "description": "every year's targets, oldest first"},
         **_typed("id:int name:str village:str village_name:str cooperative_id:int? cooperative:str?"),
         **_typed("capacity:dec? capacity_unit:str? active:bool"),
         "type": {"enum": list(PROJECT_TYPES)},
-        **_money("target_output", "target_collective_income", nullable=True),
+        **_money("target_output", "target_collective_income", nullable=True),  # this year's
     },
-    ("id", "name", "type", "village", "capacity", "target_output_fen", "target_collective_income_fen", "active"),
+    ("id", "name", "type", "village", "capacity", "target_output_fen", "target_collective_income_fen", "targets"),
 )
 HOUSEHOLD = _object(
     {
@@ -182,8 +210,14 @@ VILLAGE_SUMMARY = _object(
     (*_HEADLINE_REQUIRED, "year", "projects"),
     patternProperties=_METRIC_PATTERNS,
 )
+_PARTY = {
+    **{name: INTEGER for name in ("groups", "party_branches", "party_groups_covered", "coops_led")},
+    **{f"party_orgs_{kind}": INTEGER for kind in PARTY_ORG_KINDS},
+    "party_branches_per_group": _null(DECIMAL),
+    "party_group_coverage": _null(DECIMAL),
+}
 COMPARE_ROW = _object(
-    {**_HEADLINE, "rank": {"type": "integer", "minimum": 1}, "outlier": BOOLEAN},
+    {**_HEADLINE, **_PARTY, "rank": {"type": "integer", "minimum": 1}, "outlier": BOOLEAN},
     (*_HEADLINE_REQUIRED, "rank"),
     patternProperties=_METRIC_PATTERNS,
 )
@@ -240,6 +274,9 @@ SCHEMAS = {
     "AreaInput": AREA_INPUT,
     "AreaChange": AREA_CHANGE,
     "Project": PROJECT,
+    "ProjectTarget": PROJECT_TARGET,
+    "Cooperative": COOPERATIVE,
+    "PartyOrg": PARTY_ORG,
     "Household": HOUSEHOLD,
     "Entry": ENTRY,
     "EntryPage": ENTRY_PAGE,
@@ -285,6 +322,28 @@ OPERATIONS = [
     ("patch", "/areas/{area_code}", "change_area", 200, _ref("Area"), _WRITE, "Rename, move a group, retire (admin)"),
     ("get", "/projects", "list_projects", 200, _list("Project"), _READ, "Projects in the caller's scope"),
     ("post", "/projects", "create_project", 201, _ref("Project"), _WRITE, "Add a project to a village (secretary)"),
+    (
+        "put",
+        "/projects/{project_id}/targets/{year}",
+        "set_project_target",
+        200,
+        _ref("ProjectTarget"),
+        _WRITE,
+        "Set a project's targets for one year (secretary)",
+    ),
+    ("get", "/cooperatives", "list_cooperatives", 200, _list("Cooperative"), _READ, "Cooperatives in scope"),
+    ("post", "/cooperatives", "create_cooperative", 201, _ref("Cooperative"), _WRITE, "Register a cooperative (admin)"),
+    ("get", "/party-orgs", "list_party_orgs", 200, _list("PartyOrg"), _READ, "Party organisations in scope"),
+    ("post", "/party-orgs", "create_party_org", 201, _ref("PartyOrg"), _WRITE, "Register a party organisation (admin)"),
+    (
+        "post",
+        "/party-orgs/{org_id}/upgrade",
+        "upgrade_party_org",
+        200,
+        _ref("PartyOrg"),
+        _WRITE,
+        "Record an upgrade: a branch became a 党总支, … (admin)",
+    ),
     ("get", "/households", "list_households", 200, _list("Household"), _READ, "Households, masked per role"),
     ("post", "/households", "create_household", 201, _ref("Household"), _WRITE, "Register a household (secretary)"),
     ("get", "/entries", "list_entries", 200, _ref("EntryPage"), _READ, "A page of entries in scope, newest first"),
@@ -317,6 +376,8 @@ _VILLAGE = _query("village", VILLAGE_CODE, "only this village (12-digit code)")
 QUERIES = {
     "list_areas": [_query("parent", AREA_CODE, "children of this area"), _query("level", {"enum": list(LEVELS)})],
     "list_projects": [_VILLAGE],
+    "list_cooperatives": [_VILLAGE],
+    "list_party_orgs": [_query("village", VILLAGE_CODE, "a village's, its groups' included")],
     "list_households": [_VILLAGE, _query("q", STRING, "part of the head's name")],
     "list_entries": [
         _query("status", {"enum": list(STATUSES)}),
@@ -343,6 +404,9 @@ PATH_PARAMETERS = {
     "plan_id": ID,
     "code": VILLAGE_CODE,
     "area_code": AREA_CODE,
+    "project_id": ID,
+    "org_id": ID,
+    "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
 }
 # operationId → (body schema, required); a review step takes an empty JSON object.
 BODIES = {
@@ -350,6 +414,10 @@ BODIES = {
     "create_area": (_ref("AreaInput"), True),
     "change_area": (_ref("AreaChange"), True),
     "create_project": (_ref("ProjectInput"), True),
+    "set_project_target": (_ref("ProjectTargetInput"), True),
+    "create_cooperative": (_ref("CooperativeInput"), True),
+    "create_party_org": (_ref("PartyOrgInput"), True),
+    "upgrade_party_org": (_ref("UpgradeInput"), True),
     "create_household": (_ref("HouseholdInput"), True),
     "create_entry": (_ref("EntryInput"), True),
     "update_entry": (_ref("EntryInput"), True),

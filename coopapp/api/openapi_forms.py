@@ -39,7 +39,9 @@ from coopapp.core.forms import AmountField, PercentField, QuantityField, ReasonF
 from coopapp.core.units import ALIASES
 from coopapp.distributions.forms import DistributionForm
 from coopapp.ledger.forms import EntryForm
-from coopapp.villages.forms import HouseholdForm, ProjectForm
+from coopapp.villages.forms import CooperativeForm, HouseholdForm, ProjectForm, ProjectTargetForm
+from coopapp.villages.party_org_forms import PartyOrgForm, UpgradeForm
+from coopapp.villages.party_orgs import MAX_GROUPS
 
 VILLAGE_CODE = {"type": "string", "pattern": r"^\d{12}$", "examples": ["441323110201"]}
 # What people type for money: "1,234.50", "1.2万", "１２３" — or a JSON number.
@@ -235,6 +237,25 @@ def request_schemas() -> dict:
     the document follows the forms), with what the routes add around them and examples."""
     project = _with_village(body_schema(ProjectForm, PROJECT_DEFAULTS))
     household = _with_village(body_schema(HouseholdForm, HOUSEHOLD_DEFAULTS))
+    target = body_schema(ProjectTargetForm)
+    target["examples"] = [{"output": "12万", "collective_income": "3.5万"}]
+    coop = body_schema(CooperativeForm)
+    _describe(coop, credit_code="GB 32100, check character verified", village="the village's code")
+    party_org = body_schema(PartyOrgForm)
+    # Beside the form: the groups a joint branch covers (the route reads them, the operation checks them).
+    party_org["properties"]["groups"] = {
+        "type": "array",
+        "items": {"type": "string", "maxLength": 20},
+        "maxItems": MAX_GROUPS,
+        "description": "joint_branch only: the codes of the village groups it covers (2 or more)",
+    }
+    _describe(party_org, area="the code of the village or village group it is attached to")
+    party_org["examples"] = [
+        {"name": "中洞村党支部", "kind": "branch", "area": "441323110201", "founded": "2004-07-01"}
+    ]
+    upgrade = body_schema(UpgradeForm)
+    upgrade["examples"] = [{"kind": "general_branch", "date": "2021-06-30"}]
+    coop["examples"] = [{"name": "中洞养蜂专业合作社", "credit_code": "93441323MA4X0B2L6P", "village": "441323110201"}]
     _describe(household, id_number="GB 11643, checksum verified")
     entry = body_schema(EntryForm)
     # The API takes a unit as people write it (斤, 度, 千克) and maps it to the form's codes first.
@@ -274,6 +295,10 @@ def request_schemas() -> dict:
     token["examples"] = [{"username": "zhongdong.accountant", "password": "…"}]
     return {
         "ProjectInput": project,
+        "ProjectTargetInput": target,
+        "CooperativeInput": coop,
+        "PartyOrgInput": party_org,
+        "UpgradeInput": upgrade,
         "HouseholdInput": household,
         "EntryInput": entry,
         "Reason": reason,

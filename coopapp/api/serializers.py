@@ -9,7 +9,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from coopapp.core.money import fen_to_decimal_string
-from coopapp.models import Household, LedgerEntry, Project
+from coopapp.ledger.operations import today
+from coopapp.models import Household, LedgerEntry, Project, ProjectTarget
 from coopapp.reporting.metric_table import yuan_twin
 from coopapp.villages.privacy import Privacy
 
@@ -152,8 +153,15 @@ def entry_json(entry: LedgerEntry, reversed_by_id: int | None = None) -> dict:
     )
 
 
+def project_target_json(year: int, target: ProjectTarget | None) -> dict:
+    """A project's targets for `year` (None each when it has none)."""
+    output, income = (target.output_fen, target.collective_income_fen) if target else (None, None)
+    return jsonable({"year": year, "output_fen": output, "collective_income_fen": income})
+
+
 def project_json(project: Project) -> dict:
-    """A project with its capacity and annual targets."""
+    """A project with its capacity, this year's targets and every year's (`targets`)."""
+    this_year = project.target_for(today().year)
     return jsonable(
         {
             "id": project.id,
@@ -165,8 +173,9 @@ def project_json(project: Project) -> dict:
             "cooperative": project.cooperative.name if project.cooperative else None,
             "capacity": project.capacity,
             "capacity_unit": project.capacity_unit,
-            "target_output_fen": project.target_output_fen,
-            "target_collective_income_fen": project.target_collective_income_fen,
+            "target_output_fen": this_year.output_fen if this_year else None,
+            "target_collective_income_fen": this_year.collective_income_fen if this_year else None,
+            "targets": [project_target_json(t.year, t) for t in project.targets],
             "active": bool(project.active),
         }
     )

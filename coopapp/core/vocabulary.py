@@ -117,6 +117,16 @@ CAPACITY_UNITS = Vocabulary(
     Term("room", _l("间"), "间"),
 )
 
+# ---- party organisations ---------------------------------------------------------
+
+# A party organisation's kind; a joint branch (联合党支部) covers several village groups.
+PARTY_ORG_KINDS = Vocabulary(
+    Term("committee", _l("党委"), "党委"),
+    Term("general_branch", _l("党总支"), "党总支"),
+    Term("branch", _l("党支部"), "党支部"),
+    Term("joint_branch", _l("联合党支部"), "联合党支部"),
+)
+
 # ---- distributions ---------------------------------------------------------------
 
 BASES = Vocabulary(

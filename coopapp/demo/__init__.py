@@ -33,7 +33,7 @@ from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
-from coopapp.models import Area, ClosedMonth, Disclosure, LedgerEntry, PartyOrg, Project, User
+from coopapp.models import Area, ClosedMonth, Disclosure, LedgerEntry, PartyOrg, Project, ProjectTarget, User
 from coopapp.models.base import utcnow
 from coopapp.villages import catalog
 
@@ -155,12 +155,14 @@ class _Loader:
                 name=f"{village.name}{'党总支' if spec.general_branch else '党支部'}", kind=kind, area_id=village.id
             )
             db.session.add(org)
+            db.session.flush()
+            audit.record(self.admin, "party_org.create", org, SOURCE)
             for key in spec.projects:
                 project_spec = PROJECTS[key]
                 coop = None
                 if project_spec.cooperative:
                     name = f"惠东县{village.name.removesuffix('村')}{project_spec.cooperative}"
-                    coop = catalog.add_cooperative(name, _credit_code(rng, codes), village, org)
+                    coop = catalog.add_cooperative(name, _credit_code(rng, codes), village, org, self.admin)
                 pending.append((spec.code, key, project_spec, village, coop))
         db.session.flush()
         ledgers, projects = [], []
@@ -172,15 +174,25 @@ class _Loader:
                 cooperative_id=coop.id if coop else None,
                 capacity=Decimal(spec.capacity) if spec.capacity else None,
                 capacity_unit=spec.capacity_unit,
-                target_output_fen=_target(spec.output * spec.growth),
                 active=True,
-                target_collective_income_fen=_target(spec.income * spec.growth),
             )
             projects.append(project)
             ledgers.append((code, key, spec, project, coop))
         db.session.add_all(projects)
         audit.record_many(self.admin, "project.create", projects, SOURCE)
+        targets = [target for _c, _k, spec, project, _coop in ledgers for target in self._targets(spec, project)]
+        db.session.add_all(targets)
+        audit.record_many(self.admin, "project_target.create", targets, SOURCE)
         return [self._project_ledger(*args, households[args[0]]) for args in ledgers]
+
+    def _targets(self, spec, project: Project) -> list[ProjectTarget]:
+        """Last year's plan (the base year's figures) and this year's (grown as the spec says)."""
+        this_year, out = self.today.year, []
+        for year, growth in ((this_year - 1, 1.0), (this_year, spec.growth)):
+            output, income = _target(spec.output * growth), _target(spec.income * growth)
+            if output or income:
+                out.append(ProjectTarget(project=project, year=year, output_fen=output, collective_income_fen=income))
+        return out
 
     def _project_ledger(self, code, key, spec, project, coop, households) -> ProjectLedger:
         rng = random.Random(f"demo:{code}:{key}:people")

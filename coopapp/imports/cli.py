@@ -79,17 +79,39 @@ def import_ledger_command(file: Path, project_id: int, username: str | None, dry
 
 @import_group.command("households")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--village", "village_code", required=True, help="Area code of the village.")
-@click.option("--as", "username", default=None, help="Importing user (default: the village's first secretary).")
+@click.option("--village", "village_code", default=None, help="Area code of the village.")
+@click.option("--county", "whole_county", is_flag=True, help="The whole county: a 村 column names each row's village.")
+@click.option(
+    "--as",
+    "username",
+    default=None,
+    help="Importing user (default: the village's first secretary; --county: the first admin).",
+)
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @with_appcontext
-def import_households_command(file: Path, village_code: str, username: str | None, dry_run: bool, as_json: bool):
-    """Register FILE's households in the village."""
+def import_households_command(
+    file: Path, village_code: str | None, whole_county: bool, username: str | None, dry_run: bool, as_json: bool
+):
+    """Register FILE's households in the village (--village CODE) or across the county (--county)."""
     from coopapp.core.codes import canonical_area_code
+    from coopapp.imports import areas as area_import
     from coopapp.imports.households import default_importer, import_households
     from coopapp.models import Area
 
+    if (village_code is None) == (not whole_county):
+        raise click.UsageError("give either --village CODE or --county")
+    if whole_county:
+        county = db.session.query(Area).filter_by(level="county").order_by(Area.id).first()
+        if county is None:
+            raise click.UsageError("no county yet: run coop init first")
+        user = _user(username, area_import.default_importer)
+        try:
+            report = import_households(user, county, file, file.name, dry_run=dry_run, county=True)
+        except DomainError as exc:
+            _fail(exc.message, file.name, "households", dry_run, as_json)
+        _finish(report, as_json)
+        return
     try:
         village_code = canonical_area_code(village_code, field="village")
     except DomainError as exc:

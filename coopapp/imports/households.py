@@ -1,4 +1,8 @@
-"""Import a village's household roster from a file: every row checked, all or nothing."""
+"""Import a household roster from a file: every row checked, all or nothing.
+
+A village's roster (`--village`), or a whole county's in one file (`county=True`): then a 村
+column names each row's village by its code or its name.
+"""
 
 from pathlib import Path
 
@@ -23,7 +27,9 @@ HOUSEHOLD_HEADERS = {
     **dict.fromkeys(("身份证号", "身份证号码", "身份证", "idnumber", "id_number", "id"), "id_number"),
     **dict.fromkeys(("脱贫户", "是否脱贫户", "formerlypoor", "formerly_poor"), "formerly_poor"),
     **dict.fromkeys(("监测户", "是否监测户", "monitored"), "monitored"),
+    **dict.fromkeys(("村", "行政村", "村名", "村代码", "所属村", "village", "villagecode", "village_code"), "village"),
 }
+AMBIGUOUS = object()  # a village name two villages of the county share
 YES = {"是", "√", "✓", "✔", "y", "yes", "true", "1", "x"}
 NO = {"", "否", "×", "n", "no", "false", "0", "-", "—"}
 FIELD_COLUMNS = {"head_name": "head_name", "members": "members", "group_code": "group", "phone": "phone"}
@@ -37,28 +43,39 @@ def default_importer(village: Area) -> User | None:
 
 
 def import_households(
-    user: User, village: Area, path: Path, file_name: str, *, dry_run: bool = False, preview_limit: int = 0
+    user: User,
+    village: Area,
+    path: Path,
+    file_name: str,
+    *,
+    dry_run: bool = False,
+    preview_limit: int = 0,
+    county: bool = False,
 ) -> ImportReport:
-    """Check every row of a roster and, when all are good and this is not a dry run, register the households."""
+    """Check every row of a roster and, when all are good and this is not a dry run, register the households.
+
+    county: `village` is the county and each row names its village in a 村 column (an admin's import)."""
     report = ImportReport("households", file_name, dry_run, preview_limit=preview_limit)
     try:
-        _load(user, village, Path(path), report)
+        _load(user, village, Path(path), report, county)
     except RollBack:
         pass
     return report
 
 
 @atomic
-def _load(user: User, village: Area, path: Path, report: ImportReport) -> None:
-    authorize(user, "manage_village", village)
+def _load(user: User, village: Area, path: Path, report: ImportReport, county: bool) -> None:
+    authorize(user, "manage_areas" if county else "manage_village", village)
     try:
         rows = read_rows(path, report.file_name)  # checks size, type and zip bombs first
         header = find_header(rows, HOUSEHOLD_HEADERS)
-        if not header.has("head_name"):
-            raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="户主"))
+        for name, label in (("head_name", "户主"), ("village", "村")) if county else (("head_name", "户主"),):
+            if not header.has(name):
+                raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols=label))
         batch = open_batch(user, "households", village.id, path, report)
         writer = ChunkedWriter(user, "household.create", {"import_batch": batch.id} if batch else None)
-        _read_households(report, header, rows, village, writer if batch is not None else None)
+        villages = _villages(village) if county else None
+        _read_households(report, header, rows, village, writer if batch is not None else None, villages)
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
@@ -71,9 +88,34 @@ def _load(user: User, village: Area, path: Path, report: ImportReport) -> None:
     report.batch_id, report.imported = batch.id, True
 
 
-def _read_households(report: ImportReport, header, rows, village: Area, writer) -> None:
-    """Check every row; while the file has no bad row, hand each household to the writer (None: dry run)."""
-    groups = _groups(village)
+def _villages(county: Area) -> dict:
+    """Village code or name (squashed, published name too) → the county's village in use
+    (AMBIGUOUS for a name two villages share)."""
+    q = select(Area).where(Area.level == "village", Area.retired.is_(False), Area.path.startswith(county.path))
+    result: dict = {}
+    for village in db.session.scalars(q):
+        result[squash(village.code)] = village
+        for name in {squash(village.name), squash(village.published_name or "")} - {""}:
+            result[name] = AMBIGUOUS if result.get(name, village) is not village else village
+    return result
+
+
+def _row_village(report, header, number, cells, villages: dict) -> Area | None:
+    raw = header.value(cells, "village")
+    village = villages.get(squash(cell_text(raw)))
+    if village is AMBIGUOUS:
+        report.error(number, header.header_text("village"), cell_text(raw), _("有两个村同名，请写村代码。"))
+    elif village is None:
+        report.error(number, header.header_text("village"), cell_text(raw), _("本县没有这个村（写村代码或村名）。"))
+    else:
+        return village
+    return None
+
+
+def _read_households(report: ImportReport, header, rows, village: Area, writer, villages: dict | None) -> None:
+    """Check every row; while the file has no bad row, hand each household to the writer (None: dry run).
+    villages: a county's (from `_villages`): each row's village is its 村 cell's."""
+    groups_of: dict[int, dict] = {}
     seen_ids: dict[str, int] = {}
     for number, cells in rows:
         if is_blank(cells) or total_label(cells) is not None:
@@ -82,7 +124,12 @@ def _read_households(report: ImportReport, header, rows, village: Area, writer) 
         if is_signature(cells) and header.value(cells, "members") is None:
             report.rows_skipped += 1
             continue
-        household = _household_from_row(report, header, number, cells, village, groups, seen_ids)
+        row_village = village if villages is None else _row_village(report, header, number, cells, villages)
+        if row_village is None:
+            continue
+        if row_village.id not in groups_of:
+            groups_of[row_village.id] = _groups(row_village)
+        household = _household_from_row(report, header, number, cells, row_village, groups_of[row_village.id], seen_ids)
         if household is None:
             continue
         report.rows_ok += 1

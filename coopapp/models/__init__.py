@@ -14,14 +14,13 @@ from coopapp.models.ledger import (
     ProjectYearSummary,
     VillageBenefitSummary,
 )
-from coopapp.models.orgs import PARTY_ORG_KINDS, Cooperative, PartyOrg
-from coopapp.models.projects import Project
+from coopapp.models.orgs import Cooperative, PartyOrg, PartyOrgUpgrade
+from coopapp.models.projects import Project, ProjectTarget
 from coopapp.models.users import ROLES, ApiToken, LoginFailure, User
 
 __all__ = [
     "IMPORT_KINDS",
     "LEVELS",
-    "PARTY_ORG_KINDS",
     "ROLES",
     "ApiToken",
     "Area",
@@ -42,7 +41,9 @@ __all__ = [
     "MonthlySummary",
     "Objection",
     "PartyOrg",
+    "PartyOrgUpgrade",
     "Project",
+    "ProjectTarget",
     "ProjectYearSummary",
     "VillageBenefitSummary",
     "User",

@@ -1,16 +1,24 @@
 """Party organisations and cooperatives."""
 
-from sqlalchemy import ForeignKey, String
+from datetime import date
+
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coopapp.extensions import db
 from coopapp.models.areas import Area
 
-PARTY_ORG_KINDS = ("committee", "general_branch", "branch")  # 党委 / 党总支 / 党支部
+# The village groups a joint branch (联合党支部) covers.
+party_org_groups = Table(
+    "party_org_groups",
+    db.metadata,
+    Column("party_org_id", ForeignKey("party_orgs.id"), primary_key=True),
+    Column("group_id", ForeignKey("areas.id"), primary_key=True, index=True),
+)
 
 
 class PartyOrg(db.Model):
-    """A party committee or branch attached to a village or group."""
+    """A party committee or branch attached to a village or group (kinds: core.vocabulary.PARTY_ORG_KINDS)."""
 
     __tablename__ = "party_orgs"
 
@@ -18,8 +26,36 @@ class PartyOrg(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    founded: Mapped[date | None]
 
     area: Mapped[Area] = relationship()
+    groups: Mapped[list[Area]] = relationship(secondary=party_org_groups, order_by=Area.code)
+    upgrades: Mapped[list["PartyOrgUpgrade"]] = relationship(back_populates="party_org", order_by="PartyOrgUpgrade.id")
+
+    def audit_snapshot(self) -> dict:
+        """The fields the audit chain vouches for, its groups and upgrade history included."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "area_id": self.area_id,
+            "founded": self.founded.isoformat() if self.founded else None,
+            "group_ids": sorted(g.id for g in self.groups),
+            "upgrades": [[u.upgraded_on.isoformat(), u.from_kind, u.to_kind] for u in self.upgrades],
+        }
+
+
+class PartyOrgUpgrade(db.Model):
+    """A party organisation's change of kind on a date (a branch became a 党总支, …)."""
+
+    __tablename__ = "party_org_upgrades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_org_id: Mapped[int] = mapped_column(ForeignKey("party_orgs.id"), index=True)
+    from_kind: Mapped[str] = mapped_column(String(20))
+    to_kind: Mapped[str] = mapped_column(String(20))
+    upgraded_on: Mapped[date]
+
+    party_org: Mapped[PartyOrg] = relationship(back_populates="upgrades")
 
 
 class Cooperative(db.Model):
@@ -35,3 +71,12 @@ class Cooperative(db.Model):
 
     village: Mapped[Area] = relationship()
     party_org: Mapped[PartyOrg | None] = relationship()
+
+    def audit_snapshot(self) -> dict:
+        """The fields the audit chain vouches for."""
+        return {
+            "name": self.name,
+            "credit_code": self.credit_code,
+            "village_id": self.village_id,
+            "party_org_id": self.party_org_id,
+        }

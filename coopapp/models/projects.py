@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coopapp.extensions import db
@@ -24,12 +24,16 @@ class Project(db.Model):
     cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"))
     capacity: Mapped[Decimal | None] = mapped_column(MilliDecimal)
     capacity_unit: Mapped[str | None] = mapped_column(String(10))
-    target_output_fen: Mapped[int | None] = mapped_column(BigInteger)
-    target_collective_income_fen: Mapped[int | None] = mapped_column(BigInteger)
     active: Mapped[bool] = mapped_column(default=True)
 
     village: Mapped[Area] = relationship()
     cooperative: Mapped[Cooperative | None] = relationship()
+    # Lists of projects load them with selectinload(Project.targets): one query for the list.
+    targets: Mapped[list["ProjectTarget"]] = relationship(back_populates="project", order_by="ProjectTarget.year")
+
+    def target_for(self, year: int) -> "ProjectTarget | None":
+        """The project's target for `year`, or None when none was set."""
+        return next((t for t in self.targets if t.year == year), None)
 
     def audit_snapshot(self) -> dict:
         """The fields the audit chain vouches for."""
@@ -40,7 +44,29 @@ class Project(db.Model):
             "cooperative_id": self.cooperative_id,
             "capacity": None if self.capacity is None else format(Decimal(self.capacity).normalize(), "f"),
             "capacity_unit": self.capacity_unit,
-            "target_output_fen": self.target_output_fen,
-            "target_collective_income_fen": self.target_collective_income_fen,
             "active": bool(self.active),
+        }
+
+
+class ProjectTarget(db.Model):
+    """A project's annual targets for one year: the year is judged by its own plan."""
+
+    __tablename__ = "project_targets"
+    __table_args__ = (UniqueConstraint("project_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    year: Mapped[int]
+    output_fen: Mapped[int | None] = mapped_column(BigInteger)
+    collective_income_fen: Mapped[int | None] = mapped_column(BigInteger)
+
+    project: Mapped[Project] = relationship(back_populates="targets")
+
+    def audit_snapshot(self) -> dict:
+        """The fields the audit chain vouches for."""
+        return {
+            "project_id": self.project_id,
+            "year": self.year,
+            "output_fen": self.output_fen,
+            "collective_income_fen": self.collective_income_fen,
         }

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
@@ -37,6 +38,11 @@ def _monthly(project_ids: list[int], years: tuple[int, ...], kind: str = "output
     return out
 
 
+def _output_target(project: Project, year: int) -> int | None:
+    target = project.target_for(year)
+    return (target.output_fen or None) if target else None
+
+
 def _output_row(project: Project, year: int, monthly: dict) -> dict:
     months, last = list(monthly[(project.id, year)]), list(monthly[(project.id, year - 1)])
     return {
@@ -48,7 +54,7 @@ def _output_row(project: Project, year: int, monthly: dict) -> dict:
         "last_year_fen": last,
         "total_fen": sum(months),
         "last_year_total_fen": sum(last),
-        "target_output_fen": project.target_output_fen or None,
+        "target_output_fen": _output_target(project, year),
     }
 
 
@@ -59,7 +65,8 @@ def project_output(project: Project, year: int) -> dict:
 
 def village_project_outputs(village: Area, year: int) -> list[dict]:
     """`project_output` for every project of a village, in one query (for the village page)."""
-    projects = list(db.session.scalars(select(Project).where(Project.village_id == village.id).order_by(Project.id)))
+    q = select(Project).where(Project.village_id == village.id).options(selectinload(Project.targets))
+    projects = list(db.session.scalars(q.order_by(Project.id)))
     monthly = _monthly([p.id for p in projects], (year, year - 1))
     return [_output_row(p, year, monthly) for p in projects]
 
@@ -95,9 +102,9 @@ def project_yield(project: Project) -> dict:
         # This year's figure covers only the months so far: say so rather than show a "drop".
         partial_to = last_month if year >= this_year and last_month < 12 else None
         rows.append({"year": year, "output_fen": amount, "quantity": qty, "yield": value, "partial_to": partial_to})
-    target = None
-    if capacity and project.target_output_fen and not by_quantity:
-        target = Decimal(project.target_output_fen) / 100 / capacity
+    target, this_target = None, _output_target(project, this_year)  # the line shows this year's plan
+    if capacity and this_target and not by_quantity:
+        target = Decimal(this_target) / 100 / capacity
     return {
         "project_id": project.id,
         "project": project.name,

@@ -36,9 +36,9 @@ from coopapp.access.scope import VillageRef, authorize, visible_village_refs
 from coopapp.core.money import ParseError, parse_yuan
 from coopapp.core.vocabulary import PROJECT_TYPES
 from coopapp.errors import BadRequest
-from coopapp.models import Area, Project, ProjectYearSummary, User
+from coopapp.models import Area, Project, ProjectTarget, ProjectYearSummary, User
 from coopapp.models.base import plain_rows
-from coopapp.reporting import metrics
+from coopapp.reporting import metrics, party_metrics
 from coopapp.reporting.metric_table import METRICS, compared_metric
 from coopapp.villages.catalog import area_by_code
 
@@ -85,15 +85,19 @@ def _round_fen(value: Decimal | None) -> int | None:
 def _projects_query():
     """The projects' columns the comparison needs (capacity as stored, in thousandths), built
     once; run with `ids`."""
-    return select(
-        Project.id,
-        Project.village_id,
-        Project.type,
-        type_coerce(Project.capacity, BigInteger),
-        Project.capacity_unit,
-        Project.target_collective_income_fen,
-        Project.target_output_fen,
-    ).where(Project.village_id.in_(bindparam("ids", expanding=True)))
+    return (
+        select(
+            Project.id,
+            Project.village_id,
+            Project.type,
+            type_coerce(Project.capacity, BigInteger),
+            Project.capacity_unit,
+            ProjectTarget.collective_income_fen,
+            ProjectTarget.output_fen,
+        )
+        .outerjoin(ProjectTarget, (ProjectTarget.project_id == Project.id) & (ProjectTarget.year == bindparam("year")))
+        .where(Project.village_id.in_(bindparam("ids", expanding=True)))
+    )
 
 
 @cache
@@ -291,6 +295,9 @@ def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True, o
     villages = visible_village_refs(user, area)
     ids = [v.id for v in villages]
     rows = metrics.village_rows(villages, f.year)
+    party = party_metrics.village_party_figures(ids)
+    for v, r in zip(villages, rows, strict=True):
+        r.update(party[v.id])
     projects = _village_projects(ids, f.year) if ids else {}
     peer_groups = _add_columns(rows, villages, projects, f)
     towns = sorted({(v.town_code, v.town_name) for v in villages if v.town_id is not None})
@@ -304,11 +311,16 @@ def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True, o
     shown = [r for _v, r in keep]
     subtotals = metrics.town_totals([v for v, _r in keep], shown, f.year) if shown and with_towns else []
     targets = defaultdict(int)
+    party_sums: dict[str, dict] = defaultdict(lambda: dict.fromkeys(party_metrics.SUMS, 0))
     for v, r in keep:
         targets[v.town_code] += r["collective_income_target_fen"]
+        for key in party_metrics.SUMS:
+            party_sums[v.town_code][key] += r[key]
     for t in subtotals:
         t["collective_income_target_fen"] = targets[t["code"]]
         t["attainment"] = metrics.ratio(t["collective_income_fen"], targets[t["code"]])
+        t.update(party_sums[t["code"]])
+        party_metrics.add_ratios(t)
     return {
         "area": area,
         "year": f.year,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.models import Area, MonthlySummary, Project, User
+from coopapp.models import Area, MonthlySummary, Project, ProjectTarget, User
 from coopapp.reporting import metrics
 
 HEADLINE_KINDS = ("collective_income", "output")
@@ -62,9 +62,11 @@ def village_dashboard(user: User, village: Area, year: int, months: int) -> dict
     sums = {(y, kind): int(total or 0) for y, kind, total in db.session.execute(q)}
     targets = db.session.execute(
         select(
-            func.coalesce(func.sum(Project.target_collective_income_fen), 0),
-            func.coalesce(func.sum(Project.target_output_fen), 0),
-        ).where(Project.village_id == village.id)
+            func.coalesce(func.sum(ProjectTarget.collective_income_fen), 0),
+            func.coalesce(func.sum(ProjectTarget.output_fen), 0),
+        )
+        .join(Project, ProjectTarget.project_id == Project.id)
+        .where(Project.village_id == village.id, ProjectTarget.year == year)
     ).one()
     summary = metrics.village_summary(village, year)
     return {
@@ -90,7 +92,8 @@ MONTH_KINDS = ("output", "sales", "cost", "collective_income", "subsidy")
 
 def project_months(project: Project, year: int) -> dict:
     """A project's approved figures month by month in `year` (output value and quantity, sales,
-    cost, collective income, subsidies, household payouts) with totals and last year's output."""
+    cost, collective income, subsidies, household payouts) with totals, last year's output and
+    the year's own targets."""
     q = (
         select(
             MonthlySummary.year,
@@ -119,6 +122,7 @@ def project_months(project: Project, year: int) -> dict:
     totals = {f"{c}_fen": sum(r[f"{c}_fen"] for r in rows) for c in (*columns, "output_last_year")}
     totals["output_quantity"] = sum((r["output_quantity"] for r in rows), Decimal(0))
     capacity = Decimal(project.capacity) if project.capacity else None
+    target = project.target_for(year)
     return {
         "year": year,
         "rows": rows,
@@ -126,9 +130,11 @@ def project_months(project: Project, year: int) -> dict:
         "has_data": any(totals[f"{c}_fen"] for c in columns) or bool(totals["output_quantity"]),
         "capacity": capacity,
         "yield_fen_per_unit": int(Decimal(totals["output_fen"]) / capacity) if capacity else None,
-        "output_attainment": metrics.ratio(totals["output_fen"], project.target_output_fen),
+        "target_output_fen": target.output_fen if target else None,
+        "target_collective_income_fen": target.collective_income_fen if target else None,
+        "output_attainment": metrics.ratio(totals["output_fen"], target.output_fen if target else None),
         "collective_income_attainment": metrics.ratio(
-            totals["collective_income_fen"], project.target_collective_income_fen
+            totals["collective_income_fen"], target.collective_income_fen if target else None
         ),
         "output_growth": metrics.growth(totals["output_fen"], totals["output_last_year_fen"]),
     }

@@ -80,10 +80,18 @@ _TABLE = (
     Metric("yield", PER_UNIT, "单位产值（元/单位规模）", _l("单位产值（元/单位规模）")),
     Metric("attainment", RATIO, "村集体收入目标完成率", _l("目标完成率（%）")),
     Metric("output_attainment", RATIO, "产值目标完成率"),
+    Metric("party_branches_per_group", RATIO, "党支部数/村民小组数", _l("党支部/村民小组（%）")),
+    Metric("party_group_coverage", RATIO, "党组织覆盖村民小组比例", _l("党组织覆盖村民小组（%）")),
+    Metric("coops_led", COUNT, "党组织领办合作社数", _l("党组织领办合作社")),
     # Shown beside them (the exports), not ranked by.
     Metric("collective_income_target", MONEY, "村集体收入目标", _l("收入目标（元）"), compared=False),
     Metric("peer_median", PER_UNIT, "同类村单位产值中位数", _l("同类村中位数（元/单位规模）"), compared=False),
     Metric("households", COUNT, "总户数", _l("总户数"), compared=False),
+    Metric("groups", COUNT, "村民小组数", compared=False),
+    Metric("party_orgs_committee", COUNT, "党委数", compared=False),
+    Metric("party_orgs_general_branch", COUNT, "党总支数", compared=False),
+    Metric("party_orgs_branch", COUNT, "党支部数", compared=False),
+    Metric("party_orgs_joint_branch", COUNT, "联合党支部数", compared=False),
 )
 METRICS: dict[str, Metric] = {m.name: m for m in _TABLE}
 BY_KEY: dict[str, Metric] = {m.key: m for m in _TABLE}

@@ -7,7 +7,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import and_, bindparam, func, or_, select, true, union_all
 from sqlalchemy import null as sa_null
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from coopapp.access.scope import VillageRef, village_ref, visible_village_refs
 from coopapp.core.money import median_fen
@@ -280,7 +280,14 @@ def village_rows(villages: list[VillageRef | Area], year: int) -> list[dict]:
 
 def project_rows(village: Area, year: int) -> list[dict]:
     """Per-project figures of a village for `year`: output, income, yield, attainment."""
-    projects = list(db.session.scalars(select(Project).where(Project.village_id == village.id).order_by(Project.id)))
+    projects = list(
+        db.session.scalars(
+            select(Project)
+            .where(Project.village_id == village.id)
+            .options(selectinload(Project.targets))
+            .order_by(Project.id)
+        )
+    )
     q = select(
         ProjectYearSummary.project_id,
         ProjectYearSummary.year,
@@ -291,8 +298,12 @@ def project_rows(village: Area, year: int) -> list[dict]:
     sums: dict = defaultdict(lambda: (0, Decimal(0)))
     for pid, y, kind, amount, quantity in db.session.execute(q):
         sums[(pid, y, kind)] = (int(amount), Decimal(quantity or 0))
+    targets = {p.id: p.target_for(year) for p in projects}
     rows = []
     for p in projects:
+        target = targets[p.id]
+        target_output = target.output_fen if target else None
+        target_income = target.collective_income_fen if target else None
         output, output_qty = sums[(p.id, year, "output")]
         income, _q = sums[(p.id, year, "collective_income")]
         capacity = Decimal(p.capacity) if p.capacity else None
@@ -311,10 +322,10 @@ def project_rows(village: Area, year: int) -> list[dict]:
                 "cost_fen": sums[(p.id, year, "cost")][0],
                 "output_value_last_year_fen": sums[(p.id, year - 1, "output")][0],
                 "yield_fen_per_unit": int(Decimal(output) / capacity) if capacity else None,
-                "target_output_fen": p.target_output_fen,
-                "output_attainment": ratio(output, p.target_output_fen),
-                "target_collective_income_fen": p.target_collective_income_fen,
-                "collective_income_attainment": ratio(income, p.target_collective_income_fen),
+                "target_output_fen": target_output,
+                "output_attainment": ratio(output, target_output),
+                "target_collective_income_fen": target_income,
+                "collective_income_attainment": ratio(income, target_income),
             }
         )
     return rows

@@ -21,6 +21,7 @@ from coopapp.ledger.operations import today
 from coopapp.models import Area, Cooperative, Household, Membership, PartyOrg, Project, User
 from coopapp.models.base import get_by_id
 from coopapp.models.households import new_public_token
+from coopapp.villages import targets
 from coopapp.villages.privacy import household_privacy
 
 
@@ -113,6 +114,7 @@ class ProjectInput:
     cooperative_id: int | None = None
     capacity: Decimal | None = None
     capacity_unit: str | None = None
+    # This year's targets (earlier and later years: villages.targets.set_target).
     target_output_fen: int | None = None
     target_collective_income_fen: int | None = None
     active: bool = True
@@ -141,8 +143,6 @@ def _apply_project(project: Project, data: ProjectInput, village: Area) -> None:
     project.cooperative_id = data.cooperative_id
     project.capacity = data.capacity
     project.capacity_unit = data.capacity_unit if data.capacity is not None else None
-    project.target_output_fen = data.target_output_fen
-    project.target_collective_income_fen = data.target_collective_income_fen
     project.active = data.active
 
 
@@ -154,7 +154,12 @@ def create_project(user: User, village: Area, data: ProjectInput) -> Project:
     _apply_project(project, data, village)
     db.session.add(project)
     audit.record(user, "project.create", project)
+    _this_years_target(user, project, data)
     return project
+
+
+def _this_years_target(user: User, project: Project, data: ProjectInput) -> None:
+    targets.apply_target(user, project, today().year, data.target_output_fen, data.target_collective_income_fen)
 
 
 @atomic
@@ -163,6 +168,7 @@ def update_project(user: User, project: Project, data: ProjectInput) -> Project:
     authorize(user, "manage_village", project.village)
     _apply_project(project, data, project.village)
     audit.record(user, "project.update", project)
+    _this_years_target(user, project, data)
     return project
 
 
@@ -174,6 +180,7 @@ def get_project(project_id: int, user: User, action: str = "view") -> Project:
 def projects_for(user: User, village: Area | None = None) -> list[Project]:
     """Projects in the user's scope (optionally one village's)."""
     q = select(Project).join(Area, Project.village_id == Area.id).where(area_clause(user))
+    q = q.options(selectinload(Project.targets))
     if village is not None:
         q = q.where(Project.village_id == village.id)
     return list(db.session.scalars(q.order_by(Area.code, Project.id)))
@@ -293,13 +300,17 @@ def households_for(user: User, village: Area | None = None, search: str | None =
 # ---- cooperatives and party organisations ----------------------------------
 
 
-def add_cooperative(name: str, credit_code: str, village: Area, party_org: PartyOrg | None = None) -> Cooperative:
-    """Register a cooperative; its credit code must pass the GB 32100 checksum (caller commits)."""
+def add_cooperative(
+    name: str, credit_code: str, village: Area, party_org: PartyOrg | None = None, actor: User | None = None
+) -> Cooperative:
+    """Register a cooperative (demo, tests; audited as `actor`); its credit code must pass the
+    GB 32100 checksum (caller commits). Admins use `villages.cooperatives.create_cooperative`."""
     code = (credit_code or "").strip().upper()
     if not valid_credit_code(code):
         raise Invalid(_("统一社会信用代码无效（18 位，校验码不符）。"), {"credit_code": _("统一社会信用代码无效。")})
     coop = Cooperative(name=name, credit_code=code, village_id=village.id, party_org=party_org)
     db.session.add(coop)
+    audit.record(actor, "cooperative.create", coop)
     return coop
 
 

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from coopapp.core.forms import AmountField, QuantityField, choice_list, choices, optional_int
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.villages.catalog import HouseholdInput, ProjectInput
+from coopapp.villages.cooperatives import CooperativeInput
 
 
 class ProjectForm(FlaskForm):
@@ -46,6 +47,32 @@ class ProjectForm(FlaskForm):
             target_collective_income_fen=self.target_collective_income.data,
             active=bool(self.active.data),
         )
+
+
+class ProjectTargetForm(FlaskForm):
+    """One year's targets of a project (the year comes from the URL)."""
+
+    output = AmountField(_l("年度产值目标（元）"), validators=[Optional()])
+    collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional()])
+
+
+class CooperativeForm(FlaskForm):
+    """A cooperative: name, 统一社会信用代码, village (code), leading party organisation."""
+
+    name = StringField(_l("合作社名称"), validators=[DataRequired(_l("请填写合作社名称。")), Length(max=200)])
+    credit_code = StringField(
+        _l("统一社会信用代码"),
+        validators=[
+            DataRequired(_l("请填写统一社会信用代码。")),
+            Length(min=18, max=18, message=_l("统一社会信用代码应为 18 位。")),
+        ],
+    )
+    village = StringField(_l("村（代码）"), validators=[DataRequired(_l("请填写村的代码。")), Length(max=20)])
+    party_org_id = SelectField(_l("领办党组织"), coerce=optional_int, validate_choice=False, validators=[Optional()])
+
+    def to_input(self) -> CooperativeInput:
+        """The operation's input."""
+        return CooperativeInput(self.name.data, self.credit_code.data, self.village.data, self.party_org_id.data)
 
 
 class HouseholdForm(FlaskForm):

@@ -45,6 +45,9 @@ COLUMNS = (
     _figure("households"),
     _figure("coverage"),
     _figure("benefit_per_household"),
+    _figure("party_branches_per_group"),
+    _figure("party_group_coverage"),
+    _figure("coops_led"),
     (_l("薄弱村"), "weak", "flag"),
     (_l("单位产值异常"), "outlier", "flag"),
 )

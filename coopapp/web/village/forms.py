@@ -20,15 +20,17 @@ def fill_household_choices(form: HouseholdForm, groups: list[Area]) -> Household
     return form
 
 
-def project_form_data(project: Project) -> dict:
+def project_form_data(project: Project, year: int) -> dict:
+    """The project form's initial data; the targets are `year`'s (this year's)."""
+    target = project.target_for(year)
     return {
         "name": project.name,
         "type": project.type,
         "cooperative_id": project.cooperative_id,
         "capacity": project.capacity,
         "capacity_unit": project.capacity_unit,
-        "target_output": project.target_output_fen,
-        "target_collective_income": project.target_collective_income_fen,
+        "target_output": target.output_fen if target else None,
+        "target_collective_income": target.collective_income_fen if target else None,
         "active": project.active,
     }
 

@@ -41,13 +41,26 @@ def projects():
     rows = catalog.projects_for(current_user, village)
     coop_names = {c.id: c.name for c in catalog.cooperatives_of(village)}
     can_manage = can(current_user, "manage_village", village)
+    year = today().year
+    targets = {p.id: p.target_for(year) for p in rows}
     return render_template(
-        "village/projects.html", village=village, projects=rows, coop_names=coop_names, can_manage=can_manage
+        "village/projects.html",
+        village=village,
+        projects=rows,
+        coop_names=coop_names,
+        can_manage=can_manage,
+        year=year,
+        targets=targets,
     )
 
 
 def _project_page(form, village, project=None, status=200):
-    return render_template("village/project_form.html", form=form, village=village, project=project), status
+    year = today().year
+    other_years = [t for t in project.targets if t.year != year] if project else []
+    page = render_template(
+        "village/project_form.html", form=form, village=village, project=project, year=year, other_years=other_years
+    )
+    return page, status
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -66,7 +79,7 @@ def new_project():
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
 def edit_project(project_id: int):
     project = catalog.get_project(project_id, current_user, "manage_village")
-    data = None if request.method == "POST" else project_form_data(project)
+    data = None if request.method == "POST" else project_form_data(project, today().year)
     form = fill_project_choices(ProjectForm(data=data), catalog.cooperatives_of(project.village))
     return save_form(
         form,

@@ -1,0 +1,164 @@
+"""Party organisations: kinds, a village or group, a joint branch's groups, founding and upgrades; audited."""
+
+from sqlalchemy import func, select, text
+
+from coopapp.access import audit
+from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.models import AuditEvent, PartyOrg, PartyOrgUpgrade
+from coopapp.villages import catalog
+
+from .builders import body, login
+
+OWN, GROUP = "441323110201", "441323110201001"
+
+
+def _counts():
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m)) for m in (PartyOrg, PartyOrgUpgrade, AuditEvent)
+    )
+
+
+def _second_group(world):
+    group = catalog.add_area("441323110201002", "中洞二组", "group", world.village)
+    db.session.flush()
+    audit.record(None, "area.create", group)
+    db.session.commit()
+    return group
+
+
+def test_a_branch_is_founded_upgraded_and_audited(app, world):
+    admin = login(app, "admin")
+    resp = admin.post(
+        "/api/v1/party-orgs", json={"name": "中洞村党支部", "kind": "branch", "area": OWN, "founded": "2004-07-01"}
+    )
+    assert resp.status_code == 201, resp.get_json()
+    org = body(resp)
+    assert (org["kind"], org["area"], org["founded"], org["groups"], org["upgrades"]) == (
+        "branch",
+        OWN,
+        "2004-07-01",
+        [],
+        [],
+    )
+    resp = admin.post(f"/api/v1/party-orgs/{org['id']}/upgrade", json={"kind": "general_branch", "date": "2021-06-30"})
+    assert resp.status_code == 200, resp.get_json()
+    assert body(resp)["kind"] == "general_branch"
+    assert body(resp)["upgrades"] == [{"date": "2021-06-30", "from_kind": "branch", "kind": "general_branch"}]
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "party_org")).all()
+    assert actions == ["party_org.create", "party_org.upgrade"]
+    assert audit.verify() is None
+    # An upgrade history rewritten by SQL is caught.
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE party_org_upgrades SET upgraded_on = '2020-01-01'"))
+    db.session.expire_all()
+    assert "party_org" in audit.verify().message
+
+
+def test_a_joint_branch_covers_several_groups(app, world):
+    second = _second_group(world)
+    admin = login(app, "admin")
+    payload = {"name": "中洞联合党支部", "kind": "joint_branch", "area": OWN, "groups": [GROUP, second.code]}
+    resp = admin.post("/api/v1/party-orgs", json=payload)
+    assert resp.status_code == 201, resp.get_json()
+    assert body(resp)["groups"] == [GROUP, second.code]
+    listed = body(login(app, "sec").get(f"/api/v1/party-orgs?village={OWN}"))
+    assert [o["name"] for o in listed] == ["中洞联合党支部"]
+    assert audit.verify() is None
+
+
+def test_bad_input_names_the_field_and_writes_nothing(app, world):
+    _second_group(world)
+    admin = login(app, "admin")
+    before = _counts()
+    tomorrow = ledger.today().toordinal() + 1
+    from datetime import date
+
+    cases = [
+        ({"name": "甲", "kind": "cell", "area": OWN}, "kind"),
+        ({"name": "甲", "kind": "branch", "area": "441323110"}, "area"),  # a town
+        ({"name": "甲", "kind": "branch", "area": "441323110299"}, "area"),  # no such village
+        ({"name": "甲", "kind": "branch", "area": OWN, "groups": [GROUP]}, "groups"),  # groups: joint only
+        ({"name": "甲", "kind": "joint_branch", "area": OWN, "groups": [GROUP]}, "groups"),  # one group
+        ({"name": "甲", "kind": "joint_branch", "area": OWN, "groups": [GROUP, "441323107203001"]}, "groups"),
+        ({"name": "甲", "kind": "joint_branch", "area": OWN, "groups": "441323110201001"}, "groups"),
+        ({"name": "甲", "kind": "branch", "area": OWN, "founded": date.fromordinal(tomorrow).isoformat()}, "founded"),
+    ]
+    for payload, field in cases:
+        resp = admin.post("/api/v1/party-orgs", json=payload)
+        assert resp.status_code == 422, payload
+        assert field in body(resp)["error"]["fields"], (payload, body(resp))
+    assert _counts() == before
+
+
+def test_an_upgrade_before_the_founding_or_to_the_same_kind_is_refused(app, world):
+    admin = login(app, "admin")
+    org = body(
+        admin.post("/api/v1/party-orgs", json={"name": "甲", "kind": "branch", "area": GROUP, "founded": "2010-01-01"})
+    )
+    before = _counts()
+    url = f"/api/v1/party-orgs/{org['id']}/upgrade"
+    resp = admin.post(url, json={"kind": "general_branch", "date": "2009-12-31"})
+    assert resp.status_code == 422 and "2010-01-01" in body(resp)["error"]["fields"]["date"]
+    assert admin.post(url, json={"kind": "branch", "date": "2011-01-01"}).status_code == 422
+    assert login(app, "sec").post(url, json={"kind": "general_branch", "date": "2011-01-01"}).status_code == 403
+    assert _counts() == before
+
+
+def test_the_comparison_counts_branches_coverage_kinds_and_led_cooperatives(app, world):
+    from decimal import Decimal
+
+    from coopapp.reporting import comparison
+    from coopapp.villages.party_orgs import PartyOrgInput, create_party_org
+
+    admin = world.users["admin"]
+    second = _second_group(world)
+    third = catalog.add_area("441323110201003", "中洞三组", "group", world.village)
+    db.session.flush()
+    audit.record(None, "area.create", third)
+    db.session.commit()
+    create_party_org(admin, PartyOrgInput("中洞一组党支部", "branch", GROUP))
+    create_party_org(admin, PartyOrgInput("中洞联合党支部", "joint_branch", OWN, [second.code, third.code]))
+    general = create_party_org(admin, PartyOrgInput("中洞村党总支", "general_branch", OWN))
+    world.cooperative.party_org_id = general.id  # the village's cooperative, led by the 党总支
+    audit.record(admin, "cooperative.update", world.cooperative)
+    db.session.commit()
+    result = comparison.comparison(world.users["county_reviewer"], world.county, comparison.Filters(year=2025))
+    (row,) = [r for r in result["rows"] if r["code"] == OWN]
+    assert (row["groups"], row["party_branches"], row["party_groups_covered"]) == (3, 2, 3)
+    assert row["party_branches_per_group"] == Decimal(2) / 3 and row["party_group_coverage"] == 1
+    kinds = {k: row[f"party_orgs_{k}"] for k in ("committee", "general_branch", "branch", "joint_branch")}
+    assert kinds == {"committee": 0, "general_branch": 1, "branch": 1, "joint_branch": 1}
+    assert row["coops_led"] == 1
+    (sibling,) = [r for r in result["rows"] if r["code"] == "441323110202"]
+    assert sibling["groups"] == 0 and sibling["party_branches_per_group"] is None
+    (town,) = [t for t in result["towns"] if t["code"] == "441323110"]
+    assert (town["groups"], town["party_branches"], town["coops_led"]) == (3, 2, 1)
+    assert town["party_group_coverage"] == 1
+    ranked = body(login(app, "county").get("/api/v1/compare?year=2025&metric=party_branches_per_group"))
+    assert ranked["rows"][0]["code"] == OWN and ranked["rows"][0]["party_branches_per_group"] == "0.666667"
+    assert audit.verify() is None
+
+
+def test_the_admin_pages_add_a_joint_branch_and_record_an_upgrade(world, client, auth):
+    second = _second_group(world)
+    auth.login("admin")
+    assert "还没有党组织" in client.get("/admin/party-orgs").get_data(as_text=True)
+    before = _counts()
+    bad = {"name": "中洞联合党支部", "kind": "joint_branch", "area": OWN, "groups": GROUP}
+    resp = client.post("/admin/party-orgs/new", data=bad)
+    assert resp.status_code == 422 and "2 至" in resp.get_data(as_text=True)
+    assert _counts() == before
+    resp = client.post("/admin/party-orgs/new", data={**bad, "groups": f"{GROUP}，{second.code}"})
+    assert resp.status_code == 302
+    branch = db.session.scalar(select(PartyOrg).where(PartyOrg.name == "中洞联合党支部"))
+    assert [g.code for g in branch.groups] == [GROUP, second.code]
+    page = client.get("/admin/party-orgs").get_data(as_text=True)
+    assert "中洞一组、中洞二组" in page and "联合党支部" in page
+    other = client.post("/admin/party-orgs/new", data={"name": "中洞村党支部", "kind": "branch", "area": OWN})
+    assert other.status_code == 302
+    org = db.session.scalar(select(PartyOrg).where(PartyOrg.name == "中洞村党支部"))
+    resp = client.post(f"/admin/party-orgs/{org.id}/upgrade", data={"kind": "general_branch", "date": "2021-06-30"})
+    assert resp.status_code == 302
+    assert "2021-06-30 → 党总支" in client.get("/admin/party-orgs").get_data(as_text=True)
+    assert audit.verify() is None

@@ -1,0 +1,168 @@
+"""A project's targets per year: each year is judged by its own plan; set by PUT, audited;
+no target for a year before the project existed; the migration moves the old single targets."""
+
+from sqlalchemy import func, select, text
+
+from coopapp import create_app
+from coopapp.access import audit
+from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
+from coopapp.models import AuditEvent, ProjectTarget
+from coopapp.reporting import comparison, dashboard
+
+from .builders import body, login
+
+THIS = ledger.today().year
+LAST = THIS - 1
+OWN = "441323110201"
+
+
+def _approve(app, world, period: str, kind: str, amount: str):
+    acc, sec = login(app, "acc"), login(app, "sec")
+    payload = {"project_id": world.project.id, "period": period, "kind": kind, "amount": amount}
+    entry = body(acc.post("/api/v1/entries", json=payload))
+    assert acc.post(f"/api/v1/entries/{entry['id']}/submit").status_code == 200
+    assert sec.post(f"/api/v1/entries/{entry['id']}/approve").status_code == 200
+
+
+def _put(client, project_id: int, year: int, payload: dict):
+    return client.client.put(f"/api/v1/projects/{project_id}/targets/{year}", json=payload, headers=client.headers)
+
+
+def test_each_year_is_judged_by_its_own_target(app, world):
+    for year in (LAST, THIS):
+        _approve(app, world, f"{year}-01", "output", "150万")
+        _approve(app, world, f"{year}-01", "collective_income", "5万")
+    sec = login(app, "sec")
+    resp = _put(sec, world.project.id, LAST, {"output": "300万", "collective_income": "20万"})
+    assert resp.status_code == 200
+    assert body(resp) == {
+        "year": LAST,
+        "output_fen": 300_000_000,
+        "output": "3000000.00",
+        "collective_income_fen": 20_000_000,
+        "collective_income": "200000.00",
+    }
+    county = login(app, "county")
+    rows = {y: body(county.get(f"/api/v1/villages/{OWN}/summary?year={y}"))["projects"][0] for y in (LAST, THIS)}
+    assert rows[LAST]["output_attainment"] == "0.5" and rows[LAST]["target_output_fen"] == 300_000_000
+    assert rows[THIS]["output_attainment"] == "1" and rows[THIS]["target_output_fen"] == 150_000_000
+    assert rows[LAST]["collective_income_attainment"] == "0.25" and rows[THIS]["collective_income_attainment"] == "0.5"
+    # The comparison (income against the sum of the year's targets) and the dashboard likewise.
+    reviewer = world.users["county_reviewer"]
+    for year, attainment in ((LAST, "0.25"), (THIS, "0.5")):
+        compared = comparison.comparison(reviewer, world.county, comparison.Filters(year=year))["rows"]
+        (own,) = [r for r in compared if r["code"] == OWN]
+        assert str(own["attainment"]) == attainment, year
+    assert (
+        dashboard.village_dashboard(world.users["secretary"], world.village, LAST, 12)["output_value"]["target_fen"]
+        == 300_000_000
+    )
+    months = dashboard.project_months(world.project, LAST)
+    assert months["target_output_fen"] == 300_000_000 and str(months["output_attainment"]) == "0.5"
+    # The project's answer: this year's targets beside every year's.
+    (project,) = [p for p in body(county.get("/api/v1/projects")) if p["id"] == world.project.id]
+    assert project["target_output_fen"] == 150_000_000
+    assert [(t["year"], t["output_fen"]) for t in project["targets"]] == [(LAST, 300_000_000), (THIS, 150_000_000)]
+
+
+def test_a_target_is_audited_and_sql_behind_the_apps_back_is_caught(app, world):
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    assert _put(login(app, "admin"), world.project.id, THIS, {"output": "160万"}).status_code == 200
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert event.seq == before + 1 and event.action == "project_target.update"
+    assert event.actor_id == world.users["admin"].id
+    assert audit.verify() is None
+    # The same figures again change nothing and record nothing.
+    assert _put(login(app, "admin"), world.project.id, THIS, {"output": "160万"}).status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before + 1
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE project_targets SET output_fen = 1 WHERE year = :y"), {"y": THIS})
+    db.session.expire_all()
+    assert "project_target" in audit.verify().message
+
+
+def test_no_target_before_the_project_existed(app, world):
+    sec = login(app, "sec")
+    created = body(sec.post("/api/v1/projects", json={"name": "新民宿", "type": "tourism", "target_output": "10万"}))
+    assert [t["year"] for t in created["targets"]] == [THIS]
+    counts = lambda: (  # noqa: E731
+        db.session.scalar(select(func.count()).select_from(ProjectTarget)),
+        db.session.scalar(select(func.count()).select_from(AuditEvent)),
+    )
+    before = counts()
+    resp = _put(sec, created["id"], LAST, {"output": "10万"})
+    assert resp.status_code == 422
+    assert "尚未开始" in body(resp)["error"]["fields"]["year"] and str(THIS) in body(resp)["error"]["fields"]["year"]
+    assert counts() == before
+    # With an entry of last year, last year's target may be set.
+    _approve(app, world, f"{LAST}-03", "sales", "100")
+    resp = _put(sec, world.project.id, LAST - 3, {"output": "1万"})
+    assert resp.status_code == 422 and str(LAST) in body(resp)["error"]["fields"]["year"]
+    assert _put(sec, world.project.id, LAST, {"output": "1万"}).status_code == 200
+    # Negative amounts and years too far ahead are refused, naming the field.
+    resp = _put(sec, world.project.id, THIS, {"output": "-1"})
+    assert resp.status_code == 422 and "output" in body(resp)["error"]["fields"]
+    assert _put(sec, world.project.id, THIS + 5, {"output": "1万"}).status_code == 422
+
+
+def test_the_secretary_of_another_village_may_not(app, world):
+    assert _put(login(app, "sec2"), world.project.id, THIS, {"output": "1万"}).status_code == 403
+    assert _put(login(app, "acc"), world.project.id, THIS, {"output": "1万"}).status_code == 403
+
+
+def test_the_edit_page_edits_this_years_target_and_lists_the_others(world, client, auth):
+    auth.login("sec")
+    page = client.get(f"/village/projects/{world.project.id}/edit").get_data(as_text=True)
+    assert f"{THIS} 年的目标" in page and "1,500,000.00" in page  # this year's in the form
+    assert "其他年份的目标" in page and f"<td>{LAST}</td>" in page
+
+
+def test_the_migration_moves_each_projects_targets_to_this_year(empty_database):  # noqa: F811
+    """A database from before per-year targets: each project's targets become this year's, the
+    chain adopts the projects and the targets, and the downgrade puts them back."""
+    from flask_migrate import downgrade, upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="d7f4b8c3e504")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO areas (id, code, name, level, parent_id, path) VALUES "
+                    "(1, '441323', '惠东县', 'county', NULL, '/441323/'), "
+                    "(2, '441323110', '高潭镇', 'town', 1, '/441323/441323110/'), "
+                    "(3, '441323110201', '中洞村', 'village', 2, '/441323/441323110/441323110201/')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO cooperatives (id, name, credit_code, village_id) "
+                    "VALUES (1, '中洞养蜂专业合作社', '93441323MA4X0B2L6P', 3)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO projects (id, name, type, village_id, capacity, capacity_unit, "
+                    "target_output_fen, target_collective_income_fen, active) VALUES "
+                    "(1, '中华蜂养殖', 'beekeeping', 3, 3000000, 'hive', 150000000, 10000000, :t), "
+                    "(2, '物业出租', 'other', 3, NULL, NULL, NULL, NULL, :t)"
+                ),
+                {"t": True},
+            )
+        upgrade()
+        try:
+            assert audit.verify() is None
+            rows = db.session.execute(select(ProjectTarget.project_id, ProjectTarget.year, ProjectTarget.output_fen))
+            assert rows.all() == [(1, THIS, 150_000_000)]
+            actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+            assert actions.count("project.adopt") == 2 and actions.count("project_target.adopt") == 1
+            assert actions.count("cooperative.adopt") == 1  # cooperatives join the chain too
+            db.session.remove()
+            downgrade(revision="9ef385709979")
+            with db.engine.connect() as conn:
+                back = conn.execute(text("SELECT target_output_fen, target_collective_income_fen FROM projects"))
+                assert sorted(back.all(), key=str) == sorted([(150_000_000, 10_000_000), (None, None)], key=str)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
