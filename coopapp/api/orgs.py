@@ -1,6 +1,6 @@
 """Cooperatives and party organisations: listed in the caller's scope, registered by admins."""
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 
 from coopapp.api.common import bp, json_body, require_role_for, user, valid_form, village_arg
@@ -30,7 +30,7 @@ def cooperative_json(coop: Cooperative) -> dict:
 def list_cooperatives():
     """[{id, name, credit_code, village, village_name, party_org_id, party_org}] in the caller's scope; ?village=CODE."""
     me = user()
-    coops = cooperatives.cooperatives_for(me, village_arg(me, request.args.get("village")))
+    coops = cooperatives.cooperatives_for(me, village_arg(me))
     return jsonify([cooperative_json(c) for c in coops])
 
 
@@ -69,7 +69,7 @@ def _group_codes(payload: dict) -> list[str]:
 def list_party_orgs():
     """Party organisations in the caller's scope; ?village=CODE: a village's, its groups' included."""
     me = user()
-    orgs = party_orgs.party_orgs_for(me, village_arg(me, request.args.get("village")))
+    orgs = party_orgs.party_orgs_for(me, village_arg(me))
     return jsonify([party_org_json(o) for o in orgs])
 
 
