@@ -64,7 +64,8 @@ def import_areas(
     """Check every row of an area list and, when all are good and this is not a dry run, apply what changed.
 
     With a `preview_limit`, the report's preview lists (up to that many) the rows that add or rename
-    an area: row, code, name, level, old name and action ("add" or "rename").
+    an area: row, code, name, level, old name and action ("add", "rename", or "published_name" when
+    only the published name is new).
     """
     report = AreaImportReport("areas", file_name, dry_run, preview_limit=preview_limit)
     try:
@@ -200,7 +201,7 @@ def _apply(user: User, report: AreaImportReport, rows: list[_Row]) -> None:
                 old_name = area.name
                 rename_area(user, area, row.name, row.published_name)
                 report.renamed += 1
-                report.show(_shown(row, "rename", old_name))
+                report.show(_shown(row, "rename" if old_name != row.name else "published_name", old_name))
         except DomainError as exc:
             field = next(iter(exc.fields), "code")
             report.error(row.number, COLUMN.get(field, field), row.code, exc.message)
