@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from coopapp.access import audit
 from coopapp.access.scope import authorize
 from coopapp.errors import Invalid
 from coopapp.imports import batches
@@ -77,7 +78,8 @@ def edit(code: str):
         else:
             flash(_("已保存：%(c)s %(n)s。", c=area.code, n=area.name), "success")
             return redirect(url_for("areas.tree"))
-    return render_template("areas/edit.html", area=area, form=form), 422 if form.errors else 200
+    history = audit.object_history(area)
+    return render_template("areas/edit.html", area=area, form=form, history=history), 422 if form.errors else 200
 
 
 @bp.post("/<code>/retire")
