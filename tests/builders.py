@@ -451,3 +451,34 @@ def hidden_fields(html: str) -> dict:
 def household_count() -> int:
     """How many households the database holds."""
     return db.session.scalar(select(func.count()).select_from(Household))
+
+
+# An NBS 统计用区划代码 table (published names, a town row per town) and a village-groups sheet.
+NBS = [
+    ("统计用区划代码", "城乡分类代码", "名称"),
+    ("441323110000", "", "高潭镇"),
+    ("441323110201", "220", "中洞村委会"),
+    ("441323110203", "220", "义和村委会"),
+    ("441323110204", "111", "北门社区居委会"),
+    ("441323113000", "", "新庵镇"),
+    ("441323113201", "220", "新庵村委会"),
+]
+GROUPS = [
+    ("代码", "名称", "上级代码", "层级"),
+    ("441323110203001", "义和一组", "441323110203", "村民小组"),
+    ("441323110203002", "义和二组", "441323110203", "group"),
+]
+
+
+def write_area_xlsx(path, rows, title=None, numeric_codes=False):
+    """An area list as a clerk saves it: an optional title row, then `rows` (codes as numbers if asked)."""
+    wb = Workbook()
+    ws = wb.active
+    if title:
+        ws.append([title])
+    for i, row in enumerate(rows):
+        if numeric_codes and i > 0:
+            row = (int(row[0]), *row[1:])
+        ws.append(list(row))
+    wb.save(path)
+    return path

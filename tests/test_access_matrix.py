@@ -215,6 +215,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("areas.retire", "POST"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}),
     ("areas.merge", "GET"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}),
     ("areas.merge", "POST"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}, {"merged_into": "{village}"}),
+    ("areas.upload", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("areas.upload", "POST"): R("L 403 403 403 403 ok 403 403", data={"file": "@areas.csv"}),
+    ("areas.confirm_upload", "POST"): R("L 403 403 403 403 ok 403 403", data=CONFIRM),
     # ---- API ------------------------------------------------------------------------------
     ("api.create_token", "POST"): R(PUBLIC, data={"username": "acc", "password": "pass-word-1"}),
     ("api.revoke_token", "DELETE"): R("L ok ok ok ok ok ok ok"),

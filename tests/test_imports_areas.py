@@ -3,40 +3,13 @@
 import json
 
 import pytest
-from openpyxl import Workbook
 
 from coopapp.access import audit
 from coopapp.extensions import db
 from coopapp.imports.areas import import_areas
 from coopapp.models import Area, AuditEvent
 
-NBS = [
-    ("统计用区划代码", "城乡分类代码", "名称"),
-    ("441323110000", "", "高潭镇"),
-    ("441323110201", "220", "中洞村委会"),
-    ("441323110203", "220", "义和村委会"),
-    ("441323110204", "111", "北门社区居委会"),
-    ("441323113000", "", "新庵镇"),
-    ("441323113201", "220", "新庵村委会"),
-]
-GROUPS = [
-    ("代码", "名称", "上级代码", "层级"),
-    ("441323110203001", "义和一组", "441323110203", "村民小组"),
-    ("441323110203002", "义和二组", "441323110203", "group"),
-]
-
-
-def write_xlsx(path, rows, title=None, numeric_codes=False):
-    wb = Workbook()
-    ws = wb.active
-    if title:
-        ws.append([title])
-    for i, row in enumerate(rows):
-        if numeric_codes and i > 0:
-            row = (int(row[0]), *row[1:])
-        ws.append(list(row))
-    wb.save(path)
-    return path
+from .builders import GROUPS, NBS, write_area_xlsx
 
 
 def write_csv(path, rows, encoding="utf-8"):
@@ -54,7 +27,9 @@ def _area(code) -> Area | None:
 
 
 def test_the_nbs_table_with_a_title_row_and_numeric_codes(app, world, tmp_path):
-    path = write_xlsx(tmp_path / "统计用区划代码.xlsx", NBS, title="2023年统计用区划代码（惠东县）", numeric_codes=True)
+    path = write_area_xlsx(
+        tmp_path / "统计用区划代码.xlsx", NBS, title="2023年统计用区划代码（惠东县）", numeric_codes=True
+    )
     code, report = _cli(app, path)
     assert code == 0, report
     # 4 places added; 高潭镇 and 中洞村 were there and get their published names.
@@ -75,7 +50,7 @@ def test_the_nbs_table_with_a_title_row_and_numeric_codes(app, world, tmp_path):
 
 
 def test_importing_the_same_list_again_changes_nothing(app, world, tmp_path):
-    path = write_xlsx(tmp_path / "nbs.xlsx", NBS)
+    path = write_area_xlsx(tmp_path / "nbs.xlsx", NBS)
     assert _cli(app, path)[0] == 0
     events = db.session.query(AuditEvent).count()
     code, report = _cli(app, path)
@@ -84,10 +59,10 @@ def test_importing_the_same_list_again_changes_nothing(app, world, tmp_path):
 
 
 def test_a_renamed_place_is_renamed_and_audited(app, world, tmp_path):
-    assert _cli(app, write_xlsx(tmp_path / "a.xlsx", NBS))[0] == 0
+    assert _cli(app, write_area_xlsx(tmp_path / "a.xlsx", NBS))[0] == 0
     renames = db.session.query(AuditEvent).filter_by(action="area.rename").count()
     renamed = [r if r[0] != "441323110203" else (r[0], r[1], "新义和村委会") for r in NBS]
-    code, report = _cli(app, write_xlsx(tmp_path / "b.xlsx", renamed))
+    code, report = _cli(app, write_area_xlsx(tmp_path / "b.xlsx", renamed))
     assert code == 0 and report["changed"] == 1 and report["renamed"] == 1
     assert _area("441323110203").name == "新义和村"
     assert db.session.query(AuditEvent).filter_by(action="area.rename").count() == renames + 1
@@ -95,7 +70,7 @@ def test_a_renamed_place_is_renamed_and_audited(app, world, tmp_path):
 
 
 def test_groups_sheet_as_gbk_csv(app, world, tmp_path):
-    assert _cli(app, write_xlsx(tmp_path / "nbs.xlsx", NBS))[0] == 0
+    assert _cli(app, write_area_xlsx(tmp_path / "nbs.xlsx", NBS))[0] == 0
     code, report = _cli(app, write_csv(tmp_path / "groups.csv", GROUPS, encoding="gbk"))
     assert code == 0 and report["changed"] == 2
     group = _area("441323110203001")
@@ -115,7 +90,7 @@ def test_english_headers_with_parent_code(app, world, tmp_path):
 
 def test_dry_run_writes_nothing(app, world, tmp_path):
     before = db.session.query(Area).count()
-    code, report = _cli(app, write_xlsx(tmp_path / "nbs.xlsx", NBS), "--dry-run")
+    code, report = _cli(app, write_area_xlsx(tmp_path / "nbs.xlsx", NBS), "--dry-run")
     assert code == 0 and report["changed"] == 6 and not report["imported"] and report["dry_run"]
     assert db.session.query(Area).count() == before
 
@@ -162,6 +137,6 @@ def test_a_bad_row_among_good_ones_writes_nothing(app, world, tmp_path):
 
 
 def test_only_an_admin_imports_areas(world, tmp_path):
-    path = write_xlsx(tmp_path / "nbs.xlsx", NBS)
+    path = write_area_xlsx(tmp_path / "nbs.xlsx", NBS)
     report = import_areas(world.users["county_reviewer"], path, "nbs.xlsx")
     assert not report.imported and report.errors and _area("441323110203") is None

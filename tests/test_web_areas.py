@@ -4,6 +4,8 @@ from coopapp.access import audit
 from coopapp.extensions import db
 from coopapp.models import Area, Household
 
+from .builders import NBS, hidden_fields, write_area_xlsx
+
 
 def _csrf(client, url: str) -> str:
     import re
@@ -96,3 +98,57 @@ def test_a_retired_group_is_hidden_from_the_household_form(client, auth, world):
     # A household already in the retired group keeps it on its own form.
     edit = client.get(f"/village/households/{world.households[0].id}/edit").get_data(as_text=True)
     assert "中洞一组" in edit
+
+
+# --- 导入区划表: upload → preview every row it adds or renames and every problem → confirm ---
+
+
+def _upload(client, content: bytes, name: str):
+    import io
+
+    data = {"file": (io.BytesIO(content), name)}
+    return client.post("/admin/areas/import", data=data, content_type="multipart/form-data")
+
+
+def test_import_the_nbs_table_from_the_web(app, client, auth, world, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
+    auth.login("admin")
+    assert 'href="/admin/areas/import"' in client.get("/admin/areas").text
+    assert client.get("/admin/areas/import").status_code == 200
+    before = db.session.query(Area).count()
+    content = write_area_xlsx(tmp_path / "nbs.xlsx", NBS, title="2023年统计用区划代码").read_bytes()
+    resp = _upload(client, content, "统计用区划代码.xlsx")
+    assert resp.status_code == 200, resp.text
+    assert "441323110203" in resp.text and "义和村" in resp.text and "新增" in resp.text
+    assert "改名（原名" not in resp.text or "中洞村" in resp.text
+    assert db.session.query(Area).count() == before  # the preview writes nothing
+    resp = client.post("/admin/areas/import/confirm", data=hidden_fields(resp.text))
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/admin/areas")
+    assert _area("441323110203").name == "义和村"
+    assert _area("441323110203").published_name == "义和村委会"
+    assert "已导入区划表" in client.get("/admin/areas").text
+    assert list((tmp_path / "uploads").iterdir()) == []  # the confirmed upload is not kept
+    # The same table again: nothing to confirm.
+    again = _upload(client, content, "统计用区划代码.xlsx")
+    assert again.status_code == 200 and "新增 0 个，改名 0 个" in again.text and "确认导入" not in again.text
+
+
+def test_a_bad_area_row_is_named_and_nothing_is_offered(app, client, auth, world, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
+    auth.login("admin")
+    content = "代码,名称,上级代码,层级\n441323110201003,,441323110201,村民小组\n44132311,坏,,\n".encode()
+    before = db.session.query(Area).count()
+    resp = _upload(client, content, "groups.csv")
+    assert resp.status_code == 422
+    assert "<td>2</td><td>名称</td>" in resp.text and "请填写名称" in resp.text  # row 2: no name
+    assert (
+        "<td>3</td><td>代码</td><td>44132311</td>" in resp.text and "6、9、12 或 15" in resp.text
+    )  # row 3: a bad code
+    assert "确认导入" not in resp.text
+    assert db.session.query(Area).count() == before
+    assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_only_the_admin_imports_areas_from_the_web(client, auth, world):
+    auth.login("county")
+    assert client.get("/admin/areas/import").status_code == 403

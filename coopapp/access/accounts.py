@@ -51,6 +51,8 @@ def add_user(username: str, password: str, role: str, area_code: str) -> User:
         area = db.session.scalar(select(Area).where(Area.code == area_code))
     if area is None and "area" not in errors:
         errors["area"] = _("区域代码不存在：%(c)s", c=area_code)
+    elif area is not None and area.retired:
+        errors["area"] = _("区域已撤销：%(c)s %(n)s。", c=area.code, n=area.name)
     elif area is not None and role in ("accountant", "secretary") and area.level != "village":
         errors["area"] = _("村会计和村书记的范围必须是一个村。")
     problem = password_problem(password)

@@ -359,7 +359,7 @@ class CalendarRow:
 
 
 def calendar(user: User, under: Area | None = None, today: date | None = None) -> list[CalendarRow]:
-    """Every village the user may see: its last publication and whether it is overdue.
+    """Every village in use the user may see: its last publication and whether it is overdue.
 
     A village with at least DISCLOSURE_MONTHLY_MIN_ENTRIES approved entries in the last
     complete quarter publishes monthly, the others quarterly; a period is due
@@ -369,7 +369,7 @@ def calendar(user: User, under: Area | None = None, today: date | None = None) -
     config = current_app.config
     min_entries = int(config.get("DISCLOSURE_MONTHLY_MIN_ENTRIES", DEFAULT_MONTHLY_MIN_ENTRIES))
     grace = int(config.get("DISCLOSURE_GRACE_DAYS", DEFAULT_GRACE_DAYS))
-    villages = visible_villages(user, under)
+    villages = [v for v in visible_villages(user, under) if not v.retired]  # a merged village publishes no more
     if not villages:
         return []
     ids = [v.id for v in villages]

@@ -58,9 +58,16 @@ def default_importer() -> User | None:
     return db.session.scalars(q).first()
 
 
-def import_areas(user: User, path: Path, file_name: str, *, dry_run: bool = False) -> AreaImportReport:
-    """Check every row of an area list and, when all are good and this is not a dry run, apply what changed."""
-    report = AreaImportReport("areas", file_name, dry_run)
+def import_areas(
+    user: User, path: Path, file_name: str, *, dry_run: bool = False, preview_limit: int = 0
+) -> AreaImportReport:
+    """Check every row of an area list and, when all are good and this is not a dry run, apply what changed.
+
+    With a `preview_limit`, the report's preview lists (up to that many) the rows that add or rename
+    an area: row, code, name, level, old name and action ("add", "rename", or "published_name" when
+    only the published name is new).
+    """
+    report = AreaImportReport("areas", file_name, dry_run, preview_limit=preview_limit)
     try:
         _load(user, Path(path), report)
     except RollBack:
@@ -187,12 +194,27 @@ def _apply(user: User, report: AreaImportReport, rows: list[_Row]) -> None:
                 data = AreaInput(row.code, row.name, row.level, None, row.published_name)
                 existing[row.code] = create_area(user, data)
                 report.added += 1
+                report.show(_shown(row, "add", None))
             elif area.name != row.name or (
                 row.published_name is not None and area.published_name != row.published_name
             ):
+                old_name = area.name
                 rename_area(user, area, row.name, row.published_name)
                 report.renamed += 1
+                report.show(_shown(row, "rename" if old_name != row.name else "published_name", old_name))
         except DomainError as exc:
             field = next(iter(exc.fields), "code")
             report.error(row.number, COLUMN.get(field, field), row.code, exc.message)
     report.changed = report.added + report.renamed
+
+
+def _shown(row: _Row, action: str, old_name: str | None) -> dict:
+    return {
+        "row": row.number,
+        "code": row.code,
+        "name": row.name,
+        "published_name": row.published_name,
+        "level": row.level,
+        "old_name": old_name,
+        "action": action,
+    }

@@ -278,3 +278,10 @@ def area_tree(user: User, *, include_retired: bool = True) -> list[Area]:
     if not include_retired:
         q = q.where(Area.retired.is_(False))
     return list(db.session.scalars(q.order_by(Area.path)))
+
+
+def retired_codes(codes: list[str]) -> set[str]:
+    """Which of `codes` are retired (merged or closed) areas: pickers leave them out."""
+    if not codes:
+        return set()
+    return set(db.session.scalars(select(Area.code).where(Area.code.in_(codes), Area.retired.is_(True))))

@@ -216,6 +216,8 @@ def _apply_household(household: Household, data: HouseholdInput, village: Area) 
         group = db.session.scalar(select(Area).where(Area.code == data.group_code))
         if group is None or group.parent_id != village.id:
             errors["group_code"] = _("村民小组不属于本村。")
+        elif group.retired and group.id != household.group_id:
+            errors["group_code"] = _("村民小组已撤销：%(n)s，请选择本村其他小组。", n=group.name)
     id_number = (data.id_number or "").strip().upper() or None
     if id_number is not None:
         if not valid_id_number(id_number):

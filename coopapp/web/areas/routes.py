@@ -1,16 +1,24 @@
 """The admin's area pages: the tree under the admin's scope; add, rename, move a group, retire, merge."""
 
+from pathlib import Path
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from coopapp.access import audit
 from coopapp.access.scope import authorize
 from coopapp.errors import Invalid
+from coopapp.imports import batches
+from coopapp.imports.areas import import_areas
+from coopapp.imports.storage import sweep_abandoned
 from coopapp.villages import areas
 from coopapp.villages.area_forms import AreaChangeForm, AreaForm, MergeForm
 from coopapp.web.common import require_action_form, show_field_errors
+from coopapp.web.imports.forms import AreasUploadForm, KeptUploadForm
 
 bp = Blueprint("areas", __name__, url_prefix="/admin/areas")
+PREVIEW_ROWS = 2000
 
 
 @bp.before_request
@@ -70,7 +78,8 @@ def edit(code: str):
         else:
             flash(_("已保存：%(c)s %(n)s。", c=area.code, n=area.name), "success")
             return redirect(url_for("areas.tree"))
-    return render_template("areas/edit.html", area=area, form=form), 422 if form.errors else 200
+    history = audit.object_history(area)
+    return render_template("areas/edit.html", area=area, form=form, history=history), 422 if form.errors else 200
 
 
 @bp.post("/<code>/retire")
@@ -102,3 +111,37 @@ def merge(code: str):
             flash(_("%(n)s 已并入 %(m)s。", n=village.name, m=form.merged_into.data), "success")
             return redirect(url_for("areas.tree"))
     return render_template("areas/merge.html", village=village, form=form), 422 if form.errors else 200
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def upload():
+    """导入区划表: upload the NBS table or a groups sheet, then preview every row it adds or renames."""
+    form = AreasUploadForm()
+    if not form.validate_on_submit():
+        return render_template("areas/import.html", form=form), 422 if form.is_submitted() else 200
+    sweep_abandoned()
+    file_name = Path(form.file.data.filename or "upload").name
+    sha, path = batches.keep_upload(form.file.data.stream, file_name)
+    report = import_areas(current_user, path, file_name, dry_run=True, preview_limit=PREVIEW_ROWS)
+    if not report.ok:
+        path.unlink(missing_ok=True)  # nothing to confirm: keep no copy of a refused file
+    confirm = KeptUploadForm(sha=sha, suffix=path.suffix, file_name=file_name)
+    return render_template(
+        "areas/import_preview.html", report=report, confirm=confirm, levels=_level_labels()
+    ), 200 if report.ok else 422
+
+
+@bp.post("/import/confirm")
+def confirm_upload():
+    """Apply the previewed area list (only what changed; all or nothing)."""
+    form = KeptUploadForm()
+    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    if path is None:
+        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
+        return redirect(url_for("areas.upload"))
+    report = import_areas(current_user, path, form.file_name.data, preview_limit=PREVIEW_ROWS)
+    if not report.ok:
+        return render_template("areas/import_preview.html", report=report, confirm=None, levels=_level_labels()), 422
+    path.unlink(missing_ok=True)
+    flash(_("已导入区划表：新增 %(a)s 个，改名 %(r)s 个。", a=report.added, r=report.renamed), "success")
+    return redirect(url_for("areas.tree"))

@@ -34,6 +34,10 @@ class HouseholdsUploadForm(FlaskForm):
     file = _file_field(_l("农户花名册（.xlsx 或 .csv）"))
 
 
+class AreasUploadForm(FlaskForm):
+    file = _file_field(_l("区划表（.xlsx 或 .csv）"))
+
+
 class KeptUploadForm(FlaskForm):
     """The kept upload to import for real: its hash, suffix and name."""
 

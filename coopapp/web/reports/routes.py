@@ -10,6 +10,7 @@ from coopapp.access.scope import can, home_village
 from coopapp.core.vocabulary import PROJECT_TYPES
 from coopapp.reporting import chart_data, comparison, dashboard
 from coopapp.villages import catalog
+from coopapp.villages.areas import retired_codes
 from coopapp.web.common import year_arg, year_choices
 from coopapp.web.reports import exports
 
@@ -28,7 +29,10 @@ def _compared() -> dict:
     f, problems = comparison.filters_from(request.args, year_arg(), strict=False)
     for message in problems:
         flash(message, "warning")
-    return comparison.comparison(current_user, area, f)
+    data = comparison.comparison(current_user, area, f)
+    retired = retired_codes([code for code, _name in data["town_choices"]])
+    data["town_choices"] = [(code, name) for code, name in data["town_choices"] if code not in retired]
+    return data
 
 
 def _kept(data: dict) -> dict:

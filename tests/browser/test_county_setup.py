@@ -1,0 +1,206 @@
+"""Issue 14's journey: a real county moves into an EMPTY database, on a phone.
+
+`coop init` makes the county and its admin; the admin imports the county's NBS table and its
+village groups through 导入区划表, adds a party branch of a group and a cooperative led by it; the
+village secretary (added with `coop user add`) adds a project with this year's targets; the
+comparison (统计) shows the county's villages with the party metrics. A 390×844 touch viewport in
+Chinese; the buttons and cells used on each page lie within the screen's width; a screenshot of
+each page goes to test-artifacts/.
+
+This journey needs its own empty database (the package's live server holds the demo), served
+from a thread like `live_server`.
+"""
+
+import threading
+
+import pytest
+from openpyxl import Workbook
+from werkzeug.serving import make_server
+
+from coopapp import create_app
+
+from ..builders import credit_code
+from ..test_schema import empty_database  # noqa: F401
+from .conftest import ARTIFACTS
+
+PASSWORD = "county-pass-2026"
+WIDTH = 390
+PHONE = {"viewport": {"width": WIDTH, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
+
+NBS = [
+    ("统计用区划代码", "城乡分类代码", "名称"),
+    (441323000000, None, "惠东县"),
+    (441323110000, None, "高潭镇"),
+    (441323110201, "220", "中洞村委会"),
+    (441323110203, "220", "义和村委会"),
+    (441323113000, None, "新庵镇"),
+    (441323113201, "220", "新庵村委会"),
+]
+GROUPS = [
+    ("代码", "名称", "上级代码", "层级"),
+    ("441323110203001", "义和一组", "441323110203", "村民小组"),
+    ("441323110203002", "义和二组", "441323110203", "村民小组"),
+    ("441323110201001", "中洞一组", "441323110201", "村民小组"),
+]
+
+
+def _xlsx(path, rows, title=None):
+    wb = Workbook()
+    ws = wb.active
+    if title:
+        ws.append([title])
+    for row in rows:
+        ws.append(list(row))
+    wb.save(path)
+    return path
+
+
+@pytest.fixture()
+def county_server(empty_database):  # noqa: F811
+    """An app on a brand-new migrated database, served from a thread: (app, base URL)."""
+    from flask_migrate import upgrade
+
+    from coopapp.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "WTF_CSRF_ENABLED": True})
+    with app.app_context():
+        upgrade()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = False
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _cli(app, *args):
+    result = app.test_cli_runner().invoke(args=list(args), input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _within_screen(page, *selectors):
+    """Each selector's first element lies within the viewport's width, and the page does not scroll sideways."""
+    for selector in selectors:
+        box = page.locator(selector).first.bounding_box()
+        assert box is not None, f"{selector} not shown"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH + 1, f"{selector} off screen: {box}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH + 1, "the page scrolls sideways"
+
+
+def _shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"county-setup-{name}.png"), full_page=True)
+
+
+def _login(page, username):
+    page.goto("/login")
+    _within_screen(page, "#username", "#password", "form:has(#password) button[type=submit]")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.locator("form:has(#password) button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.inner_text("main")
+
+
+def _submit(page, text):
+    button = page.locator(f"main button[type=submit]:has-text('{text}')").first
+    _within_screen(page, f"main button[type=submit]:has-text('{text}')")
+    button.click()
+    page.wait_for_load_state()
+
+
+def test_a_county_moves_into_an_empty_database(browser, county_server, tmp_path):
+    app, base = county_server
+    assert "county 惠东县 initialised" in _cli(
+        app, "coop", "init", "--county", "441323000000", "--name", "惠东县", "--admin", "clerk"
+    )
+    nbs = _xlsx(tmp_path / "统计用区划代码.xlsx", NBS, title="2023年统计用区划代码（惠东县）")
+    groups = _xlsx(tmp_path / "村民小组.xlsx", GROUPS)
+
+    context = browser.new_context(base_url=base, **PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        _login(page, "clerk")
+
+        # 区域 → 导入区划表: the NBS table, previewed, then confirmed; then the groups sheet.
+        page.goto("/admin/areas")
+        _within_screen(page, "a:has-text('导入区划表')")
+        page.click("a:has-text('导入区划表')")
+        # The county's own row records its published name (coop init had none).
+        for path, added, renamed in ((nbs, 5, 1), (groups, 3, 0)):
+            page.set_input_files("#file", str(path))
+            _submit(page, "上传并预览")
+            main = page.inner_text("main")
+            assert f"新增 {added} 个，改名 {renamed} 个" in main, main
+            assert "441323110203" in main and "改名（原名" not in main
+            _shot(page, f"preview-{path.stem}")
+            _submit(page, "确认导入")
+            assert f"已导入区划表：新增 {added} 个" in page.inner_text("main")
+            if path is nbs:
+                page.click("a:has-text('导入区划表')")
+        tree = page.inner_text("main")
+        assert "义和村" in tree and "义和村委会" in tree and "义和二组" in tree and "新庵镇" in tree
+        _shot(page, "areas")
+
+        # 党组织: a branch of 义和一组 (one of 义和村's two groups).
+        page.goto("/admin/party-orgs/new")
+        page.fill("#name", "义和一组党支部")
+        page.select_option("#kind", "branch")
+        page.fill("#area", "441323110203001")
+        page.fill("#founded", "2019-07-01")
+        _submit(page, "保存")
+        assert "义和一组党支部" in page.inner_text("main"), page.inner_text("main")
+        _shot(page, "party-orgs")
+
+        # 合作社: led by that branch.
+        page.goto("/admin/cooperatives/new")
+        page.fill("#name", "惠东县义和种养专业合作社")
+        page.fill("#credit_code", credit_code(7))
+        page.fill("#village", "441323110203")
+        page.select_option("#party_org_id", label="义和一组 · 义和一组党支部")
+        _submit(page, "保存")
+        assert "惠东县义和种养专业合作社" in page.inner_text("main"), page.inner_text("main")
+        _shot(page, "cooperatives")
+        page.close()
+
+        # The village secretary adds the project with this year's targets.
+        _cli(app, "coop", "user", "add", "yihe-sec", "--role", "secretary", "--area", "441323110203")
+        page = context.new_page()
+        context.clear_cookies()
+        _login(page, "yihe-sec")
+        page.goto("/village/projects/new")
+        page.fill("#name", "义和百香果基地")
+        page.select_option("#cooperative_id", label="惠东县义和种养专业合作社")
+        page.fill("#target_output", "200000")
+        page.fill("#target_collective_income", "30000")
+        _submit(page, "保存")
+        assert "义和百香果基地" in page.inner_text("main"), page.inner_text("main")
+        _shot(page, "projects")
+        page.close()
+
+        # 统计: the county's villages with the party metrics.
+        page = context.new_page()
+        context.clear_cookies()
+        _login(page, "clerk")
+        page.goto("/areas")
+        row = page.locator("table.compare tbody tr:has(a:has-text('义和村'))")
+        assert row.locator("td.party-branches").inner_text() == "1 / 2 · 50.0%"
+        assert row.locator("td.party-coverage").inner_text() == "50.0%"
+        assert row.locator("td.coops-led").inner_text() == "1"
+        other = page.locator("table.compare tbody tr:has(a:has-text('中洞村'))")
+        assert other.locator("td.party-branches").inner_text() == "0 / 1 · 0.0%"
+        names = page.locator("table.compare tbody td.sticky a").all_inner_texts()
+        assert sorted(names) == ["中洞村", "义和村", "新庵村"]
+        _within_screen(page, "table.compare tbody td.sticky")
+        _shot(page, "comparison")
+    finally:
+        context.close()
