@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from openpyxl import Workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from werkzeug.security import generate_password_hash
 
 from coopapp.access import audit
@@ -482,3 +482,15 @@ def write_area_xlsx(path, rows, title=None, numeric_codes=False):
         ws.append(list(row))
     wb.save(path)
     return path
+
+
+def insert_old_areas(conn) -> None:
+    """惠东县, 高潭镇 and 中洞村 as rows of a database from before areas were audited (a migration test's start)."""
+    conn.execute(
+        text(
+            "INSERT INTO areas (id, code, name, level, parent_id, path) VALUES "
+            "(1, '441323', '惠东县', 'county', NULL, '/441323/'), "
+            "(2, '441323110', '高潭镇', 'town', 1, '/441323/441323110/'), "
+            "(3, '441323110201', '中洞村', 'village', 2, '/441323/441323110/441323110201/')"
+        )
+    )

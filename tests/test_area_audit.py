@@ -10,6 +10,8 @@ from coopapp.extensions import db
 from coopapp.models import Area, AuditEvent
 from coopapp.models.base import utcnow
 
+from .builders import insert_old_areas
+
 
 def test_every_area_of_the_world_is_audited(world):
     assert audit.verify() is None
@@ -50,7 +52,7 @@ def test_an_area_inserted_by_sql_fails_verify(world):
     assert "no audit event" in audit.verify().message
 
 
-def test_the_migration_adopts_the_areas_already_there(empty_database):  # noqa: F811
+def test_the_migration_adopts_the_areas_already_there(empty_database):
     """A database from before areas were audited stays green after the upgrade."""
     from flask_migrate import upgrade
 
@@ -58,14 +60,7 @@ def test_the_migration_adopts_the_areas_already_there(empty_database):  # noqa: 
     with app.app_context():
         upgrade(revision="d7f4b8c3e504")
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO areas (id, code, name, level, parent_id, path) VALUES "
-                    "(1, '441323', '惠东县', 'county', NULL, '/441323/'), "
-                    "(2, '441323110', '高潭镇', 'town', 1, '/441323/441323110/'), "
-                    "(3, '441323110201', '中洞村', 'village', 2, '/441323/441323110/441323110201/')"
-                )
-            )
+            insert_old_areas(conn)
             # An earlier event in the chain that the adopting events must link to.
             first = SimpleNamespace(
                 seq=1,

@@ -10,7 +10,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, ProjectTarget
 from coopapp.reporting import comparison, dashboard
 
-from .builders import body, login
+from .builders import body, insert_old_areas, login
 
 THIS = ledger.today().year
 LAST = THIS - 1
@@ -118,7 +118,7 @@ def test_the_edit_page_edits_this_years_target_and_lists_the_others(world, clien
     assert "其他年份的目标" in page and f"<td>{LAST}</td>" in page
 
 
-def test_the_migration_moves_each_projects_targets_to_this_year(empty_database):  # noqa: F811
+def test_the_migration_moves_each_projects_targets_to_this_year(empty_database):
     """A database from before per-year targets: each project's targets become this year's, the
     chain adopts the projects and the targets, and the downgrade puts them back."""
     from flask_migrate import downgrade, upgrade
@@ -127,14 +127,7 @@ def test_the_migration_moves_each_projects_targets_to_this_year(empty_database):
     with app.app_context():
         upgrade(revision="d7f4b8c3e504")
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO areas (id, code, name, level, parent_id, path) VALUES "
-                    "(1, '441323', '惠东县', 'county', NULL, '/441323/'), "
-                    "(2, '441323110', '高潭镇', 'town', 1, '/441323/441323110/'), "
-                    "(3, '441323110201', '中洞村', 'village', 2, '/441323/441323110/441323110201/')"
-                )
-            )
+            insert_old_areas(conn)
             conn.execute(
                 text(
                     "INSERT INTO cooperatives (id, name, credit_code, village_id) "

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coopapp.access import audit
-from coopapp.access.scope import area_clause, authorize
+from coopapp.access.scope import area_clause, authorize, get_authorized
 from coopapp.core.codes import valid_credit_code
 from coopapp.core.tx import atomic
 from coopapp.errors import Invalid, NotFound
@@ -89,11 +89,7 @@ def update_cooperative(user: User, coop: Cooperative, data: CooperativeInput) ->
 
 def get_cooperative(coop_id: int, user: User, action: str = "view") -> Cooperative:
     """Load a cooperative the user may `action`."""
-    coop = get_by_id(Cooperative, coop_id)
-    if coop is None:
-        raise NotFound(_("合作社不存在。"))
-    authorize(user, action, coop.village)
-    return coop
+    return get_authorized(Cooperative, coop_id, user, action, _("合作社不存在。"))
 
 
 def cooperatives_for(user: User, village: Area | None = None) -> list[Cooperative]:

@@ -20,7 +20,6 @@ from werkzeug.serving import make_server
 from coopapp import create_app
 
 from ..builders import credit_code
-from ..test_schema import empty_database  # noqa: F401
 from .conftest import ARTIFACTS
 
 PASSWORD = "county-pass-2026"
@@ -56,7 +55,7 @@ def _xlsx(path, rows, title=None):
 
 
 @pytest.fixture()
-def county_server(empty_database):  # noqa: F811
+def county_server(empty_database):
     """An app on a brand-new migrated database, served from a thread: (app, base URL)."""
     from flask_migrate import upgrade
 
