@@ -162,3 +162,27 @@ def test_the_admin_pages_add_a_joint_branch_and_record_an_upgrade(world, client,
     assert resp.status_code == 302
     assert "2021-06-30 → 党总支" in client.get("/admin/party-orgs").get_data(as_text=True)
     assert audit.verify() is None
+
+
+def test_the_party_figures_under_an_area_equal_those_of_its_village_list(app, world):
+    """The comparison reads the party figures by the area's path; the id-list query gives the same."""
+    from coopapp.models import Area
+    from coopapp.reporting import party_metrics
+
+    second = _second_group(world)
+    admin = login(app, "admin")
+    for payload in (
+        {"name": "中洞联合党支部", "kind": "joint_branch", "area": OWN, "groups": [GROUP, second.code]},
+        {"name": "中洞一组党支部", "kind": "branch", "area": GROUP},
+        {"name": "中洞村党总支", "kind": "general_branch", "area": OWN},
+    ):
+        assert admin.post("/api/v1/party-orgs", json=payload).status_code == 201
+    county = world.county
+    villages = [a.id for a in Area.query.filter_by(level="village")]
+    by_path = party_metrics.village_party_figures(villages, county.path)
+    assert by_path == party_metrics.village_party_figures(villages)
+    own = Area.query.filter_by(code=OWN).one()
+    assert by_path[own.id]["party_branches"] == 2 and by_path[own.id]["groups"] >= 2
+    # A subset (one town's villages) under the county: other villages' rows are passed over.
+    one = [own.id]
+    assert party_metrics.village_party_figures(one, county.path) == party_metrics.village_party_figures(one)

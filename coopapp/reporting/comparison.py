@@ -295,7 +295,7 @@ def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True, o
     villages = visible_village_refs(user, area)
     ids = [v.id for v in villages]
     rows = metrics.village_rows(villages, f.year)
-    party = party_metrics.village_party_figures(ids)
+    party = party_metrics.village_party_figures(ids, area.path)
     for v, r in zip(villages, rows, strict=True):
         r.update(party[v.id])
     projects = _village_projects(ids, f.year) if ids else {}

@@ -32,10 +32,14 @@ def _empty() -> dict:
     return dict.fromkeys(SUMS, 0)
 
 
-def _figures_query(village_ids: list[int]):
+def _figures_query(village_ids: list[int], under: str | None = None):
     """One UNION ALL: (tag, id, village, kind, level) rows — `g` a group in use, `o` a party
     organisation (its area and the area's parent), `j` a group a joint branch covers, `c` a
-    village's count of led cooperatives (in `id`)."""
+    village's count of led cooperatives (in `id`). With `under` (the path of an area holding
+    every village asked for) the rows are those under it, found by the indexed path prefix
+    rather than by a list of hundreds of ids, which costs SQLite four times as much."""
+    if under is not None:
+        return _figures_under(under)
     in_use = and_(Area.level == "group", Area.retired.is_(False), Area.parent_id.in_(village_ids))
     none = sa_null().cast(String)
     groups = select(literal("g"), Area.id, Area.parent_id, none, none).where(in_use)
@@ -57,12 +61,50 @@ def _figures_query(village_ids: list[int]):
     return union_all(groups, orgs, joint, led)
 
 
-def village_party_figures(village_ids: list[int]) -> dict[int, dict]:
-    """village → its party figures (the module's list), for every id given; one query."""
+def _under(path: str):
+    """Areas whose path starts with `path` ("/441323/…/", ending in "/"). On SQLite, as the byte
+    range ["/441323/", "/4413230"): "0" follows "/", and the range uses the path index where
+    LIKE does not; PostgreSQL's LIKE uses its text_pattern_ops index."""
+    if db.engine.dialect.name == "sqlite":
+        return and_(Area.path >= path, Area.path < path[:-1] + "0")
+    return Area.path.startswith(path, autoescape=True)
+
+
+def _figures_under(path: str):
+    """`_figures_query`'s rows for every village under the area at `path`."""
+    under = _under(path)
+    in_use = and_(Area.level == "group", Area.retired.is_(False), under)
+    none = sa_null().cast(String)
+    groups = select(literal("g"), Area.id, Area.parent_id, none, none).where(in_use)
+    orgs = (
+        select(literal("o"), Area.id, Area.parent_id, PartyOrg.kind, Area.level)
+        .join(Area, PartyOrg.area_id == Area.id)
+        .where(under)
+    )
+    joint = (
+        select(literal("j"), party_org_groups.c.group_id, Area.parent_id, none, none)
+        .join(Area, party_org_groups.c.group_id == Area.id)
+        .where(in_use)
+    )
+    led = (
+        select(literal("c"), func.count(), Cooperative.village_id, none, none)
+        .join(Area, Cooperative.village_id == Area.id)
+        .where(Cooperative.party_org_id.is_not(None), under)
+        .group_by(Cooperative.village_id)
+    )
+    return union_all(groups, orgs, joint, led)
+
+
+def village_party_figures(village_ids: list[int], under: str | None = None) -> dict[int, dict]:
+    """village → its party figures (the module's list), for every id given; one query. `under`:
+    the path of an area that holds all those villages (rows of other villages under it are
+    passed over)."""
     out = {vid: _empty() for vid in village_ids}
     if not village_ids:
         return out
-    rows = db.session.execute(_figures_query(village_ids)).all()
+    rows = db.session.execute(_figures_query(village_ids, under)).all()
+    if under is not None:
+        rows = [r for r in rows if (r[1] if r[0] == "o" and r[4] != "group" else r[2]) in out]
     groups = {area_id for tag, area_id, *_rest in rows if tag == "g"}
     covered: dict[int, set[int]] = defaultdict(set)  # village → its groups with an organisation
     for tag, area_id, parent_id, kind, level in rows:
