@@ -25,7 +25,9 @@ def test_one_file_for_the_county_by_village_code_or_name(app, db, world, tmp_pat
     assert by_name["陈一"].village_id == world.village.id and by_name["陈一"].group_id == world.group.id
     assert by_name["陈二"].village_id == world.other_village.id
     assert by_name["陈三"].village_id == world.sibling_village.id
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "household.create")).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "household.create").order_by(AuditEvent.seq)
+    ).all()
     assert events[-1].actor_id == world.users["admin"].id  # the county import is the admin's
     assert audit.verify() is None
 

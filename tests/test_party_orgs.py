@@ -45,7 +45,9 @@ def test_a_branch_is_founded_upgraded_and_audited(app, world):
     assert resp.status_code == 200, resp.get_json()
     assert body(resp)["kind"] == "general_branch"
     assert body(resp)["upgrades"] == [{"date": "2021-06-30", "from_kind": "branch", "kind": "general_branch"}]
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "party_org")).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.object_type == "party_org").order_by(AuditEvent.seq)
+    ).all()
     assert actions == ["party_org.create", "party_org.upgrade"]
     assert audit.verify() is None
     # An upgrade history rewritten by SQL is caught.
