@@ -55,13 +55,16 @@ def _xlsx(path, rows, title=None):
 
 
 @pytest.fixture()
-def county_server(empty_database):
-    """An app on a brand-new migrated database, served from a thread: (app, base URL)."""
+def county_server(empty_database, tmp_path):
+    """An app on a brand-new migrated database, served from a thread: (app, base URL). Its kept
+    uploads go to a folder of its own: the SQLite and PostgreSQL halves of `make test` run side
+    by side, and the other half's sweep of abandoned uploads must not take this one's."""
     from flask_migrate import upgrade
 
     from coopapp.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "WTF_CSRF_ENABLED": True})
+    config = {"SQLALCHEMY_DATABASE_URI": empty_database, "WTF_CSRF_ENABLED": True}
+    app = create_app({**config, "IMPORT_UPLOAD_DIR": str(tmp_path / "uploads")})
     with app.app_context():
         upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)
