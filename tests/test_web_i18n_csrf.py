@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from coopapp import create_app
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import LedgerEntry
 
-from .builders import entry_form
+from .builders import entry_form, entry_input
 
 CATALOG = Path(__file__).resolve().parent.parent / "coopapp" / "translations" / "en" / "LC_MESSAGES"
 
@@ -124,3 +125,16 @@ def test_posts_without_csrf_token_are_refused(world, csrf_client):
     assert _count() == before + 1
     assert client.post("/logout").status_code == 400
     assert client.get("/entries").status_code == 200  # still logged in
+
+
+def test_a_scope_refusal_speaks_the_users_language(english, world, client, auth):
+    """The scope rule's refusal is translated when shown (it is built untranslated, many per page)."""
+    acc = world.users["accountant"]
+    entry = ledger.create_entry(acc, entry_input(world.project, amount_fen=5_00))
+    ledger.submit_entry(acc, entry)
+    auth.login("acc")
+    zh = client.post(f"/entries/{entry.id}/approve")
+    assert zh.status_code == 403 and "无权限：此操作超出您的账号权限或管辖范围。" in zh.get_data(as_text=True)
+    client.post("/lang/en")
+    en = client.post(f"/entries/{entry.id}/approve").get_data(as_text=True)
+    assert "Forbidden: this is outside your account&#39;s role or area." in en and "无权限" not in en

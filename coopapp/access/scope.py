@@ -35,11 +35,27 @@ def can(user: User, action: str, area: Area) -> bool:
     return user.area.covers(area)
 
 
+class OutOfScope(Forbidden):
+    """The scope rule's refusal. Its message is translated when read: a page of many entries asks
+    the predicates of every row and shows none of their refusals (see ledger.permissions)."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self)
+        self.fields = {}
+
+    @property
+    def message(self) -> str:
+        return _("无权限：此操作超出您的账号权限或管辖范围。")
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def forbidden(user: User, action: str, area: Area) -> Forbidden | None:
     """The refusal `authorize` raises, or None when `can(user, action, area)`."""
     if can(user, action, area):
         return None
-    return Forbidden(_("无权限：此操作超出您的账号权限或管辖范围。"))
+    return OutOfScope()
 
 
 def authorize(user: User, action: str, area: Area) -> None:
