@@ -13,14 +13,15 @@ One query for any number of villages (village groups, party organisations, joint
 groups and led cooperatives, UNION ALL), none per village.
 """
 
-from collections import defaultdict
+from functools import cache
 
-from sqlalchemy import String, and_, func, literal, or_, select, union_all
+from sqlalchemy import String, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy import null as sa_null
 
 from coopapp.core.vocabulary import PARTY_ORG_KINDS
 from coopapp.extensions import db
 from coopapp.models import Area, Cooperative, PartyOrg
+from coopapp.models.base import plain_rows
 from coopapp.models.orgs import party_org_groups
 from coopapp.reporting.metrics import ratio
 
@@ -32,67 +33,69 @@ def _empty() -> dict:
     return dict.fromkeys(SUMS, 0)
 
 
-def _figures_query(village_ids: list[int], under: str | None = None):
-    """One UNION ALL: (tag, id, village, kind, level) rows — `g` a group in use, `o` a party
-    organisation (its area and the area's parent), `j` a group a joint branch covers, `c` a
-    village's count of led cooperatives (in `id`). With `under` (the path of an area holding
-    every village asked for) the rows are those under it, found by the indexed path prefix
-    rather than by a list of hundreds of ids, which costs SQLite four times as much."""
-    if under is not None:
-        return _figures_under(under)
-    in_use = and_(Area.level == "group", Area.retired.is_(False), Area.parent_id.in_(village_ids))
+def _under(dialect: str):
+    """Areas whose path starts with the bound path (see `_path_params`). On SQLite, as the byte
+    range [:lo, :hi) — ["/441323/", "/4413230"): "0" follows "/" — which uses the path index
+    where LIKE does not; PostgreSQL's LIKE uses its text_pattern_ops index."""
+    if dialect == "sqlite":
+        return and_(Area.path >= bindparam("lo"), Area.path < bindparam("hi"))
+    return Area.path.like(bindparam("prefix"), escape="\\")
+
+
+def _path_params(path: str) -> dict:
+    """The bound values of `_under` for an area's path ("/441323/…/", ending in "/")."""
+    escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return {"lo": path, "hi": path[:-1] + "0", "prefix": escaped + "%"}
+
+
+@cache
+def _figures_query(dialect: str, under: bool):
+    """One UNION ALL of counts, (tag, village, kind, n): `g` the village's groups in use, `v` those
+    of them with a party organisation of their own or covered by a joint branch, `o` / `p` its
+    organisations of `kind` attached to the village / to one of its groups, `c` its cooperatives
+    led by a party organisation. Counted in the database, so a county's thousands of groups come
+    back as a few hundred rows; built once, run with `ids` or, `under`, with `_path_params` (the
+    areas under an area holding every village asked for, found by the indexed path prefix rather
+    than by a list of hundreds of ids, which costs SQLite four times as much; rows of other
+    villages under it come back too)."""
+    if under:
+        in_area = village_in = _under(dialect)
+    else:
+        ids = bindparam("ids", expanding=True)
+        in_area, village_in = Area.parent_id.in_(ids), Area.id.in_(ids)
+    in_use = and_(Area.level == "group", Area.retired.is_(False), in_area)
     none = sa_null().cast(String)
-    groups = select(literal("g"), Area.id, Area.parent_id, none, none).where(in_use)
-    orgs = (
-        select(literal("o"), Area.id, Area.parent_id, PartyOrg.kind, Area.level)
-        .join(Area, PartyOrg.area_id == Area.id)
-        .where(or_(Area.id.in_(village_ids), Area.parent_id.in_(village_ids)))
+    groups = select(literal("g"), Area.parent_id, none, func.count()).where(in_use).group_by(Area.parent_id)
+    has_org = or_(
+        Area.id.in_(select(PartyOrg.area_id)),
+        Area.id.in_(select(party_org_groups.c.group_id)),
     )
-    joint = (
-        select(literal("j"), party_org_groups.c.group_id, Area.parent_id, none, none)
-        .join(Area, party_org_groups.c.group_id == Area.id)
-        .where(in_use)
+    covered = select(literal("v"), Area.parent_id, none, func.count()).where(in_use, has_org).group_by(Area.parent_id)
+    own = (
+        select(literal("o"), Area.id, PartyOrg.kind, func.count())
+        .join(Area, PartyOrg.area_id == Area.id)
+        .where(Area.level != "group", village_in)
+        .group_by(Area.id, PartyOrg.kind)
+    )
+    of_groups = (
+        select(literal("p"), Area.parent_id, PartyOrg.kind, func.count())
+        .join(Area, PartyOrg.area_id == Area.id)
+        .where(Area.level == "group", in_area)
+        .group_by(Area.parent_id, PartyOrg.kind)
     )
     led = (
-        select(literal("c"), func.count(), Cooperative.village_id, none, none)
-        .where(Cooperative.party_org_id.is_not(None), Cooperative.village_id.in_(village_ids))
-        .group_by(Cooperative.village_id)
-    )
-    return union_all(groups, orgs, joint, led)
-
-
-def _under(path: str):
-    """Areas whose path starts with `path` ("/441323/…/", ending in "/"). On SQLite, as the byte
-    range ["/441323/", "/4413230"): "0" follows "/", and the range uses the path index where
-    LIKE does not; PostgreSQL's LIKE uses its text_pattern_ops index."""
-    if db.engine.dialect.name == "sqlite":
-        return and_(Area.path >= path, Area.path < path[:-1] + "0")
-    return Area.path.startswith(path, autoescape=True)
-
-
-def _figures_under(path: str):
-    """`_figures_query`'s rows for every village under the area at `path`."""
-    under = _under(path)
-    in_use = and_(Area.level == "group", Area.retired.is_(False), under)
-    none = sa_null().cast(String)
-    groups = select(literal("g"), Area.id, Area.parent_id, none, none).where(in_use)
-    orgs = (
-        select(literal("o"), Area.id, Area.parent_id, PartyOrg.kind, Area.level)
-        .join(Area, PartyOrg.area_id == Area.id)
-        .where(under)
-    )
-    joint = (
-        select(literal("j"), party_org_groups.c.group_id, Area.parent_id, none, none)
-        .join(Area, party_org_groups.c.group_id == Area.id)
-        .where(in_use)
-    )
-    led = (
-        select(literal("c"), func.count(), Cooperative.village_id, none, none)
+        select(literal("c"), Cooperative.village_id, none, func.count())
         .join(Area, Cooperative.village_id == Area.id)
-        .where(Cooperative.party_org_id.is_not(None), under)
+        .where(Cooperative.party_org_id.is_not(None), village_in)
         .group_by(Cooperative.village_id)
     )
-    return union_all(groups, orgs, joint, led)
+    return union_all(groups, covered, own, of_groups, led)
+
+
+# Where a count of `_figures_query` goes in a village's figures (`o` and `p` by their kind).
+_COUNTED = {"g": "groups", "v": "party_groups_covered", "c": "coops_led"}
+# Branches at group level: a group's 党支部 or 联合党支部, and a village's 联合党支部 (which covers groups).
+_BRANCHES = {("p", "branch"), ("p", "joint_branch"), ("o", "joint_branch")}
 
 
 def village_party_figures(village_ids: list[int], under: str | None = None) -> dict[int, dict]:
@@ -102,30 +105,19 @@ def village_party_figures(village_ids: list[int], under: str | None = None) -> d
     out = {vid: _empty() for vid in village_ids}
     if not village_ids:
         return out
-    rows = db.session.execute(_figures_query(village_ids, under)).all()
-    if under is not None:
-        rows = [r for r in rows if (r[1] if r[0] == "o" and r[4] != "group" else r[2]) in out]
-    groups = {area_id for tag, area_id, *_rest in rows if tag == "g"}
-    covered: dict[int, set[int]] = defaultdict(set)  # village → its groups with an organisation
-    for tag, area_id, parent_id, kind, level in rows:
-        if tag == "g":
-            out[parent_id]["groups"] += 1
-        elif tag == "j":
-            covered[parent_id].add(area_id)
-        elif tag == "c":
-            out[parent_id]["coops_led"] = int(area_id)
-        else:
-            village = parent_id if level == "group" else area_id
-            row = out[village]
-            row[KIND_KEYS.get(kind, "party_orgs_branch")] += 1
-            if level == "group":
-                if area_id in groups:
-                    covered[village].add(area_id)
-                row["party_branches"] += int(kind in ("branch", "joint_branch"))
-            elif kind == "joint_branch":
-                row["party_branches"] += 1
-    for vid, found in covered.items():
-        out[vid]["party_groups_covered"] = len(found)
+    query = _figures_query(db.engine.dialect.name, under is not None)
+    params = _path_params(under) if under is not None else {"ids": village_ids}
+    for tag, village, kind, n in plain_rows(query, params):
+        row = out.get(village)
+        if row is None:
+            continue
+        n = int(n)
+        if tag in _COUNTED:
+            row[_COUNTED[tag]] += n
+            continue
+        row[KIND_KEYS.get(kind, "party_orgs_branch")] += n
+        if (tag, kind) in _BRANCHES:
+            row["party_branches"] += n
     for row in out.values():
         add_ratios(row)
     return out
