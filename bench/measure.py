@@ -17,8 +17,10 @@ WHERE year = :year AND kind = 'collective_income' GROUP BY village_id
 # county its income and output this year and last, roster counts (all and formerly poor), this
 # year's and last year's benefit figures (households benefited, total and median payout, all and
 # formerly poor), income and output targets, and per peer group (type/unit) its output and
-# capacity, from which the yields come — every figure the API's rows are made of. The floor the
-# API is measured against (with json.dumps of the rows, since the API's answer is JSON too).
+# capacity, from which the yields come, and since issue 14 its party figures (groups in use, those
+# with a party organisation of their own or covered by a joint branch, organisations by kind,
+# group-level branches, cooperatives led by one) — every figure the API's rows are made of. The
+# floor the API is measured against (with json.dumps of the rows, since the API's answer is JSON too).
 FLOOR_SQL = """
 WITH v AS (
   SELECT a.id, a.code, a.name, t.name AS town FROM areas a JOIN areas t ON t.id = a.parent_id
@@ -45,20 +47,39 @@ groups AS (
 per_village AS (
   SELECT village_id, SUM(income_target) AS income_target, SUM(output_target) AS output_target,
     {agg}(type || '/' || unit || '=' || output || '/' || capacity, ';') AS yields
-  FROM groups GROUP BY village_id)
+  FROM groups GROUP BY village_id),
+grp AS (
+  SELECT g.parent_id AS village_id, COUNT(*) AS n,
+    SUM(CASE WHEN EXISTS (SELECT 1 FROM party_orgs p WHERE p.area_id = g.id)
+      OR EXISTS (SELECT 1 FROM party_org_groups j WHERE j.group_id = g.id) THEN 1 ELSE 0 END) AS covered
+  FROM areas g WHERE g.level = 'group' AND NOT g.retired AND g.path LIKE :prefix GROUP BY g.parent_id),
+orgs AS (
+  SELECT CASE WHEN a.level = 'group' THEN a.parent_id ELSE a.id END AS village_id,
+    SUM(CASE WHEN p.kind = 'committee' THEN 1 ELSE 0 END) AS committee,
+    SUM(CASE WHEN p.kind = 'general_branch' THEN 1 ELSE 0 END) AS general_branch,
+    SUM(CASE WHEN p.kind = 'branch' THEN 1 ELSE 0 END) AS branch,
+    SUM(CASE WHEN p.kind = 'joint_branch' THEN 1 ELSE 0 END) AS joint_branch,
+    SUM(CASE WHEN p.kind = 'joint_branch' OR (a.level = 'group' AND p.kind = 'branch') THEN 1 ELSE 0 END) AS branches
+  FROM party_orgs p JOIN areas a ON a.id = p.area_id WHERE a.path LIKE :prefix
+  GROUP BY CASE WHEN a.level = 'group' THEN a.parent_id ELSE a.id END),
+led AS (SELECT village_id, COUNT(*) AS n FROM cooperatives WHERE party_org_id IS NOT NULL GROUP BY village_id)
 SELECT v.code, v.name, v.town,
   COALESCE(m.income, 0), COALESCE(m.output, 0), COALESCE(m.income_last, 0), COALESCE(m.output_last, 0),
   COALESCE(r.n, 0), COALESCE(r.poor, 0),
   b.households_benefited, b.benefit_total_fen, b.benefit_median_fen,
   b.formerly_poor_benefited, b.formerly_poor_benefit_total_fen, b.formerly_poor_benefit_median_fen,
   l.households_benefited, l.benefit_total_fen, l.formerly_poor_benefited, l.formerly_poor_benefit_total_fen,
-  g.income_target, g.output_target, g.yields
+  g.income_target, g.output_target, g.yields,
+  gr.n, gr.covered, o.committee, o.general_branch, o.branch, o.joint_branch, o.branches, c.n
 FROM v
 LEFT JOIN money m ON m.village_id = v.id
 LEFT JOIN roster r ON r.village_id = v.id
 LEFT JOIN village_benefit_summaries b ON b.village_id = v.id AND b.year = :year
 LEFT JOIN village_benefit_summaries l ON l.village_id = v.id AND l.year = :last
 LEFT JOIN per_village g ON g.village_id = v.id
+LEFT JOIN grp gr ON gr.village_id = v.id
+LEFT JOIN orgs o ON o.village_id = v.id
+LEFT JOIN led c ON c.village_id = v.id
 ORDER BY 4 DESC, v.code
 """
 # The same figures (but the medians) straight from the ledger, for the summaries' gain.
@@ -226,6 +247,20 @@ def check_floor(floor_rows: list[list], api_rows: list[dict]) -> None:
             fen = (Decimal(output) * 1000 / Decimal(milli)).to_integral_value(ROUND_HALF_UP) if milli else None
             yields[group.rstrip("/")] = None if fen is None else int(fen)
         assert yields == {y["peer_group"]: y["yield_fen_per_unit"] for y in r["yields"]}, f"yields differ for {row[0]}"
+        party = tuple(int(x or 0) for x in row[22:30])
+        assert party == tuple(r[k] for k in PARTY_KEYS), f"party figures differ for {row[0]}: {party}"
+
+
+PARTY_KEYS = (
+    "groups",
+    "party_groups_covered",
+    "party_orgs_committee",
+    "party_orgs_general_branch",
+    "party_orgs_branch",
+    "party_orgs_joint_branch",
+    "party_branches",
+    "coops_led",
+)
 
 
 def got_income(api_rows: list[dict]) -> dict[str, int]:
