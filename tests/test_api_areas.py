@@ -23,6 +23,7 @@ def test_admin_adds_a_village_and_a_group(app, world):
         "published_name": "义和村委会",
         "retired": False,
         "merged_into": None,
+        "merged_on": None,
     }
     group = body(admin.post("/api/v1/areas", json={"code": "441323110203001", "name": "一组", "level": "group"}))
     assert group["parent"] == "441323110203" and group["level"] == "group"
