@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access import audit
+from coopapp.access.history import object_history
 from coopapp.access.scope import authorize
 from coopapp.errors import Invalid
 from coopapp.imports import batches
@@ -78,7 +78,7 @@ def edit(code: str):
         else:
             flash(_("已保存：%(c)s %(n)s。", c=area.code, n=area.name), "success")
             return redirect(url_for("areas.tree"))
-    history = audit.object_history(area)
+    history = object_history(area)
     villages = areas.village_choices(current_user, leave_out=area.parent) if area.level == "group" else []
     return render_template(
         "areas/edit.html", area=area, form=form, history=history, villages=villages
