@@ -127,10 +127,12 @@ def _with_merged(figures: dict[int, tuple], params: dict) -> tuple[dict[int, tup
     - Y < m: M and S were two villages in Y and in Y − 1; each row is its own and S is given
       none of M's figures.
     - Y ≥ m: S stands for both villages in both years. M's figures of Y and of Y − 1 are added to
-      S's (every figure that adds up; S keeps its own medians). In the merge year this makes both
-      years whole: year m is M's own ledger before the merge plus S's, which holds M's households'
-      payouts after it; year m − 1 is both villages' year. In m + 1, last year is S's and M's year
-      m; later years add what M's kept ledger still holds (usually nothing).
+      S's (every figure that adds up; S keeps its own medians, and a household paid by both
+      villages' ledgers in one year counts once in each, as in a town's sum). In the merge year
+      this makes both years whole: year m is M's own ledger before the merge plus S's, which
+      holds M's households' payouts after it; year m − 1 is both villages' year. In m + 1, last
+      year is S's and M's year m; later years add what M's kept ledger still holds (usually
+      nothing).
     - Chains follow: A into B (year a), B later into C (year b ≥ a): for a ≤ Y < b A counts in
       B; for Y ≥ b A and B count in C.
 
