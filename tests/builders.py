@@ -188,6 +188,36 @@ def approved_entry(world: World, **kw):
     return entry
 
 
+@dataclass
+class VillageBook:
+    """A village's project and the accountant and secretary who keep its ledger."""
+
+    project: Project
+    accountant: User
+    secretary: User
+
+    def approved(self, period: str, amount_fen: int, kind: str = "collective_income", **kw):
+        """An approved entry of the project in `period` (made, submitted and approved through the services)."""
+        entry = ledger.create_entry(
+            self.accountant, entry_input(self.project, period=period, kind=kind, amount_fen=amount_fen, **kw)
+        )
+        ledger.submit_entry(self.accountant, entry)
+        ledger.approve_entry(self.secretary, entry)
+        return entry
+
+
+def village_book(world: World, village: Area, name: str) -> VillageBook:
+    """Give `village` a planting project and its own accountant and secretary (`name`.acc, `name`.sec)."""
+    project = Project(name=f"{village.name}种植", type="planting", village_id=village.id)
+    db.session.add(project)
+    acc, sec = add_user(f"{name}.acc", "accountant", village), add_user(f"{name}.sec", "secretary", village)
+    db.session.flush()
+    for obj in (project, acc, sec):
+        audit.record(None, f"{audit.AUDITED_NAME[type(obj)]}.create", obj)
+    db.session.commit()
+    return VillageBook(project, acc, sec)
+
+
 # ---- the JSON API ----------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from coopapp.access import audit
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import Area, AuditEvent
 
 from .builders import body, login
@@ -23,6 +24,7 @@ def test_admin_adds_a_village_and_a_group(app, world):
         "published_name": "义和村委会",
         "retired": False,
         "merged_into": None,
+        "merged_on": None,
     }
     group = body(admin.post("/api/v1/areas", json={"code": "441323110203001", "name": "一组", "level": "group"}))
     assert group["parent"] == "441323110203" and group["level"] == "group"
@@ -76,3 +78,25 @@ def test_only_admins_write_areas(app, world):
         client = login(app, username)
         assert client.post("/api/v1/areas", json={"code": "441323110203", "name": "新村"}).status_code == 403
         assert _patch(client, "441323110201", {"name": "改"}).status_code == 403
+
+
+def test_patch_merges_a_village_on_a_date(app, world):
+    admin = login(app, "admin")
+    today = ledger.today()
+    resp = _patch(admin, world.sibling_village.code, {"merged_on": today.isoformat()})
+    assert resp.status_code == 422 and "merged_on" in resp.get_json()["error"]["fields"]
+    resp = _patch(admin, world.sibling_village.code, {"merged_into": world.village.code, "merged_on": "2999-01-01"})
+    assert resp.status_code == 422 and "不能晚于今天" in resp.get_json()["error"]["fields"]["merged_on"]
+    resp = _patch(admin, world.sibling_village.code, {"merged_into": world.village.code, "merged_on": "June 30"})
+    assert resp.status_code == 422 and "merged_on" in resp.get_json()["error"]["fields"]
+    merged = body(
+        _patch(admin, world.sibling_village.code, {"merged_into": world.village.code, "merged_on": today.isoformat()})
+    )
+    assert (merged["retired"], merged["merged_into"], merged["merged_on"]) == (
+        True,
+        world.village.code,
+        today.isoformat(),
+    )
+    listed = {a["code"]: a for a in body(admin.get("/api/v1/areas"))}
+    assert listed[world.sibling_village.code]["merged_on"] == today.isoformat()
+    assert audit.verify() is None

@@ -1,15 +1,16 @@
 """The admin's area pages: the tree, add, rename, move a group, retire, merge — through the real forms."""
 
+import re
+
 from coopapp.access import audit
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Household
 
 from .builders import NBS, hidden_fields, write_area_xlsx
 
 
 def _csrf(client, url: str) -> str:
-    import re
-
     page = client.get(url).get_data(as_text=True)
     return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
 
@@ -76,6 +77,7 @@ def test_merge_a_village(client, auth, world):
     assert client.post(url, data={"csrf_token": token, "merged_into": "441323110202"}).status_code == 302
     village = db.session.get(Area, world.village.id)
     assert village.retired and village.merged_into_id == world.sibling_village.id
+    assert village.merged_on == ledger.today()
     bad = client.post(
         f"/admin/areas/{world.sibling_village.code}/merge", data={"csrf_token": token, "merged_into": "1"}
     )
@@ -152,3 +154,44 @@ def test_a_bad_area_row_is_named_and_nothing_is_offered(app, client, auth, world
 def test_only_the_admin_imports_areas_from_the_web(client, auth, world):
     auth.login("county")
     assert client.get("/admin/areas/import").status_code == 403
+
+
+def _options(page: str, name: str) -> dict[str, list[tuple[str, str]]]:
+    """The <select name=…> of a page: optgroup label → [(value, text)]."""
+    select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group(0)
+    groups = {}
+    for label, body in re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', select, re.S):
+        groups[label] = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', body)
+    return groups
+
+
+def test_the_merge_page_offers_the_villages_in_scope_by_town(client, auth, world):
+    from coopapp.villages import areas
+
+    areas.create_area(world.users["admin"], areas.AreaInput("441323110203", "义和村"))
+    areas.retire_area(world.users["admin"], _area("441323110203"))
+    db.session.commit()
+    auth.login("admin")
+    url = f"/admin/areas/{world.village.code}/merge"
+    page = client.get(url).get_data(as_text=True)
+    assert _options(page, "merged_into") == {
+        "441323107 多祝镇": [("441323107203", "441323107203 八维村")],
+        "441323110 高潭镇": [("441323110202", "441323110202 甘溪村")],
+    }  # not the village itself, not a retired one
+    assert 'type="date"' in page and 'name="merged_on"' in page
+    token = _csrf(client, url)
+    day = ledger.today().isoformat()
+    resp = client.post(url, data={"csrf_token": token, "merged_into": "441323110202", "merged_on": "2999-01-01"})
+    assert resp.status_code == 422 and "不能晚于今天" in resp.get_data(as_text=True)
+    assert 'value="441323110202" selected' in resp.get_data(as_text=True)
+    resp = client.post(url, data={"csrf_token": token, "merged_into": "441323110202", "merged_on": day})
+    assert resp.status_code == 302
+    assert "441323110202 甘溪村" in client.get("/admin/areas").get_data(as_text=True)
+
+
+def test_the_group_page_offers_the_other_villages_to_move_to(client, auth, world):
+    auth.login("admin")
+    page = client.get(f"/admin/areas/{world.group.code}/edit").get_data(as_text=True)
+    offered = [value for options in _options(page, "parent").values() for value, _text in options]
+    assert offered == ["441323107203", "441323110202"]  # its own village is where it is
+    assert '<option value="">不移动</option>' in page

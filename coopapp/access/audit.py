@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 
 from coopapp.extensions import db
 from coopapp.models import (
@@ -283,60 +283,3 @@ def verify_rows() -> Problem | None:
 def verify() -> Problem | None:
     """The first problem in the chain or in the rows it vouches for, or None."""
     return verify_chain() or verify_rows()
-
-
-@dataclass
-class Change:
-    """One field of an object that an event changed: its old and new values as text."""
-
-    field: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEvent:
-    """One audit event about an object, for its page: when, who, what, and the fields changed."""
-
-    seq: int
-    at: object
-    who: str
-    action: str
-    changes: list[Change]
-
-
-def _shown_value(value) -> str:
-    text = "—" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 80 else text[:79] + "…"
-
-
-def object_history(obj, related=(), limit: int = 50) -> list[HistoryEvent]:
-    """The audit events about `obj` and the `related` objects (a project's yearly targets), newest first.
-
-    At most `limit` events, each with the fields it changed: a field changed when its value
-    differs from the same object's previous snapshot; an object's first event (its creation, or
-    its adoption by a migration) lists no fields. Who: the actor's username.
-    """
-    by_type: dict[str, list[int]] = {}
-    for o in (obj, *related):
-        by_type.setdefault(AUDITED_NAME[type(o)], []).append(o.id)
-    which = [(AuditEvent.object_type == kind) & AuditEvent.object_id.in_(ids) for kind, ids in by_type.items()]
-    q = (
-        select(AuditEvent, User.username)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(or_(*which))
-        .order_by(AuditEvent.seq)
-    )
-    events, before = [], {}
-    for ev, username in db.session.execute(q):
-        key = (ev.object_type, ev.object_id)
-        snapshot = json.loads(ev.data).get("snapshot") or {}
-        old = before.get(key)
-        changes = []
-        if old is not None:
-            for name in sorted(set(old) | set(snapshot)):
-                if old.get(name) != snapshot.get(name):
-                    changes.append(Change(name, _shown_value(old.get(name)), _shown_value(snapshot.get(name))))
-        events.append(HistoryEvent(ev.seq, ev.created_at, username or "—", ev.action, changes))
-        before[key] = snapshot
-    return events[::-1][:limit]

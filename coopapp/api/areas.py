@@ -19,6 +19,7 @@ def area_json(area: Area) -> dict:
         "published_name": area.published_name,
         "retired": bool(area.retired),
         "merged_into": area_code(area.merged_into_id),
+        "merged_on": area.merged_on.isoformat() if area.merged_on else None,
     }
 
 
@@ -37,12 +38,19 @@ def create_area():
 
 @bp.patch("/areas/<area_code>")
 def change_area(area_code: str):
-    """An admin renames an area, moves a group to another village {parent} or retires it {retired: true}."""
+    """An admin renames an area, moves a group to another village {parent}, retires it {retired: true}
+    or merges a village into another {merged_into: CODE, merged_on?: "YYYY-MM-DD" (default today)}."""
     me = require_role_for("manage_areas")
     payload = json_body()
     form = valid_form(AreaChangeForm, payload)
     area = areas.area_or_404(area_code)
     areas.change_area(
-        me, area, name=form.name.data or None, parent=form.parent.data or None, retire=payload.get("retired")
+        me,
+        area,
+        name=form.name.data or None,
+        parent=form.parent.data or None,
+        retire=payload.get("retired"),
+        merged_into=form.merged_into.data or None,
+        merged_on=form.merged_on.data,
     )
     return jsonify(area_json(area))

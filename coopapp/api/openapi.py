@@ -101,7 +101,7 @@ AREA = _object(
         "code": STRING,
         "name": STRING,
         "level": {"enum": list(LEVELS)},
-        **_typed("parent:str? published_name:str? retired:bool merged_into:str?"),
+        **_typed("parent:str? published_name:str? retired:bool merged_into:str? merged_on:date?"),
     },
     ("code", "name", "level", "parent", "published_name", "retired"),
 )
@@ -116,8 +116,15 @@ AREA_INPUT = _object(
     ("code", "name"),
 )
 AREA_CHANGE = _object(
-    {"name": {"type": "string", "maxLength": 100}, "parent": AREA_CODE, "retired": BOOLEAN},
-    description="rename; move a group to another village (parent); retire (retired: true)",
+    {
+        "name": {"type": "string", "maxLength": 100},
+        "parent": AREA_CODE,
+        "retired": BOOLEAN,
+        "merged_into": AREA_CODE,
+        "merged_on": DATE,
+    },
+    description="rename; move a group to another village (parent); retire (retired: true); merge a village "
+    "into another (merged_into, merged_on: the day, default today)",
 )
 
 COOPERATIVE = _object(

@@ -1,6 +1,8 @@
 """The area tree: county → town → village → group."""
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, false
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coopapp.extensions import db
@@ -29,6 +31,8 @@ class Area(db.Model):
     retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # 撤并村: the village this one was merged into (its groups and households moved there).
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    # The day it was merged (the comparison counts it in the survivor from that year on).
+    merged_on: Mapped[date | None] = mapped_column(Date)
 
     parent: Mapped["Area | None"] = relationship(
         remote_side=[id], foreign_keys=[parent_id], lazy="joined", join_depth=3
@@ -36,7 +40,7 @@ class Area(db.Model):
 
     def audit_snapshot(self) -> dict:
         """The fields the audit chain vouches for: where the area sits in the tree and its names."""
-        return {
+        snapshot = {
             "code": self.code,
             "name": self.name,
             "level": self.level,
@@ -46,6 +50,9 @@ class Area(db.Model):
             "retired": bool(self.retired),
             "merged_into_id": self.merged_into_id,
         }
+        if self.merged_on is not None:  # only when set: the areas adopted before it existed still match
+            snapshot["merged_on"] = self.merged_on.isoformat()
+        return snapshot
 
     def covers(self, other: "Area") -> bool:
         """True when `other` is this area or lies beneath it."""

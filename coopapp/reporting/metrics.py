@@ -85,34 +85,86 @@ def _figures_query():
     )
 
 
-def _village_figures(village_ids: list[int], year: int) -> dict[int, tuple]:
+def _village_figures(village_ids: list[int], year: int) -> tuple[dict[int, tuple], dict[int, int]]:
     """village → its figures for `year` and the year before, from the summary tables and the
     roster in one query: income, output, last year's income and output; households, formerly
     poor households; this year's benefited, total, median (all, then formerly poor); last year's
-    benefited and total (all, then formerly poor). Absent figures are 0."""
+    benefited and total (all, then formerly poor). Absent figures are 0. Merged villages (撤并村)
+    are counted in their survivors as `_with_merged` says; its second result says which."""
     params = {"ids": village_ids, "year": year, "last_year": year - 1}
     # Plain tuples of ints (PostgreSQL's SUM of bigint comes as a Decimal, hence int()).
     figures = {row[0]: tuple(map(int, row[1:])) for row in plain_rows(_figures_query(), params)}
-    return _with_merged_last_year(figures, params)
+    return _with_merged(figures, params)
 
 
-# The positions of last year's figures in a `_village_figures` tuple.
-_LAST_YEAR = (2, 3, 12, 13, 14, 15)
+# The positions in a `_village_figures` tuple that add up: all but the two medians.
+_ADDED = tuple(i for i in range(16) if i not in (8, 11))
 
 
-def _with_merged_last_year(figures: dict[int, tuple], params: dict) -> dict[int, tuple]:
-    """A village that absorbed others (撤并村) compares like with like: their last-year figures
-    are added to its own, as if they had always been one village."""
-    merged = dict(plain_rows(select(Area.id, Area.merged_into_id).where(Area.merged_into_id.in_(params["ids"]))))
-    if not merged:
-        return figures
-    for row in plain_rows(_figures_query(), {**params, "ids": list(merged)}):
-        survivor = merged[row[0]]
-        own = list(figures.get(survivor, (0,) * 16))
-        for i in _LAST_YEAR:
-            own[i] += int(row[1 + i])
+def _counted_in(merges: dict[int, tuple[int, int | None]], year: int) -> dict[int, int]:
+    """merged village → the village that stands for it in `year`: the end of its chain of merges
+    dated in or before `year` (A into B in 2024, B into C in 2025: in 2024 A counts in B; from
+    2025 on both count in C). A merge without a date counts in every year."""
+    found = {}
+    for village in merges:
+        rep, seen = village, set()
+        while rep in merges and rep not in seen:
+            into, merged_year = merges[rep]
+            if merged_year is not None and merged_year > year:
+                break
+            seen.add(rep)
+            rep = into
+        if rep != village:
+            found[village] = rep
+    return found
+
+
+def _with_merged(figures: dict[int, tuple], params: dict) -> tuple[dict[int, tuple], dict[int, int]]:
+    """撤并村: the survivor's year-on-year growth compares like with like.
+
+    Village M merged into S on a day of year m. For a compared year Y:
+
+    - Y < m: M and S were two villages in Y and in Y − 1; each row is its own and S is given
+      none of M's figures.
+    - Y ≥ m: S stands for both villages in both years. M's figures of Y and of Y − 1 are added to
+      S's (every figure that adds up; S keeps its own medians, and a household paid by both
+      villages' ledgers in one year counts once in each, as in a town's sum). In the merge year
+      this makes both years whole: year m is M's own ledger before the merge plus S's, which
+      holds M's households' payouts after it; year m − 1 is both villages' year. In m + 1, last
+      year is S's and M's year m; later years add what M's kept ledger still holds (usually
+      nothing).
+    - Chains follow: A into B (year a), B later into C (year b ≥ a): for a ≤ Y < b A counts in
+      B; for Y ≥ b A and B count in C.
+
+    M's own row stays in the table (its history), marked by the second result — merged village
+    → the village that counts it — so that town totals leave it out and nothing counts twice. A
+    village counts in its survivor only when the survivor is among `params["ids"]`.
+
+    One query for the merges (a short list: the merged villages of the database), and one more for
+    the figures of merged villages that are not among `ids` only when there are any.
+    """
+    rows = plain_rows(select(Area.id, Area.merged_into_id, Area.merged_on).where(Area.merged_into_id.is_not(None)))
+    if not rows:
+        return figures, {}
+    # Plain rows: the date comes as a date (PostgreSQL) or as its ISO text (SQLite).
+    merges = {vid: (into, int(str(on)[:4]) if on is not None else None) for vid, into, on in rows}
+    wanted = set(params["ids"])
+    counted = {m: s for m, s in _counted_in(merges, params["year"]).items() if s in wanted}
+    if not counted:
+        return figures, {}
+    theirs = dict(figures)
+    missing = [m for m in counted if m not in theirs]
+    if missing:
+        theirs.update(
+            (row[0], tuple(map(int, row[1:]))) for row in plain_rows(_figures_query(), {**params, "ids": missing})
+        )
+    none = (0,) * 16
+    for merged, survivor in counted.items():
+        own, add = list(figures.get(survivor, none)), theirs.get(merged, none)
+        for i in _ADDED:
+            own[i] += add[i]
         figures[survivor] = tuple(own)
-    return figures
+    return figures, {m: s for m, s in counted.items() if m in wanted}
 
 
 def town_medians(village_ids: list[int], year: int) -> dict[tuple[int, bool | None], int]:
@@ -210,7 +262,8 @@ def village_rows(villages: list[VillageRef | Area], year: int) -> list[dict]:
     if not villages:
         return []
     villages = _refs(villages)
-    figures = _village_figures([v.id for v in villages], year)
+    figures, counted_in = _village_figures([v.id for v in villages], year)
+    codes = {v.id: v.code for v in villages} if counted_in else {}
     weak_below = current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
     none = (0,) * 16
     rows = []
@@ -242,13 +295,15 @@ def village_rows(villages: list[VillageRef | Area], year: int) -> list[dict]:
                 "code": v.code,
                 "name": v.name,
                 "town": v.town_name,
+                # 撤并村: the village whose row counts this one's figures this year (see _with_merged).
+                "counted_in": codes[counted_in[v.id]] if v.id in counted_in else None,
                 "collective_income_fen": income,
                 "output_value_fen": output,
                 "collective_income_last_year_fen": income_last,
                 "output_value_last_year_fen": output_last,
                 "collective_income_growth": growth(income, income_last),
                 "output_value_growth": growth(output, output_last),
-                "weak": income < weak_below,
+                "weak": income < weak_below and v.id not in counted_in,
                 # benefit_figures(…) of all households, then of the formerly poor, inline.
                 "households": households,
                 "households_benefited": benefited,
@@ -383,10 +438,13 @@ def town_rows(user: User, area: Area, year: int) -> list[dict]:
 
 def town_totals(villages: list[VillageRef | Area], rows: list[dict], year: int) -> list[dict]:
     """`rows` (one per village of `villages`, same order) summed per town, ordered by town code;
-    medians over the benefited households of these villages only."""
+    medians over the benefited households of these villages only. A merged village's row counted
+    in its survivor's (`counted_in`) is left out: its figures are in the survivor's."""
     towns: dict[str, dict] = {}
     villages = _refs(villages)
     for village, row in zip(villages, rows, strict=True):
+        if row.get("counted_in"):
+            continue  # 撤并村: its figures are in the row of the village that counts it
         total = towns.setdefault(
             village.town_code,
             {

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from coopapp.villages.areas import AreaInput
@@ -27,16 +27,18 @@ class AreaForm(FlaskForm):
 
 
 class AreaChangeForm(FlaskForm):
-    """A change to one area: a new name, a group's new village, retirement."""
+    """A change to one area: a new name, a group's new village, retirement, a merge (the API's)."""
 
     name = StringField(_l("名称"), validators=[Optional(), Length(max=100)])
-    parent = StringField(_l("移到村（代码）"), validators=[Optional(), Length(max=20)])
+    # A village's code; the page offers the villages in scope as a select of the same name.
+    parent = StringField(_l("移到村"), validators=[Optional(), Length(max=20)])
     retired = BooleanField(_l("撤销"))
+    merged_into = StringField(_l("并入村"), validators=[Optional(), Length(max=20)])
+    merged_on = DateField(_l("撤并日期"), validators=[Optional()])
 
 
 class MergeForm(FlaskForm):
-    """撤并村: the village this one is merged into."""
+    """撤并村: the village this one is merged into (a code; the page offers a select) and when."""
 
-    merged_into = StringField(
-        _l("并入村（代码）"), validators=[DataRequired(_l("请填写并入村的代码。")), Length(max=20)]
-    )
+    merged_into = StringField(_l("并入村"), validators=[DataRequired(_l("请选择并入的村。")), Length(max=20)])
+    merged_on = DateField(_l("撤并日期"), description=_l("不填为今天"), validators=[Optional()])

@@ -7,9 +7,10 @@ code is its village's code plus a 3-digit number.
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coopapp.access import audit
 from coopapp.access.accounts import add_user
@@ -18,7 +19,8 @@ from coopapp.core.codes import area_level, canonical_area_code, parent_area_code
 from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, Invalid, NotFound
 from coopapp.extensions import db
-from coopapp.models import Area, Household, User
+from coopapp.ledger import operations as ledger
+from coopapp.models import Area, AuditEvent, Household, LedgerEntry, User
 from coopapp.villages.catalog import add_area, child_path
 
 MAX_NAME = 100
@@ -220,10 +222,55 @@ def retire_area(actor: User, area: Area) -> Area:
     return area
 
 
+def _merge_date(value) -> date:
+    """The merge date as a `date`: a date, an ISO string (forms, the API), or None for today."""
+    if value in (None, ""):
+        return ledger.today()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise _one(_("撤并日期格式应为 YYYY-MM-DD：%(d)s", d=value), "merged_on") from None
+
+
+def _known_since(area: Area) -> date | None:
+    """The earliest day the register knows the area: its creation in the audit chain or its first
+    ledger month, whichever is earlier (None when neither: an area built outside the app)."""
+    created = db.session.scalar(
+        select(func.min(AuditEvent.created_at)).where(
+            AuditEvent.object_type == "area", AuditEvent.object_id == area.id, AuditEvent.action == "area.create"
+        )
+    )
+    first_period = db.session.scalar(select(func.min(LedgerEntry.period)).where(LedgerEntry.village_id == area.id))
+    known = [d for d in (created and created.date(), first_period and date.fromisoformat(first_period + "-01")) if d]
+    return min(known) if known else None
+
+
+def _check_merge_date(merged_on: date, village: Area, survivor: Area) -> None:
+    """Refuse a merge date in the future, before either village was known, or before a merge into
+    the merged village (a chain must run forward in time)."""
+    if merged_on > ledger.today():
+        raise _one(_("撤并日期不能晚于今天（%(d)s）。", d=ledger.today().isoformat()), "merged_on")
+    for area in (village, survivor):
+        since = _known_since(area)
+        if since is not None and merged_on < since:
+            raise _one(
+                _("撤并日期 %(d)s 早于%(n)s最早的记录（%(s)s），那时它还不存在。", d=merged_on, n=area.name, s=since),
+                "merged_on",
+            )
+    absorbed = db.session.scalar(select(func.max(Area.merged_on)).where(Area.merged_into_id == village.id))
+    if absorbed is not None and merged_on < absorbed:
+        raise _one(
+            _("撤并日期不能早于其他村并入%(n)s的日期（%(d)s）。", n=village.name, d=absorbed.isoformat()), "merged_on"
+        )
+
+
 @atomic
-def merge_village(actor: User, village: Area, survivor_code: str) -> Area:
+def merge_village(actor: User, village: Area, survivor_code: str, merged_on: date | str | None = None) -> Area:
     """撤并村: the village's groups and households move into the survivor; the village keeps
-    its history and ledger, is retired and remembers where it went."""
+    its history and ledger, is retired and remembers where it went and when (`merged_on`,
+    default today; not in the future, not before either village is known)."""
     if village.level != "village":
         raise _one(_("只有村可以撤并。"), "code")
     if village.retired:
@@ -233,20 +280,32 @@ def merge_village(actor: User, village: Area, survivor_code: str) -> Area:
         raise _one(_("不能并入自己。"), "merged_into")
     authorize(actor, "manage_areas", village)
     authorize(actor, "manage_areas", survivor)
+    when = _merge_date(merged_on)
+    _check_merge_date(when, village, survivor)
     for group in _children(village):
         _move_group(actor, group, survivor)
     for household in db.session.scalars(select(Household).where(Household.village_id == village.id)):
         household.village_id = survivor.id
         db.session.flush()
         audit.record(actor, "household.update", household, {"reason": "area.merge"})
-    village.retired, village.merged_into_id = True, survivor.id
+    village.retired, village.merged_into_id, village.merged_on = True, survivor.id, when
     audit.record(actor, "area.merge", village, {"into": survivor.code})
     return village
 
 
 @atomic
-def change_area(actor: User, area: Area, *, name: str | None = None, parent: str | None = None, retire=None) -> Area:
-    """One change request (the API's PATCH): rename, move a group, retire — all or nothing."""
+def change_area(
+    actor: User,
+    area: Area,
+    *,
+    name: str | None = None,
+    parent: str | None = None,
+    retire=None,
+    merged_into: str | None = None,
+    merged_on: str | None = None,
+) -> Area:
+    """One change request (the API's PATCH): rename, move a group, retire, merge a village into
+    another (`merged_into`, with `merged_on`, default today) — all or nothing."""
     authorize(actor, "manage_areas", area)
     if retire is not None and not isinstance(retire, bool):
         raise _one(_("retired 只能是 true 或 false。"), "retired")
@@ -256,6 +315,10 @@ def change_area(actor: User, area: Area, *, name: str | None = None, parent: str
         rename_area(actor, area, name)
     if parent:
         move_group(actor, area, parent)
+    if merged_on and not merged_into:
+        raise _one(_("撤并日期只和并入村（merged_into）一起填写。"), "merged_on")
+    if merged_into:
+        merge_village(actor, area, merged_into, merged_on)
     if retire:
         retire_area(actor, area)
     return area
@@ -285,3 +348,17 @@ def retired_codes(codes: list[str]) -> set[str]:
     if not codes:
         return set()
     return set(db.session.scalars(select(Area.code).where(Area.code.in_(codes), Area.retired.is_(True))))
+
+
+def village_choices(user: User, leave_out: Area | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The villages in use a picker offers inside the user's scope, grouped by town, in code
+    order: [(town label, [(code, "code name"), …]), …]; `leave_out` (the village itself) is not
+    offered. Retired and merged villages are left out."""
+    tree = area_tree(user, include_retired=False)
+    towns = {a.id: f"{a.code} {a.name}" for a in tree if a.level == "town"}
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for a in tree:
+        if a.level == "village" and (leave_out is None or a.id != leave_out.id):
+            town = towns.get(a.parent_id) or (a.parent.name if a.parent is not None else "")
+            grouped.setdefault(town, []).append((a.code, f"{a.code} {a.name}"))
+    return list(grouped.items())

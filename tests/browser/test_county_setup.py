@@ -204,5 +204,21 @@ def test_a_county_moves_into_an_empty_database(browser, county_server, tmp_path)
         assert sorted(names) == ["中洞村", "义和村", "新庵村"]
         _within_screen(page, "table.compare tbody td.sticky")
         _shot(page, "comparison")
+
+        # 区域: move 义和二组 to 中洞村 and merge 新庵村 into 中洞村, picking from the lists on a phone.
+        page.goto("/admin/areas/441323110203002/edit")
+        _within_screen(page, "#parent")
+        page.select_option("#parent", label="441323110201 中洞村")
+        _submit(page, "保存")
+        assert "已保存" in page.inner_text("main"), page.inner_text("main")
+        page.goto("/admin/areas/441323113201/merge")
+        _within_screen(page, "#merged_into", "#merged_on")
+        assert "441323113201 新庵村" not in page.locator("#merged_into").inner_text()
+        page.select_option("#merged_into", label="441323110201 中洞村")
+        _shot(page, "merge")
+        _submit(page, "撤并")
+        assert "新庵村 已并入 441323110201 中洞村" in page.inner_text("main"), page.inner_text("main")
+        page.goto("/admin/areas/441323113201/edit")
+        assert "合并" in page.inner_text("main") and "并入村：— → 441323110201 中洞村" in page.inner_text("main")
     finally:
         context.close()

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access import audit
+from coopapp.access.history import object_history
 from coopapp.access.scope import authorize
 from coopapp.errors import Invalid
 from coopapp.imports import batches
@@ -78,8 +78,11 @@ def edit(code: str):
         else:
             flash(_("已保存：%(c)s %(n)s。", c=area.code, n=area.name), "success")
             return redirect(url_for("areas.tree"))
-    history = audit.object_history(area)
-    return render_template("areas/edit.html", area=area, form=form, history=history), 422 if form.errors else 200
+    history = object_history(area)
+    villages = areas.village_choices(current_user, leave_out=area.parent) if area.level == "group" else []
+    return render_template(
+        "areas/edit.html", area=area, form=form, history=history, villages=villages
+    ), 422 if form.errors else 200
 
 
 @bp.post("/<code>/retire")
@@ -104,13 +107,17 @@ def merge(code: str):
     form = MergeForm()
     if form.validate_on_submit():
         try:
-            areas.merge_village(current_user, village, form.merged_into.data)
+            areas.merge_village(current_user, village, form.merged_into.data, form.merged_on.data)
         except Invalid as err:
             show_field_errors(form, err)
         else:
-            flash(_("%(n)s 已并入 %(m)s。", n=village.name, m=form.merged_into.data), "success")
+            survivor = areas.area_or_404(form.merged_into.data)
+            flash(_("%(n)s 已并入 %(m)s。", n=village.name, m=f"{survivor.code} {survivor.name}"), "success")
             return redirect(url_for("areas.tree"))
-    return render_template("areas/merge.html", village=village, form=form), 422 if form.errors else 200
+    villages = areas.village_choices(current_user, leave_out=village)
+    return render_template(
+        "areas/merge.html", village=village, form=form, villages=villages
+    ), 422 if form.errors else 200
 
 
 @bp.route("/import", methods=["GET", "POST"])

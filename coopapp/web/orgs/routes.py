@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from coopapp.access import audit
+from coopapp.access.history import object_history
 from coopapp.access.scope import authorize
 from coopapp.core.vocabulary import PARTY_ORG_KINDS
 from coopapp.errors import Invalid
@@ -68,7 +68,7 @@ def edit_cooperative(coop_id: int):
     coop = cooperatives.get_cooperative(coop_id, current_user, "manage_orgs")
     data = {"name": coop.name, "credit_code": coop.credit_code, "village": coop.village.code}
     form = _form(None if request.method == "POST" else {**data, "party_org_id": coop.party_org_id})
-    args = {"coop": coop, "history": audit.object_history(coop)}
+    args = {"coop": coop, "history": object_history(coop)}
     return _save(form, lambda data: cooperatives.update_cooperative(current_user, coop, data), args)
 
 
@@ -126,5 +126,5 @@ def upgrade_party_org(org_id: int):
         else:
             flash(_("已保存：%(n)s。", n=org.name), "success")
             return redirect(url_for("orgs.party_orgs_list"))
-    history = audit.object_history(org)
+    history = object_history(org)
     return render_template("orgs/upgrade_form.html", form=form, org=org, history=history), 422 if form.errors else 200

@@ -4,7 +4,7 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access import audit
+from coopapp.access.history import object_history
 from coopapp.access.scope import can
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Household
@@ -58,7 +58,7 @@ def projects():
 def _project_page(form, village, project=None, status=200):
     year = today().year
     other_years = [t for t in project.targets if t.year != year] if project else []
-    history = audit.object_history(project, related=project.targets) if project else None
+    history = object_history(project, related=project.targets) if project else None
     page = render_template(
         "village/project_form.html",
         form=form,
