@@ -210,6 +210,9 @@ class ApiClient:
     def post(self, path: str, json=None, **kw):
         return self.client.post(path, json=json if json is not None else {}, headers=self.headers, **kw)
 
+    def patch(self, path: str, json=None, **kw):
+        return self.client.patch(path, json=json if json is not None else {}, headers=self.headers, **kw)
+
 
 def login(app, username: str) -> ApiClient:
     """A fresh client holding a Bearer token for `username`."""

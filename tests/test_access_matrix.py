@@ -192,6 +192,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("orgs.new_party_org", "POST"): R(
         "L 403 403 403 403 ok 403 403", data={"name": "新党支部", "kind": "branch", "area": "{village}"}
     ),
+    ("orgs.edit_party_org", "GET"): R("L 403 403 403 403 ok 403 403", {"org_id": "party_org"}),
+    ("orgs.edit_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"name": "中洞村党总支", "area": "{village}"}
+    ),
     ("orgs.upgrade_party_org", "GET"): R("L 403 403 403 403 ok 403 403", {"org_id": "party_org"}),
     ("orgs.upgrade_party_org", "POST"): R(
         "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"kind": "general_branch", "date": "{today}"}
@@ -238,6 +242,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.list_party_orgs", "GET"): R("L ok ok ok ok ok ok ok"),
     ("api.create_party_org", "POST"): R(
         "L 403 403 403 403 ok 403 403", data={"name": "新党支部", "kind": "branch", "area": "{village}"}
+    ),
+    ("api.change_party_org", "PATCH"): R(
+        "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"name": "中洞村党总支"}
     ),
     ("api.upgrade_party_org", "POST"): R(
         "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"kind": "general_branch", "date": "{today}"}
