@@ -183,6 +183,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("reports.export", "GET"): R("L ok ok ok ok ok ok ok", {"fmt": "csv"}),
     ("reports.village", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
     ("reports.project", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project"}),
+    ("reports.set_project_target", "POST"): R(
+        "L 403 ok 403 403 ok - -", {"project_id": "project"}, {"target-year": "{year}", "target-output": "20万"}
+    ),
     ("charts.compare", "GET"): R("L ok ok ok ok ok ok ok", {"fmt": "svg"}),
     ("charts.project_output", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project", "fmt": "svg"}),
     ("charts.project_yield", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project", "fmt": "svg"}),
