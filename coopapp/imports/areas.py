@@ -40,6 +40,16 @@ class AreaImportReport(ImportReport):
     renamed: int = 0
     published: int = 0
 
+    @property
+    def preview_total(self) -> int:
+        """The preview lists the rows that change something."""
+        return self.changed
+
+    @property
+    def confirmable(self) -> bool:
+        """A list with nothing to change has nothing to confirm."""
+        return self.ok and self.changed > 0
+
     def as_dict(self) -> dict:
         counts = {"changed": self.changed, "added": self.added, "renamed": self.renamed, "published": self.published}
         return {**super().as_dict(), **counts}
@@ -231,4 +241,5 @@ def _shown(row: _Row, action: str, old_name: str | None) -> dict:
         "level": row.level,
         "old_name": old_name,
         "action": action,
+        "ok": True,
     }
