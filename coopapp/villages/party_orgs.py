@@ -12,14 +12,13 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from coopapp.access import audit
-from coopapp.access.scope import area_clause, authorize
+from coopapp.access.scope import area_clause, authorize, get_authorized
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import PARTY_ORG_KINDS
 from coopapp.errors import Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Cooperative, PartyOrg, PartyOrgUpgrade, User
-from coopapp.models.base import get_by_id
 from coopapp.villages.catalog import area_by_code
 
 MAX_NAME = 100
@@ -169,12 +168,8 @@ def update_party_org(
 
 
 def get_party_org(org_id: int, user: User, action: str = "view") -> PartyOrg:
-    """Load a party organisation the user may `action`."""
-    org = get_by_id(PartyOrg, org_id)
-    if org is None:
-        raise NotFound(_("党组织不存在。"))
-    authorize(user, action, org.area)
-    return org
+    """Load a party organisation the user may `action` in its village."""
+    return get_authorized(PartyOrg, org_id, user, action, _("党组织不存在。"))
 
 
 def party_orgs_for(user: User, village: Area | None = None) -> list[PartyOrg]:
