@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 from coopapp.access import audit
 from coopapp.core.codes import credit_code_check_char, id_number_check_digit
 from coopapp.core.periods import first_day
+from coopapp.distributions import objections
 from coopapp.distributions import plans as distributions
 from coopapp.distributions.plans import DeductionInput, PlanInput
 from coopapp.extensions import db
@@ -375,6 +376,11 @@ def expire_notice(plan: Distribution) -> None:
     """Move the plan's publication back past its notice period."""
     plan.published_at = plan.published_at - timedelta(days=8)
     db.session.commit()
+
+
+def open_plans(household: Household) -> list:
+    """The published plans of the household's village still in their notice period (公示期)."""
+    return [row for row in objections.published_plans_for(household) if row.open]
 
 
 def objection_count() -> int:
