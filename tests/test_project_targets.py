@@ -151,6 +151,8 @@ def test_the_project_page_sets_a_past_years_target(app, world, client, auth):
     assert f"{LAST - 2} 年项目尚未开始" in text_ and f"最早可设 {LAST} 年" in text_
     resp = client.post(url, data={"target-year": THIS, "target-output": "-1"})
     assert resp.status_code == 422 and "目标不能为负数" in resp.get_data(as_text=True)
+    for year in ({}, {"target-year": "明年"}):  # no year, or not a number: the form refuses it
+        assert client.post(url, data={**year, "target-output": "1万"}).status_code == 422
     assert counts() == before
     assert audit.verify() is None
 

@@ -59,7 +59,7 @@ class ProjectTargetForm(FlaskForm):
 class YearTargetForm(ProjectTargetForm):
     """The project page's form: the targets of the year picked (the operation judges the year)."""
 
-    year = SelectField(_l("年份"), coerce=int, validate_choice=False)
+    year = SelectField(_l("年份"), coerce=int, validate_choice=False, validators=[InputRequired(_l("请选择年份。"))])
 
 
 class CooperativeForm(FlaskForm):
