@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask import url_for
 from openpyxl import Workbook
 from sqlalchemy import event, func, select, text
 from werkzeug.security import generate_password_hash
@@ -16,6 +17,7 @@ from werkzeug.security import generate_password_hash
 from coopapp.access import audit
 from coopapp.core.codes import credit_code_check_char, id_number_check_digit
 from coopapp.core.periods import first_day
+from coopapp.distributions import objections
 from coopapp.distributions import plans as distributions
 from coopapp.distributions.plans import DeductionInput, PlanInput
 from coopapp.extensions import db
@@ -29,11 +31,12 @@ from coopapp.models import (
     LedgerEntry,
     Membership,
     Objection,
+    PartyOrg,
     Project,
     ProjectTarget,
     User,
 )
-from coopapp.villages import catalog
+from coopapp.villages import catalog, party_orgs
 
 PASSWORD = "pass-word-1"
 # One cheap hash for every test user (the default method is deliberately slow).
@@ -240,6 +243,9 @@ class ApiClient:
     def post(self, path: str, json=None, **kw):
         return self.client.post(path, json=json if json is not None else {}, headers=self.headers, **kw)
 
+    def patch(self, path: str, json=None, **kw):
+        return self.client.patch(path, json=json if json is not None else {}, headers=self.headers, **kw)
+
 
 def login(app, username: str) -> ApiClient:
     """A fresh client holding a Bearer token for `username`."""
@@ -404,6 +410,11 @@ def expire_notice(plan: Distribution) -> None:
     db.session.commit()
 
 
+def open_plans(household: Household) -> list:
+    """The published plans of the household's village still in their notice period (公示期)."""
+    return [row for row in objections.published_plans_for(household) if row.open]
+
+
 def objection_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Objection))
 
@@ -524,3 +535,357 @@ def insert_old_areas(conn) -> None:
             "(3, '441323110201', '中洞村', 'village', 2, '/441323/441323110/441323110201/')"
         )
     )
+
+
+# ---- the route table: who may use each route (tests/test_access_matrix.py, tests/test_csrf_all.py) ----
+#
+# Each (endpoint, method) of the app has a row in ROUTES declaring what each of the eight
+# callers gets; a route missing from it fails test_every_route_is_in_the_table.
+#
+# Callers, in the order of a row's expectations:
+#
+#     anon   nobody logged in
+#     acc    中洞村's accountant                sec    中洞村's secretary
+#     town   高潭镇's reviewer (中洞村's town)   county the county reviewer
+#     admin  the administrator
+#     acc2   八维村's accountant (a foreign village: every id/code in a URL is 中洞村's)
+#     sec2   八维村's secretary
+#
+# Outcomes:
+#
+#     ok     let in: not a login redirect / 401, not 403, not 404, never 5xx (a state rule may
+#            still refuse the action with 409/422 or a flash-and-redirect; that is past the door)
+#     L      sent to log in: 302 to /login on a page, 401 JSON from the API
+#     403    refused                     404   not found (an object outside the scope)
+#     -      either 403 or 404
+#     422    the form refuses it (e.g. a foreign project is not among the choices offered)
+#
+# URL arguments come from the test world (`objects` below): ids and codes of 中洞村, the
+# village of acc/sec, so acc2/sec2 are the foreign village's users. Every request a row does
+# not let in (L, 403, 404, -, 422) must leave the ledger, the plans, the objections, the
+# projects, the households and the audit chain exactly as they were.
+#
+# A new route: add `("blueprint.endpoint", "METHOD"): R("L ok ok …", {"url_arg": "objects key"}, body)`.
+
+CALLERS = ("anon", "acc", "sec", "town", "county", "admin", "acc2", "sec2")
+USERNAMES = {"acc": "acc", "sec": "sec", "town": "town", "county": "county", "admin": "admin"}
+USERNAMES |= {"acc2": "acc2", "sec2": "sec2"}
+PUBLIC = "ok ok ok ok ok ok ok ok"
+
+
+@dataclass
+class Route:
+    """One row: expectations for CALLERS, URL arguments (names of `objects`), a form/JSON body."""
+
+    expect: str
+    args: dict = field(default_factory=dict)
+    data: dict | None = None
+    query: str = ""
+
+    def outcomes(self) -> dict[str, str]:
+        tokens = self.expect.split()
+        assert len(tokens) == len(CALLERS), f"{self.expect!r}: one outcome per caller {CALLERS}"
+        return dict(zip(CALLERS, tokens, strict=True))
+
+
+R = Route
+# Bodies (values in braces are filled from `objects`).
+ENTRY_FORM = {"project_id": "{project}", "period": "{period}", "kind": "sales", "amount": "100"}
+ENTRY_JSON = {"project_id": "{project}", "period": "{period}", "kind": "sales", "amount": "100.00"}
+PROJECT_FORM = {"name": "新项目", "type": "other"}
+HOUSEHOLD_FORM = {"head_name": "新户", "members": "2"}
+REASON = {"reason": "重复登记"}
+PLAN_FORM = {
+    "project_id": "{project}",
+    "period": "{period}",
+    "pool": "1000",
+    "basis": "equal",
+    "households-0-household_id": "{household}",
+    "households-1-household_id": "{household2}",
+}
+UPLOAD = {"project_id": "{project}", "file": "@upload.csv"}  # "@name": a small CSV file
+CONFIRM = {"project_id": "{project}", "sha": "0" * 64, "suffix": ".csv", "file_name": "x.csv"}
+PLAN_JSON = {"project_id": "{project}", "period": "{period}", "pool": "1000.00", "basis": "equal"}
+
+# (endpoint, method) → Route. Columns: anon acc sec town county admin acc2 sec2
+ROUTES: dict[tuple[str, str], Route] = {
+    # ---- public: no login needed --------------------------------------------------------
+    ("static", "GET"): R(PUBLIC, {"filename": "app.css"}),
+    ("auth.login", "GET"): R(PUBLIC),
+    ("auth.login", "POST"): R(PUBLIC, data={"username": "nobody", "password": "wrong-pass-1"}),
+    ("auth.set_language", "POST"): R(PUBLIC, {"code": "en"}),
+    ("public.statement", "GET"): R(PUBLIC, {"token": "token"}),
+    ("public.raise_objection", "POST"): R(PUBLIC, {"token": "token"}, {"distribution_id": "{plan}", "text": "异议"}),
+    ("public.village", "GET"): R(PUBLIC, {"code": "village"}),  # 村务公开, no login
+    ("api.openapi", "GET"): R(PUBLIC),
+    # ---- auth -------------------------------------------------------------------------
+    ("auth.home", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("auth.logout", "POST"): R("L ok ok ok ok ok ok ok"),
+    ("auth.change_password", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("auth.change_password", "POST"): R("L ok ok ok ok ok ok ok", data={"current_password": "wrong-pass-1"}),
+    # ---- ledger (the accountant keeps it) -----------------------------------------------
+    ("ledger.entries", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("ledger.export", "GET"): R("L ok ok ok ok ok ok ok", {"fmt": "csv"}),
+    ("ledger.new_entry", "GET"): R("L ok 403 403 403 403 ok 403"),
+    ("ledger.new_entry", "POST"): R("L ok 403 403 403 403 - 403", data=ENTRY_FORM),
+    ("ledger.entry", "GET"): R("L ok ok ok ok ok - -", {"entry_id": "draft"}),
+    ("ledger.edit_entry", "GET"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}),
+    ("ledger.edit_entry", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}, ENTRY_FORM),
+    ("ledger.submit", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}),
+    ("ledger.void", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}),
+    ("ledger.reverse", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "approved"}, REASON),
+    # ---- review (the secretary) ---------------------------------------------------------
+    ("review.queue", "GET"): R("L 403 ok 403 403 403 403 ok"),
+    ("review.approve", "POST"): R("L 403 ok 403 403 403 - -", {"entry_id": "submitted"}),
+    ("review.return_entry", "POST"): R("L 403 ok 403 403 403 - -", {"entry_id": "submitted"}, REASON),
+    ("review.months", "GET"): R("L 403 ok 403 403 403 403 ok"),
+    ("review.months", "POST"): R("L 403 ok 403 403 403 403 ok", data={"period": "{period}"}),
+    # ---- the village's projects, households, objections -----------------------------------
+    ("village.projects", "GET"): R("L ok ok ok ok ok 403 403", query="village={village}"),
+    ("village.new_project", "GET"): R("L 403 ok 403 403 403 403 ok"),
+    ("village.new_project", "POST"): R("L 403 ok 403 403 403 403 ok", data=PROJECT_FORM),
+    ("village.edit_project", "GET"): R("L 403 ok 403 403 403 - -", {"project_id": "project"}),
+    ("village.edit_project", "POST"): R("L 403 ok 403 403 403 - -", {"project_id": "project"}, PROJECT_FORM),
+    ("village.households", "GET"): R("L ok ok ok ok ok 403 403", query="village={village}"),
+    ("village.household", "GET"): R("L ok ok ok ok ok - -", {"household_id": "household"}),
+    ("village.new_household", "GET"): R("L 403 ok 403 403 403 403 ok"),
+    ("village.new_household", "POST"): R("L 403 ok 403 403 403 403 ok", data=HOUSEHOLD_FORM),
+    ("village.edit_household", "GET"): R("L 403 ok 403 403 403 - -", {"household_id": "household"}),
+    ("village.edit_household", "POST"): R("L 403 ok 403 403 403 - -", {"household_id": "household"}, HOUSEHOLD_FORM),
+    ("village.change_shares", "POST"): R(
+        "L 403 ok 403 403 403 - -",
+        {"household_id": "household3"},
+        {"cooperative_id": "{coop}", "shares": "3", "since": "{today}"},
+    ),
+    ("village.statement", "GET"): R("L ok ok ok ok ok - -", {"household_id": "household"}),
+    ("village.reissue_public_link", "POST"): R("L 403 ok 403 403 403 - -", {"household_id": "household"}),
+    ("village.objections_queue", "GET"): R("L ok ok 403 403 403 ok ok"),
+    ("village.answer_objection", "POST"): R(
+        "L 403 ok 403 403 403 - -", {"objection_id": "objection"}, {"outcome": "rejected", "answer": "不改"}
+    ),
+    ("village.export_households", "GET"): R("L ok ok ok ok ok 403 403", {"fmt": "csv"}, query="village={village}"),
+    # ---- disclosure: the notice board sheet, the annual report, the calendar ---------------
+    ("disclosure.calendar", "GET"): R("L ok ok ok ok ok ok ok"),  # the caller's own scope by default
+    ("disclosure.notice", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
+    ("disclosure.notice_pdf", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
+    ("disclosure.annual", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
+    ("disclosure.annual_pdf", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
+    ("disclosure.publish", "POST"): R("L 403 ok 403 403 403 403 403", {"code": "village"}, {"period": "{period}"}),
+    # ---- distributions --------------------------------------------------------------------
+    ("distributions.plans", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("distributions.new_plan", "GET"): R("L 403 ok 403 403 403 403 ok"),
+    ("distributions.new_plan", "POST"): R("L 403 ok 403 403 403 403 -", data=PLAN_FORM),
+    ("distributions.plan", "GET"): R("L ok ok ok ok ok - -", {"plan_id": "draft_plan"}),
+    ("distributions.approve", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("distributions.publish", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("distributions.delete", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("distributions.reverse", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON),
+    # ---- imports ------------------------------------------------------------------------
+    ("imports.upload_ledger", "GET"): R("L ok 403 403 403 403 ok 403"),
+    ("imports.upload_ledger", "POST"): R("L ok 403 403 403 403 422 403", data=UPLOAD),
+    ("imports.confirm_ledger", "POST"): R("L ok 403 403 403 403 - 403", data=CONFIRM),
+    ("imports.upload_households", "GET"): R("L 403 ok 403 403 403 403 ok"),
+    ("imports.upload_households", "POST"): R("L 403 ok 403 403 403 403 ok", data={"file": "@roster.csv"}),
+    ("imports.confirm_households", "POST"): R("L 403 ok 403 403 403 403 ok", data=CONFIRM),
+    ("imports.batch", "GET"): R("L ok 403 403 403 403 - -", {"batch_id": "batch"}),
+    ("imports.submit_batch", "POST"): R("L ok 403 403 403 403 - -", {"batch_id": "batch"}),
+    # ---- reports, dashboards, charts, exports ----------------------------------------------
+    ("reports.dashboard_home", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("reports.areas", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("reports.export", "GET"): R("L ok ok ok ok ok ok ok", {"fmt": "csv"}),
+    ("reports.village", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
+    ("reports.project", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project"}),
+    ("reports.set_project_target", "POST"): R(
+        "L 403 ok 403 403 ok - -", {"project_id": "project"}, {"target-year": "{year}", "target-output": "20万"}
+    ),
+    ("charts.compare", "GET"): R("L ok ok ok ok ok ok ok", {"fmt": "svg"}),
+    ("charts.project_output", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project", "fmt": "svg"}),
+    ("charts.project_yield", "GET"): R("L ok ok ok ok ok - -", {"project_id": "project", "fmt": "svg"}),
+    ("charts.village_benefit", "GET"): R("L ok ok ok ok ok - -", {"code": "village", "fmt": "svg"}),
+    ("orgs.party_orgs_list", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_party_org", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", data={"name": "新党支部", "kind": "branch", "area": "{village}"}
+    ),
+    ("orgs.edit_party_org", "GET"): R("L 403 403 403 403 ok 403 403", {"org_id": "party_org"}),
+    ("orgs.edit_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"name": "中洞村党总支", "area": "{village}"}
+    ),
+    ("orgs.upgrade_party_org", "GET"): R("L 403 403 403 403 ok 403 403", {"org_id": "party_org"}),
+    ("orgs.upgrade_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"kind": "general_branch", "date": "{today}"}
+    ),
+    ("orgs.cooperatives_list", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_cooperative", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("orgs.new_cooperative", "POST"): R(
+        "L 403 403 403 403 ok 403 403", data={"name": "新合作社", "credit_code": credit_code(7), "village": "{village}"}
+    ),
+    ("orgs.edit_cooperative", "GET"): R("L 403 403 403 403 ok 403 403", {"coop_id": "coop"}),
+    ("orgs.edit_cooperative", "POST"): R(
+        "L 403 403 403 403 ok 403 403",
+        {"coop_id": "coop"},
+        {"name": "改名社", "credit_code": credit_code(1), "village": "{village}"},
+    ),
+    ("areas.tree", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("areas.new", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("areas.new", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
+    ("areas.edit", "GET"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}),
+    ("areas.edit", "POST"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}, {"name": "改名村"}),
+    ("areas.retire", "POST"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}),
+    ("areas.merge", "GET"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}),
+    ("areas.merge", "POST"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}, {"merged_into": "{village}"}),
+    ("areas.upload", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("areas.upload", "POST"): R("L 403 403 403 403 ok 403 403", data={"file": "@areas.csv"}),
+    ("areas.confirm_upload", "POST"): R("L 403 403 403 403 ok 403 403", data=CONFIRM),
+    # ---- API ------------------------------------------------------------------------------
+    ("api.create_token", "POST"): R(PUBLIC, data={"username": "acc", "password": "pass-word-1"}),
+    ("api.revoke_token", "DELETE"): R("L ok ok ok ok ok ok ok"),
+    ("api.list_areas", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.create_area", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
+    ("api.change_area", "PATCH"): R("L 403 403 403 403 ok 403 403", {"area_code": "village2"}, {"name": "改名村"}),
+    ("api.compare", "GET"): R("L ok ok ok ok ok ok ok"),  # the caller's own scope by default
+    ("api.village_summary", "GET"): R("L ok ok ok ok ok 403 403", {"code": "village"}),
+    ("api.list_projects", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.create_project", "POST"): R("L 403 ok 403 403 403 403 403", data={**PROJECT_FORM, "village": "{village}"}),
+    ("api.set_project_target", "PUT"): R(
+        "L 403 ok 403 403 ok 403 403", {"project_id": "project", "year": "year"}, {"output": "20万"}
+    ),
+    ("api.list_cooperatives", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.create_cooperative", "POST"): R(
+        "L 403 403 403 403 ok 403 403", data={"name": "新合作社", "credit_code": credit_code(7), "village": "{village}"}
+    ),
+    ("api.list_party_orgs", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.create_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", data={"name": "新党支部", "kind": "branch", "area": "{village}"}
+    ),
+    ("api.change_party_org", "PATCH"): R(
+        "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"name": "中洞村党总支"}
+    ),
+    ("api.upgrade_party_org", "POST"): R(
+        "L 403 403 403 403 ok 403 403", {"org_id": "party_org"}, {"kind": "general_branch", "date": "{today}"}
+    ),
+    ("api.list_households", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.create_household", "POST"): R(
+        "L 403 ok 403 403 403 403 403", data={**HOUSEHOLD_FORM, "members": 2, "village": "{village}"}
+    ),
+    ("api.list_entries", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.create_entry", "POST"): R("L ok 403 403 403 403 - -", data=ENTRY_JSON),
+    ("api.get_entry", "GET"): R("L ok ok ok ok ok - -", {"entry_id": "draft"}),
+    ("api.update_entry", "PUT"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}, ENTRY_JSON),
+    ("api.submit_entry", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}),
+    ("api.approve_entry", "POST"): R("L 403 ok 403 403 403 - -", {"entry_id": "submitted"}),
+    ("api.return_entry", "POST"): R("L 403 ok 403 403 403 - -", {"entry_id": "submitted"}, REASON),
+    ("api.reverse_entry", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "approved"}, REASON),
+    ("api.list_plans", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.draft_plan", "POST"): R("L 403 ok 403 403 403 - -", data=PLAN_JSON),
+    ("api.get_plan", "GET"): R("L ok ok ok ok ok - -", {"plan_id": "draft_plan"}),
+    ("api.approve_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("api.publish_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("api.reverse_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON),
+    ("api.delete_plan", "DELETE"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
+}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def app_routes(app) -> list[tuple[str, str]]:
+    """Every (endpoint, method) the app answers."""
+    pairs = {(rule.endpoint, m) for rule in app.url_map.iter_rules() for m in rule.methods - IGNORED_METHODS}
+    return sorted(pairs)
+
+
+def csv_batch(world, tmp_path):
+    """A ledger import batch of 中洞村's project (one draft)."""
+    from coopapp.imports.ledger import import_ledger
+
+    path = tmp_path / "batch.csv"
+    path.write_text(f"日期,类别,金额\n{ledger.today().replace(day=1).isoformat()},销售收入,12.00\n", encoding="utf-8")
+    report = import_ledger(world.users["accountant"], world.project, path, "batch.csv")
+    assert report.ok, report
+    return report.batch_id
+
+
+def route_objects(app, world: World, tmp_path, monkeypatch) -> dict:
+    """Ids and codes of 中洞村 (the own village of acc/sec) in every state the routes act on."""
+    from coopapp.distributions import plans as distributions
+    from coopapp.distributions.plans import PlanInput
+
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setitem(app.config, "PDF_CHROMIUM", "")  # a PDF falls back to its print page: access is the same
+    acc = world.users["accountant"]
+    draft = ledger.create_entry(acc, entry_input(world.project, amount_fen=11_00))
+    submitted = ledger.create_entry(acc, entry_input(world.project, amount_fen=22_00))
+    ledger.submit_entry(acc, submitted)
+    approved = approved_entry(world, amount_fen=33_00)
+    plan = publish(world)  # a published plan and one objection to it
+    objection = objections.raise_objection(world.households[0], plan.id, "金额不对")
+    draft_plan = distributions.draft_plan(
+        world.users["secretary"],
+        PlanInput(project_id=world.project.id, period=ledger.current_period(), pool_fen=500_00, basis="equal"),
+    )
+    return {
+        "draft": draft.id,
+        "submitted": submitted.id,
+        "approved": approved.id,
+        "project": world.project.id,
+        "coop": world.cooperative.id,
+        "household": world.households[0].id,
+        "household2": world.households[1].id,
+        "household3": world.households[2].id,
+        "village": world.village.code,
+        "village2": world.other_village.code,
+        "period": draft.period,
+        "today": ledger.today().isoformat(),
+        "year": ledger.today().year,
+        "party_org": party_orgs.create_party_org(
+            world.users["admin"], party_orgs.PartyOrgInput("中洞村党支部", "branch", world.village.code)
+        ).id,
+        "plan": plan.id,
+        "draft_plan": draft_plan.id,
+        "objection": objection.id,
+        "batch": csv_batch(world, tmp_path),
+        "token": world.households[0].public_token,
+    }
+
+
+def route_state() -> tuple:
+    """What a refused request must leave untouched."""
+    db.session.rollback()
+    counts = tuple(
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (
+            AuditEvent,
+            LedgerEntry,
+            Distribution,
+            Objection,
+            Project,
+            ProjectTarget,
+            Cooperative,
+            PartyOrg,
+            Household,
+        )
+    )
+    states = tuple(db.session.execute(select(LedgerEntry.id, LedgerEntry.status).order_by(LedgerEntry.id)).all())
+    plans = tuple(db.session.execute(select(Distribution.id, Distribution.status).order_by(Distribution.id)).all())
+    return counts, states, plans
+
+
+UPLOAD_CSV = "日期,类别,金额\n2024-03-05,销售收入,1.00\n".encode()
+
+
+def fill_body(value, objects: dict):
+    """A route's body with `{name}` filled from `objects` and "@name" made a small CSV upload."""
+    if isinstance(value, str) and value.startswith("@"):
+        return (io.BytesIO(UPLOAD_CSV), value[1:])
+    if isinstance(value, str):
+        return value.format(**objects)
+    if isinstance(value, dict):
+        return {k: fill_body(v, objects) for k, v in value.items()}
+    return value
+
+
+def route_url(app, endpoint: str, route: Route, objects: dict) -> str:
+    """The URL of `route` with its arguments (and query) taken from `objects`."""
+    values = {name: objects.get(key, key) for name, key in route.args.items()}
+    with app.test_request_context():
+        url = url_for(endpoint, **values)
+    return url + (f"?{route.query.format(**objects)}" if route.query else "")

@@ -15,10 +15,14 @@ import pytest
 from coopapp import create_app
 from coopapp.extensions import db
 
-from . import test_access_matrix as matrix
-from .test_access_matrix import CALLERS, ROUTES, USERNAMES, _fill, _url, app_routes, written
+from .builders import CALLERS, ROUTES, USERNAMES, app_routes, fill_body, route_objects, route_state, route_url
 
-objects = matrix.objects  # the access matrix's world: the same URLs and bodies
+
+@pytest.fixture()
+def objects(app, world, tmp_path, monkeypatch) -> dict:
+    """The access matrix's world: the same URLs and bodies."""
+    return route_objects(app, world, tmp_path, monkeypatch)
+
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -72,7 +76,7 @@ def _token_after_login(client) -> str:
 def test_every_web_write_is_a_known_route(app):
     assert web_writes(app), "no state-changing page routes found"
     missing = [f"{e} {m}" for e, m in web_writes(app) if (e, m) not in ROUTES]
-    assert not missing, f"add these to ROUTES in tests/test_access_matrix.py: {missing}"
+    assert not missing, f"add these to ROUTES in tests/builders.py: {missing}"
 
 
 CASES = sorted((e, m) for (e, m) in ROUTES if m in UNSAFE and not e.startswith("api."))
@@ -84,18 +88,18 @@ def test_refused_without_a_token_and_with_a_forged_one(app, csrf_app, objects, t
     route = ROUTES[(endpoint, method)]
     caller = _caller(endpoint, method)
     client, token = _logged_in(csrf_app, caller)
-    url = _url(app, endpoint, route, objects)
+    url = route_url(app, endpoint, route, objects)
     for forged in (None, "forged", token[:-4] + "AAAA"):
-        data = _fill(route.data, objects) if route.data is not None else {}
+        data = fill_body(route.data, objects) if route.data is not None else {}
         if forged is not None:
             data["csrf_token"] = forged
-        before = written()
+        before = route_state()
         resp = client.open(url, method=method, data=data)
         assert resp.status_code == 400, f"{endpoint} as {caller} with token {forged!r}: {resp.status_code}"
         assert "CSRF" in resp.get_data(as_text=True) or "请求无效" in resp.get_data(as_text=True)
-        assert written() == before, f"{endpoint}: a refused request wrote"
+        assert route_state() == before, f"{endpoint}: a refused request wrote"
     # the same request with the real token gets past the CSRF check
-    data = _fill(route.data, objects) if route.data is not None else {}
+    data = fill_body(route.data, objects) if route.data is not None else {}
     data["csrf_token"] = token
     resp = client.open(url, method=method, data=data)
     assert resp.status_code != 400 or "CSRF" not in resp.get_data(as_text=True), endpoint
@@ -121,17 +125,17 @@ def test_api_refuses_what_a_cross_site_form_can_send(app, csrf_app, objects, end
     route = ROUTES[(endpoint, method)]
     caller = next((c for c in CALLERS if c != "anon" and route.outcomes()[c] == "ok"), "acc")
     client, _token_ = _logged_in(csrf_app, caller)
-    url = _url(app, endpoint, route, objects)
-    payload = _fill(route.data, objects) if route.data is not None else {"x": "1"}
+    url = route_url(app, endpoint, route, objects)
+    payload = fill_body(route.data, objects) if route.data is not None else {"x": "1"}
     for kwargs in ({"data": payload}, {"data": str(payload), "content_type": "text/plain"}):
-        before = written()
+        before = route_state()
         resp = client.open(url, method=method, **kwargs)
         if method == "DELETE" and endpoint != "api.revoke_token":
             # A cross-site form cannot send DELETE at all; a script would need CORS, which the API never grants.
             assert "Access-Control-Allow-Origin" not in resp.headers
             continue
         assert resp.status_code in (400, 401, 415), f"{endpoint}: {resp.status_code}"
-        assert written() == before, f"{endpoint}: a cross-site style request wrote"
+        assert route_state() == before, f"{endpoint}: a cross-site style request wrote"
 
 
 def test_api_sends_no_cors_headers(world, csrf_app):

@@ -17,7 +17,7 @@ from coopapp.ledger.operations import CHINA
 from coopapp.models import Distribution, Objection
 from coopapp.models.base import utcnow
 
-from .builders import body, expire_notice, login, objection_count, plan_body, plan_form, publish, written
+from .builders import body, expire_notice, login, objection_count, open_plans, plan_body, plan_form, publish, written
 
 D = "/api/v1/distributions"
 
@@ -27,10 +27,10 @@ D = "/api/v1/distributions"
 def test_a_household_left_out_sees_the_plan_and_may_object(world):
     plan = publish(world)
     left_out = world.households[2]  # holds no shares: no line in the plan
-    rows = objections.open_plans_for(left_out)
+    rows = open_plans(left_out)
     assert [(r.plan.id, r.amount_fen, r.open) for r in rows] == [(plan.id, None, True)]
-    assert [(r.plan.id, r.amount_fen) for r in objections.open_plans_for(world.households[0])] == [(plan.id, 666_67)]
-    assert objections.open_plans_for(world.other_household) == []  # another village's plan
+    assert [(r.plan.id, r.amount_fen) for r in open_plans(world.households[0])] == [(plan.id, 666_67)]
+    assert open_plans(world.other_household) == []  # another village's plan
 
     obj = objections.raise_objection(left_out, plan.id, "我家有 3 股，没有计入。")
     assert (obj.household_id, obj.distribution_id, obj.status) == (left_out.id, plan.id, "open")

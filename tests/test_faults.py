@@ -26,7 +26,7 @@ def test_exception_inside_approval_rolls_back_entry_summary_and_audit(world, mon
         raise Boom("disk full")
 
     # Fail after the summary was updated, while the audit event is being written.
-    monkeypatch.setattr(audit, "_lock_head", explode)
+    monkeypatch.setattr(audit, "lock_head", explode)
     with pytest.raises(Boom):
         ledger.approve_entry(sec, entry)
     monkeypatch.undo()
@@ -43,7 +43,7 @@ def test_exception_inside_reversal_writes_nothing(world, monkeypatch):
     ledger.submit_entry(acc, entry)
     ledger.approve_entry(sec, entry)
     rows_before = db.session.query(LedgerEntry).count()
-    monkeypatch.setattr(audit, "_lock_head", lambda: (_ for _ in ()).throw(Boom()))
+    monkeypatch.setattr(audit, "lock_head", lambda: (_ for _ in ()).throw(Boom()))
     with pytest.raises(Boom):
         ledger.reverse_entry(acc, entry, "录错")
     monkeypatch.undo()

@@ -32,9 +32,9 @@ def test_the_nbs_table_with_a_title_row_and_numeric_codes(app, world, tmp_path):
     )
     code, report = _cli(app, path)
     assert code == 0, report
-    # 4 places added; 高潭镇 and 中洞村 were there and get their published names.
+    # 4 places added; 高潭镇 and 中洞村 were there and get their published names (not a rename).
     assert report["imported"] and report["errors"] == []
-    assert (report["changed"], report["added"], report["renamed"]) == (6, 4, 2)
+    assert (report["changed"], report["added"], report["renamed"], report["published"]) == (6, 4, 0, 2)
     yihe = _area("441323110203")
     assert (yihe.name, yihe.published_name, yihe.level, yihe.parent_id) == (
         "义和村",
@@ -140,3 +140,65 @@ def test_only_an_admin_imports_areas(world, tmp_path):
     path = write_area_xlsx(tmp_path / "nbs.xlsx", NBS)
     report = import_areas(world.users["county_reviewer"], path, "nbs.xlsx")
     assert not report.imported and report.errors and _area("441323110203") is None
+
+
+def test_every_problem_of_a_file_is_reported_in_one_round(app, world, tmp_path):
+    """A bad code, a missing parent and an inconsistent level: all three at once, by row, nothing written."""
+    before = (db.session.query(Area).count(), db.session.query(AuditEvent).count())
+    rows = [
+        ("代码", "名称", "上级代码", "层级"),
+        ("4413231102X6", "字母村", "", ""),  # row 2: a bad code
+        ("441323199201", "无镇村", "", ""),  # row 3: its town is nowhere
+        ("441323110201002", "二组", "441323110201", "村"),  # row 4: a group, not a village
+        ("441323110205", "", "", ""),  # row 5: no name, but its code is read…
+        ("441323110205001", "新村一组", "", ""),  # row 6: …so its group is not blamed for a missing parent
+    ]
+    code, report = _cli(app, write_csv(tmp_path / "bad.csv", rows))
+    assert code == 1 and not report["imported"]
+    found = [(e["row"], e["column"]) for e in report["errors"]]
+    assert found == [(2, "代码"), (3, "统计用区划代码"), (4, "层级"), (5, "名称")], report["errors"]
+    assert "不存在" in report["errors"][1]["message"]
+    assert (db.session.query(Area).count(), db.session.query(AuditEvent).count()) == before
+
+
+def _init_county(app, name):
+    result = app.test_cli_runner().invoke(
+        args=["coop", "init", "--county", "441323", "--name", name, "--admin", "clerk"],
+        input="good-pass-1\ngood-pass-1\n",
+    )
+    assert result.exit_code == 0, result.output
+
+
+COUNTY_ROW = ("441323000000", "", "惠东县")
+
+
+def test_the_county_row_records_its_published_name_and_is_no_rename(app, db, tmp_path):
+    """After `coop init`, the county's own NBS row records the published name: 0 renamed, then 0 changes."""
+    _init_county(app, "惠东县")
+    rows = [NBS[0], COUNTY_ROW, ("441323110000", "", "高潭镇"), ("441323110201", "220", "中洞村委会")]
+    code, report = _cli(app, write_area_xlsx(tmp_path / "nbs.xlsx", rows))
+    assert code == 0, report
+    assert (report["changed"], report["added"], report["renamed"], report["published"]) == (3, 2, 0, 1)
+    county = _area("441323")
+    assert (county.name, county.published_name) == ("惠东县", "惠东县")
+    actions = [e.action for e in db.session.query(AuditEvent).filter_by(object_type="area").order_by(AuditEvent.seq)]
+    assert actions == ["area.create", "area.published_name", "area.create", "area.create"]
+    code, report = _cli(app, write_area_xlsx(tmp_path / "again.xlsx", rows))
+    assert code == 0 and report["changed"] == 0
+    assert audit.verify() is None
+
+
+def test_a_county_typed_otherwise_is_renamed_and_the_preview_says_so(app, db, client, tmp_path):
+    """The clerk typed 惠东 at `coop init`; the NBS says 惠东县: that is a rename, shown with the old name."""
+    _init_county(app, "惠东")
+    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    client.post("/login", data={"username": "clerk", "password": "good-pass-1"})
+    path = write_area_xlsx(tmp_path / "nbs.xlsx", [NBS[0], COUNTY_ROW])
+    with path.open("rb") as fh:
+        resp = client.post("/admin/areas/import", data={"file": (fh, "nbs.xlsx")}, content_type="multipart/form-data")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "改名 1 个" in page and "改名（原名 惠东）" in page
+    code, report = _cli(app, path)
+    assert code == 0 and (report["renamed"], report["published"]) == (1, 0)
+    assert (_area("441323").name, _area("441323").published_name) == ("惠东县", "惠东县")
+    assert audit.verify() is None

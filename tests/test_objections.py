@@ -11,7 +11,7 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Membership, Objection
 
-from .builders import approved_entry, expire_notice, objection_count, prev_period, publish
+from .builders import approved_entry, expire_notice, objection_count, open_plans, prev_period, publish
 
 # ---- services ---------------------------------------------------------------
 
@@ -19,10 +19,10 @@ from .builders import approved_entry, expire_notice, objection_count, prev_perio
 def test_open_plans_and_raising_an_objection(world):
     plan = publish(world)
     hh = world.households[0]
-    rows = objections.open_plans_for(hh)
+    rows = open_plans(hh)
     assert [(r.plan.id, r.amount_fen) for r in rows] == [(plan.id, 666_67)]
     assert rows[0].notice_ends == distributions.notice_ends(plan)
-    left_out = objections.open_plans_for(world.households[2])  # holds no shares: listed without an amount
+    left_out = open_plans(world.households[2])  # holds no shares: listed without an amount
     assert [(r.plan.id, r.amount_fen) for r in left_out] == [(plan.id, None)]
 
     obj = objections.raise_objection(hh, plan.id, "  我家应是 12 股。 ")
@@ -69,7 +69,7 @@ def test_objection_to_an_unpublished_plan_is_refused(world):
 def test_objection_after_the_notice_period_is_refused(world):
     plan = publish(world)
     expire_notice(plan)
-    assert objections.open_plans_for(world.households[0]) == []
+    assert open_plans(world.households[0]) == []
     with pytest.raises(Conflict) as err:
         objections.raise_objection(world.households[0], plan.id, "太晚了吗")
     assert "公示期已结束" in err.value.message

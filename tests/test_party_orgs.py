@@ -188,3 +188,93 @@ def test_the_party_figures_under_an_area_equal_those_of_its_village_list(app, wo
     # A subset (one town's villages) under the county: other villages' rows are passed over.
     one = [own.id]
     assert party_metrics.village_party_figures(one, county.path) == party_metrics.village_party_figures(one)
+
+
+def test_an_organisation_is_corrected_through_the_api_and_audited(app, world):
+    second = _second_group(world)
+    admin = login(app, "admin")
+    payload = {"name": "中洞联合支部", "kind": "joint_branch", "area": OWN, "groups": [GROUP, second.code]}
+    org = body(admin.post("/api/v1/party-orgs", json=payload))
+    url = f"/api/v1/party-orgs/{org['id']}"
+    resp = admin.patch(url, json={"name": "中洞村联合党支部"})
+    assert resp.status_code == 200, resp.get_json()
+    changed = body(resp)
+    assert (changed["name"], changed["area"], changed["groups"]) == ("中洞村联合党支部", OWN, [GROUP, second.code])
+    third = catalog.add_area("441323110201003", "中洞三组", "group", world.village)
+    db.session.flush()
+    audit.record(None, "area.create", third)
+    db.session.commit()
+    resp = admin.patch(url, json={"groups": [second.code, third.code]})
+    assert resp.status_code == 200 and body(resp)["groups"] == [second.code, third.code]
+    # Nothing changed: no event.
+    assert admin.patch(url, json={"name": "中洞村联合党支部"}).status_code == 200
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.object_type == "party_org").order_by(AuditEvent.seq)
+    ).all()
+    assert actions == ["party_org.create", "party_org.update", "party_org.update"]
+    assert audit.verify() is None
+    branch = body(admin.post("/api/v1/party-orgs", json={"name": "一组党支部", "kind": "branch", "area": GROUP}))
+    resp = admin.patch(f"/api/v1/party-orgs/{branch['id']}", json={"area": OWN})
+    assert resp.status_code == 200 and body(resp)["area"] == OWN
+
+
+def test_a_bad_correction_names_the_field_and_writes_nothing(app, world):
+    second = _second_group(world)
+    admin = login(app, "admin")
+    joint = body(
+        admin.post(
+            "/api/v1/party-orgs",
+            json={"name": "联合支部", "kind": "joint_branch", "area": OWN, "groups": [GROUP, second.code]},
+        )
+    )
+    branch = body(admin.post("/api/v1/party-orgs", json={"name": "村党支部", "kind": "branch", "area": OWN}))
+    world.cooperative.party_org_id = branch["id"]  # it leads 中洞村's cooperative
+    audit.record(world.users["admin"], "cooperative.update", world.cooperative)
+    db.session.commit()
+    before = _counts()
+    cases = [
+        (joint, {"name": ""}, "name"),
+        (joint, {"name": "甲" * 101}, "name"),
+        (joint, {"area": "441323110"}, "area"),  # a town
+        (joint, {"area": GROUP}, "area"),  # a joint branch stays at a village
+        (joint, {"groups": [GROUP]}, "groups"),  # one group
+        (joint, {"area": "441323107203"}, "groups"),  # its groups are not the new village's
+        (joint, {"groups": GROUP}, "groups"),
+        (branch, {"groups": [GROUP, second.code]}, "groups"),  # a plain branch covers no groups
+        (branch, {"area": "441323107203"}, "area"),  # its cooperative would be in another village
+    ]
+    for org, payload, field in cases:
+        resp = admin.patch(f"/api/v1/party-orgs/{org['id']}", json=payload)
+        assert resp.status_code == 422, (payload, resp.get_json())
+        assert field in body(resp)["error"]["fields"], (payload, body(resp))
+    refused = body(admin.patch(f"/api/v1/party-orgs/{branch['id']}", json={"area": "441323107203"}))
+    assert world.cooperative.name in refused["error"]["fields"]["area"]
+    assert login(app, "sec").patch(f"/api/v1/party-orgs/{branch['id']}", json={"name": "乙"}).status_code == 403
+    assert admin.patch("/api/v1/party-orgs/999999", json={"name": "乙"}).status_code == 404
+    assert _counts() == before
+
+
+def test_the_edit_page_corrects_a_joint_branch_and_is_linked_from_the_list(world, client, auth):
+    from coopapp.villages.party_orgs import PartyOrgInput, create_party_org
+
+    second = _second_group(world)
+    org = create_party_org(world.users["admin"], PartyOrgInput("联合支部", "joint_branch", OWN, [GROUP, second.code]))
+    auth.login("admin")
+    listing = client.get("/admin/party-orgs").get_data(as_text=True)
+    assert f"/admin/party-orgs/{org.id}/edit" in listing
+    page = client.get(f"/admin/party-orgs/{org.id}/edit").get_data(as_text=True)
+    assert "联合支部" in page and f"{GROUP}, {second.code}" in page and "变更记录" in page
+    before = _counts()
+    resp = client.post(f"/admin/party-orgs/{org.id}/edit", data={"name": "", "area": OWN, "groups": GROUP})
+    assert resp.status_code == 422 and "2 至" in resp.get_data(as_text=True)
+    assert _counts() == before
+    resp = client.post(
+        f"/admin/party-orgs/{org.id}/edit",
+        data={"name": "中洞联合党支部", "area": OWN, "groups": f"{GROUP}、{second.code}"},
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PartyOrg, org.id).name == "中洞联合党支部"
+    history = client.get(f"/admin/party-orgs/{org.id}/edit").get_data(as_text=True)
+    assert "party_org.update" in history and "联合支部 → 中洞联合党支部" in history
+    assert audit.verify() is None

@@ -1,6 +1,8 @@
 """A project's targets per year: each year is judged by its own plan; set by PUT, audited;
 no target for a year before the project existed; the migration moves the old single targets."""
 
+import re
+
 from sqlalchemy import func, select, text
 
 from coopapp import create_app
@@ -116,6 +118,60 @@ def test_the_edit_page_edits_this_years_target_and_lists_the_others(world, clien
     page = client.get(f"/village/projects/{world.project.id}/edit").get_data(as_text=True)
     assert f"{THIS} 年的目标" in page and "1,500,000.00" in page  # this year's in the form
     assert "其他年份的目标" in page and f"<td>{LAST}</td>" in page
+
+
+def test_the_project_page_sets_a_past_years_target(app, world, client, auth):
+    _approve(app, world, f"{LAST}-03", "sales", "100")  # the project existed last year
+    counts = lambda: (  # noqa: E731
+        db.session.scalar(select(func.count()).select_from(ProjectTarget)),
+        db.session.scalar(select(func.count()).select_from(AuditEvent)),
+    )
+    auth.login("sec")
+    page = client.get(f"/projects/{world.project.id}?year={LAST}").get_data(as_text=True)
+    assert "设定年度目标" in page
+    offered = re.search(r'<select id="target-year".*?</select>', page, re.S).group(0)
+    assert re.findall(r'value="(\d+)"', offered) == [str(THIS + 1), str(THIS), str(LAST)]
+    assert f'<option selected value="{LAST}">' in offered
+    url = f"/projects/{world.project.id}/targets?year={LAST}"
+    resp = client.post(url, data={"target-year": LAST, "target-output": "300万", "target-collective_income": ""})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/projects/{world.project.id}?year={LAST}")
+    db.session.expire_all()
+    target = db.session.scalar(
+        select(ProjectTarget).where(ProjectTarget.project_id == world.project.id, ProjectTarget.year == LAST)
+    )
+    assert (target.output_fen, target.collective_income_fen) == (300_000_000, None)  # was 1,500,000 and 100,000
+    last_event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+    assert (last_event.action, last_event.actor_id) == ("project_target.update", world.users["secretary"].id)
+    # The form shows that year's target; a year before the project existed is refused as the API refuses it.
+    assert 'value="3000000.00"' in client.get(f"/projects/{world.project.id}?year={LAST}").get_data(as_text=True)
+    before = counts()
+    resp = client.post(url, data={"target-year": LAST - 2, "target-output": "1万"})
+    assert resp.status_code == 422
+    text_ = resp.get_data(as_text=True)
+    assert f"{LAST - 2} 年项目尚未开始" in text_ and f"最早可设 {LAST} 年" in text_
+    resp = client.post(url, data={"target-year": THIS, "target-output": "-1"})
+    assert resp.status_code == 422 and "目标不能为负数" in resp.get_data(as_text=True)
+    for year in ({}, {"target-year": "明年"}):  # no year, or not a number: the form refuses it
+        assert client.post(url, data={**year, "target-output": "1万"}).status_code == 422
+    assert counts() == before
+    assert audit.verify() is None
+
+
+def test_an_admin_sets_a_target_and_a_reviewer_sees_no_form(app, world):
+    admin, reviewer = app.test_client(), app.test_client()
+    admin.post("/login", data={"username": "admin", "password": "pass-word-1"})
+    reviewer.post("/login", data={"username": "county", "password": "pass-word-1"})
+    url = f"/projects/{world.project.id}"
+    assert "设定年度目标" in admin.get(url).get_data(as_text=True)
+    resp = admin.post(f"{url}/targets", data={"target-year": THIS, "target-collective_income": "8万"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    target = db.session.scalar(
+        select(ProjectTarget).where(ProjectTarget.project_id == world.project.id, ProjectTarget.year == THIS)
+    )
+    assert (target.output_fen, target.collective_income_fen) == (None, 8_000_000)
+    assert "设定年度目标" not in reviewer.get(url).get_data(as_text=True)
+    assert reviewer.post(f"{url}/targets", data={"target-year": THIS, "target-output": "1"}).status_code == 403
 
 
 def test_the_migration_moves_each_projects_targets_to_this_year(empty_database):

@@ -153,7 +153,9 @@ class EventBodies:
         return rows
 
 
-def _lock_head() -> AuditHead:
+def lock_head() -> AuditHead:
+    """The chain's head, locked (SELECT … FOR UPDATE) until the transaction ends: whoever appends
+    events holds it to commit, so the chain grows one writer at a time (created on first use)."""
     head = db.session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS)
@@ -168,7 +170,7 @@ def record(actor, action: str, obj, extra: dict | None = None) -> AuditEvent:
     Must be called inside the operation's transaction, after the change is flushed.
     """
     db.session.flush()
-    head = _lock_head()
+    head = lock_head()
     ev = AuditEvent(
         seq=head.seq + 1,
         actor_id=getattr(actor, "id", None),
@@ -192,7 +194,7 @@ def record_many(actor, action: str, objs, extra: dict | None = None) -> int:
     Returns how many were written.
     """
     db.session.flush()
-    head = _lock_head()
+    head = lock_head()
     seq, prev, now = head.seq, head.hash, utcnow()
     actor_id = getattr(actor, "id", None)
     rows = []

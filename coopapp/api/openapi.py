@@ -343,6 +343,15 @@ OPERATIONS = [
     ("get", "/party-orgs", "list_party_orgs", 200, _list("PartyOrg"), _READ, "Party organisations in scope"),
     ("post", "/party-orgs", "create_party_org", 201, _ref("PartyOrg"), _WRITE, "Register a party organisation (admin)"),
     (
+        "patch",
+        "/party-orgs/{org_id}",
+        "change_party_org",
+        200,
+        _ref("PartyOrg"),
+        _WRITE,
+        "Correct a name, village or group, a joint branch's groups (admin)",
+    ),
+    (
         "post",
         "/party-orgs/{org_id}/upgrade",
         "upgrade_party_org",
@@ -424,6 +433,7 @@ BODIES = {
     "set_project_target": (_ref("ProjectTargetInput"), True),
     "create_cooperative": (_ref("CooperativeInput"), True),
     "create_party_org": (_ref("PartyOrgInput"), True),
+    "change_party_org": (_ref("PartyOrgChange"), True),
     "upgrade_party_org": (_ref("UpgradeInput"), True),
     "create_household": (_ref("HouseholdInput"), True),
     "create_entry": (_ref("EntryInput"), True),

@@ -40,7 +40,7 @@ from coopapp.core.units import ALIASES
 from coopapp.distributions.forms import DistributionForm
 from coopapp.ledger.forms import EntryForm
 from coopapp.villages.forms import CooperativeForm, HouseholdForm, ProjectForm, ProjectTargetForm
-from coopapp.villages.party_org_forms import PartyOrgForm, UpgradeForm
+from coopapp.villages.party_org_forms import PartyOrgChangeForm, PartyOrgForm, UpgradeForm
 from coopapp.villages.party_orgs import MAX_GROUPS
 
 VILLAGE_CODE = {"type": "string", "pattern": r"^\d{12}$", "examples": ["441323110201"]}
@@ -241,18 +241,21 @@ def request_schemas() -> dict:
     target["examples"] = [{"output": "12万", "collective_income": "3.5万"}]
     coop = body_schema(CooperativeForm)
     _describe(coop, credit_code="GB 32100, check character verified", village="the village's code")
-    party_org = body_schema(PartyOrgForm)
-    # Beside the form: the groups a joint branch covers (the route reads them, the operation checks them).
-    party_org["properties"]["groups"] = {
-        "type": "array",
-        "items": {"type": "string", "maxLength": 20},
-        "maxItems": MAX_GROUPS,
-        "description": "joint_branch only: the codes of the village groups it covers (2 or more)",
-    }
-    _describe(party_org, area="the code of the village or village group it is attached to")
+    party_org, party_org_change = body_schema(PartyOrgForm), body_schema(PartyOrgChangeForm)
+    for schema in (party_org, party_org_change):
+        # Beside the form: the groups a joint branch covers (the route reads them, the operation checks them).
+        schema["properties"]["groups"] = {
+            "type": "array",
+            "items": {"type": "string", "maxLength": 20},
+            "maxItems": MAX_GROUPS,
+            "description": "joint_branch only: the codes of the village groups it covers (2 or more)",
+        }
+        _describe(schema, area="the code of the village or village group it is attached to")
     party_org["examples"] = [
         {"name": "中洞村党支部", "kind": "branch", "area": "441323110201", "founded": "2004-07-01"}
     ]
+    party_org_change["description"] = "a field left out stays as it is; the kind changes by an upgrade"
+    party_org_change["examples"] = [{"name": "中洞村党总支"}]
     upgrade = body_schema(UpgradeForm)
     upgrade["examples"] = [{"kind": "general_branch", "date": "2021-06-30"}]
     coop["examples"] = [{"name": "中洞养蜂专业合作社", "credit_code": "93441323MA4X0B2L6P", "village": "441323110201"}]
@@ -298,6 +301,7 @@ def request_schemas() -> dict:
         "ProjectTargetInput": target,
         "CooperativeInput": coop,
         "PartyOrgInput": party_org,
+        "PartyOrgChange": party_org_change,
         "UpgradeInput": upgrade,
         "HouseholdInput": household,
         "EntryInput": entry,

@@ -9,7 +9,7 @@ from coopapp.errors import Invalid
 from coopapp.models import Cooperative, PartyOrg
 from coopapp.villages import cooperatives, party_orgs
 from coopapp.villages.forms import CooperativeForm
-from coopapp.villages.party_org_forms import PartyOrgForm, UpgradeForm
+from coopapp.villages.party_org_forms import PartyOrgChangeForm, PartyOrgForm, UpgradeForm
 from coopapp.villages.party_orgs import MAX_GROUPS
 
 
@@ -81,6 +81,18 @@ def create_party_org():
     form = valid_form(PartyOrgForm, {k: v for k, v in payload.items() if k != "groups"})
     org = party_orgs.create_party_org(me, form.to_input(_group_codes(payload)))
     return jsonify(party_org_json(org)), 201
+
+
+@bp.patch("/party-orgs/<int:org_id>")
+def change_party_org(org_id: int):
+    """An admin corrects {name?, area?, groups?}: a field left out stays as it is."""
+    me = require_role_for("manage_orgs")
+    org = party_orgs.get_party_org(org_id, me, "manage_orgs")
+    payload = json_body()
+    form = valid_form(PartyOrgChangeForm, {k: v for k, v in payload.items() if k != "groups"})
+    groups = _group_codes(payload) if "groups" in payload else None
+    org = party_orgs.update_party_org(me, org, form.name.data, form.area.data, groups)
+    return jsonify(party_org_json(org))
 
 
 @bp.post("/party-orgs/<int:org_id>/upgrade")

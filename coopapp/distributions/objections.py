@@ -81,11 +81,6 @@ def published_plans_for(household: Household, year: int | None = None) -> list[P
     return rows
 
 
-def open_plans_for(household: Household) -> list[PublishedPlan]:
-    """Published plans of the household's village whose notice period (公示期) has not ended."""
-    return [row for row in published_plans_for(household) if row.open]
-
-
 @atomic
 def raise_objection(household: Household, distribution_id: int, text: str) -> Objection:
     """The household (no login: the actor is None) objects to a published plan of its village during

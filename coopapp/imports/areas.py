@@ -32,14 +32,27 @@ COLUMN = {"code": "统计用区划代码", "name": "名称", "parent": "上级�
 
 @dataclass
 class AreaImportReport(ImportReport):
-    """An import report that also says how many areas were added or renamed."""
+    """An import report that also says how many areas were added, renamed, or only got their
+    published name recorded (the shown name unchanged: 中洞村 kept, 中洞村委会 recorded — not a rename)."""
 
     changed: int = 0
     added: int = 0
     renamed: int = 0
+    published: int = 0
+
+    @property
+    def preview_total(self) -> int:
+        """The preview lists the rows that change something."""
+        return self.changed
+
+    @property
+    def confirmable(self) -> bool:
+        """A list with nothing to change has nothing to confirm."""
+        return self.ok and self.changed > 0
 
     def as_dict(self) -> dict:
-        return {**super().as_dict(), "changed": self.changed, "added": self.added, "renamed": self.renamed}
+        counts = {"changed": self.changed, "added": self.added, "renamed": self.renamed, "published": self.published}
+        return {**super().as_dict(), **counts}
 
 
 @dataclass
@@ -83,16 +96,17 @@ def _load(user: User, path: Path, report: AreaImportReport) -> None:
         if not (header.has("code") and header.has("name")):
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="统计用区划代码、名称"))
         report.sha256 = file_sha256(path)
-        parsed = _read(report, header, rows)
+        parsed, coded = _read(report, header, rows)
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
     if report.ok and not parsed:
         report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
+    # The good rows' parents are checked even when other rows are bad: every problem in one round.
+    # A bad row whose code could be read still counts as present, so its children are not blamed.
+    _check_parents(report, parsed, coded)
     if not report.ok:
-        raise RollBack
-    _check_parents(report, parsed)
-    if not report.ok:
+        report.errors.sort(key=lambda p: (p.row is None, p.row or 0))  # stable: a row's own problems stay in order
         raise RollBack
     _apply(user, report, parsed)
     if not report.ok or report.dry_run:
@@ -100,13 +114,15 @@ def _load(user: User, path: Path, report: AreaImportReport) -> None:
     report.imported = True
 
 
-def _read(report: AreaImportReport, header, rows) -> list[_Row]:
+def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]:
+    """The good rows, by level then code, and the codes of every row whose code could be read."""
     parsed: dict[str, _Row] = {}
+    coded: set[str] = set()
     for number, cells in rows:
         if is_blank(cells):
             report.rows_skipped += 1
             continue
-        row = _row(report, header, number, cells)
+        row = _row(report, header, number, cells, coded)
         if row is None:
             continue
         if row.code in parsed:
@@ -119,10 +135,10 @@ def _read(report: AreaImportReport, header, rows) -> list[_Row]:
             continue
         parsed[row.code] = row
         report.rows_ok += 1
-    return sorted(parsed.values(), key=lambda r: (len(r.code), r.code))
+    return sorted(parsed.values(), key=lambda r: (len(r.code), r.code)), coded
 
 
-def _row(report: AreaImportReport, header, number: int, cells) -> _Row | None:
+def _row(report: AreaImportReport, header, number: int, cells, coded: set[str]) -> _Row | None:
     values = header.values(cells)
     before = report.error_count
 
@@ -134,6 +150,7 @@ def _row(report: AreaImportReport, header, number: int, cells) -> _Row | None:
     code = parent = level = None
     try:
         code = canonical_area_code(values.get("code"), field="code")
+        coded.add(code)
     except DomainError as exc:
         bad("code", values.get("code"), exc)
     published = cell_text(values.get("name"))
@@ -159,10 +176,12 @@ def _row(report: AreaImportReport, header, number: int, cells) -> _Row | None:
     return _Row(number, code, level, shown_name(published), published, parent)
 
 
-def _check_parents(report: AreaImportReport, rows: list[_Row]) -> None:
-    """Each row's parent is in the file or in the tree, and not retired; the county is the one set up."""
-    in_file = {r.code for r in rows}
-    existing = {code: retired for code, retired in db.session.execute(select(Area.code, Area.retired))}
+def _check_parents(report: AreaImportReport, rows: list[_Row], in_file: set[str]) -> None:
+    """Each row's parent is in the file (`in_file`: its codes) or in the tree, and not retired;
+    the county is the one set up."""
+    existing = {
+        code: (retired, name) for code, retired, name in db.session.execute(select(Area.code, Area.retired, Area.name))
+    }
     for row in rows:
         if row.level == "county":
             if row.code not in existing:
@@ -171,7 +190,8 @@ def _check_parents(report: AreaImportReport, rows: list[_Row]) -> None:
                 )
             continue
         parent = parent_area_code(row.code)
-        if parent in in_file and not existing.get(parent, False):
+        retired, name = existing.get(parent, (False, ""))
+        if parent in in_file and not retired:
             continue
         if parent not in existing:
             what = _("镇") if len(parent) == 9 else _("村") if len(parent) == 12 else _("县")
@@ -181,8 +201,8 @@ def _check_parents(report: AreaImportReport, rows: list[_Row]) -> None:
                 row.code,
                 _("上级%(w)s %(p)s 不存在（文件和系统中都没有）。", w=what, p=parent),
             )
-        elif existing[parent]:
-            report.error(row.number, COLUMN["code"], row.code, _("上级区域已撤销：%(p)s %(n)s。", p=parent, n=""))
+        elif retired:
+            report.error(row.number, COLUMN["code"], row.code, _("上级区域已撤销：%(p)s %(n)s。", p=parent, n=name))
 
 
 def _apply(user: User, report: AreaImportReport, rows: list[_Row]) -> None:
@@ -195,17 +215,21 @@ def _apply(user: User, report: AreaImportReport, rows: list[_Row]) -> None:
                 existing[row.code] = create_area(user, data)
                 report.added += 1
                 report.show(_shown(row, "add", None))
-            elif area.name != row.name or (
-                row.published_name is not None and area.published_name != row.published_name
-            ):
+            elif area.name != row.name:
                 old_name = area.name
                 rename_area(user, area, row.name, row.published_name)
                 report.renamed += 1
-                report.show(_shown(row, "rename" if old_name != row.name else "published_name", old_name))
+                report.show(_shown(row, "rename", old_name))
+            elif row.published_name is not None and area.published_name != row.published_name:
+                # The shown name stands (the county as `coop init` typed it, a town added by hand):
+                # the published name is recorded, which is not a rename.
+                rename_area(user, area, row.name, row.published_name)
+                report.published += 1
+                report.show(_shown(row, "published_name", area.name))
         except DomainError as exc:
             field = next(iter(exc.fields), "code")
             report.error(row.number, COLUMN.get(field, field), row.code, exc.message)
-    report.changed = report.added + report.renamed
+    report.changed = report.added + report.renamed + report.published
 
 
 def _shown(row: _Row, action: str, old_name: str | None) -> dict:
@@ -217,4 +241,5 @@ def _shown(row: _Row, action: str, old_name: str | None) -> dict:
         "level": row.level,
         "old_name": old_name,
         "action": action,
+        "ok": True,
     }

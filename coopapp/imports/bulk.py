@@ -52,7 +52,7 @@ class AuditAppender:
         if not items:
             return
         if self.head is None:
-            self.head = audit._lock_head()  # noqa: SLF001 - the chain's one lock, held to commit
+            self.head = audit.lock_head()  # the chain's one lock, held to commit
         head, now = self.head, utcnow()
         rows = audit.EventBodies(now, self.actor_id, self.action, self.object_type).chain(head.hash, head.seq, items)
         raw = self.raw or RawRows()

@@ -146,7 +146,8 @@ def import_areas_command(file: Path, username: str | None, dry_run: bool, as_jso
         _fail(exc.message, file.name, "areas", dry_run, as_json)
     if not as_json and report.ok:
         verb = "would change" if dry_run else "changed"
-        click.echo(f"{verb} {report.changed} areas ({report.added} added, {report.renamed} renamed)")
+        counts = f"{report.added} added, {report.renamed} renamed, {report.published} published names recorded"
+        click.echo(f"{verb} {report.changed} areas ({counts})")
     _finish(report, as_json)
 
 

@@ -53,6 +53,16 @@ class ImportReport:
     def ok(self) -> bool:
         return self.error_count == 0
 
+    @property
+    def preview_total(self) -> int:
+        """How many rows the preview is the first of: the good rows."""
+        return self.rows_ok
+
+    @property
+    def confirmable(self) -> bool:
+        """May the previewed file be confirmed? When it has no bad row."""
+        return self.ok
+
     def error(self, row, column, value, message) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:

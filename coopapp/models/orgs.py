@@ -32,6 +32,11 @@ class PartyOrg(db.Model):
     groups: Mapped[list[Area]] = relationship(secondary=party_org_groups, order_by=Area.code)
     upgrades: Mapped[list["PartyOrgUpgrade"]] = relationship(back_populates="party_org", order_by="PartyOrgUpgrade.id")
 
+    @property
+    def village(self) -> Area:
+        """The village it belongs to: its own area, or its group's village (what the scope check asks)."""
+        return self.area if self.area.level != "group" else self.area.parent
+
     def audit_snapshot(self) -> dict:
         """The fields the audit chain vouches for, its groups and upgrade history included."""
         return {

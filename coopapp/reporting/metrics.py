@@ -23,8 +23,6 @@ from coopapp.models import (
 )
 from coopapp.models.base import plain_rows
 
-_KIND_OF = {"collective_income": "collective_income", "output_value": "output"}
-
 
 def growth(current: int | None, previous: int | None) -> Decimal | None:
     """Change against last year as a ratio (0.25 = +25%); None when last year had nothing."""

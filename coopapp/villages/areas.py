@@ -156,7 +156,10 @@ def rename_area(actor: User, area: Area, name: str, published_name: str | None =
     area.name = name
     if published_name is not None:
         area.published_name = published_name.strip() or None
-    audit.record(actor, "area.rename", area, {"from": old})
+    if name == old:  # only the published name is new (an NBS table's 中洞村委会 for 中洞村)
+        audit.record(actor, "area.published_name", area)
+    else:
+        audit.record(actor, "area.rename", area, {"from": old})
     return area
 
 

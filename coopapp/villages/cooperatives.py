@@ -59,7 +59,7 @@ def _apply(user: User, coop: Cooperative, data: CooperativeInput) -> None:
     village = _village(data.village_code or "", errors)
     if data.party_org_id is not None:
         org = get_by_id(PartyOrg, data.party_org_id)
-        if org is None or village is None or org.area_id != village.id and org.area.parent_id != village.id:
+        if org is None or village is None or org.village.id != village.id:
             errors["party_org_id"] = _("党组织不属于本村。")
     if errors:
         raise Invalid(_("请改正标出的字段。"), errors)

@@ -56,6 +56,12 @@ class ProjectTargetForm(FlaskForm):
     collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional()])
 
 
+class YearTargetForm(ProjectTargetForm):
+    """The project page's form: the targets of the year picked (the operation judges the year)."""
+
+    year = SelectField(_l("年份"), coerce=int, validate_choice=False, validators=[InputRequired(_l("请选择年份。"))])
+
+
 class CooperativeForm(FlaskForm):
     """A cooperative: name, 统一社会信用代码, village (code), leading party organisation."""
 

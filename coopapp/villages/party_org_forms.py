@@ -28,3 +28,10 @@ class UpgradeForm(FlaskForm):
 
     kind = SelectField(_l("升格为"), choices=choices(PARTY_ORG_KINDS))
     date = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期。"))])
+
+
+class PartyOrgChangeForm(FlaskForm):
+    """A correction: a new name, another village or group (a joint branch's groups come beside it)."""
+
+    name = StringField(_l("党组织名称"), validators=[Optional(), Length(max=100)])
+    area = StringField(_l("所在村或村民小组（代码）"), validators=[Optional(), Length(max=20)])

@@ -12,14 +12,13 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from coopapp.access import audit
-from coopapp.access.scope import area_clause, authorize
+from coopapp.access.scope import area_clause, authorize, get_authorized
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import PARTY_ORG_KINDS
 from coopapp.errors import Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger.operations import today
-from coopapp.models import Area, PartyOrg, PartyOrgUpgrade, User
-from coopapp.models.base import get_by_id
+from coopapp.models import Area, Cooperative, PartyOrg, PartyOrgUpgrade, User
 from coopapp.villages.catalog import area_by_code
 
 MAX_NAME = 100
@@ -36,6 +35,9 @@ class PartyOrgInput:
 
 
 def _area(code: str, errors: dict) -> Area | None:
+    if not code.strip():
+        errors["area"] = _("请填写代码。")
+        return None
     try:
         area = area_by_code(code)
     except NotFound:
@@ -75,9 +77,7 @@ def _groups(data: PartyOrgInput, area: Area | None, errors: dict) -> list[Area]:
 def create_party_org(user: User, data: PartyOrgInput) -> PartyOrg:
     """The admin registers a party organisation of a village or group (audited)."""
     errors: dict[str, str] = {}
-    name = (data.name or "").strip()
-    if not name or len(name) > MAX_NAME:
-        errors["name"] = _("请填写党组织名称（不超过 %(n)s 字）。", n=MAX_NAME)
+    name = _valid_name(data.name, errors)
     if data.kind not in PARTY_ORG_KINDS:
         errors["kind"] = _("可选：%(all)s", all=", ".join(PARTY_ORG_KINDS))
     if data.founded is not None and data.founded > today():
@@ -119,13 +119,57 @@ def upgrade_party_org(user: User, org: PartyOrg, kind: str, on: date) -> PartyOr
     return org
 
 
-def get_party_org(org_id: int, user: User, action: str = "view") -> PartyOrg:
-    """Load a party organisation the user may `action`."""
-    org = get_by_id(PartyOrg, org_id)
-    if org is None:
-        raise NotFound(_("党组织不存在。"))
-    authorize(user, action, org.area)
+def _valid_name(name: str | None, errors: dict) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME:
+        errors["name"] = _("请填写党组织名称（不超过 %(n)s 字）。", n=MAX_NAME)
+    return name
+
+
+def _led_elsewhere(org: PartyOrg, area: Area) -> list[str]:
+    """The cooperatives `org` leads that would no longer be in its village if it moved to `area`."""
+    village_id = area.id if area.level == "village" else area.parent_id
+    coops = db.session.scalars(select(Cooperative).where(Cooperative.party_org_id == org.id))
+    return [c.name for c in coops if c.village_id != village_id]
+
+
+@atomic
+def update_party_org(
+    user: User,
+    org: PartyOrg,
+    name: str | None = None,
+    area_code: str | None = None,
+    group_codes: list[str] | None = None,
+) -> PartyOrg:
+    """The admin corrects an organisation's name, its village or group, a joint branch's groups (audited).
+
+    None leaves a field as it is. A move must stay inside the admin's scope and may not take the
+    organisation away from the village of a cooperative it leads.
+    """
+    authorize(user, "manage_orgs", org.area)
+    errors: dict[str, str] = {}
+    new_name = org.name if name is None else _valid_name(name, errors)
+    area = org.area if area_code is None else _area(area_code, errors)
+    codes = [g.code for g in org.groups] if group_codes is None else group_codes
+    groups = _groups(PartyOrgInput(new_name, org.kind, area.code if area else "", codes), area, errors)
+    if area is not None and area.id != org.area_id and "area" not in errors:
+        led = _led_elsewhere(org, area)
+        if led:
+            errors["area"] = _("%(c)s 由该党组织领办，不在新的村。", c="、".join(led))
+    if errors:
+        raise Invalid(_("请改正标出的字段。"), errors)
+    authorize(user, "manage_orgs", area)
+    if (new_name, area.id, {g.id for g in groups}) == (org.name, org.area_id, {g.id for g in org.groups}):
+        return org
+    org.name, org.area_id, org.area, org.groups = new_name, area.id, area, groups
+    db.session.flush()
+    audit.record(user, "party_org.update", org)
     return org
+
+
+def get_party_org(org_id: int, user: User, action: str = "view") -> PartyOrg:
+    """Load a party organisation the user may `action` in its village."""
+    return get_authorized(PartyOrg, org_id, user, action, _("党组织不存在。"))
 
 
 def party_orgs_for(user: User, village: Area | None = None) -> list[PartyOrg]:

@@ -22,6 +22,11 @@ def first_year(project: Project) -> int:
     return min(this_year, int(first_period[:4])) if first_period else this_year
 
 
+def target_years(project: Project) -> list[int]:
+    """The years a target may be set for, newest first: from the project's first year to next year."""
+    return list(range(today().year + MAX_TARGET_YEAR_AHEAD, first_year(project) - 1, -1))
+
+
 def _check(project: Project, year: int, output_fen: int | None, income_fen: int | None) -> None:
     errors = {}
     start, last = first_year(project), today().year + MAX_TARGET_YEAR_AHEAD

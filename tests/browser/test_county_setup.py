@@ -137,12 +137,12 @@ def test_a_county_moves_into_an_empty_database(browser, county_server, tmp_path)
         page.goto("/admin/areas")
         _within_screen(page, "a:has-text('导入区划表')")
         page.click("a:has-text('导入区划表')")
-        # The county's own row records its published name (coop init had none).
-        for path, added, renamed in ((nbs, 5, 1), (groups, 3, 0)):
+        # The county's own row records its published name (coop init had none): not a rename.
+        for path, added, published in ((nbs, 5, 1), (groups, 3, 0)):
             page.set_input_files("#file", str(path))
             _submit(page, "上传并预览")
             main = page.inner_text("main")
-            assert f"新增 {added} 个，改名 {renamed} 个" in main, main
+            assert f"新增 {added} 个，改名 0 个，记录公布名称 {published} 个" in main, main
             assert "441323110203" in main and "改名（原名" not in main
             _shot(page, f"preview-{path.stem}")
             _submit(page, "确认导入")

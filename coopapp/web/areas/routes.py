@@ -150,5 +150,6 @@ def confirm_upload():
     if not report.ok:
         return render_template("areas/import_preview.html", report=report, confirm=None, levels=_level_labels()), 422
     path.unlink(missing_ok=True)
-    flash(_("已导入区划表：新增 %(a)s 个，改名 %(r)s 个。", a=report.added, r=report.renamed), "success")
+    counts = {"a": report.added, "r": report.renamed, "p": report.published}
+    flash(_("已导入区划表：新增 %(a)s 个，改名 %(r)s 个，记录公布名称 %(p)s 个。", **counts), "success")
     return redirect(url_for("areas.tree"))

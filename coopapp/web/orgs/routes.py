@@ -16,7 +16,7 @@ from coopapp.core.vocabulary import PARTY_ORG_KINDS
 from coopapp.errors import Invalid
 from coopapp.villages import cooperatives, party_orgs
 from coopapp.villages.forms import CooperativeForm
-from coopapp.villages.party_org_forms import PartyOrgForm, UpgradeForm
+from coopapp.villages.party_org_forms import PartyOrgChangeForm, PartyOrgForm, UpgradeForm
 from coopapp.web.common import show_field_errors
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin")
@@ -72,14 +72,22 @@ def edit_cooperative(coop_id: int):
     return _save(form, lambda data: cooperatives.update_cooperative(current_user, coop, data), args)
 
 
-class PartyOrgPageForm(PartyOrgForm):
-    """The page's form: a joint branch's groups as codes separated by commas or spaces."""
+class GroupCodes:
+    """A page form's field for a joint branch's groups: codes separated by commas or spaces."""
 
     groups = StringField(_l("覆盖的村民小组（联合党支部，代码以逗号分隔）"), validators=[Optional(), Length(max=1000)])
 
     def group_codes(self) -> list[str]:
         """The codes written in `groups`."""
         return [code for code in re.split(r"[\s,，、;；]+", self.groups.data or "") if code]
+
+
+class PartyOrgPageForm(GroupCodes, PartyOrgForm):
+    """The page's form for a new organisation."""
+
+
+class PartyOrgEditPageForm(GroupCodes, PartyOrgChangeForm):
+    """The page's form for a correction: name, village or group, a joint branch's groups."""
 
 
 @bp.get("/party-orgs")
@@ -111,6 +119,31 @@ def new_party_org():
             flash(_("已保存：%(n)s。", n=org.name), "success")
             return redirect(url_for("orgs.party_orgs_list"))
     return render_template("orgs/party_org_form.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/party-orgs/<int:org_id>/edit", methods=["GET", "POST"])
+def edit_party_org(org_id: int):
+    """Correct an organisation's name, its village or group, a joint branch's groups."""
+    org = party_orgs.get_party_org(org_id, current_user, "manage_orgs")
+    joint = org.kind == "joint_branch"
+    data = {"name": org.name, "area": org.area.code, "groups": ", ".join(g.code for g in org.groups)}
+    form = PartyOrgEditPageForm(data=None if request.method == "POST" else data)
+    if form.validate_on_submit():
+        try:
+            party_orgs.update_party_org(
+                current_user,
+                org,
+                form.name.data or "",
+                form.area.data or "",
+                form.group_codes() if joint else None,
+            )
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("已保存：%(n)s。", n=org.name), "success")
+            return redirect(url_for("orgs.party_orgs_list"))
+    args = {"form": form, "org": org, "joint": joint, "history": audit.object_history(org)}
+    return render_template("orgs/party_org_edit.html", **args), 422 if form.errors else 200
 
 
 @bp.route("/party-orgs/<int:org_id>/upgrade", methods=["GET", "POST"])

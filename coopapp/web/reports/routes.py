@@ -8,10 +8,12 @@ from flask_login import current_user, login_required
 from coopapp import charts
 from coopapp.access.scope import can, home_village
 from coopapp.core.vocabulary import PROJECT_TYPES
+from coopapp.errors import Invalid
 from coopapp.reporting import chart_data, comparison, dashboard
-from coopapp.villages import catalog
+from coopapp.villages import catalog, targets
 from coopapp.villages.areas import retired_codes
-from coopapp.web.common import year_arg, year_choices
+from coopapp.villages.forms import YearTargetForm
+from coopapp.web.common import show_field_errors, year_arg, year_choices
 from coopapp.web.reports import exports
 
 bp = Blueprint("reports", __name__)
@@ -119,12 +121,21 @@ def village(code: str):
     )
 
 
-@bp.get("/projects/<int:project_id>")
-def project(project_id: int):
-    """A project's year month by month, with its output and yield charts."""
-    item = catalog.get_project(project_id, current_user)
-    year = year_arg()
-    return render_template(
+def _target_form(item, year: int, formdata=None) -> YearTargetForm | None:
+    """The project page's target form for who may set targets: the page's year and its targets."""
+    if not can(current_user, "set_targets", item.village):
+        return None
+    current = item.target_for(year)
+    data = {"year": year}
+    if current is not None:
+        data |= {"output": current.output_fen, "collective_income": current.collective_income_fen}
+    form = YearTargetForm(formdata=formdata, data=data, prefix="target")
+    form.year.choices = [(y, str(y)) for y in targets.target_years(item)]
+    return form
+
+
+def _project_page(item, year: int, target_form=None, status: int = 200):
+    page = render_template(
         "reports/project.html",
         project=item,
         year=year,
@@ -132,4 +143,30 @@ def project(project_id: int):
         months=dashboard.project_months(item, year),
         output_chart=charts.describe("output", chart_data.project_output(item, year)),
         yield_chart=charts.describe("yield", chart_data.project_yield(item)),
+        target_form=target_form or _target_form(item, year),
     )
+    return page, status
+
+
+@bp.get("/projects/<int:project_id>")
+def project(project_id: int):
+    """A project's year month by month, with its output and yield charts."""
+    item = catalog.get_project(project_id, current_user)
+    return _project_page(item, year_arg())
+
+
+@bp.post("/projects/<int:project_id>/targets")
+def set_project_target(project_id: int):
+    """The secretary (or an admin) sets the targets of the year picked, from the first year on."""
+    item = catalog.get_project(project_id, current_user, "set_targets")
+    year = year_arg()
+    form = _target_form(item, year, request.form)
+    if form.validate():
+        try:
+            targets.set_target(current_user, item, form.year.data, form.output.data, form.collective_income.data)
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("已保存 %(y)s 年的目标。", y=form.year.data), "success")
+            return redirect(url_for("reports.project", project_id=item.id, year=form.year.data))
+    return _project_page(item, year, form, 422)
