@@ -142,7 +142,7 @@ def edit_party_org(org_id: int):
         else:
             flash(_("已保存：%(n)s。", n=org.name), "success")
             return redirect(url_for("orgs.party_orgs_list"))
-    args = {"form": form, "org": org, "joint": joint, "history": audit.object_history(org)}
+    args = {"form": form, "org": org, "joint": joint, "history": object_history(org)}
     return render_template("orgs/party_org_edit.html", **args), 422 if form.errors else 200
 
 
