@@ -48,6 +48,7 @@ VERBS = {
     "move": _l("迁移"),
     "retire": _l("撤销"),
     "merge": _l("合并"),
+    "published_name": _l("记录公布名称"),
     "upgrade": _l("升级"),
     "submit": _l("提交"),
     "approve": _l("审核通过"),
