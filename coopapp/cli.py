@@ -65,7 +65,7 @@ def user() -> None:
 @with_appcontext
 def user_add(username: str, role: str, area_code: str, password: str) -> None:
     """Add a user with ROLE scoped to AREA (password from a prompt or stdin)."""
-    from coopapp.access.accounts import add_user
+    from coopapp.access.users import add_user
 
     try:
         add_user(username, password, role, area_code)

@@ -315,20 +315,20 @@ def object_history(obj, related=(), limit: int = 50) -> list[HistoryEvent]:
 
     At most `limit` events, each with the fields it changed: a field changed when its value
     differs from the same object's previous snapshot; an object's first event (its creation, or
-    its adoption by a migration) lists no fields. Who: the actor's username.
+    its adoption by a migration) lists no fields. Who: the actor's display name (else username).
     """
     by_type: dict[str, list[int]] = {}
     for o in (obj, *related):
         by_type.setdefault(AUDITED_NAME[type(o)], []).append(o.id)
     which = [(AuditEvent.object_type == kind) & AuditEvent.object_id.in_(ids) for kind, ids in by_type.items()]
     q = (
-        select(AuditEvent, User.username)
+        select(AuditEvent, User.display_name, User.username)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(or_(*which))
         .order_by(AuditEvent.seq)
     )
     events, before = [], {}
-    for ev, username in db.session.execute(q):
+    for ev, display_name, username in db.session.execute(q):
         key = (ev.object_type, ev.object_id)
         snapshot = json.loads(ev.data).get("snapshot") or {}
         old = before.get(key)
@@ -337,6 +337,6 @@ def object_history(obj, related=(), limit: int = 50) -> list[HistoryEvent]:
             for name in sorted(set(old) | set(snapshot)):
                 if old.get(name) != snapshot.get(name):
                     changes.append(Change(name, _shown_value(old.get(name)), _shown_value(snapshot.get(name))))
-        events.append(HistoryEvent(ev.seq, ev.created_at, username or "—", ev.action, changes))
+        events.append(HistoryEvent(ev.seq, ev.created_at, display_name or username or "—", ev.action, changes))
         before[key] = snapshot
     return events[::-1][:limit]
