@@ -210,10 +210,13 @@ class ApiClient:
     def post(self, path: str, json=None, **kw):
         return self.client.post(path, json=json if json is not None else {}, headers=self.headers, **kw)
 
+    def patch(self, path: str, json=None, **kw):
+        return self.client.patch(path, json=json if json is not None else {}, headers=self.headers, **kw)
 
-def login(app, username: str) -> ApiClient:
+
+def login(app, username: str, password: str = PASSWORD) -> ApiClient:
     """A fresh client holding a Bearer token for `username`."""
-    return ApiClient(app.test_client()).as_user(username)
+    return ApiClient(app.test_client()).as_user(username, password)
 
 
 def _no_float(text: str):

@@ -93,6 +93,7 @@ PLAN_FORM = {
 }
 UPLOAD = {"project_id": "{project}", "file": "@upload.csv"}  # "@name": a small CSV file
 CONFIRM = {"project_id": "{project}", "sha": "0" * 64, "suffix": ".csv", "file_name": "x.csv"}
+USER_JSON = {"username": "new.acc", "display_name": "新会计", "role": "会计", "area": "{village}"}
 PLAN_JSON = {"project_id": "{project}", "period": "{period}", "pool": "1000.00", "basis": "equal"}
 
 # (endpoint, method) → Route. Columns: anon acc sec town county admin acc2 sec2
@@ -221,6 +222,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     # ---- API ------------------------------------------------------------------------------
     ("api.create_token", "POST"): R(PUBLIC, data={"username": "acc", "password": "pass-word-1"}),
     ("api.revoke_token", "DELETE"): R("L ok ok ok ok ok ok ok"),
+    ("api.change_password", "POST"): R(
+        "L ok ok ok ok ok ok ok", data={"current_password": "wrong-pass-1", "new_password": "new-pass-22"}
+    ),
+    ("api.list_users", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("api.create_user", "POST"): R("L 403 403 403 403 ok 403 403", data=USER_JSON),
+    ("api.change_user", "PATCH"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}, {"display_name": "李会计"}),
+    ("api.reset_user_password", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
     ("api.list_areas", "GET"): R("L ok ok ok ok ok ok ok"),
     ("api.create_area", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
     ("api.change_area", "PATCH"): R("L 403 403 403 403 ok 403 403", {"area_code": "village2"}, {"name": "改名村"}),
@@ -462,3 +470,48 @@ def test_writing(app, objects, endpoint, method, caller):
     assert matches(expected, got), f"{endpoint} {method} as {caller}: expected {expected}, got {got} ({url})"
     if expected != "ok":
         assert written() == before, f"{caller} {url} was refused but wrote"
+
+
+# ---- delegation: 高潭镇's admin, inside and outside the town ------------------------------------
+
+USERNAMES["tadmin"] = "gaotan.admin"
+# (endpoint, method, URL args, body, outcome) for 高潭镇's admin: 中洞村 (village) is in the town,
+# 八维村 (village2) and the county are not.
+TOWN_ADMIN = [
+    ("areas.tree", "GET", {}, None, "ok"),
+    ("areas.edit", "GET", {"code": "village"}, None, "ok"),
+    ("areas.edit", "POST", {"code": "village2"}, {"name": "改名村"}, "403"),
+    ("areas.retire", "POST", {"code": "village2"}, None, "403"),
+    ("orgs.edit_cooperative", "GET", {"coop_id": "coop"}, None, "ok"),
+    ("api.change_area", "PATCH", {"area_code": "village2"}, {"name": "改名村"}, "403"),
+    ("api.create_area", "POST", {}, {"code": "441323107209", "name": "新村"}, "403"),
+    (
+        "api.create_cooperative",
+        "POST",
+        {},
+        {"name": "新社", "credit_code": credit_code(8), "village": "{village2}"},
+        "403",
+    ),
+    ("api.list_users", "GET", {}, None, "ok"),
+    ("api.create_user", "POST", {}, USER_JSON, "ok"),
+    ("api.create_user", "POST", {}, {**USER_JSON, "area": "{village2}"}, "422"),
+    ("api.change_user", "PATCH", {"username": "acc"}, {"display_name": "李会计"}, "ok"),
+    ("api.change_user", "PATCH", {"username": "acc2"}, {"display_name": "李会计"}, "404"),
+    ("api.reset_user_password", "POST", {"username": "admin"}, None, "404"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "args", "data", "expected"), TOWN_ADMIN)
+def test_a_town_admin(app, world, objects, endpoint, method, args, data, expected):
+    """A town's admin manages that town only: outside it, refused and nothing written."""
+    from .builders import add_user
+
+    add_user("gaotan.admin", "admin", world.town_a)
+    db.session.commit()
+    route = Route(" ".join([expected] * len(CALLERS)), args, data)
+    before = written()
+    url, resp = _request(app, "tadmin", endpoint, method, route, objects)
+    got = outcome(resp, url)
+    assert got == expected, f"{endpoint} {method} {url}: expected {expected}, got {got}"
+    if expected != "ok":
+        assert written() == before
