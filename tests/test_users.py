@@ -206,3 +206,48 @@ def test_a_reset_gives_a_one_time_password_and_ends_tokens(world):
         accounts.authenticate("acc", PASSWORD)
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(1)).all()
     assert actions == ["user.reset_password"]
+
+
+# ---- the command line -------------------------------------------------------------------
+
+
+def _cli(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=["coop", "user", *args], input=input)
+
+
+def test_cli_add_set_deactivate_activate_reset_and_list(app, world):
+    result = _cli(
+        app, "add", "ganxi.acc", "--role", "村会计", "--area", world.sibling_village.code,
+        "--display-name", "李会计", "--phone", "138 0000 0001", input="good-pass-1\ngood-pass-1\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "ganxi.acc"))
+    assert (user.role, user.display_name, user.phone) == ("accountant", "李会计", "138 0000 0001")
+    assert not user.must_change_password
+    assert _cli(app, "set", "ganxi.acc", "--role", "书记").exit_code == 0
+    assert _cli(app, "deactivate", "ganxi.acc").exit_code == 0
+    db.session.expire_all()
+    assert user.role == "secretary" and not user.active
+    assert _cli(app, "activate", "ganxi.acc").exit_code == 0
+    result = _cli(app, "reset-password", "ganxi.acc")
+    otp = result.output.rsplit(" ", 1)[1].strip()
+    assert accounts.authenticate("ganxi.acc", otp).must_change_password
+    import json
+
+    rows = json.loads(_cli(app, "list", "--area", world.town_a.code, "--json").output)
+    mine = next(r for r in rows if r["username"] == "ganxi.acc")
+    assert mine == {
+        "username": "ganxi.acc", "display_name": "李会计", "role": "secretary", "area": world.sibling_village.code,
+        "phone": "138 0000 0001", "active": True, "locked": False,
+    }  # fmt: skip
+    assert "acc2" not in {r["username"] for r in rows}
+    assert "ganxi.acc" in _cli(app, "list").output
+
+
+def test_cli_refusals_name_the_field(app, world):
+    result = _cli(app, "set", "acc", "--display-name", "   ")
+    assert result.exit_code == 1 and "display_name" in result.output
+    result = _cli(app, "set", "nobody", "--phone", "123")
+    assert result.exit_code == 1 and "nobody" in result.output
+    result = _cli(app, "add", "x", "--role", "队长", "--area", world.village.code, input="good-pass-1\ngood-pass-1\n")
+    assert result.exit_code == 1 and "role" in result.output
