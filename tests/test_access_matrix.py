@@ -93,6 +93,7 @@ PLAN_FORM = {
 }
 UPLOAD = {"project_id": "{project}", "file": "@upload.csv"}  # "@name": a small CSV file
 CONFIRM = {"project_id": "{project}", "sha": "0" * 64, "suffix": ".csv", "file_name": "x.csv"}
+USER_FORM = {"username": "new.acc", "display_name": "新会计", "role": "accountant", "area": "{village}", "phone": ""}
 USER_JSON = {"username": "new.acc", "display_name": "新会计", "role": "会计", "area": "{village}"}
 PLAN_JSON = {"project_id": "{project}", "period": "{period}", "pool": "1000.00", "basis": "equal"}
 
@@ -208,6 +209,19 @@ ROUTES: dict[tuple[str, str], Route] = {
         {"coop_id": "coop"},
         {"name": "改名社", "credit_code": credit_code(1), "village": "{village}"},
     ),
+    ("users.user_list", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("users.new", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("users.new", "POST"): R("L 403 403 403 403 ok 403 403", data=USER_FORM),
+    ("users.edit", "GET"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.edit", "POST"): R(
+        "L 403 403 403 403 ok 403 403", {"username": "acc"}, {k: v for k, v in USER_FORM.items() if k != "username"}
+    ),
+    ("users.deactivate", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.activate", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.reset_password", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.upload", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("users.upload", "POST"): R("L 403 403 403 403 ok 403 403", data={"file": "@users.csv"}),
+    ("users.confirm_upload", "POST"): R("L 403 403 403 403 ok 403 403", data=CONFIRM),
     ("areas.tree", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.new", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.new", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
@@ -498,6 +512,11 @@ TOWN_ADMIN = [
     ("api.change_user", "PATCH", {"username": "acc"}, {"display_name": "李会计"}, "ok"),
     ("api.change_user", "PATCH", {"username": "acc2"}, {"display_name": "李会计"}, "404"),
     ("api.reset_user_password", "POST", {"username": "admin"}, None, "404"),
+    ("users.user_list", "GET", {}, None, "ok"),
+    ("users.edit", "GET", {"username": "acc"}, None, "ok"),
+    ("users.edit", "GET", {"username": "acc2"}, None, "404"),
+    ("users.deactivate", "POST", {"username": "acc2"}, None, "404"),
+    ("users.new", "POST", {}, {**USER_FORM, "area": "{village2}"}, "422"),
 ]
 
 

@@ -285,6 +285,11 @@ def reset_password(actor: User | None, user: User) -> str:
     return password
 
 
+def users_named(usernames: list[str]) -> list[User]:
+    """The users with these names (their areas loaded with them)."""
+    return list(db.session.scalars(select(User).where(User.username.in_(usernames))))
+
+
 def list_users(actor: User | None, under: Area | None = None) -> list[UserRow]:
     """The users inside the actor's scope (optionally under one area), by area code then username."""
     q = select(User, Area).join(Area, Area.id == User.area_id)
