@@ -15,7 +15,7 @@ def coop() -> None:
 
 
 @coop.command()
-@click.option("--password", default=None, help="Password for the six demo users (default: demo-pass-2025).")
+@click.option("--password", default=None, help="Password for the demo users (default: demo-pass-2025).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds areas.")
 @with_appcontext
 def demo(password: str | None, if_empty: bool) -> None:
