@@ -50,6 +50,7 @@ from coopapp.models import (
     PartyOrg,
     Project,
     ProjectTarget,
+    User,
 )
 from coopapp.villages import party_orgs
 
@@ -383,7 +384,12 @@ def written() -> tuple:
     )
     states = tuple(db.session.execute(select(LedgerEntry.id, LedgerEntry.status).order_by(LedgerEntry.id)).all())
     plans = tuple(db.session.execute(select(Distribution.id, Distribution.status).order_by(Distribution.id)).all())
-    return counts, states, plans
+    people = tuple(
+        db.session.execute(
+            select(User.username, User.role, User.area_id, User.active, User.password_hash).order_by(User.id)
+        ).all()
+    )
+    return counts, states, plans, people
 
 
 UPLOAD_CSV = "日期,类别,金额\n2024-03-05,销售收入,1.00\n".encode()

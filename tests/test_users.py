@@ -251,3 +251,12 @@ def test_cli_refusals_name_the_field(app, world):
     assert result.exit_code == 1 and "nobody" in result.output
     result = _cli(app, "add", "x", "--role", "队长", "--area", world.village.code, input="good-pass-1\ngood-pass-1\n")
     assert result.exit_code == 1 and "role" in result.output
+
+
+def test_command_line_imports_run_as_the_widest_admin(world, town_admin):
+    from coopapp.imports.areas import default_importer
+
+    users.update_user(None, world.users["admin"], {"active": False})
+    county_admin = add_user("county.admin2", "admin", world.county)  # created after the town's admin
+    db.session.commit()
+    assert default_importer().id == county_admin.id

@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from coopapp.access import audit
 from coopapp.access.accounts import end_user_access, lock_minutes, password_problem
-from coopapp.access.scope import area_clause, authorize, can
+from coopapp.access.scope import VILLAGE_ROLES, area_clause, authorize, can
 from coopapp.core.codes import canonical_area_code
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import ROLE_RANKS, ROLES
@@ -26,8 +26,6 @@ _USERNAME = re.compile(r"^[^\s/\\]+$")
 # One-time passwords are read off paper: no 0/O, 1/l/I.
 _OTP_LETTERS = "abcdefghjkmnpqrstuvwxyz"
 _OTP_DIGITS = "23456789"
-# Where a village-bound role may work.
-_VILLAGE_ROLES = ("accountant", "secretary")
 CHANGEABLE = ("display_name", "role", "area", "phone", "active")
 
 
@@ -97,7 +95,7 @@ def _area_problem(actor: User | None, text: str, role: str | None) -> tuple[Area
         return None, _("区域已撤销：%(c)s %(n)s。", c=area.code, n=area.name)
     if actor is not None and not can(actor, "manage_users", area):
         return None, _("区域超出您的管辖范围：%(c)s %(n)s。", c=area.code, n=area.name)
-    if role in _VILLAGE_ROLES and area.level != "village":
+    if role in VILLAGE_ROLES and area.level != "village":
         return None, _("村会计和村书记的范围必须是一个村。")
     return area, None
 
@@ -209,7 +207,7 @@ def _changed_values(actor: User | None, user: User, changes: dict) -> tuple[dict
         values["role"], problem = _role_problem(actor, changes["role"])
         errors.update({"role": problem} if problem else {})
     role = values.get("role") or user.role
-    if "area" in changes or ("role" in changes and role in _VILLAGE_ROLES):
+    if "area" in changes or ("role" in changes and role in VILLAGE_ROLES):
         area, problem = _area_problem(actor, changes.get("area") or user.area.code, role)
         values["area"] = area
         errors.update({"area": problem} if problem else {})
