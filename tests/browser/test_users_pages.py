@@ -28,7 +28,7 @@ def test_a_town_admin_adds_a_reviewer_who_must_choose_a_password(new_page):
     admin.wait_for_load_state()
     _no_sideways_scroll(admin)
     otp = admin.inner_text("#one-time-passwords .otp").strip()
-    assert len(otp) >= 8 and admin.locator("text=打印").is_visible()
+    assert len(otp) >= 8 and admin.get_by_role("button", name="打印").is_visible()
 
     viewer = new_page(**PHONE)
     login(viewer, "gaotan.viewer", otp)
