@@ -15,7 +15,7 @@ def coop() -> None:
 
 
 @coop.command()
-@click.option("--password", default=None, help="Password for the six demo users (default: demo-pass-2025).")
+@click.option("--password", default=None, help="Password for the demo users (default: demo-pass-2025).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds areas.")
 @with_appcontext
 def demo(password: str | None, if_empty: bool) -> None:
@@ -33,6 +33,13 @@ def demo(password: str | None, if_empty: bool) -> None:
     click.echo("demo data loaded" if created else "demo data already present; users' passwords updated")
 
 
+def _fail(exc: DomainError) -> None:
+    """Print a refusal field by field and exit 1."""
+    for field, message in exc.fields.items() or [("", exc.message)]:
+        click.echo(f"error: {field}: {message}" if field else f"error: {message}", err=True)
+    sys.exit(1)
+
+
 @coop.command("init")
 @click.option("--county", "county_code", required=True, help="The county's 6-digit code (or its 12-digit form).")
 @click.option("--name", required=True, help="The county's name, e.g. 惠东县.")
@@ -46,9 +53,7 @@ def init(county_code: str, name: str, admin_username: str, password: str) -> Non
     try:
         init_county(county_code, name, admin_username, password)
     except DomainError as exc:
-        for field, message in exc.fields.items() or [("", exc.message)]:
-            click.echo(f"error: {field}: {message}" if field else f"error: {message}", err=True)
-        sys.exit(1)
+        _fail(exc)
     click.echo(f"county {name} initialised; admin {admin_username.strip()} can log in")
 
 
@@ -59,21 +64,106 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["accountant", "secretary", "reviewer", "admin"]))
+@click.option("--role", required=True, help="accountant, secretary, reviewer, admin — or 会计, 书记, 审核员, 管理员.")
 @click.option("--area", "area_code", required=True, help="Area code of the user's scope.")
+@click.option("--display-name", default=None, help="The name pages show (登记人, 审核人), e.g. 李会计.")
+@click.option("--phone", default=None, help="A mobile or landline number.")
 @click.password_option(help="Asked for when not given; read from stdin when piped.")
 @with_appcontext
-def user_add(username: str, role: str, area_code: str, password: str) -> None:
+def user_add(username: str, role: str, area_code: str, display_name: str | None, phone: str | None, password: str):
     """Add a user with ROLE scoped to AREA (password from a prompt or stdin)."""
-    from coopapp.access.accounts import add_user
+    from coopapp.access.users import add_user
 
     try:
-        add_user(username, password, role, area_code)
+        user = add_user(username, password, role, area_code, display_name=display_name, phone=phone)
     except DomainError as exc:
-        for field, message in exc.fields.items() or [("", exc.message)]:
-            click.echo(f"error: {field}: {message}", err=True)
-        sys.exit(1)
-    click.echo(f"user {username} added ({role}, {area_code})")
+        _fail(exc)
+    click.echo(f"user {user.username} added ({user.role}, {user.area.code})")
+
+
+@user.command("set")
+@click.argument("username")
+@click.option("--role", default=None, help="A role code or its Chinese name.")
+@click.option("--area", "area_code", default=None, help="Area code of the new scope.")
+@click.option("--display-name", default=None, help="The name pages show.")
+@click.option("--phone", default=None, help="A mobile or landline number ('' clears it).")
+@with_appcontext
+def user_set(username: str, role, area_code, display_name, phone) -> None:
+    """Change a user's role, scope, display name or phone (a role or scope change ends their tokens)."""
+    from coopapp.access import users
+
+    given = {"role": role, "area": area_code, "display_name": display_name, "phone": phone}
+    changes = {key: value for key, value in given.items() if value is not None}
+    if not changes:
+        raise click.UsageError("nothing to change: give --role, --area, --display-name or --phone")
+    try:
+        user = users.update_user(None, users.get_user(None, username), changes)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"user {user.username} changed ({user.role}, {user.area.code})")
+
+
+def _switch(username: str, active: bool) -> None:
+    from coopapp.access import users
+
+    try:
+        users.update_user(None, users.get_user(None, username), {"active": active})
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"user {username} {'activated' if active else 'deactivated'}")
+
+
+@user.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def user_deactivate(username: str) -> None:
+    """Stop USERNAME logging in (what they recorded stays); ends their tokens."""
+    _switch(username, False)
+
+
+@user.command("activate")
+@click.argument("username")
+@with_appcontext
+def user_activate(username: str) -> None:
+    """Let a deactivated USERNAME log in again."""
+    _switch(username, True)
+
+
+@user.command("reset-password")
+@click.argument("username")
+@with_appcontext
+def user_reset_password(username: str) -> None:
+    """Print a one-time password for USERNAME, who must replace it at the next login."""
+    from coopapp.access import users
+
+    try:
+        password = users.reset_password(None, users.get_user(None, username))
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"one-time password for {username}: {password}")
+
+
+@user.command("list")
+@click.option("--area", "area_code", default=None, help="Only users under this area.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON rows.")
+@with_appcontext
+def user_list(area_code: str | None, as_json: bool) -> None:
+    """Users with their display name, role, area, phone, active and locked flags."""
+    import json
+
+    from coopapp.access import users
+    from coopapp.villages.catalog import area_by_code
+
+    try:
+        rows = users.list_users(None, area_by_code(area_code) if area_code else None)
+    except DomainError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps([row.as_dict() for row in rows], ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        flags = ("" if row.active else " inactive") + (" locked" if row.locked else "")
+        click.echo(f"{row.username}\t{row.display_name or '-'}\t{row.role}\t{row.area}\t{row.phone or '-'}{flags}")
 
 
 @coop.group()

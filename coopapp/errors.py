@@ -29,6 +29,12 @@ class Forbidden(DomainError):
     status, code = 403, "forbidden"
 
 
+class PasswordChangeRequired(Forbidden):
+    """A user holding a one-time password must choose their own before anything else."""
+
+    code = "password_change_required"
+
+
 class NotFound(DomainError):
     status, code = 404, "not_found"
 

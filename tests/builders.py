@@ -247,9 +247,9 @@ class ApiClient:
         return self.client.patch(path, json=json if json is not None else {}, headers=self.headers, **kw)
 
 
-def login(app, username: str) -> ApiClient:
+def login(app, username: str, password: str = PASSWORD) -> ApiClient:
     """A fresh client holding a Bearer token for `username`."""
-    return ApiClient(app.test_client()).as_user(username)
+    return ApiClient(app.test_client()).as_user(username, password)
 
 
 def _no_float(text: str):
@@ -605,6 +605,8 @@ PLAN_FORM = {
 }
 UPLOAD = {"project_id": "{project}", "file": "@upload.csv"}  # "@name": a small CSV file
 CONFIRM = {"project_id": "{project}", "sha": "0" * 64, "suffix": ".csv", "file_name": "x.csv"}
+USER_FORM = {"username": "new.acc", "display_name": "新会计", "role": "accountant", "area": "{village}", "phone": ""}
+USER_JSON = {"username": "new.acc", "display_name": "新会计", "role": "会计", "area": "{village}"}
 PLAN_JSON = {"project_id": "{project}", "period": "{period}", "pool": "1000.00", "basis": "equal"}
 
 # (endpoint, method) → Route. Columns: anon acc sec town county admin acc2 sec2
@@ -726,6 +728,19 @@ ROUTES: dict[tuple[str, str], Route] = {
         {"coop_id": "coop"},
         {"name": "改名社", "credit_code": credit_code(1), "village": "{village}"},
     ),
+    ("users.user_list", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("users.new", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("users.new", "POST"): R("L 403 403 403 403 ok 403 403", data=USER_FORM),
+    ("users.edit", "GET"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.edit", "POST"): R(
+        "L 403 403 403 403 ok 403 403", {"username": "acc"}, {k: v for k, v in USER_FORM.items() if k != "username"}
+    ),
+    ("users.deactivate", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.activate", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.reset_password", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.upload", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("users.upload", "POST"): R("L 403 403 403 403 ok 403 403", data={"file": "@users.csv"}),
+    ("users.confirm_upload", "POST"): R("L 403 403 403 403 ok 403 403", data=CONFIRM),
     ("areas.tree", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.new", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.new", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
@@ -740,6 +755,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     # ---- API ------------------------------------------------------------------------------
     ("api.create_token", "POST"): R(PUBLIC, data={"username": "acc", "password": "pass-word-1"}),
     ("api.revoke_token", "DELETE"): R("L ok ok ok ok ok ok ok"),
+    ("api.change_password", "POST"): R(
+        "L ok ok ok ok ok ok ok", data={"current_password": "wrong-pass-1", "new_password": "new-pass-22"}
+    ),
+    ("api.list_users", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("api.create_user", "POST"): R("L 403 403 403 403 ok 403 403", data=USER_JSON),
+    ("api.change_user", "PATCH"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}, {"display_name": "李会计"}),
+    ("api.reset_user_password", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
     ("api.list_areas", "GET"): R("L ok ok ok ok ok ok ok"),
     ("api.create_area", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
     ("api.change_area", "PATCH"): R("L 403 403 403 403 ok 403 403", {"area_code": "village2"}, {"name": "改名村"}),
@@ -866,7 +888,12 @@ def route_state() -> tuple:
     )
     states = tuple(db.session.execute(select(LedgerEntry.id, LedgerEntry.status).order_by(LedgerEntry.id)).all())
     plans = tuple(db.session.execute(select(Distribution.id, Distribution.status).order_by(Distribution.id)).all())
-    return counts, states, plans
+    people = tuple(
+        db.session.execute(
+            select(User.username, User.role, User.area_id, User.active, User.password_hash).order_by(User.id)
+        ).all()
+    )
+    return counts, states, plans, people
 
 
 UPLOAD_CSV = "日期,类别,金额\n2024-03-05,销售收入,1.00\n".encode()

@@ -33,12 +33,19 @@ A new route: add to builders.ROUTES
 
 import pytest
 
+from coopapp.extensions import db
+
 from .builders import (
     CALLERS,
     ROUTES,
+    USER_FORM,
+    USER_JSON,
     USERNAMES,
     ApiClient,
+    Route,
+    add_user,
     app_routes,
+    credit_code,
     fill_body,
     route_objects,
     route_state,
@@ -64,13 +71,16 @@ def test_the_table_has_no_stale_rows(app):
     assert not stale, f"ROUTES rows for routes the app no longer has: {stale}"
 
 
+USERNAMES_HERE = {**USERNAMES, "tadmin": "gaotan.admin"}
+
+
 def _client(app, caller: str):
     """A client for the caller: a session login for pages, a Bearer token for the API."""
     client = app.test_client()
     if caller == "anon":
         return client, {}
-    api = ApiClient(client).as_user(USERNAMES[caller])
-    resp = client.post("/login", data={"username": USERNAMES[caller], "password": "pass-word-1"})
+    api = ApiClient(client).as_user(USERNAMES_HERE[caller])
+    resp = client.post("/login", data={"username": USERNAMES_HERE[caller], "password": "pass-word-1"})
     assert resp.status_code == 302, resp.status_code
     return client, api.headers
 
@@ -142,3 +152,50 @@ def test_writing(app, objects, endpoint, method, caller):
     assert matches(expected, got), f"{endpoint} {method} as {caller}: expected {expected}, got {got} ({url})"
     if expected != "ok":
         assert route_state() == before, f"{caller} {url} was refused but wrote"
+
+
+# ---- delegation: 高潭镇's admin, inside and outside the town ------------------------------------
+
+# (endpoint, method, URL args, body, outcome) for 高潭镇's admin: 中洞村 (village) is in the town,
+# 八维村 (village2) and the county are not.
+TOWN_ADMIN = [
+    ("areas.tree", "GET", {}, None, "ok"),
+    ("areas.edit", "GET", {"code": "village"}, None, "ok"),
+    ("areas.edit", "POST", {"code": "village2"}, {"name": "改名村"}, "403"),
+    ("areas.retire", "POST", {"code": "village2"}, None, "403"),
+    ("orgs.edit_cooperative", "GET", {"coop_id": "coop"}, None, "ok"),
+    ("api.change_area", "PATCH", {"area_code": "village2"}, {"name": "改名村"}, "403"),
+    ("api.create_area", "POST", {}, {"code": "441323107209", "name": "新村"}, "403"),
+    (
+        "api.create_cooperative",
+        "POST",
+        {},
+        {"name": "新社", "credit_code": credit_code(8), "village": "{village2}"},
+        "403",
+    ),
+    ("api.list_users", "GET", {}, None, "ok"),
+    ("api.create_user", "POST", {}, USER_JSON, "ok"),
+    ("api.create_user", "POST", {}, {**USER_JSON, "area": "{village2}"}, "422"),
+    ("api.change_user", "PATCH", {"username": "acc"}, {"display_name": "李会计"}, "ok"),
+    ("api.change_user", "PATCH", {"username": "acc2"}, {"display_name": "李会计"}, "404"),
+    ("api.reset_user_password", "POST", {"username": "admin"}, None, "404"),
+    ("users.user_list", "GET", {}, None, "ok"),
+    ("users.edit", "GET", {"username": "acc"}, None, "ok"),
+    ("users.edit", "GET", {"username": "acc2"}, None, "404"),
+    ("users.deactivate", "POST", {"username": "acc2"}, None, "404"),
+    ("users.new", "POST", {}, {**USER_FORM, "area": "{village2}"}, "422"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "args", "data", "expected"), TOWN_ADMIN)
+def test_a_town_admin(app, world, objects, endpoint, method, args, data, expected):
+    """A town's admin manages that town only: outside it, refused and nothing written."""
+    add_user("gaotan.admin", "admin", world.town_a)
+    db.session.commit()
+    route = Route(" ".join([expected] * len(CALLERS)), args, data)
+    before = route_state()
+    url, resp = _request(app, "tadmin", endpoint, method, route, objects)
+    got = outcome(resp, url)
+    assert got == expected, f"{endpoint} {method} {url}: expected {expected}, got {got}"
+    if expected != "ok":
+        assert route_state() == before

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.security import check_password_hash
 
-from coopapp.access import accounts
+from coopapp.access import accounts, users
 from coopapp.errors import Invalid, Unauthorized
 from coopapp.extensions import db
 from coopapp.models import ApiToken, User
@@ -44,13 +44,13 @@ def test_unknown_usernames_are_throttled_too(app, world):
 @pytest.mark.parametrize("password", ["short1", "onlyletters", "1234567890", ""])
 def test_weak_passwords_refused(world, password):
     with pytest.raises(Invalid) as err:
-        accounts.add_user("newbie", password, "accountant", world.village.code)
+        users.add_user("newbie", password, "accountant", world.village.code)
     assert "password" in err.value.fields
 
 
 def test_village_roles_need_a_village(world):
     with pytest.raises(Invalid) as err:
-        accounts.add_user("newbie", "good-pass-1", "secretary", world.town_a.code)
+        users.add_user("newbie", "good-pass-1", "secretary", world.town_a.code)
     assert "area" in err.value.fields
 
 

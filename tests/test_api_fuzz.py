@@ -34,6 +34,11 @@ CALLER = {
     "submit_entry": "acc",
     "reverse_entry": "acc",
     "revoke_token": "acc2",  # its own token: revoking it must not log the others out
+    "change_password": "acc2",  # wrong current passwords: it must not lock the others out
+    "list_users": "admin",
+    "create_user": "admin",
+    "change_user": "admin",
+    "reset_user_password": "admin",
     "list_areas": "county",
     "compare": "county",
     "village_summary": "town",

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from coopapp.access import accounts, audit
 from coopapp.core.codes import valid_credit_code, valid_id_number
 from coopapp.core.vocabulary import PAYOUT_KINDS
-from coopapp.demo import DEMO_USERS, load_demo
+from coopapp.demo import DEMO_USERS, DISPLAY_NAMES, load_demo
 from coopapp.demo.entries import split
 from coopapp.errors import Invalid
 from coopapp.extensions import db as _db
@@ -130,11 +130,12 @@ def test_demo_loads_once_consistently_and_tells_the_story(db):
     assert coops and all(valid_credit_code(c.credit_code) for c in coops)
     assert all(m.shares > 0 for m in db.session.scalars(select(Membership)))
 
-    # The six users, scoped as the brief says, log in with the password.
+    # The users, scoped as the brief says (and 高潭镇's reviewer and admin), log in with the password.
     users = {u.username: u for u in db.session.scalars(select(User))}
     assert set(users) == {name for name, _role, _code in DEMO_USERS}
     for name, role, code in DEMO_USERS:
         assert users[name].role == role and users[name].area.code == code
+        assert users[name].display_name == DISPLAY_NAMES[name]
         assert accounts.authenticate(name, PASSWORD).username == name
 
     # The reviewers' disclosure calendar: the two staffed villages published on time, the rest never.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coopapp.access.accounts import add_user
+from coopapp.access.users import add_user
 from coopapp.disclosure import operations as disclosure
 from coopapp.errors import Invalid
 from coopapp.extensions import db

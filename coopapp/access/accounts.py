@@ -10,11 +10,10 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coopapp.access import audit
-from coopapp.core.codes import canonical_area_code
 from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, Invalid, Unauthorized
 from coopapp.extensions import db
-from coopapp.models import ROLES, ApiToken, Area, LoginFailure, User
+from coopapp.models import ApiToken, LoginFailure, User
 from coopapp.models.base import utcnow
 
 MIN_PASSWORD = 8
@@ -32,41 +31,6 @@ def password_problem(password: str) -> str | None:
 
 
 @atomic
-def add_user(username: str, password: str, role: str, area_code: str) -> User:
-    """Create a user with a hashed password, scoped to an area."""
-    errors = {}
-    username = (username or "").strip()
-    if not username:
-        errors["username"] = _("请填写用户名。")
-    elif db.session.scalar(select(User.id).where(User.username == username)):
-        errors["username"] = _("用户名已存在。")
-    if role not in ROLES:
-        errors["role"] = _("未知角色：%(r)s（可选：%(all)s）", r=role, all=", ".join(ROLES))
-    try:
-        area_code = canonical_area_code(area_code, field="area")
-    except Invalid as exc:
-        errors.update(exc.fields)
-        area = None
-    else:
-        area = db.session.scalar(select(Area).where(Area.code == area_code))
-    if area is None and "area" not in errors:
-        errors["area"] = _("区域代码不存在：%(c)s", c=area_code)
-    elif area is not None and area.retired:
-        errors["area"] = _("区域已撤销：%(c)s %(n)s。", c=area.code, n=area.name)
-    elif area is not None and role in ("accountant", "secretary") and area.level != "village":
-        errors["area"] = _("村会计和村书记的范围必须是一个村。")
-    problem = password_problem(password)
-    if problem:
-        errors["password"] = problem
-    if errors:
-        raise Invalid(next(iter(errors.values())), errors)
-    user = User(username=username, password_hash=generate_password_hash(password), role=role, area_id=area.id)
-    db.session.add(user)
-    audit.record(None, "user.create", user)
-    return user
-
-
-@atomic
 def change_password(user: User, current: str, new: str) -> None:
     """Replace the user's password after checking the current one (wrong guesses count toward the
     login lock); the new one must meet the policy. Revokes the user's API tokens; audited."""
@@ -81,10 +45,17 @@ def change_password(user: User, current: str, new: str) -> None:
     if problem:
         raise Invalid(problem, {"new_password": problem})
     user.password_hash = generate_password_hash(new)
+    user.must_change_password = False
+    end_user_access(user)
+    audit.record(user, "user.password", user)
+
+
+def end_user_access(user: User) -> None:
+    """End every way `user` is let in besides a fresh login: revoke their API tokens (a page
+    session ends with the password stamp or the deactivation). Inside the caller's transaction."""
     now = utcnow()
     for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
         token.revoked_at = now
-    audit.record(user, "user.password", user)
 
 
 def _throttle_row(username: str) -> LoginFailure | None:

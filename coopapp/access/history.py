@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from coopapp.access import audit_labels as labels
 from coopapp.access.audit import AUDITED_NAME
@@ -97,7 +97,7 @@ def object_history(obj, related=(), limit: int = 50) -> list[HistoryEvent]:
 
     At most `limit` events, each with the fields it changed: a field changed when its value
     differs from the same object's previous snapshot; an object's first event (its creation, or
-    its adoption by a migration) lists no fields. Who: the actor's username. Actions, fields and
+    its adoption by a migration) lists no fields. Who: the actor's display name (else username). Actions, fields and
     values read in the user's language (`audit_labels`): 合并, 上级区域: 441323110 高潭镇 → …
     """
     main_type = AUDITED_NAME[type(obj)]
@@ -106,7 +106,7 @@ def object_history(obj, related=(), limit: int = 50) -> list[HistoryEvent]:
         by_type.setdefault(AUDITED_NAME[type(o)], []).append(o.id)
     which = [(AuditEvent.object_type == kind) & AuditEvent.object_id.in_(ids) for kind, ids in by_type.items()]
     q = (
-        select(AuditEvent, User.username)
+        select(AuditEvent, func.coalesce(func.nullif(User.display_name, ""), User.username))
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(or_(*which))
         .order_by(AuditEvent.seq)

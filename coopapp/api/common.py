@@ -11,7 +11,7 @@ from coopapp.access.scope import authorize
 from coopapp.core.forms import api_form
 from coopapp.core.limits import MAX_BIG_ID, MAX_ID, MAX_QUANTITY
 from coopapp.core.periods import is_period
-from coopapp.errors import BadRequest, DomainError, Invalid, NotFound, Unauthorized
+from coopapp.errors import BadRequest, DomainError, Invalid, NotFound, PasswordChangeRequired, Unauthorized
 from coopapp.ledger.operations import today
 from coopapp.models import Area, User
 from coopapp.villages import catalog
@@ -22,6 +22,8 @@ bp = Blueprint("api", __name__)
 URL_ID_LIMITS = {"entry_id": MAX_BIG_ID}
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset({"api.create_token", "api.openapi"})
+# What a user holding a one-time password may still do: choose their own, or drop the token.
+BEFORE_A_NEW_PASSWORD = PUBLIC_ENDPOINTS | {"api.change_password", "api.revoke_token"}
 
 
 class Throttled(DomainError):
@@ -38,6 +40,8 @@ def _require_login_and_json():
     """
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         raise Unauthorized(_("请先登录，或在请求头中提供有效的 Bearer 令牌。"))
+    if request.endpoint not in BEFORE_A_NEW_PASSWORD and current_user.must_change_password:
+        raise PasswordChangeRequired(_("请先修改一次性密码（POST /api/v1/password），再进行其他操作。"))
     if request.method == "POST" and not request.is_json:
         raise UnsupportedMediaType(_("请求体必须是 JSON（Content-Type: application/json）。"))
     for name, value in (request.view_args or {}).items():

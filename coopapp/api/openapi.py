@@ -181,7 +181,7 @@ ENTRY = _object(
     {
         **_typed("id:int project_id:int village:str period:str date:date? quantity:dec? unit:str? household_id:int?"),
         **_typed("note:str return_reason:str? reverses_id:int? reversal_reason:str? reversed_by_id:int?"),
-        **_typed("created_by:str? created_at:time reviewed_at:time?"),
+        **_typed("created_by:str? created_by_name:str? created_at:time reviewed_at:time?"),
         "kind": {"enum": list(KINDS)},
         "status": {"enum": list(STATUSES)},
         **_money("amount"),
@@ -194,6 +194,22 @@ ENTRY_PAGE = _object(
 )
 
 TOKEN = _object(_typed("token:str expires_at:time?"), ("token",))
+USER = _object(
+    _typed(
+        "username:str display_name:str role:str role_label:str area:str phone:str active:bool must_change_password:bool"
+    ),
+    ("username", "display_name", "role", "area", "phone", "active"),
+)
+USER_ROW = _object(
+    _typed("username:str display_name:str role:str area:str phone:str active:bool locked:bool"),
+    ("username", "display_name", "role", "area", "phone", "active", "locked"),
+)
+NEW_USER = _object(
+    {**USER["properties"], "one_time_password": {"type": "string", "description": "shown once: hand it over"}},
+    (*USER["required"], "one_time_password"),
+)
+ONE_TIME_PASSWORD = _object(_typed("username:str one_time_password:str"), ("username", "one_time_password"))
+PASSWORD_CHANGED = _object(_typed("changed:bool tokens_revoked:bool"), ("changed", "tokens_revoked"))
 
 # Every `*_fen` of a metrics row is an integer (or null) with a yuan twin; growths and ratios are decimal strings.
 _METRIC_PATTERNS = {
@@ -288,6 +304,11 @@ SCHEMAS = {
     "Entry": ENTRY,
     "EntryPage": ENTRY_PAGE,
     "Token": TOKEN,
+    "User": USER,
+    "UserRow": USER_ROW,
+    "NewUser": NEW_USER,
+    "OneTimePassword": ONE_TIME_PASSWORD,
+    "PasswordChanged": PASSWORD_CHANGED,
     "ProjectYear": PROJECT_YEAR,
     "VillageSummary": VILLAGE_SUMMARY,
     "CompareRow": COMPARE_ROW,
@@ -300,7 +321,8 @@ SCHEMAS = {
 ERRORS = {
     400: "malformed request: a bad query parameter, a body that is not a JSON object, a NUL character",
     401: "not logged in: no session and no valid Bearer token (or bad credentials)",
-    403: "the caller's role or scope does not allow this",
+    403: "the caller's role or scope does not allow this (code `password_change_required`: a one-time "
+    "password must first be replaced through POST /password)",
     404: "no such record or area",
     409: "the record is not in a state that allows this (e.g. already approved, month closed)",
     415: "a POST body must be application/json",
@@ -324,6 +346,27 @@ OPERATIONS = [
     ("get", "/openapi.json", "openapi", 200, {"type": "object"}, (), "This document (no login needed)"),
     ("post", "/tokens", "create_token", 201, _ref("Token"), (400, 401, 415, 422, 429), "Issue a Bearer token"),
     ("delete", "/tokens", "revoke_token", 204, None, (400,), "Revoke the Bearer token of this request"),
+    (
+        "post",
+        "/password",
+        "change_password",
+        200,
+        _ref("PasswordChanged"),
+        (400, 415, 422),
+        "Replace one's own password (revokes every token of the caller)",
+    ),
+    ("get", "/users", "list_users", 200, _list("UserRow"), _READ, "Users in the admin's scope"),
+    ("post", "/users", "create_user", 201, _ref("NewUser"), _WRITE, "Add a user with a one-time password (admin)"),
+    ("patch", "/users/{username}", "change_user", 200, _ref("User"), _WRITE, "Change, deactivate or activate (admin)"),
+    (
+        "post",
+        "/users/{username}/reset-password",
+        "reset_user_password",
+        200,
+        _ref("OneTimePassword"),
+        (400, 403, 404, 415, 422),
+        "Give a user a new one-time password (admin)",
+    ),
     ("get", "/areas", "list_areas", 200, _list("Area"), _READ, "Areas in the caller's scope"),
     ("post", "/areas", "create_area", 201, _ref("Area"), _WRITE, "Add a town, village or group (admin)"),
     ("patch", "/areas/{area_code}", "change_area", 200, _ref("Area"), _WRITE, "Rename, move a group, retire (admin)"),
@@ -391,6 +434,7 @@ _YEAR = _query("year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "d
 _VILLAGE = _query("village", VILLAGE_CODE, "only this village (12-digit code)")
 QUERIES = {
     "list_areas": [_query("parent", AREA_CODE, "children of this area"), _query("level", {"enum": list(LEVELS)})],
+    "list_users": [_query("area", AREA_CODE, "only users under this area")],
     "list_projects": [_VILLAGE],
     "list_cooperatives": [_VILLAGE],
     "list_party_orgs": [_query("village", VILLAGE_CODE, "a village's, its groups' included")],
@@ -423,10 +467,15 @@ PATH_PARAMETERS = {
     "project_id": ID,
     "org_id": ID,
     "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+    "username": {"type": "string", "minLength": 1, "maxLength": 80},
 }
 # operationId → (body schema, required); a review step takes an empty JSON object.
 BODIES = {
     "create_token": (_ref("TokenRequest"), True),
+    "change_password": (_ref("PasswordChangeInput"), True),
+    "create_user": (_ref("UserInput"), True),
+    "change_user": (_ref("UserChange"), True),
+    "reset_user_password": (_object({}), False),
     "create_area": (_ref("AreaInput"), True),
     "change_area": (_ref("AreaChange"), True),
     "create_project": (_ref("ProjectInput"), True),

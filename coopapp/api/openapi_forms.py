@@ -31,7 +31,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from coopapp.access.forms import LoginForm
+from coopapp.access.forms import LoginForm, PasswordChangeForm, UserChangeForm, UserForm
 from coopapp.api.catalog import HOUSEHOLD_DEFAULTS, PROJECT_DEFAULTS
 from coopapp.api.common import MAX_ID, is_record_id
 from coopapp.api.distributions import LISTED_WEIGHT
@@ -296,6 +296,18 @@ def request_schemas() -> dict:
     ]
     reason["examples"] = [{"reason": "金额与发票不符"}]
     token["examples"] = [{"username": "zhongdong.accountant", "password": "…"}]
+    password = body_schema(PasswordChangeForm)
+    password["examples"] = [{"current_password": "kmtp-4827-xwha", "new_password": "my-own-pass-1"}]
+    new_user = body_schema(UserForm)
+    _describe(
+        new_user, role="a code or its Chinese name: 会计, 书记, 审核员, 管理员…", area="the area code of the scope"
+    )
+    new_user["examples"] = [
+        {"username": "ganxi.accountant", "display_name": "李会计", "role": "会计", "area": "441323110202"}
+    ]
+    change = body_schema(UserChangeForm)
+    change["properties"]["active"] = {"type": "boolean", "description": "false deactivates, true re-activates"}
+    change["examples"] = [{"display_name": "李会计", "phone": "138 0000 0000"}]
     return {
         "ProjectInput": project,
         "ProjectTargetInput": target,
@@ -307,5 +319,8 @@ def request_schemas() -> dict:
         "EntryInput": entry,
         "Reason": reason,
         "TokenRequest": token,
+        "PasswordChangeInput": password,
+        "UserInput": new_user,
+        "UserChange": change,
         "PlanInput": plan,
     }

@@ -147,6 +147,7 @@ def entry_json(entry: LedgerEntry, reversed_by_id: int | None = None) -> dict:
             "reversal_reason": entry.reversal_reason,
             "reversed_by_id": reversed_by_id,
             "created_by": entry.created_by.username if entry.created_by else None,
+            "created_by_name": entry.created_by.shown_name if entry.created_by else None,
             "created_at": entry.created_at,
             "reviewed_at": entry.reviewed_at,
         }

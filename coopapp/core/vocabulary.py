@@ -35,6 +35,14 @@ class Unit(Term):
     factor: Decimal = Decimal(1)
 
 
+@dataclass(frozen=True)
+class Role(Term):
+    """A role a user holds: `rank` orders roles for "not above your own" (an admin gives no role
+    ranked above theirs); roles of equal rank are neither above the other."""
+
+    rank: int = 0
+
+
 class Vocabulary(tuple):
     """The codes of one vocabulary, in display order, with each code's label, name and aliases."""
 
@@ -154,6 +162,18 @@ OBJECTION_STATUSES = Vocabulary(
     Term("rejected", _l("已驳回"), "已驳回"),
 )
 
+# ---- people ----------------------------------------------------------------------
+
+# The roles a user may hold (what each may do is `access.scope.ROLE_ACTIONS`, the one place).
+# Open: a later role (a town agency accountant, a group leader) is one more line here and there.
+ROLES = Vocabulary(
+    Role("accountant", _l("会计"), "会计", ("村会计", "报账员"), rank=10),
+    Role("secretary", _l("书记"), "书记", ("支部书记", "村书记", "村支书"), rank=20),
+    Role("reviewer", _l("审核员"), "审核员", ("审核",), rank=20),
+    Role("admin", _l("管理员"), "管理员", ("系统管理员",), rank=30),
+)
+ROLE_RANKS = {term.code: term.rank for term in ROLES.terms}
+
 # Every vocabulary, by what it names (the tests check each).
 VOCABULARIES = {
     "kind": KINDS,
@@ -165,4 +185,5 @@ VOCABULARIES = {
     "plan_status": PLAN_STATUSES,
     "deduction_kind": DEDUCTION_KINDS,
     "objection_status": OBJECTION_STATUSES,
+    "role": ROLES,
 }

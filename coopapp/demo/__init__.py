@@ -1,7 +1,7 @@
 """Demo data: Huidong County (惠东县) with its towns, villages, households and two years of ledger.
 
 `load_demo(password)` is what `flask --app wsgi coop demo` runs. It is idempotent:
-when county 441323 already exists it only resets the six demo users' passwords.
+when county 441323 already exists it only resets the demo users' passwords.
 
 Only the county code 441323 is official; town, village and group codes are made
 up in the official shape. 中洞村, 八维村, 甘溪村, 碧山村 and 大湖洋村民小组 are
@@ -37,15 +37,29 @@ from coopapp.models import Area, ClosedMonth, Disclosure, LedgerEntry, PartyOrg,
 from coopapp.models.base import utcnow
 from coopapp.villages import catalog
 
-# (username, role, area code): exactly the six users the design brief names.
+GAOTAN = "441323110"  # 高潭镇, the town of 中洞村: its own reviewer and admin (delegation)
+# (username, role, area code): the six users the design brief names, and 高潭镇's reviewer and admin.
 DEMO_USERS = (
     ("admin", "admin", COUNTY[0]),
     ("county.reviewer", "reviewer", COUNTY[0]),
+    ("gaotan.reviewer", "reviewer", GAOTAN),
+    ("gaotan.admin", "admin", GAOTAN),
     ("zhongdong.accountant", "accountant", ZHONGDONG),
     ("zhongdong.secretary", "secretary", ZHONGDONG),
     ("bawei.accountant", "accountant", BAWEI),
     ("bawei.secretary", "secretary", BAWEI),
 )
+# The names pages show for them (登记人, 审核人).
+DISPLAY_NAMES = {
+    "admin": "县农业农村局管理员",
+    "county.reviewer": "陈审核",
+    "gaotan.reviewer": "高潭镇审核员",
+    "gaotan.admin": "高潭镇管理员",
+    "zhongdong.accountant": "李秀英",
+    "zhongdong.secretary": "黄建国",
+    "bawei.accountant": "张丽华",
+    "bawei.secretary": "罗志明",
+}
 FIRST_PERIOD = "2024-01"
 CLOSED_YEARS = ("2024", "2025")
 SOURCE = {"source": "demo"}
@@ -75,7 +89,7 @@ def _load(password: str) -> bool:
 
 
 def _demo_users(password: str) -> dict[str, User]:
-    """Create the six demo users, or reset the password of those that exist."""
+    """Create the demo users, or reset the password (and display name) of those that exist."""
     password_hash = generate_password_hash(password)
     users = {}
     for username, role, code in DEMO_USERS:
@@ -87,6 +101,7 @@ def _demo_users(password: str) -> dict[str, User]:
             db.session.add(user)
             action = "user.create"
         user.password_hash = password_hash
+        user.display_name = DISPLAY_NAMES[username]
         users[username] = user
         db.session.flush()
         audit.record(None, action, user, {"source": "demo"})

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coopapp.core.codes import canonical_area_code, parent_area_code
 from coopapp.core.tx import atomic
@@ -66,8 +66,14 @@ class _Row:
 
 
 def default_importer() -> User | None:
-    """The first active admin: the owner of command-line area imports."""
-    q = select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id)
+    """The first active admin of the widest scope (the county's, not a town's): the owner of
+    command-line area imports."""
+    q = (
+        select(User)
+        .join(Area, Area.id == User.area_id)
+        .where(User.role == "admin", User.active.is_(True))
+        .order_by(func.length(Area.path), User.id)
+    )
     return db.session.scalars(q).first()
 
 

@@ -151,6 +151,47 @@ def import_areas_command(file: Path, username: str | None, dry_run: bool, as_jso
     _finish(report, as_json)
 
 
+@import_group.command("users")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file; create no user and generate no password.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the area report's shape plus 'users').")
+@click.option(
+    "--passwords-out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write the one-time passwords to this CSV (username,password) instead of the report.",
+)
+@with_appcontext
+def import_users_command(file: Path, dry_run: bool, as_json: bool, passwords_out: Path | None) -> None:
+    """Create the users of FILE (用户名, 姓名, 角色, 区域代码, 手机), each with a one-time password."""
+    from coopapp.imports.users import import_users
+
+    report = import_users(None, file, file.name, dry_run=dry_run)
+    if passwords_out is not None and report.imported:
+        _write_passwords(passwords_out, report.users)
+        report.users = []
+    if not as_json and report.ok:
+        verb = "would create" if dry_run else "created"
+        click.echo(f"{verb} {report.created if report.imported else report.rows_ok} users")
+        if passwords_out is not None and report.imported:
+            click.echo(f"one-time passwords written to {passwords_out}")
+        for row in report.users:
+            click.echo(f"{row['username']}\t{row['one_time_password']}")
+    _finish(report, as_json)
+
+
+def _write_passwords(path: Path, users: list[dict]) -> None:
+    """username,password per line, readable by the operator only."""
+    import csv
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["username", "password"])
+        writer.writerows([row["username"], row["one_time_password"]] for row in users)
+
+
 @import_group.command("cleanup")
 @click.option("--max-age-hours", type=float, default=None, help="Default: IMPORT_UPLOAD_MAX_AGE_HOURS (24).")
 @with_appcontext

@@ -4,14 +4,13 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coopapp.core.vocabulary import ROLES  # noqa: F401  (the models package names it too)
 from coopapp.extensions import db
 from coopapp.models.areas import Area
 from coopapp.models.base import utcnow
-
-ROLES = ("accountant", "secretary", "reviewer", "admin")
 
 
 class User(UserMixin, db.Model):
@@ -24,10 +23,19 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    display_name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Set by an admin's reset or a bulk import: the user must choose a password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     area: Mapped[Area] = relationship(lazy="joined")
+
+    @property
+    def shown_name(self) -> str:
+        """The name pages show for this user (登记人, 审核人): the display name, else the login name."""
+        return self.display_name or self.username
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -48,6 +56,9 @@ class User(UserMixin, db.Model):
             "role": self.role,
             "area_id": self.area_id,
             "active": bool(self.active),
+            "display_name": self.display_name or "",
+            "phone": self.phone or "",
+            "must_change_password": bool(self.must_change_password),
             "password": hashlib.sha256(self.password_hash.encode("utf-8")).hexdigest(),
         }
 

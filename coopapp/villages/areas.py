@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from coopapp.access import audit
-from coopapp.access.accounts import add_user
 from coopapp.access.scope import area_clause, authorize
+from coopapp.access.users import add_user
 from coopapp.core.codes import area_level, canonical_area_code, parent_area_code
 from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, Invalid, NotFound

@@ -19,6 +19,22 @@ START_PAGES = {
 }
 
 
+# What a user holding a one-time password may still reach before choosing their own.
+BEFORE_A_NEW_PASSWORD = frozenset({"auth.change_password", "auth.logout", "auth.set_language", "static"})
+
+
+@bp.before_app_request
+def _password_first():
+    """A user with a one-time password goes to the change-password page before anything else
+    (public pages stay open; the API answers 403 password_change_required itself)."""
+    endpoint = request.endpoint or ""
+    if endpoint in BEFORE_A_NEW_PASSWORD or endpoint.startswith(("api.", "public.")):
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @bp.get("/")
 def home():
     """Each role starts on its own page; visitors on the login page."""

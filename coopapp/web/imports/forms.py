@@ -50,3 +50,7 @@ class ConfirmForm(KeptUploadForm):
     """A kept ledger upload and the project it goes to."""
 
     project_id = HiddenField(validators=[DataRequired()])
+
+
+class UsersUploadForm(FlaskForm):
+    file = _file_field(_l("用户名单（.xlsx 或 .csv）"))

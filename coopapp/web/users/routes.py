@@ -1,0 +1,179 @@
+"""The admin's user pages: the list (by area), add, change, deactivate / activate, reset a password,
+and a sheet of users uploaded with a preview. One-time passwords are shown once, printable."""
+
+from pathlib import Path
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from coopapp.access import audit
+from coopapp.access import users as people
+from coopapp.access.scope import authorize
+from coopapp.core.vocabulary import ROLES
+from coopapp.errors import Invalid
+from coopapp.imports import batches
+from coopapp.imports.storage import sweep_abandoned
+from coopapp.imports.users import import_users
+from coopapp.villages import catalog
+from coopapp.web.common import require_action_form, show_field_errors
+from coopapp.web.imports.forms import KeptUploadForm, UsersUploadForm
+from coopapp.web.users.forms import UserEditForm, UserNewForm
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+PREVIEW_ROWS = 2000
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    """Every page needs a logged-in admin (403 for anyone else)."""
+    authorize(current_user, "manage_users", current_user.area)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+@bp.get("")
+def user_list():
+    """The users in the admin's scope; `?area=CODE` narrows it to one town or village."""
+    code = (request.args.get("area") or "").strip()
+    under = catalog.get_area(code, _me(), "manage_users") if code else None
+    return render_template("users/list.html", rows=people.list_users(_me(), under), area=under, code=code)
+
+
+def _shown(account) -> dict:
+    return {
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": ROLES.label(account.role),
+        "area": f"{account.area.code} {account.area.name}",
+    }
+
+
+def _one_time_page(rows: list, created: bool):
+    """One-time passwords, shown once on a page that prints and that no cache keeps."""
+    response = make_response(render_template("users/one_time.html", users=rows, created=created))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _one_time(account, password: str, created: bool):
+    return _one_time_page([(_shown(account), password)], created)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Add one user; the page that follows shows their one-time password once."""
+    form = UserNewForm()
+    form.fill_roles(_me())
+    if form.validate_on_submit():
+        data = people.UserInput(
+            form.username.data, form.display_name.data, form.role.data, form.area.data, form.phone.data
+        )
+        try:
+            account, password = people.create_user(_me(), data)
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            return _one_time(account, password, created=True)
+    return render_template("users/form.html", form=form, account=None), 422 if form.errors else 200
+
+
+@bp.route("/<username>/edit", methods=["GET", "POST"])
+def edit(username: str):
+    """Change a user's name, role, scope or phone (a role or scope change ends their other access)."""
+    account = people.get_user(_me(), username)
+    form = UserEditForm(
+        data={
+            "display_name": account.display_name,
+            "role": account.role,
+            "area": account.area.code,
+            "phone": account.phone,
+        }
+    )
+    form.fill_roles(_me())
+    if form.validate_on_submit():
+        changes = {name: form[name].data or "" for name in ("display_name", "role", "area", "phone")}
+        try:
+            people.update_user(_me(), account, changes)
+        except Invalid as err:
+            show_field_errors(form, err)
+        else:
+            flash(_("已保存：%(u)s。", u=account.username), "success")
+            return redirect(url_for("users.user_list"))
+    history = audit.object_history(account)
+    page = render_template("users/form.html", form=form, account=account, history=history)
+    return page, 422 if form.errors else 200
+
+
+def _switch(username: str, active: bool):
+    require_action_form()
+    account = people.get_user(_me(), username)
+    try:
+        people.update_user(_me(), account, {"active": active})
+    except Invalid as err:
+        flash(err.message, "error")
+    else:
+        done = _("已启用：%(u)s。", u=account.username) if active else _("已停用：%(u)s。", u=account.username)
+        flash(done, "success")
+    return redirect(url_for("users.edit", username=account.username))
+
+
+@bp.post("/<username>/deactivate")
+def deactivate(username: str):
+    """Stop the user logging in; what they recorded stays."""
+    return _switch(username, False)
+
+
+@bp.post("/<username>/activate")
+def activate(username: str):
+    """Let a deactivated user log in again."""
+    return _switch(username, True)
+
+
+@bp.post("/<username>/reset-password")
+def reset_password(username: str):
+    """A new one-time password, shown once."""
+    require_action_form()
+    account = people.get_user(_me(), username)
+    try:
+        password = people.reset_password(_me(), account)
+    except Invalid as err:
+        flash(err.message, "error")
+        return redirect(url_for("users.edit", username=account.username))
+    return _one_time(account, password, created=False)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def upload():
+    """批量添加用户: upload a sheet, preview every row, then confirm."""
+    form = UsersUploadForm()
+    if not form.validate_on_submit():
+        return render_template("users/import.html", form=form), 422 if form.is_submitted() else 200
+    sweep_abandoned()
+    file_name = Path(form.file.data.filename or "upload").name
+    sha, path = batches.keep_upload(form.file.data.stream, file_name)
+    report = import_users(_me(), path, file_name, dry_run=True, preview_limit=PREVIEW_ROWS)
+    if not report.ok:
+        path.unlink(missing_ok=True)
+    confirm = KeptUploadForm(sha=sha, suffix=path.suffix, file_name=file_name)
+    return render_template("users/import_preview.html", report=report, confirm=confirm), 200 if report.ok else 422
+
+
+@bp.post("/import/confirm")
+def confirm_upload():
+    """Create the previewed users (all or none) and show their one-time passwords once."""
+    form = KeptUploadForm()
+    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    if path is None:
+        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
+        return redirect(url_for("users.upload"))
+    report = import_users(_me(), path, form.file_name.data, preview_limit=PREVIEW_ROWS)
+    if not report.ok:
+        return render_template("users/import_preview.html", report=report, confirm=None), 422
+    path.unlink(missing_ok=True)
+    created = {u.username: u for u in people.users_named([row["username"] for row in report.users])}
+    rows = [(_shown(created[row["username"]]), row["one_time_password"]) for row in report.users]
+    return _one_time_page(rows, created=True)
