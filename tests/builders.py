@@ -211,6 +211,19 @@ class ApiClient:
         return self.client.post(path, json=json if json is not None else {}, headers=self.headers, **kw)
 
 
+def session_login(client, user: User) -> str:
+    """Log `client` in as `user` without the login page: a server-side session and the Flask session
+    that names it (the key is returned)."""
+    from coopapp.access import sessions
+
+    key = sessions.start_session(user)
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+        sess[sessions.SESSION_KEY] = key
+    return key
+
+
 def login(app, username: str) -> ApiClient:
     """A fresh client holding a Bearer token for `username`."""
     return ApiClient(app.test_client()).as_user(username)

@@ -11,7 +11,7 @@ from coopapp.access.scope import authorize
 from coopapp.core.forms import api_form
 from coopapp.core.limits import MAX_BIG_ID, MAX_ID, MAX_QUANTITY
 from coopapp.core.periods import is_period
-from coopapp.errors import BadRequest, DomainError, Invalid, NotFound, Unauthorized
+from coopapp.errors import BadRequest, Invalid, NotFound, Unauthorized
 from coopapp.ledger.operations import today
 from coopapp.models import Area, User
 from coopapp.villages import catalog
@@ -22,10 +22,6 @@ bp = Blueprint("api", __name__)
 URL_ID_LIMITS = {"entry_id": MAX_BIG_ID}
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset({"api.create_token", "api.openapi"})
-
-
-class Throttled(DomainError):
-    status, code = 429, "too_many_requests"
 
 
 @bp.before_request
