@@ -226,3 +226,27 @@ def test_the_token_endpoint_goes_through_the_throttle_and_remembers_the_device(a
     assert resp.status_code == 429 and "秒后再试" in body(resp)["error"]["message"]
     assert int(resp.headers["Retry-After"]) > 0
     assert mine.post("/api/v1/tokens", json=good).status_code == 201
+
+
+def test_the_api_unlocks(app, world, api):
+    _fail("acc", ATTACKER, 5)
+    assert accounts.lock_minutes("acc")
+    api.as_user("admin")
+    resp = api.post("/api/v1/users/acc/unlock")
+    assert resp.status_code == 200 and body(resp) == {"username": "acc", "locked": False}
+    assert accounts.lock_minutes("acc") is None
+    assert api.post("/api/v1/users/nobody/unlock").status_code == 404
+    other = type(api)(app.test_client()).as_user("sec")
+    assert other.post("/api/v1/users/acc/unlock").status_code == 403
+
+
+def test_the_unlock_page(app, world, client, auth):
+    _fail("acc", ATTACKER, 5)
+    auth.login("admin")
+    html = client.get("/admin/users/acc/unlock").get_data(as_text=True)
+    assert "还需等待 1 分钟" in html and "解除限制" in html
+    resp = client.post("/admin/users/acc/unlock")
+    assert resp.status_code == 302
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "已解除 acc 的登录限制。" in html and "目前没有登录限制" in html
+    assert client.get("/admin/users/nobody/unlock").status_code == 404

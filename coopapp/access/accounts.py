@@ -5,8 +5,8 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, has_request_context
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,7 +15,7 @@ from coopapp.access.scope import authorize
 from coopapp.access.throttle import Client
 from coopapp.core.codes import canonical_area_code
 from coopapp.core.tx import atomic
-from coopapp.errors import Conflict, Invalid, LoginThrottled, Unauthorized
+from coopapp.errors import Conflict, Invalid, LoginThrottled, NotFound, Unauthorized
 from coopapp.extensions import db
 from coopapp.models import ROLES, ApiToken, Area, User
 from coopapp.models.base import utcnow
@@ -127,6 +127,14 @@ def authenticate(username: str, password: str, client: Client | None = None) -> 
     # Commit the failure count, then refuse: the refusal must not roll it back.
     db.session.commit()
     raise Unauthorized(_("用户名或密码错误。"))
+
+
+def user_by_name(username: str) -> User:
+    """The user with this username; NotFound naming it otherwise."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        raise NotFound(_("用户不存在：%(u)s", u=username))
+    return user
 
 
 @atomic

@@ -281,6 +281,7 @@ SCHEMAS = {
     "Entry": ENTRY,
     "EntryPage": ENTRY_PAGE,
     "Token": TOKEN,
+    "Unlocked": _object({"username": STRING, "locked": {"type": "boolean"}}, ("username", "locked")),
     "ProjectYear": PROJECT_YEAR,
     "VillageSummary": VILLAGE_SUMMARY,
     "CompareRow": COMPARE_ROW,
@@ -298,7 +299,7 @@ ERRORS = {
     409: "the record is not in a state that allows this (e.g. already approved, month closed)",
     415: "a POST body must be application/json",
     422: "invalid fields: `error.fields` names each one",
-    429: "too many failed logins: the name is locked for a while",
+    429: "too many failed logins from this name or client: wait `Retry-After` seconds",
 }
 
 # ---- operations ------------------------------------------------------------
@@ -317,6 +318,15 @@ OPERATIONS = [
     ("get", "/openapi.json", "openapi", 200, {"type": "object"}, (), "This document (no login needed)"),
     ("post", "/tokens", "create_token", 201, _ref("Token"), (400, 401, 415, 422, 429), "Issue a Bearer token"),
     ("delete", "/tokens", "revoke_token", 204, None, (400,), "Revoke the Bearer token of this request"),
+    (
+        "post",
+        "/users/{username}/unlock",
+        "unlock_user",
+        200,
+        _ref("Unlocked"),
+        (400, 403, 404, 415),
+        "Forget a user's failed logins: they may log in at once (admin)",
+    ),
     ("get", "/areas", "list_areas", 200, _list("Area"), _READ, "Areas in the caller's scope"),
     ("post", "/areas", "create_area", 201, _ref("Area"), _WRITE, "Add a town, village or group (admin)"),
     ("patch", "/areas/{area_code}", "change_area", 200, _ref("Area"), _WRITE, "Rename, move a group, retire (admin)"),
@@ -407,6 +417,7 @@ PATH_PARAMETERS = {
     "project_id": ID,
     "org_id": ID,
     "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+    "username": {"type": "string", "minLength": 1, "maxLength": 80},
 }
 # operationId → (body schema, required); a review step takes an empty JSON object.
 BODIES = {
@@ -421,6 +432,7 @@ BODIES = {
     "create_household": (_ref("HouseholdInput"), True),
     "create_entry": (_ref("EntryInput"), True),
     "update_entry": (_ref("EntryInput"), True),
+    "unlock_user": (_object({}), False),
     "submit_entry": (_object({}), False),
     "approve_entry": (_object({}), False),
     "return_entry": (_ref("Reason"), True),
