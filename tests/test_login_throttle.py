@@ -250,3 +250,13 @@ def test_the_unlock_page(app, world, client, auth):
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "已解除 acc 的登录限制。" in html and "目前没有登录限制" in html
     assert client.get("/admin/users/nobody/unlock").status_code == 404
+
+
+def test_a_failure_racing_another_for_a_new_counter_is_still_a_plain_refusal(app, world, monkeypatch):
+    """Two failures at once both find no counter and both insert one: the loser is not a 409."""
+    _fail("acc", ATTACKER)
+    monkeypatch.setattr(throttle, "counters", lambda keys: {})  # as if read before the other's insert
+    with pytest.raises(Unauthorized, match="用户名或密码错误") as err:
+        accounts.authenticate("acc", "wrong-pass-1", ATTACKER)
+    assert err.value.status == 401
+    assert _row(f"user:{world.users['accountant'].id}").count == 1

@@ -8,6 +8,7 @@ from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coopapp.access import audit, sessions, throttle
@@ -125,7 +126,10 @@ def authenticate(username: str, password: str, client: Client | None = None) -> 
         return user
     throttle.count_failure(keys, rows)
     # Commit the failure count, then refuse: the refusal must not roll it back.
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent failure created the same counter first: this one is lost
+        db.session.rollback()
     raise Unauthorized(_("用户名或密码错误。"))
 
 
