@@ -61,6 +61,7 @@ _NUMBER_SETTINGS = (
     "IMPORT_UPLOAD_MAX_AGE_HOURS",
     "DISCLOSURE_MONTHLY_MIN_ENTRIES",
     "DISCLOSURE_GRACE_DAYS",
+    "TRUSTED_PROXIES",
 )
 
 
@@ -75,9 +76,18 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
-    # Login throttling: this many failures inside the window lock the name.
+    # Login throttling (coopapp/access/throttle.py): after this many failures of a name (or of a
+    # browser holding the user's device cookie), and of a client address, each further failure
+    # waits LOGIN_DELAY_SECONDS, doubling up to LOGIN_DELAY_MAX_SECONDS; counters are forgotten
+    # after LOGIN_FORGET_SECONDS without a failure.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_SECONDS = 15 * 60
+    LOGIN_MAX_FAILURES_PER_CLIENT = 20
+    LOGIN_DELAY_SECONDS = 30
+    LOGIN_DELAY_MAX_SECONDS = 15 * 60
+    LOGIN_FORGET_SECONDS = 24 * 3600
+    # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-For / -Proto are believed.
+    # 0 ignores the headers, so a client cannot choose the address its failed logins count under.
+    TRUSTED_PROXIES = 0
     API_TOKEN_DAYS = 30
     WEAK_VILLAGE_THRESHOLD_FEN = 100_000 * 100
     # The least share of a photovoltaic plan's pool for public-welfare jobs, in basis points
@@ -114,6 +124,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = False
     LOGIN_MAX_FAILURES = 3
+    LOGIN_MAX_FAILURES_PER_CLIENT = 6
 
 
 class ProductionConfig(Config):

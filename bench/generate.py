@@ -33,6 +33,7 @@ from coopapp.ledger import rollups
 from coopapp.ledger.operations import today
 from coopapp.models import Area, AuditEvent, User
 from coopapp.models.base import utcnow
+from coopapp.models.households import public_link_digest
 
 COUNTY_CODE = "441399"
 COUNTY_NAME = "基准县"
@@ -403,7 +404,8 @@ class _County:
                 token = base64.urlsafe_b64encode(rng.randbytes(32)).rstrip(b"=").decode()
                 rows.append((hid, *row.values(), token))
                 self.homes[vid].append(hid)
-                ld.audit(self.staff[vid][1], "household.create", "household", hid, row)
+                snapshot = {**row, "public_link": public_link_digest(token)}
+                ld.audit(self.staff[vid][1], "household.create", "household", hid, snapshot)
         cols = (
             "id",
             "village_id",

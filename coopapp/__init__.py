@@ -1,12 +1,12 @@
 """合作社经济台账 — the cooperative-economy tracker (Flask application factory)."""
 
-import hmac
 import os
 from pathlib import Path
 
 from flask import Flask, has_request_context, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 from coopapp.extensions import babel, csrf, db, login_manager, migrate
@@ -37,6 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     }
     app.json.ensure_ascii = False  # 中文 and 𠮷 as themselves in API responses
     INSTANCE_DIR.mkdir(exist_ok=True)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # The client address (the login throttle counts by it) and scheme as the proxies saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     register_extensions(app)
     register_blueprints(app)
@@ -64,15 +68,14 @@ def register_extensions(app: Flask) -> None:
     from coopapp import models  # noqa: F401  (register the mappers)
 
     @login_manager.user_loader
-    def _load_user(session_id: str):
-        """The session's user, while active and while the password is the one it logged in with."""
-        user_id, _sep, stamp = session_id.partition(":")
-        if not user_id.isdigit() or not stamp:
+    def _load_user(user_id: str):
+        """The session's user, while its server-side session has not ended and the user is active."""
+        from coopapp.access.sessions import SESSION_KEY, session_user
+
+        key = session.get(SESSION_KEY)
+        if not isinstance(key, str) or not key or not user_id.isdigit() or len(user_id) > 12:
             return None
-        user = models.base.get_by_id(models.User, int(user_id))
-        if user is None or not user.is_active or not hmac.compare_digest(stamp, user.session_stamp):
-            return None
-        return user
+        return session_user(int(user_id), key)
 
     @login_manager.request_loader
     def _load_user_from_token(req):

@@ -166,6 +166,35 @@ def user_list(area_code: str | None, as_json: bool) -> None:
         click.echo(f"{row.username}\t{row.display_name or '-'}\t{row.role}\t{row.area}\t{row.phone or '-'}{flags}")
 
 
+@user.command("unlock")
+@click.argument("username")
+@click.option("--as", "admin_username", default=None, help="Acting admin (default: the first county-wide admin).")
+@with_appcontext
+def user_unlock(username: str, admin_username: str | None) -> None:
+    """Forget USERNAME's failed logins so the user may log in at once (audited)."""
+    from sqlalchemy import select
+
+    from coopapp.access.accounts import unlock_user
+    from coopapp.models import User
+
+    target = db.session.scalar(select(User).where(User.username == username))
+    q = select(User).where(User.role == "admin", User.active.is_(True))
+    q = q.where(User.username == admin_username) if admin_username else q.order_by(User.id)
+    actor = db.session.scalars(q).first()
+    if target is None or actor is None:
+        click.echo(
+            f"error: no such {'user' if target is None else 'admin'}: {username if target is None else admin_username}",
+            err=True,
+        )
+        sys.exit(1)
+    try:
+        unlock_user(actor, target)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"user {username} unlocked")
+
+
 @coop.group()
 def audit() -> None:
     """The hash-chained audit log."""

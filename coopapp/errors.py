@@ -25,6 +25,16 @@ class Unauthorized(DomainError):
     status, code = 401, "unauthorized"
 
 
+class LoginThrottled(Unauthorized):
+    """Too many failed logins: wait `retry_after` seconds (429 in the API)."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Forbidden(DomainError):
     status, code = 403, "forbidden"
 

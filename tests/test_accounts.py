@@ -1,4 +1,4 @@
-"""Passwords, throttled logins, API tokens stored hashed, `coop user add`."""
+"""Passwords, API tokens stored hashed, `coop user add` (the login throttle: test_login_throttle.py)."""
 
 from datetime import timedelta
 
@@ -6,7 +6,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from coopapp.access import accounts, users
-from coopapp.errors import Invalid, Unauthorized
+from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.models import ApiToken, User
 from coopapp.models.base import utcnow
@@ -16,29 +16,6 @@ from .builders import PASSWORD
 
 def test_correct_password_authenticates(world):
     assert accounts.authenticate("acc", PASSWORD).username == "acc"
-
-
-def test_repeated_failures_lock_the_name_even_for_the_right_password(app, world):
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        with pytest.raises(Unauthorized, match="用户名或密码错误"):
-            accounts.authenticate("acc", "wrong-pass-1")
-    with pytest.raises(Unauthorized, match="分钟后再试"):
-        accounts.authenticate("acc", PASSWORD)
-    # Once the lock has passed, the right password works again.
-    from coopapp.models import LoginFailure
-
-    row = db.session.query(LoginFailure).filter_by(username="acc").one()
-    row.locked_until = utcnow() - timedelta(seconds=1)
-    db.session.commit()
-    assert accounts.authenticate("acc", PASSWORD).username == "acc"
-
-
-def test_unknown_usernames_are_throttled_too(app, world):
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        with pytest.raises(Unauthorized):
-            accounts.authenticate("nobody", "x")
-    with pytest.raises(Unauthorized, match="分钟后再试"):
-        accounts.authenticate("nobody", "x")
 
 
 @pytest.mark.parametrize("password", ["short1", "onlyletters", "1234567890", ""])
@@ -86,17 +63,3 @@ def test_cli_user_add_reports_bad_input(app, world):
     )
     assert result.exit_code == 1 and "999" in result.output
     assert db.session.query(User).filter_by(username="x").count() == 0
-
-
-def test_old_failures_are_forgotten_after_the_window(app, world):
-    from coopapp.models import LoginFailure
-
-    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
-        with pytest.raises(Unauthorized):
-            accounts.authenticate("acc", "wrong-pass-1")
-    row = db.session.query(LoginFailure).filter_by(username="acc").one()
-    row.first_at = utcnow() - timedelta(seconds=app.config["LOGIN_LOCK_SECONDS"] + 1)
-    db.session.commit()
-    with pytest.raises(Unauthorized, match="用户名或密码错误"):  # counts as the first of a new window
-        accounts.authenticate("acc", "wrong-pass-1")
-    assert accounts.authenticate("acc", PASSWORD).username == "acc"

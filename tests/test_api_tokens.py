@@ -6,7 +6,7 @@ from coopapp.extensions import db
 from coopapp.models import ApiToken
 from coopapp.models.base import utcnow
 
-from .builders import body, counts, entry_body
+from .builders import body, counts, entry_body, session_login
 
 
 def test_issue_and_use_token(world, api):
@@ -39,6 +39,8 @@ def test_lockout_after_repeated_failures_is_429_even_with_right_password(world, 
     resp = api.client.post("/api/v1/tokens", json={"username": "acc", "password": "pass-word-1"})
     assert resp.status_code == 429
     assert body(resp)["error"]["code"] == "too_many_requests"
+    assert body(resp)["error"]["message"] == "登录失败次数过多，请 30 秒后再试。"
+    assert resp.headers["Retry-After"] == "30"
 
 
 def test_revoke_then_token_is_401(world, api):
@@ -71,9 +73,7 @@ def test_garbage_token_and_no_token_are_401(world, api):
 def test_session_cookie_post_needs_json_content_type(app, world):
     """A cross-site HTML form carries the cookie but cannot send application/json: refused."""
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = world.users["accountant"].get_id()
-        sess["_fresh"] = True
+    session_login(client, world.users["accountant"])
     assert client.get("/api/v1/entries").status_code == 200  # the session works for reads
     before = counts()
     form = {k: str(v) for k, v in entry_body(world).items()}

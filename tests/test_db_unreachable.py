@@ -47,7 +47,8 @@ def _logged_in(app, user_id: int = 1):
     """A client whose session says a user is logged in (the database cannot be asked who)."""
     client = app.test_client()
     with client.session_transaction() as sess:
-        sess["_user_id"] = f"{user_id}:{'0' * 16}"  # a well-formed session: the loader must ask the database
+        sess["_user_id"] = str(user_id)  # a well-formed session: the loader must ask the database
+        sess["coop_sid"] = "0" * 43
         sess["_fresh"] = True
     return client
 

@@ -47,8 +47,9 @@ def test_changing_the_password(world, client, auth, app):
     user = _user("sec")
     assert check_password_hash(user.password_hash, NEW) and NEW not in user.password_hash
     # audited, and the chain still verifies
-    assert _events() == before + 1
-    event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
+    assert _events() == before + 2  # the token's revocation, the password
+    revoked, event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(2)).all()[::-1]
+    assert (revoked.action, revoked.object_type, revoked.actor_id) == ("api_token.revoke", "api_token", user.id)
     assert event.action == "user.password" and event.actor_id == user.id and NEW not in event.data
     assert audit.verify() is None
     # the old API tokens no longer work, the session goes on

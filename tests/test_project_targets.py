@@ -69,14 +69,15 @@ def test_each_year_is_judged_by_its_own_target(app, world):
 
 
 def test_a_target_is_audited_and_sql_behind_the_apps_back_is_caught(app, world):
+    admin = login(app, "admin")
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    assert _put(login(app, "admin"), world.project.id, THIS, {"output": "160万"}).status_code == 200
+    assert _put(admin, world.project.id, THIS, {"output": "160万"}).status_code == 200
     event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert event.seq == before + 1 and event.action == "project_target.update"
     assert event.actor_id == world.users["admin"].id
     assert audit.verify() is None
     # The same figures again change nothing and record nothing.
-    assert _put(login(app, "admin"), world.project.id, THIS, {"output": "160万"}).status_code == 200
+    assert _put(admin, world.project.id, THIS, {"output": "160万"}).status_code == 200
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before + 1
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE project_targets SET output_fen = 1 WHERE year = :y"), {"y": THIS})

@@ -1,19 +1,23 @@
-"""Users, passwords, login throttling and API tokens."""
+"""Users, passwords, logging in (throttled: access/throttle.py), ending a user's access, API tokens."""
 
 import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from coopapp.access import audit
+from coopapp.access import audit, sessions, throttle
+from coopapp.access.scope import authorize
+from coopapp.access.throttle import Client
 from coopapp.core.tx import atomic
-from coopapp.errors import Conflict, Invalid, Unauthorized
+from coopapp.errors import Conflict, Invalid, LoginThrottled, NotFound, Unauthorized
 from coopapp.extensions import db
-from coopapp.models import ApiToken, LoginFailure, User
+from coopapp.models import ApiToken, User
 from coopapp.models.base import utcnow
 
 MIN_PASSWORD = 8
@@ -33,11 +37,12 @@ def password_problem(password: str) -> str | None:
 @atomic
 def change_password(user: User, current: str, new: str) -> None:
     """Replace the user's password after checking the current one (wrong guesses count toward the
-    login lock); the new one must meet the policy. Revokes the user's API tokens; audited."""
+    login throttle); the new one must meet the policy. Ends the user's access elsewhere
+    (`end_user_access`: API tokens, other sessions); audited."""
     try:
         authenticate(user.username, current)
     except Unauthorized as err:
-        message = err.message if lock_minutes(user.username) else _("当前密码不正确。")
+        message = err.message if isinstance(err, LoginThrottled) else _("当前密码不正确。")
         raise Invalid(message, {"current_password": message}) from None
     problem = password_problem(new)
     if problem is None and new == current:
@@ -50,47 +55,64 @@ def change_password(user: User, current: str, new: str) -> None:
     audit.record(user, "user.password", user)
 
 
+@atomic
 def end_user_access(user: User) -> None:
-    """End every way `user` is let in besides a fresh login: revoke their API tokens (a page
-    session ends with the password stamp or the deactivation). Inside the caller's transaction."""
+    """End everything that lets `user` in without logging in again, at once: revoke all their API
+    tokens (audited, one `api_token.revoke` event each) and end all their server-side sessions —
+    except the current request's own session when it is `user`'s (someone changing their own
+    password on the page stays logged in there; an admin acting on another user ends all of that
+    user's sessions). For a password change or reset, deactivation, a role or scope change."""
     now = utcnow()
-    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+    tokens = list(
+        db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    )
+    for token in tokens:
         token.revoked_at = now
-
-
-def _throttle_row(username: str) -> LoginFailure | None:
-    return db.session.scalar(select(LoginFailure).where(LoginFailure.username == username.lower()))
+    if tokens:
+        actor = current_user if has_request_context() and current_user.is_authenticated else None
+        audit.record_many(actor, "api_token.revoke", tokens, {"reason": "end_user_access"})
+    sessions.end_sessions(user, keep=sessions.request_session_key(user))
 
 
 @atomic
-def authenticate(username: str, password: str) -> User:
-    """The user for these credentials; failures count toward a temporary lock."""
+def authenticate(username: str, password: str, client: Client | None = None) -> User:
+    """The user for these credentials. Failures are counted per user and per client address (or
+    for the user's own browser, by its device cookie) and delay further tries: LoginThrottled
+    says how long. `client`: the current request's by default."""
     username = (username or "").strip()
-    cfg = current_app.config
-    row = _throttle_row(username)
-    now = utcnow()
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
-        raise Unauthorized(_("登录失败次数过多，请 %(m)s 分钟后再试。", m=minutes))
+    client = client or throttle.current_client()
     user = db.session.scalar(select(User).where(User.username == username))
+    keys = throttle.attempt_keys(user, username, client)
+    rows = throttle.counters(keys)
+    throttle.refuse_if_waiting(rows.values())
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if user is not None and ok and user.is_active:
-        if row is not None:
-            db.session.delete(row)
+        throttle.clear_after_success(rows)
         return user
-    window = timedelta(seconds=cfg["LOGIN_LOCK_SECONDS"])
-    if row is None:
-        row = LoginFailure(username=username.lower()[:80], count=0, first_at=now)
-        db.session.add(row)
-    elif now - row.first_at > window:
-        row.count, row.first_at = 0, now  # failures older than the window are forgotten
-    row.count += 1
-    if row.count >= cfg["LOGIN_MAX_FAILURES"]:
-        row.locked_until = now + window
-        row.count = 0
+    throttle.count_failure(keys, rows)
     # Commit the failure count, then refuse: the refusal must not roll it back.
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent failure created the same counter first: this one is lost
+        db.session.rollback()
     raise Unauthorized(_("用户名或密码错误。"))
+
+
+def user_by_name(username: str) -> User:
+    """The user with this username; NotFound naming it otherwise."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        raise NotFound(_("用户不存在：%(u)s", u=username))
+    return user
+
+
+@atomic
+def unlock_user(actor: User, user: User) -> None:
+    """An admin forgets the user's failed logins (their name's counter and their devices'), so the
+    user may log in at once from anywhere; audited. A client address's delay passes on its own."""
+    authorize(actor, "manage_users", user.area)
+    cleared = throttle.clear_user(user)
+    audit.record(actor, "user.unlock", user, {"cleared": cleared})
 
 
 def _hash_token(token: str) -> str:
@@ -99,10 +121,12 @@ def _hash_token(token: str) -> str:
 
 @atomic
 def issue_token(user: User) -> str:
-    """A new bearer token for `user`; only its hash is stored."""
+    """A new bearer token for `user`; only its hash is stored, and the audit chain vouches for the row."""
     token = secrets.token_urlsafe(32)
     days = current_app.config["API_TOKEN_DAYS"]
-    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), expires_at=utcnow() + timedelta(days=days)))
+    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), expires_at=utcnow() + timedelta(days=days))
+    db.session.add(row)
+    audit.record(user, "api_token.create", row)
     return token
 
 
@@ -123,15 +147,14 @@ def revoke_token(user: User, token: str) -> None:
     if row.revoked_at is not None:
         raise Conflict(_("令牌已撤销。"))
     row.revoked_at = utcnow()
+    audit.record(user, "api_token.revoke", row)
 
 
 def lock_minutes(username: str) -> int | None:
-    """Minutes left on a login lock for this name, or None when it is not locked."""
-    row = _throttle_row((username or "").strip())
-    now = utcnow()
-    if row is None or row.locked_until is None or row.locked_until <= now:
-        return None
-    return max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
+    """Minutes a browser without the user's device cookie must still wait to try this name, or None."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    seconds = throttle.user_wait_seconds(user) if user is not None else 0
+    return -(-seconds // 60) if seconds > 0 else None
 
 
 def token_expires_at(token: str):

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 
 from coopapp.extensions import db
 from coopapp.models import (
+    ApiToken,
     Area,
     AuditEvent,
     AuditHead,
@@ -18,6 +19,7 @@ from coopapp.models import (
     Disclosure,
     Distribution,
     Household,
+    ImportBatch,
     LedgerEntry,
     Membership,
     Objection,
@@ -44,6 +46,9 @@ AUDITED = {
     "area": Area,
     "cooperative": Cooperative,
     "party_org": PartyOrg,
+    # Rows that grant access: a token or an import batch inserted by SQL fails verify.
+    "api_token": ApiToken,
+    "import_batch": ImportBatch,
 }
 AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
 

@@ -11,7 +11,7 @@ from coopapp.access.scope import authorize
 from coopapp.core.forms import api_form
 from coopapp.core.limits import MAX_BIG_ID, MAX_ID, MAX_QUANTITY
 from coopapp.core.periods import is_period
-from coopapp.errors import BadRequest, DomainError, Invalid, NotFound, PasswordChangeRequired, Unauthorized
+from coopapp.errors import BadRequest, Invalid, NotFound, PasswordChangeRequired, Unauthorized
 from coopapp.ledger.operations import today
 from coopapp.models import Area, User
 from coopapp.villages import catalog
@@ -24,10 +24,6 @@ URL_ID_LIMITS = {"entry_id": MAX_BIG_ID}
 PUBLIC_ENDPOINTS = frozenset({"api.create_token", "api.openapi"})
 # What a user holding a one-time password may still do: choose their own, or drop the token.
 BEFORE_A_NEW_PASSWORD = PUBLIC_ENDPOINTS | {"api.change_password", "api.revoke_token"}
-
-
-class Throttled(DomainError):
-    status, code = 429, "too_many_requests"
 
 
 @bp.before_request

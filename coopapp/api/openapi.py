@@ -309,6 +309,7 @@ SCHEMAS = {
     "NewUser": NEW_USER,
     "OneTimePassword": ONE_TIME_PASSWORD,
     "PasswordChanged": PASSWORD_CHANGED,
+    "Unlocked": _object({"username": STRING, "locked": {"type": "boolean"}}, ("username", "locked")),
     "ProjectYear": PROJECT_YEAR,
     "VillageSummary": VILLAGE_SUMMARY,
     "CompareRow": COMPARE_ROW,
@@ -327,7 +328,7 @@ ERRORS = {
     409: "the record is not in a state that allows this (e.g. already approved, month closed)",
     415: "a POST body must be application/json",
     422: "invalid fields: `error.fields` names each one",
-    429: "too many failed logins: the name is locked for a while",
+    429: "too many failed logins from this name or client: wait `Retry-After` seconds",
 }
 
 # ---- operations ------------------------------------------------------------
@@ -366,6 +367,15 @@ OPERATIONS = [
         _ref("OneTimePassword"),
         (400, 403, 404, 415, 422),
         "Give a user a new one-time password (admin)",
+    ),
+    (
+        "post",
+        "/users/{username}/unlock",
+        "unlock_user",
+        200,
+        _ref("Unlocked"),
+        (400, 403, 404, 415),
+        "Forget a user's failed logins: they may log in at once (admin)",
     ),
     ("get", "/areas", "list_areas", 200, _list("Area"), _READ, "Areas in the caller's scope"),
     ("post", "/areas", "create_area", 201, _ref("Area"), _WRITE, "Add a town, village or group (admin)"),
@@ -487,6 +497,7 @@ BODIES = {
     "create_household": (_ref("HouseholdInput"), True),
     "create_entry": (_ref("EntryInput"), True),
     "update_entry": (_ref("EntryInput"), True),
+    "unlock_user": (_object({}), False),
     "submit_entry": (_object({}), False),
     "approve_entry": (_object({}), False),
     "return_entry": (_ref("Reason"), True),

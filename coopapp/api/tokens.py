@@ -3,23 +3,22 @@
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from coopapp.access import accounts
+from coopapp.access import accounts, throttle
 from coopapp.access.forms import LoginForm
-from coopapp.api.common import Throttled, bp, json_body, user, valid_form
+from coopapp.api.common import bp, json_body, user, valid_form
 from coopapp.api.serializers import jsonable
 from coopapp.errors import BadRequest
 
 
 @bp.post("/tokens")
 def create_token():
-    """201 {token, expires_at}; 401 for bad credentials, 429 while the name is locked."""
+    """201 {token, expires_at}; 401 for bad credentials, 429 (with Retry-After) while failed logins
+    hold this name or client back. Sets the device cookie, as the login page does."""
     form = valid_form(LoginForm, json_body())
-    minutes = accounts.lock_minutes(form.username.data)
-    if minutes:
-        raise Throttled(_("登录失败次数过多，请 %(m)s 分钟后再试。", m=minutes))
     account = accounts.authenticate(form.username.data, form.password.data)
     token = accounts.issue_token(account)
-    return jsonify(jsonable({"token": token, "expires_at": accounts.token_expires_at(token)})), 201
+    response = jsonify(jsonable({"token": token, "expires_at": accounts.token_expires_at(token)}))
+    return throttle.remember_device(response, account), 201
 
 
 @bp.delete("/tokens")

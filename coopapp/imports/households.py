@@ -15,7 +15,7 @@ from coopapp.core.tx import atomic
 from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.imports.parse import ImportFileError, cell_text, find_header, is_blank, is_signature, read_rows, squash
-from coopapp.imports.report import ChunkedWriter, ImportReport, RollBack, open_batch, total_label
+from coopapp.imports.report import ChunkedWriter, ImportReport, RollBack, close_batch, open_batch, total_label
 from coopapp.models import Area, Household, User
 from coopapp.villages import catalog
 
@@ -84,8 +84,7 @@ def _load(user: User, village: Area, path: Path, report: ImportReport, county: b
     if not report.ok or batch is None:
         raise RollBack
     writer.flush()
-    batch.rows = report.rows_ok
-    report.batch_id, report.imported = batch.id, True
+    close_batch(user, batch, report)
 
 
 def _villages(county: Area) -> dict:

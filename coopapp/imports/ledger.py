@@ -28,7 +28,7 @@ from coopapp.imports.parse import (
     parse_quantity,
     squash,
 )
-from coopapp.imports.report import ImportReport, RollBack, TotalsCheck, open_batch, total_label
+from coopapp.imports.report import ImportReport, RollBack, TotalsCheck, close_batch, open_batch, total_label
 from coopapp.ledger import operations as ledger
 from coopapp.models import Household, Project, User
 
@@ -89,8 +89,7 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
     if not report.ok or batch is None:
         raise RollBack
     writer.flush()
-    batch.rows = report.rows_ok
-    report.batch_id, report.imported = batch.id, True
+    close_batch(user, batch, report)
 
 
 # The fields of a ledger row, in the order `_RowReader.read` takes their cells.

@@ -136,6 +136,13 @@ def open_batch(user, kind: str, target_id: int, path, report: ImportReport) -> I
     return batch
 
 
+def close_batch(user, batch: ImportBatch, report: ImportReport) -> None:
+    """The batch's rows are all written: note their count and record the batch in the audit chain."""
+    batch.rows = report.rows_ok
+    audit.record(user, "import_batch.create", batch)
+    report.batch_id, report.imported = batch.id, True
+
+
 class ChunkedWriter:
     """Adds objects in chunks: flush, audit them in one go, forget them — memory stays flat."""
 

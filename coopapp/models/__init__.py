@@ -16,7 +16,7 @@ from coopapp.models.ledger import (
 )
 from coopapp.models.orgs import Cooperative, PartyOrg, PartyOrgUpgrade
 from coopapp.models.projects import Project, ProjectTarget
-from coopapp.models.users import ROLES, ApiToken, LoginFailure, User
+from coopapp.models.users import ROLES, ApiToken, LoginFailure, User, UserSession
 
 __all__ = [
     "IMPORT_KINDS",
@@ -47,4 +47,5 @@ __all__ = [
     "ProjectYearSummary",
     "VillageBenefitSummary",
     "User",
+    "UserSession",
 ]

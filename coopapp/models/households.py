@@ -1,5 +1,6 @@
 """Farmer households (农户) and their cooperative shares."""
 
+import hashlib
 import secrets
 from datetime import date
 from decimal import Decimal
@@ -16,6 +17,12 @@ from coopapp.models.orgs import Cooperative
 def new_public_token() -> str:
     """32 random bytes, URL-safe: the key of a household's public statement page."""
     return secrets.token_urlsafe(32)
+
+
+def public_link_digest(token: str) -> str:
+    """What the audit chain holds of a household's public-page key: its SHA-256 (the chain is not
+    secret; the key is), so a key set by SQL fails `audit verify`."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 class Household(db.Model):
@@ -51,6 +58,7 @@ class Household(db.Model):
             "id_number": self.id_number,
             "formerly_poor": bool(self.formerly_poor),
             "monitored": bool(self.monitored),
+            "public_link": public_link_digest(self.public_token),
         }
 
 

@@ -41,13 +41,8 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
 
-    @property
-    def session_stamp(self) -> str:
-        """Changes with the password: a session made before a password change stops working."""
-        return hashlib.sha256(b"session:" + self.password_hash.encode("utf-8")).hexdigest()[:16]
-
-    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
-        return f"{self.id}:{self.session_stamp}"
+    def get_id(self) -> str:  # Flask-Login: the session also holds a server-side session's key
+        return str(self.id)
 
     def audit_snapshot(self) -> dict:
         """The fields the audit chain vouches for (a digest of the hash, not the hash)."""
@@ -78,14 +73,39 @@ class ApiToken(db.Model):
 
     user: Mapped[User] = relationship()
 
+    def audit_snapshot(self) -> dict:
+        """The fields the audit chain vouches for: a token row inserted or edited by SQL fails
+        `audit verify`. The chain is not secret, so it holds a digest of the stored hash."""
+        return {
+            "user_id": self.user_id,
+            "token": hashlib.sha256(b"token:" + self.token_hash.encode("ascii")).hexdigest(),
+            "expires_at": self.expires_at.isoformat(timespec="seconds"),
+            "revoked": self.revoked_at is not None,
+        }
+
 
 class LoginFailure(db.Model):
-    """Failed logins per username (known or not) inside the current window."""
+    """Failed logins counted under one key: a user (`user:ID`), a bucket of unknown names
+    (`name:N`), a client address (`client:ADDR`) or a trusted device (`device:ID:NONCE`)."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
     count: Mapped[int] = mapped_column(default=0)
-    first_at: Mapped[datetime] = mapped_column(default=utcnow)
-    locked_until: Mapped[datetime | None]
+    last_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    blocked_until: Mapped[datetime | None]
+
+
+class UserSession(db.Model):
+    """A logged-in browser session. Only an HMAC (keyed by SECRET_KEY) of its random key is
+    stored, so a row inserted by SQL grants nothing; logging out ends it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hmac: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

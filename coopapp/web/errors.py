@@ -101,7 +101,9 @@ def register_error_handlers(app: Flask) -> None:
     def _domain(err: DomainError):
         _rollback()
         if _wants_json():
-            return jsonify(error_body(err.code, err.message, err.fields)), err.status
+            retry = getattr(err, "retry_after", None)  # LoginThrottled
+            headers = {"Retry-After": str(retry)} if retry else {}
+            return jsonify(error_body(err.code, err.message, err.fields)), err.status, headers
         if err.status in (403, 404):
             return render_template("errors/error.html", status=err.status, message=err.message), err.status
         flash(err.message, "error")

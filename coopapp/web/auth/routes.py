@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from coopapp.access import sessions, throttle
 from coopapp.access.accounts import change_password as change_user_password
 from coopapp.errors import Invalid
 from coopapp.web.auth.forms import ChangePasswordForm, PageLoginForm
@@ -50,7 +51,9 @@ def login():
     form = PageLoginForm()
     if form.validate_on_submit():
         login_user(form.user)
-        return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
+        session[sessions.SESSION_KEY] = sessions.start_session(form.user)
+        response = redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
+        return throttle.remember_device(response, form.user)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
 
@@ -59,6 +62,7 @@ def login():
 @login_required
 def logout():
     require_action_form()
+    sessions.end_session(session.pop(sessions.SESSION_KEY, None))
     logout_user()
     return redirect(url_for("auth.login"))
 
@@ -74,8 +78,7 @@ def change_password():
             change_user_password(me, form.current_password.data, form.new_password.data)
         except Invalid as err:
             show_field_errors(form, err)
-        else:
-            login_user(me)  # this session goes on under the new password; every other one has ended
+        else:  # this session goes on; every other one has ended
             flash(_("密码已修改。其他设备上的登录已退出，API 令牌已全部作废。"), "success")
             return redirect(url_for("auth.home"))
     status = 422 if form.is_submitted() else 200
