@@ -246,6 +246,7 @@ class ApiClient:
     def patch(self, path: str, json=None, **kw):
         return self.client.patch(path, json=json if json is not None else {}, headers=self.headers, **kw)
 
+
 def session_login(client, user: User) -> str:
     """Log `client` in as `user` without the login page: a server-side session and the Flask session
     that names it (the key is returned)."""
