@@ -20,7 +20,7 @@ from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.models import Area, AuditEvent, Household, LedgerEntry, User
+from coopapp.models import Area, Household, User
 from coopapp.villages.catalog import add_area, child_path
 
 MAX_NAME = 100
@@ -237,31 +237,19 @@ def _merge_date(value) -> date:
         raise _one(_("撤并日期格式应为 YYYY-MM-DD：%(d)s", d=value), "merged_on") from None
 
 
-def _known_since(area: Area) -> date | None:
-    """The earliest day the register knows the area: its creation in the audit chain or its first
-    ledger month, whichever is earlier (None when neither: an area built outside the app)."""
-    created = db.session.scalar(
-        select(func.min(AuditEvent.created_at)).where(
-            AuditEvent.object_type == "area", AuditEvent.object_id == area.id, AuditEvent.action == "area.create"
-        )
-    )
-    first_period = db.session.scalar(select(func.min(LedgerEntry.period)).where(LedgerEntry.village_id == area.id))
-    known = [d for d in (created and created.date(), first_period and date.fromisoformat(first_period + "-01")) if d]
-    return min(known) if known else None
+# No merge is dated before the ledger's first year (the years the app accepts for any date).
+FIRST_MERGE_DAY = date(2000, 1, 1)
 
 
 def _check_merge_date(merged_on: date, village: Area, survivor: Area) -> None:
-    """Refuse a merge date in the future, before either village was known, or before a merge into
-    the merged village (a chain must run forward in time)."""
+    """Refuse a merge date in the future, before 2000, or before a merge into the merged village (a
+    chain must run forward in time). A date before the villages were entered here is fine: a county
+    that moves in today records the 撤并 of years ago, and a village's books may run on to the end of
+    its last year."""
     if merged_on > ledger.today():
         raise _one(_("撤并日期不能晚于今天（%(d)s）。", d=ledger.today().isoformat()), "merged_on")
-    for area in (village, survivor):
-        since = _known_since(area)
-        if since is not None and merged_on < since:
-            raise _one(
-                _("撤并日期 %(d)s 早于%(n)s最早的记录（%(s)s），那时它还不存在。", d=merged_on, n=area.name, s=since),
-                "merged_on",
-            )
+    if merged_on < FIRST_MERGE_DAY:
+        raise _one(_("撤并日期不能早于 %(d)s。", d=FIRST_MERGE_DAY.isoformat()), "merged_on")
     absorbed = db.session.scalar(select(func.max(Area.merged_on)).where(Area.merged_into_id == village.id))
     if absorbed is not None and merged_on < absorbed:
         raise _one(
