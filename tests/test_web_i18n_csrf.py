@@ -138,3 +138,19 @@ def test_a_scope_refusal_speaks_the_users_language(english, world, client, auth)
     client.post("/lang/en")
     en = client.post(f"/entries/{entry.id}/approve").get_data(as_text=True)
     assert "Forbidden: this is outside your account&#39;s role or area." in en and "无权限" not in en
+
+
+def test_no_template_has_inline_script_style_or_handlers():
+    """The Content-Security-Policy (script-src 'self', style-src 'self') would silently disable an
+    inline `onclick=`, `<script>…</script>` or `style=`: a button that does nothing."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    inline = re.compile(r"\son[a-z]+\s*=|<script(?![^>]*\bsrc=)|\sstyle\s*=|<style", re.I)
+    # The PDF's page carries its stylesheet under a policy of its own (it is opened from a file).
+    allowed = {"disclosure/_print.html:12: <style>{{ inline_css }}</style>"}
+    found = [
+        f"{path.relative_to(templates)}:{n}: {line.strip()}"
+        for path in sorted(templates.rglob("*.html"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if inline.search(line)
+    ]
+    assert set(found) <= allowed, found
