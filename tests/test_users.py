@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash
 
 from coopapp import create_app
 from coopapp.access import accounts, audit, users
+from coopapp.access.history import object_history
 from coopapp.access.scope import ROLE_ACTIONS, area_clause, can
 from coopapp.access.users import UserInput
 from coopapp.core.vocabulary import ROLES
@@ -40,7 +41,7 @@ def test_the_entry_page_and_the_history_show_display_names(world, auth, client):
     auth.login("acc")
     page = client.get(f"/entries/{entry.id}").get_data(as_text=True)
     assert "李会计" in page and "王书记" in page
-    history = audit.object_history(entry)
+    history = object_history(entry)
     assert {e.who for e in history} <= {"李会计", "王书记"}
 
 

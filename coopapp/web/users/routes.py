@@ -7,8 +7,8 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access import audit
 from coopapp.access import users as people
+from coopapp.access.history import object_history
 from coopapp.access.scope import authorize
 from coopapp.core.vocabulary import ROLES
 from coopapp.errors import Invalid
@@ -103,7 +103,7 @@ def edit(username: str):
         else:
             flash(_("已保存：%(u)s。", u=account.username), "success")
             return redirect(url_for("users.user_list"))
-    history = audit.object_history(account)
+    history = object_history(account)
     page = render_template("users/form.html", form=form, account=account, history=history)
     return page, 422 if form.errors else 200
 
