@@ -67,7 +67,7 @@ def register_extensions(app: Flask) -> None:
     def _load_user(session_id: str):
         """The session's user, while active and while the password is the one it logged in with."""
         user_id, _sep, stamp = session_id.partition(":")
-        if not user_id.isdigit() or not stamp:
+        if not (user_id.isascii() and user_id.isdigit()) or not stamp:
             return None
         user = models.base.get_by_id(models.User, int(user_id))
         if user is None or not user.is_active or not hmac.compare_digest(stamp, user.session_stamp):

@@ -43,7 +43,7 @@ from coopapp.villages.forms import CooperativeForm, HouseholdForm, ProjectForm, 
 from coopapp.villages.party_org_forms import PartyOrgForm, UpgradeForm
 from coopapp.villages.party_orgs import MAX_GROUPS
 
-VILLAGE_CODE = {"type": "string", "pattern": r"^\d{12}$", "examples": ["441323110201"]}
+VILLAGE_CODE = {"type": "string", "pattern": r"^[0-9]{12}$", "examples": ["441323110201"]}
 # What people type for money: "1,234.50", "1.2万", "１２３" — or a JSON number.
 AMOUNT_IN = {"type": ["string", "number"], "examples": ["1500.00", "1.2万"]}
 QUANTITY_IN = {"type": ["string", "number"], "examples": ["800", "12.5"]}
