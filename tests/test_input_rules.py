@@ -18,7 +18,18 @@ from coopapp.imports.parse import parse_date, parse_period, parse_quantity
 from coopapp.ledger import operations as ledger
 from coopapp.models import Household, LedgerEntry
 
-from .builders import approved_entry, counts, entry_body, entry_form, entry_input
+from .builders import (
+    M,
+    approved_entry,
+    counts,
+    entry_body,
+    entry_form,
+    entry_input,
+    run_import,
+    run_roster,
+    write_roster,
+    write_xlsx,
+)
 
 NEXT_YEAR = ledger.today().year + 1
 FOREIGN = ["٢", "²", "①", "𝟐", "२", "߂"]  # Arabic-Indic, superscript, circled, mathematical, Devanagari, N'Ko
@@ -171,6 +182,40 @@ def test_a_non_integer_hidden_project_id_is_a_400(world, client, auth):
     assert "项目编号无效" in resp.text
     resp = client.post("/imports/ledger/confirm", data={**data, "project_id": "٢"})
     assert resp.status_code == 400
+
+
+# ---- files ---------------------------------------------------------------------------------------
+
+
+def test_a_ledger_file_with_other_digits_imports_nothing(app, world, tmp_path):
+    d = M.replace(day=5)
+    rows = [
+        [f"{d.year}-{d.month:02d}-05", "蜂蜜销售", "销售收入", None, "１２３４", None],
+        [f"{d.year}-{d.month:02d}-05", "蜂蜜零售", "销售收入", None, "1٢٣", None],
+        ["٢٠٢٥-03-05", "饲料", "成本", None, "12", None],
+        [f"{d.year}-{d.month:02d}-05", "饲料", "成本", "²斤", "12", None],
+    ]
+    code, report = run_import(app, "ledger", write_xlsx(tmp_path / "a.xlsx", rows), "--project", world.project.id)
+    assert code == 1 and report["imported"] is False
+    found = {(e["row"], e["column"]) for e in report["errors"]}
+    assert {(6, "金额（元）"), (7, "日期"), (8, "数量(斤)")} <= found, report["errors"]
+    assert all("数字请用 0–9" in e["message"] for e in report["errors"]), report["errors"]
+    csv = tmp_path / "b.csv"  # a CSV can carry the vertical tab an XLSX cell cannot
+    csv.write_text(
+        f"日期,摘要,类别,金额（元）\n{d.isoformat()},蜂蜜销售\x0b二号\x07,销售收入,１２３４\n", encoding="utf-8"
+    )
+    code, report = run_import(app, "ledger", csv, "--project", world.project.id)
+    assert code == 0, report
+    assert _db.session.scalars(select(LedgerEntry)).one().note == "蜂蜜销售\n二号"
+
+
+def test_a_roster_with_other_digits_names_the_cell(app, world, tmp_path):
+    rows = [["陈一", "３", None, None, None, None], ["陈二", "٣", None, None, None, None]]
+    rows += [["陈三", 2, None, None, "１３８٠٠１３８０００", None]]
+    code, report = run_roster(app, write_roster(tmp_path / "r.xlsx", rows), "--village", world.village.code)
+    assert code == 1
+    found = {(e["row"], e["column"]) for e in report["errors"]}
+    assert found == {(5, "人口"), (6, "联系电话")}, report["errors"]
 
 
 # ---- what is already stored ---------------------------------------------------------------------

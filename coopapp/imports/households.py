@@ -166,9 +166,9 @@ def _household_from_row(report, header, number, cells, village, groups, seen_ids
     members = 1
     raw_members = header.value(cells, "members")
     if raw_members is not None:
-        number = parse_int(cell_text(raw_members).removesuffix("人"))  # 0–9 or full-width: not "²" nor "٣"
-        if number is not None and 0 <= number <= 999:  # not a runaway number
-            members = number
+        count = parse_int(cell_text(raw_members).removesuffix("人"))  # 0–9 or full-width: not "²" nor "٣"
+        if count is not None and 0 <= count <= 999:  # not a runaway number
+            members = count
         else:
             bad("members", raw_members, _("家庭人口应为整数。"))
     group_code = None
