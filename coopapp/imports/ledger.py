@@ -261,7 +261,7 @@ class _RowReader:
             quantity, unit = self._quantity(number, raw_quantity, raw_unit)
         if raw_household is not None:
             household_id = self._household(number, raw_household)
-        note = clean_text(cell_text(raw_note), multiline=True)  # stripped, as the ledger stores a note
+        note = cell_text(clean_text(raw_note, multiline=True))  # no control characters, stripped, as stored
         if len(report.preview) < report.preview_limit:
             report.show(
                 {
