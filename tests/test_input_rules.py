@@ -25,6 +25,7 @@ from .builders import (
     entry_body,
     entry_form,
     entry_input,
+    plan_body,
     run_import,
     run_roster,
     write_roster,
@@ -117,6 +118,15 @@ def test_the_api_refuses_other_digits_and_years_naming_the_field(api, world, ove
     resp = api.as_user("acc").post("/api/v1/entries", json=entry_body(world, **override))
     assert resp.status_code == 422, resp.get_data(as_text=True)
     assert field in resp.get_json()["error"]["fields"]
+    assert counts() == before
+
+
+@pytest.mark.parametrize("period", ["0000-01", "0٢٠٢-11"])
+def test_a_plan_for_a_month_outside_the_ledger_years_is_refused(api, world, period):
+    before = counts()
+    resp = api.as_user("sec").post("/api/v1/distributions", json=plan_body(world, period=period))
+    assert resp.status_code == 422, resp.get_data(as_text=True)
+    assert "period" in resp.get_json()["error"]["fields"]
     assert counts() == before
 
 

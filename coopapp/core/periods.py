@@ -9,6 +9,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import Integer, func
 
 # A period as forms and the OpenAPI document check it (a regular expression as text): ASCII
@@ -52,8 +53,6 @@ def is_period(text: str | None) -> bool:
 
 def period_problem(text: str | None) -> str | None:
     """Why `text` is not a period, in the user's words (None when it is one)."""
-    from flask_babel import gettext as _
-
     m = _PERIOD.match(text) if isinstance(text, str) else None
     if m is None:
         return _("月份格式应为 YYYY-MM，例如 2025-03。")
