@@ -26,7 +26,7 @@ _MULTILINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c]")
 # Characters XML 1.0 cannot hold at all (an XLSX cell would not open): what an export strips.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
+_INTEGER = re.compile(r"-?[0-9]{1,100}", re.ASCII)  # a runaway number is still a number; callers bound it
 
 
 class DigitError(ValueError):
@@ -62,7 +62,7 @@ def ascii_digits(text: str, field: str | None = None) -> str:
 
 
 def parse_int(text) -> int | None:
-    """An integer typed as ASCII or full-width digits (an optional leading minus, at most 18
+    """An integer typed as ASCII or full-width digits (an optional leading minus, at most 100
     digits, spaces around allowed); None for anything else — "²", "٢٠٢٦", "1_000", "+5", "1e3"."""
     if not isinstance(text, str):
         return None
