@@ -73,7 +73,7 @@ def register_extensions(app: Flask) -> None:
         from coopapp.access.sessions import SESSION_KEY, session_user
 
         key = session.get(SESSION_KEY)
-        if not isinstance(key, str) or not key or not user_id.isdigit() or len(user_id) > 12:
+        if not isinstance(key, str) or not key or not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 12:
             return None
         return session_user(int(user_id), key)
 

@@ -253,6 +253,27 @@ def rollup_rebuild() -> None:
     click.echo("rollup rebuilt")
 
 
+@coop.group()
+def data() -> None:
+    """The stored data as a whole."""
+
+
+@data.command("verify")
+@with_appcontext
+def data_verify() -> None:
+    """List every stored value that breaks the input rules (months and dates outside the ledger's
+    years or in other digits, control characters in texts); exit 1 when there is any."""
+    from coopapp.access.data_check import bad_values
+
+    found = bad_values()
+    for bad in found:
+        click.echo(str(bad), err=True)
+    if found:
+        click.echo(f"data verify FAILED: {len(found)} stored values break the input rules", err=True)
+        sys.exit(1)
+    click.echo("data verify ok: every stored month, date and text follows the input rules")
+
+
 @coop.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_appcontext

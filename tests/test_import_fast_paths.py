@@ -831,13 +831,13 @@ EXPECTED: dict = json.loads(
    ],
    "preview": [
     {"row": 5, "date": "2025-05-01", "period": "2025-05", "kind": "sales", "amount_fen": 123450, "quantity": "800", "unit": "斤", "household": "", "note": "蜂蜜销售", "ok": true},
-    {"row": 6, "date": "2025-05-02", "period": "2025-05", "kind": "output", "amount_fen": 5000000, "quantity": "100", "unit": "公斤", "household": "", "note": "He said 'hi' \\ C:\\path\nnext line   \u0007", "ok": true},
+    {"row": 6, "date": "2025-05-02", "period": "2025-05", "kind": "output", "amount_fen": 5000000, "quantity": "100", "unit": "公斤", "household": "", "note": "He said 'hi' \\ C:\\path\nnext line", "ok": true},
     {"row": 7, "date": "2025-05-03", "period": "2025-05", "kind": "cost", "amount_fen": 1200, "quantity": null, "unit": null, "household": "", "note": "", "ok": true}
    ]
   },
   "entries": [
    {"project": true, "village": true, "period": "2025-05", "entry_date": "2025-05-01", "kind": "sales", "amount_fen": 123450, "quantity": "400", "unit": "kg", "household": null, "note": "蜂蜜销售", "status": "draft", "created_by": true, "version": 1, "batch": true},
-   {"project": true, "village": true, "period": "2025-05", "entry_date": "2025-05-02", "kind": "output", "amount_fen": 5000000, "quantity": "100", "unit": "kg", "household": null, "note": "He said 'hi' \\ C:\\path\nnext line   \u0007", "status": "draft", "created_by": true, "version": 1, "batch": true},
+   {"project": true, "village": true, "period": "2025-05", "entry_date": "2025-05-02", "kind": "output", "amount_fen": 5000000, "quantity": "100", "unit": "kg", "household": null, "note": "He said 'hi' \\ C:\\path\nnext line", "status": "draft", "created_by": true, "version": 1, "batch": true},
    {"project": true, "village": true, "period": "2025-05", "entry_date": "2025-05-03", "kind": "cost", "amount_fen": 1200, "quantity": null, "unit": null, "household": null, "note": "", "status": "draft", "created_by": true, "version": 1, "batch": true},
    {"project": true, "village": true, "period": "2025-05", "entry_date": "2025-05-04", "kind": "collective_income", "amount_fen": 1200000, "quantity": null, "unit": null, "household": null, "note": "前后空格", "status": "draft", "created_by": true, "version": 1, "batch": true},
    {"project": true, "village": true, "period": "2025-05", "entry_date": null, "kind": "subsidy", "amount_fen": 30000, "quantity": null, "unit": null, "household": null, "note": "只有月份", "status": "draft", "created_by": true, "version": 1, "batch": true},
@@ -858,7 +858,7 @@ EXPECTED: dict = json.loads(
   ],
   "events": [
    {"object": 0, "type": "entry", "snapshot": {"amount_fen": 123450, "entry_date": "2025-05-01", "household_id": null, "kind": "sales", "note": "蜂蜜销售", "period": "2025-05", "quantity": "400", "return_reason": null, "reversal_reason": null, "reverses_id": null, "reviewed_by_id": null, "status": "draft", "unit": "kg"}},
-   {"object": 1, "type": "entry", "snapshot": {"amount_fen": 5000000, "entry_date": "2025-05-02", "household_id": null, "kind": "output", "note": "He said 'hi' \\ C:\\path\nnext line   \u0007", "period": "2025-05", "quantity": "100", "return_reason": null, "reversal_reason": null, "reverses_id": null, "reviewed_by_id": null, "status": "draft", "unit": "kg"}},
+   {"object": 1, "type": "entry", "snapshot": {"amount_fen": 5000000, "entry_date": "2025-05-02", "household_id": null, "kind": "output", "note": "He said 'hi' \\ C:\\path\nnext line", "period": "2025-05", "quantity": "100", "return_reason": null, "reversal_reason": null, "reverses_id": null, "reviewed_by_id": null, "status": "draft", "unit": "kg"}},
    {"object": 2, "type": "entry", "snapshot": {"amount_fen": 1200, "entry_date": "2025-05-03", "household_id": null, "kind": "cost", "note": "", "period": "2025-05", "quantity": null, "return_reason": null, "reversal_reason": null, "reverses_id": null, "reviewed_by_id": null, "status": "draft", "unit": null}},
    {"object": 3, "type": "entry", "snapshot": {"amount_fen": 1200000, "entry_date": "2025-05-04", "household_id": null, "kind": "collective_income", "note": "前后空格", "period": "2025-05", "quantity": null, "return_reason": null, "reversal_reason": null, "reverses_id": null, "reviewed_by_id": null, "status": "draft", "unit": null}},
    {"object": 4, "type": "entry", "snapshot": {"amount_fen": 30000, "entry_date": null, "household_id": null, "kind": "subsidy", "note": "只有月份", "period": "2025-05", "quantity": null, "return_reason": null, "reversal_reason": null, "reverses_id": null, "reviewed_by_id": null, "status": "draft", "unit": null}},

@@ -8,9 +8,10 @@ from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
 from coopapp.access.scope import authorize
+from coopapp.core import periods
 from coopapp.core.forms import api_form
 from coopapp.core.limits import MAX_BIG_ID, MAX_ID, MAX_QUANTITY
-from coopapp.core.periods import is_period
+from coopapp.core.text import has_surrogate, parse_int
 from coopapp.errors import BadRequest, Invalid, NotFound, PasswordChangeRequired, Unauthorized
 from coopapp.ledger.operations import today
 from coopapp.models import Area, User
@@ -80,6 +81,8 @@ def _check_json(payload: dict) -> None:
             stack.extend((v, depth + 1) for v in value)
         elif isinstance(value, str) and "\x00" in value:
             raise BadRequest(_("请求中含有不允许的空字符（NUL）。"))
+        elif isinstance(value, str) and has_surrogate(value):  # "\ud800" in JSON: no text can hold it
+            raise BadRequest(_("请求中含有无效的字符（单独的 UTF-16 代理项，如 \\ud800）。"))
 
 
 def valid_form(form_class, payload: dict):
@@ -148,10 +151,9 @@ def int_arg(name: str, default: int, *, low: int = 1, high: int | None = None) -
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(_("参数 %(n)s 应为整数。", n=name), {name: _("应为整数。")}) from None
+    value = parse_int(raw)
+    if value is None:
+        raise BadRequest(_("参数 %(n)s 应为整数（数字 0–9）。", n=name), {name: _("应为整数（数字 0–9）。")})
     if value < low or (high is not None and value > high):
         raise BadRequest(_("参数 %(n)s 超出范围。", n=name), {name: _("超出范围。")})
     return value
@@ -165,6 +167,7 @@ def year_arg() -> int:
 def period_arg() -> str | None:
     """`?period=YYYY-MM`, optional."""
     period = request.args.get("period") or None
-    if period is not None and not is_period(period):
-        raise BadRequest(_("月份格式应为 YYYY-MM。"), {"period": _("月份格式应为 YYYY-MM，例如 2025-03。")})
+    problem = None if period is None else periods.period_problem(period)
+    if problem is not None:
+        raise BadRequest(_("月份不对：%(m)s", m=problem), {"period": problem})
     return period

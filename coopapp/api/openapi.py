@@ -45,13 +45,13 @@ def _null(schema: dict) -> dict:
 
 STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-YUAN = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "description": "元，两位小数的字符串（yuan as a string）"}
+YUAN = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "description": "元，两位小数的字符串（yuan as a string）"}
 FEN = {"type": "integer", "description": "分（fen）"}
-DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "a decimal as a string, never a float"}
+DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "description": "a decimal as a string, never a float"}
 PERIOD = {"type": "string", "pattern": periods.PATTERN, "examples": ["2025-03"]}
 DATE = {"type": "string", "format": "date"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
-AREA_CODE = {"type": "string", "pattern": r"^\d{6,15}$", "examples": ["441323110201"]}
+AREA_CODE = {"type": "string", "pattern": r"^[0-9]{6,15}$", "examples": ["441323110201"]}
 
 
 def _object(properties: dict, required=(), **extra) -> dict:

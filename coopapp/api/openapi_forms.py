@@ -35,7 +35,15 @@ from coopapp.access.forms import LoginForm, PasswordChangeForm, UserChangeForm, 
 from coopapp.api.catalog import HOUSEHOLD_DEFAULTS, PROJECT_DEFAULTS
 from coopapp.api.common import MAX_ID, is_record_id
 from coopapp.api.distributions import LISTED_WEIGHT
-from coopapp.core.forms import AmountField, PercentField, QuantityField, ReasonForm, optional_int
+from coopapp.core.forms import (
+    AmountField,
+    LedgerDate,
+    LedgerPeriod,
+    PercentField,
+    QuantityField,
+    ReasonForm,
+    optional_int,
+)
 from coopapp.core.units import ALIASES
 from coopapp.distributions.forms import DistributionForm
 from coopapp.ledger.forms import EntryForm
@@ -43,7 +51,7 @@ from coopapp.villages.forms import CooperativeForm, HouseholdForm, ProjectForm, 
 from coopapp.villages.party_org_forms import PartyOrgChangeForm, PartyOrgForm, UpgradeForm
 from coopapp.villages.party_orgs import MAX_GROUPS
 
-VILLAGE_CODE = {"type": "string", "pattern": r"^\d{12}$", "examples": ["441323110201"]}
+VILLAGE_CODE = {"type": "string", "pattern": r"^[0-9]{12}$", "examples": ["441323110201"]}
 # What people type for money: "1,234.50", "1.2万", "１２３" — or a JSON number.
 AMOUNT_IN = {"type": ["string", "number"], "examples": ["1500.00", "1.2万"]}
 QUANTITY_IN = {"type": ["string", "number"], "examples": ["800", "12.5"]}
@@ -155,6 +163,10 @@ def _apply_rule(schema: dict, rule, cls) -> None:
             schema["maxLength"] = rule.max
     elif isinstance(rule, Regexp) and text:
         schema["pattern"] = _pattern(rule)
+        if isinstance(rule, LedgerPeriod):
+            schema["description"] = "YYYY-MM, a year from 2000 to next year"
+    elif isinstance(rule, LedgerDate):
+        schema["description"] = "a date from 2000 to next year"
     elif isinstance(rule, NumberRange) and schema.get("type") == "integer":
         if rule.min is not None:
             schema["minimum"] = rule.min

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from coopapp.core.text import DigitError, ascii_digits
 from coopapp.errors import Invalid
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -33,7 +34,7 @@ def _code_text(value) -> str:
             return str(value)
         return str(int(number)) if number == number.to_integral_value() else str(value)
     text = str(value or "").strip().replace(" ", "")
-    if re.fullmatch(r"\d+\.0*", text):
+    if re.fullmatch(r"[0-9]+\.0*", text):
         text = text.split(".")[0]
     return text
 
@@ -45,8 +46,11 @@ def canonical_area_code(value, field: str = "code") -> str:
     shortened (441323000000 → 441323, 441323110000 → 441323110). Raises `Invalid` naming
     `field` for letters, a wrong length or a number shown in scientific notation.
     """
-    text = _code_text(value)
-    if re.fullmatch(r"\d+(\.\d+)?[eE][+-]?\d+", text):
+    try:
+        text = ascii_digits(_code_text(value), _("区域代码"))
+    except DigitError as exc:
+        raise Invalid(str(exc), {field: str(exc)}) from None
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+", text):
         raise Invalid(
             _("区域代码被显示成了科学计数法：%(c)s，请把该列设为文本后重新填写。", c=text),
             {field: _("区域代码被显示成了科学计数法：%(c)s", c=text)},
@@ -81,7 +85,7 @@ def id_number_check_digit(first17: str) -> str:
 def valid_id_number(value: str) -> bool:
     """An 18-character resident ID number with a correct check character."""
     value = (value or "").strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         return False
     return id_number_check_digit(value[:17]) == value[17]
 

@@ -12,13 +12,16 @@ from flask_wtf.i18n import translations as wtf_translations
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     Form,
+    IntegerField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from coopapp.core import periods
 from coopapp.core.money import ParseError, fen_to_decimal_string, parse_decimal, parse_yuan
+from coopapp.core.text import ascii_digits, parse_int
 from coopapp.core.vocabulary import Vocabulary
 
 
@@ -56,9 +59,66 @@ class QuantityField(ParsedTextField):
     show = staticmethod(str)
 
 
+class IntField(IntegerField):
+    """An integer typed as ASCII or full-width digits; any other digit ("²", "٢") is an error of the field."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in (None, ""):
+            return
+        text = str(valuelist[0])
+        try:
+            text = ascii_digits(text)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from exc
+        number = parse_int(text)
+        if number is None:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        self.data = number
+
+
 def optional_int(value) -> int | None:
-    """A select's value as an id, or None when nothing is chosen (blank, or "None" as a page renders it)."""
-    return int(value) if value not in (None, "", "None") else None
+    """A select's value as an id, or None when nothing is chosen (blank, or "None" as a page renders it).
+    ValueError (the select's "not a valid choice") for anything but ASCII or full-width digits."""
+    if value in (None, "", "None"):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = parse_int(str(value))
+    if number is None:
+        raise ValueError(str(value))
+    return number
+
+
+def period_text(value):
+    """A month field's text as typed: trimmed, full-width digits made ASCII (a DigitError, which
+    the field shows, for any other digit)."""
+    return value if value is None else ascii_digits(str(value).strip())
+
+
+class LedgerPeriod(Regexp):
+    """A ledger month: "YYYY-MM" in ASCII digits, a year from 2000 to next year. A Regexp, so
+    the OpenAPI document shows its pattern."""
+
+    def __init__(self, message=None):
+        super().__init__(periods.PATTERN, message=message or _l("月份格式应为 YYYY-MM。"))
+
+    def __call__(self, form, field):
+        super().__call__(form, field)
+        problem = periods.period_problem(field.data)
+        if problem is not None:
+            raise ValidationError(problem)
+
+
+class LedgerDate:
+    """A date in the ledger's years (2000 to next year)."""
+
+    def __call__(self, form, field):
+        if field.data is not None and not periods.is_ledger_date(field.data):
+            raise ValidationError(
+                _l("日期的年份应在 %(a)s 至 %(b)s 年之间。", a=periods.FIRST_YEAR, b=periods.last_year())
+            )
 
 
 def choice_list(pairs) -> list[SelectChoice]:

@@ -9,9 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
+from coopapp.core.text import foreign_digit
+
 _WAN = Decimal(10_000)
 _CENT = Decimal("0.01")
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
 class ParseError(ValueError):
@@ -19,7 +21,11 @@ class ParseError(ValueError):
 
 
 def _normalise(text: str) -> str:
-    # NFKC turns full-width digits, commas and brackets (１，２３４．５０（）) into ASCII.
+    # A digit that is neither ASCII nor full-width (٢, ², ①) is refused first: NFKC would turn
+    # "²" into "2". Then NFKC turns full-width digits, commas and brackets (１，２３４．５０（）) into ASCII.
+    bad = foreign_digit(str(text))
+    if bad is not None:
+        raise ParseError(_l("含有不能识别的数字“%(c)s”：数字请用 0–9（半角或全角）。", c=bad))
     s = unicodedata.normalize("NFKC", str(text)).strip()
     for token in (" ", "\u00a0", ",", "¥", "￥", "RMB", "CNY"):
         s = s.replace(token, "")

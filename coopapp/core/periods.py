@@ -6,24 +6,59 @@ Text sorts as the months do, so periods compare as strings ("2025-03" < "2025-11
 
 import calendar
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import Integer, func
 
-# A period as forms and the OpenAPI document check it (a regular expression as text).
-PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# A period as forms and the OpenAPI document check it (a regular expression as text): ASCII
+# digits only ([0-9], never \d, which Python and JSON Schema let match ٢ or other digits).
+PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+
+# The ledger's years: months and dates from FIRST_YEAR to next year (in China), no others.
+FIRST_YEAR = 2000
+_CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def last_year() -> int:
+    """The last year a ledger month or date may fall in: next year, in China."""
+    return datetime.now(_CHINA).year + 1
+
+
+def is_ledger_year(year: int) -> bool:
+    """Is `year` one of the ledger's years (FIRST_YEAR to next year)?"""
+    return FIRST_YEAR <= year <= last_year()
+
+
+def is_ledger_date(day: date | None) -> bool:
+    """Does `day` fall in one of the ledger's years?"""
+    return day is not None and is_ledger_year(day.year)
 
 
 def parse_period(text: str | None) -> tuple[int, int] | None:
-    """ "2025-03" → (2025, 3); None for anything that is not a period."""
+    """ "2025-03" → (2025, 3); None for anything that is not a period of the ledger's years."""
     m = _PERIOD.match(text) if isinstance(text, str) else None
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    if m is None or not is_ledger_year(int(m.group(1))):
+        return None
+    return int(m.group(1)), int(m.group(2))
 
 
 def is_period(text: str | None) -> bool:
-    """Is `text` a period, "YYYY-MM" with a month 01–12?"""
-    return isinstance(text, str) and _PERIOD.match(text) is not None
+    """Is `text` a period, "YYYY-MM" (ASCII digits) with a month 01–12 and a year from
+    FIRST_YEAR to next year?"""
+    return parse_period(text) is not None
+
+
+def period_problem(text: str | None) -> str | None:
+    """Why `text` is not a period, in the user's words (None when it is one)."""
+    m = _PERIOD.match(text) if isinstance(text, str) else None
+    if m is None:
+        return _("月份格式应为 YYYY-MM，例如 2025-03。")
+    if not is_ledger_year(int(m.group(1))):
+        return _("月份的年份应在 %(a)s 至 %(b)s 年之间。", a=FIRST_YEAR, b=last_year())
+    return None
 
 
 def period(year: int, month: int) -> str:

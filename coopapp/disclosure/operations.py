@@ -37,7 +37,7 @@ from coopapp.villages.privacy import MASKED
 
 INCOME_KINDS = ("sales", "collective_income", "subsidy")
 EXPENSE_KINDS = ("cost", *PAYOUT_KINDS)
-_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
+_QUARTER = re.compile(r"^([0-9]{4})-?[Qq]([1-4])$")
 DEFAULT_MONTHLY_MIN_ENTRIES = 30
 DEFAULT_GRACE_DAYS = 10
 

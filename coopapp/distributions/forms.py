@@ -7,15 +7,23 @@ from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from coopapp.core import periods
-from coopapp.core.forms import AmountField, PercentField, QuantityField, RowForm, choice_list, choices
+from coopapp.core.forms import (
+    AmountField,
+    IntField,
+    LedgerPeriod,
+    PercentField,
+    QuantityField,
+    RowForm,
+    choice_list,
+    choices,
+    period_text,
+)
 from coopapp.core.limits import MAX_ID
 from coopapp.core.vocabulary import BASES, DEDUCTION_KINDS
 from coopapp.distributions.plans import DEFAULT_NOTICE_DAYS, MAX_NOTICE_DAYS, MIN_NOTICE_DAYS, DeductionInput, PlanInput
@@ -65,7 +73,7 @@ class DeductionRowForm(RowForm):
 class ListedHouseholdForm(RowForm):
     """One household of a fixed list and its weight (blank: not in the list)."""
 
-    household_id = IntegerField(_l("农户"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    household_id = IntField(_l("农户"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     weight = QuantityField(_l("权重"), validators=[Optional()])
 
     def validate(self, extra_validators=None):
@@ -88,11 +96,12 @@ class DistributionForm(FlaskForm):
     )
     period = StringField(
         _l("月份"),
-        validators=[DataRequired(_l("请填写月份。")), Regexp(periods.PATTERN, message=_l("月份格式应为 YYYY-MM。"))],
+        filters=[period_text],
+        validators=[DataRequired(_l("请填写月份。")), LedgerPeriod()],
     )
     pool = AmountField(_l("分配总额（元）"), validators=[InputRequired(_l("请填写分配总额。"))])
     basis = SelectField(_l("分配方式"), choices=choices(BASES), validators=[DataRequired(_l("请选择分配方式。"))])
-    notice_days = IntegerField(
+    notice_days = IntField(
         _l("公示期（天）"),
         default=DEFAULT_NOTICE_DAYS,
         validators=[

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from coopapp.access.scope import authorize
 from coopapp.core.money import ParseError
+from coopapp.core.text import parse_int
 from coopapp.core.tx import atomic
 from coopapp.errors import Invalid
 from coopapp.extensions import db
@@ -164,9 +165,9 @@ def _household_from_row(report, header, number, cells, village, groups, seen_ids
     members = 1
     raw_members = header.value(cells, "members")
     if raw_members is not None:
-        text = cell_text(raw_members).removesuffix("人")
-        if text.isdecimal() and len(text) <= 3:  # not "²" (a digit int() refuses) nor a runaway number
-            members = int(text)
+        count = parse_int(cell_text(raw_members).removesuffix("人"))  # 0–9 or full-width: not "²" nor "٣"
+        if count is not None and 0 <= count <= 999:  # not a runaway number
+            members = count
         else:
             bad("members", raw_members, _("家庭人口应为整数。"))
     group_code = None

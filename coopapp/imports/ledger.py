@@ -8,6 +8,7 @@ from sqlalchemy import select
 from coopapp.access.scope import authorize
 from coopapp.core.money import ParseError, format_yuan
 from coopapp.core.periods import period_of
+from coopapp.core.text import clean_text
 from coopapp.core.tx import atomic
 from coopapp.core.units import unit_code
 from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED
@@ -259,7 +260,7 @@ class _RowReader:
             quantity, unit = self._quantity(number, raw_quantity, raw_unit)
         if raw_household is not None:
             household_id = self._household(number, raw_household)
-        note = cell_text(raw_note)  # stripped, as the ledger stores a note
+        note = cell_text(clean_text(raw_note, multiline=True))  # no control characters, stripped, as stored
         if len(report.preview) < report.preview_limit:
             report.show(
                 {

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from coopapp.core import periods
 from coopapp.core.money import ParseError, parse_decimal, parse_yuan
+from coopapp.core.text import digit_message, foreign_digit
 from coopapp.imports.limits import FileRefused, check_file
 
 # How far down the header may sit under title and unit rows.
@@ -27,12 +28,28 @@ _SIGNATURE = re.compile(
     r"^(制表|审核|会计|出纳|负责人|填表|记账|复核|签字|签名|经办|主管|prepared|checkedby|approvedby)", re.I
 )
 _BRACKETED = re.compile(r"^(.*?)\((.*)\)$")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_PERIOD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_QUANTITY = re.compile(r"^([-+−]?[\d.,]+)\s*(\D*)$")
+# re.ASCII: \d is 0–9 only (never ٢ or ²); the text is checked by `_digits` and NFKC'd first.
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$", re.ASCII)
+_PERIOD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$", re.ASCII)
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII)
+_QUANTITY = re.compile(r"^([-+−]?[\d.,]+)\s*(\D*)$", re.ASCII)
 _EXCEL_EPOCH = datetime(1899, 12, 30)
-_PLAIN_YUAN = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
+_PLAIN_YUAN = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$", re.ASCII)
+_SERIAL = re.compile(r"\d{5}(\.0+)?", re.ASCII)
+_SIX_DIGITS = re.compile(r"\d{6}", re.ASCII)
+_YEAR_MONTH = re.compile(r"(\d{4})(\d{2})", re.ASCII)
+
+
+def _digits(value) -> str:
+    """A cell's text, NFKC'd and stripped, after refusing a digit that is neither ASCII nor
+    full-width (NFKC would turn "²" into "2")."""
+    text = str(value)
+    if not text.isascii():
+        bad = foreign_digit(text)
+        if bad is not None:
+            raise ParseError(digit_message(bad))
+        text = unicodedata.normalize("NFKC", text)
+    return text.strip()
 
 
 class ImportFileError(Exception):
@@ -305,8 +322,8 @@ def parse_date(value) -> date:
         return value
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return excel_serial(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if re.fullmatch(r"\d{5}(\.0+)?", text):
+    text = _digits(value)
+    if _SERIAL.fullmatch(text):
         return excel_serial(float(text))
     m = _DATE.match(text) or _COMPACT_DATE.match(text)
     if m is None:
@@ -332,12 +349,12 @@ def parse_period(value) -> str:
     """2025年9月, 2025-09, 2025/9, 2025.9 or a date cell → "2025-09"."""
     if isinstance(value, datetime | date):
         return value.strftime("%Y-%m")
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = _digits(value)
     if isinstance(value, float | int):  # 2025.09 typed into a number cell
         text = f"{value:.2f}" if isinstance(value, float) else text
     m = _PERIOD.match(text)
-    if m is None and re.fullmatch(r"\d{6}", text):
-        m = re.match(r"(\d{4})(\d{2})", text)
+    if m is None and _SIX_DIGITS.fullmatch(text):
+        m = _YEAR_MONTH.match(text)
     if m is None:
         try:
             return parse_date(value).strftime("%Y-%m")
@@ -390,7 +407,7 @@ def parse_quantity(value) -> tuple[Decimal, str]:
     """A quantity cell, possibly with its unit typed after it: 800斤 → (800, "斤")."""
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return Decimal(number_text(value)), ""
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = _digits(value)
     m = _QUANTITY.match(text)
     if m is None:
         raise ParseError(_("数量格式不对：“%(text)s”", text=str(value)))

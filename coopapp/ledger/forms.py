@@ -4,15 +4,22 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from coopapp.core import periods
-from coopapp.core.forms import AmountField, QuantityField, choice_list, choices
+from coopapp.core.forms import (
+    AmountField,
+    IntField,
+    LedgerDate,
+    LedgerPeriod,
+    QuantityField,
+    choice_list,
+    choices,
+    period_text,
+)
 from coopapp.core.vocabulary import KINDS, UNITS
 from coopapp.ledger.operations import EntryInput
 
@@ -25,14 +32,15 @@ class EntryForm(FlaskForm):
     )
     period = StringField(
         _l("月份"),
-        validators=[DataRequired(_l("请填写月份。")), Regexp(periods.PATTERN, message=_l("月份格式应为 YYYY-MM。"))],
+        filters=[period_text],
+        validators=[DataRequired(_l("请填写月份。")), LedgerPeriod()],
     )
-    date = DateField(_l("日期"), validators=[Optional()], format="%Y-%m-%d")
+    date = DateField(_l("日期"), validators=[Optional(), LedgerDate()], format="%Y-%m-%d")
     kind = SelectField(_l("类别"), choices=choices(KINDS), validators=[DataRequired(_l("请选择类别。"))])
     amount = AmountField(_l("金额（元）"), validators=[InputRequired(_l("请填写金额。"))])
     quantity = QuantityField(_l("数量"), validators=[Optional()])
     unit = SelectField(_l("单位"), choices=choice_list([("", "—")]) + choices(UNITS), validators=[Optional()])
-    household_id = IntegerField(_l("农户"), validators=[Optional()])
+    household_id = IntField(_l("农户"), validators=[Optional()])
     note = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=500)])
 
     def to_input(self) -> EntryInput:
@@ -50,6 +58,4 @@ class EntryForm(FlaskForm):
 
 
 class CloseMonthForm(FlaskForm):
-    period = StringField(
-        _l("月份"), validators=[DataRequired(), Regexp(periods.PATTERN, message=_l("月份格式应为 YYYY-MM。"))]
-    )
+    period = StringField(_l("月份"), filters=[period_text], validators=[DataRequired(), LedgerPeriod()])

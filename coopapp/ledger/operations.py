@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from coopapp.access import audit
 from coopapp.access.scope import authorize, get_authorized, village_ids_clause
 from coopapp.core.limits import MAX_QUANTITY
-from coopapp.core.periods import is_period, period_of
+from coopapp.core.periods import is_period, period_of, period_problem
 from coopapp.core.tx import atomic
 from coopapp.core.units import to_base
 from coopapp.core.vocabulary import BASE_UNITS, KINDS, PAYOUT_KINDS
@@ -75,8 +75,9 @@ def check_open_period(village: Area, period: str) -> None:
 
 
 def _check_period(village: Area, period: str, field: str = "period") -> None:
-    if not is_period(period):
-        raise Invalid(_("月份格式应为 YYYY-MM。"), {field: _("月份格式应为 YYYY-MM，例如 2025-03。")})
+    problem = period_problem(period)  # the shape, ASCII digits, and a year from 2000 to next year
+    if problem is not None:
+        raise Invalid(problem, {field: problem})
     if period > current_period():
         raise Invalid(_("不能登记未来月份。"), {field: _("%(p)s 是未来月份。", p=period)})
     lock_village(village.id)

@@ -1,5 +1,8 @@
 """All mapped classes, importable from one place."""
 
+from sqlalchemy import event
+
+from coopapp.core.text import clean_text
 from coopapp.models.areas import LEVELS, Area
 from coopapp.models.audit import AuditEvent, AuditHead
 from coopapp.models.disclosures import Disclosure
@@ -18,7 +21,41 @@ from coopapp.models.orgs import Cooperative, PartyOrg, PartyOrgUpgrade
 from coopapp.models.projects import Project, ProjectTarget
 from coopapp.models.users import ROLES, ApiToken, LoginFailure, User, UserSession
 
+# The free text people type on pages, in the API and in files: cleaned of control characters
+# (core.text.clean_text) whenever it is assigned, so every way in gets the one rule. True where
+# the text may hold several lines (tabs and line breaks kept), False for one-line names.
+FREE_TEXT: dict[type, dict[str, bool]] = {
+    LedgerEntry: {"note": True, "return_reason": True, "reversal_reason": True},
+    Distribution: {"note": True, "reversal_reason": True},
+    Objection: {"text": True, "answer": True},
+    Household: {"head_name": False, "phone": False, "id_number": False},
+    Area: {"name": False, "published_name": False},
+    Project: {"name": False},
+    PartyOrg: {"name": False},
+    Cooperative: {"name": False},
+    ImportBatch: {"file_name": False},
+}
+# The stored months ("YYYY-MM") and ledger dates that `coop data verify` checks.
+PERIOD_COLUMNS = [(LedgerEntry, "period"), (ClosedMonth, "period"), (Distribution, "period"), (Disclosure, "period")]
+LEDGER_DATE_COLUMNS = [(LedgerEntry, "entry_date")]
+
+
+def _cleaner(multiline: bool):
+    def clean(target, value, oldvalue, initiator):
+        return clean_text(value, multiline=multiline)
+
+    return clean
+
+
+for _model, _columns in FREE_TEXT.items():
+    for _name, _multiline in _columns.items():
+        event.listen(getattr(_model, _name), "set", _cleaner(_multiline), retval=True)
+
+
 __all__ = [
+    "FREE_TEXT",
+    "LEDGER_DATE_COLUMNS",
+    "PERIOD_COLUMNS",
     "IMPORT_KINDS",
     "LEVELS",
     "ROLES",

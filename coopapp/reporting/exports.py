@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from coopapp.access.scope import visible_villages
 from coopapp.core.money import yuan_decimal
+from coopapp.core.text import xml_text
 from coopapp.core.vocabulary import BASE_UNITS, KINDS, STATUSES
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
@@ -121,12 +122,12 @@ def xlsx_file(table: Table, max_rows: int = XLSX_MAX_ROWS):
         sheet = book.create_sheet(table.sheet if sheets == 1 else f"{table.sheet}（{sheets}）")
         for index, width in enumerate(table.widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        title = WriteOnlyCell(sheet, table.title)
+        title = WriteOnlyCell(sheet, xml_text(table.title))
         title.font = title_font
         sheet.append([title])
         header = []
         for text in table.header:
-            cell = WriteOnlyCell(sheet, text)
+            cell = WriteOnlyCell(sheet, xml_text(text))
             cell.font = bold
             header.append(cell)
         sheet.append(header)
@@ -138,7 +139,11 @@ def xlsx_file(table: Table, max_rows: int = XLSX_MAX_ROWS):
             sheet, used = new_sheet()
         cells = list(row)
         for index, value in enumerate(cells):
-            if isinstance(value, str) and value.startswith("="):
+            if not isinstance(value, str):
+                continue
+            if not value.isprintable():  # a stored control character must not break the file
+                cells[index] = value = xml_text(value)
+            if value.startswith("="):
                 cells[index] = cell = WriteOnlyCell(sheet, value)
                 cell.data_type = "s"  # text as typed, never a formula
         for index in table.money_columns:

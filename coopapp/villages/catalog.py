@@ -12,6 +12,7 @@ from coopapp.access import audit
 from coopapp.access.scope import area_clause, authorize, get_authorized, home_village
 from coopapp.core.codes import canonical_area_code, valid_credit_code, valid_id_number
 from coopapp.core.limits import MAX_QUANTITY
+from coopapp.core.text import DigitError, ascii_digits
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.errors import Forbidden, Invalid, NotFound
@@ -229,8 +230,14 @@ def _apply_household(household: Household, data: HouseholdInput, village: Area) 
             if clash:
                 errors["id_number"] = _("该身份证号码已登记在另一户。")
     phone = (data.phone or "").strip() or None
-    if phone is not None and not (phone.isdigit() and 7 <= len(phone) <= 15):
-        errors["phone"] = _("电话号码应为 7–15 位数字。")
+    if phone is not None:
+        try:
+            phone = ascii_digits(phone, _("电话号码"))  # full-width digits become ASCII; "٣" or "²" is refused
+        except DigitError as exc:
+            errors["phone"] = str(exc)
+        else:
+            if not (phone.isascii() and phone.isdigit() and 7 <= len(phone) <= 15):
+                errors["phone"] = _("电话号码应为 7–15 位数字。")
     if errors:
         raise Invalid(_("请改正标出的字段。"), errors)
     household.village_id, household.group_id = village.id, group.id if group else None

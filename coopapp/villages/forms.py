@@ -4,13 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    IntegerField,
     SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coopapp.core.forms import AmountField, QuantityField, choice_list, choices, optional_int
+from coopapp.core.forms import AmountField, IntField, QuantityField, choice_list, choices, optional_int
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.villages.catalog import HouseholdInput, ProjectInput
 from coopapp.villages.cooperatives import CooperativeInput
@@ -83,7 +82,7 @@ class CooperativeForm(FlaskForm):
 
 class HouseholdForm(FlaskForm):
     head_name = StringField(_l("户主姓名"), validators=[DataRequired(_l("请填写户主姓名。")), Length(max=50)])
-    members = IntegerField(_l("家庭人口"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)])
+    members = IntField(_l("家庭人口"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)])
     group_code = SelectField(_l("村民小组"), validate_choice=False, validators=[Optional()])
     phone = StringField(_l("电话"), validators=[Optional(), Length(max=20)])
     id_number = StringField(

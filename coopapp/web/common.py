@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from coopapp.core.forms import ActionForm
 from coopapp.core.periods import is_period
+from coopapp.core.text import to_int
 from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Household
@@ -71,7 +72,7 @@ def back_to(default: str) -> str:
 def year_arg() -> int:
     """The `?year=` of a report, the current year by default."""
     this_year = ledger.today().year
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=to_int)
     return year if year and 2000 <= year <= this_year + 1 else this_year
 
 
@@ -86,7 +87,7 @@ MAX_PAGE = 100_000  # keeps the OFFSET of an absurd ?page= inside the database's
 
 def page_arg() -> int:
     """The `?page=` of a paged list: 1 when missing or below 1, at most MAX_PAGE."""
-    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    return min(max(request.args.get("page", 1, type=to_int), 1), MAX_PAGE)
 
 
 def period_arg() -> str | None:

@@ -14,6 +14,7 @@ from coopapp import charts
 from coopapp.charts.base import empty_figure, render
 from coopapp.charts.cache import CACHE, etag
 from coopapp.charts.fonts import chart_font
+from coopapp.core.text import parse_int
 from coopapp.errors import BadRequest, DomainError
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
@@ -38,9 +39,10 @@ def _year() -> int:
     this_year = ledger.today().year
     if raw is None or raw == "":
         return this_year
-    if not raw.isdigit() or not 2000 <= int(raw) <= this_year + 1:
+    year = parse_int(raw)  # ASCII or full-width digits only: "²" or "٢٠٢٦" is no year
+    if year is None or not 2000 <= year <= this_year + 1:
         raise BadRequest(_("年份无效：%(y)s", y=raw[:20]), {"year": _("2000 至 %(max)s 之间的年份", max=this_year + 1)})
-    return int(raw)
+    return year
 
 
 def _respond(name: str, params: tuple, fmt: str, load: Callable[[], dict]) -> Response:

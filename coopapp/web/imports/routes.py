@@ -6,10 +6,11 @@ household roster registers the village's households.
 
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from coopapp.core.text import parse_int
 from coopapp.imports import batches
 from coopapp.imports.households import import_households
 from coopapp.imports.ledger import import_ledger
@@ -60,7 +61,10 @@ def confirm_ledger():
     if not form.validate_on_submit():
         flash(_("请重新上传文件。"), "error")
         return redirect(url_for("imports.upload_ledger"))
-    project = catalog.get_project(int(form.project_id.data), current_user, "create_entry")
+    project_id = parse_int(form.project_id.data)
+    if project_id is None:  # a hidden field: only a hand-made post gets here
+        abort(400, description=_("项目编号无效：%(v)s", v=str(form.project_id.data)[:20]))
+    project = catalog.get_project(project_id, current_user, "create_entry")
     path = batches.kept_upload(form.sha.data, form.suffix.data)
     if path is None:
         flash(_("上传的文件已不在服务器上，请重新上传。"), "error")

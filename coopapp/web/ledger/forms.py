@@ -4,16 +4,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from coopapp.core.forms import choice_list
+from coopapp.core.forms import choice_list, optional_int
 from coopapp.ledger.forms import EntryForm
 from coopapp.models import Household, LedgerEntry, Project
-
-
-def optional_int(value):
-    """'' or None → None, else int (a select whose empty option means 'none')."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class EntryPageForm(EntryForm):

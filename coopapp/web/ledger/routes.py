@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from coopapp.access.scope import home_village
 from coopapp.core.forms import ReasonForm
+from coopapp.core.text import to_int
 from coopapp.core.vocabulary import KINDS, STATUSES
 from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
@@ -31,7 +32,7 @@ def _login_first():
 def _filters() -> exports.LedgerFilters:
     """The list's filters from the query string (unknown values mean no filter; a project outside
     the user's scope is refused, 403, as its page is)."""
-    project_id = request.args.get("project", type=int)
+    project_id = request.args.get("project", type=to_int)
     if project_id:
         catalog.get_project(project_id, current_user)
     return exports.LedgerFilters(

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from coopapp.core.money import yuan_decimal
+from coopapp.core.text import xml_text
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.reporting import metric_table
 from coopapp.reporting.exports import csv_text, keep_as_text
@@ -108,7 +109,7 @@ def xlsx_bytes(rows: list[dict], title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("各村对比")
-    sheet.append([title])
+    sheet.append([xml_text(title)])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append(header)
     fill = PatternFill("solid", fgColor="F0F2F4")
@@ -116,8 +117,8 @@ def xlsx_bytes(rows: list[dict], title: str) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for line in cells:
-        sheet.append(line)
+    for line in cells:  # a stored control character (an area's name) must not break the file
+        sheet.append([xml_text(v) if isinstance(v, str) else v for v in line])
     for index, (_h, _key, kind) in enumerate(COLUMNS, start=1):
         letter = sheet.cell(row=2, column=index).column_letter
         sheet.column_dimensions[letter].width = 16 if kind in _FORMATS else 12
