@@ -351,9 +351,8 @@ def _trimmed(rows) -> list:
         cells = list(cells)
         while cells and cells[-1] is None:
             cells.pop()
-        out.append((number, tuple(cells)))
-    while out and not out[-1][1]:
-        out.pop()
+        if cells:  # (openpyxl yields a row for each gap, the reader leaves them out)
+            out.append((number, tuple(cells)))
     return out
 
 
@@ -404,7 +403,7 @@ def test_xlsx_reader_gives_what_openpyxl_gives(tmp_path):
         assert _trimmed(iter_rows(variant, 1 << 30)) == expected
     assert _trimmed(iter_rows(prefixed, 1 << 30)) == _trimmed(_openpyxl_rows(variants[1]))
     got = dict(_trimmed(iter_rows(variants[1], 1 << 30)))
-    assert got[9][0] == datetime(2025, 3, 5) and got[8][6] == "远处的格子" and got[2] == ()
+    assert got[9][0] == datetime(2025, 3, 5) and got[8][6] == "远处的格子" and 2 not in got
 
 
 def test_a_minus_zero_quantity_in_an_import_keeps_the_chain_whole(app, db, world, tmp_path):
