@@ -71,6 +71,9 @@ def limit_message(exc) -> str:
     if exc.kind == "cells":
         text = _("工作表的单元格（含行内空格）超过 %(n)s 个", n=f"{exc.limit:,}")
         return f"{text}：{_('请删去多余的行和列，或把文件拆成几个较小的文件后再导入。')}{stopped}"
+    if exc.kind == "wide":
+        text = _("工作表的行太宽：一小段数据里的单元格（含行内空格）超过 %(n)s 个", n=f"{exc.limit:,}")
+        return f"{text}：{_('请删去多余的行和列，或把文件拆成几个较小的文件后再导入。')}{stopped}"
     if exc.kind == "seconds":
         text = _("导入超过 %(s)s 秒仍未完成", s=exc.limit)
         return f"{text}：{_('请把文件拆成几个较小的文件后再导入。')}{stopped}"

@@ -409,6 +409,9 @@ _CACHE_LIMIT = 8192  # distinct texts, dates, attribute lists or formulas a cach
 _CACHED_TEXT_BYTES = 512
 _STEP = 16 * 1024  # bytes of rows matched at a time (a row expat must read costs a rematch of at most this)
 _CARRY_LIMIT = 1 << 20  # a row (or the part before <sheetData>) longer than this goes to expat
+# Cells (blanks inside a row included) the rows of one piece read may hold: they are held
+# together until the piece is read (8 bytes each: 32 MB), though a piece of real rows holds a few thousand.
+FEED_CELLS = 4_000_000
 _SKIP_LIMIT = 1000  # rows left to expat before the rest of the file is left to it too, unless most rows are fast
 
 
@@ -486,7 +489,9 @@ class _Scanner:
         self.texts: dict[bytes, str] = {}
         self.dates: dict[bytes, datetime | time] = {}
         self.formulas: dict[bytes, bool] = {}
-        self.cells_left = book.budget.cells  # shared with the _Reader's expat rows
+        # Cells the rows of this piece may still hold (set by _Reader.feed; its expat rows count too)
+        # and the limit that sets it, for XlsxLimit.
+        self.cells_left, self.cells_limit = FEED_CELLS, ("wide", None, FEED_CELLS)
 
     def kind(self, raw: bytes) -> tuple:
         attrs = _attributes(raw)
@@ -600,7 +605,7 @@ class _Scanner:
                     append((number, tuple(row)))  # (a TypeError outside a row)
                     left -= len(row)
                     if left < 0:
-                        raise XlsxLimit("cells", None, self.book.budget.cells)
+                        raise XlsxLimit(*self.cells_limit)
                     done, last, row = done + 1, number, None
                 elif row is not None:
                     raise _Decline
@@ -678,11 +683,25 @@ class _Reader:
         if not FAST:
             self._to_expat(b"", False, [])
         self.carry = b""
+        self.cells_left = self.budget_cells = book.budget.cells
         self.number = 0  # the last row's number, for a row without r=
         self.fast_rows = self.expat_rows = 0
 
     def feed(self, chunk: bytes) -> list[tuple[int, tuple]]:
-        """The rows completed by this chunk of the sheet (b"" at its end)."""
+        """The rows completed by this chunk of the sheet (b"" at its end), within the budget's cells
+        (and FEED_CELLS: the rows of one chunk are held together)."""
+        scanner = self.scanner
+        allowed = min(self.cells_left, FEED_CELLS)
+        scanner.cells_left = allowed
+        scanner.cells_limit = (
+            ("wide", None, FEED_CELLS) if allowed == FEED_CELLS else ("cells", None, self.budget_cells)
+        )
+        try:
+            return self._feed(chunk)
+        finally:
+            self.cells_left -= allowed - scanner.cells_left
+
+    def _feed(self, chunk: bytes) -> list[tuple[int, tuple]]:
         out: list = []
         final = not chunk
         if self.mode is _EXPAT:
@@ -710,7 +729,7 @@ class _Reader:
                 raise XlsxLimit("column", width, MAX_COLUMN)
             scanner.cells_left -= width
             if scanner.cells_left < 0:
-                raise XlsxLimit("cells", None, scanner.book.budget.cells)
+                raise XlsxLimit(*scanner.cells_limit)
             out.append((n, tuple(map(cells.get, range(width)))))
         sheet.rows = []
 
