@@ -14,7 +14,7 @@ from coopapp.imports.parse import parse_date, parse_period
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, ImportBatch, LedgerEntry
 
-from .builders import PERIOD, M, run_import, write_xlsx
+from .builders import PERIOD, M, hostile_xlsx, ledger_rows_xml, run_import, write_xlsx
 
 
 def entries(db):
@@ -413,3 +413,16 @@ def test_a_minus_zero_quantity_in_an_import_keeps_the_chain_whole(app, db, world
     code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, report
     assert audit.verify() is None
+
+
+def test_a_kind_pasted_with_a_line_break_still_matches(app, db, world, tmp_path):
+    """Excel writes the carriage return of a pasted 类别 as _x000D_: decoded, it is whitespace."""
+    day = M.replace(day=3).isoformat()
+    rows = [
+        (1, {"A1": "日期", "B1": "类别", "C1": "金额_x000D_"}),
+        (2, {"A2": day, "B2": "销售收入_x000D_", "C2": 100}),
+    ]
+    path = hostile_xlsx(tmp_path / "换行.xlsx", ledger_rows_xml(rows))
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 0, report
+    assert (report["rows_ok"], report["total_fen"], report["errors"]) == (1, 10000, [])

@@ -228,7 +228,7 @@ class _SharedStrings:
         elif tag == "rPh":
             self.phonetic = False
         elif tag == "si":
-            text = "".join(self.parts)
+            text = unescape("".join(self.parts))
             self.strings.append(text)
             self.size += sys.getsizeof(text) + 8  # the str and its place in the list
             self.parts, self.pending = [], 0
@@ -273,6 +273,28 @@ def _duration(value: float) -> timedelta:
     return result
 
 
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _escaped(match: re.Match) -> str:
+    code = int(match[1], 16)
+    if code < 0x20 and code not in (0x9, 0xA, 0xD) or code in (0xFFFE, 0xFFFF):
+        return ""  # a control character XML cannot hold: Excel shows nothing, nothing is read
+    return chr(code)
+
+
+def unescape(text: str) -> str:
+    """Text as Excel means it: its `_xHHHH_` escapes (UTF-16 code units: _x000D_ a carriage return,
+    _x005F_ an underscore, which keeps a literal "_x0041_" from being read as "A") decoded, a
+    surrogate pair joined, and a lone surrogate or a control character XML cannot hold left out."""
+    if "_x" not in text:
+        return text
+    text = _ESCAPE.sub(_escaped, text)
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
 def cell_value(book: Workbook, kind: str | None, date_kind: str | None, text: str):
     """A cell's value from its type (`t`), what its style shows (Workbook.date_kind), and its text."""
     if not text and kind != "inlineStr":
@@ -285,7 +307,7 @@ def cell_value(book: Workbook, kind: str | None, date_kind: str | None, text: st
     if kind == "s":
         return book.shared[int(text)]
     if kind in ("inlineStr", "str", "e"):
-        return text
+        return unescape(text)
     if kind == "b":
         return text.strip() in ("1", "true")
     if kind == "d":
@@ -487,6 +509,7 @@ class _Scanner:
         self.kinds: dict[bytes, tuple] = {}
         self.row_attributes: dict[bytes, tuple[str | None, bool] | None] = {}
         self.texts: dict[bytes, str] = {}
+        self.plains: dict[bytes, str] = {}
         self.dates: dict[bytes, datetime | time] = {}
         self.formulas: dict[bytes, bool] = {}
         # Cells the rows of this piece may still hold (set by _Reader.feed; its expat rows count too)
@@ -515,8 +538,15 @@ class _Scanner:
         return result
 
     def text(self, raw: bytes) -> str:
-        result = _xml_text(raw)
+        """A string cell's text: as XML writes it, Excel's _xHHHH_ escapes decoded."""
+        result = unescape(_xml_text(raw))
         _keep(self.texts, raw, result)
+        return result
+
+    def plain(self, raw: bytes) -> str:
+        """Another cell's text as XML writes it (cell_value reads it by the cell's type)."""
+        result = _xml_text(raw)
+        _keep(self.plains, raw, result)
         return result
 
     def date(self, raw: bytes) -> datetime | time:
@@ -543,6 +573,7 @@ class _Scanner:
         """Append the rows of buf[pos:end] to `out` as (number, cells) until one is not in a
         common shape. Returns (rows appended, the last one's number, whether all were)."""
         book, kinds, texts, dates, formulas = self.book, self.kinds, self.texts, self.dates, self.formulas
+        plain = self.plains
         shared, columns, row_attributes = book.shared, _COLUMN_OF, self.row_attributes
         append = out.append
         done, row = 0, None
@@ -574,19 +605,28 @@ class _Scanner:
                                 value = dates[v]
                             except KeyError:
                                 value = self.date(v)
-                        else:
+                        elif kind is _INLINE or kind is _STRING or kind is _ERROR:
                             try:
                                 value = texts[v]
                             except KeyError:
                                 value = self.text(v)
-                            if not (kind is _INLINE or kind is _STRING or kind is _ERROR):
-                                value = cell_value(book, kind[0], kind[1], value)
+                        else:
+                            try:
+                                value = plain[v]
+                            except KeyError:
+                                value = self.plain(v)
+                            value = cell_value(book, kind[0], kind[1], value)
                     elif s:
-                        try:
-                            value = texts[s]
-                        except KeyError:
-                            value = self.text(s)
-                        if kind is not _INLINE:
+                        if kind is _INLINE:
+                            try:
+                                value = texts[s]
+                            except KeyError:
+                                value = self.text(s)
+                        else:
+                            try:
+                                value = plain[s]
+                            except KeyError:
+                                value = self.plain(s)
                             value = cell_value(book, kind[0], kind[1], value)
                     elif empty:
                         value = cell_value(book, kind[0], kind[1], "")
