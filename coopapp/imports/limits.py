@@ -61,31 +61,29 @@ def reading_budget():
 
 def limit_message(exc) -> str:
     """The user's message for a workbook past a limit (xlsx.XlsxLimit): what, and what to do."""
-    stopped = _("已停止导入，没有写入任何数据。")
-    if exc.kind == "row":
-        text = _("第 %(r)s 行超出了 Excel 的行数上限（1,048,576 行）", r=str(exc.value)[:20])
-        return f"{text}：{_('这不是 Excel 保存的工作簿，请在 Excel 中打开、另存后再导入。')}{stopped}"
-    if exc.kind == "column":
-        text = _("单元格位置 %(ref)s 超出了 Excel 的列数上限（XFD 列，16,384 列）", ref=exc.value)
-        return f"{text}：{_('这不是 Excel 保存的工作簿，请在 Excel 中打开、另存后再导入。')}{stopped}"
-    if exc.kind == "cells":
-        text = _("工作表的单元格（含行内空格）超过 %(n)s 个", n=f"{exc.limit:,}")
-        return f"{text}：{_('请删去多余的行和列，或把文件拆成几个较小的文件后再导入。')}{stopped}"
-    if exc.kind == "wide":
-        text = _("工作表的行太宽：一小段数据里的单元格（含行内空格）超过 %(n)s 个", n=f"{exc.limit:,}")
-        return f"{text}：{_('请删去多余的行和列，或把文件拆成几个较小的文件后再导入。')}{stopped}"
-    if exc.kind == "seconds":
-        text = _("导入超过 %(s)s 秒仍未完成", s=exc.limit)
-        return f"{text}：{_('请把文件拆成几个较小的文件后再导入。')}{stopped}"
-    if exc.kind == "shared":
-        text = _("工作簿中的文字超过 %(mb)s MB", mb=_mb(exc.limit))
-        return f"{text}：{_('请删去多余的行和列，或把文件拆成几个较小的文件后再导入。')}{stopped}"
-    if exc.kind == "text":
-        text = _("第 %(r)s 行的文字超过 %(mb)s MB", r=exc.value, mb=_mb(exc.limit))
-        return f"{text}：{_('请删去多余的行和列，或把文件拆成几个较小的文件后再导入。')}{stopped}"
-    name, size = exc.value  # "part"
-    text = _("工作簿中的 %(name)s 过大（%(size)s MB，最大 %(max)s MB）", name=name, size=_mb(size), max=_mb(exc.limit))
-    return f"{text}：{_('请在 Excel 中打开、另存后再导入。')}{stopped}"
+    not_excel = _("这不是 Excel 保存的工作簿，请在 Excel 中打开、另存后再导入。")
+    smaller = _("请删去多余的行和列，或把文件拆成几个较小的文件后再导入。")
+    kind, value, limit = exc.kind, exc.value, exc.limit
+    if kind == "row":
+        text, advice = _("第 %(r)s 行超出了 Excel 的行数上限（1,048,576 行）", r=str(value)[:20]), not_excel
+    elif kind == "column":
+        text, advice = _("单元格位置 %(ref)s 超出了 Excel 的列数上限（XFD 列，16,384 列）", ref=value), not_excel
+    elif kind == "cells":
+        text, advice = _("工作表的单元格（含行内空格）超过 %(n)s 个", n=f"{limit:,}"), smaller
+    elif kind == "wide":
+        text = _("工作表的行太宽：一小段数据里的单元格（含行内空格）超过 %(n)s 个", n=f"{limit:,}")
+        advice = smaller
+    elif kind == "seconds":
+        text, advice = _("导入超过 %(s)s 秒仍未完成", s=limit), _("请把文件拆成几个较小的文件后再导入。")
+    elif kind == "shared":
+        text, advice = _("工作簿中的文字超过 %(mb)s MB", mb=_mb(limit)), smaller
+    elif kind == "text":
+        text, advice = _("第 %(r)s 行的文字超过 %(mb)s MB", r=value, mb=_mb(limit)), smaller
+    else:  # "part"
+        name, size = value
+        text = _("工作簿中的 %(name)s 过大（%(size)s MB，最大 %(max)s MB）", name=name, size=_mb(size), max=_mb(limit))
+        advice = _("请在 Excel 中打开、另存后再导入。")
+    return _("%(what)s：%(advice)s已停止导入，没有写入任何数据。", what=text, advice=advice)
 
 
 def _mb(size: int) -> str:
