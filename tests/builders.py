@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -933,3 +934,127 @@ def route_url(app, endpoint: str, route: Route, objects: dict) -> str:
     with app.test_request_context():
         url = url_for(endpoint, **values)
     return url + (f"?{route.query.format(**objects)}" if route.query else "")
+
+
+# ---- hostile workbooks (tests/test_xlsx_hostile.py) ---------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def hostile_xlsx(path, rows_xml: str = "", *, shared=None, parts: dict | None = None):
+    """The least workbook around hand-written `<sheetData>` rows: `shared` an iterable of shared
+    strings (streamed into the part, never held whole), `parts` more parts by name (bytes or str)."""
+    files = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets><sheet name="台账" sheetId="1" r:id="rId1"/>'
+            "</sheets></workbook>"
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{_MAIN}"><sheetData>{rows_xml}</sheetData></worksheet>',
+        **(parts or {}),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data if isinstance(data, bytes) else data.encode())
+        if shared is not None:
+            with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+                part.write(f'<sst xmlns="{_MAIN}">'.encode())
+                batch = []
+                for text in shared:
+                    batch.append(f"<si><t>{text}</t></si>")
+                    if len(batch) == 4096:
+                        part.write("".join(batch).encode())
+                        batch = []
+                part.write(("".join(batch) + "</sst>").encode())
+    return path
+
+
+def ledger_rows_xml(rows) -> str:
+    """`<row>`s of inline strings and numbers: rows as (row number, {reference: value})."""
+    out = []
+    for number, cells in rows:
+        xml = "".join(
+            f'<c r="{ref}"><v>{value}</v></c>'
+            if isinstance(value, int | float)
+            else f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+            for ref, value in cells.items()
+        )
+        out.append(f'<row r="{number}">{xml}</row>')
+    return "".join(out)
+
+
+_READ_SCRIPT = """
+import importlib.util, json, sys, time
+spec = importlib.util.spec_from_file_location("xlsx_reader", sys.argv[1])  # alone: no app to import
+xlsx = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(xlsx)
+args = json.loads(sys.argv[2])
+xlsx.FAST = args["fast"]
+results = []
+for path in args["paths"]:
+    result = {"rows": 0, "last": None, "width": 0, "limit": None, "error": None}
+    start = time.monotonic()
+    try:
+        for number, cells in xlsx.iter_rows(path, 1 << 30, xlsx.Budget(**args["budget"])):
+            result["rows"] += 1
+            result["last"], result["width"] = number, max(result["width"], len(cells))
+    except xlsx.XlsxLimit as exc:
+        result["limit"] = exc.kind
+    except xlsx.XlsxError as exc:
+        result["error"] = str(exc)
+    result["seconds"] = time.monotonic() - start
+    results.append(result)
+print(json.dumps(results))
+"""
+
+
+def read_confined(paths, *, fast: bool = True, memory_mb: int = 256, seconds: int = 60, **budget):
+    """Read workbooks with the XLSX reader (xlsx.Budget(**budget)) in a child process held to
+    `memory_mb` of address space and `seconds` (CPU and wall clock), so that a regression fails the
+    test instead of hanging it. For each path (one path: its result alone): {"rows", "last" (row
+    number), "width" (the widest row), "limit" (XlsxLimit's kind), "error", "seconds"}."""
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import coopapp.imports.xlsx
+
+    def confine():
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+
+    many = isinstance(paths, list | tuple)
+    args = json.dumps({"paths": [str(p) for p in (paths if many else [paths])], "fast": fast, "budget": budget})
+    done = subprocess.run(
+        [sys.executable, "-c", _READ_SCRIPT, str(Path(coopapp.imports.xlsx.__file__)), args],
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        preexec_fn=confine,
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    return results if many else results[0]
+
+
+@contextmanager
+def within(seconds: float):
+    """Fail (TimeoutError) instead of hanging when the block runs longer than `seconds`."""
+    import signal
+
+    def expire(_signum, _frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

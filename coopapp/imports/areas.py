@@ -15,7 +15,16 @@ from coopapp.core.codes import canonical_area_code, parent_area_code
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
 from coopapp.extensions import db
-from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, find_header, is_blank, read_rows, squash
+from coopapp.imports.parse import (
+    ImportFileError,
+    blank_rows_between,
+    cell_text,
+    file_sha256,
+    find_header,
+    is_blank,
+    read_rows,
+    squash,
+)
 from coopapp.imports.report import ImportReport, RollBack
 from coopapp.models import Area, User
 from coopapp.villages.areas import AreaInput, checked_level, create_area, rename_area, shown_name
@@ -124,7 +133,10 @@ def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]
     """The good rows, by level then code, and the codes of every row whose code could be read."""
     parsed: dict[str, _Row] = {}
     coded: set[str] = set()
+    previous = header.row
     for number, cells in rows:
+        report.rows_skipped += blank_rows_between(previous, number)
+        previous = number
         if is_blank(cells):
             report.rows_skipped += 1
             continue

@@ -15,7 +15,16 @@ from coopapp.core.text import parse_int
 from coopapp.core.tx import atomic
 from coopapp.errors import Invalid
 from coopapp.extensions import db
-from coopapp.imports.parse import ImportFileError, cell_text, find_header, is_blank, is_signature, read_rows, squash
+from coopapp.imports.parse import (
+    ImportFileError,
+    blank_rows_between,
+    cell_text,
+    find_header,
+    is_blank,
+    is_signature,
+    read_rows,
+    squash,
+)
 from coopapp.imports.report import ChunkedWriter, ImportReport, RollBack, close_batch, open_batch, total_label
 from coopapp.models import Area, Household, User
 from coopapp.villages import catalog
@@ -117,7 +126,10 @@ def _read_households(report: ImportReport, header, rows, village: Area, writer, 
     villages: a county's (from `_villages`): each row's village is its 村 cell's."""
     groups_of: dict[int, dict] = {}
     seen_ids: dict[str, int] = {}
+    previous = header.row
     for number, cells in rows:
+        report.rows_skipped += blank_rows_between(previous, number)
+        previous = number
         if is_blank(cells) or total_label(cells) is not None:
             report.rows_skipped += 1
             continue

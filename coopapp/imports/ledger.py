@@ -112,8 +112,12 @@ def _read_entries(
     # (place in FIELDS, column index) of each column the header has
     slots = tuple((FIELDS.index(name), col.index) for name, col in header.columns.items())
     rows_ok = total_fen = skipped = 0
+    previous = header.row  # a workbook leaves blank rows out: the gaps in the numbers are skipped rows
     try:
         for number, cells in rows:
+            if number > previous + 1:
+                skipped += number - previous - 1
+            previous = number
             if text:
                 joined = "".join(cells)
                 if not joined or joined.isspace():  # is_blank: every cell empty or spaces

@@ -18,6 +18,11 @@ MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # IMPORT_MAX_UNCOMPRESSED_BYTES over
 MAX_RATIO = 200  # a member that expands more than this (and past MIN_RATIO_BYTES) is refused
 MIN_RATIO_BYTES = 4 * 1024 * 1024
 MAX_MEMBERS = 10_000
+# What reading one workbook may cost (see xlsx.Budget); settings of the same names override.
+MAX_SECONDS = 120  # IMPORT_MAX_SECONDS: the whole import, reading and checking every row
+MAX_CELLS = 50_000_000  # IMPORT_MAX_CELLS: all rows together, each as wide as its last cell
+MAX_SHARED_STRINGS_BYTES = 128 * 1024 * 1024  # IMPORT_MAX_SHARED_STRINGS_BYTES: their memory
+MAX_PART_BYTES = 32 * 1024 * 1024  # IMPORT_MAX_PART_BYTES: each part read whole (workbook, styles)
 SNIFF_BYTES = 64 * 1024
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -40,6 +45,45 @@ def max_file_bytes() -> int:
 
 def max_uncompressed_bytes() -> int:
     return _setting("IMPORT_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES)
+
+
+def reading_budget():
+    """What reading a workbook may cost, from the settings (xlsx.Budget)."""
+    from coopapp.imports.xlsx import Budget
+
+    return Budget(
+        cells=_setting("IMPORT_MAX_CELLS", MAX_CELLS),
+        shared_bytes=_setting("IMPORT_MAX_SHARED_STRINGS_BYTES", MAX_SHARED_STRINGS_BYTES),
+        part_bytes=_setting("IMPORT_MAX_PART_BYTES", MAX_PART_BYTES),
+        seconds=_setting("IMPORT_MAX_SECONDS", MAX_SECONDS),
+    )
+
+
+def limit_message(exc) -> str:
+    """The user's message for a workbook past a limit (xlsx.XlsxLimit): what, and what to do."""
+    not_excel = _("这不是 Excel 保存的工作簿，请在 Excel 中打开、另存后再导入。")
+    smaller = _("请删去多余的行和列，或把文件拆成几个较小的文件后再导入。")
+    kind, value, limit = exc.kind, exc.value, exc.limit
+    if kind == "row":
+        text, advice = _("第 %(r)s 行超出了 Excel 的行数上限（1,048,576 行）", r=str(value)[:20]), not_excel
+    elif kind == "column":
+        text, advice = _("单元格位置 %(ref)s 超出了 Excel 的列数上限（XFD 列，16,384 列）", ref=value), not_excel
+    elif kind == "cells":
+        text, advice = _("工作表的单元格（含行内空格）超过 %(n)s 个", n=f"{limit:,}"), smaller
+    elif kind == "wide":
+        text = _("工作表的行太宽：一小段数据里的单元格（含行内空格）超过 %(n)s 个", n=f"{limit:,}")
+        advice = smaller
+    elif kind == "seconds":
+        text, advice = _("导入超过 %(s)s 秒仍未完成", s=limit), _("请把文件拆成几个较小的文件后再导入。")
+    elif kind == "shared":
+        text, advice = _("工作簿中的文字超过 %(mb)s MB", mb=_mb(limit)), smaller
+    elif kind == "text":
+        text, advice = _("第 %(r)s 行的文字超过 %(mb)s MB", r=value, mb=_mb(limit)), smaller
+    else:  # "part"
+        name, size = value
+        text = _("工作簿中的 %(name)s 过大（%(size)s MB，最大 %(max)s MB）", name=name, size=_mb(size), max=_mb(limit))
+        advice = _("请在 Excel 中打开、另存后再导入。")
+    return _("%(what)s：%(advice)s已停止导入，没有写入任何数据。", what=text, advice=advice)
 
 
 def _mb(size: int) -> str:

@@ -111,7 +111,8 @@ def csv_encoding(path: Path) -> str:
 
 
 def read_rows(path: Path, file_name: str) -> Iterator[tuple[int, tuple]]:
-    """Yield (row number as the spreadsheet shows it, cells) for every row of a CSV or XLSX file.
+    """Yield (row number as the spreadsheet shows it, cells) for every row of a CSV or XLSX file
+    (of a workbook, the rows its sheet has: a number skipped is a blank row, see `blank_rows_between`).
 
     The file is checked first (size, type by content, zip bombs: see `limits`); any problem,
     then or while reading, is an ImportFileError.
@@ -129,6 +130,11 @@ def open_rows(path: Path, file_name: str) -> tuple[Iterator[tuple[int, tuple]], 
     if suffix == ".csv":
         return _csv_rows(path), True
     return _xlsx_rows(path), False
+
+
+def blank_rows_between(previous: int, number: int) -> int:
+    """The blank rows a workbook leaves out between two rows it has (counted, never read)."""
+    return number - previous - 1 if number > previous + 1 else 0
 
 
 # Our CSV exports (and OWASP's advice) put ' before text Excel would run as a formula.
@@ -179,11 +185,14 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, tuple]]:
-    from coopapp.imports.limits import max_uncompressed_bytes
-    from coopapp.imports.xlsx import XlsxError, iter_rows
+    """The rows the sheet has (a row it leaves out is blank: the numbers show the gaps)."""
+    from coopapp.imports.limits import limit_message, max_uncompressed_bytes, reading_budget
+    from coopapp.imports.xlsx import XlsxError, XlsxLimit, iter_rows
 
     try:
-        yield from iter_rows(path, max_uncompressed_bytes())
+        yield from iter_rows(path, max_uncompressed_bytes(), reading_budget())
+    except XlsxLimit as exc:
+        raise ImportFileError(limit_message(exc)) from None
     except XlsxError as exc:
         raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None
 

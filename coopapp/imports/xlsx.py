@@ -15,13 +15,22 @@ tags, cells without r=, comments, CDATA, odd attributes or references, a value t
 convert) — goes to expat with Python callbacks (`_SheetParser`, the reader as it was), which
 decides its values and its errors; if a row leaves expat anywhere but between rows, or most
 rows need it, expat reads the rest of the file.
+
+A hostile workbook costs no more than its bytes (`Budget`): rows and columns stop at Excel's own
+limits (1,048,576 rows, 16,384 columns: XFD); rows are yielded as the sheet has them, so a jump
+from row 2 to row 1,000,000 costs nothing (the numbers say where the gaps are); the cells of all
+rows together (blanks inside a row included), the shared strings' memory, the other parts' sizes
+and the seconds spent are bounded, and past any bound the reader stops with XlsxLimit.
 """
 
 import posixpath
 import re
+import sys
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -46,16 +55,47 @@ class XlsxError(ValueError):
     """The workbook cannot be read (a missing part, broken XML, too much expanded data)."""
 
 
+# Excel's own limits: a reference beyond them is not one Excel wrote.
+MAX_ROW = 1_048_576
+MAX_COLUMN = 16_384  # XFD
+# The text one row may hold (Excel's cells hold 32,767 characters at most; rows the fast reader
+# reads are under _CARRY_LIMIT bytes, so only a row left to expat can reach it).
+MAX_ROW_TEXT = 16 * 1024 * 1024
+
+
+class XlsxLimit(XlsxError):
+    """The workbook goes past a limit (`Budget`, Excel's rows and columns): `kind` says which
+    ("row", "column", "cells", "shared", "part", "seconds"), `value` what went past it and `limit` the bound."""
+
+    def __init__(self, kind: str, value, limit):
+        super().__init__(f"{kind} {value} past the limit {limit}")
+        self.kind, self.value, self.limit = kind, value, limit
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What reading one workbook may cost: `cells` in all rows together (a row counts as wide as
+    its last cell), the shared strings' memory (`shared_bytes`, as Python holds them), the size of
+    each small part read whole (workbook, relationships, styles) and the `seconds` (None: no limit)."""
+
+    cells: int = 50_000_000
+    shared_bytes: int = 128 * 1024 * 1024
+    part_bytes: int = 32 * 1024 * 1024
+    seconds: float | None = None
+
+
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2].rpartition(":")[2]
 
 
-def _parse_small(archive: zipfile.ZipFile, name: str) -> ElementTree.Element | None:
+def _parse_small(archive: zipfile.ZipFile, name: str, limit: int) -> ElementTree.Element | None:
     try:
-        data = archive.read(name)
+        size = archive.getinfo(name).file_size
     except KeyError:
         return None
-    return ElementTree.fromstring(data)
+    if size > limit:
+        raise XlsxLimit("part", (name, size), limit)
+    return ElementTree.fromstring(archive.read(name))  # (zipfile reads no more than the size declared)
 
 
 def _attr(element: ElementTree.Element, name: str) -> str | None:
@@ -73,9 +113,9 @@ def is_date_format(code: str) -> bool:
 class Workbook:
     """The parts of a workbook needed to read its first sheet's values."""
 
-    def __init__(self, archive: zipfile.ZipFile):
-        self.archive = archive
-        workbook = _parse_small(archive, "xl/workbook.xml")
+    def __init__(self, archive: zipfile.ZipFile, budget: Budget | None = None, deadline: float | None = None):
+        self.archive, self.budget, self.deadline = archive, budget or Budget(), deadline
+        workbook = _parse_small(archive, "xl/workbook.xml", self.budget.part_bytes)
         if workbook is None:
             raise XlsxError("xl/workbook.xml is missing")
         self.epoch = _EPOCH_1900
@@ -91,7 +131,7 @@ class Workbook:
         self.date_styles, self.duration_styles = self._date_styles()
 
     def _target(self, rid: str | None) -> str:
-        rels = _parse_small(self.archive, "xl/_rels/workbook.xml.rels")
+        rels = _parse_small(self.archive, "xl/_rels/workbook.xml.rels", self.budget.part_bytes)
         for element in rels.iter() if rels is not None else ():
             if _local(element.tag) == "Relationship" and element.get("Id") == rid:
                 target = element.get("Target", "")
@@ -103,31 +143,19 @@ class Workbook:
             member = self.archive.open("xl/sharedStrings.xml")
         except KeyError:
             return []
-        strings: list[str] = []
-        parts: list[str] = []
-        phonetic = False
+        table = _SharedStrings(self.budget.shared_bytes)
         with member:
-            for event, element in ElementTree.iterparse(member, events=("start", "end")):
-                tag = _local(element.tag)
-                if event == "start":
-                    if tag == "si":
-                        parts = []
-                    elif tag == "rPh":  # a phonetic guide: not part of the text
-                        phonetic = True
-                    continue
-                if tag == "t" and not phonetic:
-                    parts.append(element.text or "")
-                elif tag == "rPh":
-                    phonetic = False
-                elif tag == "si":
-                    strings.append("".join(parts))
-                    element.clear()
-        return strings
+            while chunk := member.read(READ_BYTES):
+                table.parser.Parse(chunk, False)
+                table.check()
+                _check_time(self.deadline, self.budget)
+            table.parser.Parse(b"", True)
+        return table.strings
 
     def _date_styles(self) -> tuple[set[str], set[str]]:
         """The cell styles (`s` attributes, as written) that show numbers as dates (or times),
         and those of them that show durations."""
-        styles = _parse_small(self.archive, "xl/styles.xml")
+        styles = _parse_small(self.archive, "xl/styles.xml", self.budget.part_bytes)
         if styles is None:
             return set(), set()
         custom = {}
@@ -169,16 +197,69 @@ class Workbook:
         return self.epoch + timedelta(days=day) + diff
 
 
+class _SharedStrings:
+    """expat callbacks that collect the shared strings (the text of <t>, phonetic guides left out),
+    counting the memory they take: `check` raises XlsxLimit past `limit` bytes."""
+
+    def __init__(self, limit: int):
+        self.strings: list[str] = []
+        self.parts: list[str] = []
+        self.collecting = self.phonetic = False
+        self.size = self.pending = 0
+        self.limit = limit
+        self.parser = parser = expat.ParserCreate()
+        parser.buffer_text = True
+        parser.StartElementHandler, parser.EndElementHandler = self.start, self.end
+        parser.CharacterDataHandler = self.data
+
+    def start(self, tag: str, attrs: dict) -> None:
+        tag = tag.rpartition(":")[2]
+        if tag == "si":
+            self.parts, self.pending = [], 0
+        elif tag == "t":
+            self.collecting = not self.phonetic
+        elif tag == "rPh":  # a phonetic guide: not part of the text
+            self.phonetic = True
+
+    def end(self, tag: str) -> None:
+        tag = tag.rpartition(":")[2]
+        if tag == "t":
+            self.collecting = False
+        elif tag == "rPh":
+            self.phonetic = False
+        elif tag == "si":
+            text = unescape("".join(self.parts))
+            self.strings.append(text)
+            self.size += sys.getsizeof(text) + 8  # the str and its place in the list
+            self.parts, self.pending = [], 0
+
+    def data(self, text: str) -> None:
+        if self.collecting:
+            self.parts.append(text)
+            self.pending += len(text)
+
+    def check(self) -> None:
+        if self.size + self.pending > self.limit:
+            raise XlsxLimit("shared", self.size + self.pending, self.limit)
+
+
+def _check_time(deadline: float | None, budget: Budget) -> None:
+    if deadline is not None and monotonic() > deadline:
+        raise XlsxLimit("seconds", None, budget.seconds)
+
+
 _COLUMNS: dict[str, int] = {}
 
 
 def column_index(letters: str) -> int:
-    """A → 0, Z → 25, AA → 26 (cached)."""
+    """A → 0, Z → 25, AA → 26 (cached); XlsxLimit past XFD, Excel's last column."""
     index = _COLUMNS.get(letters)
     if index is None:
         index = 0
         for ch in letters.upper():
             index = index * 26 + (ord(ch) - 64)
+            if index > MAX_COLUMN:  # (stops at once on AAAAAAA…)
+                raise XlsxLimit("column", letters[:16], MAX_COLUMN)
         index -= 1
         _COLUMNS[letters] = index
     return index
@@ -190,6 +271,28 @@ def _duration(value: float) -> timedelta:
     if result.microseconds:
         result = timedelta(seconds=result.total_seconds() // 1, microseconds=round(result.microseconds, -3))
     return result
+
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _escaped(match: re.Match) -> str:
+    code = int(match[1], 16)
+    if code < 0x20 and code not in (0x9, 0xA, 0xD) or code in (0xFFFE, 0xFFFF):
+        return ""  # a control character XML cannot hold: Excel shows nothing, nothing is read
+    return chr(code)
+
+
+def unescape(text: str) -> str:
+    """Text as Excel means it: its `_xHHHH_` escapes (UTF-16 code units: _x000D_ a carriage return,
+    _x005F_ an underscore, which keeps a literal "_x0041_" from being read as "A") decoded, a
+    surrogate pair joined, and a lone surrogate or a control character XML cannot hold left out."""
+    if "_x" not in text:
+        return text
+    text = _ESCAPE.sub(_escaped, text)
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
 
 
 def cell_value(book: Workbook, kind: str | None, date_kind: str | None, text: str):
@@ -204,7 +307,7 @@ def cell_value(book: Workbook, kind: str | None, date_kind: str | None, text: st
     if kind == "s":
         return book.shared[int(text)]
     if kind in ("inlineStr", "str", "e"):
-        return text
+        return unescape(text)
     if kind == "b":
         return text.strip() in ("1", "true")
     if kind == "d":
@@ -217,7 +320,7 @@ class _SheetParser:
 
     def __init__(self, book: Workbook):
         self.book, self.rows = book, []
-        self.row_number, self.cells = 0, {}
+        self.row_number, self.cells, self.row_text = 0, {}, 0
         self.cell_type = self.cell_style = None
         self.column = -1
         self.text: list[str] | None = None
@@ -238,7 +341,7 @@ class _SheetParser:
         elif tag == "row":
             ref = attrs.get("r")
             self.row_number = int(ref) if ref else self.row_number + 1
-            self.cells, self.column = {}, -1
+            self.cells, self.column, self.row_text = {}, -1, 0
         elif tag == "t":
             if not self.in_phonetic:
                 self.text = []
@@ -252,6 +355,9 @@ class _SheetParser:
     def data(self, text: str) -> None:
         if self.text is not None:
             self.text.append(text)
+            self.row_text += len(text)
+            if self.row_text > MAX_ROW_TEXT:
+                raise XlsxLimit("text", self.row_number, MAX_ROW_TEXT)
 
     def end(self, tag: str) -> None:
         if tag == "v":
@@ -325,6 +431,9 @@ _CACHE_LIMIT = 8192  # distinct texts, dates, attribute lists or formulas a cach
 _CACHED_TEXT_BYTES = 512
 _STEP = 16 * 1024  # bytes of rows matched at a time (a row expat must read costs a rematch of at most this)
 _CARRY_LIMIT = 1 << 20  # a row (or the part before <sheetData>) longer than this goes to expat
+# Cells (blanks inside a row included) the rows of one piece read may hold: they are held
+# together until the piece is read (8 bytes each: 32 MB), though a piece of real rows holds a few thousand.
+FEED_CELLS = 4_000_000
 _SKIP_LIMIT = 1000  # rows left to expat before the rest of the file is left to it too, unless most rows are fast
 
 
@@ -400,8 +509,12 @@ class _Scanner:
         self.kinds: dict[bytes, tuple] = {}
         self.row_attributes: dict[bytes, tuple[str | None, bool] | None] = {}
         self.texts: dict[bytes, str] = {}
+        self.plains: dict[bytes, str] = {}
         self.dates: dict[bytes, datetime | time] = {}
         self.formulas: dict[bytes, bool] = {}
+        # Cells the rows of this piece may still hold (set by _Reader.feed; its expat rows count too)
+        # and the limit that sets it, for XlsxLimit.
+        self.cells_left, self.cells_limit = FEED_CELLS, ("wide", None, FEED_CELLS)
 
     def kind(self, raw: bytes) -> tuple:
         attrs = _attributes(raw)
@@ -425,8 +538,15 @@ class _Scanner:
         return result
 
     def text(self, raw: bytes) -> str:
-        result = _xml_text(raw)
+        """A string cell's text: as XML writes it, Excel's _xHHHH_ escapes decoded."""
+        result = unescape(_xml_text(raw))
         _keep(self.texts, raw, result)
+        return result
+
+    def plain(self, raw: bytes) -> str:
+        """Another cell's text as XML writes it (cell_value reads it by the cell's type)."""
+        result = _xml_text(raw)
+        _keep(self.plains, raw, result)
         return result
 
     def date(self, raw: bytes) -> datetime | time:
@@ -453,10 +573,12 @@ class _Scanner:
         """Append the rows of buf[pos:end] to `out` as (number, cells) until one is not in a
         common shape. Returns (rows appended, the last one's number, whether all were)."""
         book, kinds, texts, dates, formulas = self.book, self.kinds, self.texts, self.dates, self.formulas
+        plain = self.plains
         shared, columns, row_attributes = book.shared, _COLUMN_OF, self.row_attributes
         append = out.append
         done, row = 0, None
         last = number
+        left = self.cells_left  # cells the budget still allows (a row counts as wide as its last cell)
         try:
             for letters, attrs, formula, v, s, empty, r, rattrs, other, _ in _tokens(buf, pos, end):
                 if letters:
@@ -483,19 +605,28 @@ class _Scanner:
                                 value = dates[v]
                             except KeyError:
                                 value = self.date(v)
-                        else:
+                        elif kind is _INLINE or kind is _STRING or kind is _ERROR:
                             try:
                                 value = texts[v]
                             except KeyError:
                                 value = self.text(v)
-                            if not (kind is _INLINE or kind is _STRING or kind is _ERROR):
-                                value = cell_value(book, kind[0], kind[1], value)
+                        else:
+                            try:
+                                value = plain[v]
+                            except KeyError:
+                                value = self.plain(v)
+                            value = cell_value(book, kind[0], kind[1], value)
                     elif s:
-                        try:
-                            value = texts[s]
-                        except KeyError:
-                            value = self.text(s)
-                        if kind is not _INLINE:
+                        if kind is _INLINE:
+                            try:
+                                value = texts[s]
+                            except KeyError:
+                                value = self.text(s)
+                        else:
+                            try:
+                                value = plain[s]
+                            except KeyError:
+                                value = self.plain(s)
                             value = cell_value(book, kind[0], kind[1], value)
                     elif empty:
                         value = cell_value(book, kind[0], kind[1], "")
@@ -512,6 +643,9 @@ class _Scanner:
                     if other:
                         raise _Decline
                     append((number, tuple(row)))  # (a TypeError outside a row)
+                    left -= len(row)
+                    if left < 0:
+                        raise XlsxLimit(*self.cells_limit)
                     done, last, row = done + 1, number, None
                 elif row is not None:
                     raise _Decline
@@ -541,8 +675,12 @@ class _Scanner:
                         row = []
             if row is not None:
                 raise _Decline
+        except XlsxLimit:
+            raise
         except (_Decline, ValueError, IndexError, KeyError, TypeError, OverflowError):
+            self.cells_left = left
             return done, last, False  # (the rows appended so far stand)
+        self.cells_left = left
         return done, last, True
 
 
@@ -585,11 +723,25 @@ class _Reader:
         if not FAST:
             self._to_expat(b"", False, [])
         self.carry = b""
+        self.cells_left = self.budget_cells = book.budget.cells
         self.number = 0  # the last row's number, for a row without r=
         self.fast_rows = self.expat_rows = 0
 
     def feed(self, chunk: bytes) -> list[tuple[int, tuple]]:
-        """The rows completed by this chunk of the sheet (b"" at its end)."""
+        """The rows completed by this chunk of the sheet (b"" at its end), within the budget's cells
+        (and FEED_CELLS: the rows of one chunk are held together)."""
+        scanner = self.scanner
+        allowed = min(self.cells_left, FEED_CELLS)
+        scanner.cells_left = allowed
+        scanner.cells_limit = (
+            ("wide", None, FEED_CELLS) if allowed == FEED_CELLS else ("cells", None, self.budget_cells)
+        )
+        try:
+            return self._feed(chunk)
+        finally:
+            self.cells_left -= allowed - scanner.cells_left
+
+    def _feed(self, chunk: bytes) -> list[tuple[int, tuple]]:
         out: list = []
         final = not chunk
         if self.mode is _EXPAT:
@@ -606,11 +758,20 @@ class _Reader:
         return out
 
     def _expat(self, data: bytes, final: bool, out: list) -> None:
-        sheet = self.sheet
+        sheet, scanner = self.sheet, self.scanner
         self.parser.Parse(data, final)
-        if sheet.rows:
-            out.extend((n, tuple(map(c.get, range(max(c) + 1))) if c else ()) for n, c in sheet.rows)
-            sheet.rows = []
+        for n, cells in sheet.rows:
+            if not cells:
+                out.append((n, ()))
+                continue
+            width = max(cells) + 1
+            if width > MAX_COLUMN:  # (cells without r= after the last column)
+                raise XlsxLimit("column", width, MAX_COLUMN)
+            scanner.cells_left -= width
+            if scanner.cells_left < 0:
+                raise XlsxLimit(*scanner.cells_limit)
+            out.append((n, tuple(map(cells.get, range(width)))))
+        sheet.rows = []
 
     def _to_expat(self, data: bytes, final: bool, out: list) -> None:
         """Leave the rest of the sheet to expat."""
@@ -714,23 +875,29 @@ def _plain_prolog(head: bytes) -> bool:
     return b"<!" not in head and b"<?" not in head
 
 
-def iter_rows(path, max_bytes: int) -> Iterator[tuple[int, tuple]]:
-    """(row number, cells) for every row of the first sheet, empty rows in gaps included.
+def iter_rows(path, max_bytes: int, budget: Budget | None = None) -> Iterator[tuple[int, tuple]]:
+    """(row number, cells) for every row the first sheet has, in its order: a row the sheet leaves
+    out is blank, and is not yielded (the numbers show the gaps).
 
-    Raises XlsxError for a workbook that cannot be read or expands past `max_bytes`.
+    Raises XlsxError for a workbook that cannot be read or expands past `max_bytes`, XlsxLimit
+    (an XlsxError) for one past Excel's rows or columns or past the `budget`.
     """
+    budget = budget or Budget()
+    deadline = None if budget.seconds is None else monotonic() + budget.seconds
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise XlsxError(str(exc)) from None
     with archive:
         try:
-            book = Workbook(archive)
+            book = Workbook(archive, budget, deadline)
             member = archive.open(book.sheet_path)
-        except (KeyError, ElementTree.ParseError, ValueError, zipfile.BadZipFile) as exc:
+        except XlsxLimit:
+            raise
+        except (KeyError, ElementTree.ParseError, expat.ExpatError, ValueError, zipfile.BadZipFile) as exc:
             raise XlsxError(str(exc)) from None
         reader = _Reader(book)
-        expanded, last = 0, 0
+        expanded = 0
         with member:
             while True:
                 try:
@@ -739,14 +906,14 @@ def iter_rows(path, max_bytes: int) -> Iterator[tuple[int, tuple]]:
                     if expanded > max_bytes:
                         raise XlsxError(f"the sheet expands past {max_bytes} bytes")
                     rows = reader.feed(chunk)
+                except XlsxError:
+                    raise
                 except (expat.ExpatError, zipfile.BadZipFile, ValueError, IndexError, OSError, OverflowError) as exc:
                     raise XlsxError(str(exc)) from None
                 for row in rows:
-                    number = row[0]
-                    while last < number - 1:  # rows the sheet leaves out are blank
-                        last += 1
-                        yield last, ()
+                    if not 0 < row[0] <= MAX_ROW:
+                        raise XlsxLimit("row", row[0], MAX_ROW)
                     yield row
-                    last = number
                 if not chunk:
                     return
+                _check_time(deadline, budget)
