@@ -116,3 +116,20 @@ def test_a_town_admin_imports_inside_the_town_only(world, tmp_path):
     assert not report.ok and [(e.row, e.column) for e in report.errors] == [(5, "区域代码")]
     report = import_users(town_admin, write_csv(tmp_path / "u.csv", ROWS), "u.csv")
     assert report.imported and report.created == 3
+
+
+def test_a_passwords_file_that_cannot_be_written_is_refused_before_any_user_is_made(app, world, tmp_path):
+    """Otherwise the users would exist with one-time passwords nobody can read (each needing a reset)."""
+    path = write_csv(tmp_path / "users.csv", ROWS)
+    result = app.test_cli_runner().invoke(
+        args=["coop", "import", "users", str(path), "--passwords-out", str(tmp_path / "missing" / "p.csv")]
+    )
+    assert result.exit_code != 0 and "no user was created" in result.output
+    assert _users() == 7
+
+
+def test_a_refused_file_leaves_no_passwords_file(app, world, tmp_path):
+    path = write_csv(tmp_path / "users.csv", [*ROWS, ("bad name", "某人", "村长", "441323110201", "")])
+    out = tmp_path / "passwords.csv"
+    code, _report = _cli(app, path, "--passwords-out", str(out))
+    assert code != 0 and not out.exists() and _users() == 7

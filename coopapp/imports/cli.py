@@ -166,27 +166,52 @@ def import_users_command(file: Path, dry_run: bool, as_json: bool, passwords_out
     """Create the users of FILE (用户名, 姓名, 角色, 区域代码, 手机), each with a one-time password."""
     from coopapp.imports.users import import_users
 
-    report = import_users(None, file, file.name, dry_run=dry_run)
-    if passwords_out is not None and report.imported:
-        _write_passwords(passwords_out, report.users)
+    # The passwords file is opened before any user is made: a path that cannot be written is
+    # refused while nothing is created, never after the users exist with their passwords lost.
+    out = _open_passwords(passwords_out) if passwords_out is not None and not dry_run else None
+    try:
+        report = import_users(None, file, file.name, dry_run=dry_run)
+    except BaseException:
+        _discard(out, passwords_out)
+        raise
+    if out is not None and report.imported:
+        _write_passwords(out, report.users)
         report.users = []
+    else:
+        _discard(out, passwords_out)
     if not as_json and report.ok:
         verb = "would create" if dry_run else "created"
         click.echo(f"{verb} {report.created if report.imported else report.rows_ok} users")
-        if passwords_out is not None and report.imported:
+        if out is not None and report.imported:
             click.echo(f"one-time passwords written to {passwords_out}")
         for row in report.users:
             click.echo(f"{row['username']}\t{row['one_time_password']}")
     _finish(report, as_json)
 
 
-def _write_passwords(path: Path, users: list[dict]) -> None:
-    """username,password per line, readable by the operator only."""
-    import csv
+def _open_passwords(path: Path):
+    """The passwords CSV, created readable by the operator only (a click error when it cannot be)."""
     import os
 
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as err:
+        raise click.ClickException(f"cannot write {path}: {err.strerror}; no user was created") from None
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+
+def _discard(out, path: Path | None) -> None:
+    """Close and remove a passwords file that got no passwords."""
+    if out is not None:
+        out.close()
+        path.unlink(missing_ok=True)
+
+
+def _write_passwords(out, users: list[dict]) -> None:
+    """username,password per line."""
+    import csv
+
+    with out:
         writer = csv.writer(out)
         writer.writerow(["username", "password"])
         writer.writerows([row["username"], row["one_time_password"]] for row in users)
