@@ -260,3 +260,21 @@ def test_a_failure_racing_another_for_a_new_counter_is_still_a_plain_refusal(app
         accounts.authenticate("acc", "wrong-pass-1", ATTACKER)
     assert err.value.status == 401
     assert _row(f"user:{world.users['accountant'].id}").count == 1
+
+
+def test_the_user_list_shows_who_is_held_back_in_one_query(app, world):
+    """The admin's list (hundreds of users) asks the throttle once, not once per user."""
+    from sqlalchemy import event
+
+    from coopapp.access import users
+
+    _fail("acc", ATTACKER, times=5)
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        rows = users.list_users(world.users["admin"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert {r.username for r in rows if r.locked} == {"acc"}
+    assert len(statements) <= 3, statements

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from coopapp.access import audit
-from coopapp.access.accounts import end_user_access, lock_minutes, password_problem
+from coopapp.access import audit, throttle
+from coopapp.access.accounts import end_user_access, password_problem
 from coopapp.access.scope import VILLAGE_ROLES, area_clause, authorize, can
 from coopapp.core.codes import canonical_area_code
 from coopapp.core.tx import atomic
@@ -295,8 +295,10 @@ def list_users(actor: User | None, under: Area | None = None) -> list[UserRow]:
         q = q.where(area_clause(actor))
     if under is not None:
         q = q.where(Area.path.startswith(under.path, autoescape=True))
+    found = db.session.execute(q.order_by(Area.code, User.username)).all()
+    locked = throttle.held_back([user.id for user, _area in found])
     rows = []
-    for user, area in db.session.execute(q.order_by(Area.code, User.username)):
+    for user, area in found:
         rows.append(
             UserRow(
                 user.username,
@@ -307,7 +309,7 @@ def list_users(actor: User | None, under: Area | None = None) -> list[UserRow]:
                 area.name,
                 user.phone or "",
                 bool(user.active),
-                lock_minutes(user.username) is not None,
+                user.id in locked,
             )
         )
     return rows
