@@ -298,7 +298,16 @@ class _County:
         def add(username: str, role: str, area_id: int) -> int:
             uid = len(rows) + 1
             rows.append((uid, username, password_hash, role, area_id, True, ld.value(ld.now)))
-            snap = {"username": username, "role": role, "area_id": area_id, "active": True, "password": digest}
+            snap = {
+                "username": username,
+                "role": role,
+                "area_id": area_id,
+                "active": True,
+                "display_name": "",
+                "phone": "",
+                "must_change_password": False,
+                "password": digest,
+            }
             ld.audit(None, "user.create", "user", uid, snap)
             return uid
 

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from coopapp import create_app
-from coopapp.access import accounts
+from coopapp.access import users
 from coopapp.extensions import db as _db
 from coopapp.models import LedgerEntry, User
 
@@ -38,7 +38,7 @@ def _round_trip(url: str, backup_path) -> None:
     assert backup_path.stat().st_size > 0
 
     with app.app_context():
-        accounts.add_user("after.backup", "a-long-pass-2025", "reviewer", county_code)
+        users.add_user("after.backup", "a-long-pass-2025", "reviewer", county_code)
         _db.session.execute(text("DELETE FROM ledger_entries WHERE id = :id"), {"id": entry_id})
         _db.session.commit()
         _db.session.remove()

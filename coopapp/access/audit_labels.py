@@ -38,6 +38,8 @@ TYPES = {
     "disclosure": _l("公开"),
     "cooperative": _l("合作社"),
     "party_org": _l("党组织"),
+    "api_token": _l("API 令牌"),
+    "import_batch": _l("导入批次"),
 }
 
 VERBS = {
@@ -63,6 +65,9 @@ VERBS = {
     "public_link": _l("生成公开链接"),
     "notice": _l("公示"),
     "annual": _l("年度公开"),
+    "reset_password": _l("重置密码"),
+    "unlock": _l("解除登录限制"),
+    "revoke": _l("撤销令牌"),
 }
 
 # Field labels for every type; FIELDS_OF overrides them for one type.
