@@ -766,8 +766,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("areas.upload", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.upload", "POST"): R("L 403 403 403 403 ok 403 403", data={"file": "@areas.csv"}),
     ("areas.confirm_upload", "POST"): R("L 403 403 403 403 ok 403 403", data=CONFIRM),
-    ("user_unlock.confirm", "GET"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
-    ("user_unlock.unlock", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.unlock_confirm", "GET"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
+    ("users.unlock", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
     # ---- API ------------------------------------------------------------------------------
     ("api.create_token", "POST"): R(PUBLIC, data={"username": "acc", "password": "pass-word-1"}),
     ("api.revoke_token", "DELETE"): R("L ok ok ok ok ok ok ok"),

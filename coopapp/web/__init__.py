@@ -84,7 +84,6 @@ def register_web(app: Flask) -> None:
     from coopapp.web.reports.routes import bp as reports_bp
     from coopapp.web.review.routes import bp as review_bp
     from coopapp.web.users.routes import bp as users_bp
-    from coopapp.web.users_unlock.routes import bp as user_unlock_bp
     from coopapp.web.village import bp as village_bp
     from coopapp.web.village import households, objections, routes  # noqa: F401  (their routes)
 
@@ -95,5 +94,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(areas_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(orgs_bp)
-    app.register_blueprint(user_unlock_bp)
     register_filters(app)

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from coopapp.access import accounts
 from coopapp.access import users as people
 from coopapp.access.history import object_history
 from coopapp.access.scope import authorize
@@ -177,3 +178,27 @@ def confirm_upload():
     created = {u.username: u for u in people.users_named([row["username"] for row in report.users])}
     rows = [(_shown(created[row["username"]]), row["one_time_password"]) for row in report.users]
     return _one_time_page(rows, created=True)
+
+
+def _unlock_target(username: str):
+    """The user to unlock: 404 when unknown, 403 outside the admin's scope (as `accounts.unlock_user`)."""
+    user = accounts.user_by_name(username)
+    authorize(current_user, "manage_users", user.area)
+    return user
+
+
+@bp.get("/<username>/unlock")
+def unlock_confirm(username: str):
+    """Whether failed logins hold the user back, and the button that forgets them."""
+    user = _unlock_target(username)
+    return render_template("users/unlock.html", user=user, minutes=accounts.lock_minutes(user.username))
+
+
+@bp.post("/<username>/unlock")
+def unlock(username: str):
+    """Forget the user's failed logins; back to the page."""
+    user = _unlock_target(username)
+    require_action_form()
+    accounts.unlock_user(current_user, user)
+    flash(_("已解除 %(u)s 的登录限制。", u=user.username), "success")
+    return redirect(url_for("users.unlock_confirm", username=user.username))
