@@ -18,6 +18,9 @@ def test_a_town_admin_adds_a_reviewer_who_must_choose_a_password(new_page):
     _no_sideways_scroll(admin)
     listed = admin.inner_text("#users")
     assert "zhongdong.accountant" in listed and "bawei.accountant" not in listed  # 八维村 is another town's
+    for cell in ("#users tbody tr td:nth-child(1) a", "#users tbody tr td:nth-child(2)"):  # the way in, the state
+        box = admin.locator(cell).first.bounding_box()
+        assert box and box["x"] + box["width"] <= WIDTH, f"{cell} off screen: {box}"
     admin.click("text=添加用户")
     admin.fill("#username", "gaotan.viewer")
     admin.fill("#display_name", "周审核")
