@@ -15,6 +15,7 @@ from coopapp.core.codes import canonical_area_code, parent_area_code
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
 from coopapp.extensions import db
+from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import (
     ImportFileError,
     blank_rows_between,
@@ -87,7 +88,13 @@ def default_importer() -> User | None:
 
 
 def import_areas(
-    user: User, path: Path, file_name: str, *, dry_run: bool = False, preview_limit: int = 0
+    user: User,
+    path: Path,
+    file_name: str,
+    *,
+    dry_run: bool = False,
+    preview_limit: int = 0,
+    options: ReadOptions | None = None,
 ) -> AreaImportReport:
     """Check every row of an area list and, when all are good and this is not a dry run, apply what changed.
 
@@ -95,7 +102,9 @@ def import_areas(
     an area: row, code, name, level, old name and action ("add", "rename", or "published_name" when
     only the published name is new).
     """
-    report = AreaImportReport("areas", file_name, dry_run, preview_limit=preview_limit)
+    report = AreaImportReport(
+        "areas", file_name, dry_run, preview_limit=preview_limit, options=options or ReadOptions()
+    )
     try:
         _load(user, Path(path), report)
     except RollBack:
@@ -106,7 +115,7 @@ def import_areas(
 @atomic
 def _load(user: User, path: Path, report: AreaImportReport) -> None:
     try:
-        rows = read_rows(path, report.file_name)
+        rows = read_rows(path, report.file_name, report)
         header = find_header(rows, AREA_HEADERS)
         if not (header.has("code") and header.has("name")):
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="统计用区划代码、名称"))

@@ -1,5 +1,6 @@
 """`flask --app wsgi coop import ledger|households|areas FILE …`."""
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from flask.cli import with_appcontext
 
 from coopapp.errors import DomainError
 from coopapp.extensions import db
+from coopapp.imports.options import ReadOptions
 from coopapp.imports.report import ImportReport
 from coopapp.models import Project, User
 
@@ -30,6 +32,29 @@ def _user(username: str | None, fallback) -> User:
     return user
 
 
+def read_options(command):
+    """The options every import command takes on how to read its file, passed on as `options`."""
+
+    @click.option("--sheet", default=None, help="The worksheet to read (default: the one the workbook opens on).")
+    @click.option("--include-hidden", is_flag=True, help="Read the rows the file hides as data too.")
+    @click.option(
+        "--answer",
+        "answers",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Answer a question the import stopped for (its key and one of its options; repeatable).",
+    )
+    @functools.wraps(command)
+    def wrapper(*args, sheet, include_hidden, answers, **kwargs):
+        try:
+            options = ReadOptions.from_cli(sheet, include_hidden, answers)
+        except ValueError as exc:
+            raise click.BadParameter(f"{exc} (expected KEY=VALUE)", param_hint="--answer") from None
+        return command(*args, options=options, **kwargs)
+
+    return wrapper
+
+
 def _finish(report: ImportReport, as_json: bool) -> None:
     """Print the report (one JSON object with --json) and exit 0 only for a clean file."""
     if as_json:
@@ -40,7 +65,22 @@ def _finish(report: ImportReport, as_json: bool) -> None:
             click.echo(f"error: {where} [{p.column or ''}] {p.value or ''!s}: {p.message}", err=True)
         for p in report.warnings:
             click.echo(f"warning: row {p.row} [{p.column or ''}] {p.value or ''!s}: {p.message}", err=True)
-        verb = "imported" if report.imported else ("would import" if report.ok else "refused; nothing imported")
+        for q in report.questions:
+            where = f"row {q.row}" if q.row is not None else "file"
+            choices = ", ".join(f"{value} ({label})" for value, label in q.options)
+            click.echo(f"question {q.key}: {where} [{q.column or ''}] {q.value or ''!s}: {q.message}", err=True)
+            click.echo(f"  answer with --answer {q.key}=VALUE, VALUE one of: {choices}", err=True)
+        if report.sheet:
+            click.echo(f"sheet read: {report.sheet}", err=True)
+        if report.hidden_rows:
+            shown = ", ".join(str(n) for n in report.hidden_rows[:20])
+            click.echo(f"hidden rows left out: {shown} (--include-hidden reads them)", err=True)
+        if report.imported:
+            verb = "imported"
+        elif report.questions and report.error_count == 0:
+            verb = f"stopped for {len(report.questions)} question(s); nothing imported"
+        else:
+            verb = "would import" if report.ok else "refused; nothing imported"
         batch = f" as batch #{report.batch_id}" if report.batch_id else ""
         click.echo(
             f"{verb}{batch}: {report.rows_ok} rows ok, {report.rows_skipped} skipped, "
@@ -61,8 +101,11 @@ def _fail(message: str, file_name: str, kind: str, dry_run: bool, as_json: bool)
 @click.option("--as", "username", default=None, help="Importing user (default: the village's first accountant).")
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@read_options
 @with_appcontext
-def import_ledger_command(file: Path, project_id: int, username: str | None, dry_run: bool, as_json: bool) -> None:
+def import_ledger_command(
+    file: Path, project_id: int, username: str | None, dry_run: bool, as_json: bool, options: ReadOptions
+) -> None:
     """Import FILE's rows as one batch of draft entries of the project."""
     from coopapp.imports.ledger import default_importer, import_ledger
 
@@ -71,7 +114,7 @@ def import_ledger_command(file: Path, project_id: int, username: str | None, dry
         raise click.UsageError(f"no project {project_id}")
     user = _user(username, lambda: default_importer(project))
     try:
-        report = import_ledger(user, project, file, file.name, dry_run=dry_run)
+        report = import_ledger(user, project, file, file.name, dry_run=dry_run, options=options)
     except DomainError as exc:
         _fail(exc.message, file.name, "ledger", dry_run, as_json)
     _finish(report, as_json)
@@ -89,9 +132,16 @@ def import_ledger_command(file: Path, project_id: int, username: str | None, dry
 )
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@read_options
 @with_appcontext
 def import_households_command(
-    file: Path, village_code: str | None, whole_county: bool, username: str | None, dry_run: bool, as_json: bool
+    file: Path,
+    village_code: str | None,
+    whole_county: bool,
+    username: str | None,
+    dry_run: bool,
+    as_json: bool,
+    options: ReadOptions,
 ):
     """Register FILE's households in the village (--village CODE) or across the county (--county)."""
     from coopapp.core.codes import canonical_area_code
@@ -107,7 +157,7 @@ def import_households_command(
             raise click.UsageError("no county yet: run coop init first")
         user = _user(username, area_import.default_importer)
         try:
-            report = import_households(user, county, file, file.name, dry_run=dry_run, county=True)
+            report = import_households(user, county, file, file.name, dry_run=dry_run, county=True, options=options)
         except DomainError as exc:
             _fail(exc.message, file.name, "households", dry_run, as_json)
         _finish(report, as_json)
@@ -121,7 +171,7 @@ def import_households_command(
         raise click.UsageError(f"no village {village_code}")
     user = _user(username, lambda: default_importer(village))
     try:
-        report = import_households(user, village, file, file.name, dry_run=dry_run)
+        report = import_households(user, village, file, file.name, dry_run=dry_run, options=options)
     except DomainError as exc:
         _fail(exc.message, file.name, "households", dry_run, as_json)
     _finish(report, as_json)
@@ -134,14 +184,15 @@ def import_households_command(
 @click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object (the ledger report's shape plus 'changed')."
 )
+@read_options
 @with_appcontext
-def import_areas_command(file: Path, username: str | None, dry_run: bool, as_json: bool) -> None:
+def import_areas_command(file: Path, username: str | None, dry_run: bool, as_json: bool, options: ReadOptions) -> None:
     """Bring the area tree to FILE's state (an NBS 统计用区划代码 table or a village-groups sheet)."""
     from coopapp.imports.areas import default_importer, import_areas
 
     user = _user(username, default_importer)
     try:
-        report = import_areas(user, file, file.name, dry_run=dry_run)
+        report = import_areas(user, file, file.name, dry_run=dry_run, options=options)
     except DomainError as exc:
         _fail(exc.message, file.name, "areas", dry_run, as_json)
     if not as_json and report.ok:
@@ -161,8 +212,11 @@ def import_areas_command(file: Path, username: str | None, dry_run: bool, as_jso
     default=None,
     help="Write the one-time passwords to this CSV (username,password) instead of the report.",
 )
+@read_options
 @with_appcontext
-def import_users_command(file: Path, dry_run: bool, as_json: bool, passwords_out: Path | None) -> None:
+def import_users_command(
+    file: Path, dry_run: bool, as_json: bool, passwords_out: Path | None, options: ReadOptions
+) -> None:
     """Create the users of FILE (用户名, 姓名, 角色, 区域代码, 手机), each with a one-time password."""
     from coopapp.imports.users import import_users
 
@@ -170,7 +224,7 @@ def import_users_command(file: Path, dry_run: bool, as_json: bool, passwords_out
     # refused while nothing is created, never after the users exist with their passwords lost.
     out = _open_passwords(passwords_out) if passwords_out is not None and not dry_run else None
     try:
-        report = import_users(None, file, file.name, dry_run=dry_run)
+        report = import_users(None, file, file.name, dry_run=dry_run, options=options)
     except BaseException:
         _discard(out, passwords_out)
         raise

@@ -15,6 +15,7 @@ from coopapp.core.text import parse_int
 from coopapp.core.tx import atomic
 from coopapp.errors import Invalid
 from coopapp.extensions import db
+from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import (
     ImportFileError,
     blank_rows_between,
@@ -61,11 +62,14 @@ def import_households(
     dry_run: bool = False,
     preview_limit: int = 0,
     county: bool = False,
+    options: ReadOptions | None = None,
 ) -> ImportReport:
     """Check every row of a roster and, when all are good and this is not a dry run, register the households.
 
     county: `village` is the county and each row names its village in a 村 column (an admin's import)."""
-    report = ImportReport("households", file_name, dry_run, preview_limit=preview_limit)
+    report = ImportReport(
+        "households", file_name, dry_run, preview_limit=preview_limit, options=options or ReadOptions()
+    )
     try:
         _load(user, village, Path(path), report, county)
     except RollBack:
@@ -77,7 +81,7 @@ def import_households(
 def _load(user: User, village: Area, path: Path, report: ImportReport, county: bool) -> None:
     authorize(user, "manage_areas" if county else "manage_village", village)
     try:
-        rows = read_rows(path, report.file_name)  # checks size, type and zip bombs first
+        rows = read_rows(path, report.file_name, report)  # checks size, type and zip bombs first
         header = find_header(rows, HOUSEHOLD_HEADERS)
         for name, label in (("head_name", "户主"), ("village", "村")) if county else (("head_name", "户主"),):
             if not header.has(name):

@@ -15,6 +15,7 @@ from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED
 from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.imports.bulk import EntryWriter
+from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import (
     Header,
     ImportFileError,
@@ -59,10 +60,17 @@ def default_importer(project: Project) -> User | None:
 
 
 def import_ledger(
-    user: User, project: Project, path: Path, file_name: str, *, dry_run: bool = False, preview_limit: int = 0
+    user: User,
+    project: Project,
+    path: Path,
+    file_name: str,
+    *,
+    dry_run: bool = False,
+    preview_limit: int = 0,
+    options: ReadOptions | None = None,
 ) -> ImportReport:
     """Check every row of the file and, when all are good and this is not a dry run, add them as one batch of drafts."""
-    report = ImportReport("ledger", file_name, dry_run, preview_limit=preview_limit)
+    report = ImportReport("ledger", file_name, dry_run, preview_limit=preview_limit, options=options or ReadOptions())
     try:
         _load(user, project, Path(path), report)
     except RollBack:
@@ -76,7 +84,7 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
     if not project.active:
         raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
     try:
-        rows, text = open_rows(path, report.file_name)  # checks size, type and zip bombs first
+        rows, text = open_rows(path, report.file_name, report)  # checks size, type and zip bombs first
         header = find_header(rows, LEDGER_HEADERS)
         _require_columns(header)
         batch = open_batch(user, "ledger", project.id, path, report)

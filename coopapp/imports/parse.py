@@ -110,17 +110,20 @@ def csv_encoding(path: Path) -> str:
     raise ImportFileError(_("无法识别 CSV 文件的文字编码（应为 UTF-8 或 GBK），请在 Excel 中另存为 CSV 或 .xlsx。"))
 
 
-def read_rows(path: Path, file_name: str) -> Iterator[tuple[int, tuple]]:
+def read_rows(path: Path, file_name: str, report=None) -> Iterator[tuple[int, tuple]]:
     """Yield (row number as the spreadsheet shows it, cells) for every row of a CSV or XLSX file
     (of a workbook, the rows its sheet has: a number skipped is a blank row, see `blank_rows_between`).
 
     The file is checked first (size, type by content, zip bombs: see `limits`); any problem,
     then or while reading, is an ImportFileError.
+
+    `report` (an ImportReport, optional): its `options` say how to read (which sheet, hidden rows),
+    and the reading records in it what it found (`sheet`, `sheets`, `hidden_rows`, questions).
     """
-    yield from open_rows(path, file_name)[0]
+    yield from open_rows(path, file_name, report)[0]
 
 
-def open_rows(path: Path, file_name: str) -> tuple[Iterator[tuple[int, tuple]], bool]:
+def open_rows(path: Path, file_name: str, report=None) -> tuple[Iterator[tuple[int, tuple]], bool]:
     """`read_rows` with the file checked now, and whether every cell it yields is a str (a CSV
     file's are; a workbook's may be numbers, dates or None)."""
     try:
@@ -129,7 +132,7 @@ def open_rows(path: Path, file_name: str) -> tuple[Iterator[tuple[int, tuple]], 
         raise ImportFileError(str(exc)) from None
     if suffix == ".csv":
         return _csv_rows(path), True
-    return _xlsx_rows(path), False
+    return _xlsx_rows(path, report), False
 
 
 def blank_rows_between(previous: int, number: int) -> int:
@@ -184,7 +187,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
             raise ImportFileError(_("第 %(r)s 行之后无法读取 CSV 文件：%(e)s", r=number, e=str(exc)[:200])) from None
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, tuple]]:
+def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
     """The rows the sheet has (a row it leaves out is blank: the numbers show the gaps)."""
     from coopapp.imports.limits import limit_message, max_uncompressed_bytes, reading_budget
     from coopapp.imports.xlsx import XlsxError, XlsxLimit, iter_rows

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from coopapp.access import audit
 from coopapp.extensions import db
+from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import squash
 from coopapp.models import ImportBatch
 
@@ -30,6 +31,31 @@ class Problem:
 
 
 @dataclass
+class Question:
+    """Where the file alone cannot say what the user means: the import stops, writes nothing and asks.
+
+    `key` names the question for its answer (`ReadOptions.answers[key]`, `--answer KEY=VALUE`, or
+    the page's choice); `options` are (value, label) pairs, the value being what answers it."""
+
+    key: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+    options: list[tuple[str, str]]
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+            "options": [{"value": v, "label": label} for v, label in self.options],
+        }
+
+
+@dataclass
 class ImportReport:
     """The outcome of an import or a dry run; `as_dict` is the `--json` object."""
 
@@ -48,10 +74,17 @@ class ImportReport:
     # For the preview page: the first rows as parsed (row number, status, values).
     preview: list[dict] = field(default_factory=list)
     preview_limit: int = 0
+    # How the file is read (the user's choices and answers), and what the reading found.
+    options: ReadOptions = field(default_factory=ReadOptions)
+    questions: list[Question] = field(default_factory=list)
+    sheet: str | None = None  # the worksheet read (None: a CSV file)
+    sheets: list[str] = field(default_factory=list)  # the workbook's visible worksheets, for the choice
+    hidden_rows: list[int] = field(default_factory=list)  # rows the file hides, left out unless included
 
     @property
     def ok(self) -> bool:
-        return self.error_count == 0
+        """Nothing wrong and nothing to ask: the file may be imported."""
+        return self.error_count == 0 and not self.questions
 
     @property
     def preview_total(self) -> int:
@@ -67,6 +100,11 @@ class ImportReport:
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(Problem(row, column, value, str(message)))
+
+    def ask(self, key: str, row, column, value, message, options) -> None:
+        """Stop for a question (once per key): the import writes nothing until it is answered."""
+        if all(q.key != key for q in self.questions):
+            self.questions.append(Question(key, row, column, value, str(message), [(v, str(lb)) for v, lb in options]))
 
     def warn(self, row, column, value, message) -> None:
         self.warnings.append(Problem(row, column, value, str(message)))
@@ -93,6 +131,10 @@ class ImportReport:
             "total_fen": self.total_fen,
             "errors": [e.as_dict() for e in self.errors],
             "warnings": warnings,
+            "questions": [q.as_dict() for q in self.questions],
+            "sheet": self.sheet,
+            "sheets": self.sheets,
+            "hidden_rows": self.hidden_rows,
         }
 
 

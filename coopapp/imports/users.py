@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from coopapp.access.users import UserInput, checked_input, create_user
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
+from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, find_header, is_blank, read_rows
 from coopapp.imports.report import ImportReport, RollBack
 from coopapp.models import User
@@ -47,14 +48,22 @@ class _Row:
 
 
 def import_users(
-    actor: User | None, path: Path, file_name: str, *, dry_run: bool = False, preview_limit: int = 0
+    actor: User | None,
+    path: Path,
+    file_name: str,
+    *,
+    dry_run: bool = False,
+    preview_limit: int = 0,
+    options: ReadOptions | None = None,
 ) -> UserImportReport:
     """Check every row and, when all are good and this is not a dry run, create the users.
 
     `actor`: the importing admin (None: the command line). The preview lists up to
     `preview_limit` rows: row, username, display_name, role, area, phone.
     """
-    report = UserImportReport("users", file_name, dry_run, preview_limit=preview_limit)
+    report = UserImportReport(
+        "users", file_name, dry_run, preview_limit=preview_limit, options=options or ReadOptions()
+    )
     try:
         _load(actor, Path(path), report)
     except RollBack:
@@ -65,7 +74,7 @@ def import_users(
 @atomic
 def _load(actor: User | None, path: Path, report: UserImportReport) -> None:
     try:
-        rows = read_rows(path, report.file_name)
+        rows = read_rows(path, report.file_name, report)
         header = find_header(rows, USER_HEADERS)
         missing = [COLUMN[name] for name in REQUIRED if not header.has(name)]
         if missing:
