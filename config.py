@@ -93,6 +93,9 @@ class Config:
     # 0 ignores the headers, so a client cannot choose the address its failed logins count under.
     TRUSTED_PROXIES = 0
     API_TOKEN_DAYS = 30
+    # How passwords are hashed (werkzeug's method string): scrypt, werkzeug's default. Only the
+    # tests lower it, so that hundreds of logins and new users do not cost minutes.
+    PASSWORD_HASH_METHOD = "scrypt"
     WEAK_VILLAGE_THRESHOLD_FEN = 100_000 * 100
     # The least share of a photovoltaic plan's pool for public-welfare jobs, in basis points
     # (2000 = 20%); None: no such rule.
@@ -129,6 +132,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     LOGIN_MAX_FAILURES = 3
     LOGIN_MAX_FAILURES_PER_CLIENT = 6
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

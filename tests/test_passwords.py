@@ -121,3 +121,18 @@ def test_a_password_change_ends_the_other_sessions(app, world, auth, client):
     assert client.get("/entries").status_code == 200  # this session goes on
     assert other.get("/entries").status_code == 302  # the other one was logged out
     assert "/login" in other.get("/entries").headers["Location"]
+
+
+def test_deployments_hash_with_scrypt_and_unknown_names_cost_the_same(app, monkeypatch):
+    """The tests lower the hash's work factor; a deployment keeps werkzeug's scrypt, and the hash an
+    unknown name is checked against is made the same way as real ones (timing does not tell)."""
+    from config import DevelopmentConfig, ProductionConfig
+    from coopapp.access import accounts
+
+    assert DevelopmentConfig.PASSWORD_HASH_METHOD == ProductionConfig.PASSWORD_HASH_METHOD == "scrypt"
+    with app.app_context():
+        monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "scrypt")
+        assert accounts.hash_password("pass-word-1").startswith("scrypt:")
+        assert accounts._dummy_hash().startswith("scrypt:")
+        monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+        assert accounts._dummy_hash().startswith("pbkdf2:sha256:1000$")

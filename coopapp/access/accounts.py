@@ -21,8 +21,21 @@ from coopapp.models import ApiToken, User
 from coopapp.models.base import utcnow
 
 MIN_PASSWORD = 8
-# Hash compared against when the username is unknown, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Hashes compared against when the username is unknown, so timing does not tell: one per method.
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def hash_password(password: str) -> str:
+    """The stored hash of a password, by the deployment's PASSWORD_HASH_METHOD (scrypt)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    """A hash made the way real ones are, to check a password against when the name is unknown."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-real-password", method=method)
+    return _DUMMY_HASHES[method]
 
 
 def password_problem(password: str) -> str | None:
@@ -49,7 +62,7 @@ def change_password(user: User, current: str, new: str) -> None:
         problem = _("新密码不能与当前密码相同。")
     if problem:
         raise Invalid(problem, {"new_password": problem})
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = hash_password(new)
     user.must_change_password = False
     end_user_access(user)
     audit.record(user, "user.password", user)
@@ -85,7 +98,7 @@ def authenticate(username: str, password: str, client: Client | None = None) -> 
     keys = throttle.attempt_keys(user, username, client)
     rows = throttle.counters(keys)
     throttle.refuse_if_waiting(rows.values())
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if user is not None and ok and user.is_active:
         throttle.clear_after_success(rows)
         return user

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from coopapp.access import audit, throttle
-from coopapp.access.accounts import end_user_access, password_problem
+from coopapp.access.accounts import end_user_access, hash_password, password_problem
 from coopapp.access.scope import VILLAGE_ROLES, area_clause, authorize, can
 from coopapp.core.codes import canonical_area_code
 from coopapp.core.tx import atomic
@@ -165,7 +164,7 @@ def create_user(actor: User | None, data: UserInput, password: str | None = None
         phone=values["phone"],
         role=values["role"],
         area_id=values["area"].id,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         must_change_password=one_time is not None,
     )
     db.session.add(user)
@@ -276,7 +275,7 @@ def reset_password(actor: User | None, user: User) -> str:
         message = _("请用“修改密码”更改自己的密码。")
         raise Invalid(message, {"username": message})
     password = one_time_password()
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.must_change_password = True
     end_user_access(user)
     audit.record(actor, "user.reset_password", user)

@@ -17,10 +17,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from coopapp.access import audit
-from coopapp.access.accounts import password_problem
+from coopapp.access.accounts import hash_password, password_problem
 from coopapp.core.codes import credit_code_check_char
 from coopapp.core.periods import first_day, next_period, periods_between
 from coopapp.core.tx import atomic
@@ -90,7 +89,7 @@ def _load(password: str) -> bool:
 
 def _demo_users(password: str) -> dict[str, User]:
     """Create the demo users, or reset the password (and display name) of those that exist."""
-    password_hash = generate_password_hash(password)
+    password_hash = hash_password(password)
     users = {}
     for username, role, code in DEMO_USERS:
         user = db.session.scalar(select(User).where(User.username == username))
