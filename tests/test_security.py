@@ -25,6 +25,15 @@ def _page_key(path: str) -> str:
     return parts._replace(query=urlencode(sorted(query))).geturl()
 
 
+@pytest.fixture()
+def pdf_as_html(monkeypatch):
+    """A crawled PDF link answers with the HTML Chromium would print, not a print (4 s each): the
+    crawl reads what the PDF holds; the PDF tests (test_print_reports) prove the printing."""
+    from coopapp.web.disclosure import pdf
+
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html, timeout=60: html.encode("utf-8"))
+
+
 def crawl(client, start: str = "/", limit: int = 80) -> dict[str, object]:
     """GET every same-site link reachable from `start` (up to `limit` pages) → {path: response}."""
     seen: dict[str, object] = {}
@@ -90,7 +99,7 @@ def test_session_cookie_is_secure_when_configured_for_https(app, database_url, w
     assert "secure" in [a.strip().lower() for a in cookie.split(";")]
 
 
-def test_no_inline_script_in_any_page_the_secretary_reaches(client, world, auth):
+def test_no_inline_script_in_any_page_the_secretary_reaches(client, world, auth, pdf_as_html):
     approved_entry(world, kind="dividend", household_id=world.households[0].id, note="<script>alert(1)</script>")
     auth.login("sec")
     pages = crawl(client)
@@ -106,7 +115,7 @@ def test_no_inline_script_in_any_page_the_secretary_reaches(client, world, auth)
 
 
 @pytest.mark.parametrize("reviewer", ["town", "county"])
-def test_id_numbers_never_reach_a_reviewers_pages_or_exports(client, world, auth, reviewer):
+def test_id_numbers_never_reach_a_reviewers_pages_or_exports(client, world, auth, reviewer, pdf_as_html):
     for household in world.households[:3]:
         approved_entry(world, kind="dividend", household_id=household.id, amount_fen=50_000)
     id_numbers = [h.id_number for h in [*world.households, world.other_household] if h.id_number]
