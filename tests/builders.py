@@ -72,6 +72,34 @@ class World:
     users: dict[str, User] = field(default_factory=dict)
     cooperative: Cooperative | None = None
 
+    _AREAS = ("county", "town_a", "town_b", "village", "other_village", "sibling_village", "group")
+
+    def ids(self) -> dict:
+        """The world as ids (plain values that outlive the session): `World.load` makes it again."""
+        return {
+            **{name: getattr(self, name).id for name in self._AREAS},
+            "project": self.project.id,
+            "other_project": self.other_project.id,
+            "households": [h.id for h in self.households],
+            "other_household": self.other_household.id,
+            "users": {role: user.id for role, user in self.users.items()},
+            "cooperative": self.cooperative.id if self.cooperative else None,
+        }
+
+    @classmethod
+    def load(cls, ids: dict) -> "World":
+        """The world whose `ids()` these are, loaded in the current session."""
+        get = db.session.get
+        return cls(
+            *(get(Area, ids[name]) for name in cls._AREAS),
+            get(Project, ids["project"]),
+            get(Project, ids["other_project"]),
+            [get(Household, i) for i in ids["households"]],
+            get(Household, ids["other_household"]),
+            {role: get(User, i) for role, i in ids["users"].items()},
+            get(Cooperative, ids["cooperative"]) if ids["cooperative"] else None,
+        )
+
 
 def add_user(username: str, role: str, area: Area) -> User:
     user = User(username=username, password_hash=_HASH, role=role, area_id=area.id)
@@ -88,6 +116,49 @@ def year_targets(project: Project, output_fen=None, income_fen=None, years=None)
     ]
     db.session.add_all(rows)
     return rows
+
+
+# Rows of a database state built once per run (name → [(table, rows)]) and what its builder returned.
+_SNAPSHOTS: dict[str, tuple[list, object]] = {}
+
+
+def built_once(name: str, build):
+    """`build()` on the emptied database, done for real once per run; for every later test its rows
+    are put back as they were (same ids, same audit chain) and its result returned again. The
+    result must hold plain values (ids, codes), not ORM objects, which belong to one session."""
+    if name in _SNAPSHOTS:
+        tables, result = _SNAPSHOTS[name]
+        _restore(tables)
+        return result
+    result = build()
+    db.session.commit()
+    _SNAPSHOTS[name] = (_capture(), result)
+    return result
+
+
+def _capture() -> list:
+    with db.engine.connect() as conn:
+        return [
+            (table, [dict(row) for row in conn.execute(table.select().order_by(*table.primary_key.columns)).mappings()])
+            for table in db.metadata.sorted_tables
+        ]
+
+
+def _restore(tables: list) -> None:
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        for table, rows in tables:
+            if rows:
+                conn.execute(table.insert(), rows)
+        if conn.dialect.name == "postgresql":  # the next id follows the restored ones, as after a build
+            for table, rows in tables:
+                if rows and "id" in table.c and table.c.id.autoincrement is not False:
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"(SELECT MAX(id) FROM {table.name}))"
+                        )
+                    )
 
 
 def build_world() -> World:
@@ -843,13 +914,19 @@ def csv_batch(world, tmp_path):
     return report.batch_id
 
 
-def route_objects(app, world: World, tmp_path, monkeypatch) -> dict:
-    """Ids and codes of 中洞村 (the own village of acc/sec) in every state the routes act on."""
+def route_objects(app, tmp_path, monkeypatch) -> dict:
+    """Ids and codes of 中洞村 (the own village of acc/sec) in every state the routes act on, in a
+    world built for them (its ids under "world": `World.load(objects["world"])`)."""
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setitem(app.config, "PDF_CHROMIUM", "")  # a PDF falls back to its print page: access is the same
+    return built_once("route_objects", lambda: _build_route_objects(tmp_path))
+
+
+def _build_route_objects(tmp_path) -> dict:
     from coopapp.distributions import plans as distributions
     from coopapp.distributions.plans import PlanInput
 
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
-    monkeypatch.setitem(app.config, "PDF_CHROMIUM", "")  # a PDF falls back to its print page: access is the same
+    world = build_world()
     acc = world.users["accountant"]
     draft = ledger.create_entry(acc, entry_input(world.project, amount_fen=11_00))
     submitted = ledger.create_entry(acc, entry_input(world.project, amount_fen=22_00))
@@ -883,6 +960,7 @@ def route_objects(app, world: World, tmp_path, monkeypatch) -> dict:
         "objection": objection.id,
         "batch": csv_batch(world, tmp_path),
         "token": world.households[0].public_token,
+        "world": world.ids(),
     }
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from coopapp import create_app
 from coopapp.extensions import db as _db
 
-from .builders import ApiClient, World, build_world
+from .builders import ApiClient, World, build_world, built_once
 
 TEST_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -146,7 +146,7 @@ def uploads(app, tmp_path, monkeypatch):
 @pytest.fixture()
 def world(db) -> World:
     """Two towns, three villages, their projects, households and one user per role."""
-    return build_world()
+    return World.load(built_once("world", lambda: build_world().ids()))
 
 
 @pytest.fixture()

@@ -43,6 +43,7 @@ from .builders import (
     USERNAMES,
     ApiClient,
     Route,
+    World,
     add_user,
     app_routes,
     credit_code,
@@ -54,9 +55,9 @@ from .builders import (
 
 
 @pytest.fixture()
-def objects(app, world, tmp_path, monkeypatch) -> dict:
+def objects(app, db, tmp_path, monkeypatch) -> dict:
     """Ids and codes of 中洞村 (the own village of acc/sec) in every state the routes act on."""
-    return route_objects(app, world, tmp_path, monkeypatch)
+    return route_objects(app, tmp_path, monkeypatch)
 
 
 def test_every_route_is_in_the_table(app):
@@ -188,9 +189,9 @@ TOWN_ADMIN = [
 
 
 @pytest.mark.parametrize(("endpoint", "method", "args", "data", "expected"), TOWN_ADMIN)
-def test_a_town_admin(app, world, objects, endpoint, method, args, data, expected):
+def test_a_town_admin(app, objects, endpoint, method, args, data, expected):
     """A town's admin manages that town only: outside it, refused and nothing written."""
-    add_user("gaotan.admin", "admin", world.town_a)
+    add_user("gaotan.admin", "admin", World.load(objects["world"]).town_a)
     db.session.commit()
     route = Route(" ".join([expected] * len(CALLERS)), args, data)
     before = route_state()

@@ -19,9 +19,9 @@ from .builders import CALLERS, ROUTES, USERNAMES, app_routes, fill_body, route_o
 
 
 @pytest.fixture()
-def objects(app, world, tmp_path, monkeypatch) -> dict:
+def objects(app, db, tmp_path, monkeypatch) -> dict:
     """The access matrix's world: the same URLs and bodies."""
-    return route_objects(app, world, tmp_path, monkeypatch)
+    return route_objects(app, tmp_path, monkeypatch)
 
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
