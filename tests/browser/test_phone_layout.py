@@ -119,7 +119,19 @@ def test_secretary_reviews_reads_a_statement_and_previews_a_plan(new_page, live_
         src, natural, shown = img.evaluate("e => [e.currentSrc, e.naturalWidth, e.getBoundingClientRect().width]")
         assert "size=phone" in src and natural == PHONE_WIDTH_IN * PHONE_DPI, (src, natural)
         assert shown >= PHONE_SHOWN_PX, shown  # tests/test_charts.py: labels ≥ 11 CSS px at this width
-    _shown(page, "village-dashboard", chart="figure.chart img")
+    _shown(page, "village-dashboard", chart="figure.chart img", project="td[data-label='产值（元）']")
+
+    for path in (  # the secretary's other pages and the printable sheets: nothing scrolls sideways
+        "/village/households",
+        f"/village/households/{household_id}",
+        "/village/projects",
+        "/distributions",
+        "/months",
+        "/villages/441323110201/notice",
+        "/villages/441323110201/annual-report",
+    ):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, f"{path} scrolls sideways"
 
 
 def test_a_villager_sees_every_amount_and_the_public_page_every_column(new_page, live_app):
