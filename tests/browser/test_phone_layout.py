@@ -23,6 +23,9 @@ WIDTH = 390
 PHONE = {"viewport": {"width": WIDTH, "height": 844}, "is_mobile": True, "has_touch": True}
 AMOUNT = "td[data-label='金额（元）']"
 PROBLEM = "td[data-label='问题']"
+# A statement's amounts and subtotals, line by line or (a busy year) month by month.
+LINES = "td[data-label='金额（元）'], .month-totals .num"
+SUBTOTALS = ".subtotal td.num, td.subtotal-cell"
 BOXES = "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.width, e.outerHTML.slice(0, 80)]; })"
 
 
@@ -85,9 +88,7 @@ def test_secretary_reviews_reads_a_statement_and_previews_a_plan(new_page, live_
 
     page.goto(f"/village/households/{household_id}/statement?year={year}")
     assert f"{year} 年合计" in page.inner_text("tfoot")
-    _shown(
-        page, "statement", amount=AMOUNT, subtotal=".subtotal td.num", total="tfoot th", year_total="[data-total-fen]"
-    )
+    _shown(page, "statement", amount=LINES, subtotal=SUBTOTALS, total="tfoot th", year_total="[data-total-fen]")
 
     page.goto("/distributions/new")
     page.fill("#pool", "3万")
@@ -143,7 +144,7 @@ def test_a_villager_sees_every_amount_and_the_public_page_every_column(new_page,
     page = new_page(**PHONE)
     page.goto(f"/s/{token}?year={year}")
     assert f"{year} 年合计" in page.inner_text("tfoot")
-    _shown(page, "public-statement", amount=AMOUNT, subtotal=".subtotal td.num", year_total="[data-total-fen]")
+    _shown(page, "public-statement", amount=LINES, subtotal=SUBTOTALS, year_total="[data-total-fen]")
 
     page.goto(f"/p/{code}")
     figures = page.locator("table.cards").first
