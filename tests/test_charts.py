@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import matplotlib.image
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 from sqlalchemy import event
 
 from coopapp import charts
@@ -284,3 +286,36 @@ def test_chinese_amounts():
     assert base.chinese_amount(184000, fixed=True) == "18.40万"
     assert base.chinese_amount(120_000_000) == "1.2亿"
     assert base.chinese_amount(-20000) == "−2万"
+
+
+def test_phone_charts_keep_labels_at_11_css_px_on_a_390_px_screen(data, client, auth):
+    """Under 720 px pages ask for ?size=phone: 800 × 720 px, its smallest text shown PHONE_SHOWN_PX
+    wide (what tests/browser/test_phone_layout.py measures at 390 px) at least 11 CSS px, no text
+    past the image's edges; the page size stays as it was."""
+    year = int(entry_input(data.project).period[:4])
+    loaded = {
+        "output": chart_data.project_output(data.project, year),
+        "yield": chart_data.project_yield(data.project),
+        "benefit": chart_data.village_benefit(data.village, year),
+    }
+    for name, chart in loaded.items():
+        with base.drawing("phone") as figure_of:
+            fig = figure_of(lambda: charts.MODULES[name].draw(chart))  # noqa: B023 (drawn at once)
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            width_px = fig.get_figwidth() * fig.dpi
+            texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+            smallest = min(t.get_fontsize() for t in texts) / 72 * fig.dpi * base.PHONE_SHOWN_PX / width_px
+            assert smallest >= 11, (name, smallest)
+            for t in texts:
+                box = t.get_window_extent(canvas.get_renderer())
+                assert box.x0 >= -1 and box.x1 <= width_px + 1, (name, t.get_text(), box)
+
+    auth.login("sec")
+    page = client.get(f"/villages/{data.village.code}?year={year}").get_data(as_text=True)
+    src = f"/charts/project/{data.project.id}/output.png?year={year}"
+    assert f'media="(max-width: 719px)" srcset="{src.replace("&", "&amp;")}&amp;size=phone"' in page
+    phone = matplotlib.image.imread(io.BytesIO(client.get(f"{src}&size=phone").data), format="png")
+    page_size = matplotlib.image.imread(io.BytesIO(client.get(src).data), format="png")
+    assert phone.shape[:2] == (720, 800) and page_size.shape[:2] == (500, 800)
+    assert client.get(f"{src}&size=huge").status_code == 400

@@ -6,7 +6,17 @@ import numpy
 from flask_babel import gettext as _
 from matplotlib.ticker import MaxNLocator
 
-from coopapp.charts.base import BLUE, GREY, VERMILION, ChartText, chinese_amount, empty_figure, new_figure, yuan
+from coopapp.charts.base import (
+    BLUE,
+    VERMILION,
+    ChartText,
+    chinese_amount,
+    empty_figure,
+    heading,
+    narrow,
+    new_figure,
+    yuan,
+)
 from coopapp.core.money import format_yuan, median_fen
 
 
@@ -89,18 +99,20 @@ def draw(data: dict):
         if a + b:
             ax.annotate(f"{a + b}", (i, a + b), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
     labels = [band_label(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    ax.set_xticks(list(x), labels, rotation=30 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
+    slanted = len(labels) > (3 if narrow() else 6)
+    ax.set_xticks(
+        list(x), labels, rotation=(45 if narrow() else 30) if slanted else 0, ha="right" if slanted else "center"
+    )
     ax.set_xlim(-0.6, len(per_bin) - 0.4)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("每户全年收益（元）")
     ax.set_ylabel("户数")
     top = max(a + b for a, b in per_bin)
-    ax.set_ylim(0, top * 1.2 + 0.5)
+    ax.set_ylim(0, top * (1.45 if narrow() else 1.2) + 0.5)  # a phone: the legend above the bars
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.legend(loc="upper right", frameon=False)
-    ax.set_title(title(data), loc="left", pad=26)
-    ax.text(0, 1.02, coverage_note(data), transform=ax.transAxes, fontsize=11, color=GREY, va="bottom")
+    ax.legend(loc="upper right", frameon=False, ncols=2 if narrow() else 1)
+    heading(ax, title(data), coverage_note(data))
     return fig
 
 

@@ -10,6 +10,8 @@ from coopapp.charts.base import (
     ORANGE,
     ChartText,
     empty_figure,
+    heading,
+    narrow,
     new_figure,
     share,
     yuan,
@@ -35,8 +37,12 @@ def draw(data: dict):
     if data["last_year_total_fen"]:
         ax.plot(x, last_year, color=ORANGE, marker="o", linewidth=2, linestyle="--", label=f"{year - 1} 年")
     top = max([*this_year, *last_year, 1.0])
-    ax.set_ylim(0, top * 1.15)
-    if target:
+    ax.set_ylim(0, top * (1.4 if narrow() else 1.15))  # a phone: the legend above the bars
+    if narrow():
+        # A phone: the month's number only (the shares are in the note and the table below).
+        ax.set_xticks(list(x), [str(m + 1) for m in x])
+        ax.set_xlabel("月份")
+    elif target:
         # The share of the annual target sits under each month, clear of the bars and the line.
         labels = [
             f"{m}\n{share(fen, target) if fen else '—'}" for m, fen in zip(MONTHS, data["months_fen"], strict=True)
@@ -63,8 +69,7 @@ def draw(data: dict):
     handles, labels = ax.get_legend_handles_labels()
     order = sorted(range(len(labels)), key=lambda i: labels[i], reverse=True)  # this year first
     ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", ncols=2, frameon=False)
-    ax.set_title(title(data), loc="left", pad=26)
-    ax.text(0, 1.02, _subtitle(data), transform=ax.transAxes, fontsize=11, color=GREY, va="bottom")
+    heading(ax, title(data), _subtitle(data))
     return fig
 
 

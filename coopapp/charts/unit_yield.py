@@ -12,6 +12,7 @@ from coopapp.charts.base import (
     ChartText,
     chinese_amount,
     empty_figure,
+    heading,
     new_figure,
     plain_number,
 )
@@ -82,9 +83,7 @@ def draw(data: dict):
     ax.set_ylabel(f"每{unit_name(data)}{'发电量（kWh）' if data['basis'] == 'quantity' else '产值（元）'}")
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.set_title(title(data), loc="left", pad=26)
-    note = f"规模 {plain_number(float(data['capacity']))} {unit_name(data)}（按当前规模计算）"
-    ax.text(0, 1.02, note, transform=ax.transAxes, fontsize=11, color="#6E6E6E", va="bottom")
+    heading(ax, title(data), f"规模 {plain_number(float(data['capacity']))} {unit_name(data)}（按当前规模计算）")
     return fig
 
 

@@ -45,17 +45,25 @@ def _year() -> int:
     return year
 
 
+def _size() -> str:
+    """?size=phone: the chart drawn for a phone held upright (pages ask for it under 720 px); 400 otherwise."""
+    size = request.args.get("size") or "page"
+    if size not in charts.SIZES:
+        raise BadRequest(_("size 只能是 page 或 phone。"), {"size": "page, phone"})
+    return size
+
+
 def _respond(name: str, params: tuple, fmt: str, load: Callable[[], dict]) -> Response:
     """The chart `name` for `params`: 304, a cached body, or a fresh rendering of `load()`."""
-    font = chart_font()
-    key = (name, params, fmt, chart_data.data_version(), font.family if font else None)
+    font, size = chart_font(), _size()
+    key = (name, params, fmt, size, chart_data.data_version(), font.family if font else None)
     tag = etag(key)
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": f'"{tag}"'}
     if request.if_none_match.contains(tag):
         return Response(status=304, headers=headers)
     body = CACHE.get(key)
     if body is None:
-        body = charts.chart_bytes(name, load(), fmt)
+        body = charts.chart_bytes(name, load(), fmt, size)
         CACHE.put(key, body)
     return Response(body, mimetype=charts.FORMATS[fmt], headers=headers)
 
