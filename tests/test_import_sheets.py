@@ -205,6 +205,7 @@ def test_a_hidden_row_is_not_data_and_a_subtotal_counts_the_visible_rows(app, db
     code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, report
     assert report["hidden_rows"] == [4] and report["warnings"] == []
+    assert report["rows_skipped"] == 1  # the totals row; the hidden row is listed apart
     assert _amounts(db) == [10_000, 30_000]
 
 
@@ -264,7 +265,9 @@ def test_a_roster_leaves_hidden_rows_out(app, db, world, tmp_path):
 
     from .builders import id_number
 
-    path = write_roster(tmp_path / "r.xlsx", [["张三", 3, None, id_number(901), None, "否"], ["李四", 2, None, None, None, None]])
+    path = write_roster(
+        tmp_path / "r.xlsx", [["张三", 3, None, id_number(901), None, "否"], ["李四", 2, None, None, None, None]]
+    )
     wb = load_workbook(path)
     wb.active.row_dimensions[5].hidden = True  # 李四
     wb.save(path)

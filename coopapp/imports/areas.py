@@ -160,6 +160,7 @@ def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]
             continue
         parsed[row.code] = row
         report.rows_ok += 1
+    report.rows_skipped -= report.hidden_between(header.row, previous)
     return sorted(parsed.values(), key=lambda r: (len(r.code), r.code)), coded
 
 

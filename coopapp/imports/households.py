@@ -151,6 +151,7 @@ def _read_households(report: ImportReport, header, rows, village: Area, writer, 
         report.rows_ok += 1
         if writer is not None and report.ok:
             writer.add(household)
+    report.rows_skipped -= report.hidden_between(header.row, previous)
 
 
 def _groups(village: Area) -> dict[str, str]:

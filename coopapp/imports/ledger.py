@@ -173,7 +173,7 @@ def _read_entries(
     finally:
         report.rows_ok += rows_ok
         report.total_fen += total_fen
-        report.rows_skipped += skipped
+        report.rows_skipped += skipped - report.hidden_between(header.row, previous)
 
 
 def _require_columns(header: Header) -> None:

@@ -98,6 +98,14 @@ class ImportReport:
         """May the previewed file be confirmed? When it has no bad row."""
         return self.ok
 
+    def hidden_between(self, first: int, last: int) -> int:
+        """How many hidden rows left out lie between rows `first` and `last` (they are not skipped rows:
+        the report lists them apart)."""
+        reading = self.reading
+        if reading is None or reading.include_hidden or not self.hidden_rows:
+            return 0
+        return sum(1 for row in self.hidden_rows if first < row < last)
+
     def error(self, row, column, value, message) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
