@@ -274,3 +274,20 @@ def test_a_roster_leaves_hidden_rows_out(app, db, world, tmp_path):
     code, report = run_import(app, "households", path, "--village", world.village.code, "--dry-run")
     assert code == 0, report
     assert report["rows_ok"] == 1 and report["hidden_rows"] == [5]
+
+
+def test_the_plain_report_names_the_sheet_read_and_the_others(app, db, world, tmp_path):
+    path = _months(tmp_path / "months.xlsx", active=2)
+    args = ["coop", "import", "ledger", str(path), "--project", str(world.project.id), "--dry-run"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0
+    assert "sheet read: 5月 (other sheets: 3月, 4月; --sheet NAME reads another)" in result.output
+
+
+def test_an_answered_sheet_without_a_header_is_refused_not_asked_again(app, db, world, tmp_path):
+    path = _months(tmp_path / "months.xlsx", active=2)
+    wb = __import__("openpyxl").load_workbook(path)
+    wb.create_sheet("空表").append(["无"])
+    wb.save(path)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--answer", "sheet=空表")
+    assert code == 1 and report["questions"] == [] and "找不到表头" in report["errors"][0]["message"]

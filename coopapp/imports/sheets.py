@@ -28,7 +28,8 @@ def open_table(
     try:
         return find_header(rows, aliases, report), rows, text
     except NoHeader:
-        if report.options.sheet is None and len(report.sheets) > 1:
+        chosen = report.options.sheet is not None or report.options.answer("sheet") is not None
+        if not chosen and len(report.sheets) > 1:
             others = [n for n in report.sheets if n != report.sheet and _has_header(path, file_name, n, aliases)]
             if others:
                 message = _("工作表“%(s)s”中找不到表头；请选择要导入的工作表。", s=report.sheet or "")
