@@ -168,3 +168,22 @@ def test_the_user_page_reads_another_sheet(db, world, client, auth, tmp_path, up
     assert client.post("/admin/users/import/confirm", data=confirm).status_code == 200
     made = set(db.session.scalars(select(User.username).where(User.username.in_(["old.acc", "new.acc"]))))
     assert made == {"new.acc"}
+
+
+def test_the_choice_form_carries_its_own_csrf_token(database_url, world, tmp_path):
+    from coopapp import create_app
+    from coopapp.extensions import db as database
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").text)[1]
+    client.post("/login", data={"username": "acc", "password": "pass-word-1", "csrf_token": token})
+    path = _months(tmp_path / "months.xlsx", active=2)
+    page = _post_file(client, "/imports/ledger", path, project_id=str(world.project.id), csrf_token=token).text
+    assert "read-csrf_token" in page
+    assert client.post("/imports/ledger/reread", data={**_choice(page), "read-csrf_token": "forged"}).status_code == 400
+    resp = client.post("/imports/ledger/reread", data=_choice(page, sheet="4月"))
+    assert resp.status_code == 200 and "读取的工作表：4月" in resp.text
+    with app.app_context():
+        database.engine.dispose()

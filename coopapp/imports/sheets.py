@@ -16,6 +16,11 @@ from coopapp.imports.parse import Header, ImportFileError, NoHeader, find_header
 from coopapp.imports.report import ImportReport, RollBack
 
 
+# The other sheets looked at for a header (each is opened anew): a workbook of hundreds of sheets
+# costs no more than this many.
+MAX_PROBED = 24
+
+
 def open_table(
     path: Path, file_name: str, report: ImportReport, aliases: dict[str, str]
 ) -> tuple[Header, Iterator[tuple[int, tuple]], bool]:
@@ -30,7 +35,8 @@ def open_table(
     except NoHeader:
         chosen = report.options.sheet is not None or report.options.answer("sheet") is not None
         if not chosen and len(report.sheets) > 1:
-            others = [n for n in report.sheets if n != report.sheet and _has_header(path, file_name, n, aliases)]
+            candidates = [name for name in report.sheets if name != report.sheet][:MAX_PROBED]
+            others = [name for name in candidates if _has_header(path, file_name, name, aliases)]
             if others:
                 message = _("工作表“%(s)s”中找不到表头；请选择要导入的工作表。", s=report.sheet or "")
                 report.ask("sheet", None, None, report.sheet, message, [(name, name) for name in others])

@@ -60,9 +60,7 @@ def _ledger_preview(report, project, sha: str, path: Path, file_name: str):
 
 
 def _kept_ledger(form: ConfirmForm):
-    """The project and the kept upload a confirm or choice form names (None, None: gone or malformed)."""
-    if not form.validate_on_submit():
-        return None, None
+    """The project and the kept upload a valid confirm or choice form names (the path None: gone)."""
     project_id = parse_int(form.project_id.data)
     if project_id is None:  # a hidden field: only a hand-made post gets here
         abort(400, description=_("项目编号无效：%(v)s", v=str(form.project_id.data)[:20]))
@@ -74,7 +72,7 @@ def _kept_ledger(form: ConfirmForm):
 def reread_ledger():
     """Read the kept upload again with the choice pressed on its preview (a sheet, hidden rows, an answer)."""
     form = ConfirmForm(prefix=CHOICE)
-    project, path = _kept_ledger(form)
+    project, path = _kept_ledger(form) if form.validate_on_submit() else (None, None)
     if path is None:
         flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
         return redirect(url_for("imports.upload_ledger"))
@@ -88,6 +86,9 @@ def reread_ledger():
 @bp.post("/ledger/confirm")
 def confirm_ledger():
     form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("请重新上传文件。"), "error")
+        return redirect(url_for("imports.upload_ledger"))
     project, path = _kept_ledger(form)
     if path is None:
         flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
