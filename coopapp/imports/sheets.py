@@ -15,7 +15,6 @@ from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import Header, ImportFileError, NoHeader, find_header, open_rows
 from coopapp.imports.report import ImportReport, RollBack
 
-
 # The other sheets looked at for a header (each is opened anew): a workbook of hundreds of sheets
 # costs no more than this many.
 MAX_PROBED = 24
