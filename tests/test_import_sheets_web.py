@@ -187,3 +187,24 @@ def test_the_choice_form_carries_its_own_csrf_token(database_url, world, tmp_pat
     assert resp.status_code == 200 and "读取的工作表：4月" in resp.text
     with app.app_context():
         database.engine.dispose()
+
+
+def test_a_choice_changes_the_options_it_came_with(app):
+    from coopapp.web.imports.forms import KeptUploadForm
+
+    before = ReadOptions("5月", True, {"hidden_sum": "include", "month:B": "2026-01"}).to_json()
+    base = {"read-sha": "a" * 64, "read-suffix": ".xlsx", "read-file_name": "f.xlsx", "read-options": before}
+
+    def pressed(**button) -> ReadOptions:
+        data = {**base, **{f"read-{k}": v for k, v in button.items()}}
+        with app.test_request_context(method="POST", data=data):
+            return KeptUploadForm(prefix="read").read_options()
+
+    assert pressed() == ReadOptions.from_json(before)
+    assert pressed(sheet="3月") == ReadOptions("3月", True)  # the answers were about the other sheet
+    assert pressed(answer="sheet=4月") == ReadOptions("4月", True)
+    assert pressed(include_hidden="0") == ReadOptions("5月", False, {"month:B": "2026-01"})
+    assert pressed(answer="month:B=2026-10").answer("month:B") == "2026-10"
+    assert pressed(answer="no-equals sign") == ReadOptions.from_json(before)
+    with app.test_request_context(method="POST", data={**base, "read-options": "[broken"}):
+        assert KeptUploadForm(prefix="read").read_options() == ReadOptions()
