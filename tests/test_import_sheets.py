@@ -146,6 +146,8 @@ def test_hidden_rows_are_left_out_and_listed_and_the_sums_kept(tmp_path):
     assert hidden_rows_counted("SUM(E3:E5)", [4]) == [4]
     assert hidden_rows_counted("SUBTOTAL(9,E3:E5)", [4]) == []
     assert hidden_rows_counted("SUM(E5:E9)+'3月'!E4", [4]) == []
+    assert hidden_rows_counted("_xlfn.AGGREGATE(9,5,E3:E5)", [4]) == []  # options 1, 3, 5, 7: visible rows
+    assert hidden_rows_counted("_xlfn.AGGREGATE(9,4,E3:E5)", [4]) == [4]  # 4: ignore nothing
 
 
 def test_the_expat_reader_notes_hidden_rows_and_formulas_too(tmp_path, monkeypatch):

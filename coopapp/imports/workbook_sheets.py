@@ -120,14 +120,18 @@ _REFERENCE = re.compile(
     r"(?<![A-Za-z0-9_.$])(!?)\$?[A-Za-z]{1,3}\$?([0-9]+)(?::\$?[A-Za-z]{1,3}\$?([0-9]+))?(?![A-Za-z0-9_(])"
     r"|(?<![A-Za-z0-9_.$])(!?)\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}(?![A-Za-z0-9_(])"
 )
-_VISIBLE_ONLY = re.compile(r"^\s*=?\s*(?:_xlfn\.)?(SUBTOTAL|AGGREGATE)\s*\(", re.I)
+_SUBTOTAL = re.compile(r"^\s*=?\s*SUBTOTAL\s*\(", re.I)
+# AGGREGATE(function, options, …): options 1, 3, 5 and 7 leave hidden rows out; 0, 2, 4 and 6 count them.
+_AGGREGATE_VISIBLE = re.compile(r"^\s*=?\s*(?:_xlfn\.)?AGGREGATE\s*\(\s*[0-9]+\s*,\s*[1357]\s*[,)]", re.I)
 _QUOTED_TEXT = re.compile(r'"[^"]*"')
 
 
 def counts_visible_only(formula: str) -> bool:
-    """Does a total's formula count the visible rows only? SUBTOTAL (9 or 109: the rows a filter
-    shows) and AGGREGATE do; SUM counts every row of its range, hidden or not."""
-    return _VISIBLE_ONLY.match(formula) is not None
+    """Does a total's formula count the visible rows only? SUBTOTAL does (109 leaves out every hidden
+    row, 9 the rows a filter hides — Excel's AutoSum under a filter; a row hidden by hand under a
+    SUBTOTAL(9) then shows as a total that differs), and AGGREGATE with options 1, 3, 5 or 7; SUM
+    and the other AGGREGATEs count every row of their range, hidden or not."""
+    return _SUBTOTAL.match(formula) is not None or _AGGREGATE_VISIBLE.match(formula) is not None
 
 
 def hidden_rows_counted(formula: str, hidden: list[int]) -> list[int]:
