@@ -46,11 +46,13 @@ def open_table(
 def _has_header(path: Path, file_name: str, sheet: str, aliases: dict[str, str]) -> bool:
     """Does this sheet have a header the importer knows (within its first rows)?"""
     probe = ImportReport("probe", file_name, True, options=ReadOptions(sheet=sheet))
-    rows = open_rows(path, file_name, probe)[0]
+    rows = None
     try:
+        rows = open_rows(path, file_name, probe)[0]
         find_header(rows, aliases, probe)
     except ImportFileError:
         return False
     finally:
-        rows.close()
+        if rows is not None:
+            rows.close()
     return True
