@@ -297,3 +297,29 @@ def test_an_answered_sheet_without_a_header_is_refused_not_asked_again(app, db, 
     wb.save(path)
     code, report = run_import(app, "ledger", path, "--project", world.project.id, "--answer", "sheet=空表")
     assert code == 1 and report["questions"] == [] and "找不到表头" in report["errors"][0]["message"]
+
+
+def test_rows_as_excel_writes_them_hidden_with_spans_and_a_filter_total(tmp_path, monkeypatch):
+    from coopapp.imports import xlsx
+
+    from .test_xlsx_fast_reader import sheet, write_sheet
+
+    rows = (
+        '<row r="1" spans="1:2" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>100</v></c></row>'
+        '<row r="2" spans="1:2" hidden="1" x14ac:dyDescent="0.25"><c r="A2" t="s"><v>1</v></c>'
+        '<c r="B2"><v>200</v></c></row>'
+        '<row r="3" spans="1:2" ht="0" hidden="1" customHeight="1"><c r="B3" s="0"/></row>'
+        '<row r="4" spans="1:2"><c r="A4" t="s"><v>2</v></c><c r="B4"><f>SUBTOTAL(9,B1:B3)</f><v>100</v></c>'
+        '<c r="C4"><f>B4*2</f><v>200</v></c></row>'
+    )
+    path = write_sheet(tmp_path / "excel.xlsx", sheet(rows))
+    seen = {}
+    for fast in (True, False):
+        monkeypatch.setattr(xlsx, "FAST", fast)
+        read = SheetRead()
+        sums = []
+        for number, _cells in iter_rows(path, 1 << 30, None, read):
+            sums.append((number, dict(read.sums.get(number, {}))))
+        seen[fast] = (sums, read.hidden_rows, read.name)
+    # Row 2 (a value) is hidden and left out; row 3 is hidden but holds nothing: not listed.
+    assert seen[True] == seen[False] == ([(1, {}), (4, {1: "SUBTOTAL(9,B1:B3)"})], [2], "台账")
