@@ -106,6 +106,11 @@ def test_a_hidden_or_chart_sheet_first_is_skipped(tmp_path, first):
     read, rows = _read(path)
     assert read.name == "3月" and read.names == ["3月", "4月", "5月"]
     assert rows[-1][1][1] == "三月"
+    if first == "chart":  # a chart is no sheet to read, even by name
+        with pytest.raises(NoSuchSheet):
+            _read(path, sheet="图表")
+    else:  # a hidden worksheet is read when named
+        assert _read(path, sheet="下拉列表")[0].name == "下拉列表"
 
 
 def test_an_active_hidden_or_chart_tab_falls_back_to_the_first_visible_worksheet(tmp_path):
