@@ -1,6 +1,7 @@
 """A streaming reader of one sheet of an XLSX workbook (the one it opens on, or one named: see
-`choose_sheet`): rows of cell values, as openpyxl's read-only mode gives them (strings, ints, floats, bools, datetimes or times for date-formatted
-cells, timedeltas for durations), many times faster.
+`choose_sheet`): rows of cell values, as openpyxl's read-only mode gives them (strings, ints,
+floats, bools, datetimes or times for date-formatted cells, timedeltas for durations), many
+times faster.
 
 The sheet XML is read in 64 KB pieces straight from the zip member and rows are yielded as
 they complete, so memory stays flat. The bytes expanded are counted and capped (see `limits`),
