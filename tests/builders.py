@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
 
 from flask import url_for
 from openpyxl import Workbook
@@ -570,8 +571,9 @@ def csv_rows(content: bytes) -> list[list[str]]:
 
 
 def hidden_fields(html: str) -> dict:
-    """The hidden inputs of a page's forms (the import previews' kept-upload fields), name → value."""
-    return dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html))
+    """The hidden inputs of a page's forms (the import previews' kept-upload fields), name → value
+    (the value as the browser sends it: HTML entities decoded)."""
+    return {name: unescape(value) for name, value in re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', html)}
 
 
 def household_count() -> int:

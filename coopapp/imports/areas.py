@@ -21,12 +21,11 @@ from coopapp.imports.parse import (
     blank_rows_between,
     cell_text,
     file_sha256,
-    find_header,
     is_blank,
-    read_rows,
     squash,
 )
 from coopapp.imports.report import ImportReport, RollBack
+from coopapp.imports.sheets import open_table
 from coopapp.models import Area, User
 from coopapp.villages.areas import AreaInput, checked_level, create_area, rename_area, shown_name
 
@@ -115,8 +114,7 @@ def import_areas(
 @atomic
 def _load(user: User, path: Path, report: AreaImportReport) -> None:
     try:
-        rows = read_rows(path, report.file_name, report)
-        header = find_header(rows, AREA_HEADERS)
+        header, rows, _text = open_table(path, report.file_name, report, AREA_HEADERS)
         if not (header.has("code") and header.has("name")):
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="统计用区划代码、名称"))
         report.sha256 = file_sha256(path)
@@ -162,6 +160,7 @@ def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]
             continue
         parsed[row.code] = row
         report.rows_ok += 1
+    report.rows_skipped -= report.hidden_between(header.row, previous)
     return sorted(parsed.values(), key=lambda r: (len(r.code), r.code)), coded
 
 

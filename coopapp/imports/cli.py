@@ -71,7 +71,9 @@ def _finish(report: ImportReport, as_json: bool) -> None:
             click.echo(f"question {q.key}: {where} [{q.column or ''}] {q.value or ''!s}: {q.message}", err=True)
             click.echo(f"  answer with --answer {q.key}=VALUE, VALUE one of: {choices}", err=True)
         if report.sheet:
-            click.echo(f"sheet read: {report.sheet}", err=True)
+            others = [name for name in report.sheets if name != report.sheet]
+            more = f" (other sheets: {', '.join(others)}; --sheet NAME reads another)" if others else ""
+            click.echo(f"sheet read: {report.sheet}{more}", err=True)
         if report.hidden_rows:
             shown = ", ".join(str(n) for n in report.hidden_rows[:20])
             click.echo(f"hidden rows left out: {shown} (--include-hidden reads them)", err=True)

@@ -20,13 +20,12 @@ from coopapp.imports.parse import (
     ImportFileError,
     blank_rows_between,
     cell_text,
-    find_header,
     is_blank,
     is_signature,
-    read_rows,
     squash,
 )
 from coopapp.imports.report import ChunkedWriter, ImportReport, RollBack, close_batch, open_batch, total_label
+from coopapp.imports.sheets import open_table
 from coopapp.models import Area, Household, User
 from coopapp.villages import catalog
 
@@ -81,8 +80,9 @@ def import_households(
 def _load(user: User, village: Area, path: Path, report: ImportReport, county: bool) -> None:
     authorize(user, "manage_areas" if county else "manage_village", village)
     try:
-        rows = read_rows(path, report.file_name, report)  # checks size, type and zip bombs first
-        header = find_header(rows, HOUSEHOLD_HEADERS)
+        header, rows, _text = open_table(
+            path, report.file_name, report, HOUSEHOLD_HEADERS
+        )  # checks size, type and zip bombs first
         for name, label in (("head_name", "户主"), ("village", "村")) if county else (("head_name", "户主"),):
             if not header.has(name):
                 raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols=label))
@@ -151,6 +151,7 @@ def _read_households(report: ImportReport, header, rows, village: Area, writer, 
         report.rows_ok += 1
         if writer is not None and report.ok:
             writer.add(household)
+    report.rows_skipped -= report.hidden_between(header.row, previous)
 
 
 def _groups(village: Area) -> dict[str, str]:

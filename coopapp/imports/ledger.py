@@ -21,9 +21,7 @@ from coopapp.imports.parse import (
     ImportFileError,
     Memo,
     cell_text,
-    find_header,
     is_signature,
-    open_rows,
     parse_amount,
     parse_date,
     parse_period,
@@ -31,6 +29,8 @@ from coopapp.imports.parse import (
     squash,
 )
 from coopapp.imports.report import ImportReport, RollBack, TotalsCheck, close_batch, open_batch, total_label
+from coopapp.imports.sheets import open_table
+from coopapp.imports.workbook_sheets import counts_visible_only, hidden_rows_counted
 from coopapp.ledger import operations as ledger
 from coopapp.models import Household, Project, User
 
@@ -84,8 +84,8 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
     if not project.active:
         raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
     try:
-        rows, text = open_rows(path, report.file_name, report)  # checks size, type and zip bombs first
-        header = find_header(rows, LEDGER_HEADERS)
+        # (checks size, type and zip bombs first; may ask which sheet)
+        header, rows, text = open_table(path, report.file_name, report, LEDGER_HEADERS)
         _require_columns(header)
         batch = open_batch(user, "ledger", project.id, path, report)
         writer = EntryWriter(user, batch.id if batch else None)
@@ -120,6 +120,8 @@ def _read_entries(
     # (place in FIELDS, column index) of each column the header has
     slots = tuple((FIELDS.index(name), col.index) for name, col in header.columns.items())
     rows_ok = total_fen = skipped = 0
+    reading = report.reading  # hidden rows read as data: a SUBTOTAL leaves them out of its total
+    hidden = reading.hidden_set if reading is not None and reading.include_hidden else ()
     previous = header.row  # a workbook leaves blank rows out: the gaps in the numbers are skipped rows
     try:
         for number, cells in rows:
@@ -160,6 +162,8 @@ def _read_entries(
                 totals.missing += 1
             else:
                 totals.total += amount
+                if hidden and number in hidden:
+                    totals.hidden += amount
             if entry is None:
                 continue
             rows_ok += 1
@@ -169,7 +173,7 @@ def _read_entries(
     finally:
         report.rows_ok += rows_ok
         report.total_fen += total_fen
-        report.rows_skipped += skipped
+        report.rows_skipped += skipped - report.hidden_between(header.row, previous)
 
 
 def _require_columns(header: Header) -> None:
@@ -197,11 +201,21 @@ def _household_names(village_id: int) -> tuple[dict[str, list[int]], list[Househ
 
 
 def _check_total(report: ImportReport, header: Header, number: int, cells: tuple, label: str, totals) -> None:
-    expected, checkable = totals.close(label)
+    """Check a totals row's amount against the rows its formula counts (a SUBTOTAL: the visible ones);
+    ask whether hidden rows are data when its SUM counts hidden rows that were left out."""
+    reading, formula = report.reading, None
+    if reading is not None and reading.sums:
+        formula = reading.sums.get(number, {}).get(header.columns["amount"].index)
+    expected, checkable = totals.close(label, formula is not None and counts_visible_only(formula))
     raw = header.value(cells, "amount")
+    column = header.header_text("amount")
+    if formula is not None and not reading.include_hidden:
+        left_out = hidden_rows_counted(formula, reading.hidden_rows)
+        if left_out:
+            _hidden_sum(report, number, column, cell_text(raw), left_out)
+            return
     if raw is None or not checkable:
         return
-    column = header.header_text("amount")
     try:
         stated = parse_amount(raw, header.columns["amount"].unit)
     except ParseError as exc:
@@ -219,6 +233,19 @@ def _check_total(report: ImportReport, header: Header, number: int, cells: tuple
                 sum=format_yuan(expected),
             ),
         )
+
+
+def _hidden_sum(report: ImportReport, number: int, column: str, value: str, left_out: list[int]) -> None:
+    """A total whose SUM counts hidden rows left out: a question, until answered "exclude"."""
+    rows = "、".join(str(n) for n in left_out[:10]) + ("…" if len(left_out) > 10 else "")
+    if report.options.answer("hidden_sum") == "exclude":
+        report.warn(
+            number, column, value, _("合计公式包括隐藏的第 %(rows)s 行，这些行没有导入，合计未核对。", rows=rows)
+        )
+        return
+    message = _("合计公式（SUM）包括隐藏的第 %(rows)s 行：隐藏的行是否导入？", rows=rows)
+    options = [("include", _("导入隐藏的行")), ("exclude", _("不导入隐藏的行"))]
+    report.ask("hidden_sum", number, column, value, message, options)
 
 
 class _RowReader:

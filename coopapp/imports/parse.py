@@ -188,16 +188,50 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
 
 
 def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
-    """The rows the sheet has (a row it leaves out is blank: the numbers show the gaps)."""
+    """The rows the sheet has (a row it leaves out is blank: the numbers show the gaps); hidden rows
+    only when the report's options include them."""
     from coopapp.imports.limits import limit_message, max_uncompressed_bytes, reading_budget
+    from coopapp.imports.workbook_sheets import NoSuchSheet
     from coopapp.imports.xlsx import XlsxError, XlsxLimit, iter_rows
 
+    read = sheet_read(report)
     try:
-        yield from iter_rows(path, max_uncompressed_bytes(), reading_budget())
+        rows = iter_rows(path, max_uncompressed_bytes(), reading_budget(), read)
+        first = next(rows, None)  # (the workbook is open: the sheet is chosen)
+        if report is not None:
+            report.sheet, report.sheets = read.name, read.names
+        if first is not None:
+            yield first
+            yield from rows
+    except NoSuchSheet as exc:
+        raise ImportFileError(sheet_message(exc.wanted, exc.names)) from None
     except XlsxLimit as exc:
         raise ImportFileError(limit_message(exc)) from None
     except XlsxError as exc:
         raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None
+
+
+def sheet_read(report):
+    """What to ask of a workbook's sheet, from the report's options (which sheet; hidden rows as data
+    when included, or when the question about a total over hidden rows was answered so); the report
+    shares what the reading finds (`report.reading`, `sheet`, `sheets`, `hidden_rows`)."""
+    from coopapp.imports.workbook_sheets import SheetRead
+
+    if report is None:
+        return SheetRead()
+    options = report.options
+    include = options.include_hidden or options.answer("hidden_sum") == "include"
+    read = SheetRead(sheet=options.sheet or options.answer("sheet"), include_hidden=include)
+    report.reading, report.hidden_rows = read, read.hidden_rows
+    return read
+
+
+def sheet_message(wanted: str | None, names: list[str]) -> str:
+    """Why no sheet can be read: the one asked for is not there (naming those there are), or none shows."""
+    listed = "、".join(names) or "—"
+    if wanted is None:
+        return _("工作簿中没有可见的工作表（本文件的工作表：%(names)s）。", names=listed)
+    return _("工作簿中没有名为“%(s)s”的工作表（本文件的工作表：%(names)s）。", s=wanted, names=listed)
 
 
 class Memo:
@@ -283,9 +317,12 @@ class Header:
         return col.header if col else COLUMN_NAMES.get(name, name)
 
 
-def match_header(cells: tuple, aliases: dict[str, str]) -> dict[str, Column]:
-    """The recognised columns of a row (first occurrence of each field wins)."""
+def match_header(cells: tuple, aliases: dict[str, str], hidden=None) -> dict[str, Column]:
+    """The recognised columns of a row: the first occurrence of each field wins, except that a
+    visible column wins over a hidden one (`hidden(index)`: is the column hidden?), e.g. a new 金额
+    beside the old one the accountant hid."""
     found: dict[str, Column] = {}
+    hidden_found: set[str] = set()
     for index, cell in enumerate(cells):
         if not isinstance(cell, str) or not cell.strip():
             continue
@@ -296,20 +333,35 @@ def match_header(cells: tuple, aliases: dict[str, str]) -> dict[str, Column]:
             bracketed = _BRACKETED.match(text)
             if bracketed:
                 name, unit = aliases.get(bracketed.group(1)), bracketed.group(2)
-        if name is not None and name not in found:
+        if name is None or name in found and name not in hidden_found:
+            continue
+        is_hidden = hidden is not None and hidden(index)
+        if name not in found or not is_hidden:
             found[name] = Column(index, name, str(cell).strip(), unit)
+            if is_hidden:
+                hidden_found.add(name)
+            else:
+                hidden_found.discard(name)
     return found
 
 
-def find_header(rows: Iterator[tuple[int, tuple]], aliases: dict[str, str]) -> Header:
-    """Consume title, unit and blank rows up to the header: the first row with ≥ 2 recognised names."""
+class NoHeader(ImportFileError):
+    """No row near the top of the sheet is a header the importer knows."""
+
+
+def find_header(rows: Iterator[tuple[int, tuple]], aliases: dict[str, str], report=None) -> Header:
+    """Consume title, unit and blank rows up to the header: the first row with ≥ 2 recognised names
+    (a visible column wins over a hidden one with the same name: see `match_header`; the hidden
+    columns are the report's `reading`'s)."""
     for number, cells in rows:
-        columns = match_header(cells, aliases)
+        reading = getattr(report, "reading", None)
+        hidden = reading.column_hidden if reading is not None and reading.hidden_columns else None
+        columns = match_header(cells, aliases, hidden)
         if len(columns) >= 2:
             return Header(number, columns)
         if number >= HEADER_SEARCH_ROWS:
             break
-    raise ImportFileError(
+    raise NoHeader(
         _("在前 %(n)s 行中找不到表头（至少要有两个可识别的列名，例如 日期、类别、金额）。", n=HEADER_SEARCH_ROWS)
     )
 

@@ -80,6 +80,8 @@ class ImportReport:
     sheet: str | None = None  # the worksheet read (None: a CSV file)
     sheets: list[str] = field(default_factory=list)  # the workbook's visible worksheets, for the choice
     hidden_rows: list[int] = field(default_factory=list)  # rows the file hides, left out unless included
+    # What reading the workbook's sheet found (a workbook_sheets.SheetRead; None: a CSV file or not read yet).
+    reading: object = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -95,6 +97,14 @@ class ImportReport:
     def confirmable(self) -> bool:
         """May the previewed file be confirmed? When it has no bad row."""
         return self.ok
+
+    def hidden_between(self, first: int, last: int) -> int:
+        """How many hidden rows left out lie between rows `first` and `last` (they are not skipped rows:
+        the report lists them apart)."""
+        reading = self.reading
+        if reading is None or reading.include_hidden or not self.hidden_rows:
+            return 0
+        return sum(1 for row in self.hidden_rows if first < row < last)
 
     def error(self, row, column, value, message) -> None:
         self.error_count += 1
@@ -213,10 +223,11 @@ class TotalsCheck:
     LEVELS = {"小计": 1, "subtotal": 1, "合计": 2, "total": 2, "总计": 3, "grandtotal": 3}
 
     def __init__(self):
-        # One running sum and count of rows without an amount; each level remembers where they
-        # stood when it was last closed (a total of a level closes the levels below it too).
-        self.total, self.missing = 0, 0
-        self.marks = {1: (0, 0), 2: (0, 0), 3: (0, 0)}
+        # One running sum and count of rows without an amount, and the sum of the hidden rows read as
+        # data (a SUBTOTAL leaves them out); each level remembers where they stood when it was last
+        # closed (a total of a level closes the levels below it too).
+        self.total, self.missing, self.hidden = 0, 0, 0
+        self.marks = {1: (0, 0, 0), 2: (0, 0, 0), 3: (0, 0, 0)}
 
     def add(self, amount_fen: int | None) -> None:
         if amount_fen is None:
@@ -224,15 +235,16 @@ class TotalsCheck:
         else:
             self.total += amount_fen
 
-    def close(self, label: str) -> tuple[int, bool]:
-        """The sum for a total row of `label` and whether it can be checked; resets the levels it closes."""
+    def close(self, label: str, visible_only: bool = False) -> tuple[int, bool]:
+        """The sum for a total row of `label` (of the visible rows only, for a SUBTOTAL) and whether it
+        can be checked; resets the levels it closes."""
         level = self.LEVELS.get(label, 0)
         if level == 0:
             return 0, False
-        total, missing = self.marks[level]
-        result = self.total - total, self.missing == missing
+        total, missing, hidden = self.marks[level]
+        result = self.total - total - (self.hidden - hidden if visible_only else 0), self.missing == missing
         for lower in range(1, level + 1):
-            self.marks[lower] = (self.total, self.missing)
+            self.marks[lower] = (self.total, self.missing, self.hidden)
         return result
 
 

@@ -1,7 +1,8 @@
 """Uploads waiting in instance/imports/ for their confirmation, and the sweep of abandoned ones.
 
-An upload is kept (named by its SHA-256) between the preview and the confirm; a confirmed or
-refused one is deleted at once. One that is never confirmed is deleted by `sweep_abandoned`
+An upload is kept (named by its SHA-256) between the preview and the confirm, and while its
+preview offers a choice (a question, another sheet, hidden rows: see web/imports/reading.py); a
+confirmed one, or one refused with nothing to choose, is deleted at once. One that is never confirmed is deleted by `sweep_abandoned`
 once it is older than IMPORT_UPLOAD_MAX_AGE_HOURS (default 24) — on every new upload, and by
 `flask --app wsgi coop import cleanup`.
 """

@@ -15,8 +15,9 @@ from coopapp.access.users import UserInput, checked_input, create_user
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, find_header, is_blank, read_rows
+from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, is_blank
 from coopapp.imports.report import ImportReport, RollBack
+from coopapp.imports.sheets import open_table
 from coopapp.models import User
 
 USER_HEADERS = {
@@ -74,8 +75,7 @@ def import_users(
 @atomic
 def _load(actor: User | None, path: Path, report: UserImportReport) -> None:
     try:
-        rows = read_rows(path, report.file_name, report)
-        header = find_header(rows, USER_HEADERS)
+        header, rows, _text = open_table(path, report.file_name, report, USER_HEADERS)
         missing = [COLUMN[name] for name in REQUIRED if not header.has(name)]
         if missing:
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="、".join(missing)))

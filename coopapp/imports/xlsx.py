@@ -1,6 +1,7 @@
-"""A streaming reader of an XLSX workbook's first sheet: rows of cell values, as openpyxl's
-read-only mode gives them (strings, ints, floats, bools, datetimes or times for date-formatted
-cells, timedeltas for durations), many times faster.
+"""A streaming reader of one sheet of an XLSX workbook (the one it opens on, or one named: see
+`choose_sheet`): rows of cell values, as openpyxl's read-only mode gives them (strings, ints,
+floats, bools, datetimes or times for date-formatted cells, timedeltas for durations), many
+times faster.
 
 The sheet XML is read in 64 KB pieces straight from the zip member and rows are yielded as
 they complete, so memory stays flat. The bytes expanded are counted and capped (see `limits`),
@@ -15,6 +16,9 @@ tags, cells without r=, comments, CDATA, odd attributes or references, a value t
 convert) — goes to expat with Python callbacks (`_SheetParser`, the reader as it was), which
 decides its values and its errors; if a row leaves expat anywhere but between rows, or most
 rows need it, expat reads the rest of the file.
+
+Hidden rows (`<row hidden="1">`) are left out unless asked for and noted, hidden columns noted,
+and the formulas that add rows up kept for the rows being read (`SheetRead`): per row, not per cell.
 
 A hostile workbook costs no more than its bytes (`Budget`): rows and columns stop at Excel's own
 limits (1,048,576 rows, 16,384 columns: XFD); rows are yielded as the sheet has them, so a jump
@@ -33,6 +37,8 @@ from datetime import datetime, time, timedelta
 from time import monotonic
 from xml.etree import ElementTree
 from xml.parsers import expat
+
+from coopapp.imports.workbook_sheets import NoSuchSheet, SheetEntry, SheetRead, adds_up, choose_sheet
 
 READ_BYTES = 64 * 1024
 _EPOCH_1900 = datetime(1899, 12, 30)
@@ -111,32 +117,54 @@ def is_date_format(code: str) -> bool:
 
 
 class Workbook:
-    """The parts of a workbook needed to read its first sheet's values."""
+    """The parts of a workbook needed to read one sheet's values: the sheet `read` names, else the
+    one the workbook opens on (see `choose_sheet`)."""
 
-    def __init__(self, archive: zipfile.ZipFile, budget: Budget | None = None, deadline: float | None = None):
+    def __init__(
+        self,
+        archive: zipfile.ZipFile,
+        budget: Budget | None = None,
+        deadline: float | None = None,
+        read: SheetRead | None = None,
+    ):
         self.archive, self.budget, self.deadline = archive, budget or Budget(), deadline
+        self.read = read if read is not None else SheetRead(include_hidden=True)
         workbook = _parse_small(archive, "xl/workbook.xml", self.budget.part_bytes)
         if workbook is None:
             raise XlsxError("xl/workbook.xml is missing")
         self.epoch = _EPOCH_1900
-        sheet_rid = None
+        listed, active = [], None
         for element in workbook.iter():
             tag = _local(element.tag)
             if tag == "workbookPr" and _attr(element, "date1904") in ("1", "true"):
                 self.epoch = _EPOCH_1904
-            elif tag == "sheet" and sheet_rid is None:
-                sheet_rid = _attr(element, "id")
-        self.sheet_path = self._target(sheet_rid)
+            elif tag == "workbookView" and active is None:
+                active = element.get("activeTab", "0")
+            elif tag == "sheet":
+                listed.append((element.get("name", ""), element.get("state", "visible"), _attr(element, "id")))
+        self.sheets = self._sheets(listed)
+        chosen = choose_sheet(self.sheets, int(active) if active and active.isdigit() else 0, self.read.sheet)
+        self.read.name = chosen.name
+        self.read.names = [entry.name for entry in self.sheets if entry.visible_worksheet]
+        self.sheet_path = chosen.path
         self.shared = self._shared_strings()
         self.date_styles, self.duration_styles = self._date_styles()
 
-    def _target(self, rid: str | None) -> str:
+    def _sheets(self, listed: list[tuple[str, str, str | None]]) -> list[SheetEntry]:
+        """The workbook's sheets in its order, each with its part and kind (from the relationships)."""
         rels = _parse_small(self.archive, "xl/_rels/workbook.xml.rels", self.budget.part_bytes)
+        targets = {}
         for element in rels.iter() if rels is not None else ():
-            if _local(element.tag) == "Relationship" and element.get("Id") == rid:
+            if _local(element.tag) == "Relationship":
                 target = element.get("Target", "")
-                return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-        return "xl/worksheets/sheet1.xml"
+                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+                kind = element.get("Type", "").rpartition("/")[2]
+                targets[element.get("Id")] = (path, kind)
+        entries = []
+        for index, (name, state, rid) in enumerate(listed):
+            path, kind = targets.get(rid, (f"xl/worksheets/sheet{index + 1}.xml", "worksheet"))
+            entries.append(SheetEntry(name, state, path, kind))
+        return entries or [SheetEntry("", "visible", "xl/worksheets/sheet1.xml", "worksheet")]
 
     def _shared_strings(self) -> list[str]:
         try:
@@ -326,6 +354,7 @@ class _SheetParser:
         self.text: list[str] | None = None
         self.value_text = None
         self.in_phonetic = False
+        self.row_hidden = False
         self.depth, self.root = 0, None  # kept by the tracked_* callbacks only
 
     # The common (unprefixed) names are compared first; a prefixed one (x:c) is retried by its local name.
@@ -342,6 +371,12 @@ class _SheetParser:
             ref = attrs.get("r")
             self.row_number = int(ref) if ref else self.row_number + 1
             self.cells, self.column, self.row_text = {}, -1, 0
+            self.row_hidden = attrs.get("hidden") in ("1", "true")
+        elif tag == "f":
+            self.text = []
+        elif tag == "col":
+            if attrs.get("hidden") in ("1", "true"):
+                self.book.read.hide_columns(attrs.get("min"), attrs.get("max"))
         elif tag == "t":
             if not self.in_phonetic:
                 self.text = []
@@ -366,7 +401,12 @@ class _SheetParser:
             if self.value_text is not None:
                 self.cells[self.column] = self.value()
         elif tag == "row":
-            self.rows.append((self.row_number, self.cells))
+            if not self.row_hidden or self.book.read.keep_hidden(self.row_number, self.cells.values()):
+                self.rows.append((self.row_number, self.cells))
+        elif tag == "f":
+            formula, self.text = "".join(self.text or ()), None
+            if adds_up(formula):
+                self.book.read.add_sum(self.row_number, self.column, formula)
         elif tag == "t":
             if self.text is not None:
                 self.value_text = (self.value_text or "") + "".join(self.text)
@@ -529,11 +569,12 @@ class _Scanner:
         _keep(self.kinds, raw, result)
         return result
 
-    def row(self, raw: bytes) -> tuple[str | None, bool] | None:
-        """A row's attributes after r=: (r= if it came later, whether the row is self-closing),
-        or None if neither."""
-        ref, closed = _attributes(raw).get("r"), raw.endswith(b"/")
-        result = None if ref is None and not closed else (ref, closed)
+    def row(self, raw: bytes) -> tuple[str | None, bool, bool] | None:
+        """A row's attributes after r=: (r= if it came later, whether the row is self-closing,
+        whether it is hidden), or None if none of them."""
+        attrs = _attributes(raw)
+        ref, closed, hidden = attrs.get("r"), raw.endswith(b"/"), attrs.get("hidden") in ("1", "true")
+        result = None if ref is None and not closed and not hidden else (ref, closed, hidden)
         _keep(self.row_attributes, raw, result)
         return result
 
@@ -555,16 +596,18 @@ class _Scanner:
         _keep(self.dates, raw, result)
         return result
 
-    def formula(self, raw: bytes) -> None:
+    def formula(self, raw: bytes) -> str | None:
+        """A formula element checked; its text if it adds rows up (see `adds_up`), else None."""
         match = _FORMULA.fullmatch(raw)
         if match is None:
             raise _Decline
         attrs = match[1] if match[1] is not None else match[2]
         if attrs:
             _attributes(attrs)
-        if match[3]:
-            _xml_text(match[3])
-        _keep(self.formulas, raw, True)
+        text = _xml_text(match[3]) if match[3] else ""
+        result = text if adds_up(text) else None
+        _keep(self.formulas, raw, result)
+        return result
 
     # The token loop of the fast reader, measured (bench/imports.py, tests/test_xlsx_fast_reader.py):
     # one branch per shape of cell or row, inline, the caches read in place. A method call per
@@ -576,7 +619,7 @@ class _Scanner:
         plain = self.plains
         shared, columns, row_attributes = book.shared, _COLUMN_OF, self.row_attributes
         append = out.append
-        done, row = 0, None
+        done, row, hidden = 0, None, False
         last = number
         left = self.cells_left  # cells the budget still allows (a row counts as wide as its last cell)
         try:
@@ -590,8 +633,13 @@ class _Scanner:
                         column = columns[letters]
                     except KeyError:
                         column = _column(letters)
-                    if formula and formula not in formulas:
-                        self.formula(formula)
+                    if formula:
+                        try:
+                            sums = formulas[formula]
+                        except KeyError:
+                            sums = self.formula(formula)
+                        if sums is not None:
+                            self.book.read.add_sum(number, column, sums)
                     if v:
                         if kind is _NUMBER:
                             if v.isdigit():
@@ -642,8 +690,9 @@ class _Scanner:
                 elif rattrs is None:
                     if other:
                         raise _Decline
-                    append((number, tuple(row)))  # (a TypeError outside a row)
-                    left -= len(row)
+                    if not hidden or self.book.read.keep_hidden(number, row):
+                        append((number, tuple(row)))
+                    left -= len(row)  # (a TypeError outside a row)
                     if left < 0:
                         raise XlsxLimit(*self.cells_limit)
                     done, last, row = done + 1, number, None
@@ -657,11 +706,11 @@ class _Scanner:
                             special = self.row(rattrs)
                     else:
                         special = None
-                    if special is None:  # no r= but first, not self-closing
+                    if special is None:  # no r= but first, not self-closing, not hidden
                         number = int(r) if r else number + 1
-                        row = []
+                        row, hidden = [], False
                         continue
-                    ref, closed = special
+                    ref, closed, hidden = special
                     if r:
                         if ref is not None:
                             raise _Decline  # r= twice
@@ -875,9 +924,15 @@ def _plain_prolog(head: bytes) -> bool:
     return b"<!" not in head and b"<?" not in head
 
 
-def iter_rows(path, max_bytes: int, budget: Budget | None = None) -> Iterator[tuple[int, tuple]]:
-    """(row number, cells) for every row the first sheet has, in its order: a row the sheet leaves
-    out is blank, and is not yielded (the numbers show the gaps).
+def iter_rows(
+    path, max_bytes: int, budget: Budget | None = None, read: SheetRead | None = None
+) -> Iterator[tuple[int, tuple]]:
+    """(row number, cells) for every row of a sheet, in its order: a row the sheet leaves out is
+    blank, and is not yielded (the numbers show the gaps).
+
+    `read` says which sheet and whether hidden rows are yielded, and gets what the reading finds
+    (see SheetRead); without it, the sheet the workbook opens on, every row (as openpyxl reads it).
+    NoSuchSheet (an XlsxError) when the sheet asked for is not there.
 
     Raises XlsxError for a workbook that cannot be read or expands past `max_bytes`, XlsxLimit
     (an XlsxError) for one past Excel's rows or columns or past the `budget`.
@@ -890,9 +945,9 @@ def iter_rows(path, max_bytes: int, budget: Budget | None = None) -> Iterator[tu
         raise XlsxError(str(exc)) from None
     with archive:
         try:
-            book = Workbook(archive, budget, deadline)
+            book = Workbook(archive, budget, deadline, read)
             member = archive.open(book.sheet_path)
-        except XlsxLimit:
+        except (XlsxLimit, NoSuchSheet):
             raise
         except (KeyError, ElementTree.ParseError, expat.ExpatError, ValueError, zipfile.BadZipFile) as exc:
             raise XlsxError(str(exc)) from None
@@ -914,6 +969,8 @@ def iter_rows(path, max_bytes: int, budget: Budget | None = None) -> Iterator[tu
                     if not 0 < row[0] <= MAX_ROW:
                         raise XlsxLimit("row", row[0], MAX_ROW)
                     yield row
+                if book.read.sums and rows:
+                    book.read.forget_sums(rows[-1][0])
                 if not chunk:
                     return
                 _check_time(deadline, budget)

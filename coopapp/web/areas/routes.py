@@ -16,6 +16,7 @@ from coopapp.villages import areas
 from coopapp.villages.area_forms import AreaChangeForm, AreaForm, MergeForm
 from coopapp.web.common import require_action_form, show_field_errors
 from coopapp.web.imports.forms import AreasUploadForm, KeptUploadForm
+from coopapp.web.imports.reading import CHOICE, preview_forms, settle_upload
 
 bp = Blueprint("areas", __name__, url_prefix="/admin/areas")
 PREVIEW_ROWS = 2000
@@ -130,12 +131,32 @@ def upload():
     file_name = Path(form.file.data.filename or "upload").name
     sha, path = batches.keep_upload(form.file.data.stream, file_name)
     report = import_areas(current_user, path, file_name, dry_run=True, preview_limit=PREVIEW_ROWS)
-    if not report.ok:
-        path.unlink(missing_ok=True)  # nothing to confirm: keep no copy of a refused file
-    confirm = KeptUploadForm(sha=sha, suffix=path.suffix, file_name=file_name)
+    return _preview(report, sha, path, file_name)
+
+
+def _preview(report, sha: str, path: Path, file_name: str):
+    """The preview of a dry run, keeping the upload while it may be confirmed or read again."""
+    settle_upload(report, path)
+    fields = {"sha": sha, "suffix": path.suffix, "file_name": file_name}
+    forms = preview_forms(report, KeptUploadForm, "areas.reread_upload", **fields)
     return render_template(
-        "areas/import_preview.html", report=report, confirm=confirm, levels=_level_labels()
+        "areas/import_preview.html", report=report, levels=_level_labels(), **forms
     ), 200 if report.ok else 422
+
+
+@bp.post("/import/reread")
+def reread_upload():
+    """Read the kept area list again with the choice pressed on its preview."""
+    form = KeptUploadForm(prefix=CHOICE)
+    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    if path is None:
+        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
+        return redirect(url_for("areas.upload"))
+    options = form.read_options()
+    report = import_areas(
+        current_user, path, form.file_name.data, dry_run=True, preview_limit=PREVIEW_ROWS, options=options
+    )
+    return _preview(report, form.sha.data, path, form.file_name.data)
 
 
 @bp.post("/import/confirm")
@@ -146,9 +167,10 @@ def confirm_upload():
     if path is None:
         flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
         return redirect(url_for("areas.upload"))
-    report = import_areas(current_user, path, form.file_name.data, preview_limit=PREVIEW_ROWS)
+    options = form.read_options()
+    report = import_areas(current_user, path, form.file_name.data, preview_limit=PREVIEW_ROWS, options=options)
     if not report.ok:
-        return render_template("areas/import_preview.html", report=report, confirm=None, levels=_level_labels()), 422
+        return _preview(report, form.sha.data, path, form.file_name.data)
     path.unlink(missing_ok=True)
     counts = {"a": report.added, "r": report.renamed, "p": report.published}
     flash(_("已导入区划表：新增 %(a)s 个，改名 %(r)s 个，记录公布名称 %(p)s 个。", **counts), "success")

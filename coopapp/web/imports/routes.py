@@ -18,6 +18,7 @@ from coopapp.imports.storage import sweep_abandoned
 from coopapp.villages import catalog
 from coopapp.web.common import require_action_form
 from coopapp.web.imports.forms import ConfirmForm, HouseholdsUploadForm, KeptUploadForm, LedgerUploadForm
+from coopapp.web.imports.reading import CHOICE, preview_forms, settle_upload
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 PREVIEW_ROWS = 500
@@ -47,12 +48,39 @@ def upload_ledger():
     project = catalog.get_project(form.project_id.data, current_user, "create_entry")
     sha, path, file_name = _keep(form.file.data)
     report = import_ledger(current_user, project, path, file_name, dry_run=True, preview_limit=PREVIEW_ROWS)
-    if not report.ok:
-        path.unlink(missing_ok=True)  # nothing to confirm: keep no copy of a refused file
-    confirm = ConfirmForm(project_id=project.id, sha=sha, suffix=path.suffix, file_name=file_name)
-    return render_template("imports/preview.html", report=report, project=project, confirm=confirm), (
-        200 if report.ok else 422
+    return _ledger_preview(report, project, sha, path, file_name)
+
+
+def _ledger_preview(report, project, sha: str, path: Path, file_name: str):
+    """The preview of a dry run, keeping the upload while it may be confirmed or read again."""
+    settle_upload(report, path)
+    fields = {"project_id": project.id, "sha": sha, "suffix": path.suffix, "file_name": file_name}
+    forms = preview_forms(report, ConfirmForm, "imports.reread_ledger", **fields)
+    return render_template("imports/preview.html", report=report, project=project, **forms), (200 if report.ok else 422)
+
+
+def _kept_ledger(form: ConfirmForm):
+    """The project and the kept upload a valid confirm or choice form names (the path None: gone)."""
+    project_id = parse_int(form.project_id.data)
+    if project_id is None:  # a hidden field: only a hand-made post gets here
+        abort(400, description=_("项目编号无效：%(v)s", v=str(form.project_id.data)[:20]))
+    project = catalog.get_project(project_id, current_user, "create_entry")
+    return project, batches.kept_upload(form.sha.data, form.suffix.data)
+
+
+@bp.post("/ledger/reread")
+def reread_ledger():
+    """Read the kept upload again with the choice pressed on its preview (a sheet, hidden rows, an answer)."""
+    form = ConfirmForm(prefix=CHOICE)
+    project, path = _kept_ledger(form) if form.validate_on_submit() else (None, None)
+    if path is None:
+        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
+        return redirect(url_for("imports.upload_ledger"))
+    options = form.read_options()
+    report = import_ledger(
+        current_user, project, path, form.file_name.data, dry_run=True, preview_limit=PREVIEW_ROWS, options=options
     )
+    return _ledger_preview(report, project, form.sha.data, path, form.file_name.data)
 
 
 @bp.post("/ledger/confirm")
@@ -61,17 +89,16 @@ def confirm_ledger():
     if not form.validate_on_submit():
         flash(_("请重新上传文件。"), "error")
         return redirect(url_for("imports.upload_ledger"))
-    project_id = parse_int(form.project_id.data)
-    if project_id is None:  # a hidden field: only a hand-made post gets here
-        abort(400, description=_("项目编号无效：%(v)s", v=str(form.project_id.data)[:20]))
-    project = catalog.get_project(project_id, current_user, "create_entry")
-    path = batches.kept_upload(form.sha.data, form.suffix.data)
+    project, path = _kept_ledger(form)
     if path is None:
         flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
         return redirect(url_for("imports.upload_ledger"))
-    report = import_ledger(current_user, project, path, form.file_name.data, preview_limit=PREVIEW_ROWS)
+    options = form.read_options()
+    report = import_ledger(
+        current_user, project, path, form.file_name.data, preview_limit=PREVIEW_ROWS, options=options
+    )
     if not report.ok:
-        return render_template("imports/preview.html", report=report, project=project, confirm=None), 422
+        return _ledger_preview(report, project, form.sha.data, path, form.file_name.data)
     path.unlink(missing_ok=True)
     flash(_("已导入 %(n)s 条草稿，核对无误后请全部提交审核。", n=report.rows_ok), "success")
     return redirect(url_for("imports.batch", batch_id=report.batch_id))
@@ -106,12 +133,37 @@ def upload_households():
         return render_template("imports/households_upload.html", form=form, village=village), status
     sha, path, file_name = _keep(form.file.data)
     report = import_households(current_user, village, path, file_name, dry_run=True, preview_limit=PREVIEW_ROWS)
-    if not report.ok:
-        path.unlink(missing_ok=True)
-    confirm = KeptUploadForm(sha=sha, suffix=path.suffix, file_name=file_name)
-    return render_template("imports/households_preview.html", report=report, village=village, confirm=confirm), (
+    return _households_preview(report, village, sha, path, file_name)
+
+
+def _households_preview(report, village, sha: str, path: Path, file_name: str):
+    settle_upload(report, path)
+    fields = {"sha": sha, "suffix": path.suffix, "file_name": file_name}
+    forms = preview_forms(report, KeptUploadForm, "imports.reread_households", **fields)
+    return render_template("imports/households_preview.html", report=report, village=village, **forms), (
         200 if report.ok else 422
     )
+
+
+@bp.post("/households/reread")
+def reread_households():
+    """Read the kept roster again with the choice pressed on its preview."""
+    village = catalog.get_village(None, current_user, "manage_village")
+    form = KeptUploadForm(prefix=CHOICE)
+    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    if path is None:
+        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
+        return redirect(url_for("imports.upload_households"))
+    report = import_households(
+        current_user,
+        village,
+        path,
+        form.file_name.data,
+        dry_run=True,
+        preview_limit=PREVIEW_ROWS,
+        options=form.read_options(),
+    )
+    return _households_preview(report, village, form.sha.data, path, form.file_name.data)
 
 
 @bp.post("/households/confirm")
@@ -122,9 +174,11 @@ def confirm_households():
     if path is None:
         flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
         return redirect(url_for("imports.upload_households"))
-    report = import_households(current_user, village, path, form.file_name.data, preview_limit=PREVIEW_ROWS)
+    report = import_households(
+        current_user, village, path, form.file_name.data, preview_limit=PREVIEW_ROWS, options=form.read_options()
+    )
     if not report.ok:
-        return render_template("imports/households_preview.html", report=report, village=village, confirm=None), 422
+        return _households_preview(report, village, form.sha.data, path, form.file_name.data)
     path.unlink(missing_ok=True)
     flash(_("已从花名册登记 %(n)s 户。", n=report.rows_ok), "success")
     return redirect(url_for("village.households"))

@@ -19,6 +19,7 @@ from coopapp.imports.users import import_users
 from coopapp.villages import catalog
 from coopapp.web.common import require_action_form, show_field_errors
 from coopapp.web.imports.forms import KeptUploadForm, UsersUploadForm
+from coopapp.web.imports.reading import CHOICE, preview_forms, settle_upload
 from coopapp.web.users.forms import UserEditForm, UserNewForm
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -157,10 +158,28 @@ def upload():
     file_name = Path(form.file.data.filename or "upload").name
     sha, path = batches.keep_upload(form.file.data.stream, file_name)
     report = import_users(_me(), path, file_name, dry_run=True, preview_limit=PREVIEW_ROWS)
-    if not report.ok:
-        path.unlink(missing_ok=True)
-    confirm = KeptUploadForm(sha=sha, suffix=path.suffix, file_name=file_name)
-    return render_template("users/import_preview.html", report=report, confirm=confirm), 200 if report.ok else 422
+    return _preview(report, sha, path, file_name)
+
+
+def _preview(report, sha: str, path: Path, file_name: str):
+    """The preview of a dry run, keeping the upload while it may be confirmed or read again."""
+    settle_upload(report, path)
+    fields = {"sha": sha, "suffix": path.suffix, "file_name": file_name}
+    forms = preview_forms(report, KeptUploadForm, "users.reread_upload", **fields)
+    return render_template("users/import_preview.html", report=report, **forms), 200 if report.ok else 422
+
+
+@bp.post("/import/reread")
+def reread_upload():
+    """Read the kept user list again with the choice pressed on its preview."""
+    form = KeptUploadForm(prefix=CHOICE)
+    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    if path is None:
+        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
+        return redirect(url_for("users.upload"))
+    options = form.read_options()
+    report = import_users(_me(), path, form.file_name.data, dry_run=True, preview_limit=PREVIEW_ROWS, options=options)
+    return _preview(report, form.sha.data, path, form.file_name.data)
 
 
 @bp.post("/import/confirm")
@@ -171,9 +190,10 @@ def confirm_upload():
     if path is None:
         flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
         return redirect(url_for("users.upload"))
-    report = import_users(_me(), path, form.file_name.data, preview_limit=PREVIEW_ROWS)
+    options = form.read_options()
+    report = import_users(_me(), path, form.file_name.data, preview_limit=PREVIEW_ROWS, options=options)
     if not report.ok:
-        return render_template("users/import_preview.html", report=report, confirm=None), 422
+        return _preview(report, form.sha.data, path, form.file_name.data)
     path.unlink(missing_ok=True)
     created = {u.username: u for u in people.users_named([row["username"] for row in report.users])}
     rows = [(_shown(created[row["username"]]), row["one_time_password"]) for row in report.users]
