@@ -23,6 +23,7 @@ from coopapp.imports.parse import (
     file_sha256,
     find_header,
     is_blank,
+    is_signature,
     read_rows,
     squash,
 )
@@ -146,7 +147,7 @@ def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]
     for number, cells in rows:
         report.rows_skipped += blank_rows_between(previous, number)
         previous = number
-        if is_blank(cells):
+        if is_blank(cells) or is_signature(cells):
             report.rows_skipped += 1
             continue
         row = _row(report, header, number, cells, coded)

@@ -137,7 +137,7 @@ def _read_households(report: ImportReport, header, rows, village: Area, writer, 
         if is_blank(cells) or total_label(cells) is not None:
             report.rows_skipped += 1
             continue
-        if is_signature(cells) and header.value(cells, "members") is None:
+        if is_signature(cells):
             report.rows_skipped += 1
             continue
         row_village = village if villages is None else _row_village(report, header, number, cells, villages)

@@ -152,7 +152,9 @@ def _read_entries(
                     value = cells[index]
                     if value.__class__ is not str or not value.isspace() and value:
                         values[slot] = value
-            if values[_AMOUNT] is None and is_signature(cells):
+            amount = values[_AMOUNT]
+            if (amount is None or amount.__class__ is str and not amount[0].isdigit()) and is_signature(cells):
+                # (a signature row's 金额 cell is blank or a name: a number there is a data row's)
                 skipped += 1
                 continue
             entry, amount = read(number, values)

@@ -15,7 +15,15 @@ from coopapp.access.users import UserInput, checked_input, create_user
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, find_header, is_blank, read_rows
+from coopapp.imports.parse import (
+    ImportFileError,
+    cell_text,
+    file_sha256,
+    find_header,
+    is_blank,
+    is_signature,
+    read_rows,
+)
 from coopapp.imports.report import ImportReport, RollBack
 from coopapp.models import User
 
@@ -105,7 +113,7 @@ def _read(actor: User | None, report: UserImportReport, header, rows) -> list[_R
     parsed: list[_Row] = []
     seen: dict[str, int] = {}
     for number, cells in rows:
-        if is_blank(cells):
+        if is_blank(cells) or is_signature(cells):
             report.rows_skipped += 1
             continue
         values = header.values(cells)
