@@ -8,9 +8,12 @@ lies about it fails its CRC check, which the XLSX reader reports as an unreadabl
 
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+
+from coopapp.imports.package import Package, duplicate_parts
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_FILE_BYTES = 64 * 1024 * 1024  # IMPORT_MAX_BYTES overrides
@@ -119,13 +122,25 @@ def check_file(path: Path, file_name: str) -> str:
 
 def check_zip(path: Path) -> None:
     """Refuse an archive that is not a workbook or that would expand too far (a zip bomb)."""
+    not_a_workbook = _("文件名是 .xlsx，但内容不是 Excel 工作簿。")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise FileRefused(_("文件名是 .xlsx，但内容不是 Excel 工作簿。")) from None
-    if len(members) > MAX_MEMBERS or not any(m.filename == "xl/workbook.xml" for m in members):
-        raise FileRefused(_("文件名是 .xlsx，但内容不是 Excel 工作簿。"))
+            pair = duplicate_parts([m.filename for m in members])
+            # the workbook part the package names is there
+            found = len(members) <= MAX_MEMBERS and pair is None and bool(Package(archive, MAX_PART_BYTES).parts())
+    except (zipfile.BadZipFile, OSError, ValueError, ElementTree.ParseError):
+        raise FileRefused(not_a_workbook) from None
+    if pair is not None:
+        message = _(
+            "工作簿中有两个只差大小写的部件（%(a)s 与 %(b)s），不同的软件会读到不同的内容，已拒绝。"
+            "请在 Excel 中打开、另存后再导入。",
+            a=pair[0][:100],
+            b=pair[1][:100],
+        )
+        raise FileRefused(message)
+    if not found:
+        raise FileRefused(not_a_workbook)
     total = 0
     limit = max_uncompressed_bytes()
     for member in members:

@@ -23,7 +23,6 @@ rows together (blanks inside a row included), the shared strings' memory, the ot
 and the seconds spent are bounded, and past any bound the reader stops with XlsxLimit.
 """
 
-import posixpath
 import re
 import sys
 import zipfile
@@ -33,6 +32,8 @@ from datetime import datetime, time, timedelta
 from time import monotonic
 from xml.etree import ElementTree
 from xml.parsers import expat
+
+from coopapp.imports.package import Package, PartTooLarge, resolve
 
 READ_BYTES = 64 * 1024
 _EPOCH_1900 = datetime(1899, 12, 30)
@@ -115,9 +116,14 @@ class Workbook:
 
     def __init__(self, archive: zipfile.ZipFile, budget: Budget | None = None, deadline: float | None = None):
         self.archive, self.budget, self.deadline = archive, budget or Budget(), deadline
-        workbook = _parse_small(archive, "xl/workbook.xml", self.budget.part_bytes)
+        try:
+            self.package = Package(archive, self.budget.part_bytes)
+            self.parts = self.package.parts()  # where the package says its parts are
+        except PartTooLarge as exc:
+            raise XlsxLimit("part", (exc.name, exc.size), exc.limit) from None
+        workbook = _parse_small(archive, self.parts.workbook, self.budget.part_bytes)
         if workbook is None:
-            raise XlsxError("xl/workbook.xml is missing")
+            raise XlsxError(f"{self.parts.workbook} is missing")
         self.epoch = _EPOCH_1900
         sheet_rid = None
         for element in workbook.iter():
@@ -131,18 +137,17 @@ class Workbook:
         self.date_styles, self.duration_styles = self._date_styles()
 
     def _target(self, rid: str | None) -> str:
-        rels = _parse_small(self.archive, "xl/_rels/workbook.xml.rels", self.budget.part_bytes)
-        for element in rels.iter() if rels is not None else ():
-            if _local(element.tag) == "Relationship" and element.get("Id") == rid:
-                target = element.get("Target", "")
-                return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-        return "xl/worksheets/sheet1.xml"
+        """The worksheet part of a relationship id of the workbook (its first sheet's, if none)."""
+        target = self.parts.sheets.get(rid or "")
+        if target:
+            return target
+        first = resolve(self.parts.workbook, "worksheets/sheet1.xml")
+        return self.package.member(first) or first
 
     def _shared_strings(self) -> list[str]:
-        try:
-            member = self.archive.open("xl/sharedStrings.xml")
-        except KeyError:
+        if self.parts.shared_strings is None:
             return []
+        member = self.archive.open(self.parts.shared_strings)
         table = _SharedStrings(self.budget.shared_bytes)
         with member:
             while chunk := member.read(READ_BYTES):
@@ -155,7 +160,7 @@ class Workbook:
     def _date_styles(self) -> tuple[set[str], set[str]]:
         """The cell styles (`s` attributes, as written) that show numbers as dates (or times),
         and those of them that show durations."""
-        styles = _parse_small(self.archive, "xl/styles.xml", self.budget.part_bytes)
+        styles = _parse_small(self.archive, self.parts.styles, self.budget.part_bytes) if self.parts.styles else None
         if styles is None:
             return set(), set()
         custom = {}
