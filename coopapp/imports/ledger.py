@@ -15,6 +15,7 @@ from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED
 from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.imports.bulk import EntryWriter
+from coopapp.imports.merges import fill_merges
 from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import (
     Header,
@@ -87,6 +88,7 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
         rows, text = open_rows(path, report.file_name, report)  # checks size, type and zip bombs first
         header = find_header(rows, LEDGER_HEADERS)
         _require_columns(header)
+        rows = fill_merges(rows, report, header)
         batch = open_batch(user, "ledger", project.id, path, report)
         writer = EntryWriter(user, batch.id if batch else None)
         _read_entries(report, header, rows, user, project, writer, text)
@@ -120,6 +122,7 @@ def _read_entries(
     # (place in FIELDS, column index) of each column the header has
     slots = tuple((FIELDS.index(name), col.index) for name, col in header.columns.items())
     rows_ok = total_fen = skipped = 0
+    table_totals = report.layout.table_totals
     previous = header.row  # a workbook leaves blank rows out: the gaps in the numbers are skipped rows
     try:
         for number, cells in rows:
@@ -139,6 +142,8 @@ def _read_entries(
                     skipped += 1
                     continue
                 label = total_label(cells, joined)
+                if label is None and table_totals and number in table_totals:
+                    label = "汇总"  # an Excel table's total row, whatever its cells say
             if label is not None:
                 skipped += 1
                 _check_total(report, header, number, cells, label, totals)

@@ -76,6 +76,8 @@ def limit_message(exc) -> str:
     elif kind == "wide":
         text = _("工作表的行太宽：一小段数据里的单元格（含行内空格）超过 %(n)s 个", n=f"{limit:,}")
         advice = smaller
+    elif kind == "merges":
+        text, advice = _("工作表的合并单元格超过 %(n)s 处", n=f"{limit:,}"), smaller
     elif kind == "seconds":
         text, advice = _("导入超过 %(s)s 秒仍未完成", s=limit), _("请把文件拆成几个较小的文件后再导入。")
     elif kind == "shared":

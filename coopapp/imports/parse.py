@@ -202,8 +202,9 @@ def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
     from coopapp.imports.limits import limit_message, max_uncompressed_bytes, reading_budget
     from coopapp.imports.xlsx import XlsxError, XlsxLimit, iter_rows
 
+    layout = report.layout if report is not None else None  # merges, tables' total rows: see `layout`
     try:
-        yield from iter_rows(path, max_uncompressed_bytes(), reading_budget())
+        yield from iter_rows(path, max_uncompressed_bytes(), reading_budget(), layout)
     except XlsxLimit as exc:
         raise ImportFileError(limit_message(exc)) from None
     except XlsxError as exc:

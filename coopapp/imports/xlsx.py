@@ -33,6 +33,7 @@ from time import monotonic
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from coopapp.imports.layout import MAX_MERGES, Layout, TooManyMerges, merges_of, table_totals
 from coopapp.imports.package import Package, PartTooLarge, resolve
 
 READ_BYTES = 64 * 1024
@@ -880,12 +881,30 @@ def _plain_prolog(head: bytes) -> bool:
     return b"<!" not in head and b"<?" not in head
 
 
-def iter_rows(path, max_bytes: int, budget: Budget | None = None) -> Iterator[tuple[int, tuple]]:
+def read_layout(book: Workbook, layout: Layout, max_bytes: int) -> None:
+    """Fill `layout` with the sheet's merged ranges and its tables' total rows (see `layout`)."""
+    archive, budget = book.archive, book.budget
+    try:
+        with archive.open(book.sheet_path) as member:
+            if archive.getinfo(book.sheet_path).file_size > max_bytes:
+                raise XlsxError(f"the sheet expands past {max_bytes} bytes")
+            layout.merges = merges_of(member, lambda: _check_time(book.deadline, budget))
+    except TooManyMerges as exc:
+        raise XlsxLimit("merges", exc.count, MAX_MERGES) from None
+    tables = book.package.tables(book.sheet_path)
+    layout.table_totals = table_totals(lambda name: _parse_small(archive, name, budget.part_bytes), tables)
+
+
+def iter_rows(
+    path, max_bytes: int, budget: Budget | None = None, layout: Layout | None = None
+) -> Iterator[tuple[int, tuple]]:
     """(row number, cells) for every row the first sheet has, in its order: a row the sheet leaves
     out is blank, and is not yielded (the numbers show the gaps).
 
     Raises XlsxError for a workbook that cannot be read or expands past `max_bytes`, XlsxLimit
     (an XlsxError) for one past Excel's rows or columns or past the `budget`.
+
+    `layout` (optional): filled, before the first row, with the sheet's merges and tables' total rows.
     """
     budget = budget or Budget()
     deadline = None if budget.seconds is None else monotonic() + budget.seconds
@@ -896,6 +915,8 @@ def iter_rows(path, max_bytes: int, budget: Budget | None = None) -> Iterator[tu
     with archive:
         try:
             book = Workbook(archive, budget, deadline)
+            if layout is not None:
+                read_layout(book, layout, max_bytes)
             member = archive.open(book.sheet_path)
         except XlsxLimit:
             raise
