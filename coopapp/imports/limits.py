@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from coopapp.imports.package import Package, duplicate_parts
 
-SUFFIXES = (".csv", ".xlsx")
+SUFFIXES = (".csv", ".xlsx", ".xls")
 MAX_FILE_BYTES = 64 * 1024 * 1024  # IMPORT_MAX_BYTES overrides
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # IMPORT_MAX_UNCOMPRESSED_BYTES overrides: all members together
 MAX_RATIO = 200  # a member that expands more than this (and past MIN_RATIO_BYTES) is refused
@@ -96,7 +96,8 @@ def _mb(size: int) -> str:
 
 
 def check_file(path: Path, file_name: str) -> str:
-    """Refuse a file the import must not read (FileRefused); return its suffix (.csv or .xlsx)."""
+    """Refuse a file the import must not read (FileRefused); return how to read it (.csv, .xlsx or
+    .xls, by its content: an old Excel workbook named .xlsx is read as .xls)."""
     suffix = Path(file_name).suffix.lower()
     size = Path(path).stat().st_size
     if size == 0:
@@ -106,10 +107,15 @@ def check_file(path: Path, file_name: str) -> str:
         raise FileRefused(_("文件太大（%(size)s MB），最大 %(max)s MB。", size=_mb(size), max=_mb(limit)))
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    if head.startswith(OLE2_MAGIC) or suffix == ".xls":
-        raise FileRefused(_("这是旧版 Excel（.xls）文件：请在 Excel 中“另存为” Excel 工作簿（.xlsx）后再导入。"))
+    if head.startswith(OLE2_MAGIC):
+        return check_ole2(path, suffix)
     if suffix not in SUFFIXES:
-        raise FileRefused(_("只能导入 .xlsx 或 .csv 文件。"))
+        raise FileRefused(_("只能导入 .xlsx、.xls 或 .csv 文件。"))
+    if suffix == ".xls":
+        if head.startswith(ZIP_MAGIC):  # a workbook saved as .xlsx and renamed: read as what it is
+            check_zip(path)
+            return ".xlsx"
+        raise FileRefused(_("文件名是 .xls，但内容不是 Excel 工作簿。"))
     if suffix == ".xlsx":
         if not head.startswith(ZIP_MAGIC):
             raise FileRefused(_("文件名是 .xlsx，但内容不是 Excel 工作簿。"))
@@ -120,6 +126,23 @@ def check_file(path: Path, file_name: str) -> str:
         if looks_binary(head):
             raise FileRefused(_("CSV 文件中有二进制内容，不是文本：请在 Excel 中另存为 CSV 或 .xlsx。"))
     return suffix
+
+
+def check_ole2(path: Path, suffix: str) -> str:
+    """An Office 97–2003 (OLE2) file: an old Excel workbook is read as .xls; a password-protected
+    workbook, a Word document or anything else is refused, saying which."""
+    from coopapp.imports.xls import ole2_kind
+
+    if suffix == ".csv":
+        raise FileRefused(_("这是旧版 Excel 工作簿（.xls），不是 CSV 文件：请把扩展名改为 .xls。"))
+    kind = ole2_kind(path)
+    if kind == "workbook":
+        return ".xls"
+    if kind == "encrypted":
+        raise FileRefused(_("这个 Excel 文件设置了打开密码：请在 Excel 中去掉密码、另存后再导入。"))
+    if kind == "word":
+        raise FileRefused(_("这是 Word 文档，不是 Excel 工作簿。"))
+    raise FileRefused(_("这是 Office 97–2003 格式的文件，但不是 Excel 工作簿。"))
 
 
 def check_zip(path: Path) -> None:

@@ -142,6 +142,8 @@ def open_rows(path: Path, file_name: str, report=None) -> tuple[Iterator[tuple[i
         raise ImportFileError(str(exc)) from None
     if suffix == ".csv":
         return _csv_rows(path), True
+    if suffix == ".xls":
+        return _xls_rows(path, report), False
     return _xlsx_rows(path, report), False
 
 
@@ -208,6 +210,27 @@ def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
     except XlsxLimit as exc:
         raise ImportFileError(limit_message(exc)) from None
     except XlsxError as exc:
+        raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None
+
+
+def _xls_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
+    """The rows of an old Excel workbook (.xls), read with xlrd under the same rules (see `xls`)."""
+    from coopapp.imports.limits import limit_message, reading_budget
+    from coopapp.imports.xls import SheetMissing, XlsError, iter_rows
+    from coopapp.imports.xlsx import XlsxLimit
+
+    try:
+        yield from iter_rows(path, reading_budget(), report, report.layout if report is not None else None)
+    except XlsxLimit as exc:
+        raise ImportFileError(limit_message(exc)) from None
+    except SheetMissing as exc:
+        names = "、".join(exc.sheets)
+        raise ImportFileError(
+            _("工作簿中没有名为“%(name)s”的工作表（有：%(names)s）。", name=exc.name, names=names)
+        ) from None
+    except XlsError as exc:
+        if exc.encrypted:
+            raise ImportFileError(_("这个 Excel 文件设置了打开密码：请在 Excel 中去掉密码、另存后再导入。")) from None
         raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None
 
 
