@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.table import Table, TableColumn
 from sqlalchemy import select
 
+from coopapp.imports import layout
 from coopapp.imports.layout import Merge, merges_of, parse_range, table_totals
 from coopapp.models import LedgerEntry
 
@@ -130,13 +131,16 @@ def test_a_table_total_row_without_a_label_is_never_a_data_row(app, db, world, t
     assert code == 1 and report["errors"][0]["row"] == 6
 
 
-def test_merges_are_found_in_one_pass_over_the_sheet_bytes():
+def test_merges_are_found_in_one_pass_over_the_sheet_bytes(monkeypatch):
     tail = (
         b'<mergeCells count="3"><mergeCell ref="B5:B9"/><x:mergeCell ref="a2:c2"/><mergeCell ref="D3:E4"/></mergeCells>'
     )
     data = b"<worksheet><sheetData>" + b'<row r="1"><c r="A1"><v>1</v></c></row>' * 20_000 + b"</sheetData>" + tail
     found = merges_of(io.BytesIO(data))
     assert found == [Merge("B5:B9", 5, 9, 1, 1), Merge("A2:C2", 2, 2, 0, 2), Merge("D3:E4", 3, 4, 3, 4)]
+    for size in (5, 7, 13, 64, 1000):  # a tag cut anywhere by the pieces read
+        monkeypatch.setattr(layout, "READ_BYTES", size)
+        assert merges_of(io.BytesIO(data[-2000:])) == found, size
     assert merges_of(io.BytesIO(b"<worksheet><sheetData/></worksheet>")) == []
     assert parse_range("$B$5:$B$9") == (5, 9, 1, 1) and parse_range("nonsense") is None
 

@@ -64,21 +64,24 @@ def merges_of(member, check=None) -> list[Merge]:
 
     `check`: called after each piece read (the reader's time budget). TooManyMerges past MAX_MERGES."""
     found: list[Merge] = []
-    carry = b""
+    carry = b""  # the previous piece from its last "<": a tag it cut short
     while True:
         chunk = member.read(READ_BYTES)
-        buf = carry + chunk if carry else chunk
-        cut = len(buf) if not chunk else buf.rfind(b"<")  # a tag cut by the piece's end waits for the next
-        if cut < 0:
-            cut = len(buf)
-        if b"mergeCell" in buf:
-            for match in _MERGE.finditer(buf, 0, cut):
+        if b"mergeCell" not in chunk and not (carry and b"mergeCell" in carry + chunk[:16]):
+            last = chunk.rfind(b"<")  # most pieces: one search, no copy
+            carry = chunk[last:] if last >= 0 else carry + chunk
+            carry = carry if len(carry) < 4096 else b""
+        else:
+            buf = carry + chunk if carry else chunk
+            cut = buf.rfind(b"<") if chunk else len(buf)
+            cut = len(buf) if cut < 0 else cut
+            for match in _MERGE.finditer(buf, 0, cut):  # (a tag before the last "<" ends before it)
                 span = parse_range(match[1].decode("ascii", "replace"))
                 if span is not None and span != (span[0], span[0], span[2], span[2]):
                     found.append(Merge(match[1].decode("ascii", "replace").upper(), *span))
                     if len(found) > MAX_MERGES:
                         raise TooManyMerges(len(found))
-        carry = buf[cut:] if chunk and len(buf) - cut < 4096 else b""
+            carry = buf[cut:] if len(buf) - cut < 4096 else b""
         if check is not None:
             check()
         if not chunk:
