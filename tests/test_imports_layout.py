@@ -97,6 +97,20 @@ def test_a_roster_with_merged_group_cells_and_a_merged_members_cell(app, db, wor
     assert report["errors"][0]["message"].startswith("B2:B3 合并单元格在「人口」列")
 
 
+def test_a_merged_head_name_in_a_roster_is_refused(app, db, world, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["户主姓名", "人口"])
+    sheet.append(["甲一", 3])
+    sheet.append([None, 4])
+    sheet.merge_cells("A2:A3")
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    code, report = run_roster(app, path, "--village", world.village.code, "--dry-run")
+    assert code == 1 and report["rows_ok"] <= 2
+    assert report["errors"][0]["message"].startswith("A2:A3 合并单元格在「户主姓名」列")
+
+
 def _table(ref, header, label="汇总"):
     table = Table(displayName="Ledger", ref=ref, totalsRowCount=1)
     table.tableColumns = [TableColumn(id=i + 1, name=name) for i, name in enumerate(header)]

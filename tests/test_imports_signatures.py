@@ -36,6 +36,7 @@ def test_signature_rows(cells):
         ("会计", "张三", 100),  # a number: a data row's
         ("制表：张三", "", "", "", "", "", "100", ""),
         ("蜂蜜", "张三"),
+        ("会计", "销售收入"),  # a note and a kind: an incomplete data row, to be reported
         ("会计：张三", "销售收入 800"),
         (),
         (None, " "),

@@ -16,14 +16,17 @@ from flask_babel import gettext as _
 from coopapp.imports.layout import Merge
 from coopapp.imports.parse import Header, cell_text
 
-# The columns whose merged cells are refused: one number over several rows says nothing for each.
-REFUSED = ("amount", "quantity", "members")
+# The columns whose merged cells are refused: one number over several rows says nothing for each
+# (one amount, or their total?); one 户主 over several rows of a roster would register it each time.
+REFUSED = ("amount", "quantity", "members", "head_name", "id_number")
 
 
-def fill_merges(rows: Iterator[tuple[int, tuple]], report, header: Header) -> Iterator[tuple[int, tuple]]:
+def fill_merges(
+    rows: Iterator[tuple[int, tuple]], report, header: Header, refused: tuple[str, ...] = REFUSED
+) -> Iterator[tuple[int, tuple]]:
     """The rows after the header with each vertical merge's value filled down (and its warning
-    given); the rows unchanged when the sheet has no such merge. A merge over a 金额, 数量 or 人口
-    column is an error on the report (the file is refused)."""
+    given); the rows unchanged when the sheet has no such merge. A merge over a `refused` column
+    (金额, 数量, 人口; a roster's 户主 and 身份证号码) is an error on the report (the file is refused)."""
     fields = {col.index: name for name, col in header.columns.items()}
     merges = []
     for merge in report.layout.merges:
@@ -31,14 +34,14 @@ def fill_merges(rows: Iterator[tuple[int, tuple]], report, header: Header) -> It
             continue  # a title's or the header's merge, or one across a single row
         if not any(c in fields for c in range(merge.left, merge.right + 1)):
             continue  # over columns the import does not read
-        refused = next((fields[c] for c in range(merge.left, merge.right + 1) if fields.get(c) in REFUSED), None)
-        if refused is not None:
+        bad = next((fields[c] for c in range(merge.left, merge.right + 1) if fields.get(c) in refused), None)
+        if bad is not None:
             message = _(
-                "%(ref)s 合并单元格在「%(col)s」列：合并的数字不知道属于哪一行，请取消合并、每行填写各自的数字后再导入。",
+                "%(ref)s 合并单元格在「%(col)s」列：这一列不能合并（不知道属于哪一行），请取消合并、每行分别填写后再导入。",
                 ref=merge.ref,
-                col=header.header_text(refused),
+                col=header.header_text(bad),
             )
-            report.error(merge.top, header.header_text(refused), merge.ref, message)
+            report.error(merge.top, header.header_text(bad), merge.ref, message)
         else:
             merges.append(merge)
     if not merges:

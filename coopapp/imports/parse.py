@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from coopapp.core import periods
 from coopapp.core.money import ParseError, parse_decimal, parse_yuan
 from coopapp.core.text import digit_message, foreign_digit
+from coopapp.core.vocabulary import KINDS
 from coopapp.imports.limits import FileRefused, check_file
 
 # How far down the header may sit under title and unit rows.
@@ -36,6 +37,7 @@ _ROLE = (
 # may be blank), or a role alone (its name in the next cell).
 _SIGNED = re.compile(rf"(?:(?:{_ROLE})\s*:\s*[^\s:]{{0,30}}\s*)+", re.I)
 _ROLE_ALONE = re.compile(rf"(?:{_ROLE})\s*:?", re.I)
+_KIND_WORDS = frozenset(unicodedata.normalize("NFKC", w).lower() for w in KINDS.written())
 _NAME = re.compile(r"[^\s:\d]{1,10}")  # a person's name: no digits (a number is data)
 _BRACKETED = re.compile(r"^(.*?)\((.*)\)$")
 # re.ASCII: \d is 0–9 only (never ٢ or ²); the text is checked by `_digits` and NFKC'd first.
@@ -374,8 +376,8 @@ def is_signature(cells: tuple) -> bool:
             following = texts[at + 1] if at + 1 < len(texts) else None
             if following is None or _SIGNED.fullmatch(following) or _ROLE_ALONE.fullmatch(following):
                 at += 1  # a role with no name, or another role next
-            elif _NAME.fullmatch(following):
-                at += 2
+            elif _NAME.fullmatch(following) and squash(following) not in _KIND_WORDS:
+                at += 2  # (会计 | 销售收入 is a data row's note and kind, not a signature)
             else:
                 return False
         else:
