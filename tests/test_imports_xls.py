@@ -117,6 +117,13 @@ def test_the_cell_budget_holds_for_xls(app, db, world, tmp_path, monkeypatch):
     assert code == 1 and "单元格" in report["errors"][0]["message"]
 
 
+def test_a_large_xls_is_asked_to_be_saved_as_xlsx(app, db, world, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_XLS_BYTES", 1024)
+    path = write_xls(tmp_path / "big.xls", ROWS)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
+    assert code == 1 and "另存为 .xlsx" in report["errors"][0]["message"]
+
+
 def test_an_xls_named_xlsx_is_read_as_what_it_is(app, db, world, tmp_path):
     path = write_xls(tmp_path / "台账.xlsx", ROWS)
     code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")

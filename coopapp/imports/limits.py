@@ -27,6 +27,10 @@ MAX_CELLS = 50_000_000  # IMPORT_MAX_CELLS: all rows together, each as wide as i
 MAX_SHARED_STRINGS_BYTES = 128 * 1024 * 1024  # IMPORT_MAX_SHARED_STRINGS_BYTES: their memory
 MAX_PART_BYTES = 32 * 1024 * 1024  # IMPORT_MAX_PART_BYTES: each part read whole (workbook, styles)
 SNIFF_BYTES = 64 * 1024
+# An old Excel workbook (.xls) is read whole into memory by xlrd (about 25× its size with the
+# formatting needed for hidden rows and merges): IMPORT_MAX_XLS_BYTES bounds it; a larger one
+# is asked to be saved as .xlsx, which is streamed.
+MAX_XLS_BYTES = 10 * 1024 * 1024
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Excel (.xls) and other Office 97-2003 files
@@ -137,6 +141,15 @@ def check_ole2(path: Path, suffix: str) -> str:
         raise FileRefused(_("这是旧版 Excel 工作簿（.xls），不是 CSV 文件：请把扩展名改为 .xls。"))
     kind = ole2_kind(path)
     if kind == "workbook":
+        size, limit = Path(path).stat().st_size, _setting("IMPORT_MAX_XLS_BYTES", MAX_XLS_BYTES)
+        if size > limit:
+            raise FileRefused(
+                _(
+                    "旧版 Excel 文件（.xls）太大（%(size)s MB），最大 %(max)s MB：请在 Excel 中另存为 .xlsx 后再导入。",
+                    size=_mb(size),
+                    max=_mb(limit),
+                )
+            )
         return ".xls"
     if kind == "encrypted":
         raise FileRefused(_("这个 Excel 文件设置了打开密码：请在 Excel 中去掉密码、另存后再导入。"))
