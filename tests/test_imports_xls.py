@@ -157,6 +157,17 @@ def test_an_ole2_file_that_is_no_workbook_is_refused(app, tmp_path, stream, need
         check_file(path, "x.xlsx")
 
 
+def test_a_password_protected_xls_is_refused_saying_so(app, db, world, tmp_path):
+    """(Its WRITEACCESS record turned into a FILEPASS one: the workbook is encrypted.)"""
+    data = bytearray(write_xls(tmp_path / "a.xls", ROWS).read_bytes())
+    at = data.find(b"\x5c\x00\x70\x00")  # WRITEACCESS, 112 bytes
+    data[at : at + 2] = b"\x2f\x00"  # FILEPASS
+    path = tmp_path / "密码.xls"
+    path.write_bytes(bytes(data))
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
+    assert code == 1 and "打开密码" in report["errors"][0]["message"]
+
+
 def test_random_bytes_after_the_ole2_signature_are_no_workbook(app, tmp_path):
     path = tmp_path / "x.xls"
     path.write_bytes(limits.OLE2_MAGIC + bytes(4096))
