@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from coopapp.imports import layout
 from coopapp.imports.layout import Merge, merges_of, parse_range, table_totals
+from coopapp.imports.merges import fill_merges
 from coopapp.models import LedgerEntry
 
 from .builders import LEDGER_HEADER, M, run_import, run_roster
@@ -109,6 +110,20 @@ def test_a_merged_head_name_in_a_roster_is_refused(app, db, world, tmp_path):
     code, report = run_roster(app, path, "--village", world.village.code, "--dry-run")
     assert code == 1 and report["rows_ok"] <= 2
     assert report["errors"][0]["message"].startswith("A2:A3 合并单元格在「户主姓名」列")
+
+
+def test_overlapping_merges_are_refused(app, db, world, tmp_path):
+    """Excel never writes them; a hand-made file with thousands would cost a pass over each per row."""
+    from coopapp.imports.parse import Column, Header
+    from coopapp.imports.report import ImportReport
+
+    header = Header(4, {"kind": Column(2, "kind", "类别"), "amount": Column(4, "amount", "金额")})
+    with app.test_request_context():
+        report = ImportReport("ledger", "x.xlsx", True)
+        report.layout.merges = [Merge("C5:C9", 5, 9, 2, 2), Merge("C7:C1000", 7, 1000, 2, 2)]
+        rows = [(5, ("", "", "销售收入", "", 1))]
+        assert list(fill_merges(iter(rows), report, header)) == rows
+    assert report.errors[0].message.startswith("合并单元格 C5:C9 与 C7:C1000 重叠")
 
 
 def _table(ref, header, label="汇总"):

@@ -46,6 +46,20 @@ def fill_merges(
             merges.append(merge)
     if not merges:
         return rows
+    # Excel never overlaps merges; a file that does is not one it saved (and at most one merge
+    # per column is then open at a row, which keeps the filling's work per row small).
+    by_column = sorted(merges, key=lambda m: (m.left, m.top))
+    for before, merge in zip(by_column, by_column[1:], strict=False):
+        if merge.left == before.left and merge.top <= before.bottom:
+            message = _(
+                "合并单元格 %(a)s 与 %(b)s 重叠：这不是 Excel 保存的文件，请在 Excel 中打开、另存后再导入。",
+                a=before.ref,
+                b=merge.ref,
+            )
+            report.error(
+                merge.top, header.header_text(fields[merge.left]) if merge.left in fields else None, merge.ref, message
+            )
+            return rows
     return _filled(rows, report, header, fields, sorted(merges, key=lambda m: m.top))
 
 
