@@ -184,3 +184,20 @@ def test_table_totals_rows():
     }
     assert table_totals(lambda name: ElementTree.fromstring(parts[name]), list(parts)) == {20}
     assert json.dumps(sorted(table_totals(lambda n: None, ["t1"]))) == "[]"
+
+
+def test_a_roster_table_total_row_is_not_a_household(app, db, world, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["户主姓名", "人口"])
+    sheet.append(["甲一", 3])
+    sheet.append(["甲二", 4])
+    sheet.append([None, 7])  # the table's total row: SUBTOTAL of 人口, no label
+    table = Table(displayName="Roster", ref="A1:B4", totalsRowCount=1)
+    table.tableColumns = [TableColumn(id=1, name="户主姓名"), TableColumn(id=2, name="人口", totalsRowFunction="sum")]
+    sheet.add_table(table)
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    code, report = run_roster(app, path, "--village", world.village.code, "--dry-run")
+    assert code == 0, report
+    assert (report["rows_ok"], report["rows_skipped"]) == (2, 1)

@@ -14,7 +14,7 @@ from coopapp.imports.limits import FileRefused, check_file
 from coopapp.imports.xls import iter_rows
 from coopapp.models import ImportBatch
 
-from .builders import LEDGER_HEADER, M, hidden_fields, run_import
+from .builders import LEDGER_HEADER, M, hidden_fields, run_import, run_roster
 
 DAY = M.replace(day=5)
 DATE_STYLE = xlwt.easyxf(num_format_str="YYYY-MM-DD")
@@ -198,3 +198,15 @@ def test_the_ledger_page_takes_an_xls_and_shows_its_merges(app, db, world, clien
     assert client.post("/imports/ledger/confirm", data=fields).status_code == 302
     batch = db.session.scalars(select(ImportBatch)).one()
     assert batch.rows == 2
+
+
+def test_an_xls_roster_imports(app, db, world, tmp_path):
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("花名册")
+    for r, row in enumerate([("户主姓名", "人口"), ("甲一", 3), ("甲二", 4), ("制表人：王书记",)]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(str(tmp_path / "花名册.xls"))
+    code, report = run_roster(app, tmp_path / "花名册.xls", "--village", world.village.code)
+    assert code == 0, report
+    assert (report["rows_ok"], report["rows_skipped"]) == (2, 1)
