@@ -210,3 +210,13 @@ def test_an_xls_roster_imports(app, db, world, tmp_path):
     code, report = run_roster(app, tmp_path / "花名册.xls", "--village", world.village.code)
     assert code == 0, report
     assert (report["rows_ok"], report["rows_skipped"]) == (2, 1)
+
+
+def test_a_sheet_the_xls_lacks_and_an_xls_named_csv_are_refused_saying_why(app, db, world, tmp_path):
+    path = write_xls(tmp_path / "months.xls", ROWS, sheets=("3月", "4月"))
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--sheet", "9月")
+    assert code == 1 and "没有名为“9月”的工作表（有：3月、4月）" in report["errors"][0]["message"]
+    renamed = tmp_path / "台账.csv"
+    renamed.write_bytes(path.read_bytes())
+    code, report = run_import(app, "ledger", renamed, "--project", world.project.id)
+    assert code == 1 and "扩展名改为 .xls" in report["errors"][0]["message"]
