@@ -125,10 +125,11 @@ def test_not_a_workbook_named_xlsx(app, db, world, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["台账.xls", "台账.xlsx"])
-def test_old_excel_says_save_as_xlsx(app, db, world, tmp_path, name):
+def test_an_ole2_file_that_is_no_workbook_is_refused(app, db, world, tmp_path, name):
+    """(An old Excel workbook is read: tests/test_imports_xls.py.)"""
     path = tmp_path / name
     path.write_bytes(limits.OLE2_MAGIC + os.urandom(4096))
-    refused(app, db, world, path, "另存为")
+    refused(app, db, world, path, "不是 Excel 工作簿")
 
 
 @pytest.mark.parametrize("name", ["空.csv", "空.xlsx"])
@@ -182,7 +183,7 @@ def test_the_upload_page_refuses_the_same_files(app, db, world, client, auth, tm
     cases = [
         (bomb.read_bytes(), "台账.xlsx", "压缩炸弹"),
         (b"PK\x03\x04 not really a zip", "台账.xlsx", "不是 Excel 工作簿"),
-        (limits.OLE2_MAGIC + b"\x00" * 512, "台账.xlsx", "另存为"),
+        (limits.OLE2_MAGIC + b"\x00" * 512, "台账.xlsx", "不是 Excel 工作簿"),
         (b"\x00\x01\x02garbage" * 100, "台账.csv", "二进制"),
     ]
     for content, name, needle in cases:

@@ -15,6 +15,7 @@ from coopapp.core.codes import canonical_area_code, parent_area_code
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
 from coopapp.extensions import db
+from coopapp.imports.merges import fill_merges
 from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import (
     ImportFileError,
@@ -22,6 +23,7 @@ from coopapp.imports.parse import (
     cell_text,
     file_sha256,
     is_blank,
+    is_signature,
     squash,
 )
 from coopapp.imports.report import ImportReport, RollBack
@@ -117,6 +119,7 @@ def _load(user: User, path: Path, report: AreaImportReport) -> None:
         header, rows, _text = open_table(path, report.file_name, report, AREA_HEADERS)
         if not (header.has("code") and header.has("name")):
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="统计用区划代码、名称"))
+        rows = fill_merges(rows, report, header)
         report.sha256 = file_sha256(path)
         parsed, coded = _read(report, header, rows)
     except ImportFileError as exc:
@@ -144,7 +147,7 @@ def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]
     for number, cells in rows:
         report.rows_skipped += blank_rows_between(previous, number)
         previous = number
-        if is_blank(cells):
+        if is_blank(cells) or is_signature(cells) or number in report.layout.table_totals:
             report.rows_skipped += 1
             continue
         row = _row(report, header, number, cells, coded)

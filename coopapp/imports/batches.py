@@ -18,7 +18,7 @@ from coopapp.models import ImportBatch, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-SUFFIXES = (".csv", ".xlsx")
+SUFFIXES = (".csv", ".xlsx", ".xls")
 
 
 def upload_dir() -> Path:

@@ -15,6 +15,7 @@ from coopapp.core.text import parse_int
 from coopapp.core.tx import atomic
 from coopapp.errors import Invalid
 from coopapp.extensions import db
+from coopapp.imports.merges import fill_merges
 from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import (
     ImportFileError,
@@ -86,6 +87,7 @@ def _load(user: User, village: Area, path: Path, report: ImportReport, county: b
         for name, label in (("head_name", "户主"), ("village", "村")) if county else (("head_name", "户主"),):
             if not header.has(name):
                 raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols=label))
+        rows = fill_merges(rows, report, header)
         batch = open_batch(user, "households", village.id, path, report)
         writer = ChunkedWriter(user, "household.create", {"import_batch": batch.id} if batch else None)
         villages = _villages(village) if county else None
@@ -134,10 +136,10 @@ def _read_households(report: ImportReport, header, rows, village: Area, writer, 
     for number, cells in rows:
         report.rows_skipped += blank_rows_between(previous, number)
         previous = number
-        if is_blank(cells) or total_label(cells) is not None:
+        if is_blank(cells) or total_label(cells) is not None or number in report.layout.table_totals:
             report.rows_skipped += 1
             continue
-        if is_signature(cells) and header.value(cells, "members") is None:
+        if is_signature(cells):
             report.rows_skipped += 1
             continue
         row_village = village if villages is None else _row_village(report, header, number, cells, villages)

@@ -15,6 +15,7 @@ from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED
 from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.imports.bulk import EntryWriter
+from coopapp.imports.merges import fill_merges
 from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import (
     Header,
@@ -87,6 +88,7 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
         # (checks size, type and zip bombs first; may ask which sheet)
         header, rows, text = open_table(path, report.file_name, report, LEDGER_HEADERS)
         _require_columns(header)
+        rows = fill_merges(rows, report, header)
         batch = open_batch(user, "ledger", project.id, path, report)
         writer = EntryWriter(user, batch.id if batch else None)
         _read_entries(report, header, rows, user, project, writer, text)
@@ -106,7 +108,7 @@ FIELDS = ("date", "period", "note", "kind", "quantity", "unit", "amount", "house
 _AMOUNT, _WIDTH = FIELDS.index("amount"), len(FIELDS)
 
 
-def _read_entries(
+def _read_entries(  # noqa: C901 - the fast path: one loop, inlined for speed
     report: ImportReport, header: Header, rows, user: User, project: Project, writer, text: bool = False
 ) -> None:
     """Check every data row; while the file has no bad row (and this is no dry run), hand it to the writer.
@@ -122,6 +124,7 @@ def _read_entries(
     rows_ok = total_fen = skipped = 0
     reading = report.reading  # hidden rows read as data: a SUBTOTAL leaves them out of its total
     hidden = reading.hidden_set if reading is not None and reading.include_hidden else ()
+    table_totals = report.layout.table_totals
     previous = header.row  # a workbook leaves blank rows out: the gaps in the numbers are skipped rows
     try:
         for number, cells in rows:
@@ -141,6 +144,8 @@ def _read_entries(
                     skipped += 1
                     continue
                 label = total_label(cells, joined)
+                if label is None and table_totals and number in table_totals:
+                    label = "汇总"  # an Excel table's total row, whatever its cells say
             if label is not None:
                 skipped += 1
                 _check_total(report, header, number, cells, label, totals)
@@ -154,7 +159,9 @@ def _read_entries(
                     value = cells[index]
                     if value.__class__ is not str or not value.isspace() and value:
                         values[slot] = value
-            if values[_AMOUNT] is None and is_signature(cells):
+            amount = values[_AMOUNT]
+            if (amount is None or amount.__class__ is str and not amount[0].isdigit()) and is_signature(cells):
+                # (a signature row's 金额 cell is blank or a name: a number there is a data row's)
                 skipped += 1
                 continue
             entry, amount = read(number, values)

@@ -8,11 +8,14 @@ lies about it fails its CRC check, which the XLSX reader reports as an unreadabl
 
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
-SUFFIXES = (".csv", ".xlsx")
+from coopapp.imports.package import Package, duplicate_parts
+
+SUFFIXES = (".csv", ".xlsx", ".xls")
 MAX_FILE_BYTES = 64 * 1024 * 1024  # IMPORT_MAX_BYTES overrides
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # IMPORT_MAX_UNCOMPRESSED_BYTES overrides: all members together
 MAX_RATIO = 200  # a member that expands more than this (and past MIN_RATIO_BYTES) is refused
@@ -24,6 +27,10 @@ MAX_CELLS = 50_000_000  # IMPORT_MAX_CELLS: all rows together, each as wide as i
 MAX_SHARED_STRINGS_BYTES = 128 * 1024 * 1024  # IMPORT_MAX_SHARED_STRINGS_BYTES: their memory
 MAX_PART_BYTES = 32 * 1024 * 1024  # IMPORT_MAX_PART_BYTES: each part read whole (workbook, styles)
 SNIFF_BYTES = 64 * 1024
+# An old Excel workbook (.xls) is read whole into memory by xlrd (about 25× its size with the
+# formatting needed for hidden rows and merges): IMPORT_MAX_XLS_BYTES bounds it; a larger one
+# is asked to be saved as .xlsx, which is streamed.
+MAX_XLS_BYTES = 10 * 1024 * 1024
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Excel (.xls) and other Office 97-2003 files
@@ -73,6 +80,8 @@ def limit_message(exc) -> str:
     elif kind == "wide":
         text = _("工作表的行太宽：一小段数据里的单元格（含行内空格）超过 %(n)s 个", n=f"{limit:,}")
         advice = smaller
+    elif kind == "merges":
+        text, advice = _("工作表的合并单元格超过 %(n)s 处", n=f"{limit:,}"), smaller
     elif kind == "seconds":
         text, advice = _("导入超过 %(s)s 秒仍未完成", s=limit), _("请把文件拆成几个较小的文件后再导入。")
     elif kind == "shared":
@@ -91,7 +100,8 @@ def _mb(size: int) -> str:
 
 
 def check_file(path: Path, file_name: str) -> str:
-    """Refuse a file the import must not read (FileRefused); return its suffix (.csv or .xlsx)."""
+    """Refuse a file the import must not read (FileRefused); return how to read it (.csv, .xlsx or
+    .xls, by its content: an old Excel workbook named .xlsx is read as .xls)."""
     suffix = Path(file_name).suffix.lower()
     size = Path(path).stat().st_size
     if size == 0:
@@ -101,10 +111,15 @@ def check_file(path: Path, file_name: str) -> str:
         raise FileRefused(_("文件太大（%(size)s MB），最大 %(max)s MB。", size=_mb(size), max=_mb(limit)))
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    if head.startswith(OLE2_MAGIC) or suffix == ".xls":
-        raise FileRefused(_("这是旧版 Excel（.xls）文件：请在 Excel 中“另存为” Excel 工作簿（.xlsx）后再导入。"))
+    if head.startswith(OLE2_MAGIC):
+        return check_ole2(path, suffix)
     if suffix not in SUFFIXES:
-        raise FileRefused(_("只能导入 .xlsx 或 .csv 文件。"))
+        raise FileRefused(_("只能导入 .xlsx、.xls 或 .csv 文件。"))
+    if suffix == ".xls":
+        if head.startswith(ZIP_MAGIC):  # a workbook saved as .xlsx and renamed: read as what it is
+            check_zip(path)
+            return ".xlsx"
+        raise FileRefused(_("文件名是 .xls，但内容不是 Excel 工作簿。"))
     if suffix == ".xlsx":
         if not head.startswith(ZIP_MAGIC):
             raise FileRefused(_("文件名是 .xlsx，但内容不是 Excel 工作簿。"))
@@ -117,15 +132,53 @@ def check_file(path: Path, file_name: str) -> str:
     return suffix
 
 
+def check_ole2(path: Path, suffix: str) -> str:
+    """An Office 97–2003 (OLE2) file: an old Excel workbook is read as .xls; a password-protected
+    workbook, a Word document or anything else is refused, saying which."""
+    from coopapp.imports.xls import ole2_kind
+
+    if suffix == ".csv":
+        raise FileRefused(_("这是旧版 Excel 工作簿（.xls），不是 CSV 文件：请把扩展名改为 .xls。"))
+    kind = ole2_kind(path)
+    if kind == "workbook":
+        size, limit = Path(path).stat().st_size, _setting("IMPORT_MAX_XLS_BYTES", MAX_XLS_BYTES)
+        if size > limit:
+            raise FileRefused(
+                _(
+                    "旧版 Excel 文件（.xls）太大（%(size)s MB），最大 %(max)s MB：请在 Excel 中另存为 .xlsx 后再导入。",
+                    size=_mb(size),
+                    max=_mb(limit),
+                )
+            )
+        return ".xls"
+    if kind == "encrypted":
+        raise FileRefused(_("这个 Excel 文件设置了打开密码：请在 Excel 中去掉密码、另存后再导入。"))
+    if kind == "word":
+        raise FileRefused(_("这是 Word 文档，不是 Excel 工作簿。"))
+    raise FileRefused(_("这是 Office 97–2003 格式的文件，但不是 Excel 工作簿。"))
+
+
 def check_zip(path: Path) -> None:
     """Refuse an archive that is not a workbook or that would expand too far (a zip bomb)."""
+    not_a_workbook = _("文件名是 .xlsx，但内容不是 Excel 工作簿。")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise FileRefused(_("文件名是 .xlsx，但内容不是 Excel 工作簿。")) from None
-    if len(members) > MAX_MEMBERS or not any(m.filename == "xl/workbook.xml" for m in members):
-        raise FileRefused(_("文件名是 .xlsx，但内容不是 Excel 工作簿。"))
+            pair = duplicate_parts([m.filename for m in members])
+            # the workbook part the package names is there
+            found = len(members) <= MAX_MEMBERS and pair is None and bool(Package(archive, MAX_PART_BYTES).parts())
+    except (zipfile.BadZipFile, OSError, ValueError, ElementTree.ParseError):
+        raise FileRefused(not_a_workbook) from None
+    if pair is not None:
+        message = _(
+            "工作簿中有两个只差大小写的部件（%(a)s 与 %(b)s），不同的软件会读到不同的内容，已拒绝。"
+            "请在 Excel 中打开、另存后再导入。",
+            a=pair[0][:100],
+            b=pair[1][:100],
+        )
+        raise FileRefused(message)
+    if not found:
+        raise FileRefused(not_a_workbook)
     total = 0
     limit = max_uncompressed_bytes()
     for member in members:

@@ -20,13 +20,25 @@ from flask_babel import gettext as _
 from coopapp.core import periods
 from coopapp.core.money import ParseError, parse_decimal, parse_yuan
 from coopapp.core.text import digit_message, foreign_digit
+from coopapp.core.vocabulary import KINDS
 from coopapp.imports.limits import FileRefused, check_file
 
 # How far down the header may sit under title and unit rows.
 HEADER_SEARCH_ROWS = 30
-_SIGNATURE = re.compile(
-    r"^(制表|审核|会计|出纳|负责人|填表|记账|复核|签字|签名|经办|主管|prepared|checkedby|approvedby)", re.I
+# The roles that sign a ledger or a roster off (制表人, 会计, 出纳, 审核, 负责人 …), with the
+# "人"/"员" and the office before them that some write (财务负责人, 会计主管), and the date some add.
+_ROLE = (
+    r"(?:单位|财务|村|部门|会计|合作社|理事会|监事会)?"
+    r"(?:制表|填表|填报|编制|会计|出纳|审核|审查|审批|复核|核对|记账|负责|经手|经办|报账|主管|签字|签名|验收|保管|监督|理事长)"
+    r"(?:人|员)?(?:签字|签名|签章)?(?:日期)?"
+    r"|(?:prepared|checked|approved|reviewed|audited)\s*by|accountant|cashier|date"
 )
+# One cell of a signature row (NFKC'd: a full-width colon is ":"): one or more "role: name" (the name
+# may be blank), or a role alone (its name in the next cell).
+_SIGNED = re.compile(rf"(?:(?:{_ROLE})\s*:\s*[^\s:]{{0,30}}\s*)+", re.I)
+_ROLE_ALONE = re.compile(rf"(?:{_ROLE})\s*:?", re.I)
+_KIND_WORDS = frozenset(unicodedata.normalize("NFKC", w).lower() for w in KINDS.written())
+_NAME = re.compile(r"[^\s:\d]{1,10}")  # a person's name: no digits (a number is data)
 _BRACKETED = re.compile(r"^(.*?)\((.*)\)$")
 # re.ASCII: \d is 0–9 only (never ٢ or ²); the text is checked by `_digits` and NFKC'd first.
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$", re.ASCII)
@@ -132,6 +144,8 @@ def open_rows(path: Path, file_name: str, report=None) -> tuple[Iterator[tuple[i
         raise ImportFileError(str(exc)) from None
     if suffix == ".csv":
         return _csv_rows(path), True
+    if suffix == ".xls":
+        return _xls_rows(path, report), False
     return _xlsx_rows(path, report), False
 
 
@@ -196,7 +210,9 @@ def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
 
     read = sheet_read(report)
     try:
-        rows = iter_rows(path, max_uncompressed_bytes(), reading_budget(), read)
+        rows = iter_rows(
+            path, max_uncompressed_bytes(), reading_budget(), read, layout=report.layout if report is not None else None
+        )
         first = next(rows, None)  # (the workbook is open: the sheet is chosen)
         if report is not None:
             report.sheet, report.sheets = read.name, read.names
@@ -232,6 +248,27 @@ def sheet_message(wanted: str | None, names: list[str]) -> str:
     if wanted is None:
         return _("工作簿中没有可见的工作表（本文件的工作表：%(names)s）。", names=listed)
     return _("工作簿中没有名为“%(s)s”的工作表（本文件的工作表：%(names)s）。", s=wanted, names=listed)
+
+
+def _xls_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
+    """The rows of an old Excel workbook (.xls), read with xlrd under the same rules (see `xls`)."""
+    from coopapp.imports.limits import limit_message, reading_budget
+    from coopapp.imports.xls import SheetMissing, XlsError, iter_rows
+    from coopapp.imports.xlsx import XlsxLimit
+
+    try:
+        yield from iter_rows(path, reading_budget(), report, report.layout if report is not None else None)
+    except XlsxLimit as exc:
+        raise ImportFileError(limit_message(exc)) from None
+    except SheetMissing as exc:
+        names = "、".join(exc.sheets)
+        raise ImportFileError(
+            _("工作簿中没有名为“%(name)s”的工作表（有：%(names)s）。", name=exc.name, names=names)
+        ) from None
+    except XlsError as exc:
+        if exc.encrypted:
+            raise ImportFileError(_("这个 Excel 文件设置了打开密码：请在 Excel 中去掉密码、另存后再导入。")) from None
+        raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None
 
 
 class Memo:
@@ -370,9 +407,35 @@ def find_header(rows: Iterator[tuple[int, tuple]], aliases: dict[str, str], repo
 
 
 def is_signature(cells: tuple) -> bool:
-    """A sign-off line such as 制表人：… 审核人：…."""
-    texts = [squash(c) for c in cells if c is not None and str(c).strip()]
-    return bool(texts) and _SIGNATURE.match(texts[0]) is not None and len(texts) <= 6
+    """A sign-off row such as `会计：张三   审核：李四   负责人：王五`, wherever its cells fall: every
+    non-blank cell is a "role：name" text (full-width or ASCII colon, the name may be blank), or a
+    role alone followed by its name in the next non-blank cell. A number anywhere: not one."""
+    texts = []
+    for cell in cells:
+        if cell is None:
+            continue
+        if cell.__class__ is not str:
+            return False
+        if cell and not cell.isspace():
+            texts.append(unicodedata.normalize("NFKC", cell).strip())
+    if not texts:
+        return False
+    at = 0
+    while at < len(texts):
+        text = texts[at]
+        if _SIGNED.fullmatch(text):
+            at += 1
+        elif _ROLE_ALONE.fullmatch(text):
+            following = texts[at + 1] if at + 1 < len(texts) else None
+            if following is None or _SIGNED.fullmatch(following) or _ROLE_ALONE.fullmatch(following):
+                at += 1  # a role with no name, or another role next
+            elif _NAME.fullmatch(following) and squash(following) not in _KIND_WORDS:
+                at += 2  # (会计 | 销售收入 is a data row's note and kind, not a signature)
+            else:
+                return False
+        else:
+            return False
+    return True
 
 
 # ---- values ---------------------------------------------------------------------

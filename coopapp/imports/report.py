@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from coopapp.access import audit
 from coopapp.extensions import db
+from coopapp.imports.layout import Layout
 from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import squash
 from coopapp.models import ImportBatch
@@ -82,6 +83,7 @@ class ImportReport:
     hidden_rows: list[int] = field(default_factory=list)  # rows the file hides, left out unless included
     # What reading the workbook's sheet found (a workbook_sheets.SheetRead; None: a CSV file or not read yet).
     reading: object = field(default=None, repr=False)
+    layout: Layout = field(default_factory=Layout)  # the sheet's merges and tables' total rows, as read
 
     @property
     def ok(self) -> bool:
@@ -220,7 +222,8 @@ class ChunkedWriter:
 class TotalsCheck:
     """Checks 小计 / 合计 / 总计 rows against the sum of the data rows since the previous total of their level."""
 
-    LEVELS = {"小计": 1, "subtotal": 1, "合计": 2, "total": 2, "总计": 3, "grandtotal": 3}
+    # 汇总: the label of an Excel table's total row (Ctrl+T) in Chinese Excel, a total of the whole table.
+    LEVELS = {"小计": 1, "subtotal": 1, "合计": 2, "total": 2, "总计": 3, "汇总": 3, "grandtotal": 3}
 
     def __init__(self):
         # One running sum and count of rows without an amount, and the sum of the hidden rows read as
@@ -249,8 +252,8 @@ class TotalsCheck:
 
 
 def _may_be_total(cell: str) -> bool:
-    """False for most cells without the cost of `squash`: every label holds 计 or an l once squashed."""
-    if "计" in cell or "l" in cell or "L" in cell:
+    """False for most cells without the cost of `squash`: every label holds 计, 汇 or an l once squashed."""
+    if "计" in cell or "l" in cell or "L" in cell or "汇" in cell:
         return True
     return not unicodedata.is_normalized("NFKC", cell)
 

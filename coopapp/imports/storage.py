@@ -17,8 +17,8 @@ from flask import current_app
 from coopapp.imports.batches import upload_dir
 
 DEFAULT_MAX_AGE_HOURS = 24
-# Only what keep_upload writes: "<sha256>.csv|.xlsx" and its "upload-<n>.part" while it arrives.
-_KEPT = re.compile(r"^([0-9a-f]{64}\.(csv|xlsx)|upload-\d+\.part)$")
+# Only what keep_upload writes: "<sha256>.csv|.xlsx|.xls" and its "upload-<n>.part" while it arrives.
+_KEPT = re.compile(r"^([0-9a-f]{64}\.(csv|xlsx|xls)|upload-\d+\.part)$")
 
 
 def max_age_hours() -> float:

@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from coopapp.access.users import UserInput, checked_input, create_user
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
+from coopapp.imports.merges import fill_merges
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, is_blank
+from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, is_blank, is_signature
 from coopapp.imports.report import ImportReport, RollBack
 from coopapp.imports.sheets import open_table
 from coopapp.models import User
@@ -79,6 +80,7 @@ def _load(actor: User | None, path: Path, report: UserImportReport) -> None:
         missing = [COLUMN[name] for name in REQUIRED if not header.has(name)]
         if missing:
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="、".join(missing)))
+        rows = fill_merges(rows, report, header)
         report.sha256 = file_sha256(path)
         parsed = _read(actor, report, header, rows)
     except ImportFileError as exc:
@@ -105,7 +107,7 @@ def _read(actor: User | None, report: UserImportReport, header, rows) -> list[_R
     parsed: list[_Row] = []
     seen: dict[str, int] = {}
     for number, cells in rows:
-        if is_blank(cells):
+        if is_blank(cells) or is_signature(cells) or number in report.layout.table_totals:
             report.rows_skipped += 1
             continue
         values = header.values(cells)

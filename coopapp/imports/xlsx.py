@@ -27,7 +27,6 @@ rows together (blanks inside a row included), the shared strings' memory, the ot
 and the seconds spent are bounded, and past any bound the reader stops with XlsxLimit.
 """
 
-import posixpath
 import re
 import sys
 import zipfile
@@ -38,6 +37,8 @@ from time import monotonic
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from coopapp.imports.layout import MAX_MERGES, Layout, TooManyMerges, merges_of, table_totals
+from coopapp.imports.package import Package, PartTooLarge, resolve
 from coopapp.imports.workbook_sheets import NoSuchSheet, SheetEntry, SheetRead, adds_up, choose_sheet
 
 READ_BYTES = 64 * 1024
@@ -129,9 +130,14 @@ class Workbook:
     ):
         self.archive, self.budget, self.deadline = archive, budget or Budget(), deadline
         self.read = read if read is not None else SheetRead(include_hidden=True)
-        workbook = _parse_small(archive, "xl/workbook.xml", self.budget.part_bytes)
+        try:
+            self.package = Package(archive, self.budget.part_bytes)
+            self.parts = self.package.parts()  # where the package says its parts are
+        except PartTooLarge as exc:
+            raise XlsxLimit("part", (exc.name, exc.size), exc.limit) from None
+        workbook = _parse_small(archive, self.parts.workbook, self.budget.part_bytes)
         if workbook is None:
-            raise XlsxError("xl/workbook.xml is missing")
+            raise XlsxError(f"{self.parts.workbook} is missing")
         self.epoch = _EPOCH_1900
         listed, active = [], None
         for element in workbook.iter():
@@ -151,26 +157,24 @@ class Workbook:
         self.date_styles, self.duration_styles = self._date_styles()
 
     def _sheets(self, listed: list[tuple[str, str, str | None]]) -> list[SheetEntry]:
-        """The workbook's sheets in its order, each with its part and kind (from the relationships)."""
-        rels = _parse_small(self.archive, "xl/_rels/workbook.xml.rels", self.budget.part_bytes)
-        targets = {}
-        for element in rels.iter() if rels is not None else ():
-            if _local(element.tag) == "Relationship":
-                target = element.get("Target", "")
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-                kind = element.get("Type", "").rpartition("/")[2]
-                targets[element.get("Id")] = (path, kind)
+        """The workbook's sheets in its order, each with its part and kind (from the relationships the
+        package gives: a part may be anywhere, its name in any case)."""
+        targets = {rid: (target, kind) for rid, kind, target in self.package.relationships(self.parts.workbook)}
         entries = []
         for index, (name, state, rid) in enumerate(listed):
-            path, kind = targets.get(rid, (f"xl/worksheets/sheet{index + 1}.xml", "worksheet"))
-            entries.append(SheetEntry(name, state, path, kind))
-        return entries or [SheetEntry("", "visible", "xl/worksheets/sheet1.xml", "worksheet")]
+            path, kind = targets.get(rid or "", ("", "worksheet"))
+            entries.append(SheetEntry(name, state, path or self._guessed(index + 1), kind))
+        return entries or [SheetEntry("", "visible", self._guessed(1), "worksheet")]
+
+    def _guessed(self, number: int) -> str:
+        """Where Excel would put the workbook's sheet `number` when no relationship names it."""
+        part = resolve(self.parts.workbook, f"worksheets/sheet{number}.xml")
+        return self.package.member(part) or part
 
     def _shared_strings(self) -> list[str]:
-        try:
-            member = self.archive.open("xl/sharedStrings.xml")
-        except KeyError:
+        if self.parts.shared_strings is None:
             return []
+        member = self.archive.open(self.parts.shared_strings)
         table = _SharedStrings(self.budget.shared_bytes)
         with member:
             while chunk := member.read(READ_BYTES):
@@ -183,7 +187,7 @@ class Workbook:
     def _date_styles(self) -> tuple[set[str], set[str]]:
         """The cell styles (`s` attributes, as written) that show numbers as dates (or times),
         and those of them that show durations."""
-        styles = _parse_small(self.archive, "xl/styles.xml", self.budget.part_bytes)
+        styles = _parse_small(self.archive, self.parts.styles, self.budget.part_bytes) if self.parts.styles else None
         if styles is None:
             return set(), set()
         custom = {}
@@ -924,8 +928,26 @@ def _plain_prolog(head: bytes) -> bool:
     return b"<!" not in head and b"<?" not in head
 
 
+def read_layout(book: Workbook, layout: Layout, max_bytes: int) -> None:
+    """Fill `layout` with the sheet's merged ranges and its tables' total rows (see `layout`)."""
+    archive, budget = book.archive, book.budget
+    try:
+        with archive.open(book.sheet_path) as member:
+            if archive.getinfo(book.sheet_path).file_size > max_bytes:
+                raise XlsxError(f"the sheet expands past {max_bytes} bytes")
+            layout.merges = merges_of(member, lambda: _check_time(book.deadline, budget))
+    except TooManyMerges as exc:
+        raise XlsxLimit("merges", exc.count, MAX_MERGES) from None
+    tables = book.package.tables(book.sheet_path)
+    layout.table_totals = table_totals(lambda name: _parse_small(archive, name, budget.part_bytes), tables)
+
+
 def iter_rows(
-    path, max_bytes: int, budget: Budget | None = None, read: SheetRead | None = None
+    path,
+    max_bytes: int,
+    budget: Budget | None = None,
+    read: SheetRead | None = None,
+    layout: Layout | None = None,
 ) -> Iterator[tuple[int, tuple]]:
     """(row number, cells) for every row of a sheet, in its order: a row the sheet leaves out is
     blank, and is not yielded (the numbers show the gaps).
@@ -936,6 +958,8 @@ def iter_rows(
 
     Raises XlsxError for a workbook that cannot be read or expands past `max_bytes`, XlsxLimit
     (an XlsxError) for one past Excel's rows or columns or past the `budget`.
+
+    `layout` (optional): filled, before the first row, with the sheet's merges and tables' total rows.
     """
     budget = budget or Budget()
     deadline = None if budget.seconds is None else monotonic() + budget.seconds
@@ -946,6 +970,8 @@ def iter_rows(
     with archive:
         try:
             book = Workbook(archive, budget, deadline, read)
+            if layout is not None:
+                read_layout(book, layout, max_bytes)
             member = archive.open(book.sheet_path)
         except (XlsxLimit, NoSuchSheet):
             raise

@@ -17,7 +17,7 @@ def _file_field(label) -> FileField:
         label,
         validators=[
             FileRequired(_l("请选择文件。")),
-            FileAllowed(["xlsx", "csv"], _l("只能导入 .xlsx 或 .csv 文件。")),
+            FileAllowed(["xlsx", "xls", "csv"], _l("只能导入 .xlsx、.xls 或 .csv 文件。")),
             FileSize(MAX_UPLOAD, message=_l("文件不能超过 15 MB。")),
         ],
     )
@@ -25,18 +25,18 @@ def _file_field(label) -> FileField:
 
 class LedgerUploadForm(FlaskForm):
     project_id = SelectField(_l("项目"), coerce=int, validators=[DataRequired(_l("请选择项目。"))])
-    file = _file_field(_l("台账文件（.xlsx 或 .csv）"))
+    file = _file_field(_l("台账文件（.xlsx、.xls 或 .csv）"))
 
     def fill_choices(self, projects) -> None:
         self.project_id.choices = choice_list((p.id, p.name) for p in projects if p.active)
 
 
 class HouseholdsUploadForm(FlaskForm):
-    file = _file_field(_l("农户花名册（.xlsx 或 .csv）"))
+    file = _file_field(_l("农户花名册（.xlsx、.xls 或 .csv）"))
 
 
 class AreasUploadForm(FlaskForm):
-    file = _file_field(_l("区划表（.xlsx 或 .csv）"))
+    file = _file_field(_l("区划表（.xlsx、.xls 或 .csv）"))
 
 
 class KeptUploadForm(FlaskForm):
@@ -77,4 +77,4 @@ class ConfirmForm(KeptUploadForm):
 
 
 class UsersUploadForm(FlaskForm):
-    file = _file_field(_l("用户名单（.xlsx 或 .csv）"))
+    file = _file_field(_l("用户名单（.xlsx、.xls 或 .csv）"))
