@@ -80,6 +80,7 @@ class ImportReport:
     sheet: str | None = None  # the worksheet read (None: a CSV file)
     sheets: list[str] = field(default_factory=list)  # the workbook's visible worksheets, for the choice
     hidden_rows: list[int] = field(default_factory=list)  # rows the file hides, left out unless included
+    date1904: bool = False  # the workbook counts dates from 1904 (Mac Excel): its serial days are read so
 
     @property
     def ok(self) -> bool:
