@@ -25,6 +25,7 @@ from coopapp.imports.parse import (
     is_blank,
     read_rows,
     squash,
+    unreadable,
 )
 from coopapp.imports.report import ImportReport, RollBack
 from coopapp.models import Area, User
@@ -148,6 +149,8 @@ def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]
         previous = number
         if is_blank(cells):
             report.rows_skipped += 1
+            continue
+        if unreadable(report, header, number, cells, ("code", "parent")):
             continue
         row = _row(report, header, number, cells, coded)
         if row is None:

@@ -25,6 +25,7 @@ from coopapp.imports.parse import (
     is_signature,
     read_rows,
     squash,
+    unreadable,
 )
 from coopapp.imports.report import ChunkedWriter, ImportReport, RollBack, close_batch, open_batch, total_label
 from coopapp.models import Area, Household, User
@@ -139,6 +140,8 @@ def _read_households(report: ImportReport, header, rows, village: Area, writer, 
             continue
         if is_signature(cells) and header.value(cells, "members") is None:
             report.rows_skipped += 1
+            continue
+        if unreadable(report, header, number, cells, ("id_number", "phone")):
             continue
         row_village = village if villages is None else _row_village(report, header, number, cells, villages)
         if row_village is None:

@@ -15,7 +15,15 @@ from coopapp.access.users import UserInput, checked_input, create_user
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, find_header, is_blank, read_rows
+from coopapp.imports.parse import (
+    ImportFileError,
+    cell_text,
+    file_sha256,
+    find_header,
+    is_blank,
+    read_rows,
+    unreadable,
+)
 from coopapp.imports.report import ImportReport, RollBack
 from coopapp.models import User
 
@@ -107,6 +115,8 @@ def _read(actor: User | None, report: UserImportReport, header, rows) -> list[_R
     for number, cells in rows:
         if is_blank(cells):
             report.rows_skipped += 1
+            continue
+        if unreadable(report, header, number, cells, ("phone", "area")):
             continue
         values = header.values(cells)
         data = UserInput(*(cell_text(values.get(name)) for name in COLUMN))
