@@ -147,6 +147,7 @@ def test_a_plain_number_in_the_date_column_is_no_date(app, db, world, tmp_path, 
 def test_parse_date_keeps_to_the_ledger_years_and_the_workbook_date_system(app):
     assert parse_date(45721) == date(2025, 3, 5)
     assert parse_date(45721 - 1462, date1904=True) == date(2025, 3, 5)
+    assert parse_period(45721 - 1462, date1904=True) == "2025-03"  # (a serial in a 月份 column)
     for bad in (3.5, "1999-12-31", datetime(1900, 1, 3), date(2200, 1, 1)):
         with pytest.raises(ParseError):
             parse_date(bad)
@@ -408,3 +409,26 @@ def test_lost_digits(app):
     assert cell_rules.lost_digits(110101199003077777) and cell_rules.lost_digits(1.10101199003078e17)
     assert not cell_rules.lost_digits(441323110001001) and not cell_rules.lost_digits(13800138000)
     assert not cell_rules.lost_digits("110101199003077777") and not cell_rules.lost_digits(Decimal(1))
+
+
+def test_long_numbers_in_the_users_and_areas_imports(app, db, world, tmp_path):
+    import json
+
+    from .builders import GROUPS, write_area_xlsx
+
+    def cli(kind, path):
+        result = app.test_cli_runner().invoke(args=["coop", "import", kind, str(path), "--json", "--dry-run"])
+        return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["用户名", "姓名", "角色", "区域代码", "手机"])
+    ws.append(["ganxi.acc", "李会计", "村会计", 441323110202, 13800138000])  # 12 and 11 digits: read by value
+    ws.append(["ganxi.sec", "王书记", "支部书记", 441323110202, 1.38001380001e16])
+    wb.save(tmp_path / "users.xlsx")
+    code, report = cli("users", tmp_path / "users.xlsx")
+    assert code == 1 and [(r, col) for r, col, _m in problems(report)] == [(3, "手机")]
+    groups = [GROUPS[0], (44132311020300111, "义和一组", "441323110203", "村民小组")]  # 17 digits as a number
+    code, report = cli("areas", write_area_xlsx(tmp_path / "areas.xlsx", groups))
+    assert code == 1 and [(r, col) for r, col, _m in problems(report)] == [(2, "代码")]
+    assert "请把该列设为文本格式后重新填写" in problems(report)[0][2]

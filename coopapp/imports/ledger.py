@@ -275,9 +275,8 @@ class _RowReader:
             quantity, unit = self._quantity(number, raw_quantity, raw_unit)
         if raw_household is not None:
             household_id = self._household(number, raw_household)
-        for name, raw in (("note", raw_note), ("unit", raw_unit)):
-            if raw is NO_VALUE:
-                self.bad(number, name, raw, None)
+        if raw_note is NO_VALUE or raw_unit is NO_VALUE:  # (text read as is: nothing else would notice)
+            self.bad(number, "note" if raw_note is NO_VALUE else "unit", NO_VALUE, None)
         if waits and report.error_count == before:
             cells.wait(number, values, raw_period)
             return PENDING, amount

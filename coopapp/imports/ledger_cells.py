@@ -68,7 +68,7 @@ class LedgerCells:
             month, written = typed_month(raw)
             self.months_seen.add(written)
             return month
-        return parse_period(raw)
+        return parse_period(raw, self.report.date1904)
 
     def date(self, number: int, raw, raw_year) -> tuple[date | None, str | None]:
         """A 日期 cell's date and month; (None, the month) for a month without a day; (None, None)

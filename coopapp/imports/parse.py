@@ -404,7 +404,7 @@ def excel_serial(value, date1904: bool = False) -> date:
     return ((_EPOCH_1904 if date1904 else _EXCEL_EPOCH) + timedelta(days=int(number))).date()
 
 
-def parse_period(value) -> str:
+def parse_period(value, date1904: bool = False) -> str:
     """2025年9月, 2025-09, 2025/9, 2025.9 or a date cell → "2025-09"; a number 2025.9 or 2025.09
     too, but 2025.1 (also 2025.10 to Excel) is AmbiguousMonth (see `cells.typed_month`)."""
     if isinstance(value, datetime | date):
@@ -417,7 +417,7 @@ def parse_period(value) -> str:
         m = _YEAR_MONTH.match(text)
     if m is None:
         try:
-            return parse_date(value).strftime("%Y-%m")
+            return parse_date(value, date1904).strftime("%Y-%m")
         except ParseError:
             raise ParseError(_("月份格式不对（例：2025-09 或 2025年9月）")) from None
     month = int(m.group(2))

@@ -2,6 +2,12 @@
 read-only mode gives them (strings, ints, floats, bools, datetimes or times for date-formatted
 cells, timedeltas for durations), many times faster.
 
+Two deviations, on purpose: a formula's number, or a fraction under a number format that fixes
+its decimals ("#,##0", "0.00"), is a `Figure` (a float that also says whether it is a formula and
+the decimals its format shows: what Excel displays may not be the double); a formula without a
+value (a file a program wrote, never calculated) is `NO_VALUE` (empty text) where openpyxl has
+None. Number formats are `<numFmts>`' and the built-in ones only (never a conditional format's).
+
 The sheet XML is read in 64 KB pieces straight from the zip member and rows are yielded as
 they complete, so memory stays flat. The bytes expanded are counted and capped (see `limits`),
 on top of `zipfile` never yielding more than a member's declared size.
