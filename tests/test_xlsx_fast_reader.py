@@ -295,6 +295,13 @@ SHEETS = {
         '<row r="1"><c r="A1"><v>1</v><extLst><ext uri="x"><y/></ext></extLst></c><c r="B1"><v>2</v></c></row>'
         '<row r="2"><c r="A2"><v>2</v></c></row>'
     ),
+    "formulas_and_formats": (
+        '<row r="1"><c r="A1" s="4"><v>1234.5</v></c><c r="B1" s="4"><v>12</v></c><c r="C1"><f>A1*3</f><v>3703.5</v></c>'
+        '<c r="D1" s="4"><f>A1/3</f><v>411.5</v></c><c r="E1"><f>A1+1</f></c><c r="F1"><f>A1+2</f><v/></c>'
+        '<c r="G1" t="str"><f>""</f><v></v></c><c r="H1" s="4"><f>B1</f></c><c r="I1"><v>0.5</v></c></row>'
+        '<row r="2"><c r="A2" s="4"><v>1234.5</v></c><c r="B2" s="4"><f t="shared" ref="B2:B3" si="0">A2*2</f>'
+        '<v>2469.25</v></c></row><row r="3"><c r="B3" s="4"><f t="shared" si="0"/><v>2469.75</v></c></row>'
+    ),
     "empty": "",
     "only_empty_rows": '<row r="3"/><row r="7" spans="1:1"/>',
 }
@@ -308,6 +315,24 @@ def test_hand_written_sheets(tmp_path, name):
     assert rows != ["XlsxError"]
     if name in ("excel", "only_empty_rows"):  # (formulas, shared strings, spans, self-closing cells and rows)
         assert counted(path)[1] == 0
+
+
+def test_figures_and_uncalculated_formulas_are_the_same_fast_or_slow(tmp_path):
+    path = write_sheet(tmp_path / "f.xlsx", sheet(SHEETS["formulas_and_formats"]))
+
+    def marks(fast: bool) -> list:
+        saved, xlsx.FAST = xlsx.FAST, fast
+        try:
+            return [
+                [(c.decimals, c.formula) if isinstance(c, xlsx.Figure) else c is xlsx.NO_VALUE for c in cells]
+                for _n, cells in iter_rows(path, 1 << 30)
+            ]
+        finally:
+            xlsx.FAST = saved
+
+    assert marks(True) == marks(False)
+    assert marks(True)[0] == [(2, False), False, (None, True), (2, True), True, True, False, True, False]
+    assert counted(path)[1] == 0  # (all read by the fast path)
 
 
 def test_1904_dates(tmp_path):
