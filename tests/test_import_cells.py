@@ -432,3 +432,14 @@ def test_long_numbers_in_the_users_and_areas_imports(app, db, world, tmp_path):
     code, report = cli("areas", write_area_xlsx(tmp_path / "areas.xlsx", groups))
     assert code == 1 and [(r, col) for r, col, _m in problems(report)] == [(2, "代码")]
     assert "请把该列设为文本格式后重新填写" in problems(report)[0][2]
+
+
+def test_rounded_formulas_are_warned_one_by_one_then_counted(app, db, world, tmp_path):
+    rows = [
+        c(f"A{n}", 45721, s=DATE) + c(f"B{n}", "销售收入") + c(f"C{n}", "2577.8249999999998", t="n", f="85.5*30.15")
+        for n in range(3, 28)
+    ]
+    code, report = ledger(app, world, book(tmp_path / "many.xlsx", rows), "--dry-run")
+    assert code == 0 and report["total_fen"] == 25 * 257783
+    assert [w["row"] for w in report["warnings"]] == [*range(3, 23), None]
+    assert "另有 5 行" in report["warnings"][-1]["message"]

@@ -127,7 +127,7 @@ class LedgerCells:
                     s=f"{shown / 100:,.{raw.decimals}f}",
                 )
                 self.report.ask(self.fen_key, number, column, cell_text(raw), message, fen_options(stored, shown))
-        elif past_fen and raw.formula:
+        if past_fen and raw.formula:
             self.rounded += 1
             if self.rounded <= LISTED_ROUNDINGS:
                 message = _(
