@@ -257,10 +257,31 @@ def test_a_month_without_its_year_takes_the_year_column_or_is_refused(app, db, w
     assert code == 1 and problems(report)[0][:2] == (3, "日期") and "年份" in problems(report)[0][2]
 
 
+def test_a_month_column_written_9月_takes_the_title_or_year_column(app, db, world, tmp_path):
+    rows = [["9月", "销售收入", 1], ["2025年10月", "销售收入", 2]]
+    code, report = ledger(app, world, _openpyxl_book(tmp_path / "t.xlsx", "2025年台账", MONTH_HEADER[:3], rows))
+    assert code == 0, report
+    header = ("年份", "月份", "类别", "金额")
+    path = _openpyxl_book(
+        tmp_path / "y.xlsx", None, header, [[2024, "9月", "销售收入", 1], ["明年", "9月", "销售收入", 1]]
+    )
+    code, report = ledger(app, world, path, "--dry-run")
+    assert code == 1 and [(r, col) for r, col, _m in problems(report)] == [(3, "年份")]
+    assert sorted(p for p, *_ in entries(db)) == ["2025-09", "2025-10"]
+
+
+def test_month_only_cells_refuse_digits_that_are_not_numbers(app, db, world, tmp_path):
+    rows = [["²⁰²⁵-⁰⁹", "销售收入", 1], ["٢٠٢٥年9月", "销售收入", 1]]
+    for header in (HEADER[:3], MONTH_HEADER[:3]):
+        code, report = ledger(app, world, _openpyxl_book(tmp_path / "d.xlsx", None, header, rows), "--dry-run")
+        assert code == 1 and [r for r, *_x in problems(report)] == [2, 3]
+
+
 def test_title_years(app):
     assert cell_rules.title_year(("2025年蜂蜜台账", None)) == {2025}
     assert cell_rules.title_year(("制表日期：2025年3月5日",)) == set()
-    assert cell_rules.title_year(("1990年",)) == set()
+    assert cell_rules.title_year(("1990年",)) == set() and cell_rules.title_year(("２０２５年台账",)) == {2025}
+    assert cell_rules.title_year(("²⁰²⁵年台账",)) == set()
 
 
 # ---- 9. ISO and time cells -----------------------------------------------------------------------

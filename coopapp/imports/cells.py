@@ -24,6 +24,7 @@ from coopapp.imports.xlsx import NO_VALUE, Figure
 EXCEL_DIGITS = 15
 _MONTH_ONLY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$", re.ASCII)
 _MONTH_NO_YEAR = re.compile(r"^(\d{1,2})\s*月(份)?$", re.ASCII)
+_FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)}
 _TITLE_YEAR = re.compile(r"(?<![0-9])([0-9]{4})\s*年(?!\s*[0-9]{1,2}\s*[-/.月]\s*[0-9]{1,2}\s*日)")
 
 
@@ -140,7 +141,8 @@ def title_year(cells: tuple) -> set[int]:
     years = set()
     for cell in cells:
         if isinstance(cell, str) and "年" in cell:
-            years.update(int(y) for y in _TITLE_YEAR.findall(cell) if periods.is_ledger_year(int(y)))
+            text = cell.translate(_FULL_WIDTH_DIGITS)
+            years.update(int(y) for y in _TITLE_YEAR.findall(text) if periods.is_ledger_year(int(y)))
     return years
 
 

@@ -261,7 +261,7 @@ class _RowReader:
         if raw_date is not None:
             entry_date, month = cells.date(number, raw_date, raw_year)
         if raw_period is not None:
-            period, waits = cells.period(number, raw_period)
+            period, waits = cells.period(number, raw_period, raw_year)
         elif month is not None:
             period = month
         elif raw_date is None:

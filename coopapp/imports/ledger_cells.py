@@ -27,7 +27,7 @@ from coopapp.imports.cells import (
     shown_month,
     typed_month,
 )
-from coopapp.imports.parse import Header, Memo, cell_text, parse_amount, parse_date, parse_period, squash
+from coopapp.imports.parse import Header, Memo, cell_digits, cell_text, parse_amount, parse_date, parse_period
 from coopapp.imports.report import ImportReport
 from coopapp.imports.xlsx import Figure
 
@@ -45,13 +45,14 @@ class LedgerCells:
 
         def day_and_month(raw) -> tuple[date | None, str]:
             if raw.__class__ is str:
-                month = month_only(squash(raw), year)
+                month = month_only(cell_digits(raw), year)
                 if month is not None:
                     return None, month
             day = parse_date(raw, date1904)
             return day, period_of(day)
 
         self.dates, self.periods = Memo(day_and_month), Memo(self._period_of)
+        self.title_year = year
         self.amount_unit = header.columns["amount"].unit
         self.wan = "万" in self.amount_unit
         # What the column's months typed as numbers say (cells.settle_month); its month settled.
@@ -64,7 +65,11 @@ class LedgerCells:
         self.fen_key = f"fen_format:{letter['amount']}"
 
     def _period_of(self, raw) -> str:
-        if isinstance(raw, float):
+        if raw.__class__ is str:
+            month = month_only(cell_digits(raw), self.title_year)  # (9月 under a title naming the year)
+            if month is not None:
+                return month
+        elif isinstance(raw, float):
             month, written = typed_month(raw)
             self.months_seen.add(written)
             return month
@@ -76,23 +81,30 @@ class LedgerCells:
         try:
             return self.dates(raw)
         except NeedsYear as exc:
-            if raw_year is None:
-                self.bad(number, "date", raw, exc)
-                return None, None
-            year = row_year(raw_year)
-            if year is not None:
-                return None, periods.period(year, exc.month)
-            message = _("年份应为 %(a)s 至 %(b)s 年之间的年份。", a=periods.FIRST_YEAR, b=periods.last_year())
-            self.bad(number, "year", raw_year, message)
+            return None, self._with_year(number, "date", raw, exc, raw_year)
         except ParseError as exc:
             self.bad(number, "date", raw, exc)
         return None, None
 
-    def period(self, number: int, raw) -> tuple[str | None, bool]:
+    def _with_year(self, number: int, name: str, raw, exc: NeedsYear, raw_year) -> str | None:
+        """The month of a cell that gave none of its year (9月), in the row's 年份; None, reported, without one."""
+        if raw_year is None:
+            self.bad(number, name, raw, exc)
+            return None
+        year = row_year(raw_year)
+        if year is None:
+            message = _("年份应为 %(a)s 至 %(b)s 年之间的年份。", a=periods.FIRST_YEAR, b=periods.last_year())
+            self.bad(number, "year", raw_year, message)
+            return None
+        return periods.period(year, exc.month)
+
+    def period(self, number: int, raw, raw_year) -> tuple[str | None, bool]:
         """A 月份 cell's month, and whether the row must wait for the rest of the column (a month
         typed year.1 that neither an answer, nor its number format, nor the column so far settles)."""
         try:
             return self.periods(raw), False
+        except NeedsYear as exc:
+            return self._with_year(number, "period", raw, exc, raw_year), False
         except AmbiguousMonth as exc:
             choice = self.report.options.answer(self.month_key)
             if choice not in ("1", "10"):

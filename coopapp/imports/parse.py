@@ -55,6 +55,12 @@ def _digits(value) -> str:
     return text.strip()
 
 
+def cell_digits(value) -> str:
+    """A text cell as the parsers read it: NFKC'd (full-width → ASCII) and stripped; ParseError for a
+    digit that is neither ASCII nor full-width (a superscript ² or an Arabic-Indic ٢ is no number)."""
+    return _digits(value)
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be read (not CSV/XLSX, unreadable, no header)."""
 
