@@ -373,8 +373,9 @@ def parse_date(value, date1904: bool = False) -> date:
         if _SERIAL.fullmatch(text):
             return _serial_day(float(text), date1904)
         day = _date_text(text)
-    if not periods.is_ledger_date(day):
-        raise ParseError(_("日期的年份应在 %(a)s 至 %(b)s 年之间。", a=periods.FIRST_YEAR, b=periods.last_year()))
+    problem = periods.date_problem(day)
+    if problem is not None:
+        raise ParseError(problem)
     return day
 
 
