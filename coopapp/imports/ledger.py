@@ -104,7 +104,7 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
 
 # The fields of a ledger row, in the order `_RowReader.read` takes their cells.
 FIELDS = ("date", "period", "note", "kind", "quantity", "unit", "amount", "household", "year")
-_AMOUNT, _PERIOD, _WIDTH = FIELDS.index("amount"), FIELDS.index("period"), len(FIELDS)
+_AMOUNT, _WIDTH = FIELDS.index("amount"), len(FIELDS)
 # `_RowReader.read`'s answer for a row whose month waits for the rest of its column (see `finish`).
 PENDING = "pending"
 
