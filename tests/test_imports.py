@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from coopapp.access import audit
 from coopapp.core.money import ParseError
+from coopapp.imports import xlsx
 from coopapp.imports.parse import parse_date, parse_period
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, ImportBatch, LedgerEntry
@@ -348,7 +349,7 @@ def _openpyxl_rows(path) -> list:
 def _trimmed(rows) -> list:
     out = []
     for number, cells in rows:
-        cells = list(cells)
+        cells = [None if c is xlsx.NO_VALUE else c for c in cells]  # (openpyxl: None for a formula never calculated)
         while cells and cells[-1] is None:
             cells.pop()
         if cells:  # (openpyxl yields a row for each gap, the reader leaves them out)

@@ -156,6 +156,15 @@ def trimmed(rows) -> list:
     return out
 
 
+def as_openpyxl(value):
+    """A cell as openpyxl reads it. The reader's documented deviations: a formula's number or a
+    fraction under a fixed-decimals format is a Figure (a float that knows its format and formula),
+    and a formula never calculated is NO_VALUE (empty text) where openpyxl has None."""
+    if isinstance(value, xlsx.Figure):
+        return float(value)
+    return None if value is xlsx.NO_VALUE else value
+
+
 def assert_same_everywhere(path, *, openpyxl: bool = True) -> list:
     """The fast reader gives what expat alone gives, in pieces of any size, and what openpyxl gives."""
     expected = read(path, fast=False)
@@ -163,7 +172,7 @@ def assert_same_everywhere(path, *, openpyxl: bool = True) -> list:
     for size in (1, 7, 64, 333):
         assert read(path, read_bytes=size) == expected, size
     if openpyxl and expected != ["XlsxError"]:
-        ours = trimmed((n, tuple(c for _t, c in cells)) for n, cells in expected)
+        ours = trimmed((n, tuple(as_openpyxl(c) for _t, c in cells)) for n, cells in expected)
         assert ours == trimmed(openpyxl_rows(path))
     return expected
 
@@ -286,6 +295,13 @@ SHEETS = {
         '<row r="1"><c r="A1"><v>1</v><extLst><ext uri="x"><y/></ext></extLst></c><c r="B1"><v>2</v></c></row>'
         '<row r="2"><c r="A2"><v>2</v></c></row>'
     ),
+    "formulas_and_formats": (
+        '<row r="1"><c r="A1" s="4"><v>1234.5</v></c><c r="B1" s="4"><v>12</v></c><c r="C1"><f>A1*3</f><v>3703.5</v></c>'
+        '<c r="D1" s="4"><f>A1/3</f><v>411.5</v></c><c r="E1"><f>A1+1</f></c><c r="F1"><f>A1+2</f><v/></c>'
+        '<c r="G1" t="str"><f>""</f><v></v></c><c r="H1" s="4"><f>B1</f></c><c r="I1"><v>0.5</v></c></row>'
+        '<row r="2"><c r="A2" s="4"><v>1234.5</v></c><c r="B2" s="4"><f t="shared" ref="B2:B3" si="0">A2*2</f>'
+        '<v>2469.25</v></c></row><row r="3"><c r="B3" s="4"><f t="shared" si="0"/><v>2469.75</v></c></row>'
+    ),
     "empty": "",
     "only_empty_rows": '<row r="3"/><row r="7" spans="1:1"/>',
 }
@@ -299,6 +315,24 @@ def test_hand_written_sheets(tmp_path, name):
     assert rows != ["XlsxError"]
     if name in ("excel", "only_empty_rows"):  # (formulas, shared strings, spans, self-closing cells and rows)
         assert counted(path)[1] == 0
+
+
+def test_figures_and_uncalculated_formulas_are_the_same_fast_or_slow(tmp_path):
+    path = write_sheet(tmp_path / "f.xlsx", sheet(SHEETS["formulas_and_formats"]))
+
+    def marks(fast: bool) -> list:
+        saved, xlsx.FAST = xlsx.FAST, fast
+        try:
+            return [
+                [(c.decimals, c.formula) if isinstance(c, xlsx.Figure) else c is xlsx.NO_VALUE for c in cells]
+                for _n, cells in iter_rows(path, 1 << 30)
+            ]
+        finally:
+            xlsx.FAST = saved
+
+    assert marks(True) == marks(False)
+    assert marks(True)[0] == [(2, False), False, (None, True), (2, True), True, True, False, True, False]
+    assert counted(path)[1] == 0  # (all read by the fast path)
 
 
 def test_1904_dates(tmp_path):

@@ -115,10 +115,9 @@ class LedgerDate:
     """A date in the ledger's years (2000 to next year)."""
 
     def __call__(self, form, field):
-        if field.data is not None and not periods.is_ledger_date(field.data):
-            raise ValidationError(
-                _l("日期的年份应在 %(a)s 至 %(b)s 年之间。", a=periods.FIRST_YEAR, b=periods.last_year())
-            )
+        problem = periods.date_problem(field.data)
+        if problem is not None:
+            raise ValidationError(problem)
 
 
 def choice_list(pairs) -> list[SelectChoice]:

@@ -37,6 +37,13 @@ def is_ledger_date(day: date | None) -> bool:
     return day is not None and is_ledger_year(day.year)
 
 
+def date_problem(day: date | None) -> str | None:
+    """Why `day` is not a ledger date, in the user's words (None when it is one, or is None)."""
+    if day is None or is_ledger_date(day):
+        return None
+    return _("日期的年份应在 %(a)s 至 %(b)s 年之间。", a=FIRST_YEAR, b=last_year())
+
+
 def parse_period(text: str | None) -> tuple[int, int] | None:
     """ "2025-03" → (2025, 3); None for anything that is not a period of the ledger's years."""
     m = _PERIOD.match(text) if isinstance(text, str) else None

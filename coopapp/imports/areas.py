@@ -25,6 +25,7 @@ from coopapp.imports.parse import (
     is_blank,
     is_signature,
     squash,
+    unreadable,
 )
 from coopapp.imports.report import ImportReport, RollBack
 from coopapp.imports.sheets import open_table
@@ -149,6 +150,8 @@ def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]
         previous = number
         if is_blank(cells) or is_signature(cells) or number in report.layout.table_totals:
             report.rows_skipped += 1
+            continue
+        if unreadable(report, header, number, cells, ("code", "parent")):
             continue
         row = _row(report, header, number, cells, coded)
         if row is None:

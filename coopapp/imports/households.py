@@ -24,6 +24,7 @@ from coopapp.imports.parse import (
     is_blank,
     is_signature,
     squash,
+    unreadable,
 )
 from coopapp.imports.report import ChunkedWriter, ImportReport, RollBack, close_batch, open_batch, total_label
 from coopapp.imports.sheets import open_table
@@ -141,6 +142,8 @@ def _read_households(report: ImportReport, header, rows, village: Area, writer, 
             continue
         if is_signature(cells):
             report.rows_skipped += 1
+            continue
+        if unreadable(report, header, number, cells, ("id_number", "phone")):
             continue
         row_village = village if villages is None else _row_village(report, header, number, cells, villages)
         if row_village is None:

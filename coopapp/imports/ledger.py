@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from coopapp.access.scope import authorize
 from coopapp.core.money import ParseError, format_yuan
-from coopapp.core.periods import period_of
 from coopapp.core.text import clean_text
 from coopapp.core.tx import atomic
 from coopapp.core.units import unit_code
@@ -15,6 +14,8 @@ from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED
 from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.imports.bulk import EntryWriter
+from coopapp.imports.cells import uncalculated_message
+from coopapp.imports.ledger_cells import LedgerCells
 from coopapp.imports.merges import fill_merges
 from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import (
@@ -24,14 +25,13 @@ from coopapp.imports.parse import (
     cell_text,
     is_signature,
     parse_amount,
-    parse_date,
-    parse_period,
     parse_quantity,
     squash,
 )
 from coopapp.imports.report import ImportReport, RollBack, TotalsCheck, close_batch, open_batch, total_label
 from coopapp.imports.sheets import open_table
 from coopapp.imports.workbook_sheets import counts_visible_only, hidden_rows_counted
+from coopapp.imports.xlsx import NO_VALUE
 from coopapp.ledger import operations as ledger
 from coopapp.models import Household, Project, User
 
@@ -45,6 +45,7 @@ LEDGER_HEADERS = {
     **dict.fromkeys(("单位", "unit", "计量单位"), "unit"),
     **dict.fromkeys(("金额", "amount", "金额元", "发生额"), "amount"),
     **dict.fromkeys(("户主", "household", "农户", "户名", "户主姓名", "收款人"), "household"),
+    **dict.fromkeys(("年份", "年度", "year"), "year"),  # the year of a 日期 written 9月
 }
 # A kind as files write it (squashed: its code, its name, its aliases) → its code.
 KIND_ALIASES = {squash(text): code for text, code in KINDS.written().items()}
@@ -104,8 +105,10 @@ def _load(user: User, project: Project, path: Path, report: ImportReport) -> Non
 
 
 # The fields of a ledger row, in the order `_RowReader.read` takes their cells.
-FIELDS = ("date", "period", "note", "kind", "quantity", "unit", "amount", "household")
+FIELDS = ("date", "period", "note", "kind", "quantity", "unit", "amount", "household", "year")
 _AMOUNT, _WIDTH = FIELDS.index("amount"), len(FIELDS)
+# `_RowReader.read`'s answer for a row whose month waits for the rest of its column (see `finish`).
+PENDING = "pending"
 
 
 def _read_entries(  # noqa: C901 - the fast path: one loop, inlined for speed
@@ -171,12 +174,17 @@ def _read_entries(  # noqa: C901 - the fast path: one loop, inlined for speed
                 totals.total += amount
                 if hidden and number in hidden:
                     totals.hidden += amount
-            if entry is None:
+            if entry.__class__ is not tuple:  # None (a bad row) or PENDING
                 continue
             rows_ok += 1
             total_fen += amount
             if writing and report.error_count == 0:
                 add(entry)
+        settled = [(entry, amount) for entry, amount in reader.finish() if entry is not None]
+        rows_ok += len(settled)  # (the rows whose month the whole column settled)
+        total_fen += sum(amount for _entry, amount in settled)
+        for entry, _amount in settled if writing and report.ok else ():
+            add(entry)
     finally:
         report.rows_ok += rows_ok
         report.total_fen += total_fen
@@ -262,35 +270,33 @@ class _RowReader:
     def __init__(self, report: ImportReport, header: Header, project: Project, names: dict, homes: list):
         self.report, self.header, self.names = report, header, names
         self.parsers = _Parsers()
+        self.cells = LedgerCells(report, header, self.bad)  # dates, months, amounts as Excel shows them
         # open_periods: months found open in this transaction; the village's households by id.
         self.checks = ledger.EntryChecks(project, set(), {home.id: home for home in homes})
         self.project_id, self.village_id = project.id, project.village_id
-        self.amount_unit = header.columns["amount"].unit
         quantity = header.columns.get("quantity")
         self.quantity_unit = quantity.unit if quantity else ""
         self.has_period, self.has_unit = header.has("period"), header.has("unit")
 
     def bad(self, number: int, name: str, value, message) -> None:
+        if value is NO_VALUE:  # a formula never calculated: that, not the parser's complaint about ""
+            message = uncalculated_message()
         self.report.error(number, self.header.header_text(name), cell_text(value), message)
 
-    def read(self, number: int, values: list) -> tuple[tuple | None, int | None]:
+    def read(self, number: int, values: list) -> tuple[tuple | str | None, int | None]:
         """The row (its cells in FIELDS order, None where blank) as a checked draft (see `bulk.DRAFT`),
-        or None with its problems reported; and its amount."""
-        report, parsers = self.report, self.parsers
+        or None with its problems reported, or PENDING (its month waits for the column: `finish`);
+        and its amount."""
+        report, parsers, cells = self.report, self.parsers, self.cells
         before = report.error_count
-        raw_date, raw_period, raw_note, raw_kind, raw_quantity, raw_unit, raw_amount, raw_household = values
-        entry_date = period = amount = quantity = unit = household_id = None
+        raw_date, raw_period, raw_note, raw_kind, raw_quantity, raw_unit, raw_amount, raw_household, raw_year = values
+        entry_date = period = month = quantity = unit = household_id = None
+        waits = False
         if raw_date is not None:
-            try:
-                entry_date, month = parsers.date(raw_date)
-            except ParseError as exc:
-                self.bad(number, "date", raw_date, exc)
+            entry_date, month = cells.date(number, raw_date, raw_year)
         if raw_period is not None:
-            try:
-                period = parsers.period(raw_period)
-            except ParseError as exc:
-                self.bad(number, "period", raw_period, exc)
-        elif entry_date is not None:
+            period, waits = cells.period(number, raw_period, raw_year)
+        elif month is not None:
             period = month
         elif raw_date is None:
             self.bad(number, "period" if self.has_period else "date", None, _("请填写日期或月份。"))
@@ -298,14 +304,16 @@ class _RowReader:
         if kind is None:
             message = _("未知类别（可用：%(kinds)s）。", kinds=_KINDS_LISTED)
             self.bad(number, "kind", raw_kind, message if raw_kind is not None else _("请填写类别。"))
-        try:
-            amount = parse_amount(raw_amount, self.amount_unit)
-        except ParseError as exc:
-            self.bad(number, "amount", raw_amount, exc)
+        amount = cells.amount(number, raw_amount)
         if raw_quantity is not None:
             quantity, unit = self._quantity(number, raw_quantity, raw_unit)
         if raw_household is not None:
             household_id = self._household(number, raw_household)
+        if raw_note is NO_VALUE or raw_unit is NO_VALUE:  # (text read as is: nothing else would notice)
+            self.bad(number, "note" if raw_note is NO_VALUE else "unit", NO_VALUE, None)
+        if waits and report.error_count == before:
+            cells.wait(number, values, raw_period)
+            return PENDING, amount
         note = cell_text(clean_text(raw_note, multiline=True))  # no control characters, stripped, as stored
         if len(report.preview) < report.preview_limit:
             report.show(
@@ -331,6 +339,11 @@ class _RowReader:
             return None, amount
         draft = (self.project_id, self.village_id, period, entry_date, kind, amount, quantity, unit, household_id, note)
         return draft, amount
+
+    def finish(self) -> list[tuple[tuple | None, int | None]]:
+        """At the end of the file: the rows that waited for their month, read now that the column
+        settles it (none, with a question asked, when it does not)."""
+        return [self.read(number, values) for number, values in self.cells.settle()]
 
     def _quantity(self, number: int, raw_quantity, raw_unit) -> tuple:
         """The quantity and its unit (the quantity's own suffix, else the unit column, else the header's)."""
@@ -368,17 +381,11 @@ class _RowReader:
             report.preview[-1]["ok"] = False
 
 
-def _date_and_month(raw) -> tuple:
-    """A date cell's date and its month (YYYY-MM), the period of a row without one of its own."""
-    day = parse_date(raw)
-    return day, period_of(day)
-
-
 class _Parsers:
     """The cell parsers of one import, remembering what they have seen (see `Memo`)."""
 
     def __init__(self):
-        self.date, self.period, self.quantity = Memo(_date_and_month), Memo(parse_period), Memo(parse_quantity)
+        self.quantity = Memo(parse_quantity)
         self.unit, self.name = Memo(unit_code), Memo(squash)
         self.kind = Memo(lambda raw: KIND_ALIASES.get(squash(raw)))
 

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +21,9 @@ from coopapp.core import periods
 from coopapp.core.money import ParseError, parse_decimal, parse_yuan
 from coopapp.core.text import digit_message, foreign_digit
 from coopapp.core.vocabulary import KINDS
+from coopapp.imports.cells import cell_problems, excel_fen, title_year, typed_month
 from coopapp.imports.limits import FileRefused, check_file
+from coopapp.imports.xlsx import Figure
 
 # How far down the header may sit under title and unit rows.
 HEADER_SEARCH_ROWS = 30
@@ -46,6 +48,7 @@ _PERIOD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$", re.ASCII)
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII)
 _QUANTITY = re.compile(r"^([-+−]?[\d.,]+)\s*(\D*)$", re.ASCII)
 _EXCEL_EPOCH = datetime(1899, 12, 30)
+_EPOCH_1904 = datetime(1904, 1, 1)
 _PLAIN_YUAN = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$", re.ASCII)
 _SERIAL = re.compile(r"\d{5}(\.0+)?", re.ASCII)
 _SIX_DIGITS = re.compile(r"\d{6}", re.ASCII)
@@ -62,6 +65,12 @@ def _digits(value) -> str:
             raise ParseError(digit_message(bad))
         text = unicodedata.normalize("NFKC", text)
     return text.strip()
+
+
+def cell_digits(value) -> str:
+    """A text cell as the parsers read it: NFKC'd (full-width → ASCII) and stripped; ParseError for a
+    digit that is neither ASCII nor full-width (a superscript ² or an Arabic-Indic ٢ is no number)."""
+    return _digits(value)
 
 
 class ImportFileError(Exception):
@@ -208,10 +217,19 @@ def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
     from coopapp.imports.workbook_sheets import NoSuchSheet
     from coopapp.imports.xlsx import XlsxError, XlsxLimit, iter_rows
 
+    def opened(book) -> None:
+        if report is not None:
+            report.date1904 = book.date1904
+
     read = sheet_read(report)
     try:
         rows = iter_rows(
-            path, max_uncompressed_bytes(), reading_budget(), read, layout=report.layout if report is not None else None
+            path,
+            max_uncompressed_bytes(),
+            reading_budget(),
+            read,
+            layout=report.layout if report is not None else None,
+            opened=opened,
         )
         first = next(rows, None)  # (the workbook is open: the sheet is chosen)
         if report is not None:
@@ -326,8 +344,12 @@ class Column:
 
 @dataclass
 class Header:
+    """The header row's number and its recognised columns; `year`: the one year the title rows
+    above it name ("2025年蜂蜜台账"), if they name exactly one."""
+
     row: int
     columns: dict[str, Column] = field(default_factory=dict)
+    year: int | None = None
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -389,18 +411,31 @@ class NoHeader(ImportFileError):
 def find_header(rows: Iterator[tuple[int, tuple]], aliases: dict[str, str], report=None) -> Header:
     """Consume title, unit and blank rows up to the header: the first row with ≥ 2 recognised names
     (a visible column wins over a hidden one with the same name: see `match_header`; the hidden
-    columns are the report's `reading`'s)."""
+    columns are the report's `reading`'s). The title rows' year, when they name exactly one, is the
+    header's `year`."""
+    years: set[int] = set()
     for number, cells in rows:
         reading = getattr(report, "reading", None)
         hidden = reading.column_hidden if reading is not None and reading.hidden_columns else None
         columns = match_header(cells, aliases, hidden)
         if len(columns) >= 2:
-            return Header(number, columns)
+            return Header(number, columns, years.pop() if len(years) == 1 else None)
+        years |= title_year(cells)
         if number >= HEADER_SEARCH_ROWS:
             break
     raise NoHeader(
         _("在前 %(n)s 行中找不到表头（至少要有两个可识别的列名，例如 日期、类别、金额）。", n=HEADER_SEARCH_ROWS)
     )
+
+
+def unreadable(report, header: Header, number: int, cells: tuple, long_numbers=()) -> bool:
+    """Report the cells of the row's recognised columns that cannot be read as Excel shows them (a
+    formula never calculated; in `long_numbers` columns a number that lost digits: see
+    `cells.cell_problems`); True if there were any."""
+    problems = cell_problems(header, cells, long_numbers)
+    for name, value, message in problems:
+        report.error(number, header.header_text(name), cell_text(value), message)
+    return bool(problems)
 
 
 # ---- row kinds ------------------------------------------------------------------
@@ -441,17 +476,31 @@ def is_signature(cells: tuple) -> bool:
 # ---- values ---------------------------------------------------------------------
 
 
-def parse_date(value) -> date:
-    """An Excel date cell or serial, 2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, 20250305."""
+def parse_date(value, date1904: bool = False) -> date:
+    """An Excel date cell, 2025-03-05, 2025/3/5, 2025.3.5, 2025年3月5日, 20250305, or a number taken
+    as Excel's serial day (of the workbook's date system: `date1904`) — each a day of the ledger's
+    years (periods.is_ledger_date), else refused: a plain number (3.5, 2026.3) is not a date just
+    because it is one."""
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return excel_serial(value)
-    text = _digits(value)
-    if _SERIAL.fullmatch(text):
-        return excel_serial(float(text))
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, time | timedelta):
+        raise ParseError(_("这是一个时间（%(t)s），不是日期（例：2025-03-05）。", t=str(value)))
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return _serial_day(value, date1904)
+    else:
+        text = _digits(value)
+        if _SERIAL.fullmatch(text):
+            return _serial_day(float(text), date1904)
+        day = _date_text(text)
+    problem = periods.date_problem(day)
+    if problem is not None:
+        raise ParseError(problem)
+    return day
+
+
+def _date_text(text: str) -> date:
     m = _DATE.match(text) or _COMPACT_DATE.match(text)
     if m is None:
         text = text.split(" ")[0]  # "2025-03-05 00:00:00" as CSV writes a datetime
@@ -464,27 +513,39 @@ def parse_date(value) -> date:
         raise ParseError(_("没有这一天")) from exc
 
 
-def excel_serial(value) -> date:
-    """An Excel serial day number (1900 date system) as a date."""
+def _serial_day(value, date1904: bool) -> date:
+    """A number in a date column as Excel's serial day, when that is a day of the ledger's years."""
+    try:
+        day = excel_serial(value, date1904)
+    except ParseError:
+        day = None
+    if not periods.is_ledger_date(day):
+        raise ParseError(_("%(v)s 是一个数字，不是日期：请写成 2025-03-05 这样的日期。", v=cell_text(value))) from None
+    return day
+
+
+def excel_serial(value, date1904: bool = False) -> date:
+    """An Excel serial day number as a date (of the 1900 date system, or of 1904's: Mac Excel's)."""
     number = float(value)
     if not 1 <= number < 2_958_466:
         raise ParseError(_("日期格式不对（例：2025-03-05、2025/3/5、2025年3月5日）"))
-    return (_EXCEL_EPOCH + timedelta(days=int(number))).date()
+    return ((_EPOCH_1904 if date1904 else _EXCEL_EPOCH) + timedelta(days=int(number))).date()
 
 
-def parse_period(value) -> str:
-    """2025年9月, 2025-09, 2025/9, 2025.9 or a date cell → "2025-09"."""
+def parse_period(value, date1904: bool = False) -> str:
+    """2025年9月, 2025-09, 2025/9, 2025.9 or a date cell → "2025-09"; a number 2025.9 or 2025.09
+    too, but 2025.1 (also 2025.10 to Excel) is AmbiguousMonth (see `cells.typed_month`)."""
     if isinstance(value, datetime | date):
         return value.strftime("%Y-%m")
+    if isinstance(value, float):  # 2025.9 or 2025.09 typed into a number cell (2025.1: AmbiguousMonth)
+        return typed_month(value)[0]
     text = _digits(value)
-    if isinstance(value, float | int):  # 2025.09 typed into a number cell
-        text = f"{value:.2f}" if isinstance(value, float) else text
     m = _PERIOD.match(text)
     if m is None and _SIX_DIGITS.fullmatch(text):
         m = _YEAR_MONTH.match(text)
     if m is None:
         try:
-            return parse_date(value).strftime("%Y-%m")
+            return parse_date(value, date1904).strftime("%Y-%m")
         except ParseError:
             raise ParseError(_("月份格式不对（例：2025-09 或 2025年9月）")) from None
     month = int(m.group(2))
@@ -504,7 +565,8 @@ def number_text(value) -> str:
 
 
 def parse_amount(value, unit: str = "") -> int:
-    """An amount cell in fen; a 万元 header scales bare numbers."""
+    """An amount cell in fen; a 万元 header scales bare numbers. A formula's result is taken as Excel
+    shows it (`cells.excel_fen`); a third decimal typed is refused."""
     scale_wan = "万" in unit
     if not scale_wan:
         # The common cells ("1,234.50" · 1234.5 · "800") without Decimal; anything else takes the long way.
@@ -524,6 +586,9 @@ def parse_amount(value, unit: str = "") -> int:
                 whole = whole.replace(",", "")
                 if len(whole) <= 13:
                     return int(whole) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
+    if value.__class__ is Figure and value.formula and not scale_wan:
+        # A formula's result: what Excel shows (15 significant digits, then half up to the fen).
+        value = format(Decimal(excel_fen(value, None)[0]).scaleb(-2), "f")
     try:
         return parse_yuan(number_text(value), scale_wan=scale_wan)
     except ParseError as exc:

@@ -84,6 +84,7 @@ class ImportReport:
     # What reading the workbook's sheet found (a workbook_sheets.SheetRead; None: a CSV file or not read yet).
     reading: object = field(default=None, repr=False)
     layout: Layout = field(default_factory=Layout)  # the sheet's merges and tables' total rows, as read
+    date1904: bool = False  # the workbook counts dates from 1904 (Mac Excel): its serial days are read so
 
     @property
     def ok(self) -> bool:

@@ -16,7 +16,7 @@ from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
 from coopapp.imports.merges import fill_merges
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, is_blank, is_signature
+from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, is_blank, is_signature, unreadable
 from coopapp.imports.report import ImportReport, RollBack
 from coopapp.imports.sheets import open_table
 from coopapp.models import User
@@ -109,6 +109,8 @@ def _read(actor: User | None, report: UserImportReport, header, rows) -> list[_R
     for number, cells in rows:
         if is_blank(cells) or is_signature(cells) or number in report.layout.table_totals:
             report.rows_skipped += 1
+            continue
+        if unreadable(report, header, number, cells, ("phone", "area")):
             continue
         values = header.values(cells)
         data = UserInput(*(cell_text(values.get(name)) for name in COLUMN))

@@ -3,6 +3,12 @@
 floats, bools, datetimes or times for date-formatted cells, timedeltas for durations), many
 times faster.
 
+Two deviations, on purpose: a formula's number, or a fraction under a number format that fixes
+its decimals ("#,##0", "0.00"), is a `Figure` (a float that also says whether it is a formula and
+the decimals its format shows: what Excel displays may not be the double); a formula without a
+value (a file a program wrote, never calculated) is `NO_VALUE` (empty text) where openpyxl has
+None. Number formats are `<numFmts>`' and the built-in ones only (never a conditional format's).
+
 The sheet XML is read in 64 KB pieces straight from the zip member and rows are yielded as
 they complete, so memory stays flat. The bytes expanded are counted and capped (see `limits`),
 on top of `zipfile` never yielding more than a member's declared size.
@@ -32,7 +38,7 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from time import monotonic
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -51,6 +57,26 @@ _DATE_CODE = re.compile(r"[dmyhsDMYHS年月日时分秒]")
 # Formats of durations, which openpyxl reads as timedelta: [h]:mm, [mm]:ss, [s] … (in the first section).
 _DURATION_CODE = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I)
 DURATION_FORMAT_IDS = {46}  # [h]:mm:ss
+# The decimals built-in number formats show (General, text, percentages, fractions and scientific aside).
+BUILTIN_DECIMALS = {
+    1: 0,
+    2: 2,
+    3: 0,
+    4: 2,
+    5: 0,
+    6: 0,
+    7: 2,
+    8: 2,
+    37: 0,
+    38: 0,
+    39: 2,
+    40: 2,
+    41: 0,
+    42: 0,
+    43: 2,
+    44: 2,
+}
+_NOT_PLAIN = re.compile(r"[%/@]|[eE][+-]")
 
 
 def is_duration_format(code: str) -> bool:
@@ -117,6 +143,44 @@ def is_date_format(code: str) -> bool:
     return _DATE_CODE.search(_QUOTED.sub("", code)) is not None
 
 
+def format_decimals(code: str) -> int | None:
+    """The decimals an Excel number format shows a positive number with ("#,##0.00" → 2, "#,##0" → 0),
+    or None where it does not fix them: General, text, percentages, fractions, scientific notation."""
+    first = _QUOTED.sub("", code).split(";")[0]
+    if _NOT_PLAIN.search(first) or not any(ch in first for ch in "0#?"):
+        return None
+    _whole, point, fraction = first.partition(".")
+    if not point:
+        return 0
+    return len(re.match(r"[0#?]*", fraction)[0])
+
+
+class Figure(float):
+    """A number cell whose stored double is not plainly what Excel shows: a formula's result
+    (`formula`), or a fraction under a number format that fixes its `decimals` (None: General).
+    It is a float for everything else (openpyxl reads a plain float)."""
+
+    __slots__ = ("formula", "decimals")
+
+    def __new__(cls, value: float, decimals: int | None, formula: bool):
+        self = super().__new__(cls, value)
+        self.formula, self.decimals = formula, decimals
+        return self
+
+    def __reduce__(self):
+        return (Figure, (float(self), self.decimals, self.formula))
+
+
+class Uncalculated(str):
+    """A formula cell without a value: the workbook was written by a program and never calculated
+    (openpyxl reads None). It is empty text, so a row of nothing else is blank."""
+
+    __slots__ = ()
+
+
+NO_VALUE = Uncalculated()
+
+
 class Workbook:
     """The parts of a workbook needed to read one sheet's values: the sheet `read` names, else the
     one the workbook opens on (see `choose_sheet`)."""
@@ -154,7 +218,7 @@ class Workbook:
         self.read.names = [entry.name for entry in self.sheets if entry.visible_worksheet]
         self.sheet_path = chosen.path
         self.shared = self._shared_strings()
-        self.date_styles, self.duration_styles = self._date_styles()
+        self.date_styles, self.duration_styles, self.decimals = self._styles()
 
     def _sheets(self, listed: list[tuple[str, str, str | None]]) -> list[SheetEntry]:
         """The workbook's sheets in its order, each with its part and kind (from the relationships the
@@ -184,38 +248,52 @@ class Workbook:
             table.parser.Parse(b"", True)
         return table.strings
 
-    def _date_styles(self) -> tuple[set[str], set[str]]:
+    def _styles(self) -> tuple[set[str], set[str], dict[str, int]]:
         """The cell styles (`s` attributes, as written) that show numbers as dates (or times),
-        and those of them that show durations."""
+        those of them that show durations, and the decimals the others' number formats fix (styles
+        whose format does not: General, text, percentages… are left out). The formats are
+        `<numFmts>`' and the built-in ones: a conditional format's (`<dxfs>`) never counts."""
         styles = _parse_small(self.archive, self.parts.styles, self.budget.part_bytes) if self.parts.styles else None
         if styles is None:
-            return set(), set()
-        custom = {}
-        for element in styles.iter():
-            if _local(element.tag) == "numFmt":
-                custom[int(element.get("numFmtId", "0"))] = element.get("formatCode", "")
-        dates, durations = set(), set()
-        for element in styles.iter():
+            return set(), set(), {}
+        custom = {
+            int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
+            for element in styles
+            if _local(element.tag) == "numFmts"
+            for fmt in element
+            if _local(fmt.tag) == "numFmt"
+        }
+        dates, durations, decimals = set(), set(), {}
+        for element in styles:
             if _local(element.tag) != "cellXfs":
                 continue
             for index, xf in enumerate(x for x in element if _local(x.tag) == "xf"):
-                fmt = int(xf.get("numFmtId", "0"))
+                fmt, style = int(xf.get("numFmtId", "0")), str(index)
                 if fmt in custom:
                     if is_duration_format(custom[fmt]):
-                        durations.add(str(index))
+                        durations.add(style)
                     if is_date_format(custom[fmt]):
-                        dates.add(str(index))
+                        dates.add(style)
+                    elif (shown := format_decimals(custom[fmt])) is not None:
+                        decimals[style] = shown
                 elif fmt in DATE_FORMAT_IDS:
-                    dates.add(str(index))
+                    dates.add(style)
                     if fmt in DURATION_FORMAT_IDS:
-                        durations.add(str(index))
-        return dates | durations, durations
+                        durations.add(style)
+                elif fmt in BUILTIN_DECIMALS:
+                    decimals[style] = BUILTIN_DECIMALS[fmt]
+        return dates | durations, durations, decimals
 
     def date_kind(self, style: str | None) -> str | None:
         """ "date" for a style that shows numbers as dates or times, "duration" for elapsed time."""
         if style in self.date_styles:
             return "duration" if style in self.duration_styles else "date"
         return None
+
+    @property
+    def date1904(self) -> bool:
+        """Does the workbook count its dates from 1904 (Mac Excel's date system)?"""
+        return self.epoch is _EPOCH_1904
 
     def from_serial(self, value: float) -> datetime | time:
         """A date-styled number as openpyxl reads it: to the millisecond; a time of day for a
@@ -327,13 +405,17 @@ def unescape(text: str) -> str:
     return text
 
 
-def cell_value(book: Workbook, kind: str | None, date_kind: str | None, text: str):
-    """A cell's value from its type (`t`), what its style shows (Workbook.date_kind), and its text."""
+def cell_value(book: Workbook, kind: str | None, date_kind: str | None, text: str, decimals=None, formula=False):
+    """A cell's value from its type (`t`), what its style shows (Workbook.date_kind), and its text;
+    `decimals` its number format fixes and whether it holds a `formula` (see Figure, NO_VALUE)."""
     if not text and kind != "inlineStr":
-        return None  # e.g. a formula never calculated: <f>…</f><v></v>
+        # A formula never calculated (<f>…</f> and no value, or <v/>); a calculated empty text is t="str".
+        return NO_VALUE if formula and kind != "str" else None
     if kind is None or kind == "n":
         number = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
         if date_kind is None:
+            if number.__class__ is float and (formula or decimals is not None):
+                return Figure(number, decimals, formula)
             return number
         return _duration(number) if date_kind == "duration" else book.from_serial(number)
     if kind == "s":
@@ -343,8 +425,33 @@ def cell_value(book: Workbook, kind: str | None, date_kind: str | None, text: st
     if kind == "b":
         return text.strip() in ("1", "true")
     if kind == "d":
-        return datetime.fromisoformat(text.rstrip("Z"))
+        return iso_value(text)
     return text
+
+
+_ISO = re.compile(
+    r"(?P<date>(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2}))?T?"
+    r"(?P<time>(?P<hour>\d{2}):(?P<minute>\d{2})(:(?P<second>\d{2})(?P<fraction>\.\d{1,3})?)?)?Z?"
+)
+_ISO_DURATION = re.compile(r"PT((?P<hours>\d+)H)?((?P<minutes>\d+)M)?((?P<seconds>\d+(\.\d{1,3})?)S)?")
+
+
+def iso_value(text: str) -> datetime | date | time | timedelta:
+    """A cell stored as an ISO 8601 date (t="d") as openpyxl reads it: a datetime, a date (no time),
+    a time of day (no date) or a duration (PT1H30M). ValueError for anything else."""
+    match = _ISO.match(text)
+    if match and any(match.groups()):
+        parts = {k: int(v) for k, v in match.groupdict().items() if v and k not in ("date", "time", "fraction")}
+        micro = int(float(match["fraction"]) * 1_000_000) if match["fraction"] else 0
+        if not match["date"]:
+            return time(parts["hour"], parts["minute"], parts.get("second", 0), micro)
+        if not match["time"]:
+            return date(parts["year"], parts["month"], parts["day"])
+        return datetime(**parts, microsecond=micro)
+    match = _ISO_DURATION.match(text)
+    if match and any(match.groups()):
+        return timedelta(**{name: float(v) for name, v in match.groupdict().items() if v})
+    raise ValueError(f"not an ISO 8601 date: {text[:40]}")
 
 
 class _SheetParser:
@@ -357,7 +464,7 @@ class _SheetParser:
         self.column = -1
         self.text: list[str] | None = None
         self.value_text = None
-        self.in_phonetic = False
+        self.formula = self.in_phonetic = False
         self.row_hidden = False
         self.depth, self.root = 0, None  # kept by the tracked_* callbacks only
 
@@ -368,7 +475,7 @@ class _SheetParser:
             ref = attrs.get("r")
             self.column = column_index(ref.rstrip("0123456789")) if ref else self.column + 1
             self.cell_type, self.cell_style = attrs.get("t"), attrs.get("s")
-            self.value_text = None
+            self.value_text, self.formula = None, False
         elif tag == "v":
             self.text = []
         elif tag == "row":
@@ -377,7 +484,7 @@ class _SheetParser:
             self.cells, self.column, self.row_text = {}, -1, 0
             self.row_hidden = attrs.get("hidden") in ("1", "true")
         elif tag == "f":
-            self.text = []
+            self.text, self.formula = [], True
         elif tag == "col":
             if attrs.get("hidden") in ("1", "true"):
                 self.book.read.hide_columns(attrs.get("min"), attrs.get("max"))
@@ -404,6 +511,8 @@ class _SheetParser:
         elif tag == "c":
             if self.value_text is not None:
                 self.cells[self.column] = self.value()
+            elif self.formula and self.cell_type != "str":
+                self.cells[self.column] = NO_VALUE  # (no <v> at all)
         elif tag == "row":
             if not self.row_hidden or self.book.read.keep_hidden(self.row_number, self.cells.values()):
                 self.rows.append((self.row_number, self.cells))
@@ -432,7 +541,10 @@ class _SheetParser:
         self.end(tag)
 
     def value(self):
-        return cell_value(self.book, self.cell_type, self.book.date_kind(self.cell_style), self.value_text)
+        book, style = self.book, self.cell_style
+        return cell_value(
+            book, self.cell_type, book.date_kind(style), self.value_text, book.decimals.get(style), self.formula
+        )
 
 
 # --- the fast reader ---------------------------------------------------------------------------
@@ -467,9 +579,16 @@ _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|]]>")
 _REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));|&")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
-# Kinds of cell by type and style, as cell_value reads them; others get their own (t, date kind).
+# Kinds of cell by type and style, as cell_value reads them; others get their own (t, date kind);
+# a number under a format that fixes its decimals is (t, None, decimals) (see Figure).
 _NUMBER, _DATE, _SHARED = ("n", None), ("n", "date"), ("s", None)
 _INLINE, _STRING, _ERROR = ("inlineStr", None), ("str", None), ("e", None)
+_SHOWN: dict[int, tuple] = {}
+
+
+def _shown(decimals: int) -> tuple:
+    return _SHOWN.setdefault(decimals, ("n", None, decimals))
+
 
 _CACHE_LIMIT = 8192  # distinct texts, dates, attribute lists or formulas a cache keeps
 _CACHED_TEXT_BYTES = 512
@@ -556,6 +675,7 @@ class _Scanner:
         self.plains: dict[bytes, str] = {}
         self.dates: dict[bytes, datetime | time] = {}
         self.formulas: dict[bytes, bool] = {}
+        self.shown: dict[tuple, dict[bytes, int | float]] = {}  # numbers by kind, under fixed-decimals formats
         # Cells the rows of this piece may still hold (set by _Reader.feed; its expat rows count too)
         # and the limit that sets it, for XlsxLimit.
         self.cells_left, self.cells_limit = FEED_CELLS, ("wide", None, FEED_CELLS)
@@ -566,7 +686,10 @@ class _Scanner:
             raise _Decline
         kind, date_kind = attrs.get("t"), self.book.date_kind(attrs.get("s"))
         if (kind is None or kind == "n") and date_kind != "duration":
-            result = _DATE if date_kind else _NUMBER
+            decimals = None if date_kind else self.book.decimals.get(attrs.get("s"))
+            result = _DATE if date_kind else _NUMBER if decimals is None else _shown(decimals)
+            if decimals is not None:
+                self.shown.setdefault(result, {})
         else:
             known = {"s": _SHARED, "inlineStr": _INLINE, "str": _STRING, "e": _ERROR}.get(kind)
             result = known or ("n" if kind is None else kind, date_kind)
@@ -620,7 +743,7 @@ class _Scanner:
         """Append the rows of buf[pos:end] to `out` as (number, cells) until one is not in a
         common shape. Returns (rows appended, the last one's number, whether all were)."""
         book, kinds, texts, dates, formulas = self.book, self.kinds, self.texts, self.dates, self.formulas
-        plain = self.plains
+        plain, shown = self.plains, self.shown
         shared, columns, row_attributes = book.shared, _COLUMN_OF, self.row_attributes
         append = out.append
         done, row, hidden = 0, None, False
@@ -662,12 +785,21 @@ class _Scanner:
                                 value = texts[v]
                             except KeyError:
                                 value = self.text(v)
+                        elif not formula and kind in shown:  # a typed number under a fixed-decimals format
+                            cache = shown[kind]
+                            try:
+                                value = cache[v]
+                            except KeyError:
+                                value = cell_value(book, "n", None, self.plain(v), kind[2])
+                                _keep(cache, v, value)
                         else:
                             try:
                                 value = plain[v]
                             except KeyError:
                                 value = self.plain(v)
-                            value = cell_value(book, kind[0], kind[1], value)
+                            value = cell_value(book, kind[0], kind[1], value, *kind[2:], formula=bool(formula))
+                        if formula and value.__class__ is float:
+                            value = Figure(value, None, True)  # (a General cell's formula)
                     elif s:
                         if kind is _INLINE:
                             try:
@@ -681,7 +813,9 @@ class _Scanner:
                                 value = self.plain(s)
                             value = cell_value(book, kind[0], kind[1], value)
                     elif empty:
-                        value = cell_value(book, kind[0], kind[1], "")
+                        value = cell_value(book, kind[0], kind[1], "", formula=bool(formula))
+                    elif formula and kind is not _STRING:
+                        value = NO_VALUE  # a formula never calculated
                     else:
                         continue
                     if column == len(row):
@@ -948,13 +1082,15 @@ def iter_rows(
     budget: Budget | None = None,
     read: SheetRead | None = None,
     layout: Layout | None = None,
+    opened=None,
 ) -> Iterator[tuple[int, tuple]]:
     """(row number, cells) for every row of a sheet, in its order: a row the sheet leaves out is
     blank, and is not yielded (the numbers show the gaps).
 
     `read` says which sheet and whether hidden rows are yielded, and gets what the reading finds
     (see SheetRead); without it, the sheet the workbook opens on, every row (as openpyxl reads it).
-    NoSuchSheet (an XlsxError) when the sheet asked for is not there.
+    NoSuchSheet (an XlsxError) when the sheet asked for is not there. `opened(book)`, if given, is
+    called with the Workbook before the first row (e.g. to learn its date system).
 
     Raises XlsxError for a workbook that cannot be read or expands past `max_bytes`, XlsxLimit
     (an XlsxError) for one past Excel's rows or columns or past the `budget`.
@@ -977,6 +1113,8 @@ def iter_rows(
             raise
         except (KeyError, ElementTree.ParseError, expat.ExpatError, ValueError, zipfile.BadZipFile) as exc:
             raise XlsxError(str(exc)) from None
+        if opened is not None:
+            opened(book)
         reader = _Reader(book)
         expanded = 0
         with member:
