@@ -1,0 +1,159 @@
+"""No import holds a lock while it reads (issue 16, item 17): the file is read and checked first,
+writing nothing; then one short transaction takes the village's lock, checks again what may have
+changed meanwhile and writes. SQLite and PostgreSQL alike.
+
+The import runs in a thread whose row iterator stops halfway through the file (on an Event) while
+the test writes in its own session, then lets the import finish."""
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from coopapp.access import audit
+from coopapp.extensions import db
+from coopapp.imports import ledger as ledger_import
+from coopapp.imports.ledger import import_ledger
+from coopapp.ledger import operations as ledger
+from coopapp.models import AuditEvent, ImportBatch, LedgerEntry, Project, User
+from coopapp.villages import catalog
+
+from .builders import PERIOD, M, entry_input, write_xlsx
+
+ROWS = [(M.replace(day=1 + n % 20), f"第{n}笔", "销售收入", None, 100 + n, None) for n in range(60)]
+PROMPT = 5  # seconds a write may take at most while an import reads (it takes milliseconds)
+
+
+class PausedImport:
+    """`import_ledger` in a thread whose first file read pauses after `after` rows until `go` is set."""
+
+    def __init__(self, app, monkeypatch, world, path, after: int = 20):
+        self.app, self.path = app, path
+        self.user_id, self.project_id = world.users["accountant"].id, world.project.id
+        self.reading, self.go = threading.Event(), threading.Event()
+        self.report, self.errors = None, []
+        opened = ledger_import.open_rows
+        paused = []
+
+        def open_rows(*args, **kwargs):
+            rows, text = opened(*args, **kwargs)
+            if paused:  # only the first import pauses
+                return rows, text
+            paused.append(True)
+
+            def slow():
+                for n, row in enumerate(rows):
+                    if n == after:
+                        self.reading.set()
+                        assert self.go.wait(60), "the test never let the import go on"
+                    yield row
+
+            return slow(), text
+
+        monkeypatch.setattr(ledger_import, "open_rows", open_rows)
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self):
+        with self.app.app_context():
+            try:
+                user, project = db.session.get(User, self.user_id), db.session.get(Project, self.project_id)
+                self.report = import_ledger(user, project, self.path, self.path.name)
+            except BaseException as exc:  # noqa: BLE001 - reported by finish()
+                self.errors.append(exc)
+            finally:
+                db.session.remove()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.reading.wait(30), "the import never started reading"
+        return self
+
+    def finish(self):
+        self.go.set()
+        self.thread.join(60)
+        assert not self.thread.is_alive() and self.errors == []
+        db.session.expire_all()
+        return self.report
+
+    def __exit__(self, *exc):
+        self.go.set()
+        self.thread.join(60)
+
+
+def counts() -> tuple[int, int, int]:
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (LedgerEntry, ImportBatch, AuditEvent))
+
+
+def timed(fn):
+    start = time.monotonic()
+    result = fn()
+    return result, time.monotonic() - start
+
+
+def test_writes_go_on_while_an_import_reads(app, db, world, tmp_path, monkeypatch):
+    """Another village's audited write, and one into the importing village itself, commit at once
+    while the import is halfway through its file; then the import finishes and the chain holds."""
+    path = write_xlsx(tmp_path / "台账.xlsx", ROWS)
+    acc, acc2 = world.users["accountant"], world.users["other_accountant"]
+    with PausedImport(app, monkeypatch, world, path) as running:
+        other, seconds = timed(lambda: ledger.create_entry(acc2, entry_input(world.other_project, amount_fen=777)))
+        assert seconds < PROMPT
+        own, seconds = timed(lambda: ledger.create_entry(acc, entry_input(world.project, amount_fen=888)))
+        assert seconds < PROMPT
+        assert running.thread.is_alive() and not running.go.is_set()  # (still reading)
+        other_id, own_id = other.id, own.id
+        report = running.finish()
+    assert report.imported and report.rows_ok == len(ROWS), report.as_dict()
+    batch = db.session.get(ImportBatch, report.batch_id)
+    assert batch.rows == len(ROWS)
+    assert db.session.scalar(select(func.count()).where(LedgerEntry.import_batch_id == batch.id)) == len(ROWS)
+    assert db.session.get(LedgerEntry, other_id).amount_fen == 777
+    assert db.session.get(LedgerEntry, own_id).amount_fen == 888
+    assert audit.verify() is None
+
+
+def _close_month(world):
+    ledger.close_month(world.users["secretary"], world.village, PERIOD)
+
+
+def _stop_project(world):
+    project = world.project
+    data = catalog.ProjectInput(name=project.name, type=project.type, active=False)
+    catalog.update_project(world.users["secretary"], project, data)
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "needle"),
+    [(_close_month, f"导入期间 {PERIOD} 已结账"), (_stop_project, "导入期间项目已停用")],
+    ids=["month closed", "project stopped"],
+)
+def test_what_changed_while_reading_is_checked_again_under_the_lock(
+    app, db, world, tmp_path, monkeypatch, meanwhile, needle
+):
+    path = write_xlsx(tmp_path / "台账.xlsx", ROWS)
+    before = counts()
+    with PausedImport(app, monkeypatch, world, path) as running:
+        _result, seconds = timed(lambda: meanwhile(world))
+        assert seconds < PROMPT
+        during = counts()
+        report = running.finish()
+    assert not report.imported and report.batch_id is None
+    messages = [e["message"] for e in report.as_dict()["errors"]]
+    assert any(needle in m and "请重新导入" in m for m in messages), messages
+    assert counts() == during and during[:2] == before[:2]  # nothing of the file written
+    assert audit.verify() is None
+
+
+def test_the_same_file_imported_meanwhile_is_refused(app, db, world, tmp_path, monkeypatch):
+    path = write_xlsx(tmp_path / "台账.xlsx", ROWS)
+    acc = world.users["accountant"]
+    with PausedImport(app, monkeypatch, world, path) as running:
+        first, seconds = timed(lambda: import_ledger(acc, world.project, path, path.name))
+        assert first.imported and seconds < PROMPT * 2
+        during = counts()
+        report = running.finish()
+    assert not report.imported
+    assert any("不能重复导入" in e.message for e in report.errors), report.as_dict()
+    assert counts() == during
+    assert audit.verify() is None
