@@ -153,7 +153,7 @@ def _write(user: User, project: Project, checked: _Checked, report: ImportReport
     writer = EntryWriter(user, batch.id)
     for draft in checked.drafts:
         writer.add(draft)
-    writer.flush()
+    writer.finish()  # the entries' audit events: the chain's head is locked from here to the commit
     close_batch(user, batch, report)
 
 
