@@ -58,6 +58,10 @@ class XlsxError(ValueError):
 # Excel's own limits: a reference beyond them is not one Excel wrote.
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384  # XFD
+# The columns a row is read to: 1,024 (AMJ, as far as old spreadsheets went), far past any ledger or
+# roster. A cell beyond is outside every table the imports read (a header there is not found) and
+# is left out, so that one stray cell at XFD does not make a row of 16,384 cells.
+READ_COLUMNS = 1_024
 # The text one row may hold (Excel's cells hold 32,767 characters at most; rows the fast reader
 # reads are under _CARRY_LIMIT bytes, so only a row left to expat can reach it).
 MAX_ROW_TEXT = 16 * 1024 * 1024
@@ -635,6 +639,8 @@ class _Scanner:
                     if column == len(row):
                         row.append(value)
                     elif column > len(row):
+                        if column >= READ_COLUMNS:
+                            continue  # (a row never pads past READ_COLUMNS; see below for the rest)
                         row += [None] * (column - len(row))
                         row.append(value)
                     else:
@@ -642,7 +648,9 @@ class _Scanner:
                 elif rattrs is None:
                     if other:
                         raise _Decline
-                    append((number, tuple(row)))  # (a TypeError outside a row)
+                    if len(row) > READ_COLUMNS:  # (a TypeError outside a row)
+                        del row[READ_COLUMNS:]
+                    append((number, tuple(row)))
                     left -= len(row)
                     if left < 0:
                         raise XlsxLimit(*self.cells_limit)
@@ -767,6 +775,9 @@ class _Reader:
             width = max(cells) + 1
             if width > MAX_COLUMN:  # (cells without r= after the last column)
                 raise XlsxLimit("column", width, MAX_COLUMN)
+            if width > READ_COLUMNS:
+                cells = {column: value for column, value in cells.items() if column < READ_COLUMNS}
+                width = max(cells, default=-1) + 1
             scanner.cells_left -= width
             if scanner.cells_left < 0:
                 raise XlsxLimit(*scanner.cells_limit)
@@ -877,7 +888,8 @@ def _plain_prolog(head: bytes) -> bool:
 
 def iter_rows(path, max_bytes: int, budget: Budget | None = None) -> Iterator[tuple[int, tuple]]:
     """(row number, cells) for every row the first sheet has, in its order: a row the sheet leaves
-    out is blank, and is not yielded (the numbers show the gaps).
+    out is blank, and is not yielded (the numbers show the gaps). A row holds its cells up to
+    READ_COLUMNS; the cells past it are left out.
 
     Raises XlsxError for a workbook that cannot be read or expands past `max_bytes`, XlsxLimit
     (an XlsxError) for one past Excel's rows or columns or past the `budget`.
