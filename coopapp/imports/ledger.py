@@ -334,7 +334,7 @@ class _RowReader:
             quantity, unit = self._quantity(number, raw_quantity, raw_unit)
         if raw_household is not None:
             household_id = self._household(number, raw_household)
-        note = cell_text(clean_text(raw_note, multiline=True))  # no control characters, stripped, as stored
+        note = parsers.note(raw_note)  # no control characters, stripped, as stored
         if len(report.preview) < report.preview_limit:
             report.show(
                 {
@@ -408,6 +408,8 @@ class _Parsers:
     def __init__(self):
         self.date, self.period, self.quantity = Memo(_date_and_month), Memo(parse_period), Memo(parse_quantity)
         self.unit, self.name = Memo(unit_code), Memo(squash)
+        # Notes repeat down a ledger too: one str for each, however many rows the import keeps.
+        self.note = Memo(lambda raw: cell_text(clean_text(raw, multiline=True)))
         self.kind = Memo(lambda raw: KIND_ALIASES.get(squash(raw)))
 
 
