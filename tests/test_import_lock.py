@@ -18,7 +18,7 @@ from coopapp.imports import ledger as ledger_import
 from coopapp.imports.ledger import import_ledger
 from coopapp.imports.report import ImportReport
 from coopapp.ledger import operations as ledger
-from coopapp.models import AuditEvent, ImportBatch, LedgerEntry, Project, User
+from coopapp.models import Area, AuditEvent, ImportBatch, LedgerEntry, Project, User
 from coopapp.villages import catalog
 
 from .builders import PERIOD, M, entry_input, write_xlsx
@@ -28,39 +28,47 @@ PROMPT = 5  # seconds a write may take at most while an import reads (it takes m
 
 
 class PausedImport:
-    """`import_ledger` in a thread whose first file read pauses after `after` rows until `go` is set."""
+    """An import in a thread whose first file read pauses after `after` rows until `go` is set.
 
-    def __init__(self, app, monkeypatch, world, path, after: int = 20):
+    `run(user, target)`: the import (ledger by default); `module`, `reader`: where it gets its rows."""
+
+    def __init__(self, app, monkeypatch, world, path, after=20, run=None, module=ledger_import, reader="open_rows"):
         self.app, self.path = app, path
         self.user_id, self.project_id = world.users["accountant"].id, world.project.id
+        self.run = run or (
+            lambda user_id: import_ledger(
+                db.session.get(User, user_id), db.session.get(Project, self.project_id), path, path.name
+            )
+        )
         self.reading, self.go = threading.Event(), threading.Event()
         self.report, self.errors = None, []
-        opened = ledger_import.open_rows
+        opened = getattr(module, reader)
         paused = []
 
-        def open_rows(*args, **kwargs):
-            rows, text = opened(*args, **kwargs)
+        def slow(rows):
+            for n, row in enumerate(rows):
+                if n == after:
+                    self.reading.set()
+                    assert self.go.wait(60), "the test never let the import go on"
+                yield row
+
+        def patched(*args, **kwargs):
+            result = opened(*args, **kwargs)
             if paused:  # only the first import pauses
-                return rows, text
+                return result
             paused.append(True)
+            if reader == "open_rows":
+                rows, text = result
+                return slow(rows), text
+            return slow(result)
 
-            def slow():
-                for n, row in enumerate(rows):
-                    if n == after:
-                        self.reading.set()
-                        assert self.go.wait(60), "the test never let the import go on"
-                    yield row
-
-            return slow(), text
-
-        monkeypatch.setattr(ledger_import, "open_rows", open_rows)
+        monkeypatch.setattr(module, reader, patched)
         self.thread = threading.Thread(target=self._run)
 
     def _run(self):
         with self.app.app_context():
             try:
-                user, project = db.session.get(User, self.user_id), db.session.get(Project, self.project_id)
-                self.report = import_ledger(user, project, self.path, self.path.name)
+                self.report = self.run(self.user_id)
             except BaseException as exc:  # noqa: BLE001 - reported by finish()
                 self.errors.append(exc)
             finally:
@@ -182,3 +190,57 @@ def test_the_checked_rows_are_kept_compactly(app, db, world, tmp_path):
     assert checked.periods == {PERIOD}
     assert kept < 20_000 * 300, kept  # bytes still held per row kept (measured: ~200, so 200k rows ≈ 40 MB)
     assert counts()[:2] == (0, 0)  # the checking pass wrote nothing
+
+
+def test_a_household_renamed_while_reading_is_checked_again(app, db, world, tmp_path, monkeypatch):
+    home = world.households[0]
+    rows = [*ROWS, (M.replace(day=9), "分红", "分红", None, 50, home.head_name)]
+    path = write_xlsx(tmp_path / "台账.xlsx", rows)
+    with PausedImport(app, monkeypatch, world, path) as running:
+        data = catalog.HouseholdInput(
+            head_name="张三",
+            members=home.members,
+            group_code=home.group.code,
+            phone=home.phone,
+            id_number=home.id_number,
+            formerly_poor=home.formerly_poor,
+            monitored=home.monitored,
+        )
+        catalog.update_household(world.users["secretary"], home, data)
+        during = counts()
+        report = running.finish()
+    assert not report.imported
+    assert any("导入期间本村的农户有变动" in e.message for e in report.errors), report.as_dict()
+    assert counts() == during
+    assert audit.verify() is None
+
+
+def test_a_roster_reads_without_a_lock_and_checks_id_numbers_again(app, db, world, tmp_path, monkeypatch):
+    """A village's roster import pauses while reading; the secretary registers a household by hand
+    meanwhile (at once), with an ID number the file also holds: the import refuses, writes nothing."""
+    from coopapp.imports import households as roster_import
+
+    from .builders import id_number, write_roster
+
+    rows = [(f"户主{n}", 3, None, id_number(20 + n), None, "否") for n in range(40)]
+    path = write_roster(tmp_path / "花名册.xlsx", rows)
+    sec = world.users["secretary"]
+
+    def run(_user_id):
+        return roster_import.import_households(
+            db.session.get(User, sec.id), db.session.get(Area, world.village.id), path, path.name
+        )
+
+    with PausedImport(app, monkeypatch, world, path, run=run, module=roster_import, reader="read_rows") as running:
+        _home, seconds = timed(
+            lambda: catalog.create_household(
+                sec, world.village, catalog.HouseholdInput("手工登记", id_number=id_number(25))
+            )
+        )
+        assert seconds < PROMPT
+        during = counts()
+        report = running.finish()
+    assert not report.imported
+    assert any("导入期间有身份证号码已登记在另一户" in e.message for e in report.errors), report.as_dict()
+    assert counts() == during
+    assert audit.verify() is None
