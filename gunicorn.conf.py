@@ -5,7 +5,8 @@ Everything a deployment changes comes from the environment:
     GUNICORN_BIND       address to listen on             (127.0.0.1:8000; behind nginx keep it on loopback)
     GUNICORN_WORKERS    worker processes                 (2 × cores + 1, at most 8; WEB_CONCURRENCY is read too)
     GUNICORN_THREADS    threads per worker (gthread)     (4; keep DB_POOL_SIZE at least this)
-    GUNICORN_TIMEOUT    seconds before a silent worker is restarted   (60)
+    GUNICORN_TIMEOUT    seconds before a silent worker is restarted   (60; a web import's time budget
+                        ends 15 s before it — IMPORT_WEB_MAX_SECONDS, see coopapp/imports/limits.py)
     GUNICORN_LOG_LEVEL  debug, info, warning, error      (info)
 
 The database is the app's own setting (DATABASE_URL, pool sizes DB_POOL_*; see config.py).

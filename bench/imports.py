@@ -1,6 +1,9 @@
 """The import benchmark: a 200,000-row ledger file, CSV and XLSX, through `coop import ledger`.
 
-    python -m bench.imports --url sqlite:///bench/.cache/county-….sqlite [--rows N] [--repeat N]
+    python -m bench.imports --url sqlite:///bench/.cache/county-….sqlite [--rows N] [--repeat N] [--write-wait]
+
+`measure_write_wait(url)` imports one more XLSX file while another village's accountant keeps
+writing (the `import_write_wait` line: how long such a write waits).
 
 `measure_imports(url)` writes two files as a village accountant keeps them (title and unit
 rows, Chinese headers, dates, amounts with thousands separators, quantities in 斤, payouts
@@ -224,11 +227,96 @@ def measure_imports(url: str, repeat: int = 1, rows: int = ROWS) -> list[dict]:
     return results
 
 
+WRITE_EVERY = 0.05  # seconds between two writes of the other village while the import runs
+
+
+def other_village(url: str, village_project_id: int) -> tuple[int, str]:
+    """An active project of another village than the imported one's, and its accountant."""
+    from sqlalchemy import select
+
+    from coopapp import create_app
+    from coopapp.extensions import db
+    from coopapp.imports.ledger import default_importer
+    from coopapp.models import Project
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        village_id = db.session.get(Project, village_project_id).village_id
+        q = select(Project).where(Project.village_id != village_id, Project.active.is_(True)).order_by(Project.id)
+        for project in db.session.scalars(q):
+            user = default_importer(project)
+            if user is not None:
+                result = project.id, user.username
+                break
+        else:
+            raise RuntimeError("the bench county has no second village with a project and an accountant")
+        db.session.remove()
+    return result
+
+
+def measure_write_wait(url: str, rows: int = ROWS) -> dict:
+    """How long another village's write waits while a `rows`-row XLSX ledger is imported.
+
+    The import runs in a child process (as `coop import ledger`); this process creates an entry
+    in another village's project through the domain operation (`ledger.create_entry`: audited,
+    its own connection) every WRITE_EVERY seconds until the import ends. Returns a result row in
+    `bench.run.stats` format (`import_write_wait`: the milliseconds of each write) with `max_ms`,
+    `writes`, `errors` (writes that failed, e.g. "database is locked") and `import_s` added."""
+    from sqlalchemy import select
+
+    from bench.run import stats
+    from coopapp import create_app
+    from coopapp.core.periods import period_of
+    from coopapp.extensions import db
+    from coopapp.ledger import operations as ledger
+    from coopapp.ledger.operations import today
+    from coopapp.models import Project, User
+
+    project_id, username, names = bench_target(url)
+    other_project_id, other_username = other_village(url, project_id)
+    waits, errors = [], 0
+    with tempfile.TemporaryDirectory(prefix="coop-bench-wait-") as tmp:
+        path = write_xlsx(Path(tmp) / "台账-并发.xlsx", rows, names, today(), tag="（并发）")
+        cmd = [sys.executable, "-m", "bench.imports", "--child", url, str(path), str(project_id), username]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            q = select(User).where(User.username == other_username)
+            start = time.perf_counter()
+            child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            while child.poll() is None:
+                before = time.perf_counter()
+                try:
+                    user, project = db.session.scalars(q).one(), db.session.get(Project, other_project_id)
+                    data = ledger.EntryInput(project.id, period_of(today()), "sales", 100, note="bench: write wait")
+                    ledger.create_entry(user, data)
+                except Exception:  # noqa: BLE001 - a failed write is what the bench counts
+                    errors += 1
+                    db.session.rollback()
+                waits.append((time.perf_counter() - before) * 1000)
+                time.sleep(WRITE_EVERY)
+            out, err = child.communicate()
+            import_s = time.perf_counter() - start
+            db.session.remove()
+    if child.returncode != 0:
+        raise RuntimeError(f"import child failed: {err[-2000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    if not result["imported"]:
+        raise RuntimeError(f"the bench file did not import: {result['errors']}")
+    row = stats("import_write_wait", waits)
+    row |= {"max_ms": round(max(waits), 1), "writes": len(waits), "errors": errors, "rows": rows}
+    row["import_s"] = round(import_s, 2)
+    return row
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="the bench database (a copy the bench may write to)")
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--write-wait", action="store_true", help="also measure another village's write during an import"
+    )
     parser.add_argument("--child", nargs=4, metavar=("URL", "FILE", "PROJECT", "USER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -238,6 +326,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if not args.url:
         parser.error("--url is required")
     results = measure_imports(args.url, args.repeat, args.rows)
+    if args.write_wait:
+        wait = measure_write_wait(args.url, args.rows)
+        print(
+            f"{wait['name']:<12} {wait['rows']:>8,} rows  another village's write waited at most "
+            f"{wait['max_ms'] / 1000:.2f} s (median {wait['median_ms']:.0f} ms, {wait['writes']} writes, "
+            f"{wait['errors']} failed) during the {wait['import_s']:.1f} s import"
+        )
     for r in results:
         print(
             f"{r['name']:<12} {r['rows']:>8,} rows  {r['median_ms'] / 1000:7.2f} s  "

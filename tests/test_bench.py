@@ -74,6 +74,7 @@ def test_bench_script_runs_at_a_tiny_size(tmp_path, monkeypatch):
         "load_mixed",
         "import_csv",
         "import_xlsx",
+        "import_write_wait",
     ]
     for r in report["results"]:
         assert {"name", "median_ms", "p95_ms", "floor_ms", "ratio"} <= set(r)

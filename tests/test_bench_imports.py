@@ -45,3 +45,21 @@ def test_a_childs_peak_memory_is_its_own_not_the_parents():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert int(done.stdout) < 150, done.stdout
     del ballast
+
+
+def test_the_write_wait_line_runs_at_a_tiny_size(tmp_path):
+    """bench/imports.py's `import_write_wait`: another village writes while the import runs."""
+    from bench.imports import measure_write_wait
+    from bench.run import TARGETS, generate_into
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    generate_into(url, Scale(2, 40, 200, 3))
+    row = measure_write_wait(url, rows=3000)
+    assert row["name"] == "import_write_wait" and row["rows"] == 3000
+    assert row["writes"] >= 1 and row["errors"] == 0 and row["max_ms"] >= row["median_ms"] > 0
+    assert "import_write_wait" in TARGETS and TARGETS["import_write_wait"][1](row) in (True, False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 1
+        assert audit.verify() is None
+        db.session.remove()

@@ -2,18 +2,20 @@
 
 import io
 import os
+import runpy
 import struct
 import tracemalloc
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from coopapp.imports import limits
+from coopapp.imports import limits, parse
 from coopapp.models import AuditEvent, Household, ImportBatch, LedgerEntry
 
-from .builders import M, run_import, run_roster, write_xlsx
+from .builders import M, run_import, run_roster, within, write_xlsx
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -203,3 +205,78 @@ def test_the_upload_page_refuses_the_same_files(app, db, world, client, auth, tm
     resp = _upload(client, world, small.read_bytes(), "台账.xlsx")
     assert resp.status_code == 422 and "文件太大" in resp.text
     assert counts(db) == before
+
+
+# --- CSV files: the same budget as a workbook's ---------------------------------------------------
+
+
+def stopped(app, db, world, path, needle: str) -> dict:
+    """The import stopped past a limit (the rows read before it may count in rows_ok): exit 1,
+    the limit's message, nothing written."""
+    before = counts(db)
+    with within(30):
+        code, report = run_import(app, "ledger", path, "--project", world.project.id)
+    assert code == 1 and report["imported"] is False, report
+    messages = [e["message"] for e in report["errors"]]
+    assert any(needle in m and "没有写入任何数据" in m for m in messages), messages
+    assert counts(db) == before
+    return report
+
+
+def test_a_csv_line_of_ten_million_commas_stops_at_once(app, db, world, tmp_path):
+    """One line of 10 million commas was split into 10 million cells (hundreds of MB): a line wider
+    than Excel's 16,384 columns stops the import before the csv module splits it."""
+    path = tmp_path / "逗号.csv"
+    path.write_bytes("日期,类别,金额\n".encode() + b"," * 10_000_000 + b"\n")
+    tracemalloc.start()
+    try:
+        with within(30):
+            report = stopped(app, db, world, path, "超过 16,384 列")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "第 2 行" in report["errors"][0]["message"] and "没有写入任何数据" in report["errors"][0]["message"]
+    assert peak < 64 * 1024 * 1024  # the line itself (10 MB) and the decoding, no row of cells
+
+
+def test_a_csv_file_has_a_budget_of_cells_and_seconds(app, db, world, tmp_path, monkeypatch):
+    lines = ["日期,类别,金额", *(f"{M.replace(day=5)},销售收入,100" for _ in range(600))]
+    path = tmp_path / "台账.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setitem(app.config, "IMPORT_MAX_CELLS", 1000)
+    stopped(app, db, world, path, "超过 1,000 个")
+    monkeypatch.setitem(app.config, "IMPORT_MAX_CELLS", 10_000)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 0 and report["rows_ok"] == 600, report
+    # Seconds: the clock jumps ten seconds at every look; the budget is checked every 1,024 lines.
+    many = tmp_path / "多.csv"
+    many.write_text("\n".join(lines * 5) + "\n", encoding="utf-8")
+    clock = iter(range(0, 10**6, 10))
+    monkeypatch.setattr(parse, "monotonic", lambda: next(clock))
+    monkeypatch.setitem(app.config, "IMPORT_MAX_SECONDS", 15)
+    stopped(app, db, world, many, "导入超过 15 秒仍未完成")
+
+
+def test_a_web_import_stops_before_gunicorn_restarts_the_worker(app, monkeypatch):
+    """The command line keeps IMPORT_MAX_SECONDS (120); in a request the budget ends
+    WEB_TIMEOUT_MARGIN seconds before GUNICORN_TIMEOUT, or at IMPORT_WEB_MAX_SECONDS."""
+    monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
+    with app.app_context():
+        assert limits.reading_budget().seconds == 120
+    with app.test_request_context("/imports/ledger"):
+        assert limits.reading_budget().seconds == 60 - limits.WEB_TIMEOUT_MARGIN
+        monkeypatch.setenv("GUNICORN_TIMEOUT", "300")
+        assert limits.reading_budget().seconds == 120  # never more than IMPORT_MAX_SECONDS
+        monkeypatch.setenv("GUNICORN_TIMEOUT", "40")
+        assert limits.reading_budget().seconds == 25
+        monkeypatch.setitem(app.config, "IMPORT_WEB_MAX_SECONDS", 20)
+        assert limits.reading_budget().seconds == 20
+    monkeypatch.setenv("GUNICORN_TIMEOUT", "40")
+    with app.app_context():
+        assert limits.reading_budget().seconds == 120
+    # gunicorn.conf.py's own default, read as gunicorn reads it.
+    monkeypatch.delenv("GUNICORN_TIMEOUT")
+    monkeypatch.setitem(app.config, "IMPORT_WEB_MAX_SECONDS", None)
+    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    with app.test_request_context("/imports/ledger"):
+        assert limits.reading_budget().seconds == conf["timeout"] - limits.WEB_TIMEOUT_MARGIN

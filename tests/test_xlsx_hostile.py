@@ -74,7 +74,7 @@ def test_a_column_past_xfd_is_refused_at_once(tmp_path, fast):
     paths.append(hostile_xlsx(tmp_path / "XFD.xlsx", last))
     *past, at_xfd = read_confined(paths, fast=fast, seconds=20)
     assert [got["limit"] for got in past] == ["column"] * 4 and max(got["seconds"] for got in past) < 5
-    assert (at_xfd["limit"], at_xfd["rows"], at_xfd["width"]) == (None, 2, 16_384)
+    assert (at_xfd["limit"], at_xfd["rows"], at_xfd["width"]) == (None, 2, 3)  # (XFD2 is past READ_COLUMNS)
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -86,15 +86,29 @@ def test_a_blank_run_costs_nothing(tmp_path, fast):
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_rows_padded_to_xfd_are_bounded(tmp_path, fast):
-    """Each row one cell at XFD: 16,384 cells apiece for ~35 bytes; the rows of one piece read and
-    the cells of the whole sheet are bounded."""
+def test_a_far_cell_does_not_widen_its_row(tmp_path, fast):
+    """Each row one cell at XFD (~35 bytes) made a row of 16,384 cells: now the cells past
+    READ_COLUMNS are left out, and such rows cost what their bytes cost."""
     rows = "".join(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>' for n in range(1, 20_001))
     path = hostile_xlsx(tmp_path / "宽.xlsx", rows)
     assert path.stat().st_size < 256 * 1024
-    got = read_confined(path, fast=fast)
-    assert got["limit"] == "wide" and got["seconds"] < 10
-    assert read_confined(path, fast=fast, cells=100_000)["limit"] == "cells"
+    got = read_confined(path, fast=fast, memory_mb=160, seconds=20)
+    assert (got["limit"], got["rows"], got["width"]) == (None, 20_000, 0) and got["seconds"] < 5
+    # A cell beside the limit is kept, the one past it left out; a dense row past it is cut there.
+    edge = xlsx.READ_COLUMNS
+    near = {f"{xlsx_letters(edge)}1": "最后一列", f"{xlsx_letters(edge + 1)}1": "之外", "XFD1": "远处"}
+    dense = {f"{xlsx_letters(c)}2": c for c in range(1, edge + 40)}
+    got = read_confined(hostile_xlsx(tmp_path / "边.xlsx", ledger_rows_xml([(1, near), (2, dense)])), fast=fast)
+    assert (got["limit"], got["rows"], got["width"]) == (None, 2, edge)
+
+
+def xlsx_letters(column: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def test_shared_strings_are_bounded_in_memory(tmp_path):
@@ -137,12 +151,23 @@ def test_the_command_line_refuses_hostile_workbooks_and_writes_nothing(app, db, 
     assert "2000000000" in report["errors"][-1]["message"]
     column = hostile_xlsx(tmp_path / "列.xlsx", ledger_rows_xml(good) + '<row r="4"><c r="AAAAAAA4"><v>1</v></c></row>')
     refused(app, db, world, column, "XFD")
-    wide = "".join(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>' for n in range(4, 20_000))
-    refused(app, db, world, hostile_xlsx(tmp_path / "宽.xlsx", ledger_rows_xml(good) + wide), "单元格")
     before = counts(db)
     with within(20):
         code, report = run_roster(app, row, "--village", world.village.code)
     assert code == 1 and "1,048,576" in report["errors"][-1]["message"] and counts(db) == before
+
+
+def test_a_ledger_with_a_far_cell_on_every_row_imports_at_once(app, db, world, tmp_path):
+    """A mark at XFD beside each of 20,000 rows (16,384 cells apiece before): the rows are read
+    to READ_COLUMNS, the far cells (outside the table) left out; the file imports."""
+    rows = [(n, {**entry_row(n)[1], f"XFD{n}": "✓"}) for n in range(2, 20_002)]
+    path = hostile_xlsx(
+        tmp_path / "宽.xlsx", ledger_rows_xml([HEADER, *rows]) + '<row r="20002"><c r="XFD20002"><v>1</v></c></row>'
+    )
+    with within(60):
+        code, report = run_import(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report["errors"][:3]
+    assert (report["rows_ok"], report["rows_skipped"], report["total_fen"]) == (20_000, 1, 20_000 * 10_000)
 
 
 def test_a_ledger_with_a_blank_run_imports_at_once(app, db, world, tmp_path):

@@ -108,14 +108,16 @@ def import_areas(
         "areas", file_name, dry_run, preview_limit=preview_limit, options=options or ReadOptions()
     )
     try:
-        _load(user, Path(path), report)
+        rows = _check(Path(path), report)
+        _write(user, rows, report)
     except RollBack:
         pass
     return report
 
 
-@atomic
-def _load(user: User, path: Path, report: AreaImportReport) -> None:
+@atomic  # (writes nothing: ends the reading transaction)
+def _check(path: Path, report: AreaImportReport) -> list[_Row]:
+    """Read and check the whole list, without a write or a lock: its good rows (RollBack if any is bad)."""
     try:
         header, rows, _text = open_table(path, report.file_name, report, AREA_HEADERS)
         if not (header.has("code") and header.has("name")):
@@ -134,7 +136,14 @@ def _load(user: User, path: Path, report: AreaImportReport) -> None:
     if not report.ok:
         report.errors.sort(key=lambda p: (p.row is None, p.row or 0))  # stable: a row's own problems stay in order
         raise RollBack
-    _apply(user, report, parsed)
+    return parsed
+
+
+@atomic
+def _write(user: User, rows: list[_Row], report: AreaImportReport) -> None:
+    """Apply what changed, in one transaction, through the area operations (which check each change
+    again against the tree as it is now); a dry run or a refused change writes nothing."""
+    _apply(user, report, rows)
     if not report.ok or report.dry_run:
         raise RollBack
     report.imported = True

@@ -1,5 +1,6 @@
 """Writing an import's rows in bulk: chunks of rows straight to the driver (SQLite executemany,
-PostgreSQL COPY) with their audit events, no ORM objects, inside the import's one transaction.
+PostgreSQL COPY), then their audit events, no ORM objects, inside the import's one short writing
+transaction (the file was read and checked before it began).
 
 The events are exactly the ones `access.audit.record_many` writes (one per row, chained in
 order, the row's snapshot and the batch in `data`), built without its per-row overhead by
@@ -129,7 +130,9 @@ def _literal(value) -> str:
 
 
 class EntryWriter:
-    """Draft entries of one import batch, inserted `CHUNK` at a time with their audit events."""
+    """Draft entries of one import batch, inserted `CHUNK` at a time; their audit events follow in
+    `finish`, so that the chain's head (the lock every audited write of the deployment takes) is
+    held only while the events are appended, not while the entries are inserted."""
 
     def __init__(self, user, batch_id: int | None, chunk: int | None = None):
         self.user_id, self.batch_id, self.chunk = user.id, batch_id, chunk or CHUNK
@@ -138,6 +141,7 @@ class EntryWriter:
         self.written = 0
         self.raw: RawRows | None = None
         self.texts = _Texts()
+        self.chunks: list[tuple[list[int], list[tuple]]] = []  # (ids, drafts) inserted, awaiting their events
 
     def add(self, draft: tuple) -> None:
         """A draft entry (see `DRAFT`)."""
@@ -147,15 +151,22 @@ class EntryWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Insert the pending rows, then their audit events; forget them."""
+        """Insert the pending rows; their events wait for `finish`."""
         if not self.pending:
             return
         if self.raw is None:
             self.raw = RawRows()
             self.audit.raw = self.raw
-        write_chunk(self, self.pending)
+        self.chunks.append((write_chunk(self, self.pending), self.pending))
         self.written += len(self.pending)
         self.pending = []
+
+    def finish(self) -> None:
+        """Insert what is pending, then append every inserted row's audit event, in order."""
+        self.flush()
+        for ids, drafts in self.chunks:
+            self.audit.append(chunk_events(self, ids, drafts))
+        self.chunks = []
 
 
 class _Texts(dict):
@@ -210,11 +221,37 @@ def _snapshot_template(before: str, after: str) -> tuple[str, ...]:
     )
 
 
-def write_chunk(writer: EntryWriter, drafts: list[tuple]) -> None:
-    """Insert the drafts (ids assigned here, in order) and append one audit event per row."""
+def write_chunk(writer: EntryWriter, drafts: list[tuple]) -> list[int]:
+    """Insert the drafts (ids assigned here, in order); their ids."""
     raw, now = writer.raw, utcnow()
     ids = raw.new_ids("ledger_entries", len(drafts))
-    user_id, batch_id, texts, pg = writer.user_id, writer.batch_id, writer.texts, raw.pg
+    pg, texts = raw.pg, writer.texts
+    rows = []
+    for ident, draft in zip(ids, drafts, strict=True):
+        project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft
+        rows.append(
+            (
+                ident,
+                project_id,
+                village_id,
+                period,
+                day if pg or day is None else texts[day][0][1:-1],
+                kind,
+                amount_fen,
+                None if quantity is None else int(quantity * 1000),  # MilliDecimal: thousandths
+                unit,
+                household_id,
+                note or "",
+            )
+        )
+    fixed = {"status": "draft", "created_by_id": writer.user_id, "created_at": raw.value(now), "version": 1}
+    raw.insert("ledger_entries", ENTRY_COLUMNS, rows, fixed | {"import_batch_id": writer.batch_id})
+    return ids
+
+
+def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> list[tuple]:
+    """The audit event items (`AuditAppender.append`) of the inserted drafts with these ids."""
+    texts, user_id = writer.texts, writer.user_id
     # The entry's audit_snapshot() as canonical JSON (keys sorted), written out for speed, and the
     # same text as it sits inside the event's JSON (the appender checks the first of every chunk
     # against audit.event_data's canonical JSON and audit.event_body).
@@ -222,32 +259,16 @@ def write_chunk(writer: EntryWriter, drafts: list[tuple]) -> None:
     pieces = [p.replace("{user}", str(int(user_id))) for p in _snapshot_template(*frame)]
     a, b, c, d, e, f, g, h, i, j, k = pieces
     ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (audit.json_escaped(p) for p in pieces)
-    rows, events = [], []
+    events = []
     for ident, draft in zip(ids, drafts, strict=True):
         project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft
-        note = note or ""
         day_j, day_e = texts[day]
         kind_j, kind_e = texts[kind]
-        note_j, note_e = texts[note]
+        note_j, note_e = texts[note or ""]
         period_j, period_e = texts[period]
         quantity_j, quantity_e = texts[quantity]
         unit_j, unit_e = texts[unit]
         amount, home, project, village = int(amount_fen), _int(household_id), int(project_id), int(village_id)
-        rows.append(
-            (
-                ident,
-                project_id,
-                village_id,
-                period,
-                day if pg or day is None else day_j[1:-1],
-                kind,
-                amount_fen,
-                None if quantity is None else int(quantity * 1000),  # MilliDecimal: thousandths
-                unit,
-                household_id,
-                note,
-            )
-        )
         events.append(
             (
                 ident,
@@ -257,6 +278,4 @@ def write_chunk(writer: EntryWriter, drafts: list[tuple]) -> None:
                 f"{ei}{unit_e}{ej}{village}{ek}",
             )
         )
-    fixed = {"status": "draft", "created_by_id": user_id, "created_at": raw.value(now), "version": 1}
-    raw.insert("ledger_entries", ENTRY_COLUMNS, rows, fixed | {"import_batch_id": batch_id})
-    writer.audit.append(events)
+    return events

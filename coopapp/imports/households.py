@@ -26,8 +26,18 @@ from coopapp.imports.parse import (
     squash,
     unreadable,
 )
-from coopapp.imports.report import ChunkedWriter, ImportReport, RollBack, close_batch, open_batch, total_label
+from coopapp.imports.report import (
+    ChunkedWriter,
+    ImportReport,
+    RollBack,
+    changed_meanwhile,
+    check_not_imported,
+    close_batch,
+    new_batch,
+    total_label,
+)
 from coopapp.imports.sheets import open_table
+from coopapp.ledger.locks import lock_village
 from coopapp.models import Area, Household, User
 from coopapp.villages import catalog
 
@@ -72,15 +82,24 @@ def import_households(
         "households", file_name, dry_run, preview_limit=preview_limit, options=options or ReadOptions()
     )
     try:
-        _load(user, village, Path(path), report, county)
+        rows = _check(user, village, Path(path), report, county)
+        if rows is not None:
+            _write(user, village, rows, report)
     except RollBack:
         pass
     return report
 
 
-@atomic
-def _load(user: User, village: Area, path: Path, report: ImportReport, county: bool) -> None:
+# A checked household as the checking pass keeps it (a tuple: the file may list a county's roster).
+KEPT = ("village_id", "group_id", "head_name", "members", "phone", "id_number", "formerly_poor", "monitored")
+
+
+@atomic  # (writes nothing: ends the reading transaction)
+def _check(user: User, village: Area, path: Path, report: ImportReport, county: bool) -> list[tuple] | None:
+    """Read and check the whole roster, without a write or a lock: the households (`KEPT` tuples),
+    or None (a dry run, or a file with bad rows: the report says which)."""
     authorize(user, "manage_areas" if county else "manage_village", village)
+    kept: list[tuple] = []
     try:
         header, rows, _text = open_table(
             path, report.file_name, report, HOUSEHOLD_HEADERS
@@ -89,17 +108,31 @@ def _load(user: User, village: Area, path: Path, report: ImportReport, county: b
             if not header.has(name):
                 raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols=label))
         rows = fill_merges(rows, report, header)
-        batch = open_batch(user, "households", village.id, path, report)
-        writer = ChunkedWriter(user, "household.create", {"import_batch": batch.id} if batch else None)
+        check_not_imported("households", village.id, path, report)
         villages = _villages(village) if county else None
-        _read_households(report, header, rows, village, writer if batch is not None else None, villages)
+        _read_households(report, header, rows, village, None if report.dry_run else kept, villages)
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
     if report.rows_ok == 0 and report.ok:
         report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
-    if not report.ok or batch is None:
-        raise RollBack
+    return kept if report.ok and not report.dry_run else None
+
+
+@atomic
+def _write(user: User, target: Area, kept: list[tuple], report: ImportReport) -> None:
+    """Register the checked households as one batch, in one transaction, after checking again under
+    the target's lock that no ID number of the file was registered meanwhile."""
+    lock_village(target.id)  # (the village's, or the county's for a county roster)
+    numbers = [row[5] for row in kept if row[5] is not None]
+    for start in range(0, len(numbers), 5_000):
+        q = select(Household.id).where(Household.id_number.in_(numbers[start : start + 5_000]))
+        if db.session.scalar(q.limit(1)) is not None:
+            changed_meanwhile(report, _("导入期间有身份证号码已登记在另一户。"))
+    batch = new_batch(user, "households", target.id, report)
+    writer = ChunkedWriter(user, "household.create", {"import_batch": batch.id})
+    for row in kept:
+        writer.add(Household(**dict(zip(KEPT, row, strict=True))))
     writer.flush()
     close_batch(user, batch, report)
 
@@ -128,8 +161,8 @@ def _row_village(report, header, number, cells, villages: dict) -> Area | None:
     return None
 
 
-def _read_households(report: ImportReport, header, rows, village: Area, writer, villages: dict | None) -> None:
-    """Check every row; while the file has no bad row, hand each household to the writer (None: dry run).
+def _read_households(report: ImportReport, header, rows, village: Area, kept, villages: dict | None) -> None:
+    """Check every row; while the file has no bad row, keep each household in `kept` (None: dry run).
     villages: a county's (from `_villages`): each row's village is its 村 cell's."""
     groups_of: dict[int, dict] = {}
     seen_ids: dict[str, int] = {}
@@ -154,8 +187,8 @@ def _read_households(report: ImportReport, header, rows, village: Area, writer, 
         if household is None:
             continue
         report.rows_ok += 1
-        if writer is not None and report.ok:
-            writer.add(household)
+        if kept is not None and report.ok:
+            kept.append(tuple(getattr(household, name) for name in KEPT))
     report.rows_skipped -= report.hidden_between(header.row, previous)
 
 

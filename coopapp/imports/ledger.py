@@ -28,11 +28,22 @@ from coopapp.imports.parse import (
     parse_quantity,
     squash,
 )
-from coopapp.imports.report import ImportReport, RollBack, TotalsCheck, close_batch, open_batch, total_label
+from coopapp.imports.report import (
+    ImportReport,
+    RollBack,
+    TotalsCheck,
+    changed_meanwhile,
+    check_not_imported,
+    close_batch,
+    new_batch,
+    total_label,
+)
 from coopapp.imports.sheets import open_table
 from coopapp.imports.workbook_sheets import counts_visible_only, hidden_rows_counted
 from coopapp.imports.xlsx import NO_VALUE
 from coopapp.ledger import operations as ledger
+from coopapp.ledger.locks import lock_village
+from coopapp.ledger.permissions import is_closed
 from coopapp.models import Household, Project, User
 
 # Header text (squashed: NFKC, no spaces, lower case; a bracketed unit is split off first) → field.
@@ -71,36 +82,81 @@ def import_ledger(
     preview_limit: int = 0,
     options: ReadOptions | None = None,
 ) -> ImportReport:
-    """Check every row of the file and, when all are good and this is not a dry run, add them as one batch of drafts."""
+    """Check every row of the file and, when all are good and this is not a dry run, add them as one batch of drafts.
+
+    The file is read and checked first, writing nothing and holding no lock; the drafts are then
+    written in one short transaction (`_write`)."""
     report = ImportReport("ledger", file_name, dry_run, preview_limit=preview_limit, options=options or ReadOptions())
     try:
-        _load(user, project, Path(path), report)
+        checked = _check(user, project, Path(path), report)
+        if checked is not None:
+            _write(user, project, checked, report)
     except RollBack:
         pass
     return report
 
 
-@atomic
-def _load(user: User, project: Project, path: Path, report: ImportReport) -> None:
+class _Checked:
+    """What the checking pass keeps for the writing pass: the drafts (plain tuples, `bulk.DRAFT`),
+    the months found open and the head name of each household the rows pay."""
+
+    def __init__(self):
+        self.drafts: list[tuple] = []
+        self.periods: set[str] = set()
+        self.homes: dict[int, str] = {}
+
+
+@atomic  # (writes nothing: ends the reading transaction)
+def _check(user: User, project: Project, path: Path, report: ImportReport) -> _Checked | None:
+    """Read and check the whole file, without a write or a lock; the checked rows, or None (a dry
+    run, or a file with bad rows: the report says which)."""
     authorize(user, "create_entry", project.village)
     if not project.active:
         raise Invalid(_("项目已停用。"), {"project_id": _("项目已停用。")})
+    checked = _Checked()
     try:
         # (checks size, type and zip bombs first; may ask which sheet)
         header, rows, text = open_table(path, report.file_name, report, LEDGER_HEADERS)
         _require_columns(header)
         rows = fill_merges(rows, report, header)
-        batch = open_batch(user, "ledger", project.id, path, report)
-        writer = EntryWriter(user, batch.id if batch else None)
-        _read_entries(report, header, rows, user, project, writer, text)
+        check_not_imported("ledger", project.id, path, report)
+        keep = None if report.dry_run else checked
+        _read_entries(report, header, rows, project, keep, text)
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
     if report.rows_ok == 0 and report.ok:
         report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
-    if not report.ok or batch is None:
-        raise RollBack
-    writer.flush()
+    if not report.ok or report.dry_run:
+        return None
+    used = {draft[8] for draft in checked.drafts}  # (bulk.DRAFT: the household's id)
+    checked.homes = {hid: name for hid, name in checked.homes.items() if hid in used}
+    return checked
+
+
+@atomic
+def _write(user: User, project: Project, checked: _Checked, report: ImportReport) -> None:
+    """Write the checked drafts as one batch, in one transaction, after checking again under the
+    village's lock what may have changed while the file was read."""
+    lock_village(project.village_id)  # as every write into the village's months (and close_month)
+    active = db.session.scalar(select(Project.active).where(Project.id == project.id).with_for_update())
+    if not active:
+        changed_meanwhile(report, _("导入期间项目已停用。"))
+    for period in sorted(checked.periods):
+        if is_closed(project.village_id, period):
+            changed_meanwhile(report, _("导入期间 %(p)s 已结账，不能再登记。", p=period))
+    if checked.homes:
+        q = select(Household.id, Household.head_name).where(
+            Household.id.in_(checked.homes), Household.village_id == project.village_id
+        )
+        now = dict(db.session.execute(q.with_for_update(read=True, key_share=True)).all())
+        if any(now.get(hid) != name for hid, name in checked.homes.items()):
+            changed_meanwhile(report, _("导入期间本村的农户有变动。"))
+    batch = new_batch(user, "ledger", project.id, report)
+    writer = EntryWriter(user, batch.id)
+    for draft in checked.drafts:
+        writer.add(draft)
+    writer.finish()  # the entries' audit events: the chain's head is locked from here to the commit
     close_batch(user, batch, report)
 
 
@@ -112,16 +168,21 @@ PENDING = "pending"
 
 
 def _read_entries(  # noqa: C901 - the fast path: one loop, inlined for speed
-    report: ImportReport, header: Header, rows, user: User, project: Project, writer, text: bool = False
+    report: ImportReport, header: Header, rows, project: Project, checked: _Checked | None, text: bool = False
 ) -> None:
-    """Check every data row; while the file has no bad row (and this is no dry run), hand it to the writer.
+    """Check every data row; while the file has no bad row, keep its draft in `checked` (None: a dry run).
 
     `text`: every cell of every row is a str (a CSV file), which lets the blank and totals checks
     look at the row's text once.
     """
     names, homes = _household_names(project.village_id)
     reader = _RowReader(report, header, project, names, homes)
-    read, add, totals, writing = reader.read, writer.add, TotalsCheck(), writer.batch_id is not None
+    read, totals = reader.read, TotalsCheck()
+    add = None
+    if checked is not None:
+        add = checked.drafts.append
+        checked.periods = reader.checks.open_periods  # filled as the rows are checked
+        checked.homes = {home.id: home.head_name for home in homes}
     # (place in FIELDS, column index) of each column the header has
     slots = tuple((FIELDS.index(name), col.index) for name, col in header.columns.items())
     rows_ok = total_fen = skipped = 0
@@ -178,12 +239,12 @@ def _read_entries(  # noqa: C901 - the fast path: one loop, inlined for speed
                 continue
             rows_ok += 1
             total_fen += amount
-            if writing and report.error_count == 0:
+            if add is not None and report.error_count == 0:
                 add(entry)
         settled = [(entry, amount) for entry, amount in reader.finish() if entry is not None]
         rows_ok += len(settled)  # (the rows whose month the whole column settled)
         total_fen += sum(amount for _entry, amount in settled)
-        for entry, _amount in settled if writing and report.ok else ():
+        for entry, _amount in settled if add is not None and report.ok else ():
             add(entry)
     finally:
         report.rows_ok += rows_ok
@@ -272,7 +333,8 @@ class _RowReader:
         self.parsers = _Parsers()
         self.cells = LedgerCells(report, header, self.bad)  # dates, months, amounts as Excel shows them
         # open_periods: months found open in this transaction; the village's households by id.
-        self.checks = ledger.EntryChecks(project, set(), {home.id: home for home in homes})
+        # lock=False: the months are checked again under the village's lock when the rows are written.
+        self.checks = ledger.EntryChecks(project, set(), {home.id: home for home in homes}, lock=False)
         self.project_id, self.village_id = project.id, project.village_id
         quantity = header.columns.get("quantity")
         self.quantity_unit = quantity.unit if quantity else ""
@@ -314,7 +376,7 @@ class _RowReader:
         if waits and report.error_count == before:
             cells.wait(number, values, raw_period)
             return PENDING, amount
-        note = cell_text(clean_text(raw_note, multiline=True))  # no control characters, stripped, as stored
+        note = parsers.note(raw_note)  # no control characters, stripped, as stored
         if len(report.preview) < report.preview_limit:
             report.show(
                 {
@@ -387,6 +449,8 @@ class _Parsers:
     def __init__(self):
         self.quantity = Memo(parse_quantity)
         self.unit, self.name = Memo(unit_code), Memo(squash)
+        # Notes repeat down a ledger too: one str for each, however many rows the import keeps.
+        self.note = Memo(lambda raw: cell_text(clean_text(raw, multiline=True)))
         self.kind = Memo(lambda raw: KIND_ALIASES.get(squash(raw)))
 
 

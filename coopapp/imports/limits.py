@@ -6,11 +6,12 @@ expanded, and `zipfile` itself never yields more than a member's declared size (
 lies about it fails its CRC check, which the XLSX reader reports as an unreadable file).
 """
 
+import os
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext as _
 
 from coopapp.imports.package import Package, duplicate_parts
@@ -23,6 +24,10 @@ MIN_RATIO_BYTES = 4 * 1024 * 1024
 MAX_MEMBERS = 10_000
 # What reading one workbook may cost (see xlsx.Budget); settings of the same names override.
 MAX_SECONDS = 120  # IMPORT_MAX_SECONDS: the whole import, reading and checking every row
+# A web import's seconds (IMPORT_WEB_MAX_SECONDS): its budget must end before gunicorn restarts the
+# worker (GUNICORN_TIMEOUT, 60 by default), with time left to write the rows and send the page.
+WEB_TIMEOUT_MARGIN = 15
+WEB_MAX_SECONDS = 60 - WEB_TIMEOUT_MARGIN
 MAX_CELLS = 50_000_000  # IMPORT_MAX_CELLS: all rows together, each as wide as its last cell
 MAX_SHARED_STRINGS_BYTES = 128 * 1024 * 1024  # IMPORT_MAX_SHARED_STRINGS_BYTES: their memory
 MAX_PART_BYTES = 32 * 1024 * 1024  # IMPORT_MAX_PART_BYTES: each part read whole (workbook, styles)
@@ -55,15 +60,30 @@ def max_uncompressed_bytes() -> int:
 
 
 def reading_budget():
-    """What reading a workbook may cost, from the settings (xlsx.Budget)."""
+    """What reading a workbook or CSV file may cost, from the settings (xlsx.Budget); in a web
+    request, at most `web_seconds`."""
     from coopapp.imports.xlsx import Budget
 
+    seconds = _setting("IMPORT_MAX_SECONDS", MAX_SECONDS)
+    if has_request_context():
+        seconds = min(seconds, web_seconds())
     return Budget(
         cells=_setting("IMPORT_MAX_CELLS", MAX_CELLS),
         shared_bytes=_setting("IMPORT_MAX_SHARED_STRINGS_BYTES", MAX_SHARED_STRINGS_BYTES),
         part_bytes=_setting("IMPORT_MAX_PART_BYTES", MAX_PART_BYTES),
-        seconds=_setting("IMPORT_MAX_SECONDS", MAX_SECONDS),
+        seconds=seconds,
     )
+
+
+def web_seconds() -> int:
+    """A web import's seconds: IMPORT_WEB_MAX_SECONDS, else GUNICORN_TIMEOUT (as gunicorn.conf.py
+    reads it, 60 by default) less WEB_TIMEOUT_MARGIN, so the import stops with its message before
+    gunicorn kills the worker. The command line keeps IMPORT_MAX_SECONDS."""
+    raw = os.environ.get("GUNICORN_TIMEOUT", "").strip()
+    default = WEB_MAX_SECONDS
+    if raw.isdigit():
+        default = max(int(raw) - WEB_TIMEOUT_MARGIN, 5)
+    return _setting("IMPORT_WEB_MAX_SECONDS", default)
 
 
 def limit_message(exc) -> str:
@@ -77,6 +97,9 @@ def limit_message(exc) -> str:
         text, advice = _("单元格位置 %(ref)s 超出了 Excel 的列数上限（XFD 列，16,384 列）", ref=value), not_excel
     elif kind == "cells":
         text, advice = _("工作表的单元格（含行内空格）超过 %(n)s 个", n=f"{limit:,}"), smaller
+    elif kind == "csv_columns":
+        text = _("第 %(r)s 行超过 %(n)s 列（Excel 的列数上限）", r=value, n=f"{limit:,}")
+        advice = _("这不是 Excel 保存的 CSV 文件，请在 Excel 中打开、另存后再导入。")
     elif kind == "wide":
         text = _("工作表的行太宽：一小段数据里的单元格（含行内空格）超过 %(n)s 个", n=f"{limit:,}")
         advice = smaller

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from time import monotonic
 
 from flask_babel import gettext as _
 
@@ -22,8 +23,8 @@ from coopapp.core.money import ParseError, parse_decimal, parse_yuan
 from coopapp.core.text import digit_message, foreign_digit
 from coopapp.core.vocabulary import KINDS
 from coopapp.imports.cells import cell_problems, excel_fen, title_year, typed_month
-from coopapp.imports.limits import FileRefused, check_file
-from coopapp.imports.xlsx import Figure
+from coopapp.imports.limits import FileRefused, check_file, limit_message, reading_budget
+from coopapp.imports.xlsx import MAX_COLUMN, Figure, XlsxLimit
 
 # How far down the header may sit under title and unit rows.
 HEADER_SEARCH_ROWS = 30
@@ -198,16 +199,38 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, tuple]]:
             with contextlib.suppress(csv.Error):
                 sniffed = csv.Sniffer().sniff(sample.replace("'", ""), delimiters=",\t;")
         layout = {"delimiter": sniffed.delimiter, "skipinitialspace": sniffed.skipinitialspace} if sniffed else {}
+        lines = _budgeted_lines(fh, layout.get("delimiter", csv.excel.delimiter))
         number = 0
         try:
             if guarded:
-                for number, cells in enumerate(csv.reader(fh, csv.excel, **layout), start=1):
+                for number, cells in enumerate(csv.reader(lines, csv.excel, **layout), start=1):
                     yield number, tuple(_unguarded(cell) for cell in cells)
             else:
-                for number, cells in enumerate(csv.reader(fh, csv.excel, **layout), start=1):
+                for number, cells in enumerate(csv.reader(lines, csv.excel, **layout), start=1):
                     yield number, tuple(cells)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ImportFileError(_("第 %(r)s 行之后无法读取 CSV 文件：%(e)s", r=number, e=str(exc)[:200])) from None
+        except XlsxLimit as exc:
+            raise ImportFileError(limit_message(exc)) from None
+
+
+def _budgeted_lines(fh, delimiter: str) -> Iterator[str]:
+    """The lines of a CSV file within the reading budget of a workbook (`limits.reading_budget`):
+    its cells (each line counted as its delimiters + 1, before the csv module splits it), no line
+    wider than Excel's 16,384 columns, and its seconds. Past one: XlsxLimit."""
+    budget = reading_budget()
+    cells_left, widest = budget.cells, MAX_COLUMN
+    deadline = None if budget.seconds is None else monotonic() + budget.seconds
+    for number, line in enumerate(fh, start=1):
+        width = line.count(delimiter) + 1
+        if width > widest:
+            raise XlsxLimit("csv_columns", number, widest)
+        cells_left -= width
+        if cells_left < 0:
+            raise XlsxLimit("cells", None, budget.cells)
+        if not number & 1023 and deadline is not None and monotonic() > deadline:
+            raise XlsxLimit("seconds", None, budget.seconds)
+        yield line
 
 
 def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:

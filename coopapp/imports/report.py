@@ -1,4 +1,8 @@
-"""What an import found, and the chunked writer that keeps memory flat."""
+"""What an import found, its batch, and the chunked writer that keeps memory flat.
+
+Every import reads and checks the whole file first, writing nothing and holding no lock (the
+checking pass), then writes what it kept in one short transaction that takes the target's lock
+and checks again what may have changed meanwhile (the writing pass)."""
 
 import unicodedata
 from dataclasses import dataclass, field
@@ -173,8 +177,9 @@ def refuse_duplicate(report: ImportReport, batch: ImportBatch) -> None:
     )
 
 
-def open_batch(user, kind: str, target_id: int, path, report: ImportReport) -> ImportBatch | None:
-    """Hash the file, refuse one this target already imported, and open its batch (None on a dry run)."""
+def check_not_imported(kind: str, target_id: int, path, report: ImportReport) -> None:
+    """Hash the file and refuse one this target already imported (RollBack). The checking pass
+    asks without a lock; `new_batch` asks again under the writer's lock."""
     from coopapp.imports.parse import file_sha256
 
     report.sha256 = file_sha256(path)
@@ -182,13 +187,27 @@ def open_batch(user, kind: str, target_id: int, path, report: ImportReport) -> I
     if earlier is not None:
         refuse_duplicate(report, earlier)
         raise RollBack
-    if report.dry_run:
-        return None
+
+
+def new_batch(user, kind: str, target_id: int, report: ImportReport) -> ImportBatch:
+    """The batch of a checked file, opened in the writing transaction, which holds the target's lock
+    (`ledger.locks.lock_village`): the same file imported meanwhile is refused (RollBack)."""
+    earlier = previous_batch(kind, target_id, report.sha256)
+    if earlier is not None:
+        refuse_duplicate(report, earlier)
+        raise RollBack
     batch = ImportBatch(kind=kind, target_id=target_id, file_name=report.file_name[:255], content_sha256=report.sha256)
     batch.created_by_id = user.id
     db.session.add(batch)
     db.session.flush()
     return batch
+
+
+def changed_meanwhile(report: ImportReport, message) -> None:
+    """The writing transaction found that something the check relied on changed while the file was
+    read (a month closed, the project stopped, a household gone): nothing is written (RollBack)."""
+    report.error(None, None, report.file_name, _("%(what)s请重新导入。", what=message))
+    raise RollBack
 
 
 def close_batch(user, batch: ImportBatch, report: ImportReport) -> None:

@@ -67,14 +67,17 @@ def import_users(
         "users", file_name, dry_run, preview_limit=preview_limit, options=options or ReadOptions()
     )
     try:
-        _load(actor, Path(path), report)
+        rows = _check(actor, Path(path), report)
+        _write(actor, rows, report)
     except RollBack:
         report.users.clear()
     return report
 
 
-@atomic
-def _load(actor: User | None, path: Path, report: UserImportReport) -> None:
+@atomic  # (writes nothing: ends the reading transaction)
+def _check(actor: User | None, path: Path, report: UserImportReport) -> list[tuple]:
+    """Read and check the whole list, without a write or a lock: its rows, each with the header
+    (RollBack if any is bad or this is a dry run)."""
     try:
         header, rows, _text = open_table(path, report.file_name, report, USER_HEADERS)
         missing = [COLUMN[name] for name in REQUIRED if not header.has(name)]
@@ -90,7 +93,14 @@ def _load(actor: User | None, path: Path, report: UserImportReport) -> None:
         report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
     if not report.ok or report.dry_run:
         raise RollBack
-    for row in parsed:
+    return [(row, header) for row in parsed]
+
+
+@atomic
+def _write(actor: User | None, rows: list, report: UserImportReport) -> None:
+    """Create the users, in one transaction, through `create_user` (which checks each again against
+    the users as they are now, e.g. a username taken meanwhile); any refusal writes nothing."""
+    for row, header in rows:
         try:
             user, password = create_user(actor, row.data)
         except DomainError as exc:

@@ -91,6 +91,10 @@ class XlsxError(ValueError):
 # Excel's own limits: a reference beyond them is not one Excel wrote.
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384  # XFD
+# The columns a row is read to: 1,024 (AMJ, as far as old spreadsheets went), far past any ledger or
+# roster. A cell beyond is outside every table the imports read (a header there is not found) and
+# is left out, so that one stray cell at XFD does not make a row of 16,384 cells.
+READ_COLUMNS = 1_024
 # The text one row may hold (Excel's cells hold 32,767 characters at most; rows the fast reader
 # reads are under _CARRY_LIMIT bytes, so only a row left to expat can reach it).
 MAX_ROW_TEXT = 16 * 1024 * 1024
@@ -821,6 +825,8 @@ class _Scanner:
                     if column == len(row):
                         row.append(value)
                     elif column > len(row):
+                        if column >= READ_COLUMNS:
+                            continue  # (a row never pads past READ_COLUMNS; see below for the rest)
                         row += [None] * (column - len(row))
                         row.append(value)
                     else:
@@ -828,9 +834,11 @@ class _Scanner:
                 elif rattrs is None:
                     if other:
                         raise _Decline
+                    if len(row) > READ_COLUMNS:  # (a TypeError outside a row)
+                        del row[READ_COLUMNS:]
                     if not hidden or self.book.read.keep_hidden(number, row):
                         append((number, tuple(row)))
-                    left -= len(row)  # (a TypeError outside a row)
+                    left -= len(row)
                     if left < 0:
                         raise XlsxLimit(*self.cells_limit)
                     done, last, row = done + 1, number, None
@@ -954,6 +962,9 @@ class _Reader:
             width = max(cells) + 1
             if width > MAX_COLUMN:  # (cells without r= after the last column)
                 raise XlsxLimit("column", width, MAX_COLUMN)
+            if width > READ_COLUMNS:
+                cells = {column: value for column, value in cells.items() if column < READ_COLUMNS}
+                width = max(cells, default=-1) + 1
             scanner.cells_left -= width
             if scanner.cells_left < 0:
                 raise XlsxLimit(*scanner.cells_limit)
@@ -1085,7 +1096,8 @@ def iter_rows(
     opened=None,
 ) -> Iterator[tuple[int, tuple]]:
     """(row number, cells) for every row of a sheet, in its order: a row the sheet leaves out is
-    blank, and is not yielded (the numbers show the gaps).
+    blank, and is not yielded (the numbers show the gaps). A row holds its cells up to READ_COLUMNS;
+    the cells past it are left out.
 
     `read` says which sheet and whether hidden rows are yielded, and gets what the reading finds
     (see SheetRead); without it, the sheet the workbook opens on, every row (as openpyxl reads it).

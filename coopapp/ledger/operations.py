@@ -74,13 +74,16 @@ def check_open_period(village: Area, period: str) -> None:
     _check_period(village, period)
 
 
-def _check_period(village: Area, period: str, field: str = "period") -> None:
+def _check_period(village: Area, period: str, field: str = "period", lock: bool = True) -> None:
+    """`lock`: take the village's lock first (an operation about to write); a bulk load that only reads
+    (an import's checking pass) checks again under the lock when it writes."""
     problem = period_problem(period)  # the shape, ASCII digits, and a year from 2000 to next year
     if problem is not None:
         raise Invalid(problem, {field: problem})
     if period > current_period():
         raise Invalid(_("不能登记未来月份。"), {field: _("%(p)s 是未来月份。", p=period)})
-    lock_village(village.id)
+    if lock:
+        lock_village(village.id)
     if is_closed(village.id, period):
         raise closed_month(period, field)
 
@@ -94,14 +97,20 @@ class EntryChecks:
     `open_periods` (bulk loads) remembers the months already found open in this transaction,
     which holds the village's lock, so each month is checked once; `households` (bulk loads)
     are the village's households by id, already loaded, so each payout row needs no lookup.
+    `lock=False` (an import's checking pass, which writes nothing): the months are checked
+    without the village's lock; the writer checks `open_periods` again under it.
     """
 
     CACHE_LIMIT = 8192  # entries per lookup cache: memory stays flat whatever the file holds
 
     def __init__(
-        self, project: Project, open_periods: set | None = None, households: dict[int, Household] | None = None
+        self,
+        project: Project,
+        open_periods: set | None = None,
+        households: dict[int, Household] | None = None,
+        lock: bool = True,
     ):
-        self.project, self.open_periods = project, open_periods
+        self.project, self.open_periods, self.lock = project, open_periods, lock
         self.project_id, self.village_id = project.id, project.village_id
         # household id → its village (the households do not change while the checks are in use)
         self.homes = None if households is None else {hid: home.village_id for hid, home in households.items()}
@@ -157,7 +166,7 @@ class EntryChecks:
 
     def _check_month(self, period: str) -> None:
         """The month's own check (`check_open_period`), remembered for a bulk load."""
-        _check_period(self.project.village, period)
+        _check_period(self.project.village, period, lock=self.lock)
         if self.open_periods is not None:
             self.open_periods.add(period)
 
