@@ -296,3 +296,20 @@ def test_a_date_cell_past_9999_is_the_number_and_the_file_is_read(app, tmp_path)
     assert found == {(1, 0): "日期", (2, 0): 2994626, (3, 0): datetime(2026, 3, 5)}
     with app.test_request_context(), pytest.raises(ParseError):
         parse_date(found[(2, 0)])
+
+
+def test_the_chinese_built_in_date_formats_read_as_calamine_reads_them(app, tmp_path):
+    """Built-in formats 27–36 and 50–58 are dates in Chinese Excel and WPS (yyyy"年"m"月"d"日" is 31);
+    openpyxl does not know them and reads the number, python-calamine reads a date, as the reader
+    does (the corpus test's table; PhpSpreadsheet's issue.3654.xlsx, saved by Chinese Excel, has 58)."""
+    import python_calamine
+    from openpyxl import load_workbook
+
+    from tests.test_xlsx_fast_reader import sheet, write_sheet
+
+    path = write_sheet(tmp_path / "cjk.xlsx", sheet('<row r="1"><c r="A1" s="7"><v>46086</v></c></row>'))
+    found, _report = read(app, path)
+    assert found == {(1, 0): datetime(2026, 3, 5)}
+    calamine = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert calamine[0][0] in (datetime(2026, 3, 5), datetime(2026, 3, 5).date())
+    assert load_workbook(path, read_only=True).active["A1"].value == 46086
