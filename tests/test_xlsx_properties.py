@@ -156,12 +156,12 @@ def build(plan, path) -> dict[tuple[int, int], object]:
     return expected
 
 
-_INLINE = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>')
+_INLINE = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is>(.*?)</is></c>', re.S)
 
 
 def to_shared_strings(path) -> None:
-    """Rewrite the first sheet's plain inline strings (what openpyxl writes) as shared strings, as
-    Excel keeps them: a sharedStrings part with its relationship and content type."""
+    """Rewrite the first sheet's inline strings, plain and rich (what openpyxl writes), as shared
+    strings, as Excel keeps them: a sharedStrings part with its relationship and content type."""
     with zipfile.ZipFile(path) as archive:
         parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
     table: dict[bytes, int] = {}
@@ -171,7 +171,7 @@ def to_shared_strings(path) -> None:
         return b"<c " + match[1] + b't="s"' + match[2] + b"><v>" + str(index).encode() + b"</v></c>"
 
     parts["xl/worksheets/sheet1.xml"] = _INLINE.sub(shared, parts["xl/worksheets/sheet1.xml"])
-    items = b"".join(b'<si><t xml:space="preserve">' + text + b"</t></si>" for text in table)
+    items = b"".join(b"<si>" + text + b"</si>" for text in table)
     parts["xl/sharedStrings.xml"] = (
         b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
         + f' count="{len(table)}" uniqueCount="{len(table)}">'.encode()
