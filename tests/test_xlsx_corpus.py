@@ -1,9 +1,9 @@
 """The XLSX reader against openpyxl and python-calamine on a corpus of real workbooks.
 
-tests/corpus/ holds 314 workbooks from the public test files of XlsxWriter, calamine,
-python-calamine, Apache POI, PhpSpreadsheet, ClosedXML and exceljs (saved by Excel for Windows and
-Mac, Excel Online, LibreOffice and WPS, or written by libraries; strict OOXML, broken, encrypted and
-hostile ones among them; origins and licences in tests/corpus/README.md). For each file the import's own reading
+tests/corpus/ holds 343 workbooks from the public test files of XlsxWriter, calamine,
+python-calamine, openpyxl, Apache POI, PhpSpreadsheet, ClosedXML and exceljs (saved by Excel for
+Windows and Mac, Excel Online, LibreOffice and WPS, or written by libraries; strict OOXML, broken,
+encrypted and hostile ones among them; origins and licences in tests/corpus/README.md). For each file the import's own reading
 (`parse.read_rows`: the file checks, then the reader) either
 
 - refuses it with an ImportFileError — only the files of REFUSED (which nobody could import) and
@@ -70,6 +70,8 @@ REFUSED = {
     "poi/fuzz-POIXSSFFuzzer-4828727001088000.xlsx": _BROKEN_ZIP,
     "poi/fuzz-POIXSSFFuzzer-5089447305609216.xlsx": _BROKEN_ZIP,
     "poi/fuzz-POIXSSFFuzzer-5185049589579776.xlsx": _BROKEN_ZIP,
+    "openpyxl/null_file.xlsx": "0 bytes",
+    "openpyxl/null_archive.xlsx": "an empty zip archive",
     "poi/54764.xlsx": "an XML entity bomb (billion laughs)",
     "poi/poc-xmlbomb.xlsx": "an XML entity bomb",
     "poi/invalid.xlsx": "22 bytes, not a package",
