@@ -1,10 +1,10 @@
 """The XLSX reader against openpyxl and python-calamine on a corpus of real workbooks.
 
-tests/corpus/ holds 343 workbooks from the public test files of XlsxWriter, calamine,
-python-calamine, openpyxl, Apache POI, PhpSpreadsheet, ClosedXML and exceljs (saved by Excel for
-Windows and Mac, Excel Online, LibreOffice and WPS, or written by libraries; strict OOXML, broken,
-encrypted and hostile ones among them; origins and licences in tests/corpus/README.md). For each file the import's own reading
-(`parse.read_rows`: the file checks, then the reader) either
+tests/corpus/ holds 378 workbooks from the public test files of XlsxWriter, calamine,
+python-calamine, openpyxl, SheetJS, Apache POI, PhpSpreadsheet, ClosedXML and exceljs (saved by
+Excel for Windows and Mac, Excel Online, LibreOffice and WPS, or written by libraries; strict OOXML,
+broken, encrypted and hostile ones among them; origins and licences in tests/corpus/README.md).
+For each file the import's own reading (`parse.read_rows`: the file checks, then the reader) either
 
 - refuses it with an ImportFileError — only the files of REFUSED (which nobody could import) and
   PENDING (refused today, read once an item of issue 16 lands) may be refused; or
@@ -89,6 +89,7 @@ PENDING = {
     "phpspreadsheet/rootZipFiles.xlsx": "the workbook part found through the package's relationships (item 10)",
     "phpspreadsheet/issue.3730.xlsx": "the workbook part found through the package's relationships (item 10)",
     "phpspreadsheet/Zip-Windows-Directory-Separator.xlsx": "zip names with backslashes (item 10)",
+    "sheetjs/wtf_path.xlsx": "the workbook under wtf/, not xl/, as the package's relationships say (item 10)",
     "poi/duplicate-filename.xlsx": "two parts of one name: to be refused (item 10); read today, DEVIATIONS",
 }
 # (file, cell) → the value the reader returns where it equals neither oracle, and why.
@@ -100,6 +101,10 @@ DEVIATIONS = {
     ("phpspreadsheet/issue.4724.xlsx", "A7"): ("9\ufffd", _PHP_4724 + " (a lone low surrogate)"),
     ("phpspreadsheet/issue.4724.xlsx", "A8"): ("\ufffd\ufffd", "two lone low surrogates: one U+FFFD each"),
     ("poi/52575_main.xlsx", "A2"): ("POI rocks!", "a formula's cached text in <v> of an inlineStr cell"),
+    ("sheetjs/xlsx-stream-d-date-cell.xlsx", "B5"): (
+        datetime(2014, 2, 14, 8, 27, 48, 765000),
+        "an ISO date cell (t='d'): openpyxl reads it as a datetime (this file it cannot open), calamine as its text",
+    ),
     ("poi/duplicate-filename.xlsx", "A1"): ("v2", "zipfile reads the last of two parts of one name (item 10)"),
 }
 # Neither oracle opens these (openpyxl and calamine both raise): the reader's rows are not compared.
