@@ -146,3 +146,19 @@ def test_part_names():
     assert resolve("", "xl/workbook.xml") == "xl/workbook.xml"
     assert duplicate_parts(["a/B.xml", "a/c.xml", "A/b.xml"]) == ("a/B.xml", "A/b.xml")
     assert duplicate_parts(["a.xml", "b.xml"]) is None
+
+
+def test_zip_names_written_with_backslashes_are_read(tmp_path):
+    """Some Windows tools write `xl\\workbook.xml`; Excel and PhpSpreadsheet read such a package."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["日期", "金额"])
+    book.active.append(["2026-03-05", 12])
+    plain, slashed = tmp_path / "plain.xlsx", tmp_path / "backslash.xlsx"
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(slashed, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename.replace("/", "\\"), source.read(info))
+    check_file(slashed, "backslash.xlsx")
+    assert list(iter_rows(slashed, 10**8)) == list(iter_rows(plain, 10**8))

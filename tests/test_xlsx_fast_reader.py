@@ -437,7 +437,9 @@ BROKEN = {
 def test_broken_or_odd_sheets_fail_or_read_as_expat_reads_them(tmp_path, name):
     path = write_sheet(tmp_path / f"{name}.xlsx", BROKEN[name])
     rows = assert_same_everywhere(path, openpyxl=False)
-    if name not in ("fullwidth_digits", "attribute_without_value"):
+    if name == "date_too_far":  # no date can hold it (Excel shows ####): the number, as calamine reads it
+        assert rows == [(1, [(float, 1e10)])]
+    elif name not in ("fullwidth_digits", "attribute_without_value"):
         assert rows == ["XlsxError"], rows
     else:  # int("１２") is 12; (an attribute without value is not XML)
         assert rows == (["XlsxError"] if name == "attribute_without_value" else [(1, [(int, 12)])])

@@ -35,11 +35,17 @@ class PartTooLarge(PackageError):
         self.name, self.size, self.limit = name, size, limit
 
 
+def part_key(name: str) -> str:
+    """A zip member's name as a part name to compare: case ignored, and a Windows tool's "\\" read
+    as the "/" the format asks for (Excel and PhpSpreadsheet read such packages)."""
+    return name.replace("\\", "/").lower()
+
+
 def duplicate_parts(names: list[str]) -> tuple[str, str] | None:
     """Two part names of the package that are equal ignoring case (the first such pair), or None."""
     seen: dict[str, str] = {}
     for name in names:
-        key = name.lower()
+        key = part_key(name)
         if key in seen:
             return seen[key], name
         seen[key] = name
@@ -48,12 +54,13 @@ def duplicate_parts(names: list[str]) -> tuple[str, str] | None:
 
 def rels_of(part: str) -> str:
     """The relationships part of a part: xl/workbook.xml → xl/_rels/workbook.xml.rels; "" → _rels/.rels."""
-    folder, name = posixpath.split(part)
+    folder, name = posixpath.split(part.replace("\\", "/"))
     return posixpath.join(folder, "_rels", f"{name}.rels")
 
 
 def resolve(source: str, target: str) -> str:
     """A relationship's target as a part name: absolute ("/xl/x.xml") or relative to the source's folder."""
+    source, target = source.replace("\\", "/"), target.replace("\\", "/")
     if target.startswith("/"):
         return posixpath.normpath(target).lstrip("/")
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target)).lstrip("/")
@@ -79,11 +86,11 @@ class Package:
         pair = duplicate_parts(names)
         if pair is not None:
             raise PackageError(f"two parts differ only by case: {pair[0]} and {pair[1]}")
-        self.names = {name.lower(): name for name in names}
+        self.names = {part_key(name): name for name in names}
 
     def member(self, part: str) -> str | None:
         """The zip member that holds a part (names compared ignoring case), or None."""
-        return self.names.get(part.lower())
+        return self.names.get(part_key(part))
 
     def relationships(self, part: str) -> list[tuple[str, str, str]]:
         """(id, type's last word, target part's member name or "") of a part's internal relationships."""

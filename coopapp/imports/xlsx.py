@@ -143,8 +143,11 @@ def _attr(element: ElementTree.Element, name: str) -> str | None:
 
 
 def is_date_format(code: str) -> bool:
-    """Does an Excel number format show a date or time (y, m, d, h, s outside quotes and brackets)?"""
-    return _DATE_CODE.search(_QUOTED.sub("", code)) is not None
+    """Does an Excel number format show a date or time (y, m, d, h, s outside quotes and brackets)?
+
+    Its first section decides (that of positive numbers), as for openpyxl and python-calamine: in
+    `[=0]?;[<4.17][hh]:mm:ss;[hh]:mm` (Apache POI's 57181.xlsm) the number stays a number."""
+    return _DATE_CODE.search(_QUOTED.sub("", code.split(";")[0])) is not None
 
 
 def format_decimals(code: str) -> int | None:
@@ -299,16 +302,21 @@ class Workbook:
         """Does the workbook count its dates from 1904 (Mac Excel's date system)?"""
         return self.epoch is _EPOCH_1904
 
-    def from_serial(self, value: float) -> datetime | time:
+    def from_serial(self, value: float) -> datetime | time | float:
         """A date-styled number as openpyxl reads it: to the millisecond; a time of day for a
-        value below 1; Excel's phantom 1900-02-29 skipped for serials below 60."""
+        value below 1; Excel's phantom 1900-02-29 skipped for serials below 60. A number no date
+        can hold (past 9999-12-31, which Excel shows as ####) stays the number, as python-calamine
+        reads it: the row that holds it is refused, not the whole file (calamine's issue139.xlsx)."""
         day, fraction = divmod(value, 1)
         diff = timedelta(milliseconds=round(fraction * 86_400_000))
         if 0 <= value < 1 and diff.days == 0:
             return (datetime.min + diff).time()
         if self.epoch is _EPOCH_1900 and 0 < value < 60:
             day += 1
-        return self.epoch + timedelta(days=day) + diff
+        try:
+            return self.epoch + timedelta(days=day) + diff
+        except OverflowError:
+            return value
 
 
 class _SharedStrings:
@@ -400,7 +408,8 @@ def _escaped(match: re.Match) -> str:
 def unescape(text: str) -> str:
     """Text as Excel means it: its `_xHHHH_` escapes (UTF-16 code units: _x000D_ a carriage return,
     _x005F_ an underscore, which keeps a literal "_x0041_" from being read as "A") decoded, a
-    surrogate pair joined, and a lone surrogate or a control character XML cannot hold left out."""
+    surrogate pair joined, a lone surrogate read as U+FFFD (as PhpSpreadsheet reads its issue.4724.xlsx)
+    and a control character XML cannot hold left out."""
     if "_x" not in text:
         return text
     text = _ESCAPE.sub(_escaped, text)

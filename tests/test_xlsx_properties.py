@@ -1,0 +1,316 @@
+"""Property tests of the XLSX reader: workbooks built with openpyxl, read through `parse.read_rows`,
+give back the values written.
+
+Hypothesis draws the workbooks: numbers, booleans, text (Chinese, spaces, line breaks), rich text,
+dates and times in the 1900 and the 1904 date system under several number formats, strings shared
+or inline, hidden rows, merges, more sheets after the first (hidden ones among them) and a
+conditional format whose dxf carries a number format. The reader must return every value as
+written (a date as a datetime, a time of day as a time, rich text as its plain text).
+
+What these properties check today, and what to tighten as the other items of issue 16 land:
+- hidden rows are read with `include_hidden` (their values intact); once hidden rows are left out
+  by default (item 2), also check that without it they are left out and listed in `report.hidden_rows`;
+- the sheet drawn is the first, the active and a visible one, which both today's reader (the first
+  sheet) and item 1's (the active tab, hidden and chart sheets skipped) read; once item 1 lands,
+  draw the active sheet anywhere, a hidden or chart sheet first, and check `report.sheet`;
+- a cell covered by a merge reads as nothing or as its merge's top-left value (item 11 fills a merge
+  down); tighten to the fill-down once it lands;
+- a dxf number format never makes a date a number while its id differs from the cells' formats; the
+  same id (built-in 14 redefined in a dxf) is `test_a_dxf_number_format_does_not_change_a_date`,
+  an expected failure until item 3 lands.
+"""
+
+import re
+import zipfile
+from datetime import datetime, time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+from openpyxl.formatting.rule import Rule
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from coopapp.imports.options import ReadOptions
+from coopapp.imports.parse import read_rows
+from coopapp.imports.report import ImportReport
+
+pytestmark = pytest.mark.no_database
+
+PROPERTY = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+DATE_FORMATS = ["yyyy-mm-dd", "yyyy/m/d h:mm", 'yyyy"年"m"月"d"日"', "yyyy-mm-dd hh:mm:ss"]
+TIME_FORMATS = ["h:mm", "hh:mm:ss"]
+NUMBER_FORMATS = ["General", "0.00", "#,##0.00", "0%"]
+_ESCAPE_LIKE = re.compile(r"_x[0-9A-Fa-f]{4}_")  # openpyxl writes these as they are; Excel would not
+
+texts = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Co", "Cn")),
+        st.sampled_from("张三李四合作社收入支出金额 \n\t_x0"),
+    ),
+    min_size=1,
+    max_size=12,
+).filter(
+    lambda s: s.strip() and not _ESCAPE_LIKE.search(s) and not s.startswith("=")
+)  # openpyxl writes "=…" as a formula
+numbers = st.one_of(
+    st.integers(-(10**15), 10**15),
+    st.floats(allow_nan=False, allow_infinity=False, width=64).filter(lambda x: abs(x) < 1e300),
+)
+dates = st.datetimes(datetime(1905, 1, 1), datetime(2099, 12, 31)).map(lambda d: d.replace(microsecond=0))
+times = st.times().map(lambda t: t.replace(microsecond=0))
+rich = st.lists(st.tuples(texts, st.booleans()), min_size=1, max_size=3)
+
+
+@st.composite
+def cells(draw):
+    """(what to write, its number format or None, the value the reader must return)."""
+    kind = draw(st.sampled_from(["none", "number", "bool", "text", "rich", "date", "time"]))
+    if kind == "none":
+        return None, None, None
+    if kind == "number":
+        value = draw(numbers)
+        written = float(f"{value:.16g}") if isinstance(value, float) else value  # (openpyxl writes 16 digits)
+        return value, draw(st.sampled_from(NUMBER_FORMATS)), written
+    if kind == "bool":
+        value = draw(st.booleans())
+        return value, None, value
+    if kind == "text":
+        value = draw(texts)
+        return value, None, value
+    if kind == "rich":
+        pieces = draw(rich)
+        blocks = [TextBlock(InlineFont(b=bold), text) if bold else text for text, bold in pieces]
+        return CellRichText(blocks), None, "".join(text for text, _bold in pieces)
+    if kind == "date":
+        value = draw(dates)
+        return value, draw(st.sampled_from(DATE_FORMATS)), value
+    value = draw(times)
+    return value, draw(st.sampled_from(TIME_FORMATS)), value
+
+
+@st.composite
+def workbooks(draw):
+    """A plan of a workbook: rows of cells, hidden rows, merges, extra sheets, how strings are kept."""
+    width = draw(st.integers(1, 5))
+    rows = draw(st.lists(st.lists(cells(), min_size=width, max_size=width), min_size=1, max_size=12))
+    hidden = draw(st.sets(st.integers(1, len(rows)), max_size=3))
+    merges = []
+    for _ in range(draw(st.integers(0, 2))):
+        top, left = draw(st.integers(1, len(rows))), draw(st.integers(1, width))
+        bottom, right = draw(st.integers(top, len(rows))), draw(st.integers(left, width))
+        box = {(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)}
+        if len(box) > 1 and not any(box & other for other in merges):
+            merges.append(box)
+    return {
+        "rows": rows,
+        "hidden": hidden,
+        "merges": merges,
+        "date1904": draw(st.booleans()),
+        "shared": draw(st.booleans()),
+        "dxf": draw(st.booleans()),
+        "others": draw(st.lists(st.sampled_from(["visible", "hidden", "veryHidden"]), max_size=2)),
+    }
+
+
+def build(plan, path) -> dict[tuple[int, int], object]:
+    """Write the planned workbook; the cells (row, column index) → value the reader must return."""
+    wb = Workbook()
+    if plan["date1904"]:
+        wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.title = "台账"
+    expected = {}
+    for r, row in enumerate(plan["rows"], start=1):
+        for c, (value, number_format, want) in enumerate(row, start=1):
+            if value is None:
+                continue
+            cell = ws.cell(row=r, column=c, value=value)
+            if number_format:
+                cell.number_format = number_format
+            expected[(r, c - 1)] = want
+    for r in plan["hidden"]:
+        ws.row_dimensions[r].hidden = True
+    for box in plan["merges"]:
+        (top, left), (bottom, right) = min(box), max(box)
+        ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
+        for r, c in box - {(top, left)}:
+            expected.pop((r, c - 1), None)  # (openpyxl keeps only the top-left value of a merge)
+    if plan["dxf"]:
+        dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=14, formatCode="0.00%"))
+        ref = f"A1:{get_column_letter(len(plan['rows'][0]))}{len(plan['rows'])}"
+        ws.conditional_formatting.add(ref, Rule(type="expression", formula=["TRUE"], dxf=dxf))
+    for n, state in enumerate(plan["others"], start=2):
+        other = wb.create_sheet(f"其他{n}")
+        other["A1"], other["B2"] = "别的表", n
+        other.sheet_state = state
+    wb.active = 0
+    wb.save(path)
+    if plan["shared"]:
+        to_shared_strings(path)
+    return expected
+
+
+_INLINE = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is>(.*?)</is></c>', re.S)
+
+
+def to_shared_strings(path) -> None:
+    """Rewrite the first sheet's inline strings, plain and rich (what openpyxl writes), as shared
+    strings, as Excel keeps them: a sharedStrings part with its relationship and content type."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    table: dict[bytes, int] = {}
+
+    def shared(match: re.Match) -> bytes:
+        index = table.setdefault(match[3], len(table))
+        return b"<c " + match[1] + b't="s"' + match[2] + b"><v>" + str(index).encode() + b"</v></c>"
+
+    parts["xl/worksheets/sheet1.xml"] = _INLINE.sub(shared, parts["xl/worksheets/sheet1.xml"])
+    items = b"".join(b"<si>" + text + b"</si>" for text in table)
+    parts["xl/sharedStrings.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        + f' count="{len(table)}" uniqueCount="{len(table)}">'.encode()
+        + items
+        + b"</sst>"
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def read(app, path, **options) -> tuple[dict[tuple[int, int], object], ImportReport]:
+    """The cells the import reads (row, column index) → value, blanks left out, and its report."""
+    report = ImportReport("ledger", path.name, dry_run=True, options=ReadOptions(**options))
+    with app.app_context():
+        rows = list(read_rows(path, path.name, report))
+    return {(n, i): v for n, cells in rows for i, v in enumerate(cells) if v is not None}, report
+
+
+def _same(a, b) -> bool:
+    """Equal and of one type; a number is a number (an int where the XML has no decimal point)."""
+    if _number(a) and _number(b):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@PROPERTY
+@given(plan=workbooks())
+def test_the_reader_returns_the_values_written(app, tmp_path_factory, plan):
+    path = tmp_path_factory.mktemp("wb") / "台账.xlsx"
+    expected = build(plan, path)
+    found, report = read(app, path, include_hidden=True)
+    assert report.sheet in (None, "台账")
+    assert not report.questions
+    merged = {key: box for box in plan["merges"] for key in box}
+    for key in set(found) | set(expected):
+        got, want = found.get(key), expected.get(key)
+        box = merged.get((key[0], key[1] + 1))
+        if box is not None and want is None:
+            top, left = min(box)
+            origin = expected.get((top, left - 1))
+            assert got is None or _same(got, origin), (key, got, origin)  # nothing, or filled down
+            continue
+        assert _same(got, want), (key, got, want)
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_dates_in_both_systems_with_a_dxf_beside_them(app, tmp_path, date1904):
+    """One example of each date system, to read without Hypothesis: 2026-03-05 stays 2026-03-05."""
+    wb = Workbook()
+    if date1904:
+        wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["C1"] = datetime(2026, 3, 5), datetime(2026, 3, 5, 10, 30), time(10, 30)
+    ws["A1"].number_format, ws["B1"].number_format, ws["C1"].number_format = "yyyy-mm-dd", "yyyy-mm-dd h:mm", "h:mm"
+    dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=14, formatCode="0.00%"))
+    ws.conditional_formatting.add("A1:C1", Rule(type="expression", formula=["TRUE"], dxf=dxf))
+    wb.save(tmp_path / "dates.xlsx")
+    found, _report = read(app, tmp_path / "dates.xlsx")
+    assert found == {(1, 0): datetime(2026, 3, 5), (1, 1): datetime(2026, 3, 5, 10, 30), (1, 2): time(10, 30)}
+
+
+def test_a_dxf_number_format_does_not_change_a_date(app, tmp_path):
+    """Built-in format 14 (a date) redefined as a percentage in a conditional format's dxf, as Mac
+    Excel files have it (and ClosedXML's TemplateWithTableSourcePivotTables.xlsx): still a date."""
+    wb = Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws["A1"] = datetime(2026, 3, 5)
+    ws["A1"].number_format = "mm-dd-yy"  # built-in 14
+    dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=14, formatCode="0.00%"))
+    ws.conditional_formatting.add("A1:A2", Rule(type="expression", formula=["TRUE"], dxf=dxf))
+    wb.save(tmp_path / "dxf.xlsx")
+    found, _report = read(app, tmp_path / "dxf.xlsx")
+    assert found == {(1, 0): datetime(2026, 3, 5)}
+
+
+# --- bugs the corpus found (tests/test_xlsx_corpus.py) ------------------------------------------
+
+
+def test_only_the_first_section_of_a_format_makes_a_date(app, tmp_path):
+    """`[=0]?;[<4.16666666666667][hh]:mm:ss;[hh]:mm` (Apache POI's 57181.xlsm) shows positive numbers
+    with its first section, which is no date: the number stays a number, as openpyxl and calamine
+    read it (the reader made it a time of day, 00:30)."""
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"] = 0.0208333333333333, 45721
+    ws["A1"].number_format = "[=0]?;[<4.16666666666667][hh]:mm:ss;[hh]:mm"
+    ws["B1"].number_format = '0.00;"负"yyyy'  # a date code in the negative section only
+    wb.save(tmp_path / "sections.xlsx")
+    found, _report = read(app, tmp_path / "sections.xlsx")
+    assert found == {(1, 0): 0.0208333333333333, (1, 1): 45721}
+
+
+def test_a_date_cell_past_9999_is_the_number_and_the_file_is_read(app, tmp_path):
+    """A date-styled 2994626 (calamine's issue139.xlsx; Excel shows ####) made the whole file
+    unreadable ("date value out of range"); it is the number, and the import refuses that row only."""
+    from coopapp.core.money import ParseError
+    from coopapp.imports.parse import parse_date
+
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"], ws["A3"] = "日期", 2994626, datetime(2026, 3, 5)
+    ws["A2"].number_format = ws["A3"].number_format = "yyyy-mm-dd"
+    wb.save(tmp_path / "far.xlsx")
+    found, _report = read(app, tmp_path / "far.xlsx")
+    assert found == {(1, 0): "日期", (2, 0): 2994626, (3, 0): datetime(2026, 3, 5)}
+    with app.test_request_context(), pytest.raises(ParseError):
+        parse_date(found[(2, 0)])
+
+
+def test_the_chinese_built_in_date_formats_read_as_calamine_reads_them(app, tmp_path):
+    """Built-in formats 27–36 and 50–58 are dates in Chinese Excel and WPS (yyyy"年"m"月"d"日" is 31);
+    openpyxl does not know them and reads the number, python-calamine reads a date, as the reader
+    does (the corpus test's table; PhpSpreadsheet's issue.3654.xlsx, saved by Chinese Excel, has 58)."""
+    import python_calamine
+    from openpyxl import load_workbook
+
+    from tests.test_xlsx_fast_reader import sheet, write_sheet
+
+    path = write_sheet(tmp_path / "cjk.xlsx", sheet('<row r="1"><c r="A1" s="7"><v>46086</v></c></row>'))
+    found, _report = read(app, path)
+    assert found == {(1, 0): datetime(2026, 3, 5)}
+    calamine = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert calamine[0][0] in (datetime(2026, 3, 5), datetime(2026, 3, 5).date())
+    assert load_workbook(path, read_only=True).active["A1"].value == 46086
