@@ -180,3 +180,32 @@ def test_with_csrf_on_a_villagers_objection_with_a_bad_token_is_still_the_error_
     hh = world.households[0]
     resp = csrf_client.post(f"/s/{hh.public_token}", data={"distribution_id": "1", "text": "异议", "csrf_token": "x"})
     assert resp.status_code == 400 and "/login" not in resp.headers.get("Location", "")
+
+
+# ----- every page in RESTORING really shows the kept values again --------------------------------
+
+
+@pytest.mark.parametrize("endpoint", sorted(form_stash.RESTORING))
+def test_every_page_that_promises_to_keep_a_form_gives_it_back(app, world, tmp_path, monkeypatch, client, endpoint):
+    from urllib.parse import quote
+
+    from .builders import CALLERS, ROUTES, USERNAMES, fill_body, route_objects, route_url
+
+    objects = route_objects(app, world, tmp_path, monkeypatch)
+    route = ROUTES[(endpoint, "POST")]
+    caller = next(c for c in CALLERS if c != "anon" and route.outcomes()[c] == "ok")
+    username = USERNAMES[caller]
+    url = route_url(app, endpoint, route, objects)
+    login = {"username": username, "password": "pass-word-1"}
+    assert client.post("/login", data=login).status_code == 302
+    assert client.get(url).status_code == 200
+    sessions.end_sessions(next(u for u in world.users.values() if u.username == username))
+    data = fill_body(route.data, objects)
+    resp = client.post(url, data=data, headers={"Referer": f"http://localhost{url}"})
+    assert resp.status_code == 302 and resp.headers["Location"] == f"/login?next={quote(url, safe='/')}"
+    assert client.post("/login", data=login).headers["Location"] == url
+    html = client.get(url).get_data(as_text=True)
+    assert "已填回您登录前填写的内容，请核对后保存。" in html
+    for value in data.values():  # every typed text (not the ids and codes of pickers) is back in the form
+        if isinstance(value, str) and re.search(r"[\u4e00-\u9fff]", value):
+            assert value in html, (endpoint, value)

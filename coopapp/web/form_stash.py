@@ -15,8 +15,10 @@ saved by itself).
   sent to the form's page. When the browser no longer names anyone (its cookie was lost), the
   values go to whoever logs in next on that browser — the person who just pressed 保存 there.
 - How long: STASH_MINUTES (15) from the post, then dropped.
-- Which pages: those listed in RESTORING (the form pages built on `save_form`); a form posted
-  from any other page is not kept, and the login page says only that the login has ended.
+- Which pages: those listed in RESTORING (the form pages built on `save_form`, and a few that
+  call `restore_into` themselves); a form posted from any other page (a one-button action, a
+  reason typed in a list, a file upload) is not kept, and the login page says that the action
+  was not done.
 """
 
 import time
@@ -36,7 +38,8 @@ MAX_FIELDS = 80
 MAX_VALUE = 2000
 MAX_COOKIE_BYTES = 3600  # browsers drop a cookie over 4096 bytes, and with it the whole session
 
-# The form pages that show kept values again (each builds its form with `save_form`).
+# The form pages that show kept values again: those built with `save_form`, and the ones that call
+# `restore_into` themselves (tests/test_form_stash.py posts to each and checks the values return).
 RESTORING = frozenset(
     {
         "ledger.new_entry",
@@ -46,6 +49,13 @@ RESTORING = frozenset(
         "village.edit_project",
         "village.new_household",
         "village.edit_household",
+        "orgs.new_cooperative",
+        "orgs.edit_cooperative",
+        "users.new",
+        "users.edit",
+        "areas.new",
+        "areas.edit",
+        "areas.merge",
     }
 )
 # Pages a logged-out browser may post to: a CSRF failure there is an ordinary error.
