@@ -15,6 +15,7 @@ masks the key in a household's statement address (/s/<token> → /s/***): the pr
 link is the household's only key, so it must not sit in every log file (the link still works).
 """
 
+import logging
 import os
 import re
 
@@ -75,6 +76,15 @@ class MaskingLogger(Logger):
         return {name: mask_secret_paths(value) if isinstance(value, str) else value for name, value in found.items()}
 
 
+class MaskSecretPaths(logging.Filter):
+    """gunicorn's own log ("Error handling request /s/…") without statement keys either."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the formatted message; the record is always kept."""
+        record.msg, record.args = mask_secret_paths(record.getMessage()), None
+        return True
+
+
 logger_class = MaskingLogger
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info").strip() or "info"
 access_log_format = '%(h)s %({x-forwarded-for}i)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
@@ -87,9 +97,15 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
     },
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stdout"},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "generic",
+            "stream": "ext://sys.stdout",
+            "filters": ["mask_secret_paths"],
+        },
         "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
     },
+    "filters": {"mask_secret_paths": {"()": MaskSecretPaths}},
     "formatters": {
         "generic": {"format": "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"},
         "access": {"format": "%(message)s"},

@@ -215,3 +215,13 @@ def test_gunicorn_uses_the_masking_logger_for_every_access_log_field(clean_env):
     atoms = logger.atoms(resp, req, environ, timedelta(milliseconds=5))
     assert STATEMENT_KEY not in repr(atoms)
     assert atoms["U"] == "/s/***" and atoms["r"] == "GET /s/***?year=2025 HTTP/1.1"
+
+
+def test_gunicorns_own_log_masks_statement_keys_too():
+    import logging
+
+    mask = _config_module()["MaskSecretPaths"]()
+    record = logging.LogRecord(
+        "gunicorn.error", logging.ERROR, __file__, 1, "Error handling request %s", (f"/s/{STATEMENT_KEY}",), None
+    )
+    assert mask.filter(record) and record.getMessage() == "Error handling request /s/***"
