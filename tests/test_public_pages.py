@@ -70,8 +70,9 @@ def test_the_entry_page_is_one_query_for_hundreds_of_villages(world, client):
     assert len(html.encode()) < 60_000
 
 
-def test_the_login_page_links_to_the_entry_page(world, client):
+def test_the_login_page_and_every_village_page_link_to_the_entry_page(world, client):
     assert 'href="/p/"' in client.get("/login").get_data(as_text=True)
+    assert 'href="/p/"' in client.get(f"/p/{world.village.code}").get_data(as_text=True)
 
 
 # ----- PUBLIC_BASE_URL in printed links and QR codes ------------------------------------------
