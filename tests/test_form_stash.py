@@ -107,9 +107,11 @@ def test_the_login_never_goes_to_another_site(world, client, auth):
     assert auth.login("acc").status_code == 302
     _end_sessions_elsewhere(world)
     resp = client.post("/entries/new", data=entry_form(world), headers={"Referer": "https://evil.example/entries/new"})
-    assert resp.headers["Location"] == "/login?next=/entries/new"  # the form's own address, not the Referer's host
+    assert resp.headers["Location"] == "/login?next=/"  # never the other site; and nothing kept from it
+    with client.session_transaction() as sess:
+        assert form_stash.STASH_KEY not in sess
     resp = client.post("/login?next=https://evil.example/", data={"username": "acc", "password": "pass-word-1"})
-    assert resp.headers["Location"] == "/entries/new"
+    assert resp.headers["Location"] == "/"
 
 
 @pytest.mark.parametrize(
@@ -118,6 +120,21 @@ def test_the_login_never_goes_to_another_site(world, client, auth):
 def test_login_next_refuses_what_a_browser_reads_as_another_site(world, client, target):
     resp = client.post("/login", query_string={"next": target}, data={"username": "acc", "password": "pass-word-1"})
     assert resp.headers["Location"] == "/"
+
+
+def test_another_sites_page_cannot_plant_values_for_the_next_login(world, client, auth):
+    planted = entry_form(world, note="代收款请转入 6222 0000 0000 0000")
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {}):
+        resp = client.post("/entries/new", data=planted, headers=headers)  # nobody logged in here
+        assert resp.status_code == 302 and resp.headers["Location"].startswith("/login")
+    resp = auth.login("acc")
+    assert resp.headers["Location"] == "/"
+    assert "6222" not in client.get("/entries/new").get_data(as_text=True)
+    # the same post from this site's own form page (Origin of this host) is kept
+    auth.logout()
+    client.post("/entries/new", data=entry_form(world, note=NOTE), headers={"Origin": "http://localhost"})
+    assert auth.login("acc").headers["Location"] == "/entries/new"
+    assert NOTE in client.get("/entries/new").get_data(as_text=True)
 
 
 def test_a_post_from_a_page_that_keeps_nothing_says_the_action_was_not_done(world, client, auth):

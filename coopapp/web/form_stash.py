@@ -5,7 +5,8 @@ saved by itself).
 - When: a logged-out browser posts a form of a page that needs a login (the session ended
   elsewhere, expired, or its CSRF token no longer holds) — Flask-Login's unauthorized handler
   and the CSRF error handler both come here, before anything is saved.
-- What: the posted fields, minus `csrf_token` and every password field; at most MAX_FIELDS
+- What: the posted fields of a form posted from this site's own page (Origin, else Referer),
+  minus `csrf_token` and every password field; at most MAX_FIELDS
   fields of MAX_VALUE characters each, and only as much as keeps the session cookie under
   MAX_COOKIE_BYTES (longer values are left out, and the message says so). Files are never kept.
 - Where: in the signed session cookie, under STASH_KEY, so it never leaves that browser.
@@ -94,6 +95,14 @@ def _form_page() -> str | None:
     return None
 
 
+def _posted_from_this_site() -> bool:
+    """The post came from one of this site's own pages (its Origin, else its Referer, names this
+    host). Another site's page posting here while nobody is logged in must not plant values that
+    the next login would see as its own."""
+    source = request.headers.get("Origin") or request.referrer or ""
+    return bool(source) and urlsplit(source).netloc == request.host
+
+
 def _cookie_bytes() -> int:
     serializer = current_app.session_interface.get_signing_serializer(current_app)
     return len(serializer.dumps(dict(session))) if serializer is not None else 0
@@ -102,7 +111,7 @@ def _cookie_bytes() -> int:
 def stash_posted_form() -> tuple[bool, bool]:
     """Keep this post's fields for the next login (see the module's docstring).
     Returns (kept: anything kept, whole: nothing left out)."""
-    page = _form_page()
+    page = _form_page() if _posted_from_this_site() else None
     if page is None:
         return False, False
     fields, whole = [], True
