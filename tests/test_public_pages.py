@@ -170,3 +170,19 @@ def test_the_printed_notice_lists_the_village_group_beside_masked_names(two_wu, 
     html = client.get(f"/villages/{two_wu.village.code}/notice?period={period}").get_data(as_text=True)
     names = re.findall(r"<li><span>(吴\*) <small>([^<]*)</small></span>", html)
     assert sorted(names) == [("吴*", "中洞一组"), ("吴*", "中洞二组")]
+
+
+def test_no_other_code_builds_a_full_address_from_the_request():
+    """Printed links and QR codes go through display.public_url only: no `_external=True`, no
+    request.host_url / url_root anywhere else (they carry whatever Host the request had)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = [
+        f"{path.relative_to(root)}: {needle}"
+        for path in [*(root / "coopapp").rglob("*.py"), *(root / "templates").rglob("*.html")]
+        if path.name != "display.py"
+        for needle in ("_external", "host_url", "url_root")
+        if needle in path.read_text(encoding="utf-8")
+    ]
+    assert found == []
