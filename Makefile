@@ -65,7 +65,7 @@ bench-quick: translations
 
 # Production serving (issue 6 item 4): migrate DATABASE_URL, then gunicorn with gunicorn.conf.py
 # (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT; DB_POOL_* for PostgreSQL).
-# COOP_ENV defaults to production here, so SECRET_KEY must be set; see the README's deployment section.
+# COOP_ENV defaults to production here, so SECRET_KEY and PUBLIC_BASE_URL must be set; see the README's deployment section.
 .PHONY: serve
 serve: export COOP_ENV ?= production
 serve: translations

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -51,6 +52,28 @@ def engine_options(url: str) -> dict:
             raise RuntimeError(f"{variable} must be a whole number (pool_size at least 1), not {raw!r}.")
         options[option] = value
     return options
+
+
+def public_base_url(raw: str) -> str:
+    """PUBLIC_BASE_URL checked: `https://host[:port][/prefix]`, no trailing slash; raises with what is wrong.
+
+    Every QR code and printed link starts with it, never with the Host header of the request
+    that printed it (that address is whatever the secretary happened to type, or a forged one).
+    """
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise RuntimeError(
+            f"PUBLIC_BASE_URL must be the address villagers open, such as https://coop.example.gov.cn "
+            f"(scheme and host, optionally a path prefix; no query), not {raw!r}."
+        )
+    return value
 
 
 # Settings an environment variable of the same name may set (numbers).
@@ -103,6 +126,9 @@ class Config:
     # (2000 = 20%); None: no such rule.
     WELFARE_JOBS_MIN_BP: int | None = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # The address every QR code and printed link starts with (https://coop.example.gov.cn).
+    # None: the address of the request (development only; production refuses to start without it).
+    PUBLIC_BASE_URL: str | None = None
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -117,6 +143,8 @@ class Config:
                     settings[name] = float(os.environ[name]) if name.endswith("_HOURS") else int(os.environ[name])
                 except ValueError:
                     raise RuntimeError(f"{name} must be a number, not {os.environ[name]!r}") from None
+        if os.environ.get("PUBLIC_BASE_URL", "").strip():
+            settings["PUBLIC_BASE_URL"] = public_base_url(os.environ["PUBLIC_BASE_URL"])
         if "PDF_CHROMIUM" in os.environ:
             settings["PDF_CHROMIUM"] = os.environ["PDF_CHROMIUM"]
         return settings
@@ -138,13 +166,24 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    """A shared deployment: refuses to start without a real SECRET_KEY."""
+    """A shared deployment: refuses to start without a real SECRET_KEY and a PUBLIC_BASE_URL."""
 
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
 
     @classmethod
     def check(cls) -> None:
-        """Raise if a secret is missing or is a known placeholder."""
+        """Raise if the secret or the public address is missing, or the secret is a known placeholder."""
+        cls.check_secret()
+        if not os.environ.get("PUBLIC_BASE_URL", "").strip():
+            raise RuntimeError(
+                "PUBLIC_BASE_URL must be set in production: the address villagers open, such as "
+                "https://coop.example.gov.cn. Every QR code and printed link starts with it."
+            )
+        public_base_url(os.environ["PUBLIC_BASE_URL"])
+
+    @classmethod
+    def check_secret(cls) -> None:
+        """Raise if the secret is missing or is a known placeholder."""
         key = os.environ.get("SECRET_KEY", "")
         if len(key) < 16 or key in {"dev-only-not-secret", "change-me", "secret"}:
             raise RuntimeError(

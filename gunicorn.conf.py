@@ -11,10 +11,16 @@ Everything a deployment changes comes from the environment:
 
 The database is the app's own setting (DATABASE_URL, pool sizes DB_POOL_*; see config.py).
 Logs (the access log and gunicorn's own) go to standard output. The access log leaves out
-query strings and the referrer, where a search for a name could otherwise be recorded.
+query strings and the referrer, where a search for a name could otherwise be recorded, and
+masks the key in a household's statement address (/s/<token> → /s/***): the printed QR code's
+link is the household's only key, so it must not sit in every log file (the link still works).
 """
 
+import logging
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 
 def _int_from_env(*names: str, default: int, low: int = 1) -> int:
@@ -53,6 +59,34 @@ pidfile = None
 # Worker heartbeats in memory rather than on disk, where a slow disk would stall them.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
+# A household's statement address /s/<token>: the token is the household's key (see the docstring).
+SECRET_PATH = re.compile(r"/s/[^/?#\s\"]+")
+
+
+def mask_secret_paths(text: str) -> str:
+    """`text` with the key of every household statement address replaced: /s/AbC…?year=2025 → /s/***?year=2025."""
+    return SECRET_PATH.sub("/s/***", text)
+
+
+class MaskingLogger(Logger):
+    """gunicorn's logger whose access-log fields (path, request line, referrer, headers) never hold a statement key."""
+
+    def atoms(self, resp, req, environ, request_time):
+        """gunicorn's access-log fields with every statement key masked."""
+        found = super().atoms(resp, req, environ, request_time)
+        return {name: mask_secret_paths(value) if isinstance(value, str) else value for name, value in found.items()}
+
+
+class MaskSecretPaths(logging.Filter):
+    """gunicorn's own log ("Error handling request /s/…") without statement keys either."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the formatted message; the record is always kept."""
+        record.msg, record.args = mask_secret_paths(record.getMessage()), None
+        return True
+
+
+logger_class = MaskingLogger
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info").strip() or "info"
 access_log_format = '%(h)s %({x-forwarded-for}i)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 logconfig_dict = {
@@ -64,9 +98,15 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
     },
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stdout"},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "generic",
+            "stream": "ext://sys.stdout",
+            "filters": ["mask_secret_paths"],
+        },
         "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
     },
+    "filters": {"mask_secret_paths": {"()": MaskSecretPaths}},
     "formatters": {
         "generic": {"format": "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"},
         "access": {"format": "%(message)s"},

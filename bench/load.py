@@ -1,7 +1,8 @@
 """Throughput under gunicorn: the app served as in production, driven by a bounded load.
 
 `serve(url)` starts gunicorn with the project's gunicorn.conf.py (2 workers by default) on a
-free loopback port against the database at `url` (COOP_ENV=production, a fresh SECRET_KEY);
+free loopback port against the database at `url` (COOP_ENV=production, a fresh SECRET_KEY,
+PUBLIC_BASE_URL its own address);
 `drive(actors, requests, seconds)` runs simulated users, one thread each, until `requests`
 requests have been made or `seconds` have passed, whichever comes first. Every actor's step
 is exactly one HTTP request over its own keep-alive connection, and every response is kept
@@ -84,6 +85,7 @@ def serve(
         "DATABASE_URL": url,
         "COOP_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         # Plain HTTP on loopback: the session cookie must travel without TLS here.
         "SESSION_COOKIE_SECURE": "0",
         "GUNICORN_BIND": f"127.0.0.1:{port}",

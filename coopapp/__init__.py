@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         config_class.check()
     elif env != "test" and not config_class.from_environment()["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A shared database means a shared deployment: the development key is not good enough.
-        ProductionConfig.check()
+        ProductionConfig.check_secret()
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
     app.config.update(config_class.from_environment())

@@ -706,6 +706,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("public.statement", "GET"): R(PUBLIC, {"token": "token"}),
     ("public.raise_objection", "POST"): R(PUBLIC, {"token": "token"}, {"distribution_id": "{plan}", "text": "异议"}),
     ("public.village", "GET"): R(PUBLIC, {"code": "village"}),  # 村务公开, no login
+    ("public.villages", "GET"): R(PUBLIC),  # the public entry page: every village, by town
     ("api.openapi", "GET"): R(PUBLIC),
     # ---- auth -------------------------------------------------------------------------
     ("auth.home", "GET"): R("L ok ok ok ok ok ok ok"),

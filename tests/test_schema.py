@@ -72,9 +72,11 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 def test_production_starts_with_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("COOP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", os.urandom(16).hex())
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://coop.example.gov.cn/")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SECRET_KEY"] == os.environ["SECRET_KEY"]
+    assert app.config["PUBLIC_BASE_URL"] == "https://coop.example.gov.cn"
 
 
 def test_database_url_selects_the_database(monkeypatch):

@@ -14,6 +14,7 @@ from coopapp.extensions import db
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 PG_URL = "postgresql+psycopg://coop:pw@db.example:5432/coop"
+STATEMENT_KEY = "Qm9ndXMtc3RhdGVtZW50LWtleS1mb3ItdGhlLWxvZw"  # a /s/<token> key the access log must not show
 ENV_NAMES = [
     "GUNICORN_BIND",
     "GUNICORN_WORKERS",
@@ -152,6 +153,8 @@ def test_gunicorn_serves_the_app_and_leaves_no_control_socket(app, database_url,
         assert resp.status == 200
         assert 'name="csrf_token"' in body  # production: CSRF on
         assert "frame-ancestors 'none'" in resp.getheader("Content-Security-Policy")
+        conn.request("GET", f"/s/{STATEMENT_KEY}?year=2025", headers={"Referer": f"http://x/s/{STATEMENT_KEY}"})
+        conn.getresponse().read()
         conn.close()
         assert [p.name for p in runtime.iterdir()] == []
     assert server.process.returncode == 0
@@ -161,6 +164,7 @@ def test_gunicorn_serves_the_app_and_leaves_no_control_socket(app, database_url,
     assert "Listening at: http://127.0.0.1:" in out and "gthread" in out
     assert '"GET /login HTTP/1.1" 200' in out  # the access log, on standard output, without the query
     assert "%E5%BC%A0" not in out and "张三" not in out
+    assert '"GET /s/*** HTTP/1.1" 404' in out and STATEMENT_KEY not in out  # the household's key is masked
 
 
 def test_production_without_a_secret_key_does_not_start(app, database_url, tmp_path):
@@ -168,3 +172,56 @@ def test_production_without_a_secret_key_does_not_start(app, database_url, tmp_p
         with serve(database_url, env={"SECRET_KEY": ""}, log_path=tmp_path / "gunicorn.log"):
             pass
     assert "SECRET_KEY must be set" in str(failure.value)
+
+
+def _config_module() -> dict:
+    import runpy
+
+    return runpy.run_path(str(CONFIG_FILE))
+
+
+@pytest.mark.parametrize(
+    ("logged", "shown"),
+    [
+        ("/s/AbC-_9xyz", "/s/***"),
+        ("/s/AbC-_9xyz?year=2025", "/s/***?year=2025"),
+        ("GET /s/AbC%2Fx HTTP/1.1", "GET /s/*** HTTP/1.1"),
+        ("https://coop.example.gov.cn/s/AbC-_9xyz#plan-3", "https://coop.example.gov.cn/s/***#plan-3"),
+        ("/p/441323110201", "/p/441323110201"),
+        ("/static/app.css", "/static/app.css"),
+    ],
+)
+def test_the_access_log_masks_the_key_of_a_statement_address(logged, shown):
+    assert _config_module()["mask_secret_paths"](logged) == shown
+
+
+def test_gunicorn_uses_the_masking_logger_for_every_access_log_field(clean_env):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    cfg = ConfigProbe(CONFIG_FILE).cfg
+    assert cfg.logger_class.__name__ == "MaskingLogger"
+    logger = cfg.logger_class(cfg)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/s/{STATEMENT_KEY}?year=2025",
+        "PATH_INFO": f"/s/{STATEMENT_KEY}",
+        "QUERY_STRING": "year=2025",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": f"https://coop.example.gov.cn/s/{STATEMENT_KEY}",
+    }
+    resp = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    req = SimpleNamespace(headers=[("REFERER", f"https://coop.example.gov.cn/s/{STATEMENT_KEY}")])
+    atoms = logger.atoms(resp, req, environ, timedelta(milliseconds=5))
+    assert STATEMENT_KEY not in repr(atoms)
+    assert atoms["U"] == "/s/***" and atoms["r"] == "GET /s/***?year=2025 HTTP/1.1"
+
+
+def test_gunicorns_own_log_masks_statement_keys_too():
+    import logging
+
+    mask = _config_module()["MaskSecretPaths"]()
+    record = logging.LogRecord(
+        "gunicorn.error", logging.ERROR, __file__, 1, "Error handling request %s", (f"/s/{STATEMENT_KEY}",), None
+    )
+    assert mask.filter(record) and record.getMessage() == "Error handling request /s/***"

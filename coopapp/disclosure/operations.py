@@ -28,6 +28,7 @@ from coopapp.models import (
     Disclosure,
     Distribution,
     DistributionLine,
+    Household,
     LedgerEntry,
     MonthlySummary,
     User,
@@ -216,9 +217,15 @@ def year_table(village: Area, year: int, quarterly: bool) -> list[dict]:
 # ----- distributions and corrections -----------------------------------------------------
 
 
+def _group_name(household: Household | None) -> str:
+    """The household's village group (村民小组) as shown beside its masked name; "" when none."""
+    return household.group.name if household is not None and household.group is not None else ""
+
+
 def published_plans(village: Area, start: date, end: date) -> list[dict]:
     """Distribution plans of the village published between the China-time dates `start` and
-    `end` (also those later reversed as a whole), each with its lines under masked names."""
+    `end` (also those later reversed as a whole), each with its lines under masked names and
+    the household's village group (two households masked as 吴* are told apart by it)."""
     low, high = _bounds(start, end)
     q = (
         select(Distribution)
@@ -231,14 +238,18 @@ def published_plans(village: Area, start: date, end: date) -> list[dict]:
         .options(
             selectinload(Distribution.project),
             selectinload(Distribution.deductions),
-            selectinload(Distribution.lines).selectinload(DistributionLine.household),
+            selectinload(Distribution.lines).selectinload(DistributionLine.household).selectinload(Household.group),
         )
         .order_by(Distribution.published_at, Distribution.id)
     )
     plans = []
     for plan in db.session.scalars(q):
         lines = [
-            {"name": MASKED.name(line.household.head_name), "amount_fen": int(line.amount_fen)}
+            {
+                "name": MASKED.name(line.household.head_name),
+                "group": _group_name(line.household),
+                "amount_fen": int(line.amount_fen),
+            }
             for line in sorted(plan.lines, key=lambda ln: (-int(ln.amount_fen), ln.household_id))
         ]
         plans.append(
@@ -272,7 +283,7 @@ def corrections(village: Area, first_period: str, last_period: str) -> list[dict
             LedgerEntry.period >= first_period,
             LedgerEntry.period <= last_period,
         )
-        .options(selectinload(LedgerEntry.project), selectinload(LedgerEntry.household))
+        .options(selectinload(LedgerEntry.project), selectinload(LedgerEntry.household).selectinload(Household.group))
         .order_by(LedgerEntry.period, LedgerEntry.id)
     )
     return [
@@ -282,6 +293,7 @@ def corrections(village: Area, first_period: str, last_period: str) -> list[dict
             "project": reversal.project.name,
             "kind": orig.kind,
             "household": MASKED.name(reversal.household.head_name) if reversal.household else "",
+            "group": _group_name(reversal.household),
             "original_period": orig.period,
             "original_amount_fen": int(orig.amount_fen),
             "period": reversal.period,

@@ -1,7 +1,6 @@
 """Small helpers shared by the page blueprints."""
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request
 from flask_login import current_user
@@ -14,6 +13,8 @@ from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Household
 from coopapp.villages.privacy import page_privacy
+from coopapp.web.addresses import back_to, safe_next  # noqa: F401  (the pages import them from here)
+from coopapp.web.form_stash import restore_into
 
 
 def show_field_errors(form: FlaskForm, err: Invalid) -> None:
@@ -31,7 +32,10 @@ def show_field_errors(form: FlaskForm, err: Invalid) -> None:
 def save_form(form: FlaskForm, save: Callable, page: Callable, success: str, target: str | Callable):
     """A form page's post: when the form validates, run `save()`; an Invalid it raises goes beside the fields
     and `page(422)` shows them, else flash `success` and redirect to `target` (or `target(what save returned)`).
-    A GET shows `page(200)`, a post that does not validate `page(422)`."""
+    A GET shows `page(200)` — with the values of this form kept when its session ended mid-form
+    (`form_stash`) — and a post that does not validate `page(422)`."""
+    if request.method == "GET":
+        restore_into(form, current_user.get_id())
     if form.validate_on_submit():
         try:
             saved = save()
@@ -47,26 +51,6 @@ def require_action_form() -> None:
     """A one-button POST: only its CSRF token is checked."""
     if not ActionForm().validate_on_submit():
         abort(400)
-
-
-def safe_next(target: str | None) -> str | None:
-    """A redirect target only if it stays on this site (a relative path)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
-def back_to(default: str) -> str:
-    """The page the user came from on this site, else `default`."""
-    ref = request.referrer
-    if ref:
-        parts = urlsplit(ref)
-        if parts.netloc == request.host:
-            return parts.path + (f"?{parts.query}" if parts.query else "")
-    return default
 
 
 def year_arg() -> int:

@@ -3,6 +3,7 @@
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -11,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from coopapp.errors import DomainError, error_body
 from coopapp.extensions import db, login_manager
+from coopapp.web import form_stash
 from coopapp.web.common import back_to
 
 
@@ -61,6 +63,16 @@ def http_message(err: HTTPException) -> str:
         return _("提交的内容太大或太多。")  # a form field or part count over Werkzeug's own limits
     message = HTTP_MESSAGES.get(err.code)
     return str(message) if message is not None else _("请求无法完成（%(code)s）。", code=err.code)
+
+
+def _refused_token(err: CSRFError):
+    """A form's CSRF token no longer holds. When the form outlived its session (a login-only page,
+    nobody logged in now) it is kept and the user logs in again, as after a valid token; otherwise
+    the error page says to reload. (The API is exempt from CSRF: this is always a page.)"""
+    _rollback()
+    if form_stash.csrf_failure_of_a_logged_out_form(current_user.is_authenticated):
+        return form_stash.login_again()
+    return render_template("errors/error.html", status=400, message=http_message(err)), 400
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -117,6 +129,10 @@ def register_error_handlers(app: Flask) -> None:
             return jsonify(error_body("conflict", message)), 409
         flash(message, "error")
         return redirect(_back())
+
+    # A logged-out browser on a page that needs a login: the login page, keeping a posted form.
+    login_manager.unauthorized_handler(form_stash.login_again)
+    app.register_error_handler(CSRFError, _refused_token)
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

@@ -15,6 +15,7 @@ from coopapp.imports.storage import sweep_abandoned
 from coopapp.villages import areas
 from coopapp.villages.area_forms import AreaChangeForm, AreaForm, MergeForm
 from coopapp.web.common import require_action_form, show_field_errors
+from coopapp.web.form_stash import restore_into
 from coopapp.web.imports.forms import AreasUploadForm, KeptUploadForm
 from coopapp.web.imports.reading import CHOICE, preview_forms, settle_upload
 
@@ -54,6 +55,7 @@ def tree():
 def new():
     """Add a town, village or group."""
     form = AreaForm()
+    restore_into(form, current_user.get_id())  # a form kept when the last session ended mid-form
     if form.validate_on_submit():
         try:
             area = areas.create_area(current_user, form.to_input())
@@ -71,6 +73,7 @@ def edit(code: str):
     area = areas.area_or_404(code)
     authorize(current_user, "manage_areas", area)
     form = AreaChangeForm(data={"name": area.name})
+    restore_into(form, current_user.get_id())  # a form kept when the last session ended mid-form
     if form.validate_on_submit():
         try:
             areas.change_area(current_user, area, name=form.name.data or None, parent=form.parent.data or None)
@@ -106,6 +109,7 @@ def merge(code: str):
     village = areas.area_or_404(code)
     authorize(current_user, "manage_areas", village)
     form = MergeForm()
+    restore_into(form, current_user.get_id())  # a form kept when the last session ended mid-form
     if form.validate_on_submit():
         try:
             areas.merge_village(current_user, village, form.merged_into.data, form.merged_on.data)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from coopapp.access import sessions, throttle
 from coopapp.access.accounts import change_password as change_user_password
 from coopapp.errors import Invalid
+from coopapp.web import form_stash
 from coopapp.web.auth.forms import ChangePasswordForm, PageLoginForm
 from coopapp.web.common import back_to, require_action_form, safe_next, show_field_errors
 
@@ -52,7 +53,9 @@ def login():
     if form.validate_on_submit():
         login_user(form.user)
         session[sessions.SESSION_KEY] = sessions.start_session(form.user)
-        response = redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
+        # Back to a form kept when the last session ended mid-form (only for whoever typed it).
+        kept_form_page = form_stash.after_login(form.user.id)
+        response = redirect(kept_form_page or safe_next(request.args.get("next")) or url_for("auth.home"))
         return throttle.remember_device(response, form.user)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -63,6 +66,7 @@ def login():
 def logout():
     require_action_form()
     sessions.end_session(session.pop(sessions.SESSION_KEY, None))
+    session.pop(form_stash.STASH_KEY, None)
     logout_user()
     return redirect(url_for("auth.login"))
 

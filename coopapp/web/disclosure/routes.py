@@ -5,7 +5,6 @@ import base64
 from functools import lru_cache
 from pathlib import Path
 
-import segno
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,6 +18,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import Area
 from coopapp.reporting import annual_report, chart_data
 from coopapp.villages import catalog
+from coopapp.web import display
 from coopapp.web.common import year_arg, year_choices
 from coopapp.web.disclosure import pdf
 from coopapp.web.disclosure.forms import PublishNoticeForm
@@ -42,12 +42,6 @@ def _print_css_text() -> str:
 def _assets(inline: bool) -> dict:
     """The page's stylesheet: a link for the browser, inlined for Chromium's PDF."""
     return {"inline_css": Markup(_print_css_text()) if inline else None}
-
-
-def _qr(url: str) -> Markup:
-    """`url` as an inline SVG QR code that scales to its box (a viewBox, no size, no style attribute)."""
-    code = segno.make(url, error="m", micro=False)
-    return Markup(code.svg_inline(scale=4, omitsize=True, svgclass="qr", lineclass="qr-line", title=None))
 
 
 def _chart(name: str, data: dict, url: str, inline: bool, title: str) -> dict:
@@ -153,7 +147,7 @@ def _period_args(period: disclosure.Period) -> dict:
 
 
 def _notice_html(village: Area, period: disclosure.Period, inline: bool) -> str:
-    public_url = url_for("public.village", code=village.code, _external=True)
+    public_url = display.public_url("public.village", code=village.code)
     published = disclosure.disclosure_of(village, period)
     return render_template(
         "disclosure/notice.html",
@@ -163,7 +157,7 @@ def _notice_html(village: Area, period: disclosure.Period, inline: bool) -> str:
         plans=disclosure.published_plans(village, period.start, period.end),
         corrections=disclosure.corrections(village, period.first, period.last),
         public_url=public_url,
-        qr=_qr(public_url),
+        qr=display.qr_svg(public_url, fit=True),
         published=published,
         published_on=local_time(published.published_at)[:10] if published else "",
         can_publish=can(current_user, "manage_village", village),

@@ -18,6 +18,7 @@ from coopapp.villages import cooperatives, party_orgs
 from coopapp.villages.forms import CooperativeForm
 from coopapp.villages.party_org_forms import PartyOrgChangeForm, PartyOrgForm, UpgradeForm
 from coopapp.web.common import show_field_errors
+from coopapp.web.form_stash import restore_into
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin")
 
@@ -44,6 +45,7 @@ def cooperatives_list():
 
 
 def _save(form, save, template_args: dict):
+    restore_into(form, current_user.get_id())  # a form kept when the last session ended mid-form
     if form.validate_on_submit():
         try:
             coop = save(form.to_input())

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from coopapp.core.vocabulary import OBJECTION_STATUSES
 from coopapp.disclosure import operations as disclosure
+from coopapp.disclosure.directory import public_directory
 from coopapp.distributions import objections
 from coopapp.errors import Conflict, Invalid
 from coopapp.villages import catalog, statements
@@ -95,6 +96,14 @@ def raise_objection(token: str):
         flash(_("您的异议已提交。村书记答复后，答复会显示在本页。"), "success")
         return redirect(url_for("public.statement", token=token, year=year_arg()))
     return _page(household, form, plan_id, status=422)
+
+
+@bp.get("/p/")
+def villages():
+    """The public entry page (no login): every village's public page, under its town. Light: plain
+    links and a list of towns to jump to, for a phone inside WeChat."""
+    towns = public_directory()
+    return render_template("public/index.html", towns=towns, several_counties=len({t.county for t in towns}) > 1)
 
 
 @bp.get("/p/<code>")

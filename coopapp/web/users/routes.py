@@ -18,6 +18,7 @@ from coopapp.imports.storage import sweep_abandoned
 from coopapp.imports.users import import_users
 from coopapp.villages import catalog
 from coopapp.web.common import require_action_form, show_field_errors
+from coopapp.web.form_stash import restore_into
 from coopapp.web.imports.forms import KeptUploadForm, UsersUploadForm
 from coopapp.web.imports.reading import CHOICE, preview_forms, settle_upload
 from coopapp.web.users.forms import UserEditForm, UserNewForm
@@ -70,6 +71,7 @@ def new():
     """Add one user; the page that follows shows their one-time password once."""
     form = UserNewForm()
     form.fill_roles(_me())
+    restore_into(form, current_user.get_id())  # a form kept when the last session ended mid-form
     if form.validate_on_submit():
         data = people.UserInput(
             form.username.data, form.display_name.data, form.role.data, form.area.data, form.phone.data
@@ -96,6 +98,7 @@ def edit(username: str):
         }
     )
     form.fill_roles(_me())
+    restore_into(form, current_user.get_id())  # a form kept when the last session ended mid-form
     if form.validate_on_submit():
         changes = {name: form[name].data or "" for name in ("display_name", "role", "area", "phone")}
         try:

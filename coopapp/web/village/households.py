@@ -9,6 +9,7 @@ from coopapp.errors import Invalid
 from coopapp.ledger.operations import today
 from coopapp.villages import catalog, statements
 from coopapp.web.common import household_name, require_action_form, show_field_errors, year_arg, year_choices
+from coopapp.web.display import public_url as display_url
 from coopapp.web.display import qr_svg
 from coopapp.web.village import bp
 from coopapp.web.village.forms import SharesForm, fill_shares_choices
@@ -62,7 +63,7 @@ def statement(household_id: int):
     public_url = None
     can_reissue = can(current_user, "manage_village", household.village)
     if can(current_user, "view_private", household.village):
-        public_url = url_for("public.statement", token=household.public_token, year=year, _external=True)
+        public_url = display_url("public.statement", token=household.public_token, year=year)
     return render_template(
         "village/statement.html",
         village=household.village,
