@@ -692,6 +692,8 @@ PLAN_FORM = {
 }
 UPLOAD = {"project_id": "{project}", "file": "@upload.csv"}  # "@name": a small CSV file
 CONFIRM = {"project_id": "{project}", "sha": "0" * 64, "suffix": ".csv", "file_name": "x.csv"}
+# A choice pressed on an import's preview (web/imports/reading.py CHOICE: its fields are "read-…").
+REREAD = {f"read-{name}": value for name, value in CONFIRM.items()}
 USER_FORM = {"username": "new.acc", "display_name": "新会计", "role": "accountant", "area": "{village}", "phone": ""}
 USER_JSON = {"username": "new.acc", "display_name": "新会计", "role": "会计", "area": "{village}"}
 PLAN_JSON = {"project_id": "{project}", "period": "{period}", "pool": "1000.00", "basis": "equal"}
@@ -774,9 +776,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("imports.upload_ledger", "GET"): R("L ok 403 403 403 403 ok 403"),
     ("imports.upload_ledger", "POST"): R("L ok 403 403 403 403 422 403", data=UPLOAD),
     ("imports.confirm_ledger", "POST"): R("L ok 403 403 403 403 - 403", data=CONFIRM),
+    ("imports.reread_ledger", "POST"): R("L ok 403 403 403 403 - 403", data=REREAD),
     ("imports.upload_households", "GET"): R("L 403 ok 403 403 403 403 ok"),
     ("imports.upload_households", "POST"): R("L 403 ok 403 403 403 403 ok", data={"file": "@roster.csv"}),
     ("imports.confirm_households", "POST"): R("L 403 ok 403 403 403 403 ok", data=CONFIRM),
+    ("imports.reread_households", "POST"): R("L 403 ok 403 403 403 403 ok", data=REREAD),
     ("imports.batch", "GET"): R("L ok 403 403 403 403 - -", {"batch_id": "batch"}),
     ("imports.submit_batch", "POST"): R("L ok 403 403 403 403 - -", {"batch_id": "batch"}),
     # ---- reports, dashboards, charts, exports ----------------------------------------------
@@ -829,6 +833,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("users.upload", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("users.upload", "POST"): R("L 403 403 403 403 ok 403 403", data={"file": "@users.csv"}),
     ("users.confirm_upload", "POST"): R("L 403 403 403 403 ok 403 403", data=CONFIRM),
+    ("users.reread_upload", "POST"): R("L 403 403 403 403 ok 403 403", data=REREAD),
     ("areas.tree", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.new", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.new", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
@@ -840,6 +845,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("areas.upload", "GET"): R("L 403 403 403 403 ok 403 403"),
     ("areas.upload", "POST"): R("L 403 403 403 403 ok 403 403", data={"file": "@areas.csv"}),
     ("areas.confirm_upload", "POST"): R("L 403 403 403 403 ok 403 403", data=CONFIRM),
+    ("areas.reread_upload", "POST"): R("L 403 403 403 403 ok 403 403", data=REREAD),
     ("users.unlock_confirm", "GET"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
     ("users.unlock", "POST"): R("L 403 403 403 403 ok 403 403", {"username": "acc"}),
     # ---- API ------------------------------------------------------------------------------

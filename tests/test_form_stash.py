@@ -203,12 +203,13 @@ def test_with_csrf_on_a_villagers_objection_with_a_bad_token_is_still_the_error_
 
 
 @pytest.mark.parametrize("endpoint", sorted(form_stash.RESTORING))
-def test_every_page_that_promises_to_keep_a_form_gives_it_back(app, world, tmp_path, monkeypatch, client, endpoint):
+def test_every_page_that_promises_to_keep_a_form_gives_it_back(app, db, tmp_path, monkeypatch, client, endpoint):
     from urllib.parse import quote
 
-    from .builders import CALLERS, ROUTES, USERNAMES, fill_body, route_objects, route_url
+    from .builders import CALLERS, ROUTES, USERNAMES, World, fill_body, route_objects, route_url
 
-    objects = route_objects(app, world, tmp_path, monkeypatch)
+    objects = route_objects(app, tmp_path, monkeypatch)
+    world = World.load(objects["world"])
     route = ROUTES[(endpoint, "POST")]
     caller = next(c for c in CALLERS if c != "anon" and route.outcomes()[c] == "ok")
     username = USERNAMES[caller]
