@@ -117,24 +117,39 @@ def _village_projects(village_ids: list[int], year: int) -> dict[int, dict]:
     """village → its project types, target sums and yield groups {(type, unit): (output, capacity)
     of its projects with a capacity, or None when none of the type's projects has one}.
 
-    Two plain queries joined here: on SQLite that is about three times faster than the join."""
+    Two plain queries joined here: on SQLite that is about three times faster than the join.
+    (Hot: ~1,350 projects for a county; each is added up in one dict keyed by village, type and
+    unit, and the villages' dicts are made from those groups.)"""
     params = {"ids": village_ids, "year": year}
     outputs = dict(plain_rows(_outputs_query(), params))
-    out: dict[int, dict] = defaultdict(_no_projects)
-    measured: dict[tuple[int, str, str], list[int]] = {}  # (village, type, unit) → [output, capacity in thousandths]
+    # (village, type, unit) → [output, capacity in thousandths] of its projects with a capacity,
+    # None while it has none; no unit and an empty unit are one group.
+    groups: dict[tuple[int, str, str], list[int] | None] = {}
+    targets: dict[int, list[int]] = {}  # village → [income target, output target]
     for pid, village_id, ptype, milli, unit, income_target, output_target in plain_rows(_projects_query(), params):
+        sums = targets.get(village_id)
+        if sums is None:
+            sums = targets[village_id] = [0, 0]
+        sums[0] += income_target or 0
+        sums[1] += output_target or 0
+        key = (village_id, ptype, unit or "")
+        if milli and milli > 0 and unit:
+            measured = groups.get(key)
+            if measured is None:
+                groups[key] = [int(outputs.get(pid) or 0), milli]
+            else:
+                measured[0] += int(outputs.get(pid) or 0)
+                measured[1] += milli
+        elif key not in groups:
+            groups[key] = None  # the type is there, with or without a yield
+    out: dict[int, dict] = {
+        village_id: {"types": set(), "income_target": income, "output_target": output, "groups": {}}
+        for village_id, (income, output) in targets.items()
+    }
+    for (village_id, ptype, unit), measured in groups.items():
         v = out[village_id]
         v["types"].add(ptype)
-        v["income_target"] += income_target or 0
-        v["output_target"] += output_target or 0
-        key = (ptype, unit or "")  # no unit and an empty unit are one group
-        v["groups"].setdefault(key, None)  # the type is there, with or without a yield
-        if milli and milli > 0 and unit:
-            sums = measured.setdefault((village_id, *key), [0, 0])
-            sums[0] += int(outputs.get(pid) or 0)
-            sums[1] += milli
-    for (village_id, *key), (output, milli) in measured.items():
-        out[village_id]["groups"][tuple(key)] = (output, Decimal(milli) / 1000)
+        v["groups"][(ptype, unit)] = None if measured is None else (measured[0], Decimal(measured[1]) / 1000)
     return out
 
 
@@ -312,7 +327,7 @@ def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True, o
     subtotals = metrics.town_totals([v for v, _r in keep], shown, f.year) if shown and with_towns else []
     targets = defaultdict(int)
     party_sums: dict[str, dict] = defaultdict(lambda: dict.fromkeys(party_metrics.SUMS, 0))
-    for v, r in keep:
+    for v, r in keep if subtotals else ():  # (no subtotals asked: nothing to sum)
         targets[v.town_code] += r["collective_income_target_fen"]
         for key in party_metrics.SUMS:
             party_sums[v.town_code][key] += r[key]
