@@ -209,20 +209,21 @@ def _add_columns(rows: list[dict], villages: list[VillageRef], projects: dict[in
     stats = {key: peer_stats(values) for key, values in by_group.items()}
     medians = {key: _round_fen(st["median"]) for key, st in stats.items()}
     weak_below = f.weak_below_fen if f.weak_below_fen is not None else current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
-    ratio = metrics.ratio
+    ratio, project_type = metrics.ratio, f.project_type
+    labels = {key: _group_label(key) for key in {key for per_village in yields for key in per_village}}
     for info, exact, row in zip(infos, yields, rows, strict=True):
-        shown = _shown_group(info["groups"], f.project_type)
+        shown = _shown_group(info["groups"], project_type) if exact else None
         listed, flagged_types, shown_row = [], set(), None
         for key in sorted(exact):
             value = exact[key]
             flagged = value is not None and is_outlier(value, stats[key])
-            if flagged and f.project_type is not None and key[0] != f.project_type:
+            if flagged and project_type is not None and key[0] != project_type:
                 flagged = False
             if flagged:
                 flagged_types.add(key[0])
             listed.append(
                 {
-                    "peer_group": _group_label(key),
+                    "peer_group": labels[key],
                     "type": key[0],
                     "unit": key[1] or None,
                     "yield_fen_per_unit": _round_fen(value),
