@@ -1,9 +1,10 @@
 """Who may do what, where: the one place every view, API route and query asks."""
 
+from functools import cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, bindparam, select
 from sqlalchemy.orm import aliased
 
 from coopapp.errors import Forbidden, NotFound
@@ -115,19 +116,47 @@ def village_ref(village: Area) -> VillageRef:
     )
 
 
-def visible_village_refs(user: User, under: Area | None = None) -> list[VillageRef]:
-    """`visible_villages` as plain rows with their towns, in one query (the comparison's list)."""
+def under_path(dialect: str) -> ColumnElement[bool]:
+    """Areas whose path starts with a bound path (see `path_params`), for statements built once.
+    On SQLite, as the byte range [:lo, :hi) — ["/441323/", "/4413230"): "0" follows "/" — which
+    uses the path index where LIKE does not; PostgreSQL's LIKE uses its text_pattern_ops index."""
+    if dialect == "sqlite":
+        return and_(Area.path >= bindparam("lo"), Area.path < bindparam("hi"))
+    return Area.path.like(bindparam("prefix"), escape="\\")
+
+
+def path_params(path: str) -> dict:
+    """The bound values of `under_path` for an area's path ("/441323/…/", ending in "/")."""
+    escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return {"lo": path, "hi": path[:-1] + "0", "prefix": escaped + "%"}
+
+
+@cache
+def _village_refs_query(dialect: str):
+    """The statement of `visible_village_refs`, built once (building it cost more than running it)."""
     town = aliased(Area)
-    q = (
+    return (
         select(Area.id, Area.code, Area.name, Area.parent_id, town.code, town.name)
         .outerjoin(town, town.id == Area.parent_id)
-        .where(Area.level == "village", area_clause(user))
+        .where(Area.level == "village", under_path(dialect))
+        .order_by(Area.code)
     )
+
+
+def visible_village_refs(user: User, under: Area | None = None) -> list[VillageRef]:
+    """`visible_villages` as plain rows with their towns, in one query (the comparison's list).
+    Both the scope and `under` are subtrees: the villages are those under the deeper of the two
+    (none when neither holds the other)."""
+    path = user.area.path
     if under is not None:
-        q = q.where(Area.path.startswith(under.path, autoescape=True))
+        if under.path.startswith(path):
+            path = under.path
+        elif not path.startswith(under.path):
+            return []
+    rows = plain_rows(_village_refs_query(db.engine.dialect.name), path_params(path))
     return [
         VillageRef(vid, code, name, town_id, town_code or "", town_name or "")
-        for vid, code, name, town_id, town_code, town_name in plain_rows(q.order_by(Area.code))
+        for vid, code, name, town_id, town_code, town_name in rows
     ]
 
 

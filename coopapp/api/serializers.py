@@ -7,6 +7,7 @@ Decimals become strings, dates ISO 8601 (timestamps are UTC, marked `Z`).
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from operator import itemgetter
 
 from coopapp.core.money import fen_to_decimal_string
 from coopapp.ledger.operations import today
@@ -72,8 +73,94 @@ def jsonable(value):
     if kind is dict:
         return _record(value)
     if kind is list and value and type(value[0]) is dict:
+        if len(value) >= _TABLE_ROWS:
+            table = _table(value)
+            if table is not None:
+                return table
         return [_record(item) if type(item) is dict else jsonable(item) for item in value]
     return _jsonable(value)
+
+
+# From how many dicts a list is tried as a table (`_table`); below it row by row costs less.
+_TABLE_ROWS = 16
+_NONE = type(None)
+_PLAIN_TYPES = frozenset(_PLAIN)
+_AMOUNT_TYPES = frozenset((int, _NONE))
+_SCALAR_TYPES = frozenset((*_PLAIN, Decimal))
+
+
+def _table(rows: list) -> list | None:
+    """`jsonable` of a list of dicts with the same keys in the same order (a table's rows, such
+    as the comparison's 300 rows × ~95 keys), worked out column by column: each column's types
+    are looked at once, a column of plain values is kept as it is, and only the cells that change
+    are converted. The same answer as row by row (`_record`), keys in the same order; None when
+    the rows are not of one shape or an amount column holds anything but ints and None (whose
+    twins then differ from row to row): the caller goes row by row."""
+    first = rows[0]
+    keys = tuple(first)
+    if len(keys) < 2 or not all(type(row) is dict and tuple(row) == keys for row in rows):
+        return None
+    out_keys, out_columns = [], []
+    for (key, twin), column in zip(_plan(first), zip(*map(itemgetter(*keys), rows), strict=True), strict=True):
+        types = set(map(type, column))
+        out_keys.append(key)
+        if twin is not None:
+            if not types <= _AMOUNT_TYPES:
+                return None
+            out_columns.append(column)
+            out_keys.append(twin)
+            # fen_to_decimal_string, inline (thousands of these per answer): whole yuan and fen, by
+            # %-formatting, which is faster here than an f-string's two operations.
+            yuan = "%d.%02d"
+            out_columns.append(
+                [
+                    None if fen is None else yuan % divmod(fen, 100) if fen >= 0 else fen_to_decimal_string(fen)
+                    for fen in column
+                ]
+            )
+        elif types <= _PLAIN_TYPES:
+            out_columns.append(column)
+        elif types <= _SCALAR_TYPES:
+            out_columns.append(_decimal_column(column))
+        elif types == {list}:
+            out_columns.append(_nested(column))
+        else:
+            out_columns.append([item if type(item) in _PLAIN else jsonable(item) for item in column])
+    return [dict(zip(out_keys, values, strict=True)) for values in zip(*out_columns, strict=True)]
+
+
+def _decimal_column(column: tuple) -> list:
+    """`decimal_string` of a column's Decimals (the rest kept), inline for the usual values
+    (the comparison's ratios: thousands per answer); any other goes to `decimal_string`."""
+    out = []
+    append = out.append
+    for item in column:
+        if type(item) is Decimal:
+            try:
+                text = str(item.quantize(_RATIO_PLACES, ROUND_HALF_UP))
+            except InvalidOperation:
+                text = "E"
+            if "E" in text or "." not in text:
+                item = decimal_string(item)
+            else:
+                text = text.rstrip("0").rstrip(".")
+                item = "0" if text == "-0" else text
+        append(item)
+    return out
+
+
+def _nested(column: tuple) -> list:
+    """`jsonable` of a column of lists (each row's yields): when they hold only dicts, all of
+    them at once (as one table when they share a shape), then cut back into the rows' lists."""
+    items = [item for cell in column for item in cell]
+    if not all(type(item) is dict for item in items):
+        return [jsonable(cell) for cell in column]
+    done, out, start = jsonable(items) if items else [], [], 0
+    for cell in column:
+        end = start + len(cell)
+        out.append(done[start:end])
+        start = end
+    return out
 
 
 def _record(value: dict) -> dict:
@@ -86,8 +173,7 @@ def _record(value: dict) -> dict:
             out[key] = item
             if twin is not None:
                 if item >= 0:  # fen_to_decimal_string, inline: thousands of these per answer
-                    digits = str(item).rjust(3, "0")
-                    out[twin] = f"{digits[:-2]}.{digits[-2:]}"
+                    out[twin] = "%d.%02d" % divmod(item, 100)  # noqa: UP031 (faster than an f-string)
                 else:
                     out[twin] = fen_to_decimal_string(item)
         elif kind is str or kind is bool:

@@ -18,6 +18,7 @@ from functools import cache
 from sqlalchemy import String, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy import null as sa_null
 
+from coopapp.access.scope import path_params, under_path
 from coopapp.core.vocabulary import PARTY_ORG_KINDS
 from coopapp.extensions import db
 from coopapp.models import Area, Cooperative, PartyOrg
@@ -33,33 +34,18 @@ def _empty() -> dict:
     return dict.fromkeys(SUMS, 0)
 
 
-def _under(dialect: str):
-    """Areas whose path starts with the bound path (see `_path_params`). On SQLite, as the byte
-    range [:lo, :hi) — ["/441323/", "/4413230"): "0" follows "/" — which uses the path index
-    where LIKE does not; PostgreSQL's LIKE uses its text_pattern_ops index."""
-    if dialect == "sqlite":
-        return and_(Area.path >= bindparam("lo"), Area.path < bindparam("hi"))
-    return Area.path.like(bindparam("prefix"), escape="\\")
-
-
-def _path_params(path: str) -> dict:
-    """The bound values of `_under` for an area's path ("/441323/…/", ending in "/")."""
-    escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return {"lo": path, "hi": path[:-1] + "0", "prefix": escaped + "%"}
-
-
 @cache
 def _figures_query(dialect: str, under: bool):
     """One UNION ALL of counts, (tag, village, kind, n): `g` the village's groups in use, `v` those
     of them with a party organisation of their own or covered by a joint branch, `o` / `p` its
     organisations of `kind` attached to the village / to one of its groups, `c` its cooperatives
     led by a party organisation. Counted in the database, so a county's thousands of groups come
-    back as a few hundred rows; built once, run with `ids` or, `under`, with `_path_params` (the
-    areas under an area holding every village asked for, found by the indexed path prefix rather
-    than by a list of hundreds of ids, which costs SQLite four times as much; rows of other
-    villages under it come back too)."""
+    back as a few hundred rows; built once, run with `ids` or, `under`, with
+    `access.scope.path_params` (the areas under an area holding every village asked for, found by
+    the indexed path prefix rather than by a list of hundreds of ids, which costs SQLite four times
+    as much; rows of other villages under it come back too)."""
     if under:
-        in_area = village_in = _under(dialect)
+        in_area = village_in = under_path(dialect)
     else:
         ids = bindparam("ids", expanding=True)
         in_area, village_in = Area.parent_id.in_(ids), Area.id.in_(ids)
@@ -106,7 +92,7 @@ def village_party_figures(village_ids: list[int], under: str | None = None) -> d
     if not village_ids:
         return out
     query = _figures_query(db.engine.dialect.name, under is not None)
-    params = _path_params(under) if under is not None else {"ids": village_ids}
+    params = path_params(under) if under is not None else {"ids": village_ids}
     for tag, village, kind, n in plain_rows(query, params):
         row = out.get(village)
         if row is None:
