@@ -79,6 +79,7 @@ TARGETS = {
     "compare_raw_scan": ("summary ≥ 10× faster", lambda r: r["ratio"] >= 10),
     "compare_cached": ("(same answer, served from cache)", None),
     "village_dashboard": ("≤ 50 ms", lambda r: r["median_ms"] <= 50),
+    "home_reviewer": ("≤ 50 ms (the county's to-dos)", lambda r: r["median_ms"] <= 50),
     "chart_uncached": ("≤ 1.3× floor", lambda r: r["ratio"] <= 1.3),
     "chart_cached": ("(in-process; see load_chart_cached)", None),
     "load_chart_cached": ("≥ 500 req/s, 0 errors (gunicorn)", lambda r: r["rps"] >= 500 and r["errors"] == 0),

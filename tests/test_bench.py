@@ -66,6 +66,7 @@ def test_bench_script_runs_at_a_tiny_size(tmp_path, monkeypatch):
         "compare_cached",
         "village_summary",
         "village_dashboard",
+        "home_reviewer",
         "review_queue",
         "chart_uncached",
         "chart_cached",
