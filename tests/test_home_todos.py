@@ -96,7 +96,8 @@ def test_the_secretarys_reviews_objections_months_and_notices(busy, client):
     t = todos_for(sec)
     waiting = (LedgerEntry.status == "submitted", LedgerEntry.village_id == world.village.id)
     assert t.waiting.count == _count(*waiting) == 2
-    assert t.waiting.oldest_id == db.session.scalar(select(func.min(LedgerEntry.id)).where(*waiting))
+    oldest_first = list(db.session.scalars(select(LedgerEntry.id).where(*waiting).order_by(LedgerEntry.id)))
+    assert [e.id for e in t.waiting.oldest] == oldest_first
     assert (
         t.objections
         == 1
@@ -118,6 +119,8 @@ def test_the_secretarys_reviews_objections_months_and_notices(busy, client):
     }
     for link in links.values():
         assert client.get(link).status_code == 200, link
+    entry_page = client.get(f"/entries/{oldest_first[0]}").get_data(as_text=True)  # listed oldest first
+    assert f'href="/entries/{oldest_first[0]}"' in page and "审核通过" in entry_page and "退回" in entry_page
     assert "我家的股份没有算全" in client.get(links["objections"]).get_data(as_text=True)
     # The month closes as the to-do says, and leaves the list.
     ledger.close_month(sec, world.village, CLOSABLE)

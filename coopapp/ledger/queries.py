@@ -78,25 +78,43 @@ def draft_count(user: User) -> int:
     )
 
 
+WAITING_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class WaitingEntry:
+    """An entry waiting for review as the to-do list shows it (its page has 通过 and 退回)."""
+
+    id: int
+    period: str
+    kind: str
+    amount_fen: int
+    project: str
+
+
 @dataclass(frozen=True)
 class Waiting:
-    """Entries waiting for review in the user's scope: how many, and the oldest one's month and id."""
+    """Entries waiting for review in the user's scope: how many, and the oldest few, oldest first."""
 
     count: int
-    oldest_period: str | None
-    oldest_id: int | None
+    oldest: list[WaitingEntry]
 
 
-def awaiting_review(user: User) -> Waiting:
-    """Submitted entries of the villages in the user's scope (two queries, however many villages)."""
+def awaiting_review(user: User, limit: int = WAITING_SHOWN) -> Waiting:
+    """Submitted entries of the villages in the user's scope: how many, and the `limit` submitted
+    longest ago (two queries, however many villages)."""
     waiting = (LedgerEntry.status == "submitted", village_ids_clause(user, LedgerEntry.village_id))
     count = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(*waiting)) or 0
     if not count:
-        return Waiting(0, None, None)
-    oldest = db.session.execute(
-        select(LedgerEntry.period, LedgerEntry.id).where(*waiting).order_by(LedgerEntry.id).limit(1)
-    ).first()
-    return Waiting(count, oldest[0], oldest[1])
+        return Waiting(0, [])
+    rows = db.session.execute(
+        select(LedgerEntry.id, LedgerEntry.period, LedgerEntry.kind, LedgerEntry.amount_fen, Project.name)
+        .join(Project, Project.id == LedgerEntry.project_id)
+        .where(*waiting)
+        .order_by(LedgerEntry.id)
+        .limit(limit)
+    ).all()
+    return Waiting(count, [WaitingEntry(i, p, k, int(a), name) for i, p, k, a, name in rows])
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ class Todos:
     returned_rows: list[queries.ReturnedEntry] = field(default_factory=list)
     drafts: int = 0
     # secretary
-    waiting: queries.Waiting = field(default_factory=lambda: queries.Waiting(0, None, None))
+    waiting: queries.Waiting = field(default_factory=lambda: queries.Waiting(0, []))
     objections: int = 0
     closable: int = 0
     closable_rows: list[queries.ClosableMonth] = field(default_factory=list)
