@@ -134,6 +134,8 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
     bearer = {"Authorization": f"Bearer {token}"}
     web = app.test_client()
     web.post("/login", data={"username": secretary_name, "password": PASSWORD})
+    reviewer_web = app.test_client()
+    reviewer_web.post("/login", data={"username": "bench.reviewer", "password": PASSWORD})
 
     def get(client, path, **kw):
         resp = client.get(path, **kw)
@@ -196,6 +198,8 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
     summary_path = f"/api/v1/villages/{code}/summary?year={year}"
     results.append(stats("village_summary", timed(lambda: get(api, summary_path, headers=bearer), repeat)))
     results.append(stats("village_dashboard", timed(lambda: get(web, f"/villages/{code}?year={year}"), repeat)))
+    # the county reviewer's home: every village's disclosure due, aggregated (issue 17)
+    results.append(stats("home_reviewer", timed(lambda: get(reviewer_web, "/"), repeat)))
 
     with app.app_context():
         queued = min(SUBMITTED, 5 * repeat)

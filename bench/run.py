@@ -79,6 +79,7 @@ TARGETS = {
     "compare_raw_scan": ("summary ≥ 10× faster", lambda r: r["ratio"] >= 10),
     "compare_cached": ("(same answer, served from cache)", None),
     "village_dashboard": ("≤ 50 ms", lambda r: r["median_ms"] <= 50),
+    "home_reviewer": ("≤ 50 ms (the county's to-dos)", lambda r: r["median_ms"] <= 50),
     "chart_uncached": ("≤ 1.3× floor", lambda r: r["ratio"] <= 1.3),
     "chart_cached": ("(in-process; see load_chart_cached)", None),
     "load_chart_cached": ("≥ 500 req/s, 0 errors (gunicorn)", lambda r: r["rps"] >= 500 and r["errors"] == 0),
@@ -90,6 +91,8 @@ TARGETS = {
         lambda r: r["max_ms"] <= 2000 and r["errors"] == 0,
     ),
     "approve": ("≤ 20 ms", lambda r: r["median_ms"] <= 20),
+    # issue 17: each main page's first load on a phone (bench/weight.py), at any scale
+    "page_weight": ("≤ 150 KB first load, each main page", lambda r: r["max_bytes"] <= 150_000),
 }
 
 
@@ -105,6 +108,9 @@ def table(results: list[dict]) -> str:
             target = f"{r['rps']:.0f} req/s, {r['errors']} errors; {target}"
         if "writes" in r:
             target = f"max {r['max_ms']:,.0f} ms, {r['writes']} writes, {r['errors']} failed; {target}"
+        if "pages" in r:
+            sizes = ", ".join(f"{page} {size / 1000:.1f}" for page, size in r["pages"].items())
+            target = f"KB: {sizes}; {target}"
         if "rows_per_s" in r:
             target = f"{r['rows_per_s']:,.0f} rows/s, {r['peak_rss_mb']:.0f} MB; {target}"
         lines.append(
@@ -204,12 +210,14 @@ def main(argv: list[str] | None = None) -> dict:
     from bench.imports import measure_imports, measure_write_wait
     from bench.load import measure_load
     from bench.measure import measure
+    from bench.weight import measure_page_weight
 
     with tempfile.TemporaryDirectory(prefix="coop-bench-") as tmp:
         start = time.perf_counter()
         url = prepare_sqlite(scale, not args.no_cache, Path(tmp), report)
         print(f"SQLite database ready in {time.perf_counter() - start:.1f}s")
         report["results"] = measure(url, scale, args.repeat)
+        report["results"].append(measure_page_weight(url))
         report["results"] += measure_load(url, scale, args.load_seconds, args.load_requests)
         report["results"] += measure_imports(url, rows=args.import_rows)
         report["results"].append(measure_write_wait(url, rows=args.import_rows))
@@ -226,6 +234,7 @@ def main(argv: list[str] | None = None) -> dict:
                 report["postgresql_generate_s"] = round(time.perf_counter() - start, 1)
                 print(f"PostgreSQL database ready in {report['postgresql_generate_s']:.1f}s")
             report["postgresql"] = measure(pg_url, scale, args.repeat)
+            report["postgresql"].append(measure_page_weight(pg_url))
             report["postgresql"] += measure_load(pg_url, scale, args.load_seconds, args.load_requests)
             report["postgresql"] += measure_imports(pg_url, rows=args.import_rows)
             report["postgresql"].append(measure_write_wait(pg_url, rows=args.import_rows))

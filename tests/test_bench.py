@@ -66,10 +66,12 @@ def test_bench_script_runs_at_a_tiny_size(tmp_path, monkeypatch):
         "compare_cached",
         "village_summary",
         "village_dashboard",
+        "home_reviewer",
         "review_queue",
         "chart_uncached",
         "chart_cached",
         "approve",
+        "page_weight",
         "load_chart_cached",
         "load_mixed",
         "import_csv",
@@ -79,6 +81,17 @@ def test_bench_script_runs_at_a_tiny_size(tmp_path, monkeypatch):
     for r in report["results"]:
         assert {"name", "median_ms", "p95_ms", "floor_ms", "ratio"} <= set(r)
         assert r["median_ms"] > 0
+    weight = next(r for r in report["results"] if r["name"] == "page_weight")
+    assert set(weight["pages"]) == {
+        "home_accountant",
+        "ledger",
+        "home_secretary",
+        "review_queue",
+        "home_reviewer",
+        "public_village",
+        "statement",
+    }
+    assert 0 < weight["max_bytes"] == max(weight["pages"].values()) <= 150_000
 
 
 def test_the_production_cli_ships_no_generator(app):

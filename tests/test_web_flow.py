@@ -19,12 +19,18 @@ def _last_entry() -> LedgerEntry:
     return db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id.desc())).first()
 
 
-def test_login_sends_each_role_to_its_start_page(world, client, auth):
+def test_login_sends_each_role_to_its_home(world, client, auth):
     assert client.get("/").headers["Location"].endswith("/login")
-    for username, start in [("acc", "/entries"), ("sec", "/dashboard"), ("county", "/areas"), ("admin", "/areas")]:
+    for username, item in [
+        ("acc", "todo-returned"),
+        ("sec", "todo-review"),
+        ("county", "todo-overdue"),
+        ("admin", "todo-held-back"),
+    ]:
         resp = auth.login(username)
-        assert resp.status_code == 302
-        assert client.get("/").headers["Location"].endswith(start)
+        assert resp.status_code == 302 and resp.headers["Location"] == "/"
+        home = client.get("/")
+        assert home.status_code == 200 and f'id="{item}"' in home.get_data(as_text=True)  # tests/test_home_todos.py
         auth.logout()
         assert client.get("/").headers["Location"].endswith("/login")
 

@@ -197,3 +197,10 @@ def held_back(user_ids: list[int]) -> set[int]:
     rows = counters([f"user:{uid}" for uid in user_ids]).values()
     now = utcnow()
     return {int(r.key.split(":", 1)[1]) for r in rows if r.blocked_until is not None and r.blocked_until > now}
+
+
+def held_back_now() -> set[int]:
+    """Every user a browser without their device cookie must now wait to try (one query over the
+    users' counters, which hold only the users that failed lately)."""
+    q = select(LoginFailure.key).where(LoginFailure.key.startswith("user:"), LoginFailure.blocked_until > utcnow())
+    return {int(key.split(":", 1)[1]) for key in db.session.scalars(q)}

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coopapp.access import audit, throttle
 from coopapp.access.accounts import end_user_access, hash_password, password_problem
@@ -312,3 +312,20 @@ def list_users(actor: User | None, under: Area | None = None) -> list[UserRow]:
             )
         )
     return rows
+
+
+def held_back_users(actor: User) -> int:
+    """How many users of the actor's scope are held back by failed logins now (the users page
+    offers 解锁 for each): two queries, however many users."""
+    held = throttle.held_back_now()
+    if not held:
+        return 0
+    q = select(func.count()).select_from(User).join(Area, Area.id == User.area_id)
+    return db.session.scalar(q.where(area_clause(actor), User.id.in_(held))) or 0
+
+
+def users_in_retired_areas(actor: User) -> int:
+    """How many active users of the actor's scope still work in a retired (merged or closed) area:
+    they should be moved to the area that took over, or deactivated."""
+    q = select(func.count()).select_from(User).join(Area, Area.id == User.area_id)
+    return db.session.scalar(q.where(area_clause(actor), Area.retired.is_(True), User.active.is_(True))) or 0

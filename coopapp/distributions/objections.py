@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
-from coopapp.access.scope import authorize
+from coopapp.access.scope import authorize, village_ids_clause
 from coopapp.core.periods import year_of
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import PAYOUT_KINDS
@@ -219,3 +219,14 @@ def amounts_for(objections: list[Objection]) -> dict[int, int | None]:
     )
     found = {(d, h): int(a) for d, h, a in db.session.execute(q)}
     return {o.id: found.get((o.distribution_id, o.household_id)) for o in objections}
+
+
+def open_objections(user: User) -> tuple[int, datetime | None]:
+    """Objections not yet answered in the villages of the user's scope: how many, and when the
+    oldest was raised (one query, however many villages)."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Objection.created_at)).where(
+            Objection.status == "open", village_ids_clause(user, Objection.village_id)
+        )
+    ).one()
+    return int(count or 0), oldest

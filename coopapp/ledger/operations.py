@@ -21,6 +21,7 @@ from coopapp.extensions import db
 from coopapp.ledger import rollups
 from coopapp.ledger.locks import lock_village
 from coopapp.ledger.permissions import (
+    UNSETTLED,
     approve_refusal,
     closed_month,
     edit_refusal,
@@ -360,7 +361,7 @@ def close_month(user: User, village: Area, period: str) -> ClosedMonth:
         select(func.count()).where(
             LedgerEntry.village_id == village.id,
             LedgerEntry.period == period,
-            LedgerEntry.status.in_(("draft", "submitted", "returned")),
+            LedgerEntry.status.in_(UNSETTLED),
         )
     )
     if pending:

@@ -23,6 +23,8 @@ from coopapp.extensions import db
 from coopapp.models import ClosedMonth, Distribution, LedgerEntry, User
 
 EDITABLE = ("draft", "returned")
+# Entries still to settle: a month holding one cannot be closed (`close_month`, `ledger.queries.closable_months`).
+UNSETTLED = ("draft", "submitted", "returned")
 Refusal = DomainError | None
 
 

@@ -1,6 +1,6 @@
 """Issue 17 item 1: at 390 × 844 (touch, zh-CN) each page shows what its user came for.
 
-One test per role, logged in once: the page has no sideways scroll and every key element (each
+One test per role, logged in once (its home, the to-dos, first): the page has no sideways scroll and every key element (each
 amount, household, note, both review buttons, each problem of an import, the year total, the public
 page's nine columns, the comparison's rank, village and chosen figure) lies within the screen's
 width. Wide tables become cards there (`table.data.cards`, app.css); at 1280 px they stay tables.
@@ -25,6 +25,8 @@ AMOUNT = "td[data-label='金额（元）']"
 PROBLEM = "td[data-label='问题']"
 # A statement's amounts and subtotals, line by line or (a busy year) month by month.
 LINES = "td[data-label='金额（元）'], .month-totals .num"
+# The home page's to-dos (the page after login): each count, what it counts and its link.
+TODOS = {"count": ".todo-head .todo-count", "title": ".todo-head .todo-title", "go": ".todo-head .todo-go"}
 SUBTOTALS = ".subtotal td.num, td.subtotal-cell"
 BOXES = "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.width, e.outerHTML.slice(0, 80)]; })"
 
@@ -47,6 +49,7 @@ def _shown(page, name: str, **key_elements: str) -> None:
 def test_accountant_sees_amounts_and_every_import_problem(new_page, tmp_path):
     page = new_page(**PHONE)
     login(page, "zhongdong.accountant")
+    _shown(page, "home-accountant", **TODOS)  # the page after login: the to-dos
     page.goto("/entries")
     _shown(page, "ledger", amount=AMOUNT, status="main table .badge")
 
@@ -67,6 +70,7 @@ def test_secretary_reviews_reads_a_statement_and_previews_a_plan(new_page, live_
     household_id, year = _busiest_household(live_app)
     page = new_page(**PHONE)
     login(page, "zhongdong.secretary")
+    _shown(page, "home-secretary", **TODOS)
 
     page.goto("/review")
     rows = page.locator("main table tbody tr").count()
@@ -157,6 +161,7 @@ def test_a_villager_sees_every_amount_and_the_public_page_every_column(new_page,
 def test_reviewer_sees_rank_village_and_the_chosen_figure(new_page):
     page = new_page(**PHONE)
     login(page, "county.reviewer")
+    _shown(page, "home-reviewer", **TODOS, village=".todo-items a")
     for sort, label in (("", "村集体收入（元）"), ("coverage", "覆盖率")):
         page.goto(f"/areas?sort={sort}&dir=desc" if sort else "/areas")
         assert page.inner_text("table.compare th.chosen") == label

@@ -7,19 +7,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from coopapp.access import sessions, throttle
 from coopapp.access.accounts import change_password as change_user_password
 from coopapp.errors import Invalid
+from coopapp.reporting.todos import todos_for
 from coopapp.web import form_stash
 from coopapp.web.auth.forms import ChangePasswordForm, PageLoginForm
 from coopapp.web.common import back_to, require_action_form, safe_next, show_field_errors
 
 bp = Blueprint("auth", __name__)
-
-START_PAGES = {
-    "accountant": "ledger.entries",
-    "secretary": "reports.dashboard_home",  # the village dashboard, with the review queue's count
-    "reviewer": "reports.areas",
-    "admin": "reports.areas",
-}
-
 
 # What a user holding a one-time password may still reach before choosing their own.
 BEFORE_A_NEW_PASSWORD = frozenset({"auth.change_password", "auth.logout", "auth.set_language", "static"})
@@ -39,10 +32,11 @@ def _password_first():
 
 @bp.get("/")
 def home():
-    """Each role starts on its own page; visitors on the login page."""
+    """Each user starts on their home: their to-dos with counts, each linking to where the work is
+    done; visitors on the login page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return redirect(url_for(START_PAGES.get(current_user.role, "reports.areas")))
+    return render_template("home.html", t=todos_for(current_user._get_current_object()))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,0 +1,168 @@
+"""The ledger's to-do lists for a user's home page: one query function per list, each scoped by the
+one scope check (`village_ids_clause`) and aggregated in the database, so a county's hundreds of
+villages cost a fixed number of queries, never one per village."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from coopapp.access.scope import village_ids_clause
+from coopapp.core.periods import period
+from coopapp.extensions import db
+from coopapp.ledger.permissions import UNSETTLED
+from coopapp.models import Area, ClosedMonth, Distribution, LedgerEntry, MonthlySummary, Project, User
+
+RETURNED_SHOWN = 10  # returned entries listed on the home page (the count covers them all)
+MONTHS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class ReturnedEntry:
+    """A returned entry as the accountant's to-do list shows it: what it is and why it came back."""
+
+    id: int
+    period: str
+    kind: str
+    amount_fen: int
+    project: str
+    note: str
+    reason: str
+    returned_at: datetime | None
+
+
+def returned_entries(user: User, limit: int = RETURNED_SHOWN) -> tuple[int, list[ReturnedEntry]]:
+    """The user's own entries the secretary returned (only the author fixes them): how many, and the
+    latest `limit` of them, latest return first, each with its reason."""
+    mine = (
+        LedgerEntry.created_by_id == user.id,
+        LedgerEntry.status == "returned",
+        village_ids_clause(user, LedgerEntry.village_id),
+    )
+    count = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(*mine)) or 0
+    rows = db.session.execute(
+        select(
+            LedgerEntry.id,
+            LedgerEntry.period,
+            LedgerEntry.kind,
+            LedgerEntry.amount_fen,
+            Project.name,
+            LedgerEntry.note,
+            LedgerEntry.return_reason,
+            LedgerEntry.reviewed_at,
+        )
+        .join(Project, Project.id == LedgerEntry.project_id)
+        .where(*mine)
+        .order_by(LedgerEntry.reviewed_at.desc(), LedgerEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return count, [
+        ReturnedEntry(i, p, k, int(a), name, note or "", reason or "", at)
+        for i, p, k, a, name, note, reason, at in rows
+    ]
+
+
+def draft_count(user: User) -> int:
+    """The user's own drafts not yet submitted for review."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LedgerEntry)
+            .where(
+                LedgerEntry.created_by_id == user.id,
+                LedgerEntry.status == "draft",
+                village_ids_clause(user, LedgerEntry.village_id),
+            )
+        )
+        or 0
+    )
+
+
+WAITING_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class WaitingEntry:
+    """An entry waiting for review as the to-do list shows it (its page has 通过 and 退回)."""
+
+    id: int
+    period: str
+    kind: str
+    amount_fen: int
+    project: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Entries waiting for review in the user's scope: how many, and the oldest few, oldest first."""
+
+    count: int
+    oldest: list[WaitingEntry]
+
+
+def awaiting_review(user: User, limit: int = WAITING_SHOWN) -> Waiting:
+    """Submitted entries of the villages in the user's scope: how many, and the `limit` submitted
+    longest ago (two queries, however many villages)."""
+    waiting = (LedgerEntry.status == "submitted", village_ids_clause(user, LedgerEntry.village_id))
+    count = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(*waiting)) or 0
+    if not count:
+        return Waiting(0, [])
+    rows = db.session.execute(
+        select(LedgerEntry.id, LedgerEntry.period, LedgerEntry.kind, LedgerEntry.amount_fen, Project.name)
+        .join(Project, Project.id == LedgerEntry.project_id)
+        .where(*waiting)
+        .order_by(LedgerEntry.id)
+        .limit(limit)
+    ).all()
+    return Waiting(count, [WaitingEntry(i, p, k, int(a), name) for i, p, k, a, name in rows])
+
+
+@dataclass(frozen=True)
+class ClosableMonth:
+    """A month a village's secretary may close now."""
+
+    village_id: int
+    village: str
+    period: str
+
+
+def closable_months(user: User, before: str, limit: int = MONTHS_SHOWN) -> tuple[int, list[ClosableMonth]]:
+    """Months ready to close in the villages of the user's scope, oldest first: months before
+    `before` (the current month: a month still under way is not ready) with approved entries, none
+    left to settle (draft, submitted, returned), no plan awaiting publication, not closed — what
+    `ledger.operations.close_month` checks. How many, and the first `limit`. One query per table
+    (summaries, unsettled entries, plans, closed months), grouped by village and month."""
+    in_scope = village_ids_clause
+    with_entries = db.session.execute(
+        select(MonthlySummary.village_id, MonthlySummary.year, MonthlySummary.month)
+        .where(in_scope(user, MonthlySummary.village_id), MonthlySummary.entry_count > 0)
+        .group_by(MonthlySummary.village_id, MonthlySummary.year, MonthlySummary.month)
+    ).all()
+    candidates = {(v, period(int(y), int(m))) for v, y, m in with_entries}
+    candidates = {c for c in candidates if c[1] < before}
+    if not candidates:
+        return 0, []
+    blocked = set(
+        db.session.execute(
+            select(LedgerEntry.village_id, LedgerEntry.period)
+            .where(in_scope(user, LedgerEntry.village_id), LedgerEntry.status.in_(UNSETTLED))
+            .group_by(LedgerEntry.village_id, LedgerEntry.period)
+        ).all()
+    )
+    blocked |= set(
+        db.session.execute(
+            select(Distribution.village_id, Distribution.period)
+            .where(in_scope(user, Distribution.village_id), Distribution.status.in_(("draft", "approved")))
+            .group_by(Distribution.village_id, Distribution.period)
+        ).all()
+    )
+    blocked |= set(
+        db.session.execute(
+            select(ClosedMonth.village_id, ClosedMonth.period).where(in_scope(user, ClosedMonth.village_id))
+        ).all()
+    )
+    ready = sorted(candidates - blocked, key=lambda c: (c[1], c[0]))
+    names = dict(
+        db.session.execute(select(Area.id, Area.name).where(Area.id.in_({v for v, _p in ready[:limit]}))).all()
+    )
+    return len(ready), [ClosableMonth(v, names.get(v, ""), p) for v, p in ready[:limit]]

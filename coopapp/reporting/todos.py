@@ -1,0 +1,73 @@
+"""Work comes to the user: each role's to-do lists for the home page, gathered from the domains'
+own queries (ledger.queries, distributions.objections, disclosure.due, access.users) — each
+scoped by the one scope check and aggregated, so a county's villages cost a fixed number of
+queries. The page only shows what is here; it counts nothing itself."""
+
+from dataclasses import dataclass, field
+
+from coopapp.access import users
+from coopapp.access.scope import home_village
+from coopapp.disclosure import due
+from coopapp.distributions import objections
+from coopapp.ledger import operations as ledger
+from coopapp.ledger import queries
+from coopapp.models import Area, User
+
+
+@dataclass
+class Todos:
+    """The to-dos of one user's home. Lists a role has no use for stay empty (zero)."""
+
+    role: str
+    village: Area | None = None
+    # accountant
+    returned: int = 0
+    returned_rows: list[queries.ReturnedEntry] = field(default_factory=list)
+    drafts: int = 0
+    # secretary
+    waiting: queries.Waiting = field(default_factory=lambda: queries.Waiting(0, []))
+    objections: int = 0
+    closable: int = 0
+    closable_rows: list[queries.ClosableMonth] = field(default_factory=list)
+    notices: list[due.NoticeDue] = field(default_factory=list)
+    # reviewer
+    overdue: int = 0
+    overdue_rows: list = field(default_factory=list)
+    # admin
+    held_back: int = 0
+    in_retired_areas: int = 0
+
+    @property
+    def total(self) -> int:
+        """Everything waiting for this user (0: nothing to do)."""
+        return (
+            self.returned
+            + self.drafts
+            + self.waiting.count
+            + self.objections
+            + self.closable
+            + len(self.notices)
+            + self.overdue
+            + self.held_back
+            + self.in_retired_areas
+        )
+
+
+def todos_for(user: User) -> Todos:
+    """The to-dos of `user`'s home page, by role."""
+    todos = Todos(user.role, village=home_village(user))
+    if user.role == "accountant":
+        todos.returned, todos.returned_rows = queries.returned_entries(user)
+        todos.drafts = queries.draft_count(user)
+    elif user.role == "secretary":
+        todos.waiting = queries.awaiting_review(user)
+        todos.objections, _oldest = objections.open_objections(user)
+        todos.closable, todos.closable_rows = queries.closable_months(user, before=ledger.current_period())
+        todos.notices = due.notices_due(user)
+    elif user.role == "reviewer":
+        rows = due.overdue_disclosures(user)
+        todos.overdue, todos.overdue_rows = len(rows), rows[: due.OVERDUE_SHOWN]
+    elif user.role == "admin":
+        todos.held_back = users.held_back_users(user)
+        todos.in_retired_areas = users.users_in_retired_areas(user)
+    return todos
