@@ -11,10 +11,19 @@ from coopapp.core.vocabulary import KINDS, STATUSES
 from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import permissions
+from coopapp.ledger.consequences import void_consequence
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
-from coopapp.web.common import household_name, page_arg, period_arg, require_action_form, save_form, show_field_errors
+from coopapp.web.common import (
+    household_name,
+    page_arg,
+    period_arg,
+    require_action_form,
+    require_confirmation,
+    save_form,
+    show_field_errors,
+)
 from coopapp.web.ledger.downloads import download
 from coopapp.web.ledger.forms import EntryPageForm, entry_form_data
 
@@ -149,6 +158,12 @@ def submit(entry_id: int):
 def void(entry_id: int):
     entry = ledger.get_entry(entry_id, current_user, "create_entry")
     require_action_form()
+    back = url_for("ledger.entry", entry_id=entry.id)
+    refusal = permissions.void_refusal(current_user, entry)
+    if refusal is not None:
+        flash(refusal.message, "error")
+        return redirect(back)
+    require_confirmation(_("作废记录 #%(id)s", id=entry.id), void_consequence(entry), back)
     ledger.void_entry(current_user, entry)
     flash(_("已作废。"), "success")
     return redirect(url_for("ledger.entry", entry_id=entry.id))
