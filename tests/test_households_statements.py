@@ -293,7 +293,11 @@ def test_reissued_public_link_retires_the_old_one(world, payouts, client, auth):
     auth.login("sec")
     page = client.get(f"/village/households/{hh.id}/statement?year={year}").get_data(as_text=True)
     assert "换新二维码" in page
-    resp = client.post(f"/village/households/{hh.id}/public-link?year={year}", data={})
+    asked = client.post(f"/village/households/{hh.id}/public-link?year={year}", data={})
+    assert "将为 张三丰 户换新二维码" in asked.get_data(as_text=True)
+    db.session.refresh(hh)
+    assert hh.public_token == old
+    resp = client.post(f"/village/households/{hh.id}/public-link?year={year}", data={"confirmed": "1"})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/statement?year={year}")
     db.session.refresh(hh)
     assert hh.public_token != old and len(hh.public_token) == len(old)
