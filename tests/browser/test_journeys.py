@@ -84,6 +84,9 @@ def test_secretary_returns_approves_closes_and_publishes(new_page):
     page.fill("#period", period)
     page.get_by_role("button", name="结账").click()
     page.wait_for_load_state()
+    assert f"将结账 {period}：本月" in page.inner_text("#consequence")  # asked first; nothing closed yet
+    page.get_by_role("button", name="确定").click()
+    page.wait_for_load_state()
     assert f"{period} 已结账" in page.inner_text("main")
     assert period in page.locator("ul.chips").inner_text()
 
@@ -96,7 +99,14 @@ def test_secretary_returns_approves_closes_and_publishes(new_page):
     assert page.inner_text("#lines-total") == "30,000.00"
     page.get_by_role("button", name="审批方案").click()
     page.wait_for_load_state()
+    assert "审批后方案不能再修改" in page.inner_text("#consequence")
+    page.get_by_role("button", name="确定").click()
+    page.wait_for_load_state()
     page.get_by_role("button", name="公布并记入台账").click()
+    page.wait_for_load_state()
+    sentence = page.locator("#consequence").inner_text()
+    assert re.search(r"将生成 \d+ 条分红记录，合计 [\d,]+\.\d\d 元", sentence), sentence
+    page.get_by_role("button", name="确定").click()
     page.wait_for_load_state()
     assert page.locator("table.plan-lines a").count() > 0  # one ledger entry per household line
 

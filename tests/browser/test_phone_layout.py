@@ -89,6 +89,13 @@ def test_secretary_reviews_reads_a_statement_and_previews_a_plan(new_page, live_
     page.goto(f"/village/households/{household_id}/statement?year={year}")
     assert f"{year} 年合计" in page.inner_text("tfoot")
     _shown(page, "statement", amount=LINES, subtotal=SUBTOTALS, total="tfoot th", year_total="[data-total-fen]")
+    page.get_by_role("button", name="换新二维码").click()  # asks first (item 2): its page fits the phone
+    page.wait_for_load_state()
+    assert "户换新二维码" in page.inner_text("#consequence")
+    _shown(page, "confirm", sentence="#consequence", confirm="#confirm-yes", cancel="#confirm-no")
+    page.click("#confirm-no")  # 取消: back to the statement, the QR code unchanged
+    page.wait_for_load_state()
+    assert f"/statement?year={year}" in page.url
 
     page.goto("/distributions/new")
     page.fill("#pool", "3万")
