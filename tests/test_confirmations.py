@@ -251,3 +251,31 @@ def test_a_refused_batch_is_flashed_not_confirmed(world, batch, client, auth):
     page = client.get(f"/imports/batches/{batch.id}").get_data(as_text=True)
     assert f'action="/imports/batches/{batch.id}/approve"' not in page
     assert client.post(f"/imports/batches/{batch.id}/approve", data={"confirmed": "1"}).status_code == 403
+
+
+def test_pages_hand_the_sentence_to_the_dialog_script(world, client, auth, tmp_path, app, monkeypatch):
+    """With JavaScript (static/confirm.js) the same sentence is asked in a dialog: the buttons carry it."""
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
+    entry = ledger.create_entry(world.users["accountant"], entry_input(world.project))
+    batch_id = csv_batch(world, tmp_path)
+    plan = distributions.draft_plan(world.users["secretary"], plan_input(world))
+    db.session.commit()
+    script = '<script src="/static/confirm.js" defer></script>'
+    auth.login("acc")
+    for url, sentence in (
+        (f"/entries/{entry.id}", f"将作废记录 #{entry.id}"),
+        (f"/imports/batches/{batch_id}", "将提交本批 1 条记录待审核，合计 12.00 元"),
+    ):
+        html = unescape(client.get(url).get_data(as_text=True))
+        assert re.search(rf'data-confirm="{re.escape(sentence)}[^"]*"', html) and script in html, url
+    auth.logout()
+    auth.login("sec")
+    for url, sentence in (
+        (f"/distributions/{plan.id}", f"将审批方案 #{plan.id}：2 户，合计 24,500.00 元"),
+        (f"/village/households/{world.households[0].id}/statement", "将为 张三丰 户换新二维码"),
+    ):
+        html = unescape(client.get(url).get_data(as_text=True))
+        assert re.search(rf'data-confirm="{re.escape(sentence)}[^"]*"', html) and script in html, url
+    # the script only adds confirmed=1 when the dialog says OK; the server's page stays the base
+    js = client.get("/static/confirm.js").get_data(as_text=True)
+    assert "window.confirm(" in js and '"confirmed"' in js

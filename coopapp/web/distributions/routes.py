@@ -71,11 +71,18 @@ def new_plan():
 def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, status: int = 200):
     """The preview: pool, deductions in order, the rest, every household's line and the total."""
     view = plan_view(plan, page_privacy(current_user, plan.village))
+    actions = plan_actions(current_user, plan)
+    sentences = {
+        "approve": consequences.approve_consequence,
+        "publish": consequences.publish_consequence,
+        "reverse": consequences.reverse_consequence,
+    }
     return render_template(
         "distributions/plan.html",
         plan=view,
         notice_ends=local_time(view["notice_ends"]),
-        actions=plan_actions(current_user, plan),
+        actions=actions,
+        confirms={action: say(plan) for action, say in sentences.items() if actions[action]},
         reason_form=reason_form or ReasonForm(formdata=None),
     ), status
 

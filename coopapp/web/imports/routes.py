@@ -108,14 +108,19 @@ def confirm_ledger():
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
     batch, project = batches.get_batch(batch_id, current_user, "view")
+    can_submit, can_approve = batches.offers_submit(current_user, batch), batches.offers_approve(current_user, batch)
     return render_template(
         "imports/batch.html",
         batch=batch,
         project=project,
         counts=batches.batch_status_counts(batch),
         entries=batches.batch_entries(batch),
-        can_submit=batches.offers_submit(current_user, batch),
-        can_approve=batches.offers_approve(current_user, batch),
+        can_submit=can_submit,
+        can_approve=can_approve,
+        confirms={
+            **({"submit": batches.submit_consequence(current_user, batch)} if can_submit else {}),
+            **({"approve": batches.approve_consequence(batch)} if can_approve else {}),
+        },
     )
 
 

@@ -124,13 +124,15 @@ def edit_entry(entry_id: int):
 
 
 def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reason_for: str = "", status=200):
-    """An entry's page with its reversal or original and the user's actions."""
+    """An entry's page with its reversal or original and the user's actions (voiding asks first: `confirms`)."""
+    actions = permissions.entry_actions(current_user, entry, ledger.current_period())
     return render_template(
         "ledger/entry.html",
         entry=entry,
         household_name=household_name(entry.household, entry.village),
         reversal=permissions.reversal_of(entry),
-        actions=permissions.entry_actions(current_user, entry, ledger.current_period()),
+        actions=actions,
+        confirms={"void": void_consequence(entry)} if actions["void"] else {},
         reason_form=reason_form or ReasonForm(formdata=None),
         reason_for=reason_for,
     ), status

@@ -83,6 +83,9 @@ def statement(household_id: int):
         public_url=public_url,
         qr=qr_svg(public_url) if public_url else None,
         can_reissue=can_reissue,
+        reissue_confirm=reissue_consequence(household, household_name(household, household.village))
+        if can_reissue
+        else "",
         printed_on=today().isoformat(),
     )
 
