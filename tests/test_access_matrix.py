@@ -27,6 +27,10 @@ village of acc/sec, so acc2/sec2 are the foreign village's users. Every request 
 not let in (L, 403, 404, -, 422) must leave the ledger, the plans, the objections, the
 projects, the households and the audit chain exactly as they were.
 
+A route flagged `confirm=True` (an action that cannot be undone) is posted here with confirmed=1, as its
+confirmation page's 确定 posts it; tests/test_confirmations.py posts each without it and checks that
+the confirmation page comes back with its sentence and nothing is written.
+
 A new route: add to builders.ROUTES
 `("blueprint.endpoint", "METHOD"): R("L ok ok …", {"url_arg": "objects key"}, body)`.
 """
