@@ -137,14 +137,16 @@ def approve_batch_refusal(user: User, batch: ImportBatch) -> Refusal:
     """Why `approve_batch` would refuse now: the secretary may not review here, the batch has no entry
     awaiting review, or one of them may not be approved — the refusal of `approve_entry` (the same
     predicate, whatever rules it grows) for the first such entry, naming it."""
-    refusal = forbidden(user, "review_entry", batch_village(batch))
+    village = batch_village(batch)
+    refusal = forbidden(user, "review_entry", village)
     if refusal is not None:
         return refusal
     entries = list(db.session.scalars(select(LedgerEntry).where(*_to_approve(batch)).order_by(LedgerEntry.id)))
     if not entries:
         return Conflict(_("本批没有待审核的记录。"))
+    closed = set(ledger.closed_periods(village))  # the village's closed months, read once for every entry
     for entry in entries:
-        refusal = approve_refusal(user, entry)
+        refusal = approve_refusal(user, entry, closed)
         if refusal is not None:
             reason = " ".join([refusal.message, *refusal.fields.values()])
             return Conflict(_("记录 #%(id)s 不能通过：%(why)s 本批一条也没有通过。", id=entry.id, why=reason))
