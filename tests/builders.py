@@ -668,6 +668,9 @@ class Route:
     args: dict = field(default_factory=dict)
     data: dict | None = None
     query: str = ""
+    # An action that cannot be undone: a post without confirmed=1 shows its confirmation page and writes
+    # nothing (tests/test_confirmations.py); the matrix posts it with confirmed=1, as the page's 确定 does.
+    confirm: bool = False
 
     def outcomes(self) -> dict[str, str]:
         tokens = self.expect.split()
@@ -724,14 +727,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("ledger.edit_entry", "GET"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}),
     ("ledger.edit_entry", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}, ENTRY_FORM),
     ("ledger.submit", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}),
-    ("ledger.void", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}),
+    ("ledger.void", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}, confirm=True),
     ("ledger.reverse", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "approved"}, REASON),
     # ---- review (the secretary) ---------------------------------------------------------
     ("review.queue", "GET"): R("L 403 ok 403 403 403 403 ok"),
     ("review.approve", "POST"): R("L 403 ok 403 403 403 - -", {"entry_id": "submitted"}),
     ("review.return_entry", "POST"): R("L 403 ok 403 403 403 - -", {"entry_id": "submitted"}, REASON),
     ("review.months", "GET"): R("L 403 ok 403 403 403 403 ok"),
-    ("review.months", "POST"): R("L 403 ok 403 403 403 403 ok", data={"period": "{period}"}),
+    ("review.months", "POST"): R("L 403 ok 403 403 403 403 ok", data={"period": "{period}"}, confirm=True),
     # ---- the village's projects, households, objections -----------------------------------
     ("village.projects", "GET"): R("L ok ok ok ok ok 403 403", query="village={village}"),
     ("village.new_project", "GET"): R("L 403 ok 403 403 403 403 ok"),
@@ -750,7 +753,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         {"cooperative_id": "{coop}", "shares": "3", "since": "{today}"},
     ),
     ("village.statement", "GET"): R("L ok ok ok ok ok - -", {"household_id": "household"}),
-    ("village.reissue_public_link", "POST"): R("L 403 ok 403 403 403 - -", {"household_id": "household"}),
+    ("village.reissue_public_link", "POST"): R("L 403 ok 403 403 403 - -", {"household_id": "household"}, confirm=True),
     ("village.objections_queue", "GET"): R("L ok ok 403 403 403 ok ok"),
     ("village.answer_objection", "POST"): R(
         "L 403 ok 403 403 403 - -", {"objection_id": "objection"}, {"outcome": "rejected", "answer": "不改"}
@@ -768,10 +771,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("distributions.new_plan", "GET"): R("L 403 ok 403 403 403 403 ok"),
     ("distributions.new_plan", "POST"): R("L 403 ok 403 403 403 403 -", data=PLAN_FORM),
     ("distributions.plan", "GET"): R("L ok ok ok ok ok - -", {"plan_id": "draft_plan"}),
-    ("distributions.approve", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
-    ("distributions.publish", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("distributions.approve", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}, confirm=True),
+    ("distributions.publish", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}, confirm=True),
     ("distributions.delete", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
-    ("distributions.reverse", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON),
+    ("distributions.reverse", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON, confirm=True),
     # ---- imports ------------------------------------------------------------------------
     ("imports.upload_ledger", "GET"): R("L ok 403 403 403 403 ok 403"),
     ("imports.upload_ledger", "POST"): R("L ok 403 403 403 403 422 403", data=UPLOAD),
@@ -781,8 +784,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("imports.upload_households", "POST"): R("L 403 ok 403 403 403 403 ok", data={"file": "@roster.csv"}),
     ("imports.confirm_households", "POST"): R("L 403 ok 403 403 403 403 ok", data=CONFIRM),
     ("imports.reread_households", "POST"): R("L 403 ok 403 403 403 403 ok", data=REREAD),
-    ("imports.batch", "GET"): R("L ok 403 403 403 403 - -", {"batch_id": "batch"}),
-    ("imports.submit_batch", "POST"): R("L ok 403 403 403 403 - -", {"batch_id": "batch"}),
+    ("imports.batch", "GET"): R("L ok ok ok ok ok - -", {"batch_id": "batch"}),
+    ("imports.submit_batch", "POST"): R("L ok 403 403 403 403 - -", {"batch_id": "batch"}, confirm=True),
+    ("imports.approve_batch", "POST"): R("L 403 ok 403 403 403 - -", {"batch_id": "batch"}, confirm=True),
     # ---- reports, dashboards, charts, exports ----------------------------------------------
     ("reports.dashboard_home", "GET"): R("L ok ok ok ok ok ok ok"),
     ("reports.areas", "GET"): R("L ok ok ok ok ok ok ok"),

@@ -299,3 +299,31 @@ def test_batch_submit_button_matches_the_operation(world, clients, months):
         if submitted:
             offered.add(caller)
     assert offered == ({"author"} if months == "open" else set())
+
+
+@pytest.mark.parametrize("months", MONTHS[:2])
+def test_batch_approve_button_matches_the_operation(world, clients, months):
+    """A submitted batch's 全部通过: only the village's secretary, only when every entry may be approved
+    (`approve_refusal`, the one-entry predicate: here, none of its months closed)."""
+    acc = world.users["accountant"]
+    batch = ImportBatch(
+        kind="ledger", target_id=world.project.id, file_name="台账.csv", content_sha256="1" * 64, created_by_id=acc.id
+    )
+    db.session.add(batch)
+    db.session.flush()
+    period = entry_input(world.project).period
+    for p in (previous_month(period), period):
+        entry = ledger.create_entry(acc, entry_input(world.project, period=p))
+        entry.import_batch_id = batch.id
+    db.session.commit()
+    batches.submit_batch(acc, batch)
+    close_months(world, months)
+    url = path("imports.approve_batch", batch_id=batch.id)
+    page = path("imports.batch", batch_id=batch.id)
+    offered = set()
+    for caller, key in CALLERS.items():
+        approved = attempt(lambda u=world.users[key]: batches.approve_batch(u, batch))[1] or 0
+        assert (url in shown(clients, caller, page)) == (approved > 0), (caller, approved)
+        if approved:
+            offered.add(caller)
+    assert offered == ({"secretary"} if months == "open" else set())

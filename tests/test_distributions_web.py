@@ -14,6 +14,8 @@ from coopapp.models import Distribution
 
 from .builders import plan_form, written
 
+CONFIRMED = {"confirmed": "1"}  # past the confirmation page (tests/test_confirmations.py)
+
 
 def _cell(html: str, cell_id: str) -> str:
     return re.search(rf'id="{cell_id}">([^<]*)<', html).group(1)
@@ -43,11 +45,15 @@ def test_secretary_drafts_approves_publishes_and_reverses_through_the_pages(worl
     assert "张三丰" in html and "李四" in html and "王五" not in html
     assert "审批方案" in html and "删除方案" in html and "公布并记入台账" not in html
 
-    assert client.post(f"/distributions/{plan.id}/approve").status_code == 302
+    asked = client.post(f"/distributions/{plan.id}/approve")  # the confirmation page first
+    assert asked.status_code == 200 and "审批后方案不能再修改" in asked.get_data(as_text=True)
+    assert client.post(f"/distributions/{plan.id}/approve", data=CONFIRMED).status_code == 302
     html = client.get(f"/distributions/{plan.id}").get_data(as_text=True)
     assert "公布并记入台账" in html and "审批方案" not in html
 
-    assert client.post(f"/distributions/{plan.id}/publish").status_code == 302
+    asked = client.post(f"/distributions/{plan.id}/publish").get_data(as_text=True)
+    assert "将生成 2 条分红记录，合计 24,500.00 元，另生成 1 条村集体收入记录 4,500.00 元" in asked
+    assert client.post(f"/distributions/{plan.id}/publish", data=CONFIRMED).status_code == 302
     html = client.get(f"/distributions/{plan.id}").get_data(as_text=True)
     db.session.refresh(plan)
     for line in plan.lines:
@@ -55,12 +61,13 @@ def test_secretary_drafts_approves_publishes_and_reverses_through_the_pages(worl
     assert f'href="/entries/{plan.collective_entry_id}"' in html
     assert rollups.verify() == []
 
-    resp = client.post(f"/distributions/{plan.id}/publish", follow_redirects=True)
+    resp = client.post(f"/distributions/{plan.id}/publish", follow_redirects=True)  # refused: not asked
     assert "已经公布过" in resp.get_data(as_text=True)
 
     resp = client.post(f"/distributions/{plan.id}/reverse", data={"reason": ""})
     assert resp.status_code == 422 and "请填写原因" in resp.get_data(as_text=True)
-    resp = client.post(f"/distributions/{plan.id}/reverse", data={"reason": "股数错误"}, follow_redirects=True)
+    data = {"reason": "股数错误", **CONFIRMED}
+    resp = client.post(f"/distributions/{plan.id}/reverse", data=data, follow_redirects=True)
     assert "股数错误" in resp.get_data(as_text=True)
     db.session.refresh(plan)
     assert plan.status == "reversed"
@@ -160,7 +167,7 @@ def test_action_access(world, client, auth, username, action, expected):
     plan = _draft(world)
     auth.login(username)
     before = written()
-    resp = client.post(f"/distributions/{plan.id}/{action}", data={"reason": "错"})
+    resp = client.post(f"/distributions/{plan.id}/{action}", data={"reason": "错", "confirmed": "1"})
     assert resp.status_code == expected
     if expected == 403:
         assert written() == before

@@ -46,7 +46,9 @@ def test_upload_preview_confirm_and_submit_all(app, db, world, client, auth, tmp
     assert batch.rows == 2
     page = client.get(f"/imports/batches/{batch.id}")
     assert page.status_code == 200 and "全部提交审核" in page.text
-    assert client.post(f"/imports/batches/{batch.id}/submit").status_code == 302
+    asked = client.post(f"/imports/batches/{batch.id}/submit").get_data(as_text=True)
+    assert "将提交本批 2 条记录待审核" in asked and set(db.session.scalars(select(LedgerEntry.status))) == {"draft"}
+    assert client.post(f"/imports/batches/{batch.id}/submit", data={"confirmed": "1"}).status_code == 302
     statuses = set(db.session.scalars(select(LedgerEntry.status)))
     assert statuses == {"submitted"}
     # the same file again: refused at the preview

@@ -138,7 +138,10 @@ def test_full_review_cycle_through_the_pages(world, client, auth):
     assert client.post(f"/entries/{entry.id}/approve").status_code == 302
     db.session.refresh(entry)
     assert entry.status == "approved"
-    assert client.post("/months", data={"period": entry.period}).status_code == 302
+    asked = client.post("/months", data={"period": entry.period})  # the confirmation page first
+    assert asked.status_code == 200 and f"将结账 {entry.period}：本月 1 条已审核记录" in asked.get_data(as_text=True)
+    assert db.session.scalar(select(ClosedMonth.period)) is None
+    assert client.post("/months", data={"period": entry.period, "confirmed": "1"}).status_code == 302
     assert db.session.scalar(select(ClosedMonth.period)) == entry.period
     assert entry.period in client.get("/months").get_data(as_text=True)
     auth.logout()
@@ -213,7 +216,11 @@ def test_approved_entry_cannot_be_edited_through_the_form(world, client, auth):
 def test_void_own_draft(world, client, auth):
     entry = ledger.create_entry(world.users["accountant"], entry_input(world.project))
     auth.login("acc")
-    client.post(f"/entries/{entry.id}/void")
+    asked = client.post(f"/entries/{entry.id}/void")
+    assert "作废后此记录不再计入汇总" in asked.get_data(as_text=True)
+    db.session.refresh(entry)
+    assert entry.status == "draft"
+    client.post(f"/entries/{entry.id}/void", data={"confirmed": "1"})
     db.session.refresh(entry)
     assert entry.status == "void"
 

@@ -254,6 +254,11 @@ def discard_plan(user: User, plan: Distribution) -> None:
     db.session.delete(plan)
 
 
+def paid_lines(plan: Distribution) -> list[DistributionLine]:
+    """The lines that publishing posts as dividend entries: those with an amount."""
+    return [line for line in plan.lines if line.amount_fen > 0]
+
+
 def collective_share(plan: Distribution) -> int:
     """What the plan's deductions keep for the village collective."""
     return sum(d.amount_fen for d in plan.deductions if d.kind == "collective")
@@ -265,11 +270,9 @@ def publish_plan(user: User, plan: Distribution) -> Distribution:
     refuse(permissions.publish_refusal(user, plan))
     ledger.check_open_period(plan.village, plan.period)
     note = f"收益分配 #{plan.id}"
-    payouts = []
-    for line in plan.lines:
-        if line.amount_fen > 0:
-            line_entry = _entry(plan, user, "dividend", line.amount_fen, line.household_id, note)
-            payouts.append((line, line_entry))
+    payouts = [
+        (line, _entry(plan, user, "dividend", line.amount_fen, line.household_id, note)) for line in paid_lines(plan)
+    ]
     entries = [e for _line, e in payouts]
     collective = None
     if collective_share(plan) > 0:
@@ -306,6 +309,12 @@ def posted_entries(plan: Distribution) -> list[LedgerEntry]:
     return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(ids)).order_by(LedgerEntry.id)))
 
 
+def entries_to_reverse(plan: Distribution) -> list[LedgerEntry]:
+    """The entries a reversal of the plan negates: those it posted, except a line already corrected on its
+    own (e.g. after an objection), which keeps that correction."""
+    return [e for e in posted_entries(plan) if reversal_of(e) is None]
+
+
 @atomic
 def reverse_plan(user: User, plan: Distribution, reason: str) -> Distribution:
     """Reverse a published plan as a whole: every entry it posted gets its approved negation."""
@@ -313,8 +322,7 @@ def reverse_plan(user: User, plan: Distribution, reason: str) -> Distribution:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("冲销方案时必须填写原因。"), {"reason": _("请填写原因。")})
-    # A line already corrected on its own (e.g. after an objection) keeps that correction.
-    live = [e for e in posted_entries(plan) if reversal_of(e) is None]
+    live = entries_to_reverse(plan)
     reversals = [ledger.build_reversal(user, e, reason) for e in live]
     ledger.post_approved(user, reversals, "entry.reverse", {"distribution": plan.id})
     plan.status, plan.reversal_reason = "reversed", reason

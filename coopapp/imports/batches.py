@@ -1,4 +1,5 @@
-"""An imported batch of draft entries: keeping the upload until it is confirmed, submitting it whole."""
+"""An imported batch of draft entries: keeping the upload until it is confirmed, submitting it whole,
+the secretary approving it whole (全部通过)."""
 
 import hashlib
 import re
@@ -8,12 +9,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from coopapp.access.scope import authorize
+from coopapp.access.scope import authorize, forbidden
+from coopapp.core.money import format_yuan
 from coopapp.core.tx import atomic
-from coopapp.errors import NotFound
+from coopapp.errors import Conflict, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.ledger.permissions import EDITABLE, Refusal, refuse, submit_refusal
+from coopapp.ledger.permissions import EDITABLE, Refusal, approve_refusal, refuse, submit_refusal
 from coopapp.models import ImportBatch, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id
 
@@ -51,13 +53,13 @@ def kept_upload(sha: str, suffix: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def get_batch(batch_id: int, user: User) -> tuple[ImportBatch, Project]:
-    """A ledger batch and its project, if the user may work in the project's village."""
+def get_batch(batch_id: int, user: User, action: str = "create_entry") -> tuple[ImportBatch, Project]:
+    """A ledger batch and its project, if the user may `action` in the project's village."""
     batch = get_by_id(ImportBatch, batch_id)
     project = get_by_id(Project, batch.target_id) if batch is not None and batch.kind == "ledger" else None
     if project is None:
         raise NotFound(_("导入批次不存在。"))
-    authorize(user, "create_entry", project.village)
+    authorize(user, action, project.village)
     return batch, project
 
 
@@ -109,3 +111,90 @@ def submit_batch(user: User, batch: ImportBatch) -> int:
         ledger.submit_entry(user, entry)
         count += 1
     return count
+
+
+def _totals(where: tuple) -> tuple[int, int]:
+    """(how many, total fen) of the entries `where` selects."""
+    q = select(func.count(), func.coalesce(func.sum(LedgerEntry.amount_fen), 0)).where(*where)
+    count, total = db.session.execute(q).one()
+    return count, total
+
+
+def submit_consequence(user: User, batch: ImportBatch) -> str:
+    """What `submit_batch` will do: how many entries, and their total."""
+    count, total = _totals(_to_submit(user, batch))
+    return _(
+        "将提交本批 %(n)s 条记录待审核，合计 %(a)s 元；提交后不能再修改，除非被退回。", n=count, a=format_yuan(total)
+    )
+
+
+def _to_approve(batch: ImportBatch) -> tuple:
+    """What `approve_batch` approves: the batch's submitted entries."""
+    return LedgerEntry.import_batch_id == batch.id, LedgerEntry.status == "submitted"
+
+
+def approve_batch_refusal(user: User, batch: ImportBatch) -> Refusal:
+    """Why `approve_batch` would refuse now: the secretary may not review here, the batch has no entry
+    awaiting review, or one of them may not be approved — the refusal of `approve_entry` (the same
+    predicate, whatever rules it grows) for the first such entry, naming it."""
+    village = batch_village(batch)
+    refusal = forbidden(user, "review_entry", village)
+    if refusal is not None:
+        return refusal
+    entries = list(db.session.scalars(select(LedgerEntry).where(*_to_approve(batch)).order_by(LedgerEntry.id)))
+    if not entries:
+        return Conflict(_("本批没有待审核的记录。"))
+    closed = set(ledger.closed_periods(village))  # the village's closed months, read once for every entry
+    for entry in entries:
+        refusal = approve_refusal(user, entry, closed)
+        if refusal is not None:
+            reason = " ".join([refusal.message, *refusal.fields.values()])
+            return Conflict(_("记录 #%(id)s 不能通过：%(why)s 本批一条也没有通过。", id=entry.id, why=reason))
+    return None
+
+
+def batch_village(batch: ImportBatch):
+    """The village of a ledger batch (its project's)."""
+    return get_by_id(Project, batch.target_id).village
+
+
+def offers_approve(user: User, batch: ImportBatch) -> bool:
+    """The batch page's 全部通过 button: `approve_batch` would approve now."""
+    return approve_batch_refusal(user, batch) is None
+
+
+def approve_consequence(batch: ImportBatch) -> str:
+    """What `approve_batch` will do: how many entries, and their total."""
+    count, total = _totals(_to_approve(batch))
+    return _(
+        "将审核通过本批 %(n)s 条记录，合计 %(a)s 元：通过后计入汇总，不能再修改，更正只能冲销。",
+        n=count,
+        a=format_yuan(total),
+    )
+
+
+@atomic
+def approve_batch(user: User, batch: ImportBatch) -> int:
+    """Approve every submitted entry of the batch, each by `approve_entry` (its rules, its audit), all or
+    none: one that may not be approved refuses the whole batch (`approve_batch_refusal`)."""
+    refuse(approve_batch_refusal(user, batch))
+    entries = list(db.session.scalars(select(LedgerEntry).where(*_to_approve(batch)).order_by(LedgerEntry.id)))
+    for entry in entries:
+        ledger.approve_entry(user, entry)
+    return len(entries)
+
+
+def batches_to_review(village) -> list[dict]:
+    """The village's import batches with entries awaiting review, for the review queue's 全部通过 links:
+    [{"id", "file_name", "count", "total_fen"}], newest first."""
+    q = (
+        select(ImportBatch.id, ImportBatch.file_name, func.count(), func.sum(LedgerEntry.amount_fen))
+        .join(LedgerEntry, LedgerEntry.import_batch_id == ImportBatch.id)
+        .where(LedgerEntry.village_id == village.id, LedgerEntry.status == "submitted")
+        .group_by(ImportBatch.id, ImportBatch.file_name)
+        .order_by(ImportBatch.id.desc())
+    )
+    return [
+        {"id": i, "file_name": name, "count": count, "total_fen": total}
+        for i, name, count, total in db.session.execute(q)
+    ]

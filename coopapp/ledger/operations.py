@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
@@ -21,8 +21,8 @@ from coopapp.extensions import db
 from coopapp.ledger import rollups
 from coopapp.ledger.locks import lock_village
 from coopapp.ledger.permissions import (
-    UNSETTLED,
     approve_refusal,
+    close_month_refusal,
     closed_month,
     edit_refusal,
     is_closed,
@@ -33,7 +33,7 @@ from coopapp.ledger.permissions import (
     submit_refusal,
     void_refusal,
 )
-from coopapp.models import Area, ClosedMonth, Distribution, Household, LedgerEntry, Project, User
+from coopapp.models import Area, ClosedMonth, Household, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id, utcnow
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -350,31 +350,12 @@ def post_approved(user: User, entries: list[LedgerEntry], action: str, extra: di
 
 @atomic
 def close_month(user: User, village: Area, period: str) -> ClosedMonth:
-    """The secretary closes a month: refused while entries of it await review."""
+    """The secretary closes a month: refused while entries of it await review (`close_month_refusal`)."""
     authorize(user, "close_month", village)
-    if not is_period(period) or period > current_period():
-        raise Invalid(_("月份不对。"), {"period": _("请选择已经过去或当前的月份（YYYY-MM）。")})
-    lock_village(village.id)
-    if is_closed(village.id, period):
-        raise Conflict(_("%(p)s 已经结账。", p=period))
-    pending = db.session.scalar(
-        select(func.count()).where(
-            LedgerEntry.village_id == village.id,
-            LedgerEntry.period == period,
-            LedgerEntry.status.in_(UNSETTLED),
-        )
-    )
-    if pending:
-        raise Conflict(_("%(p)s 还有 %(n)s 条记录未处理（草稿、待审或被退回），处理完才能结账。", p=period, n=pending))
-    unpublished = db.session.scalar(
-        select(func.count()).where(
-            Distribution.village_id == village.id,
-            Distribution.period == period,
-            Distribution.status.in_(("draft", "approved")),
-        )
-    )
-    if unpublished:
-        raise Conflict(_("%(p)s 还有 %(n)s 个未公布的分配方案，请先公布或删除。", p=period, n=unpublished))
+    this_month = current_period()
+    if is_period(period) and period <= this_month:
+        lock_village(village.id)
+    refuse(close_month_refusal(user, village, period, this_month))
     closed = ClosedMonth(village_id=village.id, period=period, closed_by_id=user.id)
     db.session.add(closed)
     audit.record(user, "month.close", closed)

@@ -15,12 +15,13 @@ caller has them already (a page of many entries); without it the predicate asks 
 from collections.abc import Container
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coopapp.access.scope import forbidden
+from coopapp.core.periods import is_period
 from coopapp.errors import Conflict, DomainError, Invalid
 from coopapp.extensions import db
-from coopapp.models import ClosedMonth, Distribution, LedgerEntry, User
+from coopapp.models import Area, ClosedMonth, Distribution, LedgerEntry, User
 
 EDITABLE = ("draft", "returned")
 # Entries still to settle: a month holding one cannot be closed (`close_month`, `ledger.queries.closable_months`).
@@ -137,6 +138,37 @@ def reversal_refusal(
 def reverse_refusal(user: User, entry: LedgerEntry, this_month: str, closed: Container[str] | None = None) -> Refusal:
     """An accountant of the village reverses an entry that `reversal_refusal` allows."""
     return forbidden(user, "reverse_entry", entry.village) or reversal_refusal(entry, this_month, closed=closed)
+
+
+def close_month_refusal(user: User, village: Area, period: str, this_month: str) -> Refusal:
+    """The secretary closes a past or the current month of the village, not closed yet, when none of its
+    entries awaits anything (draft, submitted, returned) and none of its plans awaits publication."""
+    refusal = forbidden(user, "close_month", village)
+    if refusal is not None:
+        return refusal
+    if not is_period(period) or period > this_month:
+        return Invalid(_("月份不对。"), {"period": _("请选择已经过去或当前的月份（YYYY-MM）。")})
+    if is_closed(village.id, period):
+        return Conflict(_("%(p)s 已经结账。", p=period))
+    pending = db.session.scalar(
+        select(func.count()).where(
+            LedgerEntry.village_id == village.id,
+            LedgerEntry.period == period,
+            LedgerEntry.status.in_(UNSETTLED),
+        )
+    )
+    if pending:
+        return Conflict(_("%(p)s 还有 %(n)s 条记录未处理（草稿、待审或被退回），处理完才能结账。", p=period, n=pending))
+    unpublished = db.session.scalar(
+        select(func.count()).where(
+            Distribution.village_id == village.id,
+            Distribution.period == period,
+            Distribution.status.in_(("draft", "approved")),
+        )
+    )
+    if unpublished:
+        return Conflict(_("%(p)s 还有 %(n)s 个未公布的分配方案，请先公布或删除。", p=period, n=unpublished))
+    return None
 
 
 def entry_actions(user: User, entry: LedgerEntry, this_month: str, closed: Container[str] | None = None) -> dict:

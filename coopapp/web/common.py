@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, make_response, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -51,6 +51,23 @@ def require_action_form() -> None:
     """A one-button POST: only its CSRF token is checked."""
     if not ActionForm().validate_on_submit():
         abort(400)
+
+
+CONFIRMED = "confirmed"
+
+
+def require_confirmation(action: str, consequence: str, back: str) -> None:
+    """Ask before what cannot be undone. A post without `confirmed=1` gets the confirmation page
+    instead (aborting the view, so nothing is written): `action` as its heading, `consequence` (the
+    domain's sentence, with the numbers) as its text, a 确定 button that posts the same form again
+    with confirmed=1 and a 取消 link to `back`. With confirmed=1 this returns and the view acts.
+    Call it after the checks that would refuse the action, so a refusal is not asked about first."""
+    if request.form.get(CONFIRMED) == "1":
+        return
+    kept = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", CONFIRMED)]
+    target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+    page = render_template("confirm.html", action=action, consequence=consequence, back=back, kept=kept, target=target)
+    abort(make_response(page, 200))
 
 
 def year_arg() -> int:

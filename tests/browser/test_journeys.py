@@ -84,6 +84,9 @@ def test_secretary_returns_approves_closes_and_publishes(new_page):
     page.fill("#period", period)
     page.get_by_role("button", name="结账").click()
     page.wait_for_load_state()
+    assert f"将结账 {period}：本月" in page.inner_text("#consequence")  # asked first; nothing closed yet
+    page.get_by_role("button", name="确定").click()
+    page.wait_for_load_state()
     assert f"{period} 已结账" in page.inner_text("main")
     assert period in page.locator("ul.chips").inner_text()
 
@@ -94,10 +97,15 @@ def test_secretary_returns_approves_closes_and_publishes(new_page):
     page.wait_for_load_state()
     assert re.search(r"/distributions/\d+$", page.url), page.inner_text("main")
     assert page.inner_text("#lines-total") == "30,000.00"
+    # The plan's buttons ask in a dialog (static/confirm.js), with the numbers; OK acts at once.
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="审批方案").click()
     page.wait_for_load_state()
+    assert "审批后方案不能再修改" in asked[-1]
     page.get_by_role("button", name="公布并记入台账").click()
     page.wait_for_load_state()
+    assert re.search(r"将生成 \d+ 条分红记录，合计 [\d,]+\.\d\d 元", asked[-1]), asked
     assert page.locator("table.plan-lines a").count() > 0  # one ledger entry per household line
 
 

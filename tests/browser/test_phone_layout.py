@@ -93,6 +93,26 @@ def test_secretary_reviews_reads_a_statement_and_previews_a_plan(new_page, live_
     page.goto(f"/village/households/{household_id}/statement?year={year}")
     assert f"{year} 年合计" in page.inner_text("tfoot")
     _shown(page, "statement", amount=LINES, subtotal=SUBTOTALS, total="tfoot th", year_total="[data-total-fen]")
+    # A new QR code asks first (item 2): in a dialog (static/confirm.js), here dismissed: nothing sent…
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    qr = page.locator("figure.qr-box").get_attribute("data-public-url")
+    page.get_by_role("button", name="换新二维码").click()
+    assert asked and "户换新二维码" in asked[0]
+    page.reload()
+    assert page.locator("figure.qr-box").get_attribute("data-public-url") == qr
+    # …and without JavaScript, on the server's confirmation page, which fits the phone.
+    plain = new_page(**PHONE, java_script_enabled=False)
+    login(plain, "zhongdong.secretary")
+    plain.goto(f"/village/households/{household_id}/statement?year={year}")
+    plain.get_by_role("button", name="换新二维码").click()
+    plain.wait_for_load_state()
+    assert "户换新二维码" in plain.inner_text("#consequence")
+    _shown(plain, "confirm", sentence="#consequence", confirm="#confirm-yes", cancel="#confirm-no")
+    plain.click("#confirm-no")  # 取消: back to the statement, the QR code unchanged
+    plain.wait_for_load_state()
+    assert f"/statement?year={year}" in plain.url
+    assert plain.locator("figure.qr-box").get_attribute("data-public-url") == qr
 
     page.goto("/distributions/new")
     page.fill("#pool", "3万")

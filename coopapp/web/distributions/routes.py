@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from coopapp.access.scope import can, home_village
 from coopapp.core.forms import ReasonForm
+from coopapp.distributions import consequences, permissions
 from coopapp.distributions import plans as distributions
 from coopapp.distributions.permissions import plan_actions
 from coopapp.distributions.rows import plan_list_rows, plan_view
@@ -14,7 +15,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Distribution
 from coopapp.villages import catalog
 from coopapp.villages.privacy import page_privacy
-from coopapp.web.common import household_name, require_action_form, save_form, show_field_errors
+from coopapp.web.common import household_name, require_action_form, require_confirmation, save_form, show_field_errors
 from coopapp.web.display import local_time
 from coopapp.web.distributions.forms import DistributionPageForm, initial_data
 
@@ -70,11 +71,18 @@ def new_plan():
 def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, status: int = 200):
     """The preview: pool, deductions in order, the rest, every household's line and the total."""
     view = plan_view(plan, page_privacy(current_user, plan.village))
+    actions = plan_actions(current_user, plan)
+    sentences = {
+        "approve": consequences.approve_consequence,
+        "publish": consequences.publish_consequence,
+        "reverse": consequences.reverse_consequence,
+    }
     return render_template(
         "distributions/plan.html",
         plan=view,
         notice_ends=local_time(view["notice_ends"]),
-        actions=plan_actions(current_user, plan),
+        actions=actions,
+        confirms={action: say(plan) for action, say in sentences.items() if actions[action]},
         reason_form=reason_form or ReasonForm(formdata=None),
     ), status
 
@@ -84,10 +92,16 @@ def plan(plan_id: int):
     return render_plan(distributions.get_plan(plan_id, current_user))
 
 
-def _act(plan_id: int, operation, done: str):
-    """A one-button action on a plan: a refusal is flashed on the plan's page."""
+def _act(plan_id: int, operation, done: str, confirm: tuple | None = None):
+    """A one-button action on a plan: a refusal is flashed on the plan's page. `confirm`: (its
+    predicate, its heading, its consequence) — an action that cannot be undone asks first, once
+    the predicate allows it."""
     plan = distributions.get_plan(plan_id, current_user, "distribute")
     require_action_form()
+    if confirm is not None:
+        refusal, heading, consequence = confirm
+        if refusal(current_user, plan) is None:
+            require_confirmation(heading, consequence(plan), url_for("distributions.plan", plan_id=plan_id))
     try:
         operation(current_user, plan)
     except (Conflict, Invalid) as err:
@@ -99,12 +113,14 @@ def _act(plan_id: int, operation, done: str):
 
 @bp.post("/<int:plan_id>/approve")
 def approve(plan_id: int):
-    return _act(plan_id, distributions.approve_plan, _("方案已审批，不能再修改。"))
+    confirm = (permissions.approve_refusal, _("审批方案 #%(id)s", id=plan_id), consequences.approve_consequence)
+    return _act(plan_id, distributions.approve_plan, _("方案已审批，不能再修改。"), confirm)
 
 
 @bp.post("/<int:plan_id>/publish")
 def publish(plan_id: int):
-    return _act(plan_id, distributions.publish_plan, _("方案已公布，每户的分红已记入台账。"))
+    confirm = (permissions.publish_refusal, _("公布方案 #%(id)s", id=plan_id), consequences.publish_consequence)
+    return _act(plan_id, distributions.publish_plan, _("方案已公布，每户的分红已记入台账。"), confirm)
 
 
 @bp.post("/<int:plan_id>/delete")
@@ -125,6 +141,10 @@ def reverse(plan_id: int):
     plan = distributions.get_plan(plan_id, current_user, "distribute")
     form = ReasonForm()
     if form.validate_on_submit():
+        if permissions.reverse_refusal(current_user, plan) is None:
+            heading = _("整体冲销方案 #%(id)s", id=plan.id)
+            back = url_for("distributions.plan", plan_id=plan_id)
+            require_confirmation(heading, consequences.reverse_consequence(plan), back)
         try:
             distributions.reverse_plan(current_user, plan, form.reason.data)
         except Conflict as err:

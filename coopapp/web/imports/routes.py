@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from coopapp.core.text import parse_int
+from coopapp.errors import Conflict, Invalid
 from coopapp.imports import batches
 from coopapp.imports.households import import_households
 from coopapp.imports.ledger import import_ledger
 from coopapp.imports.storage import sweep_abandoned
 from coopapp.villages import catalog
-from coopapp.web.common import require_action_form
+from coopapp.web.common import require_action_form, require_confirmation
 from coopapp.web.imports.forms import ConfirmForm, HouseholdsUploadForm, KeptUploadForm, LedgerUploadForm
 from coopapp.web.imports.reading import CHOICE, preview_forms, settle_upload
 
@@ -106,12 +107,20 @@ def confirm_ledger():
 
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
-    batch, project = batches.get_batch(batch_id, current_user)
-    counts = batches.batch_status_counts(batch)
-    entries = batches.batch_entries(batch)
-    can_submit = batches.offers_submit(current_user, batch)
+    batch, project = batches.get_batch(batch_id, current_user, "view")
+    can_submit, can_approve = batches.offers_submit(current_user, batch), batches.offers_approve(current_user, batch)
     return render_template(
-        "imports/batch.html", batch=batch, project=project, counts=counts, entries=entries, can_submit=can_submit
+        "imports/batch.html",
+        batch=batch,
+        project=project,
+        counts=batches.batch_status_counts(batch),
+        entries=batches.batch_entries(batch),
+        can_submit=can_submit,
+        can_approve=can_approve,
+        confirms={
+            **({"submit": batches.submit_consequence(current_user, batch)} if can_submit else {}),
+            **({"approve": batches.approve_consequence(batch)} if can_approve else {}),
+        },
     )
 
 
@@ -119,9 +128,32 @@ def batch(batch_id: int):
 def submit_batch(batch_id: int):
     require_action_form()
     batch, _project = batches.get_batch(batch_id, current_user)
+    back = url_for("imports.batch", batch_id=batch.id)
+    if batches.offers_submit(current_user, batch):
+        require_confirmation(_("全部提交审核"), batches.submit_consequence(current_user, batch), back)
     count = batches.submit_batch(current_user, batch)
     flash(_("已提交 %(n)s 条记录待审核。", n=count), "success")
-    return redirect(url_for("imports.batch", batch_id=batch.id))
+    return redirect(back)
+
+
+@bp.post("/batches/<int:batch_id>/approve")
+def approve_batch(batch_id: int):
+    """全部通过: the secretary approves every submitted entry of the batch, all or none."""
+    require_action_form()
+    batch, _project = batches.get_batch(batch_id, current_user, "review_entry")
+    back = url_for("imports.batch", batch_id=batch.id)
+    refusal = batches.approve_batch_refusal(current_user, batch)
+    if refusal is not None:
+        flash(" ".join([refusal.message, *refusal.fields.values()]), "error")
+        return redirect(back)
+    require_confirmation(_("全部通过"), batches.approve_consequence(batch), back)
+    try:
+        count = batches.approve_batch(current_user, batch)
+    except (Conflict, Invalid) as err:  # changed since the confirmation page (e.g. the month closed)
+        flash(" ".join([err.message, *err.fields.values()]), "error")
+    else:
+        flash(_("已审核通过本批 %(n)s 条记录。", n=count), "success")
+    return redirect(back)
 
 
 @bp.route("/households", methods=["GET", "POST"])

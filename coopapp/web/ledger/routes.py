@@ -11,10 +11,19 @@ from coopapp.core.vocabulary import KINDS, STATUSES
 from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import permissions
+from coopapp.ledger.consequences import void_consequence
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
-from coopapp.web.common import household_name, page_arg, period_arg, require_action_form, save_form, show_field_errors
+from coopapp.web.common import (
+    household_name,
+    page_arg,
+    period_arg,
+    require_action_form,
+    require_confirmation,
+    save_form,
+    show_field_errors,
+)
 from coopapp.web.ledger.downloads import download
 from coopapp.web.ledger.forms import EntryPageForm, entry_form_data
 
@@ -115,13 +124,15 @@ def edit_entry(entry_id: int):
 
 
 def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reason_for: str = "", status=200):
-    """An entry's page with its reversal or original and the user's actions."""
+    """An entry's page with its reversal or original and the user's actions (voiding asks first: `confirms`)."""
+    actions = permissions.entry_actions(current_user, entry, ledger.current_period())
     return render_template(
         "ledger/entry.html",
         entry=entry,
         household_name=household_name(entry.household, entry.village),
         reversal=permissions.reversal_of(entry),
-        actions=permissions.entry_actions(current_user, entry, ledger.current_period()),
+        actions=actions,
+        confirms={"void": void_consequence(entry)} if actions["void"] else {},
         reason_form=reason_form or ReasonForm(formdata=None),
         reason_for=reason_for,
     ), status
@@ -149,6 +160,12 @@ def submit(entry_id: int):
 def void(entry_id: int):
     entry = ledger.get_entry(entry_id, current_user, "create_entry")
     require_action_form()
+    back = url_for("ledger.entry", entry_id=entry.id)
+    refusal = permissions.void_refusal(current_user, entry)
+    if refusal is not None:
+        flash(refusal.message, "error")
+        return redirect(back)
+    require_confirmation(_("作废记录 #%(id)s", id=entry.id), void_consequence(entry), back)
     ledger.void_entry(current_user, entry)
     flash(_("已作废。"), "success")
     return redirect(url_for("ledger.entry", entry_id=entry.id))

@@ -6,11 +6,13 @@ from flask_login import current_user, login_required
 
 from coopapp.core.forms import ReasonForm
 from coopapp.errors import Conflict, Invalid
+from coopapp.imports import batches
 from coopapp.ledger import operations as ledger
+from coopapp.ledger.consequences import close_month_consequence
 from coopapp.ledger.forms import CloseMonthForm
-from coopapp.ledger.permissions import entry_actions
+from coopapp.ledger.permissions import close_month_refusal, entry_actions
 from coopapp.villages import catalog
-from coopapp.web.common import back_to, household_name, require_action_form, show_field_errors
+from coopapp.web.common import back_to, household_name, require_action_form, require_confirmation, show_field_errors
 from coopapp.web.ledger.routes import render_entry
 
 bp = Blueprint("review", __name__)
@@ -36,6 +38,7 @@ def queue():
         entries=rows,
         names=names,
         actions=actions,
+        batches=batches.batches_to_review(village),
         reason_form=ReasonForm(formdata=None),
     )
 
@@ -70,6 +73,11 @@ def months():
     form = CloseMonthForm(period=ledger.current_period())
     if form.validate_on_submit():
         period = form.period.data.strip()
+        refusal = close_month_refusal(current_user, village, period, ledger.current_period())
+        if refusal is None:
+            require_confirmation(
+                _("结账 %(p)s", p=period), close_month_consequence(village, period), url_for("review.months")
+            )
         try:
             ledger.close_month(current_user, village, period)
         except Invalid as err:

@@ -8,7 +8,15 @@ from coopapp.access.scope import can
 from coopapp.errors import Invalid
 from coopapp.ledger.operations import today
 from coopapp.villages import catalog, statements
-from coopapp.web.common import household_name, require_action_form, show_field_errors, year_arg, year_choices
+from coopapp.villages.consequences import reissue_consequence
+from coopapp.web.common import (
+    household_name,
+    require_action_form,
+    require_confirmation,
+    show_field_errors,
+    year_arg,
+    year_choices,
+)
 from coopapp.web.display import public_url as display_url
 from coopapp.web.display import qr_svg
 from coopapp.web.village import bp
@@ -75,6 +83,9 @@ def statement(household_id: int):
         public_url=public_url,
         qr=qr_svg(public_url) if public_url else None,
         can_reissue=can_reissue,
+        reissue_confirm=reissue_consequence(household, household_name(household, household.village))
+        if can_reissue
+        else "",
         printed_on=today().isoformat(),
     )
 
@@ -84,6 +95,9 @@ def reissue_public_link(household_id: int):
     """A new QR code for the household's public page; the old one stops working."""
     household = catalog.get_household(household_id, current_user, "manage_village")
     require_action_form()
+    back = url_for("village.statement", household_id=household.id, year=year_arg())
+    name = household_name(household, household.village)
+    require_confirmation(_("换新二维码"), reissue_consequence(household, name), back)
     catalog.reissue_public_link(current_user, household)
     flash(_("已换新二维码：旧二维码和旧链接已失效。请重新打印收益明细交给农户。"), "success")
     return redirect(url_for("village.statement", household_id=household.id, year=year_arg()))
