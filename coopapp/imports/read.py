@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from coopapp.imports.limits import FileRefused, check_file, limit_message, max_uncompressed_bytes, reading_budget
 from coopapp.imports.parse import ImportFileError
 from coopapp.imports.workbook_sheets import NoSuchSheet, SheetRead
-from coopapp.imports.xls import SheetMissing, XlsError
+from coopapp.imports.xls import XlsError
 from coopapp.imports.xls import iter_rows as xls_rows
 from coopapp.imports.xlsx import MAX_COLUMN, XlsxError, XlsxLimit
 from coopapp.imports.xlsx import iter_rows as xlsx_rows
@@ -203,15 +203,24 @@ def sheet_message(wanted: str | None, names: list[str]) -> str:
 
 def _xls_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
     """The rows of an old Excel workbook (.xls), read with xlrd under the same rules (see `xls`)."""
+
+    def opened(date1904: bool) -> None:
+        if report is not None:
+            report.date1904 = date1904
+
+    read = sheet_read(report)
     try:
-        yield from xls_rows(path, reading_budget(), report, report.layout if report is not None else None)
+        rows = xls_rows(path, reading_budget(), read, report.layout if report is not None else None, opened)
+        first = next(rows, None)  # (the workbook is open: the sheet is chosen)
+        if report is not None:
+            report.sheet, report.sheets = read.name, read.names
+        if first is not None:
+            yield first
+            yield from rows
+    except NoSuchSheet as exc:
+        raise ImportFileError(sheet_message(exc.wanted, exc.names)) from None
     except XlsxLimit as exc:
         raise ImportFileError(limit_message(exc)) from None
-    except SheetMissing as exc:
-        names = "、".join(exc.sheets)
-        raise ImportFileError(
-            _("工作簿中没有名为“%(name)s”的工作表（有：%(names)s）。", name=exc.name, names=names)
-        ) from None
     except XlsError as exc:
         if exc.encrypted:
             raise ImportFileError(_("这个 Excel 文件设置了打开密码：请在 Excel 中去掉密码、另存后再导入。")) from None
