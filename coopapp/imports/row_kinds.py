@@ -63,8 +63,10 @@ def is_signature(cells: tuple) -> bool:
         if cell.__class__ is not str:
             return False
         if cell and not cell.isspace():
+            if not texts and cell.lstrip()[0].isdigit():
+                return False  # (a date or a number first: a data row, told without NFKC)
             text = unicodedata.normalize("NFKC", cell).strip()
-            if not texts and (text[0].isdigit() or not (_SIGNED.fullmatch(text) or _ROLE_ALONE.fullmatch(text))):
+            if not texts and not (_SIGNED.fullmatch(text) or _ROLE_ALONE.fullmatch(text)):
                 return False  # (the first text must sign: a data row stops here, at its date or its note)
             texts.append(text)
     if not texts:
