@@ -32,7 +32,6 @@ from coopapp.imports.ledger import _Parsers, import_ledger
 from coopapp.imports.parse import (
     Memo,
     cell_text,
-    is_blank,
     number_text,
     parse_amount,
     parse_date,
@@ -40,7 +39,7 @@ from coopapp.imports.parse import (
     parse_quantity,
     squash,
 )
-from coopapp.imports.row_kinds import is_signature, total_label
+from coopapp.imports.row_kinds import is_blank, is_signature, total_label
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Household, ImportBatch, LedgerEntry
 

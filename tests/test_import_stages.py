@@ -9,10 +9,11 @@ from openpyxl import Workbook
 from coopapp.imports.areas import import_areas
 from coopapp.imports.households import import_households
 from coopapp.imports.ledger import import_ledger
-from coopapp.imports.row_kinds import BLANK, SIGNATURE, TABLE_TOTAL, is_signature, row_kind, total_label
+from coopapp.imports.row_kinds import BLANK, SIGNATURE, TABLE_TOTAL, is_blank, is_signature, row_kind, total_label
 from coopapp.imports.users import import_users
 
 from .builders import M
+from .test_import_fast_paths import ROW_SHAPES
 
 # Each importer's header and one good data row; every file then has a blank row, a 小计 row and a
 # signature row, which no importer takes as data.
@@ -80,12 +81,11 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize("cells", ROWS)
+@pytest.mark.parametrize("cells", ROWS + ROW_SHAPES)
 def test_the_one_rule_agrees_with_the_checks_it_is_made_of(app, cells):
     """`row_kind` (the rule `table.rows_of` skips rows by) is the blank check, then the total label,
     then the signature check — for a CSV's text rows and a workbook's typed rows alike."""
-    blank = all(c is None or isinstance(c, str) and not c.strip() for c in cells)
-    expected = BLANK if blank else total_label(cells) or (SIGNATURE if is_signature(cells) else None)
+    expected = BLANK if is_blank(cells) else total_label(cells) or (SIGNATURE if is_signature(cells) else None)
     assert row_kind(cells) == expected
     if all(isinstance(c, str) for c in cells):
         assert row_kind(cells, text=True) == expected

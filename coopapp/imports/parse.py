@@ -71,14 +71,6 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def is_blank(cells) -> bool:
-    """No cell holds anything but spaces (stops at the first that does)."""
-    for c in cells:
-        if c is not None and not (isinstance(c, str) and not c.strip()):
-            return False
-    return True
-
-
 class Memo:
     """A parser that remembers its results for cell values it has seen (dates, kinds and units repeat
     down a ledger); errors are not remembered, so each bad cell is reported in the current language."""

@@ -35,11 +35,11 @@ def row_kind(cells: tuple, table_total: bool = False, text: bool = False) -> str
     """None for a data row; else why the row is skipped: BLANK, SIGNATURE, or a total row's label
     (`total_label`; TABLE_TOTAL for a row an Excel table ends in: `table_total`, whatever its cells
     say). `text`: every cell is a str (a CSV file's), which lets the row's text be joined once."""
-    if text:
+    if text:  # (`is_blank`, with the row's text joined once for it and the totals check)
         joined = "".join(cells)
         if not joined or joined.isspace():
             return BLANK
-    else:  # typed cells (a workbook's): the text cells joined once serve the blank and totals checks
+    else:  # typed cells (a workbook's): the text cells joined once serve `is_blank` and the totals check
         texts = [c for c in cells if isinstance(c, str)]
         joined = "".join(texts)
         if (not joined or joined.isspace()) and len(texts) + cells.count(None) == len(cells):
@@ -50,6 +50,14 @@ def row_kind(cells: tuple, table_total: bool = False, text: bool = False) -> str
     if table_total:
         return TABLE_TOTAL
     return SIGNATURE if is_signature(cells) else None
+
+
+def is_blank(cells) -> bool:
+    """No cell holds anything but spaces (stops at the first that does)."""
+    for c in cells:
+        if c is not None and not (isinstance(c, str) and not c.strip()):
+            return False
+    return True
 
 
 def is_signature(cells: tuple) -> bool:
