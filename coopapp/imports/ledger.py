@@ -1,5 +1,9 @@
-"""Import a project's ledger entries from a file: every row checked, all or nothing, one batch of drafts."""
+"""Import a project's ledger entries from a file: every row checked, all or nothing, one batch of drafts.
 
+The ledger's stage 3 (a data row's cells → a checked draft); it reads through `table` (stages 1–2,
+with the totals check of `totals`), checks with `ledger.EntryChecks` and writes with `bulk`."""
+
+from functools import partial
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -103,9 +107,7 @@ def _check(user: User, project: Project, path: Path, report: ImportReport) -> _C
         header = table.header
         _require_columns(header)
         totals = TotalsCheck()
-        rows = rows_of(
-            table, report, lambda number, cells, label: check_total(report, header, number, cells, label, totals)
-        )
+        rows = rows_of(table, report, partial(check_total, report, header, totals=totals))  # (its total rows)
         check_not_imported("ledger", project.id, path, report)
         keep = None if report.dry_run else checked
         _read_entries(report, header, rows, project, keep, totals)
