@@ -327,7 +327,7 @@ def test_the_csv_export_round_trip_keeps_notes_that_look_like_formulas(app, worl
     path.write_bytes(exported.data)
     code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
     assert code == 0, report
-    from coopapp.imports.parse import read_rows
+    from coopapp.imports.read import read_rows
 
     cells = [c for _n, row in read_rows(path, "export.csv") for c in row]
     assert "-退款 +运费" in cells and "'-退款 +运费" not in cells

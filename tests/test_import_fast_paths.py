@@ -32,8 +32,6 @@ from coopapp.imports.ledger import _Parsers, import_ledger
 from coopapp.imports.parse import (
     Memo,
     cell_text,
-    is_blank,
-    is_signature,
     number_text,
     parse_amount,
     parse_date,
@@ -41,7 +39,7 @@ from coopapp.imports.parse import (
     parse_quantity,
     squash,
 )
-from coopapp.imports.report import total_label
+from coopapp.imports.row_kinds import is_blank, is_signature, total_label
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Household, ImportBatch, LedgerEntry
 
@@ -565,7 +563,7 @@ def test_totals_check_sums_as_the_levels_did():
     """`TotalsCheck` keeps one running sum; each level's result is what a sum per level gave."""
     import random
 
-    from coopapp.imports.report import TotalsCheck
+    from coopapp.imports.totals import TotalsCheck
 
     rng = random.Random(7)
     labels = ["小计", "合计", "总计", "subtotal", "total", "grandtotal", "累计"]

@@ -31,7 +31,7 @@ class PausedImport:
     """An import in a thread whose first file read pauses after `after` rows until `go` is set.
 
     `run(user, target)`: the import (ledger by default); `module`: the import's module, whose
-    `open_table` (header, rows, text) gives it its rows."""
+    `open_table` (a `table.Table`) gives it its rows."""
 
     def __init__(self, app, monkeypatch, world, path, after=20, run=None, module=ledger_import):
         self.app, self.path = app, path
@@ -58,8 +58,8 @@ class PausedImport:
             if paused:  # only the first import pauses
                 return result
             paused.append(True)
-            header, rows, text = result
-            return header, slow(rows), text
+            result.rows = slow(result.rows)
+            return result
 
         monkeypatch.setattr(module, "open_table", patched)
         self.thread = threading.Thread(target=self._run)

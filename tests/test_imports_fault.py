@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coopapp.access import audit
-from coopapp.imports import bulk, report
+from coopapp.imports import bulk, write
 from coopapp.imports.households import import_households
 from coopapp.imports.ledger import import_ledger
 from coopapp.models import AuditEvent, AuditHead, Household, ImportBatch, LedgerEntry, MonthlySummary
@@ -65,7 +65,7 @@ def fail_on_call(monkeypatch, owner, name: str, call: int) -> list:
 @pytest.fixture()
 def small_chunks(monkeypatch):
     monkeypatch.setattr(bulk, "CHUNK", 100)
-    monkeypatch.setattr(report, "CHUNK", 100)
+    monkeypatch.setattr(write, "CHUNK", 100)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_fault_on_the_command_line_reports_and_writes_nothing(app, db, world, tm
 def test_fault_mid_household_import_leaves_the_database_as_before(app, db, world, tmp_path, monkeypatch):
     from openpyxl import Workbook
 
-    monkeypatch.setattr(report, "CHUNK", 10)
+    monkeypatch.setattr(write, "CHUNK", 10)
     wb = Workbook()
     wb.active.append(["户主姓名", "人口", "身份证号码"])
     for n in range(35):

@@ -114,7 +114,7 @@ def test_a_merged_head_name_in_a_roster_is_refused(app, db, world, tmp_path):
 
 def test_overlapping_merges_are_refused(app, db, world, tmp_path):
     """Excel never writes them; a hand-made file with thousands would cost a pass over each per row."""
-    from coopapp.imports.parse import Column, Header
+    from coopapp.imports.header import Column, Header
     from coopapp.imports.report import ImportReport
 
     header = Header(4, {"kind": Column(2, "kind", "类别"), "amount": Column(4, "amount", "金额")})

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from coopapp.imports import limits, parse
+from coopapp.imports import limits, read
 from coopapp.models import AuditEvent, Household, ImportBatch, LedgerEntry
 
 from .builders import M, run_import, run_roster, within, write_xlsx
@@ -252,7 +252,7 @@ def test_a_csv_file_has_a_budget_of_cells_and_seconds(app, db, world, tmp_path, 
     many = tmp_path / "多.csv"
     many.write_text("\n".join(lines * 5) + "\n", encoding="utf-8")
     clock = iter(range(0, 10**6, 10))
-    monkeypatch.setattr(parse, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(read, "monotonic", lambda: next(clock))
     monkeypatch.setitem(app.config, "IMPORT_MAX_SECONDS", 15)
     stopped(app, db, world, many, "导入超过 15 秒仍未完成")
 

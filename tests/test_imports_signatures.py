@@ -5,7 +5,7 @@ import json
 import pytest
 from openpyxl import Workbook
 
-from coopapp.imports.parse import is_signature
+from coopapp.imports.row_kinds import is_signature
 
 from .builders import GROUPS, NBS, M, household_count, run_import, run_roster, write_area_xlsx, write_roster, write_xlsx
 

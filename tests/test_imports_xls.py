@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from coopapp.imports import limits
 from coopapp.imports.limits import FileRefused, check_file
+from coopapp.imports.workbook_sheets import SheetRead
 from coopapp.imports.xls import iter_rows
 from coopapp.models import ImportBatch
 
@@ -20,7 +21,20 @@ DAY = M.replace(day=5)
 DATE_STYLE = xlwt.easyxf(num_format_str="YYYY-MM-DD")
 
 
-def write_xls(path, rows, *, sheets=("台账",), active=0, hidden_sheets=(), hidden_rows=(), merges=(), date1904=False):
+def write_xls(
+    path,
+    rows,
+    *,
+    sheets=("台账",),
+    active=0,
+    hidden_sheets=(),
+    hidden_rows=(),
+    hidden_columns=(),
+    merges=(),
+    date1904=False,
+    header=LEDGER_HEADER,
+    headerless=(),
+):
     """A workbook as old WPS saves it: each sheet has a title row, the header on row 2, then `rows`."""
     book = xlwt.Workbook(encoding="utf-8")
     book.dates_1904 = date1904
@@ -28,9 +42,11 @@ def write_xls(path, rows, *, sheets=("台账",), active=0, hidden_sheets=(), hid
         sheet = book.add_sheet(name)
         sheet.visibility = 1 if index in hidden_sheets else 0
         sheet.write(0, 0, f"{name}收支台账")
-        for c, text in enumerate(LEDGER_HEADER):
+        if index in headerless:  # (a sheet of notes: no table)
+            sheet.write(1, 0, "填表说明：每月一张表")
+        for c, text in enumerate(header if index not in headerless else ()):
             sheet.write(1, c, text)
-        for r, row in enumerate(rows, start=2):
+        for r, row in enumerate(rows if index not in headerless else (), start=2):
             for c, value in enumerate(row):
                 if isinstance(value, date):
                     sheet.write(r, c, value, DATE_STYLE)
@@ -38,6 +54,8 @@ def write_xls(path, rows, *, sheets=("台账",), active=0, hidden_sheets=(), hid
                     sheet.write(r, c, value)
         for r in hidden_rows:
             sheet.row(r - 1).hidden = True
+        for c in hidden_columns:
+            sheet.col(c).hidden = True
         for top, bottom, left, right in merges:  # 1-based rows, 0-based columns, as Excel shows them
             sheet.merge(top - 1, bottom - 1, left, right)
         sheet.set_selected(index == active)
@@ -75,16 +93,16 @@ def test_the_1904_date_system(app, db, world, tmp_path):
 
 def test_the_active_sheet_is_read_never_a_hidden_one(app, tmp_path):
     path = write_xls(tmp_path / "months.xls", ROWS, sheets=("3月", "4月", "5月"), active=2)
-    report = _Report()
-    list(iter_rows(path, report=report))
-    assert (report.sheet, report.sheets) == ("5月", ["3月", "4月", "5月"])
+    read = SheetRead()
+    list(iter_rows(path, read=read))
+    assert (read.name, read.names) == ("5月", ["3月", "4月", "5月"])
     path = write_xls(tmp_path / "hidden.xls", ROWS, sheets=("下拉选项", "台账"), active=1, hidden_sheets=(0,))
-    report = _Report()
-    list(iter_rows(path, report=report))
-    assert (report.sheet, report.sheets) == ("台账", ["台账"])
-    report = _Report(sheet="4月")
-    list(iter_rows(tmp_path / "months.xls", report=report))
-    assert report.sheet == "4月"
+    read = SheetRead()
+    list(iter_rows(path, read=read))
+    assert (read.name, read.names) == ("台账", ["台账"])
+    read = SheetRead(sheet=" 4月 ")  # (spaces around a name are ignored, as for an .xlsx)
+    list(iter_rows(tmp_path / "months.xls", read=read))
+    assert read.name == "4月"
 
 
 def test_hidden_rows_are_left_out_and_listed(app, db, world, tmp_path):
@@ -94,7 +112,7 @@ def test_hidden_rows_are_left_out_and_listed(app, db, world, tmp_path):
     assert code == 0, report
     assert (report["rows_ok"], report["total_fen"], report["hidden_rows"]) == (2, 128450, [5])
     code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run", "--include-hidden")
-    assert (report["rows_ok"], report["hidden_rows"]) == (3, [])
+    assert (report["rows_ok"], report["hidden_rows"]) == (3, [5])  # listed, read as data (as an .xlsx's)
 
 
 def test_merged_cells_are_filled_down(app, db, world, tmp_path):
@@ -175,16 +193,6 @@ def test_random_bytes_after_the_ole2_signature_are_no_workbook(app, tmp_path):
         check_file(path, "x.xls")
 
 
-class _Report:
-    """What iter_rows records (the import's report, reduced to it)."""
-
-    def __init__(self, sheet=None, include_hidden=False):
-        from coopapp.imports.options import ReadOptions
-
-        self.options = ReadOptions(sheet, include_hidden)
-        self.sheet, self.sheets, self.hidden_rows = None, [], []
-
-
 def test_the_ledger_page_takes_an_xls_and_shows_its_merges(app, db, world, client, auth, tmp_path, uploads):
     auth.login("acc")
     rows = [[DAY, "蜂蜜", "销售收入", None, 100, None], [None, "蜂蜡", None, None, 200, None]]
@@ -215,8 +223,55 @@ def test_an_xls_roster_imports(app, db, world, tmp_path):
 def test_a_sheet_the_xls_lacks_and_an_xls_named_csv_are_refused_saying_why(app, db, world, tmp_path):
     path = write_xls(tmp_path / "months.xls", ROWS, sheets=("3月", "4月"))
     code, report = run_import(app, "ledger", path, "--project", world.project.id, "--sheet", "9月")
-    assert code == 1 and "没有名为“9月”的工作表（有：3月、4月）" in report["errors"][0]["message"]
+    assert code == 1 and "没有名为“9月”的工作表（本文件的工作表：3月、4月）" in report["errors"][0]["message"]
     renamed = tmp_path / "台账.csv"
     renamed.write_bytes(path.read_bytes())
     code, report = run_import(app, "ledger", renamed, "--project", world.project.id)
     assert code == 1 and "扩展名改为 .xls" in report["errors"][0]["message"]
+
+
+def test_a_hidden_column_loses_to_a_visible_one_as_in_an_xlsx(app, db, world, tmp_path):
+    """An old 金额 the accountant hid (column E) beside the new one (G): the visible one is read."""
+    header = [*LEDGER_HEADER, "金额"]
+    rows = [[DAY, "蜂蜜", "销售收入", None, 999, None, 100], [DAY, "蜂蜡", "销售收入", None, 999, None, 200]]
+    path = write_xls(tmp_path / "cols.xls", rows, header=header, hidden_columns=(4,))
+    read = SheetRead()
+    list(iter_rows(path, read=read))
+    assert read.hidden_columns == [(4, 4)] and read.column_hidden(4) and not read.column_hidden(6)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 0, report
+    assert (report["rows_ok"], report["total_fen"]) == (2, 30000)
+    path = write_xls(tmp_path / "shown.xls", rows, header=header)  # nothing hidden: the first 金额
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert (report["rows_ok"], report["total_fen"]) == (2, 199800)
+
+
+def test_the_sheet_is_asked_when_the_active_one_has_no_table_as_in_an_xlsx(app, db, world, tmp_path):
+    path = write_xls(tmp_path / "notes.xls", ROWS, sheets=("说明", "台账"), active=0, headerless=(0,))
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 1 and report["errors"] == [], report
+    [question] = report["questions"]
+    assert question["key"] == "sheet" and [o["value"] for o in question["options"]] == ["台账"]
+    assert (report["sheet"], report["sheets"]) == ("说明", ["说明", "台账"])
+    for answer in (("--answer", "sheet=台账"), ("--sheet", "台账")):
+        code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run", *answer)
+        assert code == 0 and report["sheet"] == "台账" and report["rows_ok"] == 2, report
+
+
+def test_an_xls_total_is_checked_against_the_rows_read(app, db, world, tmp_path):
+    """xlrd keeps no formula's text, so an .xls total cannot say whether it counts a hidden row (no
+    question, unlike an .xlsx's SUM): it is checked against the rows read — the visible ones, or all
+    of them with --include-hidden — and a difference is a warning."""
+    voided = [DAY, "作废", "销售收入", None, 999, None]
+    visible = ["合计", None, None, None, 1284.5, None]
+    path = write_xls(tmp_path / "visible.xls", [*ROWS, voided, visible], hidden_rows=(5,))
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 0 and report["warnings"] == [] and report["questions"] == [], report
+    assert (report["rows_ok"], report["rows_skipped"], report["hidden_rows"]) == (2, 1, [5])
+    every = ["合计", None, None, None, 2283.5, None]
+    path = write_xls(tmp_path / "every.xls", [*ROWS, voided, every], hidden_rows=(5,))
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 0 and report["questions"] == [], report
+    assert [w["message"] for w in report["warnings"]] == ["合计 2,283.50 元与上方各行之和 1,284.50 元不符。"]
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run", "--include-hidden")
+    assert code == 0 and report["warnings"] == [] and report["rows_ok"] == 3, report

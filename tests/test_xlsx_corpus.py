@@ -4,7 +4,7 @@ tests/corpus/ holds 378 workbooks from the public test files of XlsxWriter, cala
 python-calamine, openpyxl, SheetJS, Apache POI, PhpSpreadsheet, ClosedXML and exceljs (saved by
 Excel for Windows and Mac, Excel Online, LibreOffice and WPS, or written by libraries; strict OOXML,
 broken, encrypted and hostile ones among them; origins and licences in tests/corpus/README.md).
-For each file the import's own reading (`parse.read_rows`: the file checks, then the reader) either
+For each file the import's own reading (`read.read_rows`: the file checks, then the reader) either
 
 - refuses it with an ImportFileError (or asks a question; the test answers it with its first option
   and reads again) — only the files of REFUSED (which nobody could import) and
@@ -49,7 +49,8 @@ from openpyxl.chartsheet import Chartsheet
 
 from coopapp.imports import xlsx
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import ImportFileError, read_rows
+from coopapp.imports.parse import ImportFileError
+from coopapp.imports.read import read_rows
 from coopapp.imports.report import ImportReport
 from coopapp.imports.xlsx import NO_VALUE, Figure
 

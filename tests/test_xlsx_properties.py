@@ -1,4 +1,4 @@
-"""Property tests of the XLSX reader: workbooks built with openpyxl, read through `parse.read_rows`,
+"""Property tests of the XLSX reader: workbooks built with openpyxl, read through `read.read_rows`,
 give back the values written.
 
 Hypothesis draws the workbooks: numbers, booleans, text (Chinese, spaces, line breaks), rich text,
@@ -37,7 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import read_rows
+from coopapp.imports.read import read_rows
 from coopapp.imports.report import ImportReport
 
 pytestmark = pytest.mark.no_database

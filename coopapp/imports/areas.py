@@ -15,20 +15,12 @@ from coopapp.core.codes import canonical_area_code, parent_area_code
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
 from coopapp.extensions import db
-from coopapp.imports.merges import fill_merges
+from coopapp.imports.header import unreadable
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import (
-    ImportFileError,
-    blank_rows_between,
-    cell_text,
-    file_sha256,
-    is_blank,
-    is_signature,
-    squash,
-    unreadable,
-)
+from coopapp.imports.parse import ImportFileError, cell_text, squash
+from coopapp.imports.read import file_sha256
 from coopapp.imports.report import ImportReport, RollBack
-from coopapp.imports.sheets import open_table
+from coopapp.imports.table import open_table, rows_of
 from coopapp.models import Area, User
 from coopapp.villages.areas import AreaInput, checked_level, create_area, rename_area, shown_name
 
@@ -119,10 +111,11 @@ def import_areas(
 def _check(path: Path, report: AreaImportReport) -> list[_Row]:
     """Read and check the whole list, without a write or a lock: its good rows (RollBack if any is bad)."""
     try:
-        header, rows, _text = open_table(path, report.file_name, report, AREA_HEADERS)
+        table = open_table(path, report.file_name, report, AREA_HEADERS)
+        header = table.header
         if not (header.has("code") and header.has("name")):
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="统计用区划代码、名称"))
-        rows = fill_merges(rows, report, header)
+        rows = rows_of(table, report)
         report.sha256 = file_sha256(path)
         parsed, coded = _read(report, header, rows)
     except ImportFileError as exc:
@@ -153,13 +146,7 @@ def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]
     """The good rows, by level then code, and the codes of every row whose code could be read."""
     parsed: dict[str, _Row] = {}
     coded: set[str] = set()
-    previous = header.row
     for number, cells in rows:
-        report.rows_skipped += blank_rows_between(previous, number)
-        previous = number
-        if is_blank(cells) or is_signature(cells) or number in report.layout.table_totals:
-            report.rows_skipped += 1
-            continue
         if unreadable(report, header, number, cells, ("code", "parent")):
             continue
         row = _row(report, header, number, cells, coded)
@@ -175,7 +162,6 @@ def _read(report: AreaImportReport, header, rows) -> tuple[list[_Row], set[str]]
             continue
         parsed[row.code] = row
         report.rows_ok += 1
-    report.rows_skipped -= report.hidden_between(header.row, previous)
     return sorted(parsed.values(), key=lambda r: (len(r.code), r.code)), coded
 
 

@@ -15,28 +15,12 @@ from coopapp.core.text import parse_int
 from coopapp.core.tx import atomic
 from coopapp.errors import Invalid
 from coopapp.extensions import db
-from coopapp.imports.merges import fill_merges
+from coopapp.imports.header import unreadable
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import (
-    ImportFileError,
-    blank_rows_between,
-    cell_text,
-    is_blank,
-    is_signature,
-    squash,
-    unreadable,
-)
-from coopapp.imports.report import (
-    ChunkedWriter,
-    ImportReport,
-    RollBack,
-    changed_meanwhile,
-    check_not_imported,
-    close_batch,
-    new_batch,
-    total_label,
-)
-from coopapp.imports.sheets import open_table
+from coopapp.imports.parse import ImportFileError, cell_text, squash
+from coopapp.imports.report import ImportReport, RollBack
+from coopapp.imports.table import open_table, rows_of
+from coopapp.imports.write import ChunkedWriter, changed_meanwhile, check_not_imported, close_batch, new_batch
 from coopapp.ledger.locks import lock_village
 from coopapp.models import Area, Household, User
 from coopapp.villages import catalog
@@ -101,13 +85,12 @@ def _check(user: User, village: Area, path: Path, report: ImportReport, county: 
     authorize(user, "manage_areas" if county else "manage_village", village)
     kept: list[tuple] = []
     try:
-        header, rows, _text = open_table(
-            path, report.file_name, report, HOUSEHOLD_HEADERS
-        )  # checks size, type and zip bombs first
+        table = open_table(path, report.file_name, report, HOUSEHOLD_HEADERS)  # checks size, type and zip bombs first
+        header = table.header
         for name, label in (("head_name", "户主"), ("village", "村")) if county else (("head_name", "户主"),):
             if not header.has(name):
                 raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols=label))
-        rows = fill_merges(rows, report, header)
+        rows = rows_of(table, report)
         check_not_imported("households", village.id, path, report)
         villages = _villages(village) if county else None
         _read_households(report, header, rows, village, None if report.dry_run else kept, villages)
@@ -162,20 +145,12 @@ def _row_village(report, header, number, cells, villages: dict) -> Area | None:
 
 
 def _read_households(report: ImportReport, header, rows, village: Area, kept, villages: dict | None) -> None:
-    """Check every row; while the file has no bad row, keep each household in `kept` (None: dry run).
+    """Check every data row (`table.rows_of`); while the file has no bad row, keep each household in
+    `kept` (None: dry run).
     villages: a county's (from `_villages`): each row's village is its 村 cell's."""
     groups_of: dict[int, dict] = {}
     seen_ids: dict[str, int] = {}
-    previous = header.row
     for number, cells in rows:
-        report.rows_skipped += blank_rows_between(previous, number)
-        previous = number
-        if is_blank(cells) or total_label(cells) is not None or number in report.layout.table_totals:
-            report.rows_skipped += 1
-            continue
-        if is_signature(cells):
-            report.rows_skipped += 1
-            continue
         if unreadable(report, header, number, cells, ("id_number", "phone")):
             continue
         row_village = village if villages is None else _row_village(report, header, number, cells, villages)
@@ -189,7 +164,6 @@ def _read_households(report: ImportReport, header, rows, village: Area, kept, vi
         report.rows_ok += 1
         if kept is not None and report.ok:
             kept.append(tuple(getattr(household, name) for name in KEPT))
-    report.rows_skipped -= report.hidden_between(header.row, previous)
 
 
 def _groups(village: Area) -> dict[str, str]:

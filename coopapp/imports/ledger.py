@@ -1,12 +1,16 @@
-"""Import a project's ledger entries from a file: every row checked, all or nothing, one batch of drafts."""
+"""Import a project's ledger entries from a file: every row checked, all or nothing, one batch of drafts.
 
+The ledger's stage 3 (a data row's cells → a checked draft); it reads through `table` (stages 1–2,
+with the totals check of `totals`), checks with `ledger.EntryChecks` and writes with `bulk`."""
+
+from functools import partial
 from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coopapp.access.scope import authorize
-from coopapp.core.money import ParseError, format_yuan
+from coopapp.core.money import ParseError
 from coopapp.core.text import clean_text
 from coopapp.core.tx import atomic
 from coopapp.core.units import unit_code
@@ -15,31 +19,14 @@ from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.imports.bulk import EntryWriter
 from coopapp.imports.cells import uncalculated_message
+from coopapp.imports.header import Header
 from coopapp.imports.ledger_cells import LedgerCells
-from coopapp.imports.merges import fill_merges
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import (
-    Header,
-    ImportFileError,
-    Memo,
-    cell_text,
-    is_signature,
-    parse_amount,
-    parse_quantity,
-    squash,
-)
-from coopapp.imports.report import (
-    ImportReport,
-    RollBack,
-    TotalsCheck,
-    changed_meanwhile,
-    check_not_imported,
-    close_batch,
-    new_batch,
-    total_label,
-)
-from coopapp.imports.sheets import open_table
-from coopapp.imports.workbook_sheets import counts_visible_only, hidden_rows_counted
+from coopapp.imports.parse import ImportFileError, Memo, cell_text, parse_quantity, squash
+from coopapp.imports.report import ImportReport, RollBack
+from coopapp.imports.table import open_table, rows_of
+from coopapp.imports.totals import TotalsCheck, check_total
+from coopapp.imports.write import changed_meanwhile, check_not_imported, close_batch, new_batch
 from coopapp.imports.xlsx import NO_VALUE
 from coopapp.ledger import operations as ledger
 from coopapp.ledger.locks import lock_village
@@ -116,12 +103,14 @@ def _check(user: User, project: Project, path: Path, report: ImportReport) -> _C
     checked = _Checked()
     try:
         # (checks size, type and zip bombs first; may ask which sheet)
-        header, rows, text = open_table(path, report.file_name, report, LEDGER_HEADERS)
+        table = open_table(path, report.file_name, report, LEDGER_HEADERS)
+        header = table.header
         _require_columns(header)
-        rows = fill_merges(rows, report, header)
+        totals = TotalsCheck()
+        rows = rows_of(table, report, partial(check_total, report, header, totals=totals))  # (its total rows)
         check_not_imported("ledger", project.id, path, report)
         keep = None if report.dry_run else checked
-        _read_entries(report, header, rows, project, keep, text)
+        _read_entries(report, header, rows, project, keep, totals)
     except ImportFileError as exc:
         report.error(None, None, report.file_name, str(exc))
         raise RollBack from None
@@ -167,17 +156,15 @@ _AMOUNT, _WIDTH = FIELDS.index("amount"), len(FIELDS)
 PENDING = "pending"
 
 
-def _read_entries(  # noqa: C901 - the fast path: one loop, inlined for speed
-    report: ImportReport, header: Header, rows, project: Project, checked: _Checked | None, text: bool = False
+def _read_entries(
+    report: ImportReport, header: Header, rows, project: Project, checked: _Checked | None, totals: TotalsCheck
 ) -> None:
-    """Check every data row; while the file has no bad row, keep its draft in `checked` (None: a dry run).
-
-    `text`: every cell of every row is a str (a CSV file), which lets the blank and totals checks
-    look at the row's text once.
-    """
+    """Check every data row (`table.rows_of`: blank, total and signature rows are skipped there, the
+    total rows checked against `totals`); while the file has no bad row, keep its draft in `checked`
+    (None: a dry run)."""
     names, homes = _household_names(project.village_id)
     reader = _RowReader(report, header, project, names, homes)
-    read, totals = reader.read, TotalsCheck()
+    read = reader.read
     add = None
     if checked is not None:
         add = checked.drafts.append
@@ -185,37 +172,13 @@ def _read_entries(  # noqa: C901 - the fast path: one loop, inlined for speed
         checked.homes = {home.id: home.head_name for home in homes}
     # (place in FIELDS, column index) of each column the header has
     slots = tuple((FIELDS.index(name), col.index) for name, col in header.columns.items())
-    rows_ok = total_fen = skipped = 0
+    rows_ok = total_fen = 0
     reading = report.reading  # hidden rows read as data: a SUBTOTAL leaves them out of its total
     hidden = reading.hidden_set if reading is not None and reading.include_hidden else ()
-    table_totals = report.layout.table_totals
-    previous = header.row  # a workbook leaves blank rows out: the gaps in the numbers are skipped rows
     try:
         for number, cells in rows:
-            if number > previous + 1:
-                skipped += number - previous - 1
-            previous = number
-            if text:
-                joined = "".join(cells)
-                if not joined or joined.isspace():  # is_blank: every cell empty or spaces
-                    skipped += 1
-                    continue
-                label = total_label(cells, joined)
-            else:  # typed cells (XLSX): the text cells joined once serve both checks
-                texts = [c for c in cells if isinstance(c, str)]
-                joined = "".join(texts)
-                if (not joined or joined.isspace()) and len(texts) + cells.count(None) == len(cells):  # is_blank
-                    skipped += 1
-                    continue
-                label = total_label(cells, joined)
-                if label is None and table_totals and number in table_totals:
-                    label = "汇总"  # an Excel table's total row, whatever its cells say
-            if label is not None:
-                skipped += 1
-                _check_total(report, header, number, cells, label, totals)
-                continue
             # Header.values, as a list in FIELDS order (None for a blank or missing cell, or a column
-            # the file does not have).
+            # the file does not have): inlined, as the rest of this loop, for speed.
             values = [None] * _WIDTH
             count = len(cells)
             for slot, index in slots:
@@ -223,11 +186,6 @@ def _read_entries(  # noqa: C901 - the fast path: one loop, inlined for speed
                     value = cells[index]
                     if value.__class__ is not str or not value.isspace() and value:
                         values[slot] = value
-            amount = values[_AMOUNT]
-            if (amount is None or amount.__class__ is str and not amount[0].isdigit()) and is_signature(cells):
-                # (a signature row's 金额 cell is blank or a name: a number there is a data row's)
-                skipped += 1
-                continue
             entry, amount = read(number, values)
             if amount is None:  # TotalsCheck.add
                 totals.missing += 1
@@ -249,7 +207,6 @@ def _read_entries(  # noqa: C901 - the fast path: one loop, inlined for speed
     finally:
         report.rows_ok += rows_ok
         report.total_fen += total_fen
-        report.rows_skipped += skipped - report.hidden_between(header.row, previous)
 
 
 def _require_columns(header: Header) -> None:
@@ -274,54 +231,6 @@ def _household_names(village_id: int) -> tuple[dict[str, list[int]], list[Househ
     for home in homes:
         names.setdefault(squash(home.head_name), []).append(home.id)
     return names, homes
-
-
-def _check_total(report: ImportReport, header: Header, number: int, cells: tuple, label: str, totals) -> None:
-    """Check a totals row's amount against the rows its formula counts (a SUBTOTAL: the visible ones);
-    ask whether hidden rows are data when its SUM counts hidden rows that were left out."""
-    reading, formula = report.reading, None
-    if reading is not None and reading.sums:
-        formula = reading.sums.get(number, {}).get(header.columns["amount"].index)
-    expected, checkable = totals.close(label, formula is not None and counts_visible_only(formula))
-    raw = header.value(cells, "amount")
-    column = header.header_text("amount")
-    if formula is not None and not reading.include_hidden:
-        left_out = hidden_rows_counted(formula, reading.hidden_rows)
-        if left_out:
-            _hidden_sum(report, number, column, cell_text(raw), left_out)
-            return
-    if raw is None or not checkable:
-        return
-    try:
-        stated = parse_amount(raw, header.columns["amount"].unit)
-    except ParseError as exc:
-        report.warn(number, column, cell_text(raw), _("合计行金额无法识别：%(e)s", e=str(exc)))
-        return
-    if stated != expected:
-        report.warn(
-            number,
-            column,
-            cell_text(raw),
-            _(
-                "%(label)s %(stated)s 元与上方各行之和 %(sum)s 元不符。",
-                label=label,
-                stated=format_yuan(stated),
-                sum=format_yuan(expected),
-            ),
-        )
-
-
-def _hidden_sum(report: ImportReport, number: int, column: str, value: str, left_out: list[int]) -> None:
-    """A total whose SUM counts hidden rows left out: a question, until answered "exclude"."""
-    rows = "、".join(str(n) for n in left_out[:10]) + ("…" if len(left_out) > 10 else "")
-    if report.options.answer("hidden_sum") == "exclude":
-        report.warn(
-            number, column, value, _("合计公式包括隐藏的第 %(rows)s 行，这些行没有导入，合计未核对。", rows=rows)
-        )
-        return
-    message = _("合计公式（SUM）包括隐藏的第 %(rows)s 行：隐藏的行是否导入？", rows=rows)
-    options = [("include", _("导入隐藏的行")), ("exclude", _("不导入隐藏的行"))]
-    report.ask("hidden_sum", number, column, value, message, options)
 
 
 class _RowReader:

@@ -27,7 +27,8 @@ from coopapp.imports.cells import (
     shown_month,
     typed_month,
 )
-from coopapp.imports.parse import Header, Memo, cell_digits, cell_text, parse_amount, parse_date, parse_period
+from coopapp.imports.header import Header
+from coopapp.imports.parse import Memo, cell_digits, cell_text, parse_amount, parse_date, parse_period
 from coopapp.imports.report import ImportReport
 from coopapp.imports.xlsx import Figure
 

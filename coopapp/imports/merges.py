@@ -13,8 +13,9 @@ from collections.abc import Iterator
 
 from flask_babel import gettext as _
 
+from coopapp.imports.header import Header
 from coopapp.imports.layout import Merge
-from coopapp.imports.parse import Header, cell_text
+from coopapp.imports.parse import cell_text
 
 # The columns whose merged cells are refused: one number over several rows says nothing for each
 # (one amount, or their total?); one 户主 over several rows of a roster would register it each time.

@@ -14,11 +14,12 @@ from flask_babel import gettext as _
 from coopapp.access.users import UserInput, checked_input, create_user
 from coopapp.core.tx import atomic
 from coopapp.errors import DomainError
-from coopapp.imports.merges import fill_merges
+from coopapp.imports.header import unreadable
 from coopapp.imports.options import ReadOptions
-from coopapp.imports.parse import ImportFileError, cell_text, file_sha256, is_blank, is_signature, unreadable
+from coopapp.imports.parse import ImportFileError, cell_text
+from coopapp.imports.read import file_sha256
 from coopapp.imports.report import ImportReport, RollBack
-from coopapp.imports.sheets import open_table
+from coopapp.imports.table import open_table, rows_of
 from coopapp.models import User
 
 USER_HEADERS = {
@@ -79,11 +80,12 @@ def _check(actor: User | None, path: Path, report: UserImportReport) -> list[tup
     """Read and check the whole list, without a write or a lock: its rows, each with the header
     (RollBack if any is bad or this is a dry run)."""
     try:
-        header, rows, _text = open_table(path, report.file_name, report, USER_HEADERS)
+        table = open_table(path, report.file_name, report, USER_HEADERS)
+        header = table.header
         missing = [COLUMN[name] for name in REQUIRED if not header.has(name)]
         if missing:
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="、".join(missing)))
-        rows = fill_merges(rows, report, header)
+        rows = rows_of(table, report)
         report.sha256 = file_sha256(path)
         parsed = _read(actor, report, header, rows)
     except ImportFileError as exc:
@@ -117,9 +119,6 @@ def _read(actor: User | None, report: UserImportReport, header, rows) -> list[_R
     parsed: list[_Row] = []
     seen: dict[str, int] = {}
     for number, cells in rows:
-        if is_blank(cells) or is_signature(cells) or number in report.layout.table_totals:
-            report.rows_skipped += 1
-            continue
         if unreadable(report, header, number, cells, ("phone", "area")):
             continue
         values = header.values(cells)

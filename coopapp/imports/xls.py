@@ -1,8 +1,11 @@
 """Old Excel workbooks (.xls, Excel 97–2003, what older WPS saves), read with xlrd under the rules
 of the XLSX reader: the sheet the workbook opens on (its active tab, never a hidden one) unless
-another is named, hidden rows left out unless included, dates by the workbook's date system (1900
-or 1904), merged ranges for `merges`, cells as the XLSX reader gives them (an integral number as
-an int, a date as a datetime, a time of day as a time, an error as its text), within the budget.
+another is named (`workbook_sheets.NoSuchSheet` when it is not there), hidden rows left out unless
+included and listed, hidden columns noted for the header, all in the same `SheetRead`; dates by
+the workbook's date system (1900 or 1904), merged ranges for `merges`, cells as the XLSX reader
+gives them (an integral number as an int, a date as a datetime, a time of day as a time, an error
+as its text), within the budget. One difference: xlrd keeps a formula's value, not its text, so an
+.xls total cannot say which rows it counts (SUM or SUBTOTAL): it is checked against the rows read.
 
 xlrd reads the whole workbook into memory; an .xls holds at most 65,536 rows of 256 columns and
 the file's size is checked first (`limits.check_file`), so that stays bounded.
@@ -17,6 +20,7 @@ import xlrd
 from xlrd.compdoc import CompDoc, CompDocError
 
 from coopapp.imports.layout import Layout, Merge
+from coopapp.imports.workbook_sheets import NoSuchSheet, SheetRead
 from coopapp.imports.xlsx import Budget, XlsxError, XlsxLimit
 
 # Streams of an OLE2 (compound) file: an Excel workbook holds "Workbook" (BIFF8) or "Book" (BIFF5).
@@ -29,14 +33,6 @@ class XlsError(XlsxError):
     def __init__(self, message: str, encrypted: bool = False):
         super().__init__(message)
         self.encrypted = encrypted
-
-
-class SheetMissing(XlsError):
-    """The sheet asked for is not in the workbook; `sheets` lists the ones it has."""
-
-    def __init__(self, name: str, sheets: list[str]):
-        super().__init__(f"no sheet {name!r}")
-        self.name, self.sheets = name, sheets
 
 
 def ole2_kind(path) -> str:
@@ -77,18 +73,20 @@ def _open(path):
 
 
 def choose_sheet(book, wanted: str | None):
-    """The sheet named `wanted`, else the one the workbook opens on (its active, visible tab), else
-    its first visible worksheet; with the names of the visible worksheets (chart sheets are not
-    worksheets: xlrd leaves them out)."""
+    """The sheet to read, as `workbook_sheets.choose_sheet` chooses a workbook's: the one named
+    `wanted` (spaces around it ignored; a hidden one may be named), else the one the workbook opens
+    on (its active, visible tab), else its first visible worksheet; with the names of the visible
+    worksheets (chart sheets are not worksheets: xlrd leaves them out). NoSuchSheet when there is none."""
     names = book.sheet_names()
     visible = [i for i in range(book.nsheets) if book.sheet_by_index(i).visibility == 0]
     listed = [names[i] for i in visible]
     if wanted is not None:
-        if wanted not in names:
-            raise SheetMissing(wanted, listed)
-        return book.sheet_by_name(wanted), listed
+        for index, name in enumerate(names):
+            if name.strip() == wanted.strip():
+                return book.sheet_by_index(index), listed
+        raise NoSuchSheet(wanted, listed)
     if not visible:
-        raise XlsError("no visible worksheet")
+        raise NoSuchSheet(None, listed)
     sheets = [book.sheet_by_index(i) for i in visible]
     shown = [i for i, sheet in zip(visible, sheets, strict=True) if sheet.sheet_visible]  # the tab shown
     selected = [i for i, sheet in zip(visible, sheets, strict=True) if sheet.sheet_selected]
@@ -115,24 +113,31 @@ def _value(book, cell_type: int, value):
 
 
 def iter_rows(
-    path, budget: Budget | None = None, report=None, layout: Layout | None = None
+    path, budget: Budget | None = None, read: SheetRead | None = None, layout: Layout | None = None, opened=None
 ) -> Iterator[tuple[int, tuple]]:
-    """(row number, cells) for every row of the chosen sheet (blank rows as ()), hidden rows left
-    out unless `report.options` includes them; `report` (optional) records the sheet read, the
-    visible sheets and the hidden rows; `layout` (optional) gets the sheet's merged ranges.
+    """(row number, cells) for every row of the chosen sheet (blank rows as ()), as the XLSX reader
+    gives a workbook's: `read` (a SheetRead) says which sheet and whether hidden rows are data, and
+    gets what the reading finds — the sheet read and the visible ones, the hidden rows (left out
+    unless included) and the hidden columns; `layout` (optional) gets the sheet's merged ranges;
+    `opened(date1904)` is called once the workbook is open. An .xls keeps no formula's text (xlrd
+    reads only the value), so `read.sums` stays empty: a total is checked against the rows read.
 
-    Raises XlsError for a workbook that cannot be read, XlsxLimit past the budget's cells or seconds."""
+    Raises XlsError for a workbook that cannot be read, NoSuchSheet for a sheet it lacks, XlsxLimit
+    past the budget's cells or seconds."""
     budget = budget or Budget()
+    read = read if read is not None else SheetRead()
     deadline = None if budget.seconds is None else monotonic() + budget.seconds
     book = _open(path)
-    options = getattr(report, "options", None)
     try:
-        sheet, listed = choose_sheet(book, getattr(options, "sheet", None))
-        include_hidden = bool(getattr(options, "include_hidden", False))
+        if opened is not None:
+            opened(book.datemode == 1)
+        sheet, listed = choose_sheet(book, read.sheet)
         if sheet.nrows * max(sheet.ncols, 1) > budget.cells:
             raise XlsxLimit("cells", sheet.nrows * sheet.ncols, budget.cells)
-        if report is not None:
-            report.sheet, report.sheets = sheet.name, listed
+        read.name, read.names = sheet.name, listed
+        for column, info in sorted(sheet.colinfo_map.items()):
+            if info.hidden:
+                read.hide_columns(str(column + 1), str(column + 1))
         if layout is not None:
             layout.merges = [
                 Merge(f"{_letters(clo)}{rlo + 1}:{_letters(chi - 1)}{rhi}", rlo + 1, rhi, clo, chi - 1)
@@ -141,14 +146,12 @@ def iter_rows(
             ]
         hidden = {r for r, info in sheet.rowinfo_map.items() if info.hidden}
         for r in range(sheet.nrows):
-            if r in hidden and not include_hidden:
-                if report is not None:
-                    report.hidden_rows.append(r + 1)
-                continue
             types, values = sheet.row_types(r), sheet.row_values(r)
             cells = [_value(book, t, v) for t, v in zip(types, values, strict=True)]
             while cells and cells[-1] is None:
                 cells.pop()
+            if r in hidden and not read.keep_hidden(r + 1, cells):
+                continue
             yield r + 1, tuple(cells)
             if r % 1024 == 0 and deadline is not None and monotonic() > deadline:
                 raise XlsxLimit("seconds", None, budget.seconds)
