@@ -25,6 +25,8 @@ def may_be_negative(kind: str | None) -> bool:
 
 def sign_problems(kind: str | None, amount_fen: int | None, quantity: Decimal | None, note: str | None) -> dict:
     """What the sign rule refuses in an entry, by field (amount, quantity, note); empty when it is fine."""
+    if amount_fen is not None and amount_fen > 0 and (quantity is None or quantity >= 0):
+        return {}  # the common case, every row of an import: nothing to look at
     errors: dict[str, str] = {}
     red_allowed = may_be_negative(kind)
     if amount_fen is not None:
