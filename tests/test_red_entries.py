@@ -403,3 +403,15 @@ def test_an_exported_ledger_with_red_entries_imports_back_to_the_same_fen(app, r
     code, report = run_import(app, "ledger", path, "--project", red_book.project.id, "--dry-run")
     assert code == 0, report
     assert report["total_fen"] == book_total == 1_300_000
+
+
+def test_the_page_filters_show_a_negative_number_with_the_minus_sign_in_red():
+    from markupsafe import Markup
+
+    from coopapp.web import page_wan, page_yuan, pct, quantity, text_yuan
+
+    assert page_yuan(-150_000) == Markup(RED_1500) and page_yuan(150_000) == "1,500.00"
+    assert page_wan(-15_000_000) == Markup('<span class="neg">−15.00万</span>')
+    assert quantity(Decimal("-50.000")) == Markup('<span class="neg">−50</span>') and quantity(Decimal(50)) == "50"
+    assert text_yuan(-150_000) == "−1,500.00"  # for a title or an attribute: no markup
+    assert pct(Decimal("-0.125")) == "−12.5%"
