@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from coopapp.access import audit
 from coopapp.core.money import ParseError, parse_decimal, parse_yuan
 from coopapp.core.vocabulary import KINDS, PAYOUT_KINDS, RED_ENTRY_KINDS
 from coopapp.extensions import db
@@ -242,6 +243,7 @@ def test_a_red_entry_is_reviewed_like_any_and_counts_with_its_sign(app, world, c
     assert _sales_sums() == (500_000, Decimal(200), 500_000)
     result = app.test_cli_runner().invoke(args=["coop", "rollup", "verify"])
     assert result.exit_code == 0 and "ok" in result.output
+    assert audit.verify() is None  # the negative amounts and quantities as audited are as stored
 
 
 # ---- imports ---------------------------------------------------------------------------------
