@@ -132,8 +132,10 @@ def _closed_last_month(world) -> str:
     [
         ({"amount": "12abc"}, "amount"),
         ({"amount": "1.234"}, "amount"),
-        ({"amount": "-5"}, "amount"),
+        ({"amount": "-5"}, "note"),  # a red entry (红字) of sales needs its reason
+        ({"amount": "-5", "kind": "cost", "note": "退款"}, "amount"),  # cost stays positive
         ({"amount": "0"}, "amount"),
+        ({"amount": "0", "kind": "cost"}, "amount"),
         ({"amount": ...}, "amount"),
         ({"period": "2024-13"}, "period"),
         ({"period": shift_period(1)}, "period"),  # a future month

@@ -274,7 +274,7 @@ def test_xlsx_export_holds_the_api_numbers(app, peers, client, auth):
         seen += 1
     assert seen == len(api)
     cell = sheet.cell(row=3, column=col["村集体收入（元）"] + 1)
-    assert cell.data_type == "n" and cell.number_format == "#,##0.00"
+    assert cell.data_type == "n" and cell.number_format == "#,##0.00;[Red]-#,##0.00"
 
 
 def test_access(world, client, auth):

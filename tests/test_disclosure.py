@@ -140,7 +140,7 @@ def test_public_page_shows_corrections_as_such_and_hides_unapproved_ones(app, wo
     with app.test_request_context():
         ledger.approve_entry(world.users["secretary"], db.session.get(type(reversal), reversal.id))
     page = client.get(f"/p/{world.village.code}?year={year}").get_data(as_text=True)
-    assert "重复登记" in page and "7,777.00" in page and "-7,777.00" in page
+    assert "重复登记" in page and "7,777.00" in page and '<span class="neg">−7,777.00</span>' in page
     assert "尚未审核的更正" not in page
 
 

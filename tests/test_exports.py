@@ -76,7 +76,7 @@ def test_ledger_xlsx_has_the_import_headers_numeric_cells_and_a_total(db, world,
     assert data[1]["户主"] == "张三丰" and data[1]["日期"] is None
     assert all(isinstance(d["金额（元）"], int | float) for d in data)
     book = load_workbook(io.BytesIO(resp.data))
-    assert book.worksheets[0].cell(row=3, column=8).number_format == "#,##0.00"
+    assert book.worksheets[0].cell(row=3, column=8).number_format == "#,##0.00;[Red]-#,##0.00"
 
 
 def test_ledger_csv_follows_the_list_filters_and_the_scope(db, world, client, auth):

@@ -231,7 +231,7 @@ def test_statement_page_shows_payouts_totals_and_the_qr_code(world, payouts, cli
     resp = client.get(f"/village/households/{hh.id}/statement?year={year}")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
-    assert "张三丰" in html and "150.00" in html and "30.00" in html and "-25.50" in html
+    assert "张三丰" in html and "150.00" in html and "30.00" in html and '<span class="neg">−25.50</span>' in html
     assert "分红一" in html and "更正" in html
     public_url = f"http://localhost/s/{hh.public_token}?year={year}"
     assert f'data-public-url="{public_url}"' in html and public_url in html

@@ -61,21 +61,24 @@ def test_period_column_wan_header_and_english_headers(app, db, world, tmp_path):
     rows = [
         [f"{M.year}年{M.month}月", "产值", "1.5", "一季度"],
         [PERIOD, "补贴", 0.25, ""],
-        [f"{M.year}年{M.month}月", "补贴", "(0.1)", "退回"],  # negative: refused by the ledger's rule
+        [f"{M.year}年{M.month}月", "补贴", "(0.1)", ""],  # a red entry (红字) without its reason: refused
     ]
     path = write_xlsx(tmp_path / "wan.xlsx", rows, header=header, signature=False)
     code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
     assert code == 1
-    assert [(e["row"], e["column"], e["value"]) for e in report["errors"]] == [(7, "金额（万元）", "(0.1)")]
-    assert "大于零" in report["errors"][0]["message"]
+    assert [(e["row"], e["column"], e["value"]) for e in report["errors"]] == [(7, "note", "")]
+    assert report["errors"][0]["message"] == "红字（负数）记录必须在备注中写明原因。"
     assert report["rows_ok"] == 2 and report["total_fen"] == 1_500_000 + 250_000
-    # the same rows without the negative one import cleanly
-    path = write_xlsx(tmp_path / "wan2.xlsx", rows[:2], header=header, signature=False)
+    # with its reason the red entry imports, in 万元 like the rest: −0.1万 is −1,000.00 yuan
+    rows[2][3] = "退回多拨补贴"
+    path = write_xlsx(tmp_path / "wan2.xlsx", rows, header=header, signature=False)
     code, report = run_import(app, "ledger", path, "--project", world.project.id)
     assert code == 0, report
+    assert report["total_fen"] == 1_500_000 + 250_000 - 100_000
     assert [(e.period, e.entry_date, e.amount_fen) for e in entries(db)] == [
         (PERIOD, None, 1_500_000),
         (PERIOD, None, 250_000),
+        (PERIOD, None, -100_000),
     ]
 
 

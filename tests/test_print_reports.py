@@ -64,7 +64,7 @@ def test_annual_report_print_page(village_year, client, auth):
     assert f'src="/charts/project/{world.project.id}/output.png?year={year}"' in page
     # distributions with masked names; the correction shown as original, reversal and reason
     assert "张*丰" in page and "李*" in page and "张三丰" not in page
-    assert "补贴重复登记" in page and "1,234.00" in page and "-1,234.00" in page
+    assert "补贴重复登记" in page and "1,234.00" in page and '<span class="neg">−1,234.00</span>' in page
     # the submitted entry does not count, and the report says so
     assert "9,999.99" not in page and "1 条记录待审核" in page
     assert "size: A4" in PRINT_CSS.read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from coopapp.charts.base import (
     GREY,
     MONTHS,
     ORANGE,
+    VERMILION,
     ChartText,
     empty_figure,
     heading,
@@ -26,18 +27,23 @@ def title(data: dict) -> str:
 def draw(data: dict):
     """The chart of `chart_data.project_output(...)`."""
     year, target = data["year"], data["target_output_fen"]
-    if not data["total_fen"] and not data["last_year_total_fen"]:
+    if not any(data["months_fen"]) and not any(data["last_year_fen"]):  # (a year's red entries may net it to 0)
         return empty_figure(title(data), f"{year} 年和 {year - 1} 年都没有已审核的产值数据")
     fig = new_figure()
     ax = fig.add_subplot()
     x = range(12)
     this_year = [yuan(f) for f in data["months_fen"]]
     last_year = [yuan(f) for f in data["last_year_fen"]]
-    ax.bar(x, this_year, width=0.7, color=BLUE, label=f"{year} 年")
-    if data["last_year_total_fen"]:
+    # A month whose red entries (returns, 红字) outweigh its output is a bar below zero, in vermilion.
+    colors = [BLUE if v >= 0 else VERMILION for v in this_year]
+    ax.bar(x, this_year, width=0.7, color=colors, label=f"{year} 年")
+    if any(data["last_year_fen"]):
         ax.plot(x, last_year, color=ORANGE, marker="o", linewidth=2, linestyle="--", label=f"{year - 1} 年")
     top = max([*this_year, *last_year, 1.0])
-    ax.set_ylim(0, top * (1.4 if narrow() else 1.15))  # a phone: the legend above the bars
+    bottom = min([*this_year, *last_year, 0.0])
+    ax.set_ylim(bottom * 1.15, top * (1.4 if narrow() else 1.15))  # a phone: the legend above the bars
+    if bottom < 0:
+        ax.axhline(0, color=GREY, linewidth=1)
     if narrow():
         # A phone: the month's number only (the shares are in the note and the table below).
         ax.set_xticks(list(x), [str(m + 1) for m in x])
@@ -89,7 +95,7 @@ def describe(data: dict) -> ChartText:
     """Alt text and the month-by-month table of the output chart."""
     year, target = data["year"], data["target_output_fen"]
     months, last = data["months_fen"], data["last_year_fen"]
-    if data["total_fen"]:
+    if any(months):
         best = max(range(12), key=lambda m: months[m])
         alt = _(
             "%(p)s %(y)s 年月度产值柱状图：全年 %(t)s 元（上年 %(l)s 元），最高为 %(m)s 月 %(b)s 元。",

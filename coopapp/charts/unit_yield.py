@@ -36,7 +36,7 @@ def title(data: dict) -> str:
 
 def _label(value: Decimal) -> str:
     v = float(value)
-    return chinese_amount(v) if v >= 1e4 else plain_number(round(v, 1))
+    return chinese_amount(v) if abs(v) >= 1e4 else plain_number(round(v, 1))
 
 
 def draw(data: dict):
@@ -51,17 +51,20 @@ def draw(data: dict):
     labels = [f"{r['year']} 年" + (f"\n（1–{r['partial_to']} 月）" if r["partial_to"] else "") for r in years]
     values = [float(r["yield"]) for r in years]
     bars = ax.bar(range(len(years)), values, width=0.6 if len(years) > 2 else 0.4, color=BLUE)
-    top = max(values + [0.0])
+    top, bottom = max(values + [0.0]), min(values + [0.0])  # a year of net returns (红字) is below zero
     for bar, r in zip(bars, years, strict=True):
-        # Inside the bar's top (clear of the target line), above it when the bar is short.
-        inside = bar.get_height() > top * 0.15
+        # Inside the bar's top (clear of the target line), above it when the bar is short; a
+        # negative bar's label sits under its end.
+        height = bar.get_height()
+        inside = height > top * 0.15 if height >= 0 else height < bottom * 0.15
+        outward = 1 if height >= 0 else -1
         ax.annotate(
             _label(r["yield"]),
-            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-            xytext=(0, -5 if inside else 3),
+            (bar.get_x() + bar.get_width() / 2, height),
+            xytext=(0, -5 * outward if inside else 3 * outward),
             textcoords="offset points",
             ha="center",
-            va="top" if inside else "bottom",
+            va=("top" if inside else "bottom") if height >= 0 else ("bottom" if inside else "top"),
             fontsize=13,
             color="white" if inside else "#222222",
         )
@@ -76,7 +79,7 @@ def draw(data: dict):
         )
         ax.legend(loc="upper left", frameon=False)
         top = max(top, target)
-    ax.set_ylim(0, (top or 1) * 1.25)
+    ax.set_ylim(bottom * 1.25, (top or 1) * 1.25)
     ax.set_xticks(range(len(years)), labels)
     ax.set_xlim(-0.8, len(years) - 0.2)
     ax.yaxis.set_major_formatter(NUMBER_FORMAT if data["basis"] == "quantity" or top < 1e4 else AMOUNT_FORMAT)

@@ -14,6 +14,7 @@ from coopapp.core.text import foreign_digit
 _WAN = Decimal(10_000)
 _CENT = Decimal("0.01")
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_MINUS = ("-", "\u2212")  # the hyphen-minus and the minus sign
 
 
 class ParseError(ValueError):
@@ -32,23 +33,33 @@ def _normalise(text: str) -> str:
     return s
 
 
+def _split_sign(s: str) -> tuple[bool, str]:
+    """A normalised number's sign and the rest: a leading minus (-, − U+2212; NFKC has made the
+    full-width － and the small ﹣ a "-"), accounting parentheses (1,500.00), a trailing minus 1500-
+    (as some accounting software exports), or a leading +. One notation at most: what is left must
+    be a plain number, so "(-5)" or "--5" is refused, not read as 5."""
+    if len(s) > 1 and s[0] == "(" and s[-1] == ")":
+        return True, s[1:-1]
+    if s[:1] in _MINUS:
+        return True, s[1:]
+    if s[:1] == "+":
+        return False, s[1:]
+    if len(s) > 1 and s[-1] in _MINUS:
+        return True, s[:-1]
+    return False, s
+
+
 def parse_yuan(text, *, scale_wan: bool = False) -> int:
     """Parse a yuan amount into fen.
 
-    Accepts 1,234.50 · １２３４ · 1.2万 · 12元 · ￥12 · -5 · −5 · (5) (negative);
-    `scale_wan` treats a bare number as 万元 (for headers such as 金额（万元）).
-    More than two decimals of yuan is refused rather than silently rounded.
+    Accepts 1,234.50 · １２３４ · 1.2万 · 12元 · ￥12, and a negative one (a red entry) as -5 · −5 ·
+    －5 · (5) · 5- · -5元 · -0.15万 (`_split_sign`); `scale_wan` treats a bare number as 万元 (for
+    headers such as 金额（万元）). More than two decimals of yuan is refused rather than silently
+    rounded. Whether a negative amount is allowed is the ledger's rule, not the parser's.
     """
     if text is None or str(text).strip() == "":
         raise ParseError(_l("请填写金额"))
-    s = _normalise(text)
-    negative = False
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1]
-    if s[:1] in ("-", "−", "－"):
-        negative, s = not negative, s[1:]
-    elif s[:1] == "+":
-        s = s[1:]
+    negative, s = _split_sign(_normalise(text))
     if s.endswith("元"):
         s = s[:-1]
     multiplier = Decimal(1)
@@ -111,12 +122,10 @@ def format_wan(fen: int | None) -> str:
 
 
 def parse_decimal(text) -> Decimal:
-    """Parse a plain quantity (full-width digits and thousands separators allowed)."""
-    s = _normalise(text)
-    if s[:1] in ("-", "−"):
-        sign, s = Decimal(-1), s[1:]
-    else:
-        sign = Decimal(1)
+    """Parse a plain quantity (full-width digits and thousands separators allowed); negative in the
+    notations of an amount (`_split_sign`: -5 · −5 · (5) · 5-)."""
+    negative, s = _split_sign(_normalise(text))
+    sign = Decimal(-1) if negative else Decimal(1)
     if not _NUMBER.match(s):
         raise ParseError(_l("数量格式不对：“%(text)s”", text=str(text)))
     return sign * Decimal(s)

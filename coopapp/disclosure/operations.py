@@ -1,5 +1,6 @@
 """Village public disclosure (村务公开): approved figures per month or quarter, published
-distributions with masked names, corrections shown as such, and the disclosure calendar.
+distributions with masked names, corrections and red entries shown as such, and the disclosure
+calendar.
 
 Nothing here reads an entry that is not approved, and nothing returns a full name, an ID
 number or a phone: every name goes through `villages.privacy.MASKED`.
@@ -301,6 +302,40 @@ def corrections(village: Area, first_period: str, last_period: str) -> list[dict
             "reason": reversal.reversal_reason or "",
         }
         for reversal, orig in db.session.execute(q)
+    ]
+
+
+def red_entries(village: Area, first_period: str, last_period: str) -> list[dict]:
+    """Approved red entries (红字: a return, a refund, an adjustment — a negative amount that is
+    not a reversal) of the periods [first, last], listed as such with their reason (the note).
+    The figures count them already, with their sign; this says what they were."""
+    q = (
+        select(LedgerEntry)
+        .where(
+            LedgerEntry.village_id == village.id,
+            LedgerEntry.amount_fen < 0,
+            LedgerEntry.reverses_id.is_(None),  # (with the line above: the partial index's rows)
+            LedgerEntry.status == "approved",
+            LedgerEntry.period >= first_period,
+            LedgerEntry.period <= last_period,
+        )
+        .options(selectinload(LedgerEntry.project), selectinload(LedgerEntry.household).selectinload(Household.group))
+        .order_by(LedgerEntry.period, LedgerEntry.id)
+    )
+    return [
+        {
+            "id": entry.id,
+            "project": entry.project.name,
+            "kind": entry.kind,
+            "household": MASKED.name(entry.household.head_name) if entry.household else "",
+            "group": _group_name(entry.household),
+            "period": entry.period,
+            "amount_fen": int(entry.amount_fen),
+            "quantity": entry.quantity,
+            "unit": entry.unit,
+            "reason": entry.note or "",
+        }
+        for entry in db.session.scalars(q)
     ]
 
 

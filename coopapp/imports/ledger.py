@@ -50,7 +50,7 @@ KIND_ALIASES = {squash(text): code for text, code in KINDS.written().items()}
 _KINDS_LISTED = "、".join(KINDS.names[code] for code in KINDS_AS_LISTED)
 # The field an Invalid from the ledger's checks names → the column that holds it.
 FIELD_COLUMNS = {"kind": "kind", "amount": "amount", "quantity": "quantity", "unit": "unit"}
-FIELD_COLUMNS |= {"household_id": "household", "date": "date", "period": "period"}
+FIELD_COLUMNS |= {"household_id": "household", "date": "date", "period": "period", "note": "note"}
 
 
 def default_importer(project: Project) -> User | None:
@@ -304,7 +304,7 @@ class _RowReader:
         if report.error_count > before:
             return None, amount
         try:
-            quantity, unit = self.checks.check(period, kind, amount, entry_date, quantity, unit, household_id)
+            quantity, unit = self.checks.check(period, kind, amount, entry_date, quantity, unit, household_id, note)
         except Invalid as exc:
             self._refused(number, values, exc)
             return None, amount
@@ -364,4 +364,4 @@ class _Parsers:
 
 
 def _has_suffix(raw) -> bool:
-    return isinstance(raw, str) and any(not (ch.isdigit() or ch in ".,-+ ") for ch in raw.strip())
+    return isinstance(raw, str) and any(not (ch.isdigit() or ch in ".,-+−() ") for ch in raw.strip())

@@ -21,7 +21,7 @@ from coopapp.imports.xlsx import Figure
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$", re.ASCII)
 _PERIOD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$", re.ASCII)
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII)
-_QUANTITY = re.compile(r"^([-+−]?[\d.,]+)\s*(\D*)$", re.ASCII)
+_QUANTITY = re.compile(r"^(\(?[-+−]?[\d.,]+\)?-?)\s*(\D*)$", re.ASCII)
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _EPOCH_1904 = datetime(1904, 1, 1)
 _PLAIN_YUAN = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$", re.ASCII)

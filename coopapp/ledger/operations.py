@@ -33,6 +33,7 @@ from coopapp.ledger.permissions import (
     submit_refusal,
     void_refusal,
 )
+from coopapp.ledger.signs import sign_problems
 from coopapp.models import Area, ClosedMonth, Household, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id, utcnow
 
@@ -128,15 +129,16 @@ class EntryChecks:
         quantity: Decimal | None,
         unit: str | None,
         household_id: int | None,
+        note: str = "",
     ) -> tuple[Decimal | None, str | None]:
         """Refuse what the domain does not allow (Invalid naming the fields, in this order: kind,
-        amount, date, quantity/unit, household_id; then the month's own check), else the quantity
-        and unit converted to the base unit that is stored."""
+        the sign rule's amount, quantity and note (`signs.sign_problems`), date, quantity/unit,
+        household_id; then the month's own check), else the quantity and unit converted to the
+        base unit that is stored."""
         errors: dict[str, str] = {}
         if kind not in KINDS:
             errors["kind"] = _("未知类别：%(k)s", k=kind)
-        if amount_fen <= 0:
-            errors["amount"] = _("金额必须大于零；更正已审核的记录请用“冲销”。")
+        errors.update(sign_problems(kind, amount_fen, quantity, note))
         if entry_date is not None:
             month = self.periods.get(entry_date)
             if month is None:
@@ -174,10 +176,9 @@ class EntryChecks:
     def _base_quantity(
         self, quantity: Decimal, unit: str | None, errors: dict[str, str]
     ) -> tuple[Decimal | None, str | None]:
-        """The quantity in its base unit, which must be a whole number of thousandths."""
-        if quantity < 0:
-            errors["quantity"] = _("数量不能为负数。")
-        elif quantity >= MAX_QUANTITY:
+        """The quantity in its base unit, which must be a whole number of thousandths (its sign is
+        the sign rule's: `signs.sign_problems`)."""
+        if abs(quantity) >= MAX_QUANTITY:
             errors["quantity"] = _("数量过大。")
         elif not unit:
             errors["unit"] = _("填写数量时请选择单位。")
@@ -186,12 +187,13 @@ class EntryChecks:
             known = self.bases.get(key)
             if known is None:
                 converted, code = to_base(quantity, unit)
-                converted = abs(converted)  # "-0" is zero: stored and audited as 0
+                if converted == 0:
+                    converted = abs(converted)  # "-0" is zero: stored and audited as 0
                 known = (converted, code, converted == converted.quantize(MILLI))
                 if len(self.bases) < self.CACHE_LIMIT:  # bounded: a file of all-different quantities
                     self.bases[key] = known
             base_quantity, base_unit, whole = known
-            if not whole:
+            if not whole and "quantity" not in errors:
                 errors["quantity"] = _("数量换算成%(u)s后最多三位小数。", u=BASE_UNITS.names[base_unit])
             return base_quantity, base_unit
         return None, None
@@ -207,7 +209,14 @@ class EntryChecks:
 def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None:
     """Check `data` against the domain (see `EntryChecks`) and copy it onto `entry`."""
     quantity, unit = EntryChecks(project).check(
-        data.period, data.kind, data.amount_fen, data.entry_date, data.quantity, data.unit, data.household_id
+        data.period,
+        data.kind,
+        data.amount_fen,
+        data.entry_date,
+        data.quantity,
+        data.unit,
+        data.household_id,
+        data.note,
     )
     entry.project_id, entry.village_id = project.id, project.village_id
     entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind

@@ -1,5 +1,5 @@
 """A village's annual report: the year's figures against target and last year, each project,
-the distributions published that year, the corrections and the households benefited."""
+the distributions published that year, the corrections, the red entries and the households benefited."""
 
 from datetime import date
 
@@ -28,5 +28,6 @@ def annual_report(user: User, village: Area, year: int) -> dict:
         "figures": disclosure.period_figures(village, whole_year),
         "plans": disclosure.published_plans(village, date(year, 1, 1), date(year, 12, 31)),
         "corrections": disclosure.corrections(village, whole_year.first, whole_year.last),
+        "red_entries": disclosure.red_entries(village, whole_year.first, whole_year.last),
         "last_disclosure": disclosure.last_disclosure(village),
     }

@@ -39,7 +39,8 @@ CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YIELD_PER = 1_000
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet; a longer table continues on the next sheet
-MONEY_FORMAT = "#,##0.00"
+# Money: two decimals, a negative amount (a red entry, 红字) with its minus and in red, as accountants set it.
+MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from flask import Flask
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from coopapp.core.money import format_wan, format_yuan, plain_yuan
 from coopapp.core.vocabulary import (
@@ -22,10 +23,11 @@ MINUS = "\u2212"  # the minus sign, not a hyphen
 
 
 def pct(value: Decimal | None) -> str:
-    """A ratio as a percentage with one decimal (0.125 → "12.5%"); None → "—"."""
+    """A ratio as a percentage with one decimal (0.125 → "12.5%", a negative one with the minus
+    sign: the attainment of a target by a year of net returns); None → "—"."""
     if value is None:
         return "—"
-    return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%"
+    return signed_text(f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%")
 
 
 def signed_pct(value: Decimal | None) -> str:
@@ -39,18 +41,49 @@ def signed_pct(value: Decimal | None) -> str:
     return f"{sign}{abs(rounded)}%"
 
 
-def quantity(value: Decimal | None) -> str:
-    """A quantity without trailing zeros, with thousands separators."""
+def quantity(value: Decimal | None) -> str | Markup:
+    """A quantity without trailing zeros, with thousands separators; a negative one (a red entry's)
+    as `signed`."""
     if value is None:
         return ""
     text = f"{Decimal(value):,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return signed(text.rstrip("0").rstrip(".") if "." in text else text)
+
+
+def signed(text: str) -> str | Markup:
+    """A formatted number for a page: a negative one (a red entry, 红字) with the minus sign and in
+    red (`<span class="neg">−1,500.00</span>`: the class is what app.css and print.css colour),
+    never hidden; any other as it is."""
+    if text.startswith("-"):
+        return Markup('<span class="neg">{}{}</span>').format(MINUS, text[1:])
+    return text
+
+
+def signed_text(text: str) -> str:
+    """A formatted number for plain text (a title, an attribute): a negative one with the minus sign."""
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def page_yuan(fen: int | None) -> str | Markup:
+    """Fen as yuan on a page: 1234550 → "12,345.50"; a negative amount as `signed` (−1,500.00, red)."""
+    return signed(format_yuan(fen))
+
+
+def text_yuan(fen: int | None) -> str:
+    """Fen as yuan inside a title, an attribute or a translated sentence: no markup, the minus sign."""
+    return signed_text(format_yuan(fen))
+
+
+def page_wan(fen: int | None) -> str | Markup:
+    """`format_wan` on a page, a negative amount as `signed`."""
+    return signed(format_wan(fen))
 
 
 def register_filters(app: Flask) -> None:
     env = app.jinja_env
-    env.filters["yuan"] = format_yuan
-    env.filters["wan"] = format_wan
+    env.filters["yuan"] = page_yuan
+    env.filters["wan"] = page_wan
+    env.filters["yuan_text"] = text_yuan
     env.filters["plain_yuan"] = plain_yuan
     env.filters["pct"] = pct
     env.filters["signed_pct"] = signed_pct

@@ -156,6 +156,7 @@ def _notice_html(village: Area, period: disclosure.Period, inline: bool) -> str:
         figures=disclosure.period_figures(village, period),
         plans=disclosure.published_plans(village, period.start, period.end),
         corrections=disclosure.corrections(village, period.first, period.last),
+        red_entries=disclosure.red_entries(village, period.first, period.last),
         public_url=public_url,
         qr=display.qr_svg(public_url, fit=True),
         published=published,

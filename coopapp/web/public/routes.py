@@ -109,7 +109,7 @@ def villages():
 @bp.get("/p/<code>")
 def village(code: str):
     """A village's public disclosure page (村务公开), no login: approved figures by month or
-    quarter (?by=quarter), published distributions under masked names, corrections as such."""
+    quarter (?by=quarter), published distributions under masked names, corrections and red entries as such."""
     area = catalog.village_by_code(code)
     year = year_arg()
     quarterly = request.args.get("by") == "quarter"
@@ -123,6 +123,7 @@ def village(code: str):
         total=disclosure.period_figures(area, disclosure.Period(year, 1, 12)),
         plans=disclosure.published_plans(area, date(year, 1, 1), date(year, 12, 31)),
         corrections=disclosure.corrections(area, f"{year}-01", f"{year}-12"),
+        red_entries=disclosure.red_entries(area, f"{year}-01", f"{year}-12"),
         last=disclosure.last_disclosure(area),
         local_time=local_time,
     )

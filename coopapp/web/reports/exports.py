@@ -17,7 +17,7 @@ from coopapp.core.money import yuan_decimal
 from coopapp.core.text import xml_text
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.reporting import metric_table
-from coopapp.reporting.exports import csv_text, keep_as_text
+from coopapp.reporting.exports import MONEY_FORMAT, csv_text, keep_as_text
 from coopapp.reporting.metric_table import COUNT, METRICS, MONEY, PER_UNIT, RATIO
 
 
@@ -100,7 +100,7 @@ def csv_bytes(rows: list[dict]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-_FORMATS = {MONEY: "#,##0.00", PER_UNIT: "#,##0.00", RATIO: "0.0", COUNT: "#,##0"}
+_FORMATS = {MONEY: MONEY_FORMAT, PER_UNIT: MONEY_FORMAT, RATIO: "0.0", COUNT: "#,##0"}
 
 
 def xlsx_bytes(rows: list[dict], title: str) -> bytes:
