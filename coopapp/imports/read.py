@@ -166,18 +166,24 @@ def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
             layout=report.layout if report is not None else None,
             opened=opened,
         )
-        first = next(rows, None)  # (the workbook is open: the sheet is chosen)
-        if report is not None:
-            report.sheet, report.sheets = read.name, read.names
-        if first is not None:
-            yield first
-            yield from rows
+        yield from _recorded(rows, read, report)
     except NoSuchSheet as exc:
         raise ImportFileError(sheet_message(exc.wanted, exc.names)) from None
     except XlsxLimit as exc:
         raise ImportFileError(limit_message(exc)) from None
     except XlsxError as exc:
         raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None
+
+
+def _recorded(rows, read, report):
+    """An opened workbook's rows; the sheet read (known once the first row is asked for, when the
+    workbook is open and its sheet chosen) is recorded in the report first."""
+    first = next(rows, None)
+    if report is not None:
+        report.sheet, report.sheets = read.name, read.names
+    if first is not None:
+        yield first
+        yield from rows
 
 
 def sheet_read(report):
@@ -211,12 +217,7 @@ def _xls_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
     read = sheet_read(report)
     try:
         rows = xls_rows(path, reading_budget(), read, report.layout if report is not None else None, opened)
-        first = next(rows, None)  # (the workbook is open: the sheet is chosen)
-        if report is not None:
-            report.sheet, report.sheets = read.name, read.names
-        if first is not None:
-            yield first
-            yield from rows
+        yield from _recorded(rows, read, report)
     except NoSuchSheet as exc:
         raise ImportFileError(sheet_message(exc.wanted, exc.names)) from None
     except XlsxLimit as exc:
