@@ -1,28 +1,25 @@
-"""Property tests of the XLSX reader: workbooks built with openpyxl, read through `read.read_rows`,
-give back the values written.
+"""Property tests of the XLSX reader: workbooks built with openpyxl, read through `read.read_rows`
+(and, for merges, through the table stage: `table.rows_of`), give back the values written.
 
 Hypothesis draws the workbooks: numbers, booleans, text (Chinese, spaces, line breaks), rich text,
 dates and times in the 1900 and the 1904 date system under several number formats, strings shared
-or inline, hidden rows, merges, more sheets after the first (hidden ones among them) and a
-conditional format whose dxf carries a number format. The reader must return every value as
-written (a date as a datetime, a time of day as a time, rich text as its plain text).
-
-What these properties check today, and what to tighten as the other items of issue 16 land:
-- hidden rows are read with `include_hidden` (their values intact); once hidden rows are left out
-  by default (item 2), also check that without it they are left out and listed in `report.hidden_rows`;
-- the sheet drawn is the first, the active and a visible one, which both today's reader (the first
-  sheet) and item 1's (the active tab, hidden and chart sheets skipped) read; once item 1 lands,
-  draw the active sheet anywhere, a hidden or chart sheet first, and check `report.sheet`;
-- a cell covered by a merge reads as nothing or as its merge's top-left value (item 11 fills a merge
-  down); tighten to the fill-down once it lands;
-- a dxf number format never makes a date a number while its id differs from the cells' formats; the
-  same id (built-in 14 redefined in a dxf) is `test_a_dxf_number_format_does_not_change_a_date`,
-  an expected failure until item 3 lands.
+or inline, hidden rows, merges, other sheets before and after the one with the data (visible,
+hidden, very hidden, chart sheets), the tab the workbook opens on, and a conditional format whose
+dxf carries a number format. The reader must return every value as written (a date as a datetime,
+a time of day as a time, rich text as its plain text), and:
+- read the sheet `workbook_sheets.choose_sheet` names (the active tab when it is a visible
+  worksheet, else the first visible worksheet), name it in `report.sheet` and list the visible
+  worksheets in `report.sheets`;
+- leave hidden rows out unless they are included, and list in `report.hidden_rows` the hidden rows
+  that hold something (an empty hidden row is not listed), whether included or not;
+- return nothing for the cells a merge covers (the reader does not fill merges: the table stage
+  does, `merges.fill_merges`, which `test_vertical_merges_are_filled_down_in_the_columns_read` checks).
 """
 
 import re
 import zipfile
 from datetime import datetime, time
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,6 +27,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
+from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import Rule
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
@@ -96,11 +94,18 @@ def cells(draw):
     return value, draw(st.sampled_from(TIME_FORMATS)), value
 
 
+OTHER_KINDS = ["visible", "hidden", "veryHidden", "chart"]
+
+
 @st.composite
-def workbooks(draw):
-    """A plan of a workbook: rows of cells, hidden rows, merges, extra sheets, how strings are kept."""
-    width = draw(st.integers(1, 5))
-    rows = draw(st.lists(st.lists(cells(), min_size=width, max_size=width), min_size=1, max_size=12))
+def workbooks(draw, rows=None, max_others=3):
+    """A plan of a workbook: rows of cells, hidden rows, merges, the other sheets around the data's
+    (their kinds, the data sheet's place among them), the tab it opens on, how strings are kept."""
+    if rows is None:
+        width = draw(st.integers(1, 5))
+        rows = st.lists(st.lists(cells(), min_size=width, max_size=width), min_size=1, max_size=12)
+    rows = draw(rows)
+    width = len(rows[0])
     hidden = draw(st.sets(st.integers(1, len(rows)), max_size=3))
     merges = []
     for _ in range(draw(st.integers(0, 2))):
@@ -109,19 +114,40 @@ def workbooks(draw):
         box = {(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)}
         if len(box) > 1 and not any(box & other for other in merges):
             merges.append(box)
+    others = draw(st.lists(st.sampled_from(OTHER_KINDS), max_size=max_others))
     return {
         "rows": rows,
         "hidden": hidden,
+        "include_hidden": draw(st.booleans()),
         "merges": merges,
         "date1904": draw(st.booleans()),
         "shared": draw(st.booleans()),
         "dxf": draw(st.booleans()),
-        "others": draw(st.lists(st.sampled_from(["visible", "hidden", "veryHidden"]), max_size=2)),
+        "others": others,
+        "place": draw(st.integers(0, len(others))),  # the data sheet's tab among the others
+        "active": draw(st.integers(0, len(others))),  # the tab the workbook opens on (any kind)
     }
 
 
+def sheet_order(plan) -> list[tuple[str, str]]:
+    """The workbook's tabs in order: (name, kind) — "data" for the sheet with the planned rows."""
+    tabs = [(f"其他{n}", kind) for n, kind in enumerate(plan["others"], start=2)]
+    tabs.insert(plan["place"], ("台账", "data"))
+    return tabs
+
+
+def chosen_sheet(plan) -> tuple[str, list[str]]:
+    """The sheet the reader must read (the active tab when it is a visible worksheet, else the first
+    visible worksheet: `choose_sheet`'s rule, restated) and the visible worksheets."""
+    tabs = sheet_order(plan)
+    visible = [name for name, kind in tabs if kind in ("data", "visible")]
+    name, kind = tabs[plan["active"]]
+    return (name if kind in ("data", "visible") else visible[0]), visible
+
+
 def build(plan, path) -> dict[tuple[int, int], object]:
-    """Write the planned workbook; the cells (row, column index) → value the reader must return."""
+    """Write the planned workbook; the cells (row, column index) → value the reader must return
+    of the data sheet."""
     wb = Workbook()
     if plan["date1904"]:
         wb.epoch = CALENDAR_MAC_1904
@@ -147,32 +173,59 @@ def build(plan, path) -> dict[tuple[int, int], object]:
         dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=14, formatCode="0.00%"))
         ref = f"A1:{get_column_letter(len(plan['rows'][0]))}{len(plan['rows'])}"
         ws.conditional_formatting.add(ref, Rule(type="expression", formula=["TRUE"], dxf=dxf))
-    for n, state in enumerate(plan["others"], start=2):
-        other = wb.create_sheet(f"其他{n}")
-        other["A1"], other["B2"] = "别的表", n
-        other.sheet_state = state
-    wb.active = 0
+    for index, (name, kind) in enumerate(sheet_order(plan)):
+        if kind == "data":
+            wb.move_sheet(ws, index - wb.index(ws))
+        elif kind == "chart":
+            chart = BarChart()
+            chart.add_data(Reference(ws, min_col=1, min_row=1, max_row=1))
+            wb.create_chartsheet(name, index).add_chart(chart)
+        else:
+            other = wb.create_sheet(name, index)
+            other["A1"], other["B2"] = "别的表", int(name.removeprefix("其他"))
+            other.sheet_state = kind
+    wb.active = plan["place"]  # (a visible worksheet: openpyxl moves a hidden active tab; see below)
     wb.save(path)
+    edits = [partial(_active_tab, plan["active"])]
     if plan["shared"]:
-        to_shared_strings(path)
+        edits.append(to_shared_strings)
+    rewrite(path, *edits)
     return expected
+
+
+def rewrite(path, *edits) -> None:
+    """Rewrite the package's parts ({name: bytes}) with each edit in turn."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    for edit in edits:
+        edit(parts)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def _active_tab(index: int, parts: dict[str, bytes]) -> None:
+    """The workbook opens on tab `index`, whatever its kind: openpyxl writes a visible one only,
+    Excel files may name a hidden sheet or a chart sheet."""
+    workbook = parts["xl/workbook.xml"]
+    assert b'activeTab="' in workbook
+    parts["xl/workbook.xml"] = re.sub(rb'activeTab="\d+"', f'activeTab="{index}"'.encode(), workbook)
 
 
 _INLINE = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is>(.*?)</is></c>', re.S)
 
 
-def to_shared_strings(path) -> None:
-    """Rewrite the first sheet's inline strings, plain and rich (what openpyxl writes), as shared
+def to_shared_strings(parts: dict[str, bytes]) -> None:
+    """Rewrite the worksheets' inline strings, plain and rich (what openpyxl writes), as shared
     strings, as Excel keeps them: a sharedStrings part with its relationship and content type."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
     table: dict[bytes, int] = {}
 
     def shared(match: re.Match) -> bytes:
         index = table.setdefault(match[3], len(table))
         return b"<c " + match[1] + b't="s"' + match[2] + b"><v>" + str(index).encode() + b"</v></c>"
 
-    parts["xl/worksheets/sheet1.xml"] = _INLINE.sub(shared, parts["xl/worksheets/sheet1.xml"])
+    for name in [name for name in parts if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)]:
+        parts[name] = _INLINE.sub(shared, parts[name])
     items = b"".join(b"<si>" + text + b"</si>" for text in table)
     parts["xl/sharedStrings.xml"] = (
         b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -190,9 +243,6 @@ def to_shared_strings(path) -> None:
         b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
         b'spreadsheetml.sharedStrings+xml"/></Types>',
     )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
 
 
 def read(app, path, **options) -> tuple[dict[tuple[int, int], object], ImportReport]:
@@ -217,21 +267,34 @@ def _number(value) -> bool:
 @PROPERTY
 @given(plan=workbooks())
 def test_the_reader_returns_the_values_written(app, tmp_path_factory, plan):
-    path = tmp_path_factory.mktemp("wb") / "台账.xlsx"
-    expected = build(plan, path)
-    found, report = read(app, path, include_hidden=True)
-    assert report.sheet in (None, "台账")
+    check_read(app, tmp_path_factory.mktemp("wb") / "台账.xlsx", plan)
+
+
+@settings(PROPERTY, max_examples=30)
+@given(plan=workbooks(rows=st.just([[("金额", None, "金额")]]), max_others=4))
+def test_the_sheet_read_is_the_active_tab_or_the_first_visible_worksheet(app, tmp_path_factory, plan):
+    """The same property over many sheet layouts: hidden and chart sheets first, the active tab
+    on any of them."""
+    check_read(app, tmp_path_factory.mktemp("wb") / "台账.xlsx", plan)
+
+
+def check_read(app, path, plan) -> None:
+    """Build the planned workbook and read it: the sheet chosen, its hidden rows and its values."""
+    written = build(plan, path)
+    found, report = read(app, path, include_hidden=plan["include_hidden"])
+    sheet, visible = chosen_sheet(plan)
+    assert (report.sheet, report.sheets) == (sheet, visible)
     assert not report.questions
-    merged = {key: box for box in plan["merges"] for key in box}
-    for key in set(found) | set(expected):
-        got, want = found.get(key), expected.get(key)
-        box = merged.get((key[0], key[1] + 1))
-        if box is not None and want is None:
-            top, left = min(box)
-            origin = expected.get((top, left - 1))
-            assert got is None or _same(got, origin), (key, got, origin)  # nothing, or filled down
-            continue
-        assert _same(got, want), (key, got, want)
+    if sheet != "台账":  # another visible worksheet, read as it was written
+        assert found == {(1, 0): "别的表", (2, 1): int(sheet.removeprefix("其他"))}
+        return
+    holding = sorted({r for r, _c in written if r in plan["hidden"]})  # (a covered cell holds nothing)
+    assert report.hidden_rows == holding
+    assert report.reading.hidden_count == len(holding)
+    expected = {key: v for key, v in written.items() if plan["include_hidden"] or key[0] not in plan["hidden"]}
+    assert found.keys() == expected.keys()
+    for key, want in expected.items():
+        assert _same(found[key], want), (key, found[key], want)
 
 
 @pytest.mark.parametrize("date1904", [False, True])
