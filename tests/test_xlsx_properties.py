@@ -70,9 +70,12 @@ rich = st.lists(st.tuples(texts, st.booleans()), min_size=1, max_size=3)
 @st.composite
 def cells(draw):
     """(what to write, its number format or None, the value the reader must return)."""
-    kind = draw(st.sampled_from(["none", "number", "bool", "text", "rich", "date", "time"]))
+    kind = draw(st.sampled_from(["none", "number", "bool", "text", "rich", "date", "time", "spaces"]))
     if kind == "none":
         return None, None, None
+    if kind == "spaces":  # (a text that holds nothing: read as written, but no reason to list its hidden row)
+        value = draw(st.sampled_from([" ", "  ", "\t", " \n "]))
+        return value, None, value
     if kind == "number":
         value = draw(numbers)
         written = float(f"{value:.16g}") if isinstance(value, float) else value  # (openpyxl writes 16 digits)
@@ -260,6 +263,11 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _holds(value) -> bool:
+    """Does a cell hold something (a hidden row that does is listed)? Not a text of spaces only."""
+    return not (isinstance(value, str) and not value.strip())
+
+
 def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -288,7 +296,7 @@ def check_read(app, path, plan) -> None:
     if sheet != "台账":  # another visible worksheet, read as it was written
         assert found == {(1, 0): "别的表", (2, 1): int(sheet.removeprefix("其他"))}
         return
-    holding = sorted({r for r, _c in written if r in plan["hidden"]})  # (a covered cell holds nothing)
+    holding = sorted({r for (r, _c), v in written.items() if r in plan["hidden"] and _holds(v)})
     assert report.hidden_rows == holding
     assert report.reading.hidden_count == len(holding)
     expected = {key: v for key, v in written.items() if plan["include_hidden"] or key[0] not in plan["hidden"]}
@@ -377,3 +385,116 @@ def test_the_chinese_built_in_date_formats_read_as_calamine_reads_them(app, tmp_
     calamine = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     assert calamine[0][0] in (datetime(2026, 3, 5), datetime(2026, 3, 5).date())
     assert load_workbook(path, read_only=True).active["A1"].value == 46086
+
+
+# --- merges through the table stage (`table.rows_of`, `merges.fill_merges`) ---------------------
+
+MERGE_HEADER = ["日期", "类别", "摘要", "其他", "金额"]  # 其他: a column the ledger does not read
+READ_COLUMNS = {0, 1, 2, 4}
+AMOUNT = 4
+_PLAIN = st.text(alphabet="甲乙丙丁戊己庚辛壬癸蜂蜜饲料", min_size=1, max_size=6)  # (no total or signature words)
+
+
+@st.composite
+def merged_ledgers(draw, over_amount=False):
+    """A ledger sheet (a merged title, the header, data rows each with its amount) and merges over its
+    data rows: boxes in the columns left of 金额, or (`over_amount`) one vertical box over 金额 too."""
+    count = draw(st.integers(2, 8))
+    rows = [
+        [
+            draw(st.none() | dates.map(lambda d: d.replace(hour=0, minute=0, second=0))),
+            draw(st.none() | _PLAIN),
+            draw(st.none() | _PLAIN),
+            draw(st.none() | _PLAIN),
+            draw(st.integers(1, 10**6)),
+        ]
+        for _ in range(count)
+    ]
+    first, last = 3, count + 2  # (title on row 1, header on row 2)
+    boxes = []
+    if over_amount:
+        top = draw(st.integers(first, last - 1))
+        boxes.append((top, draw(st.integers(top + 1, last)), draw(st.integers(0, AMOUNT)), AMOUNT))
+    for _ in range(draw(st.integers(1, 3))):
+        top, left = draw(st.integers(first, last)), draw(st.integers(0, AMOUNT - 1))
+        box = (top, draw(st.integers(top, last)), left, draw(st.integers(left, AMOUNT - 1)))
+        if box[:2] != (top, top) or box[2] != box[3]:  # (more than one cell)
+            if not any(_overlap(box, other) for other in boxes):
+                boxes.append(box)
+    return rows, boxes
+
+
+def _overlap(a, b) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1] and a[2] <= b[3] and b[2] <= a[3]
+
+
+def _ref(box) -> str:
+    top, bottom, left, right = box
+    return f"{get_column_letter(left + 1)}{top}:{get_column_letter(right + 1)}{bottom}"
+
+
+def table_rows(app, path):
+    """The data rows the ledger's table stage gives (`open_table`, `rows_of`), and its report."""
+    from coopapp.imports.ledger import LEDGER_HEADERS
+    from coopapp.imports.table import open_table, rows_of
+
+    report = ImportReport("ledger", path.name, dry_run=True)
+    with app.app_context():
+        table = open_table(path, path.name, report, LEDGER_HEADERS)
+        return list(rows_of(table, report)), report
+
+
+def write_ledger(path, rows, boxes) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2026年蜂蜜收支台账"])
+    ws.merge_cells("A1:E1")
+    ws.append(MERGE_HEADER)
+    for row in rows:
+        ws.append(row)
+    for number in range(3, len(rows) + 3):
+        ws.cell(number, 1).number_format = "yyyy-mm-dd"
+    for box in boxes:
+        ws.merge_cells(_ref(box))
+    wb.save(path)
+
+
+@settings(PROPERTY, max_examples=25)
+@given(drawn=merged_ledgers())
+def test_vertical_merges_are_filled_down_in_the_columns_read(app, tmp_path_factory, drawn):
+    """Every data row of a vertical merge over a column the import reads gets the merge's top-left
+    value in the merge's first column (said once per merge in a warning); a merge one row high, or
+    over columns the import does not read only, is left as Excel keeps it (the other cells empty)."""
+    rows, boxes = drawn
+    path = tmp_path_factory.mktemp("merged") / "台账.xlsx"
+    write_ledger(path, rows, boxes)
+    found, report = table_rows(app, path)
+    assert report.ok, report.errors
+    want = {number: list(row) for number, row in enumerate(rows, start=3)}
+    filled = set()
+    for top, bottom, left, right in boxes:
+        for number in range(top, bottom + 1):
+            for column in range(left, right + 1):
+                if (number, column) != (top, left):
+                    want[number][column] = None  # (Excel keeps the top-left value only)
+        if bottom > top and any(c in READ_COLUMNS for c in range(left, right + 1)):
+            for number in range(top + 1, bottom + 1):
+                want[number][left] = rows[top - 3][left]
+            if rows[top - 3][left] is not None:
+                filled.add(_ref((top, bottom, left, right)))
+    assert found == [(number, tuple(row)) for number, row in want.items()]
+    said = {w.message.partition(" ")[0] for w in report.warnings if "合并单元格" in w.message}
+    assert said == filled
+
+
+@settings(PROPERTY, max_examples=15)
+@given(drawn=merged_ledgers(over_amount=True))
+def test_a_merge_over_the_amount_column_is_refused(app, tmp_path_factory, drawn):
+    """A vertical merge over 金额 (one amount for several rows, or their total?) is an error naming
+    the merge, whatever else the sheet merges."""
+    rows, boxes = drawn
+    path = tmp_path_factory.mktemp("merged") / "台账.xlsx"
+    write_ledger(path, rows, boxes)
+    _found, report = table_rows(app, path)
+    refused = _ref(boxes[0])
+    assert [(e.row, e.column, e.value) for e in report.errors] == [(boxes[0][0], "金额", refused)]
