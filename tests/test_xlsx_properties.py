@@ -397,8 +397,8 @@ _PLAIN = st.text(alphabet="甲乙丙丁戊己庚辛壬癸蜂蜜饲料", min_size
 
 @st.composite
 def merged_ledgers(draw, over_amount=False):
-    """A ledger sheet (a merged title, the header, data rows each with its amount) and merges over its
-    data rows: boxes in the columns left of 金额, or (`over_amount`) one vertical box over 金额 too."""
+    """A ledger sheet (a merged title, the header, data rows, some without an amount) and merges over
+    its data rows: boxes in the columns left of 金额, or (`over_amount`) one vertical box over 金额 too."""
     count = draw(st.integers(2, 8))
     rows = [
         [
@@ -406,7 +406,7 @@ def merged_ledgers(draw, over_amount=False):
             draw(st.none() | _PLAIN),
             draw(st.none() | _PLAIN),
             draw(st.none() | _PLAIN),
-            draw(st.integers(1, 10**6)),
+            draw(st.integers(1, 10**6) | st.none()) if not over_amount else draw(st.integers(1, 10**6)),
         ]
         for _ in range(count)
     ]
@@ -415,7 +415,13 @@ def merged_ledgers(draw, over_amount=False):
     if over_amount:
         top = draw(st.integers(first, last - 1))
         boxes.append((top, draw(st.integers(top + 1, last)), draw(st.integers(0, AMOUNT)), AMOUNT))
-    for _ in range(draw(st.integers(1, 3))):
+    for column in draw(st.sets(st.integers(0, AMOUNT - 1), min_size=1)):  # blocks, as accountants merge
+        cuts = sorted(draw(st.sets(st.integers(first + 1, last), max_size=3)))
+        for top, end in zip([first, *cuts], [*cuts, last + 1], strict=True):
+            box = (top, end - 1, column, column)
+            if end - 1 > top and not any(_overlap(box, other) for other in boxes):
+                boxes.append(box)
+    for _ in range(draw(st.integers(0, 2))):  # and any other box
         top, left = draw(st.integers(first, last)), draw(st.integers(0, AMOUNT - 1))
         box = (top, draw(st.integers(top, last)), left, draw(st.integers(left, AMOUNT - 1)))
         if box[:2] != (top, top) or box[2] != box[3]:  # (more than one cell)
@@ -459,30 +465,38 @@ def write_ledger(path, rows, boxes) -> None:
     wb.save(path)
 
 
-@settings(PROPERTY, max_examples=25)
+@settings(PROPERTY, max_examples=40)
 @given(drawn=merged_ledgers())
 def test_vertical_merges_are_filled_down_in_the_columns_read(app, tmp_path_factory, drawn):
     """Every data row of a vertical merge over a column the import reads gets the merge's top-left
-    value in the merge's first column (said once per merge in a warning); a merge one row high, or
-    over columns the import does not read only, is left as Excel keeps it (the other cells empty)."""
+    value in the merge's first column (said once per merge in a warning), unless it holds nothing but
+    the cells of the merges from above (a blank row, skipped); a merge one row high, or over
+    columns the import does not read only, is left as Excel keeps it (the other cells empty)."""
     rows, boxes = drawn
     path = tmp_path_factory.mktemp("merged") / "台账.xlsx"
     write_ledger(path, rows, boxes)
     found, report = table_rows(app, path)
     assert report.ok, report.errors
-    want = {number: list(row) for number, row in enumerate(rows, start=3)}
-    filled = set()
+    kept = {number: list(row) for number, row in enumerate(rows, start=3)}  # as Excel keeps them
     for top, bottom, left, right in boxes:
         for number in range(top, bottom + 1):
             for column in range(left, right + 1):
                 if (number, column) != (top, left):
-                    want[number][column] = None  # (Excel keeps the top-left value only)
-        if bottom > top and any(c in READ_COLUMNS for c in range(left, right + 1)):
-            for number in range(top + 1, bottom + 1):
-                want[number][left] = rows[top - 3][left]
-            if rows[top - 3][left] is not None:
+                    kept[number][column] = None  # (the top-left value only)
+    filling = [b for b in boxes if b[1] > b[0] and any(c in READ_COLUMNS for c in range(b[2], b[3] + 1))]
+    want, filled = {number: list(row) for number, row in kept.items()}, set()
+    for number, row in kept.items():
+        over = [b for b in filling if b[0] <= number <= b[1]]
+        covered = {c for b in over for c in range(b[2], b[3] + 1)} - {b[2] for b in over if b[0] == number}
+        if all(v is None for c, v in enumerate(row) if c not in covered):
+            continue  # nothing but the cells of merges from above: a blank row stays blank
+        for top, bottom, left, right in over:
+            if top < number and kept[top][left] is not None:
+                want[number][left] = kept[top][left]
                 filled.add(_ref((top, bottom, left, right)))
-    assert found == [(number, tuple(row)) for number, row in want.items()]
+    width = len(MERGE_HEADER)  # (a row read ends at its last cell)
+    padded = [(n, cells + (None,) * (width - len(cells))) for n, cells in found]
+    assert padded == [(n, tuple(row)) for n, row in want.items() if any(v is not None for v in row)]
     said = {w.message.partition(" ")[0] for w in report.warnings if "合并单元格" in w.message}
     assert said == filled
 
@@ -498,3 +512,15 @@ def test_a_merge_over_the_amount_column_is_refused(app, tmp_path_factory, drawn)
     _found, report = table_rows(app, path)
     refused = _ref(boxes[0])
     assert [(e.row, e.column, e.value) for e in report.errors] == [(boxes[0][0], "金额", refused)]
+
+
+def test_a_row_holding_a_merges_top_value_only_is_filled_by_the_merges_above(app, tmp_path):
+    """A 日期 merged over rows 3–5 and a 类别 merged over rows 4–5, row 4 holding nothing else (no
+    amount): Excel shows the date beside 饲料 on row 4, and so does the import (the row is not
+    blank; it took 饲料, the top of its own merge, for a merged cell and left the date out)."""
+    day = datetime(2026, 3, 5)
+    rows = [[day, "蜂蜜", None, None, 100], [None, "饲料", None, None, None], [None, None, None, None, 50]]
+    write_ledger(tmp_path / "台账.xlsx", rows, [(3, 5, 0, 0), (4, 5, 1, 1)])
+    found, report = table_rows(app, tmp_path / "台账.xlsx")
+    assert found == [(3, (day, "蜂蜜", None, None, 100)), (4, (day, "饲料")), (5, (day, "饲料", None, None, 50))]
+    assert {w.message.partition(" ")[0] for w in report.warnings} == {"A3:A5", "B4:B5"}
