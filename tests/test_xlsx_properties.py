@@ -397,8 +397,9 @@ _PLAIN = st.text(alphabet="甲乙丙丁戊己庚辛壬癸蜂蜜饲料", min_size
 
 @st.composite
 def merged_ledgers(draw, over_amount=False):
-    """A ledger sheet (a merged title, the header, data rows, some without an amount) and merges over
-    its data rows: boxes in the columns left of 金额, or (`over_amount`) one vertical box over 金额 too."""
+    """A ledger sheet (a merged title, the header, data rows, some without an amount, some hidden) and
+    merges over its data rows: boxes in the columns left of 金额, or (`over_amount`) one vertical box
+    over 金额 too; whether hidden rows are read."""
     count = draw(st.integers(2, 8))
     rows = [
         [
@@ -427,7 +428,8 @@ def merged_ledgers(draw, over_amount=False):
         if box[:2] != (top, top) or box[2] != box[3]:  # (more than one cell)
             if not any(_overlap(box, other) for other in boxes):
                 boxes.append(box)
-    return rows, boxes
+    hidden = draw(st.sets(st.integers(first, last), max_size=2))
+    return rows, boxes, hidden, draw(st.booleans())
 
 
 def _overlap(a, b) -> bool:
@@ -439,18 +441,18 @@ def _ref(box) -> str:
     return f"{get_column_letter(left + 1)}{top}:{get_column_letter(right + 1)}{bottom}"
 
 
-def table_rows(app, path):
+def table_rows(app, path, include_hidden=False):
     """The data rows the ledger's table stage gives (`open_table`, `rows_of`), and its report."""
     from coopapp.imports.ledger import LEDGER_HEADERS
     from coopapp.imports.table import open_table, rows_of
 
-    report = ImportReport("ledger", path.name, dry_run=True)
+    report = ImportReport("ledger", path.name, dry_run=True, options=ReadOptions(include_hidden=include_hidden))
     with app.app_context():
         table = open_table(path, path.name, report, LEDGER_HEADERS)
         return list(rows_of(table, report)), report
 
 
-def write_ledger(path, rows, boxes) -> None:
+def write_ledger(path, rows, boxes, hidden=()) -> None:
     wb = Workbook()
     ws = wb.active
     ws.append(["2026年蜂蜜收支台账"])
@@ -462,6 +464,8 @@ def write_ledger(path, rows, boxes) -> None:
         ws.cell(number, 1).number_format = "yyyy-mm-dd"
     for box in boxes:
         ws.merge_cells(_ref(box))
+    for number in hidden:
+        ws.row_dimensions[number].hidden = True
     wb.save(path)
 
 
@@ -471,18 +475,20 @@ def test_vertical_merges_are_filled_down_in_the_columns_read(app, tmp_path_facto
     """Every data row of a vertical merge over a column the import reads gets the merge's top-left
     value in the merge's first column (said once per merge in a warning), unless it holds nothing but
     the cells of the merges from above (a blank row, skipped); a merge one row high, or over
-    columns the import does not read only, is left as Excel keeps it (the other cells empty)."""
-    rows, boxes = drawn
+    columns the import does not read only, is left as Excel keeps it (the other cells empty). Hidden
+    rows left out are not data, and a merge whose top row is one fills nothing (Excel does not show
+    its value either)."""
+    rows, boxes, hidden, include = drawn
     path = tmp_path_factory.mktemp("merged") / "台账.xlsx"
-    write_ledger(path, rows, boxes)
-    found, report = table_rows(app, path)
+    write_ledger(path, rows, boxes, hidden)
+    found, report = table_rows(app, path, include)
     assert report.ok, report.errors
-    kept = {number: list(row) for number, row in enumerate(rows, start=3)}  # as Excel keeps them
+    kept = {n: list(row) for n, row in enumerate(rows, start=3) if include or n not in hidden}  # as read
     for top, bottom, left, right in boxes:
         for number in range(top, bottom + 1):
             for column in range(left, right + 1):
-                if (number, column) != (top, left):
-                    kept[number][column] = None  # (the top-left value only)
+                if (number, column) != (top, left) and number in kept:
+                    kept[number][column] = None  # (Excel keeps the top-left value only)
     filling = [b for b in boxes if b[1] > b[0] and any(c in READ_COLUMNS for c in range(b[2], b[3] + 1))]
     want, filled = {number: list(row) for number, row in kept.items()}, set()
     for number, row in kept.items():
@@ -491,7 +497,7 @@ def test_vertical_merges_are_filled_down_in_the_columns_read(app, tmp_path_facto
         if all(v is None for c, v in enumerate(row) if c not in covered):
             continue  # nothing but the cells of merges from above: a blank row stays blank
         for top, bottom, left, right in over:
-            if top < number and kept[top][left] is not None:
+            if top < number and top in kept and kept[top][left] is not None:
                 want[number][left] = kept[top][left]
                 filled.add(_ref((top, bottom, left, right)))
     width = len(MERGE_HEADER)  # (a row read ends at its last cell)
@@ -505,11 +511,11 @@ def test_vertical_merges_are_filled_down_in_the_columns_read(app, tmp_path_facto
 @given(drawn=merged_ledgers(over_amount=True))
 def test_a_merge_over_the_amount_column_is_refused(app, tmp_path_factory, drawn):
     """A vertical merge over 金额 (one amount for several rows, or their total?) is an error naming
-    the merge, whatever else the sheet merges."""
-    rows, boxes = drawn
+    the merge, whatever else the sheet merges or hides."""
+    rows, boxes, hidden, include = drawn
     path = tmp_path_factory.mktemp("merged") / "台账.xlsx"
-    write_ledger(path, rows, boxes)
-    _found, report = table_rows(app, path)
+    write_ledger(path, rows, boxes, hidden)
+    _found, report = table_rows(app, path, include)
     refused = _ref(boxes[0])
     assert [(e.row, e.column, e.value) for e in report.errors] == [(boxes[0][0], "金额", refused)]
 
