@@ -1,28 +1,25 @@
-"""Property tests of the XLSX reader: workbooks built with openpyxl, read through `read.read_rows`,
-give back the values written.
+"""Property tests of the XLSX reader: workbooks built with openpyxl, read through `read.read_rows`
+(and, for merges, through the table stage: `table.rows_of`), give back the values written.
 
 Hypothesis draws the workbooks: numbers, booleans, text (Chinese, spaces, line breaks), rich text,
 dates and times in the 1900 and the 1904 date system under several number formats, strings shared
-or inline, hidden rows, merges, more sheets after the first (hidden ones among them) and a
-conditional format whose dxf carries a number format. The reader must return every value as
-written (a date as a datetime, a time of day as a time, rich text as its plain text).
-
-What these properties check today, and what to tighten as the other items of issue 16 land:
-- hidden rows are read with `include_hidden` (their values intact); once hidden rows are left out
-  by default (item 2), also check that without it they are left out and listed in `report.hidden_rows`;
-- the sheet drawn is the first, the active and a visible one, which both today's reader (the first
-  sheet) and item 1's (the active tab, hidden and chart sheets skipped) read; once item 1 lands,
-  draw the active sheet anywhere, a hidden or chart sheet first, and check `report.sheet`;
-- a cell covered by a merge reads as nothing or as its merge's top-left value (item 11 fills a merge
-  down); tighten to the fill-down once it lands;
-- a dxf number format never makes a date a number while its id differs from the cells' formats; the
-  same id (built-in 14 redefined in a dxf) is `test_a_dxf_number_format_does_not_change_a_date`,
-  an expected failure until item 3 lands.
+or inline, hidden rows, merges, other sheets before and after the one with the data (visible,
+hidden, very hidden, chart sheets), the tab the workbook opens on, and a conditional format whose
+dxf carries a number format. The reader must return every value as written (a date as a datetime,
+a time of day as a time, rich text as its plain text), and:
+- read the sheet `workbook_sheets.choose_sheet` names (the active tab when it is a visible
+  worksheet, else the first visible worksheet), name it in `report.sheet` and list the visible
+  worksheets in `report.sheets`;
+- leave hidden rows out unless they are included, and list in `report.hidden_rows` the hidden rows
+  that hold something (an empty hidden row is not listed), whether included or not;
+- return nothing for the cells a merge covers (the reader does not fill merges: the table stage
+  does, `merges.fill_merges`, which `test_vertical_merges_are_filled_down_in_the_columns_read` checks).
 """
 
 import re
 import zipfile
 from datetime import datetime, time
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,6 +27,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
+from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import Rule
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
@@ -72,9 +70,12 @@ rich = st.lists(st.tuples(texts, st.booleans()), min_size=1, max_size=3)
 @st.composite
 def cells(draw):
     """(what to write, its number format or None, the value the reader must return)."""
-    kind = draw(st.sampled_from(["none", "number", "bool", "text", "rich", "date", "time"]))
+    kind = draw(st.sampled_from(["none", "number", "bool", "text", "rich", "date", "time", "spaces"]))
     if kind == "none":
         return None, None, None
+    if kind == "spaces":  # (a text that holds nothing: read as written, but no reason to list its hidden row)
+        value = draw(st.sampled_from([" ", "  ", "\t", " \n "]))
+        return value, None, value
     if kind == "number":
         value = draw(numbers)
         written = float(f"{value:.16g}") if isinstance(value, float) else value  # (openpyxl writes 16 digits)
@@ -96,11 +97,18 @@ def cells(draw):
     return value, draw(st.sampled_from(TIME_FORMATS)), value
 
 
+OTHER_KINDS = ["visible", "hidden", "veryHidden", "chart"]
+
+
 @st.composite
-def workbooks(draw):
-    """A plan of a workbook: rows of cells, hidden rows, merges, extra sheets, how strings are kept."""
-    width = draw(st.integers(1, 5))
-    rows = draw(st.lists(st.lists(cells(), min_size=width, max_size=width), min_size=1, max_size=12))
+def workbooks(draw, rows=None, max_others=3):
+    """A plan of a workbook: rows of cells, hidden rows, merges, the other sheets around the data's
+    (their kinds, the data sheet's place among them), the tab it opens on, how strings are kept."""
+    if rows is None:
+        width = draw(st.integers(1, 5))
+        rows = st.lists(st.lists(cells(), min_size=width, max_size=width), min_size=1, max_size=12)
+    rows = draw(rows)
+    width = len(rows[0])
     hidden = draw(st.sets(st.integers(1, len(rows)), max_size=3))
     merges = []
     for _ in range(draw(st.integers(0, 2))):
@@ -109,19 +117,40 @@ def workbooks(draw):
         box = {(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)}
         if len(box) > 1 and not any(box & other for other in merges):
             merges.append(box)
+    others = draw(st.lists(st.sampled_from(OTHER_KINDS), max_size=max_others))
     return {
         "rows": rows,
         "hidden": hidden,
+        "include_hidden": draw(st.booleans()),
         "merges": merges,
         "date1904": draw(st.booleans()),
         "shared": draw(st.booleans()),
         "dxf": draw(st.booleans()),
-        "others": draw(st.lists(st.sampled_from(["visible", "hidden", "veryHidden"]), max_size=2)),
+        "others": others,
+        "place": draw(st.integers(0, len(others))),  # the data sheet's tab among the others
+        "active": draw(st.integers(0, len(others))),  # the tab the workbook opens on (any kind)
     }
 
 
+def sheet_order(plan) -> list[tuple[str, str]]:
+    """The workbook's tabs in order: (name, kind) — "data" for the sheet with the planned rows."""
+    tabs = [(f"其他{n}", kind) for n, kind in enumerate(plan["others"], start=2)]
+    tabs.insert(plan["place"], ("台账", "data"))
+    return tabs
+
+
+def chosen_sheet(plan) -> tuple[str, list[str]]:
+    """The sheet the reader must read (the active tab when it is a visible worksheet, else the first
+    visible worksheet: `choose_sheet`'s rule, restated) and the visible worksheets."""
+    tabs = sheet_order(plan)
+    visible = [name for name, kind in tabs if kind in ("data", "visible")]
+    name, kind = tabs[plan["active"]]
+    return (name if kind in ("data", "visible") else visible[0]), visible
+
+
 def build(plan, path) -> dict[tuple[int, int], object]:
-    """Write the planned workbook; the cells (row, column index) → value the reader must return."""
+    """Write the planned workbook; the cells (row, column index) → value the reader must return
+    of the data sheet."""
     wb = Workbook()
     if plan["date1904"]:
         wb.epoch = CALENDAR_MAC_1904
@@ -147,32 +176,59 @@ def build(plan, path) -> dict[tuple[int, int], object]:
         dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=14, formatCode="0.00%"))
         ref = f"A1:{get_column_letter(len(plan['rows'][0]))}{len(plan['rows'])}"
         ws.conditional_formatting.add(ref, Rule(type="expression", formula=["TRUE"], dxf=dxf))
-    for n, state in enumerate(plan["others"], start=2):
-        other = wb.create_sheet(f"其他{n}")
-        other["A1"], other["B2"] = "别的表", n
-        other.sheet_state = state
-    wb.active = 0
+    for index, (name, kind) in enumerate(sheet_order(plan)):
+        if kind == "data":
+            wb.move_sheet(ws, index - wb.index(ws))
+        elif kind == "chart":
+            chart = BarChart()
+            chart.add_data(Reference(ws, min_col=1, min_row=1, max_row=1))
+            wb.create_chartsheet(name, index).add_chart(chart)
+        else:
+            other = wb.create_sheet(name, index)
+            other["A1"], other["B2"] = "别的表", int(name.removeprefix("其他"))
+            other.sheet_state = kind
+    wb.active = plan["place"]  # (a visible worksheet: openpyxl moves a hidden active tab; see below)
     wb.save(path)
+    edits = [partial(_active_tab, plan["active"])]
     if plan["shared"]:
-        to_shared_strings(path)
+        edits.append(to_shared_strings)
+    rewrite(path, *edits)
     return expected
+
+
+def rewrite(path, *edits) -> None:
+    """Rewrite the package's parts ({name: bytes}) with each edit in turn."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    for edit in edits:
+        edit(parts)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def _active_tab(index: int, parts: dict[str, bytes]) -> None:
+    """The workbook opens on tab `index`, whatever its kind: openpyxl writes a visible one only,
+    Excel files may name a hidden sheet or a chart sheet."""
+    workbook = parts["xl/workbook.xml"]
+    assert b'activeTab="' in workbook
+    parts["xl/workbook.xml"] = re.sub(rb'activeTab="\d+"', f'activeTab="{index}"'.encode(), workbook)
 
 
 _INLINE = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is>(.*?)</is></c>', re.S)
 
 
-def to_shared_strings(path) -> None:
-    """Rewrite the first sheet's inline strings, plain and rich (what openpyxl writes), as shared
+def to_shared_strings(parts: dict[str, bytes]) -> None:
+    """Rewrite the worksheets' inline strings, plain and rich (what openpyxl writes), as shared
     strings, as Excel keeps them: a sharedStrings part with its relationship and content type."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
     table: dict[bytes, int] = {}
 
     def shared(match: re.Match) -> bytes:
         index = table.setdefault(match[3], len(table))
         return b"<c " + match[1] + b't="s"' + match[2] + b"><v>" + str(index).encode() + b"</v></c>"
 
-    parts["xl/worksheets/sheet1.xml"] = _INLINE.sub(shared, parts["xl/worksheets/sheet1.xml"])
+    for name in [name for name in parts if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)]:
+        parts[name] = _INLINE.sub(shared, parts[name])
     items = b"".join(b"<si>" + text + b"</si>" for text in table)
     parts["xl/sharedStrings.xml"] = (
         b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -190,9 +246,6 @@ def to_shared_strings(path) -> None:
         b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
         b'spreadsheetml.sharedStrings+xml"/></Types>',
     )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
 
 
 def read(app, path, **options) -> tuple[dict[tuple[int, int], object], ImportReport]:
@@ -210,6 +263,11 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _holds(value) -> bool:
+    """Does a cell hold something (a hidden row that does is listed)? Not a text of spaces only."""
+    return not (isinstance(value, str) and not value.strip())
+
+
 def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -217,21 +275,34 @@ def _number(value) -> bool:
 @PROPERTY
 @given(plan=workbooks())
 def test_the_reader_returns_the_values_written(app, tmp_path_factory, plan):
-    path = tmp_path_factory.mktemp("wb") / "台账.xlsx"
-    expected = build(plan, path)
-    found, report = read(app, path, include_hidden=True)
-    assert report.sheet in (None, "台账")
+    check_read(app, tmp_path_factory.mktemp("wb") / "台账.xlsx", plan)
+
+
+@settings(PROPERTY, max_examples=30)
+@given(plan=workbooks(rows=st.just([[("金额", None, "金额")]]), max_others=4))
+def test_the_sheet_read_is_the_active_tab_or_the_first_visible_worksheet(app, tmp_path_factory, plan):
+    """The same property over many sheet layouts: hidden and chart sheets first, the active tab
+    on any of them."""
+    check_read(app, tmp_path_factory.mktemp("wb") / "台账.xlsx", plan)
+
+
+def check_read(app, path, plan) -> None:
+    """Build the planned workbook and read it: the sheet chosen, its hidden rows and its values."""
+    written = build(plan, path)
+    found, report = read(app, path, include_hidden=plan["include_hidden"])
+    sheet, visible = chosen_sheet(plan)
+    assert (report.sheet, report.sheets) == (sheet, visible)
     assert not report.questions
-    merged = {key: box for box in plan["merges"] for key in box}
-    for key in set(found) | set(expected):
-        got, want = found.get(key), expected.get(key)
-        box = merged.get((key[0], key[1] + 1))
-        if box is not None and want is None:
-            top, left = min(box)
-            origin = expected.get((top, left - 1))
-            assert got is None or _same(got, origin), (key, got, origin)  # nothing, or filled down
-            continue
-        assert _same(got, want), (key, got, want)
+    if sheet != "台账":  # another visible worksheet, read as it was written
+        assert found == {(1, 0): "别的表", (2, 1): int(sheet.removeprefix("其他"))}
+        return
+    holding = sorted({r for (r, _c), v in written.items() if r in plan["hidden"] and _holds(v)})
+    assert report.hidden_rows == holding
+    assert report.reading.hidden_count == len(holding)
+    expected = {key: v for key, v in written.items() if plan["include_hidden"] or key[0] not in plan["hidden"]}
+    assert found.keys() == expected.keys()
+    for key, want in expected.items():
+        assert _same(found[key], want), (key, found[key], want)
 
 
 @pytest.mark.parametrize("date1904", [False, True])
@@ -314,3 +385,148 @@ def test_the_chinese_built_in_date_formats_read_as_calamine_reads_them(app, tmp_
     calamine = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     assert calamine[0][0] in (datetime(2026, 3, 5), datetime(2026, 3, 5).date())
     assert load_workbook(path, read_only=True).active["A1"].value == 46086
+
+
+# --- merges through the table stage (`table.rows_of`, `merges.fill_merges`) ---------------------
+
+MERGE_HEADER = ["日期", "类别", "摘要", "其他", "金额"]  # 其他: a column the ledger does not read
+READ_COLUMNS = {0, 1, 2, 4}
+AMOUNT = 4
+_PLAIN = st.text(alphabet="甲乙丙丁戊己庚辛壬癸蜂蜜饲料", min_size=1, max_size=6)  # (no total or signature words)
+
+
+@st.composite
+def merged_ledgers(draw, over_amount=False):
+    """A ledger sheet (a merged title, the header, data rows, some without an amount, some hidden) and
+    merges over its data rows: boxes in the columns left of 金额, or (`over_amount`) one vertical box
+    over 金额 too; whether hidden rows are read."""
+    count = draw(st.integers(2, 8))
+    rows = [
+        [
+            draw(st.none() | dates.map(lambda d: d.replace(hour=0, minute=0, second=0))),
+            draw(st.none() | _PLAIN),
+            draw(st.none() | _PLAIN),
+            draw(st.none() | _PLAIN),
+            draw(st.integers(1, 10**6) | st.none()) if not over_amount else draw(st.integers(1, 10**6)),
+        ]
+        for _ in range(count)
+    ]
+    first, last = 3, count + 2  # (title on row 1, header on row 2)
+    boxes = []
+    if over_amount:
+        top = draw(st.integers(first, last - 1))
+        boxes.append((top, draw(st.integers(top + 1, last)), draw(st.integers(0, AMOUNT)), AMOUNT))
+    for column in draw(st.sets(st.integers(0, AMOUNT - 1), min_size=1)):  # blocks, as accountants merge
+        cuts = sorted(draw(st.sets(st.integers(first + 1, last), max_size=3)))
+        for top, end in zip([first, *cuts], [*cuts, last + 1], strict=True):
+            box = (top, end - 1, column, column)
+            if end - 1 > top and not any(_overlap(box, other) for other in boxes):
+                boxes.append(box)
+    for _ in range(draw(st.integers(0, 2))):  # and any other box
+        top, left = draw(st.integers(first, last)), draw(st.integers(0, AMOUNT - 1))
+        box = (top, draw(st.integers(top, last)), left, draw(st.integers(left, AMOUNT - 1)))
+        if box[:2] != (top, top) or box[2] != box[3]:  # (more than one cell)
+            if not any(_overlap(box, other) for other in boxes):
+                boxes.append(box)
+    hidden = draw(st.sets(st.integers(first, last), max_size=2))
+    return rows, boxes, hidden, draw(st.booleans())
+
+
+def _overlap(a, b) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1] and a[2] <= b[3] and b[2] <= a[3]
+
+
+def _ref(box) -> str:
+    top, bottom, left, right = box
+    return f"{get_column_letter(left + 1)}{top}:{get_column_letter(right + 1)}{bottom}"
+
+
+def table_rows(app, path, include_hidden=False):
+    """The data rows the ledger's table stage gives (`open_table`, `rows_of`), and its report."""
+    from coopapp.imports.ledger import LEDGER_HEADERS
+    from coopapp.imports.table import open_table, rows_of
+
+    report = ImportReport("ledger", path.name, dry_run=True, options=ReadOptions(include_hidden=include_hidden))
+    with app.app_context():
+        table = open_table(path, path.name, report, LEDGER_HEADERS)
+        return list(rows_of(table, report)), report
+
+
+def write_ledger(path, rows, boxes, hidden=()) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2026年蜂蜜收支台账"])
+    ws.merge_cells("A1:E1")
+    ws.append(MERGE_HEADER)
+    for row in rows:
+        ws.append(row)
+    for number in range(3, len(rows) + 3):
+        ws.cell(number, 1).number_format = "yyyy-mm-dd"
+    for box in boxes:
+        ws.merge_cells(_ref(box))
+    for number in hidden:
+        ws.row_dimensions[number].hidden = True
+    wb.save(path)
+
+
+@settings(PROPERTY, max_examples=40)
+@given(drawn=merged_ledgers())
+def test_vertical_merges_are_filled_down_in_the_columns_read(app, tmp_path_factory, drawn):
+    """Every data row of a vertical merge over a column the import reads gets the merge's top-left
+    value in the merge's first column (said once per merge in a warning), unless it holds nothing but
+    the cells of the merges from above (a blank row, skipped); a merge one row high, or over
+    columns the import does not read only, is left as Excel keeps it (the other cells empty). Hidden
+    rows left out are not data, and a merge whose top row is one fills nothing (Excel does not show
+    its value either)."""
+    rows, boxes, hidden, include = drawn
+    path = tmp_path_factory.mktemp("merged") / "台账.xlsx"
+    write_ledger(path, rows, boxes, hidden)
+    found, report = table_rows(app, path, include)
+    assert report.ok, report.errors
+    kept = {n: list(row) for n, row in enumerate(rows, start=3) if include or n not in hidden}  # as read
+    for top, bottom, left, right in boxes:
+        for number in range(top, bottom + 1):
+            for column in range(left, right + 1):
+                if (number, column) != (top, left) and number in kept:
+                    kept[number][column] = None  # (Excel keeps the top-left value only)
+    filling = [b for b in boxes if b[1] > b[0] and any(c in READ_COLUMNS for c in range(b[2], b[3] + 1))]
+    want, filled = {number: list(row) for number, row in kept.items()}, set()
+    for number, row in kept.items():
+        over = [b for b in filling if b[0] <= number <= b[1]]
+        covered = {c for b in over for c in range(b[2], b[3] + 1)} - {b[2] for b in over if b[0] == number}
+        if all(v is None for c, v in enumerate(row) if c not in covered):
+            continue  # nothing but the cells of merges from above: a blank row stays blank
+        for top, bottom, left, right in over:
+            if top < number and top in kept and kept[top][left] is not None:
+                want[number][left] = kept[top][left]
+                filled.add(_ref((top, bottom, left, right)))
+    width = len(MERGE_HEADER)  # (a row read ends at its last cell)
+    padded = [(n, cells + (None,) * (width - len(cells))) for n, cells in found]
+    assert padded == [(n, tuple(row)) for n, row in want.items() if any(v is not None for v in row)]
+    said = {w.message.partition(" ")[0] for w in report.warnings if "合并单元格" in w.message}
+    assert said == filled
+
+
+@settings(PROPERTY, max_examples=15)
+@given(drawn=merged_ledgers(over_amount=True))
+def test_a_merge_over_the_amount_column_is_refused(app, tmp_path_factory, drawn):
+    """A vertical merge over 金额 (one amount for several rows, or their total?) is an error naming
+    the merge, whatever else the sheet merges or hides."""
+    rows, boxes, hidden, include = drawn
+    path = tmp_path_factory.mktemp("merged") / "台账.xlsx"
+    write_ledger(path, rows, boxes, hidden)
+    _found, report = table_rows(app, path, include)
+    refused = _ref(boxes[0])
+    assert [(e.row, e.column, e.value) for e in report.errors] == [(boxes[0][0], "金额", refused)]
+
+
+def test_a_row_holding_a_merges_top_value_only_is_filled_by_the_merges_above(app, tmp_path):
+    """A 日期 merged over rows 3–5 and a 类别 merged over rows 4–5, row 4 holding nothing else (no
+    amount): Excel shows the date beside 饲料 on row 4, and so does the import (the row is not
+    blank; it took 饲料, the top of its own merge, for a merged cell and left the date out)."""
+    day = datetime(2026, 3, 5)
+    rows = [[day, "蜂蜜", None, None, 100], [None, "饲料", None, None, None], [None, None, None, None, 50]]
+    write_ledger(tmp_path / "台账.xlsx", rows, [(3, 5, 0, 0), (4, 5, 1, 1)])
+    found, report = table_rows(app, tmp_path / "台账.xlsx")
+    assert found == [(3, (day, "蜂蜜", None, None, 100)), (4, (day, "饲料")), (5, (day, "饲料", None, None, 50))]
+    assert {w.message.partition(" ")[0] for w in report.warnings} == {"A3:A5", "B4:B5"}

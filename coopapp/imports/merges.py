@@ -6,7 +6,7 @@ does not show). `fill_merges` gives every data row of a vertical merge the top-l
 merge's first column, and says so in a warning naming the merge. A merge over a number column
 (金额, 数量, 人口) is ambiguous — one amount for several rows, or the total of them? — and is
 refused with a message. Merges in the title and the header rows are left alone; a row with
-nothing outside the merged columns is a blank row and stays blank.
+nothing but the cells of merges from above is a blank row and stays blank.
 """
 
 from collections.abc import Iterator
@@ -84,9 +84,11 @@ def _fill(number, cells, active, values, warned, report, header, fields):
     for merge in active:
         if merge.top == number:
             values[id(merge)] = cells[merge.left] if merge.left < len(cells) else None
-    covered = {c for m in active for c in range(m.left, m.right + 1)}
+    # The cells merges from above cover (a merge starting here keeps its own top-left value, which
+    # Excel shows: that row is not blank).
+    covered = {c for m in active for c in range(m.left, m.right + 1)} - {m.left for m in active if m.top == number}
     if all(c is None or isinstance(c, str) and not c.strip() for i, c in enumerate(cells) if i not in covered):
-        return cells  # nothing outside the merges: a blank row
+        return cells  # nothing but what the merges cover: a blank row
     row = list(cells)
     for merge in active:
         value = values.get(id(merge)) if merge.top != number else None
