@@ -8,7 +8,7 @@ two. An unsent entry is not shown to, nor sent under, the next user of the same 
 goes out when its writer logs in again.
 """
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coopapp.extensions import db
 from coopapp.models import LedgerEntry
@@ -31,7 +31,9 @@ def _drafts(live_app, tag: str) -> list[tuple[str, str]]:
     with live_app.app_context():
         db.session.remove()
         rows = db.session.execute(
-            select(LedgerEntry.status, LedgerEntry.note).where(LedgerEntry.note.startswith(tag)).order_by(LedgerEntry.id)
+            select(LedgerEntry.status, LedgerEntry.note)
+            .where(LedgerEntry.note.startswith(tag))
+            .order_by(LedgerEntry.id)
         ).all()
         db.session.remove()
         return [tuple(r) for r in rows]
