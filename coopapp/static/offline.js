@@ -12,7 +12,7 @@
   var PAGES = "coop-pages";
   var CHOICES = "/offline/choices.json";
   var textNode = document.getElementById("offline-texts");
-  var T = textNode ? JSON.parse(textNode.textContent) : {};
+  var T = textNode ? textNode.dataset : {};
   var FIELDS = ["project_id", "period", "date", "kind", "amount", "quantity", "unit", "household_id", "note"];
 
   function say(text, n) { return String(text || "").replace("%(n)s", n); }
@@ -197,7 +197,7 @@
           discard.className = "link";
           discard.textContent = T.discard;
           discard.addEventListener("click", function () {
-            if (window.confirm(T.discard_confirm)) drop(item.key).then(render);
+            if (window.confirm(T.discardConfirm)) drop(item.key).then(render);
           });
           what.appendChild(document.createTextNode(" "));
           what.appendChild(discard);
@@ -240,7 +240,7 @@
     var box = document.getElementById("offline-notice");
     if (box && item.state === "refused") {
       box.hidden = false;
-      box.textContent = T.fix_this + item.message;
+      box.textContent = T.fixThis + item.message;
     }
     Object.keys(item.fields || {}).forEach(function (name) {
       var field = form.elements[name];
