@@ -710,7 +710,6 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.openapi", "GET"): R(PUBLIC),
     ("offline.service_worker", "GET"): R(PUBLIC),  # the installable app (issue 17)
     ("offline.manifest", "GET"): R(PUBLIC),
-    ("offline.ping", "GET"): R(PUBLIC),
     ("offline.choices", "GET"): R("L ok 403 403 403 403 ok 403"),  # the entry form's choices, own village
     # ---- auth -------------------------------------------------------------------------
     ("auth.home", "GET"): R("L ok ok ok ok ok ok ok"),

@@ -161,6 +161,7 @@
     var section = document.getElementById("offline-queue");
     document.querySelectorAll("[data-offline-count]").forEach(function (node) { node.textContent = ""; });
     return queued().then(function (items) {
+      unsent = items.length;
       document.querySelectorAll("[data-offline-count]").forEach(function (node) {
         node.textContent = items.length ? String(items.length) : "";
       });
@@ -215,22 +216,20 @@
     var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
-  function reachable() {
-    if (navigator.onLine === false) return Promise.resolve(false);
-    var control = window.AbortController ? new AbortController() : null;
-    var timer = setTimeout(function () { if (control) control.abort(); }, 5000);
-    return fetch("/offline/ping", { cache: "no-store", credentials: "same-origin", signal: control && control.signal })
-      .then(function (r) { clearTimeout(timer); return r.status === 204; }, function () { clearTimeout(timer); return false; });
-  }
-  function bodyOf(form) {
+  function bodyOf(get) {  // the API's body from the form's fields (get: name → typed value)
     var out = {};
     FIELDS.forEach(function (name) {
-      var field = form.elements[name];
-      var value = field ? String(field.value).trim() : "";
+      var value = String(get(name) || "").trim();
       if (!value) return;
       out[name] = name === "project_id" || name === "household_id" ? parseInt(value, 10) : value;
     });
     return out;
+  }
+  function queueAndList(item) {
+    return keep(item).then(function () { location.replace(listUrl + "#offline-saved"); });
+  }
+  function newItem(body) {
+    return { key: uuid(), user: user, body: body, state: "pending", message: "", fields: {}, saved_at: Date.now() };
   }
   function fill(form, item) {
     FIELDS.forEach(function (name) {
@@ -261,32 +260,43 @@
         if (item) fill(form, item);
       });
     }
+    // Online, the form posts as it always did; with no network it goes to the queue. A post that
+    // gets no answer comes back here from the service worker (#offline-unsent) and is queued.
     form.addEventListener("submit", function (event) {
+      if (!editing && navigator.onLine !== false) return;
       event.preventDefault();
-      (editing ? Promise.resolve(false) : reachable()).then(function (online) {
-        if (online) { form.submit(); return; }
-        var item = {
-          key: editing ? editing.key : uuid(),
-          user: user,
-          body: bodyOf(form),
-          state: "pending",
-          message: "",
-          fields: {},
-          saved_at: editing ? editing.saved_at : Date.now()
-        };
-        return keep(item).then(function () { location.assign(listUrl + "#offline-saved"); });
-      });
+      var body = bodyOf(function (name) { return form.elements[name] ? form.elements[name].value : ""; });
+      var item = editing || newItem(body);
+      item.body = body;
+      item.state = "pending";
+      item.message = "";
+      item.fields = {};
+      queueAndList(item);
     });
+    if (location.hash === "#offline-unsent" && window.caches) {
+      caches.open(PAGES).then(function (cache) {
+        return cache.match("/offline/unsent").then(function (hit) {
+          if (!hit) return null;
+          return hit.text().then(function (text) {
+            var fields = new URLSearchParams(text);
+            return cache.delete("/offline/unsent").then(function () {
+              return queueAndList(newItem(bodyOf(function (name) { return fields.get(name); })));
+            });
+          });
+        });
+      });
+    }
   }
 
   // ---- logout: warn about unsent drafts, then forget this user's copies of pages and choices
+  var unsent = 0;  // counted by render() on every page load
   document.querySelectorAll("form[data-logout]").forEach(function (logout) {
     logout.addEventListener("submit", function (event) {
-      event.preventDefault();
-      queued().then(function (items) {
-        if (items.length && !window.confirm(say(T.logout, items.length))) return;
-        return forgetPages().then(function () { logout.submit(); });
-      });
+      if (unsent && !window.confirm(say(T.logout, unsent))) {
+        event.preventDefault();
+        return;
+      }
+      forgetPages();  // (the login page forgets them too: no user there)
     });
   });
 

@@ -38,9 +38,13 @@ self.addEventListener("activate", function (event) {
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.method !== "GET") return; // writes go to the network as they are
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && url.pathname === "/entries/new" && request.mode === "navigate") {
+    event.respondWith(keptIfUnsent(request));
+    return;
+  }
+  if (request.method !== "GET") return; // other writes go to the network as they are
   if (OFFLINE_PAGES.indexOf(url.pathname) >= 0) {
     event.respondWith(networkFirst(request, url));
   } else if (url.pathname.indexOf("/static/") === 0 || url.pathname === "/manifest.webmanifest") {
@@ -71,6 +75,20 @@ function networkFirst(request, url) {
       return cache.match(url.pathname);
     }).then(function (hit) {
       return hit || Response.error(); // the browser's own "no connection" page
+    });
+  });
+}
+
+// The new-entry form posted with no answer from the server: its fields are kept in the pages'
+// cache and the form reopened, where offline.js moves them to the queue (nothing typed is lost).
+function keptIfUnsent(request) {
+  return request.clone().text().then(function (fields) {
+    return fetch(request).catch(function () {
+      return caches.open(PAGES).then(function (cache) {
+        return cache.put("/offline/unsent", new Response(fields));
+      }).then(function () {
+        return Response.redirect("/entries/new#offline-unsent", 303);
+      });
     });
   });
 }

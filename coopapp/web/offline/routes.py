@@ -1,5 +1,5 @@
-"""The installable app: its manifest, its service worker, and what the accountant's entry form
-needs offline (the village's choices; a ping that tells the page whether the server answers)."""
+"""The installable app: its manifest, its service worker, and the choices of the accountant's
+entry form that the offline queue's list shows."""
 
 from pathlib import Path
 
@@ -44,12 +44,6 @@ def manifest():
         "icons": icons,
     }
     return current_app.response_class(current_app.json.dumps(body), mimetype="application/manifest+json")
-
-
-@bp.get("/offline/ping")
-def ping():
-    """204: the server answers (the entry form asks before it posts; no answer means save offline)."""
-    return "", 204, {"Cache-Control": "no-store"}
 
 
 @bp.get("/offline/choices.json")
