@@ -1,6 +1,8 @@
 """The installable app's routes (issue 17): manifest, service worker, the entry form's choices, and the
 pages' marks that static/offline.js reads. The offline journey itself is tests/browser/test_offline_entry.py."""
 
+import re
+
 from .builders import body, entry_body
 
 
@@ -57,3 +59,15 @@ def test_a_page_of_another_user_cannot_write_under_this_session(client, auth, wo
     assert other.status_code == 409
     mine = client.post("/api/v1/entries", json=entry_body(world), headers={"X-Coop-User": str(me)})
     assert mine.status_code == 201
+
+
+def test_an_accountants_first_load_stays_small(client, auth, world):
+    """Issue 17: a page's first load ≤ 150 KB on a phone, counting (uncompressed) what the app adds for
+    offline use: the service worker, the shell it keeps, and the pages and choices it keeps."""
+    auth.login("acc")
+    for path in ("/entries", "/entries/new"):
+        html = client.get(path).get_data(as_text=True)
+        linked = set(re.findall(r'(?:href|src)="(/static/[^"]+|/manifest\.webmanifest)"', html))
+        kept = {"/sw.js", "/entries", "/entries/new", "/offline/choices.json", "/static/icon-192.png"}
+        total = len(html.encode()) + sum(len(client.get(url).data) for url in linked | kept - {path})
+        assert total <= 150_000, (path, total)
