@@ -22,7 +22,9 @@ START_PAGES = {
 
 
 # What a user holding a one-time password may still reach before choosing their own.
-BEFORE_A_NEW_PASSWORD = frozenset({"auth.change_password", "auth.logout", "auth.set_language", "static"})
+BEFORE_A_NEW_PASSWORD = frozenset(
+    {"auth.change_password", "auth.logout", "auth.set_language", "static", "offline.service_worker", "offline.manifest"}
+)
 
 
 @bp.before_app_request
