@@ -26,6 +26,24 @@ CACHED = """async () => {
 }"""
 
 
+def _until(page, script: str) -> None:
+    """Poll an async `script` (page.evaluate awaits its promise; wait_for_function would not)."""
+    for _ in range(100):
+        if page.evaluate(script):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after 10 s: {script}")
+
+
+def _kept_for_offline(page) -> None:
+    """The service worker active and the form, the list and the choices kept (a page loaded while
+    the worker was activating stays uncontrolled: the next load is controlled)."""
+    page.goto("/entries")
+    page.evaluate("async () => { await navigator.serviceWorker.ready; return true; }")
+    page.reload()
+    _until(page, CACHED)
+
+
 def _drafts(live_app, tag: str) -> list[tuple[str, str]]:
     """(status, note) of the entries whose note starts with `tag`."""
     with live_app.app_context():
@@ -71,7 +89,7 @@ QUEUE_SIZE = """() => new Promise((resolve) => {
 def _synced(page) -> None:
     """A page load sends the queue; wait until it is empty."""
     page.goto("/entries")
-    page.wait_for_function(f"async () => (await ({QUEUE_SIZE})()) === 0")
+    _until(page, f"async () => (await ({QUEUE_SIZE})()) === 0")
     page.locator("#offline-queue").wait_for(state="hidden")
 
 
@@ -79,8 +97,7 @@ def test_offline_entries_become_exactly_one_draft_each(new_page, live_app):
     page = new_page(**PHONE)
     context = page.context
     login(page, ACCOUNTANT)
-    page.goto("/entries")
-    page.wait_for_function(CACHED)  # the service worker controls the page; the form is kept
+    _kept_for_offline(page)
 
     # 1. No network at all: two entries saved, the form reloaded offline, then the network back.
     context.route("**/*", _cut)
@@ -146,7 +163,7 @@ def test_offline_entries_become_exactly_one_draft_each(new_page, live_app):
     mine = len(posts)
     login(page, OTHER)
     page.goto("/entries")
-    page.wait_for_function(CACHED)
+    _until(page, CACHED)
     assert page.locator("#offline-queue").is_hidden() and page.locator(QUEUE_ROWS).count() == 0
     choices = page.evaluate("async () => (await (await caches.match('/offline/choices.json')).json()).households")
     his = set(choices)  # household ids: his village's, not hers
@@ -162,3 +179,31 @@ def test_offline_entries_become_exactly_one_draft_each(new_page, live_app):
     assert _drafts(live_app, "离线丙") == [("draft", "离线丙-1")]
     mine_now = page.evaluate("async () => (await (await caches.match('/offline/choices.json')).json()).households")
     assert his and set(mine_now) and set(mine_now).isdisjoint(his)  # each saw only their own village's
+
+
+def test_a_refused_offline_entry_comes_back_to_fix(new_page, live_app):
+    """The server refuses a queued entry (a payout with no household): it stays as 需修改 with the
+    reason, opens in the form filled in, and once fixed goes out as one draft."""
+    page = new_page(**PHONE)
+    login(page, ACCOUNTANT)
+    _kept_for_offline(page)
+    page.context.route("**/*", _cut)
+    page.goto("/entries/new")
+    page.select_option("#kind", "dividend")
+    page.fill("#amount", "300")
+    page.fill("#note", "离线丁-1")
+    page.click("form[data-offline-entry] button[type=submit]")
+    page.wait_for_url("**/entries#offline-saved")
+    page.context.unroute("**/*", _cut)
+    page.goto("/entries")  # sent, and refused
+    page.locator("#offline-queue .badge-returned").wait_for()
+    assert "需修改" in page.inner_text("#offline-queue") and _drafts(live_app, "离线丁") == []
+    page.locator("#offline-queue a", has_text="修改").click()
+    page.wait_for_function("() => document.querySelector('#note').value === '离线丁-1'")
+    assert page.input_value("#kind") == "dividend" and page.input_value("#amount") == "300"
+    assert page.locator("form[data-offline-entry] small.error").count() >= 1  # the reason beside the field
+    page.select_option("#household_id", index=1)
+    page.click("form[data-offline-entry] button[type=submit]")
+    page.wait_for_url("**/entries#offline-saved")
+    _until(page, f"async () => (await ({QUEUE_SIZE})()) === 0")
+    assert _drafts(live_app, "离线丁") == [("draft", "离线丁-1")]
