@@ -713,6 +713,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("public.village", "GET"): R(PUBLIC, {"code": "village"}),  # 村务公开, no login
     ("public.villages", "GET"): R(PUBLIC),  # the public entry page: every village, by town
     ("api.openapi", "GET"): R(PUBLIC),
+    ("offline.service_worker", "GET"): R(PUBLIC),  # the installable app (issue 17)
+    ("offline.manifest", "GET"): R(PUBLIC),
+    ("offline.choices", "GET"): R("L ok 403 403 403 403 ok 403"),  # the entry form's choices, own village
     # ---- auth -------------------------------------------------------------------------
     ("auth.home", "GET"): R("L ok ok ok ok ok ok ok"),
     ("auth.logout", "POST"): R("L ok ok ok ok ok ok ok"),

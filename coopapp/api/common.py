@@ -2,17 +2,18 @@
 
 from decimal import Decimal
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
+from coopapp.access import idempotency
 from coopapp.access.scope import authorize
 from coopapp.core import periods
 from coopapp.core.forms import api_form
 from coopapp.core.limits import MAX_BIG_ID, MAX_ID, MAX_QUANTITY
 from coopapp.core.text import has_surrogate, parse_int
-from coopapp.errors import BadRequest, Invalid, NotFound, PasswordChangeRequired, Unauthorized
+from coopapp.errors import BadRequest, Conflict, Invalid, NotFound, PasswordChangeRequired, Unauthorized
 from coopapp.ledger.operations import today
 from coopapp.models import Area, User
 from coopapp.villages import catalog
@@ -23,6 +24,9 @@ bp = Blueprint("api", __name__)
 URL_ID_LIMITS = {"entry_id": MAX_BIG_ID}
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = frozenset({"api.create_token", "api.openapi"})
+# A page's script names the user whose page it is: a request it sends after another user has
+# logged in on the same browser (a shared office PC) is refused, not done under their session.
+PAGE_USER_HEADER = "X-Coop-User"
 # What a user holding a one-time password may still do: choose their own, or drop the token.
 BEFORE_A_NEW_PASSWORD = PUBLIC_ENDPOINTS | {"api.change_password", "api.revoke_token"}
 
@@ -37,6 +41,9 @@ def _require_login_and_json():
     """
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         raise Unauthorized(_("请先登录，或在请求头中提供有效的 Bearer 令牌。"))
+    page_user = request.headers.get(PAGE_USER_HEADER)
+    if page_user is not None and current_user.is_authenticated and page_user != current_user.get_id():
+        raise Conflict(_("这个页面属于另一位用户，现在登录的是别人：请刷新页面。"))
     if request.endpoint not in BEFORE_A_NEW_PASSWORD and current_user.must_change_password:
         raise PasswordChangeRequired(_("请先修改一次性密码（POST /api/v1/password），再进行其他操作。"))
     if request.method == "POST" and not request.is_json:
@@ -94,6 +101,26 @@ def valid_form(form_class, payload: dict):
     if not valid or fields:
         raise Invalid(_("请改正标出的字段。"), fields)
     return form
+
+
+def once_per_key(me: User, payload: dict, create) -> Response:
+    """`create()` → (body, status) as a JSON response; with an `Idempotency-Key` header, done at most
+    once per key and user: a repeat gets the first response (access/idempotency.py)."""
+    key = request.headers.get(idempotency.HEADER)
+    if key is None:
+        body, status = create()
+        return Response(current_app.json.dumps(body), status, mimetype="application/json")
+    marker = idempotency.claim(me.id, idempotency.check_key(key), idempotency.body_hash(payload))
+    if isinstance(marker, idempotency.Stored):
+        stored = marker
+    else:
+
+        def work() -> idempotency.Stored:
+            body, status = create()
+            return idempotency.Stored(status, current_app.json.dumps(body))
+
+        stored = idempotency.run_once(marker, work)
+    return Response(stored.body, stored.status, mimetype="application/json")
 
 
 def is_record_id(name: str) -> bool:

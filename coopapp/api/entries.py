@@ -4,7 +4,17 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from coopapp.api.common import bp, int_arg, json_body, period_arg, require_role_for, user, valid_form, village_arg
+from coopapp.api.common import (
+    bp,
+    int_arg,
+    json_body,
+    once_per_key,
+    period_arg,
+    require_role_for,
+    user,
+    valid_form,
+    village_arg,
+)
 from coopapp.api.serializers import entry_json
 from coopapp.core.forms import ReasonForm
 from coopapp.core.money import ParseError
@@ -65,11 +75,16 @@ def list_entries():
 
 @bp.post("/entries")
 def create_entry():
-    """The accountant logs a draft entry → 201."""
+    """The accountant logs a draft entry → 201; with an `Idempotency-Key` header, at most once."""
     me = require_role_for("create_entry")
-    form = valid_form(EntryForm, _entry_payload(json_body()))
-    entry = ledger.create_entry(me, form.to_input())
-    return _entry_response(entry, 201)
+    payload = json_body()
+
+    def create() -> tuple[dict, int]:
+        form = valid_form(EntryForm, _entry_payload(payload))
+        entry = ledger.create_entry(me, form.to_input())
+        return entry_json(entry, None), 201
+
+    return once_per_key(me, payload, create)
 
 
 @bp.get(ONE)

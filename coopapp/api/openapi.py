@@ -477,6 +477,22 @@ QUERIES = {
     ],
     "list_plans": [_VILLAGE],
 }
+HEADERS = {
+    "create_entry": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+            "description": (
+                "A key of the caller's choosing (a UUID) that makes the POST happen at most once: a repeat "
+                "with the same body within 7 days gets the first response (status and body); the same key "
+                "with another body is a 422; while the first request is in flight, a repeat is a 409. A "
+                "request refused (4xx) leaves the key free. Keys are per user."
+            ),
+        }
+    ],
+}
 PATH_PARAMETERS = {
     "entry_id": {"type": "integer", "minimum": 1, "maximum": MAX_ENTRY_ID},
     "plan_id": ID,
@@ -535,7 +551,7 @@ def _operation(path: str, op_id: str, status: int, ok: dict | None, errors, summ
         "operationId": op_id,
         "tags": [path.split("/")[1].removesuffix(".json")],
         "summary": summary,
-        "parameters": params + QUERIES.get(op_id, []),
+        "parameters": params + QUERIES.get(op_id, []) + HEADERS.get(op_id, []),
         "responses": responses,
     }
     if op_id in BODIES:

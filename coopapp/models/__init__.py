@@ -19,7 +19,7 @@ from coopapp.models.ledger import (
 )
 from coopapp.models.orgs import Cooperative, PartyOrg, PartyOrgUpgrade
 from coopapp.models.projects import Project, ProjectTarget
-from coopapp.models.users import ROLES, ApiToken, LoginFailure, User, UserSession
+from coopapp.models.users import ROLES, ApiToken, IdempotencyKey, LoginFailure, User, UserSession
 
 # The free text people type on pages, in the API and in files: cleaned of control characters
 # (core.text.clean_text) whenever it is assigned, so every way in gets the one rule. True where
@@ -71,6 +71,7 @@ __all__ = [
     "DistributionLine",
     "Household",
     "HouseholdYearSummary",
+    "IdempotencyKey",
     "ImportBatch",
     "LedgerEntry",
     "LoginFailure",

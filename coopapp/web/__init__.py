@@ -112,6 +112,7 @@ def register_web(app: Flask) -> None:
     from coopapp.web.distributions.routes import bp as distributions_bp
     from coopapp.web.imports.routes import bp as imports_bp
     from coopapp.web.ledger.routes import bp as ledger_bp
+    from coopapp.web.offline.routes import bp as offline_bp
     from coopapp.web.orgs.routes import bp as orgs_bp
     from coopapp.web.public.routes import bp as public_bp
     from coopapp.web.reports.routes import bp as reports_bp
@@ -127,4 +128,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(areas_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(offline_bp)
     register_filters(app)

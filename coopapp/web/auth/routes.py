@@ -15,7 +15,9 @@ from coopapp.web.common import back_to, require_action_form, safe_next, show_fie
 bp = Blueprint("auth", __name__)
 
 # What a user holding a one-time password may still reach before choosing their own.
-BEFORE_A_NEW_PASSWORD = frozenset({"auth.change_password", "auth.logout", "auth.set_language", "static"})
+BEFORE_A_NEW_PASSWORD = frozenset(
+    {"auth.change_password", "auth.logout", "auth.set_language", "static", "offline.service_worker", "offline.manifest"}
+)
 
 
 @bp.before_app_request

@@ -1,0 +1,1 @@
+"""The installable app and the offline entry form (manifest, service worker, choices)."""
