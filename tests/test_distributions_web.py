@@ -31,7 +31,7 @@ def _draft(world):
 def test_secretary_drafts_approves_publishes_and_reverses_through_the_pages(world, client, auth):
     auth.login("sec")
     page = client.get("/distributions/new").get_data(as_text=True)
-    assert 'name="deductions-3-percent"' in page and "张三丰" in page and "<script" not in page
+    assert 'name="deductions-3-percent"' in page and "张三丰" in page and not re.search(r"<script(?![^>]*\bsrc=)", page)
     resp = client.post("/distributions/new", data=plan_form(world))
     assert resp.status_code == 302, resp.get_data(as_text=True)
     plan = db.session.scalars(select(Distribution)).one()

@@ -237,7 +237,10 @@ def test_statement_page_shows_payouts_totals_and_the_qr_code(world, payouts, cli
     assert f'data-public-url="{public_url}"' in html and public_url in html
     assert '<svg width="' in html and 'class="qr"' in html
     # the CSP allows no inline style or script; the new-QR button's dialog is a script file (static/confirm.js)
-    assert "style=" not in html and re.findall(r"<script[^>]*>", html) == ['<script src="/static/confirm.js" defer>']
+    assert "style=" not in html and re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/offline.js" defer>',
+        '<script src="/static/confirm.js" defer>',
+    ]
     assert hh.id_number not in html and hh.phone not in html
 
 
