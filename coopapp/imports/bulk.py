@@ -129,49 +129,44 @@ def _literal(value) -> str:
     raise TypeError(f"not a constant for a bulk INSERT: {value!r}")
 
 
-class Prepared:
-    """Checked drafts made ready for the write before its transaction takes any lock: each entry's
-    row without its id (ids are given under the lock), and its snapshot as its audit event's `data`
-    holds it (`audit.event_data`'s canonical JSON) without the frame around it, which names the
-    batch (known under the lock too: `EntryWriter.write`)."""
-
-    def __init__(self, drafts: list[tuple], user_id: int, pg: bool):
-        self.count = len(drafts)
-        self.rows, self.snapshots = _entry_rows(drafts, pg), _snapshots(drafts, user_id)
-
-
 class EntryWriter:
-    """The draft entries of one import batch (`Prepared` before the transaction), inserted `CHUNK`
-    at a time; their audit events follow in `finish`, so that the chain's head (the lock every
-    audited write of the deployment takes) is held only while the events are appended, not while the
-    entries are inserted."""
+    """Draft entries of one import batch, inserted `CHUNK` at a time; their audit events follow in
+    `finish`, so that the chain's head (the lock every audited write of the deployment takes) is
+    held only while the events are appended, not while the entries are inserted."""
 
     def __init__(self, user, batch_id: int | None, chunk: int | None = None):
         self.user_id, self.batch_id, self.chunk = user.id, batch_id, chunk or CHUNK
         self.audit = AuditAppender(user, "entry.create", "entry", {"import_batch": batch_id} if batch_id else None)
+        self.pending: list[tuple] = []
+        self.written = 0
         self.raw: RawRows | None = None
-        self.ids: list[int] = []
+        self.texts = _Texts()
+        self.chunks: list[tuple[list[int], list[tuple]]] = []  # (ids, drafts) inserted, awaiting their events
 
-    def write(self, prepared: Prepared) -> None:
-        """Insert the prepared entries, then append every one's audit event, in order."""
-        self.raw = RawRows()
-        self.audit.raw = self.raw
-        size = self.chunk
-        for start in range(0, prepared.count, size):
-            self.ids += write_chunk(self, prepared.rows[start : start + size])
-        before, after, escaped = self.audit.data_before, self.audit.data_after, audit.json_escaped
-        for start in range(0, prepared.count, size):
-            chunk = zip(self.ids[start : start + size], prepared.snapshots[start : start + size], strict=True)
-            events = []
-            for ident, snapshot in chunk:
-                data = before + snapshot + after
-                events.append((ident, data, escaped(data)))
-            self.audit.append(events)
+    def add(self, draft: tuple) -> None:
+        """A draft entry (see `DRAFT`)."""
+        pending = self.pending
+        pending.append(draft)
+        if len(pending) >= self.chunk:
+            self.flush()
 
+    def flush(self) -> None:
+        """Insert the pending rows; their events wait for `finish`."""
+        if not self.pending:
+            return
+        if self.raw is None:
+            self.raw = RawRows()
+            self.audit.raw = self.raw
+        self.chunks.append((write_chunk(self, self.pending), self.pending))
+        self.written += len(self.pending)
+        self.pending = []
 
-def prepare(drafts: list[tuple], user_id: int) -> Prepared:
-    """`Prepared` drafts for the database the app writes to."""
-    return Prepared(drafts, user_id, db.session.get_bind().dialect.name == "postgresql")
+    def finish(self) -> None:
+        """Insert what is pending, then append every inserted row's audit event, in order."""
+        self.flush()
+        for ids, drafts in self.chunks:
+            self.audit.append(chunk_events(self, ids, drafts))
+        self.chunks = []
 
 
 class _Texts(dict):
@@ -226,14 +221,17 @@ def _snapshot_template(before: str, after: str) -> tuple[str, ...]:
     )
 
 
-def _entry_rows(drafts: list[tuple], pg: bool) -> list[tuple]:
-    """Each draft as its `ledger_entries` row without the id (`ENTRY_COLUMNS[1:]`), values as the
-    driver takes them."""
-    texts, rows = _Texts(), []
-    for draft in drafts:
+def write_chunk(writer: EntryWriter, drafts: list[tuple]) -> list[int]:
+    """Insert the drafts (ids assigned here, in order); their ids."""
+    raw, now = writer.raw, utcnow()
+    ids = raw.new_ids("ledger_entries", len(drafts))
+    pg, texts = raw.pg, writer.texts
+    rows = []
+    for ident, draft in zip(ids, drafts, strict=True):
         project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft
         rows.append(
             (
+                ident,
                 project_id,
                 village_id,
                 period,
@@ -246,30 +244,38 @@ def _entry_rows(drafts: list[tuple], pg: bool) -> list[tuple]:
                 note or "",
             )
         )
-    return rows
-
-
-def write_chunk(writer: EntryWriter, rows: list[tuple]) -> list[int]:
-    """Insert prepared rows (ids assigned here, in order); their ids."""
-    raw, now = writer.raw, utcnow()
-    ids = raw.new_ids("ledger_entries", len(rows))
-    rows = [(ident, *row) for ident, row in zip(ids, rows, strict=True)]
     fixed = {"status": "draft", "created_by_id": writer.user_id, "created_at": raw.value(now), "version": 1}
     raw.insert("ledger_entries", ENTRY_COLUMNS, rows, fixed | {"import_batch_id": writer.batch_id})
     return ids
 
 
-def _snapshots(drafts: list[tuple], user_id: int) -> list[str]:
-    """Each draft's `audit_snapshot()` as canonical JSON (keys sorted), written out for speed (the
-    appender checks the first event of every chunk against audit.event_data and audit.event_body)."""
-    texts = _Texts()
-    a, b, c, d, e, f, g, h, i, j, k = (p.replace("{user}", str(int(user_id))) for p in _snapshot_template("", ""))
-    snapshots = []
-    for draft in drafts:
+def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> list[tuple]:
+    """The audit event items (`AuditAppender.append`) of the inserted drafts with these ids."""
+    texts, user_id = writer.texts, writer.user_id
+    # The entry's audit_snapshot() as canonical JSON (keys sorted), written out for speed, and the
+    # same text as it sits inside the event's JSON (the appender checks the first of every chunk
+    # against audit.event_data's canonical JSON and audit.event_body).
+    frame = writer.audit.data_before, writer.audit.data_after
+    pieces = [p.replace("{user}", str(int(user_id))) for p in _snapshot_template(*frame)]
+    a, b, c, d, e, f, g, h, i, j, k = pieces
+    ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (audit.json_escaped(p) for p in pieces)
+    events = []
+    for ident, draft in zip(ids, drafts, strict=True):
         project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft
-        snapshots.append(
-            f"{a}{int(amount_fen)}{b}{texts[day][0]}{c}{_int(household_id)}{d}{texts[kind][0]}{e}"
-            f"{texts[note or ''][0]}{f}{texts[period][0]}{g}{int(project_id)}{h}{texts[quantity][0]}"
-            f"{i}{texts[unit][0]}{j}{int(village_id)}{k}"
+        day_j, day_e = texts[day]
+        kind_j, kind_e = texts[kind]
+        note_j, note_e = texts[note or ""]
+        period_j, period_e = texts[period]
+        quantity_j, quantity_e = texts[quantity]
+        unit_j, unit_e = texts[unit]
+        amount, home, project, village = int(amount_fen), _int(household_id), int(project_id), int(village_id)
+        events.append(
+            (
+                ident,
+                f"{a}{amount}{b}{day_j}{c}{home}{d}{kind_j}{e}{note_j}{f}{period_j}{g}{project}{h}{quantity_j}"
+                f"{i}{unit_j}{j}{village}{k}",
+                f"{ea}{amount}{eb}{day_e}{ec}{home}{ed}{kind_e}{ee}{note_e}{ef}{period_e}{eg}{project}{eh}{quantity_e}"
+                f"{ei}{unit_e}{ej}{village}{ek}",
+            )
         )
-    return snapshots
+    return events

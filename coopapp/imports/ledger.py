@@ -17,7 +17,7 @@ from coopapp.core.units import unit_code
 from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED
 from coopapp.errors import Invalid
 from coopapp.extensions import db
-from coopapp.imports.bulk import EntryWriter, prepare
+from coopapp.imports.bulk import EntryWriter
 from coopapp.imports.cells import uncalculated_message
 from coopapp.imports.header import Header
 from coopapp.imports.ledger_cells import LedgerCells
@@ -126,10 +126,7 @@ def _check(user: User, project: Project, path: Path, report: ImportReport) -> _C
 @atomic
 def _write(user: User, project: Project, checked: _Checked, report: ImportReport) -> None:
     """Write the checked drafts as one batch, in one transaction, after checking again under the
-    village's lock what may have changed while the file was read. The rows and their events' data
-    are made ready first, before the transaction takes any lock."""
-    prepared = prepare(checked.drafts, user.id)
-    checked.drafts = []  # (the prepared rows replace them: memory stays flat)
+    village's lock what may have changed while the file was read."""
     lock_village(project.village_id)  # as every write into the village's months (and close_month)
     active = db.session.scalar(select(Project.active).where(Project.id == project.id).with_for_update())
     if not active:
@@ -145,7 +142,10 @@ def _write(user: User, project: Project, checked: _Checked, report: ImportReport
         if any(now.get(hid) != name for hid, name in checked.homes.items()):
             changed_meanwhile(report, _("导入期间本村的农户有变动。"))
     batch = new_batch(user, "ledger", project.id, report)
-    EntryWriter(user, batch.id).write(prepared)  # then their audit events: the chain's head locked to the commit
+    writer = EntryWriter(user, batch.id)
+    for draft in checked.drafts:
+        writer.add(draft)
+    writer.finish()  # the entries' audit events: the chain's head is locked from here to the commit
     close_batch(user, batch, report)
 
 
