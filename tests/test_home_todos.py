@@ -81,7 +81,9 @@ def test_the_accountants_returned_entries_and_drafts(busy, client):
     page = client.get("/").get_data(as_text=True)
     assert "缺少原始凭证" in page and "金额写错了" in page and page.index("缺少原始凭证") < page.index("金额写错了")
     assert "八维村的退回原因" not in page
-    assert 'id="unsynced-drafts" hidden' in page  # the offline queue's script fills it
+    assert (
+        'id="unsynced-drafts" data-offline-todo hidden' in page and "data-offline-count" in page
+    )  # offline.js fills it
     links = _todo_links(page)
     assert links == {"returned": "/entries?status=returned", "drafts": "/entries?status=draft"}
     listed = client.get(links["returned"]).get_data(as_text=True)

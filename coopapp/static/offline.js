@@ -165,6 +165,7 @@
       document.querySelectorAll("[data-offline-count]").forEach(function (node) {
         node.textContent = items.length ? String(items.length) : "";
       });
+      document.querySelectorAll("[data-offline-todo]").forEach(function (node) { node.hidden = !items.length; });
       if (!section) return;
       section.hidden = !items.length;
       if (!items.length) return;

@@ -198,6 +198,11 @@ def test_a_refused_offline_entry_comes_back_to_fix(new_page, live_app):
     page.goto("/entries")  # sent, and refused
     page.locator("#offline-queue .badge-returned").wait_for()
     assert "需修改" in page.inner_text("#offline-queue") and _drafts(live_app, "离线丁") == []
+    page.goto("/")  # the accountant's home counts it among the to-dos
+    page.locator("#unsynced-drafts:not([hidden])").wait_for()
+    assert page.inner_text("#unsynced-drafts [data-offline-count]") == "1"
+    page.goto("/entries")
+    page.locator("#offline-queue .badge-returned").wait_for()
     page.locator("#offline-queue a", has_text="修改").click()
     page.wait_for_function("() => document.querySelector('#note').value === '离线丁-1'")
     assert page.input_value("#kind") == "dividend" and page.input_value("#amount") == "300"
