@@ -221,36 +221,40 @@ def _snapshot_template(before: str, after: str) -> tuple[str, ...]:
     )
 
 
-def write_chunk(writer: EntryWriter, drafts: list[tuple]) -> list[int]:
-    """Insert the drafts (ids assigned here, in order); their ids."""
-    raw, now = writer.raw, utcnow()
-    ids = raw.new_ids("ledger_entries", len(drafts))
-    pg, texts = raw.pg, writer.texts
-    rows = []
-    for ident, draft in zip(ids, drafts, strict=True):
+def as_rows(drafts: list[tuple], pg: bool) -> None:
+    """Turn each checked draft (`DRAFT`), in place, into its `ledger_entries` row without the id
+    (`ENTRY_COLUMNS[1:]`, values as the driver takes them: on SQLite a date as its ISO text, a
+    quantity in thousandths, a missing note as ""). Done before the writing transaction takes its
+    lock, and in place, so that memory stays flat; `chunk_events` reads the snapshot back from it."""
+    for n, draft in enumerate(drafts):
         project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft
-        rows.append(
-            (
-                ident,
-                project_id,
-                village_id,
-                period,
-                day if pg or day is None else texts[day][0][1:-1],
-                kind,
-                amount_fen,
-                None if quantity is None else int(quantity * 1000),  # MilliDecimal: thousandths
-                unit,
-                household_id,
-                note or "",
-            )
+        drafts[n] = (
+            project_id,
+            village_id,
+            period,
+            day if pg or day is None else day.isoformat(),
+            kind,
+            amount_fen,
+            None if quantity is None else int(quantity * 1000),  # MilliDecimal: thousandths
+            unit,
+            household_id,
+            note or "",
         )
+
+
+def write_chunk(writer: EntryWriter, rows: list[tuple]) -> list[int]:
+    """Insert the rows (`as_rows`; ids assigned here, in order); their ids."""
+    raw, now = writer.raw, utcnow()
+    ids = raw.new_ids("ledger_entries", len(rows))
+    rows = [(ident, *row) for ident, row in zip(ids, rows, strict=True)]
     fixed = {"status": "draft", "created_by_id": writer.user_id, "created_at": raw.value(now), "version": 1}
     raw.insert("ledger_entries", ENTRY_COLUMNS, rows, fixed | {"import_batch_id": writer.batch_id})
     return ids
 
 
 def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> list[tuple]:
-    """The audit event items (`AuditAppender.append`) of the inserted drafts with these ids."""
+    """The audit event items (`AuditAppender.append`) of the inserted rows (`as_rows`) with these
+    ids: a date's ISO text and a quantity's thousandths write the snapshot as the values did."""
     texts, user_id = writer.texts, writer.user_id
     # The entry's audit_snapshot() as canonical JSON (keys sorted), written out for speed, and the
     # same text as it sits inside the event's JSON (the appender checks the first of every chunk
@@ -261,10 +265,11 @@ def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> li
     ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (audit.json_escaped(p) for p in pieces)
     events = []
     for ident, draft in zip(ids, drafts, strict=True):
-        project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft
+        project_id, village_id, period, day, kind, amount_fen, milli, unit, household_id, note = draft
+        quantity = None if milli is None else Decimal(milli).scaleb(-3)
         day_j, day_e = texts[day]
         kind_j, kind_e = texts[kind]
-        note_j, note_e = texts[note or ""]
+        note_j, note_e = texts[note]
         period_j, period_e = texts[period]
         quantity_j, quantity_e = texts[quantity]
         unit_j, unit_e = texts[unit]

@@ -17,7 +17,7 @@ from coopapp.core.units import unit_code
 from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED
 from coopapp.errors import Invalid
 from coopapp.extensions import db
-from coopapp.imports.bulk import EntryWriter
+from coopapp.imports.bulk import EntryWriter, as_rows
 from coopapp.imports.cells import uncalculated_message
 from coopapp.imports.header import Header
 from coopapp.imports.ledger_cells import LedgerCells
@@ -126,7 +126,9 @@ def _check(user: User, project: Project, path: Path, report: ImportReport) -> _C
 @atomic
 def _write(user: User, project: Project, checked: _Checked, report: ImportReport) -> None:
     """Write the checked drafts as one batch, in one transaction, after checking again under the
-    village's lock what may have changed while the file was read."""
+    village's lock what may have changed while the file was read. The drafts become the rows the
+    database takes before any lock is held."""
+    as_rows(checked.drafts, db.session.get_bind().dialect.name == "postgresql")
     lock_village(project.village_id)  # as every write into the village's months (and close_month)
     active = db.session.scalar(select(Project.active).where(Project.id == project.id).with_for_update())
     if not active:
