@@ -14,6 +14,7 @@ from coopapp.errors import Invalid
 from coopapp.extensions import db as _db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
+from coopapp.ledger.permissions import first_open_month
 from coopapp.models import (
     Area,
     ClosedMonth,
@@ -115,6 +116,7 @@ def test_demo_loads_once_consistently_and_tells_the_story(db):
         assert statuses.count("submitted") >= 2 and statuses.count("returned") == 1 and statuses.count("draft") == 1
         closed = set(db.session.scalars(select(ClosedMonth.period).where(ClosedMonth.village_id == village.id)))
         assert closed == {f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)}
+        assert first_open_month(village.id, max(closed)) is None  # closed in order (months close in order)
     returned = db.session.scalars(select(LedgerEntry).where(LedgerEntry.status == "returned")).all()
     assert all(e.return_reason for e in returned)
     assert db.session.scalar(select(func.count()).where(LedgerEntry.period > current)) == 0

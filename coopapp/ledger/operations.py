@@ -359,7 +359,8 @@ def post_approved(user: User, entries: list[LedgerEntry], action: str, extra: di
 
 @atomic
 def close_month(user: User, village: Area, period: str) -> ClosedMonth:
-    """The secretary closes a month: refused while entries of it await review (`close_month_refusal`)."""
+    """The secretary closes a month: refused while entries of it await review or an earlier month with
+    entries is open (`close_month_refusal`)."""
     authorize(user, "close_month", village)
     this_month = current_period()
     if is_period(period) and period <= this_month:

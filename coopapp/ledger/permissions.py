@@ -10,12 +10,15 @@ reversal landing in it. Editing, voiding and returning do not write into the mon
 entry's new month is checked with its data), and a reversal of an entry of a closed month lands in
 the current month. `closed`, where a predicate takes it, is the village's closed months when the
 caller has them already (a page of many entries); without it the predicate asks the database.
+
+Months close in order: a month cannot close while an earlier month holding an entry (any but a
+voided one) is open (`first_open_months`); a month with no entries never blocks.
 """
 
 from collections.abc import Container
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 
 from coopapp.access.scope import forbidden
 from coopapp.core.periods import is_period
@@ -27,6 +30,26 @@ EDITABLE = ("draft", "returned")
 # Entries still to settle: a month holding one cannot be closed (`close_month`, `ledger.queries.closable_months`).
 UNSETTLED = ("draft", "submitted", "returned")
 Refusal = DomainError | None
+
+
+def first_open_months(villages: ColumnElement[bool], before: str) -> Select:
+    """(village id, month) of each village's earliest month before `before` that holds an entry (any
+    but a voided one) and is not closed: the month it must close first (`close_month_refusal`, and the
+    to-dos of `ledger.queries.closable_months`). `villages` filters `LedgerEntry.village_id`."""
+    closed = select(ClosedMonth.id).where(
+        ClosedMonth.village_id == LedgerEntry.village_id, ClosedMonth.period == LedgerEntry.period
+    )
+    return (
+        select(LedgerEntry.village_id, func.min(LedgerEntry.period))
+        .where(villages, LedgerEntry.period < before, LedgerEntry.status != "void", ~exists(closed))
+        .group_by(LedgerEntry.village_id)
+    )
+
+
+def first_open_month(village_id: int, before: str) -> str | None:
+    """The village's earliest open month with entries before `before` (`first_open_months`), if any."""
+    row = db.session.execute(first_open_months(LedgerEntry.village_id == village_id, before)).first()
+    return row[1] if row else None
 
 
 def refuse(refusal: Refusal) -> None:
@@ -141,8 +164,9 @@ def reverse_refusal(user: User, entry: LedgerEntry, this_month: str, closed: Con
 
 
 def close_month_refusal(user: User, village: Area, period: str, this_month: str) -> Refusal:
-    """The secretary closes a past or the current month of the village, not closed yet, when none of its
-    entries awaits anything (draft, submitted, returned) and none of its plans awaits publication."""
+    """The secretary closes a past or the current month of the village, not closed yet, after every
+    earlier month with entries (`first_open_month`), when none of its entries awaits anything (draft,
+    submitted, returned) and none of its plans awaits publication."""
     refusal = forbidden(user, "close_month", village)
     if refusal is not None:
         return refusal
@@ -150,6 +174,9 @@ def close_month_refusal(user: User, village: Area, period: str, this_month: str)
         return Invalid(_("月份不对。"), {"period": _("请选择已经过去或当前的月份（YYYY-MM）。")})
     if is_closed(village.id, period):
         return Conflict(_("%(p)s 已经结账。", p=period))
+    earlier = first_open_month(village.id, period)
+    if earlier is not None:
+        return Conflict(_("请先结账 %(p)s：月份须按顺序结账。", p=earlier))
     pending = db.session.scalar(
         select(func.count()).where(
             LedgerEntry.village_id == village.id,

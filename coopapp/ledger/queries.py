@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from coopapp.access.scope import village_ids_clause
 from coopapp.core.periods import period
 from coopapp.extensions import db
-from coopapp.ledger.permissions import UNSETTLED
+from coopapp.ledger.permissions import UNSETTLED, first_open_months
 from coopapp.models import Area, ClosedMonth, Distribution, LedgerEntry, MonthlySummary, Project, User
 
 RETURNED_SHOWN = 10  # returned entries listed on the home page (the count covers them all)
@@ -119,19 +119,28 @@ def awaiting_review(user: User, limit: int = WAITING_SHOWN) -> Waiting:
 
 @dataclass(frozen=True)
 class ClosableMonth:
-    """A month a village's secretary may close now."""
+    """A month of a village ready to close; `first` is the village's earliest open month with
+    entries, which must close first (months close in order): the month itself when it can close now."""
 
     village_id: int
     village: str
     period: str
+    first: str
+
+    @property
+    def waiting(self) -> bool:
+        """Does it wait for an earlier month to close first?"""
+        return self.first != self.period
 
 
 def closable_months(user: User, before: str, limit: int = MONTHS_SHOWN) -> tuple[int, list[ClosableMonth]]:
     """Months ready to close in the villages of the user's scope, oldest first: months before
     `before` (the current month: a month still under way is not ready) with approved entries, none
     left to settle (draft, submitted, returned), no plan awaiting publication, not closed — what
-    `ledger.operations.close_month` checks. How many, and the first `limit`. One query per table
-    (summaries, unsettled entries, plans, closed months), grouped by village and month."""
+    `ledger.operations.close_month` checks; each names the month its village must close first
+    (`first_open_months`, the predicate's own rule), so only the earliest can close now. How many,
+    and the first `limit`. One query per table (summaries, unsettled entries, plans, closed months)
+    and one for the months to close first, grouped by village and month."""
     in_scope = village_ids_clause
     with_entries = db.session.execute(
         select(MonthlySummary.village_id, MonthlySummary.year, MonthlySummary.month)
@@ -162,7 +171,10 @@ def closable_months(user: User, before: str, limit: int = MONTHS_SHOWN) -> tuple
         ).all()
     )
     ready = sorted(candidates - blocked, key=lambda c: (c[1], c[0]))
+    if not ready:
+        return 0, []
+    first = dict(db.session.execute(first_open_months(in_scope(user, LedgerEntry.village_id), before)).all())
     names = dict(
         db.session.execute(select(Area.id, Area.name).where(Area.id.in_({v for v, _p in ready[:limit]}))).all()
     )
-    return len(ready), [ClosableMonth(v, names.get(v, ""), p) for v, p in ready[:limit]]
+    return len(ready), [ClosableMonth(v, names.get(v, ""), p, first.get(v, p)) for v, p in ready[:limit]]

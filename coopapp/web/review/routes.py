@@ -10,7 +10,7 @@ from coopapp.imports import batches
 from coopapp.ledger import operations as ledger
 from coopapp.ledger.consequences import close_month_consequence
 from coopapp.ledger.forms import CloseMonthForm
-from coopapp.ledger.permissions import close_month_refusal, entry_actions
+from coopapp.ledger.permissions import close_month_refusal, entry_actions, first_open_month
 from coopapp.villages import catalog
 from coopapp.web.common import back_to, household_name, require_action_form, require_confirmation, show_field_errors
 from coopapp.web.ledger.routes import render_entry
@@ -70,10 +70,12 @@ def return_entry(entry_id: int):
 @bp.route("/months", methods=["GET", "POST"])
 def months():
     village = catalog.get_village(None, current_user, "close_month")
-    form = CloseMonthForm(period=ledger.current_period())
+    this_month = ledger.current_period()
+    first = first_open_month(village.id, this_month)  # months close in order: this one before any later
+    form = CloseMonthForm(period=first or this_month)
     if form.validate_on_submit():
         period = form.period.data.strip()
-        refusal = close_month_refusal(current_user, village, period, ledger.current_period())
+        refusal = close_month_refusal(current_user, village, period, this_month)
         if refusal is None:
             require_confirmation(
                 _("结账 %(p)s", p=period), close_month_consequence(village, period), url_for("review.months")
@@ -82,7 +84,7 @@ def months():
             ledger.close_month(current_user, village, period)
         except Invalid as err:
             show_field_errors(form, err)
-        except Conflict as err:  # entries of the month still pending
+        except Conflict as err:  # entries of the month still pending, an earlier month open
             flash(err.message, "error")
             return redirect(url_for("review.months"))
         else:
@@ -90,4 +92,4 @@ def months():
             return redirect(url_for("review.months"))
     closed = ledger.closed_periods(village)
     status = 422 if form.is_submitted() else 200
-    return render_template("review/months.html", village=village, form=form, closed=closed), status
+    return render_template("review/months.html", village=village, form=form, closed=closed, first=first), status
