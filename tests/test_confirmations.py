@@ -74,7 +74,7 @@ def _reverse_plan(world, tmp_path):
 def _reissue(world, tmp_path):
     household = world.households[0]
     old = household.public_token
-    sentence = "将为 张三丰 户换新二维码：旧二维码和已打印的收益明细上的链接立即失效"
+    sentence = "将为张三丰户换新二维码：旧二维码和已打印的收益明细上的链接立即失效"
     done = lambda: db.session.get(Household, household.id).public_token != old  # noqa: E731
     year = ledger.today().year
     return "sec", f"/village/households/{household.id}/public-link?year={year}", {}, sentence, done
@@ -274,7 +274,7 @@ def test_pages_hand_the_sentence_to_the_dialog_script(world, client, auth, tmp_p
     auth.login("sec")
     for url, sentence in (
         (f"/distributions/{plan.id}", f"将审批方案 #{plan.id}：2 户，合计 24,500.00 元"),
-        (f"/village/households/{world.households[0].id}/statement", "将为 张三丰 户换新二维码"),
+        (f"/village/households/{world.households[0].id}/statement", "将为张三丰户换新二维码"),
     ):
         html = unescape(client.get(url).get_data(as_text=True))
         assert re.search(rf'data-confirm="{re.escape(sentence)}[^"]*"', html) and script in html, url
