@@ -26,7 +26,12 @@ PROBLEM = "td[data-label='问题']"
 # A statement's amounts and subtotals, line by line or (a busy year) month by month.
 LINES = "td[data-label='金额（元）'], .month-totals .num"
 # The home page's to-dos (the page after login): each count, what it counts and its link.
-TODOS = {"count": ".todo-head .todo-count", "title": ".todo-head .todo-title", "go": ".todo-head .todo-go"}
+# (A to-do the page hides — the entries kept offline, shown by offline.js when there are any — is not drawn.)
+TODOS = {
+    "count": ".todo:not([hidden]) .todo-head .todo-count",
+    "title": ".todo:not([hidden]) .todo-head .todo-title",
+    "go": ".todo:not([hidden]) .todo-head .todo-go",
+}
 SUBTOTALS = ".subtotal td.num, td.subtotal-cell"
 BOXES = "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.width, e.outerHTML.slice(0, 80)]; })"
 
