@@ -151,39 +151,52 @@ def _budgeted_lines(fh, delimiter: str) -> Iterator[str]:
 def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
     """The rows the sheet has (a row it leaves out is blank: the numbers show the gaps); hidden rows
     only when the report's options include them."""
+    read, noted = sheet_read(report), _date_system(report)
+    layout = report.layout if report is not None else None
+    rows = xlsx_rows(
+        path, max_uncompressed_bytes(), reading_budget(), read, layout=layout, opened=lambda book: noted(book.date1904)
+    )
+    yield from _workbook_rows(rows, read, report)
 
-    def opened(book) -> None:
-        if report is not None:
-            report.date1904 = book.date1904
 
+def _xls_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
+    """The rows of an old Excel workbook (.xls), read with xlrd under the same rules (see `xls`)."""
     read = sheet_read(report)
+    rows = xls_rows(path, reading_budget(), read, report.layout if report is not None else None, _date_system(report))
+    yield from _workbook_rows(rows, read, report)
+
+
+def _date_system(report):
+    """A callback for a workbook reader: the workbook counts its dates from 1904 (or not)."""
+
+    def noted(date1904: bool) -> None:
+        if report is not None:
+            report.date1904 = date1904
+
+    return noted
+
+
+def _workbook_rows(rows, read, report) -> Iterator[tuple[int, tuple]]:
+    """A workbook reader's (XLSX or XLS) rows, with the sheet read recorded in the report first (known
+    once the first row is asked for, when the workbook is open and its sheet chosen), and every
+    problem reading it an ImportFileError that says what to do."""
     try:
-        rows = xlsx_rows(
-            path,
-            max_uncompressed_bytes(),
-            reading_budget(),
-            read,
-            layout=report.layout if report is not None else None,
-            opened=opened,
-        )
-        yield from _recorded(rows, read, report)
+        first = next(rows, None)
+        if report is not None:
+            report.sheet, report.sheets = read.name, read.names
+        if first is not None:
+            yield first
+            yield from rows
     except NoSuchSheet as exc:
         raise ImportFileError(sheet_message(exc.wanted, exc.names)) from None
     except XlsxLimit as exc:
         raise ImportFileError(limit_message(exc)) from None
+    except XlsError as exc:
+        if exc.encrypted:
+            raise ImportFileError(_("这个 Excel 文件设置了打开密码：请在 Excel 中去掉密码、另存后再导入。")) from None
+        raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None
     except XlsxError as exc:
         raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None
-
-
-def _recorded(rows, read, report):
-    """An opened workbook's rows; the sheet read (known once the first row is asked for, when the
-    workbook is open and its sheet chosen) is recorded in the report first."""
-    first = next(rows, None)
-    if report is not None:
-        report.sheet, report.sheets = read.name, read.names
-    if first is not None:
-        yield first
-        yield from rows
 
 
 def sheet_read(report):
@@ -205,24 +218,3 @@ def sheet_message(wanted: str | None, names: list[str]) -> str:
     if wanted is None:
         return _("工作簿中没有可见的工作表（本文件的工作表：%(names)s）。", names=listed)
     return _("工作簿中没有名为“%(s)s”的工作表（本文件的工作表：%(names)s）。", s=wanted, names=listed)
-
-
-def _xls_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
-    """The rows of an old Excel workbook (.xls), read with xlrd under the same rules (see `xls`)."""
-
-    def opened(date1904: bool) -> None:
-        if report is not None:
-            report.date1904 = date1904
-
-    read = sheet_read(report)
-    try:
-        rows = xls_rows(path, reading_budget(), read, report.layout if report is not None else None, opened)
-        yield from _recorded(rows, read, report)
-    except NoSuchSheet as exc:
-        raise ImportFileError(sheet_message(exc.wanted, exc.names)) from None
-    except XlsxLimit as exc:
-        raise ImportFileError(limit_message(exc)) from None
-    except XlsError as exc:
-        if exc.encrypted:
-            raise ImportFileError(_("这个 Excel 文件设置了打开密码：请在 Excel 中去掉密码、另存后再导入。")) from None
-        raise ImportFileError(_("无法读取 Excel 文件：%(e)s", e=str(exc)[:200])) from None

@@ -19,6 +19,7 @@ from time import monotonic
 import xlrd
 from xlrd.compdoc import CompDoc, CompDocError
 
+from coopapp.imports.cells import column_letter
 from coopapp.imports.layout import Layout, Merge
 from coopapp.imports.workbook_sheets import NoSuchSheet, SheetRead
 from coopapp.imports.xlsx import Budget, XlsxError, XlsxLimit
@@ -49,15 +50,6 @@ def ole2_kind(path) -> str:
     if "EncryptedPackage" in names or "EncryptionInfo" in names:
         return "encrypted"
     return "word" if "WordDocument" in names else "other"
-
-
-def _letters(column: int) -> str:
-    text = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        text = chr(65 + rest) + text
-    return text
 
 
 def _open(path):
@@ -140,7 +132,7 @@ def iter_rows(
                 read.hide_columns(str(column + 1), str(column + 1))
         if layout is not None:
             layout.merges = [
-                Merge(f"{_letters(clo)}{rlo + 1}:{_letters(chi - 1)}{rhi}", rlo + 1, rhi, clo, chi - 1)
+                Merge(f"{column_letter(clo)}{rlo + 1}:{column_letter(chi - 1)}{rhi}", rlo + 1, rhi, clo, chi - 1)
                 for rlo, rhi, clo, chi in sheet.merged_cells
                 if rhi - rlo > 1 or chi - clo > 1
             ]

@@ -17,7 +17,7 @@ from coopapp.villages.area_forms import AreaChangeForm, AreaForm, MergeForm
 from coopapp.web.common import require_action_form, show_field_errors
 from coopapp.web.form_stash import restore_into
 from coopapp.web.imports.forms import AreasUploadForm, KeptUploadForm
-from coopapp.web.imports.reading import CHOICE, preview_forms, settle_upload
+from coopapp.web.imports.reading import CHOICE, kept_path, preview_forms, settle_upload, upload_gone
 
 bp = Blueprint("areas", __name__, url_prefix="/admin/areas")
 PREVIEW_ROWS = 2000
@@ -152,10 +152,9 @@ def _preview(report, sha: str, path: Path, file_name: str):
 def reread_upload():
     """Read the kept area list again with the choice pressed on its preview."""
     form = KeptUploadForm(prefix=CHOICE)
-    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    path = kept_path(form)
     if path is None:
-        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
-        return redirect(url_for("areas.upload"))
+        return upload_gone("areas.upload")
     options = form.read_options()
     report = import_areas(
         current_user, path, form.file_name.data, dry_run=True, preview_limit=PREVIEW_ROWS, options=options
@@ -167,10 +166,9 @@ def reread_upload():
 def confirm_upload():
     """Apply the previewed area list (only what changed; all or nothing)."""
     form = KeptUploadForm()
-    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    path = kept_path(form)
     if path is None:
-        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
-        return redirect(url_for("areas.upload"))
+        return upload_gone("areas.upload")
     options = form.read_options()
     report = import_areas(current_user, path, form.file_name.data, preview_limit=PREVIEW_ROWS, options=options)
     if not report.ok:

@@ -5,8 +5,10 @@ The upload stays on the server while the preview can confirm it or offers a choi
 with nothing to choose is deleted at once (see `settle_upload`).
 """
 
-from flask import url_for
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 
+from coopapp.imports.batches import kept_upload
 from coopapp.imports.report import ImportReport
 
 # The choice form's fields are prefixed, so that they are not taken for the confirm form's.
@@ -32,3 +34,15 @@ def preview_forms(report: ImportReport, form_class, reread_endpoint: str, **fiel
     confirm = form_class(formdata=None, options=options, **fields) if report.confirmable else None
     choice = form_class(formdata=None, prefix=CHOICE, options=options, **fields) if offers_choice(report) else None
     return {"confirm": confirm, "choice": choice, "reread_url": url_for(reread_endpoint)}
+
+
+def kept_path(form):
+    """The kept upload a valid confirm or choice form names; None when the form is not valid or the
+    file is no longer on the server (then `upload_gone`)."""
+    return kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+
+
+def upload_gone(upload_endpoint: str):
+    """Back to the upload page, saying the file must be uploaded again."""
+    flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
+    return redirect(url_for(upload_endpoint))

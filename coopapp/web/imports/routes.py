@@ -19,7 +19,7 @@ from coopapp.imports.storage import sweep_abandoned
 from coopapp.villages import catalog
 from coopapp.web.common import require_action_form, require_confirmation
 from coopapp.web.imports.forms import ConfirmForm, HouseholdsUploadForm, KeptUploadForm, LedgerUploadForm
-from coopapp.web.imports.reading import CHOICE, preview_forms, settle_upload
+from coopapp.web.imports.reading import CHOICE, kept_path, preview_forms, settle_upload, upload_gone
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 PREVIEW_ROWS = 500
@@ -75,8 +75,7 @@ def reread_ledger():
     form = ConfirmForm(prefix=CHOICE)
     project, path = _kept_ledger(form) if form.validate_on_submit() else (None, None)
     if path is None:
-        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
-        return redirect(url_for("imports.upload_ledger"))
+        return upload_gone("imports.upload_ledger")
     options = form.read_options()
     report = import_ledger(
         current_user, project, path, form.file_name.data, dry_run=True, preview_limit=PREVIEW_ROWS, options=options
@@ -92,8 +91,7 @@ def confirm_ledger():
         return redirect(url_for("imports.upload_ledger"))
     project, path = _kept_ledger(form)
     if path is None:
-        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
-        return redirect(url_for("imports.upload_ledger"))
+        return upload_gone("imports.upload_ledger")
     options = form.read_options()
     report = import_ledger(
         current_user, project, path, form.file_name.data, preview_limit=PREVIEW_ROWS, options=options
@@ -182,10 +180,9 @@ def reread_households():
     """Read the kept roster again with the choice pressed on its preview."""
     village = catalog.get_village(None, current_user, "manage_village")
     form = KeptUploadForm(prefix=CHOICE)
-    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    path = kept_path(form)
     if path is None:
-        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
-        return redirect(url_for("imports.upload_households"))
+        return upload_gone("imports.upload_households")
     report = import_households(
         current_user,
         village,
@@ -202,10 +199,9 @@ def reread_households():
 def confirm_households():
     village = catalog.get_village(None, current_user, "manage_village")
     form = KeptUploadForm()
-    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    path = kept_path(form)
     if path is None:
-        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
-        return redirect(url_for("imports.upload_households"))
+        return upload_gone("imports.upload_households")
     report = import_households(
         current_user, village, path, form.file_name.data, preview_limit=PREVIEW_ROWS, options=form.read_options()
     )

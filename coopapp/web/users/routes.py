@@ -20,7 +20,7 @@ from coopapp.villages import catalog
 from coopapp.web.common import require_action_form, show_field_errors
 from coopapp.web.form_stash import restore_into
 from coopapp.web.imports.forms import KeptUploadForm, UsersUploadForm
-from coopapp.web.imports.reading import CHOICE, preview_forms, settle_upload
+from coopapp.web.imports.reading import CHOICE, kept_path, preview_forms, settle_upload, upload_gone
 from coopapp.web.users.forms import UserEditForm, UserNewForm
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -176,10 +176,9 @@ def _preview(report, sha: str, path: Path, file_name: str):
 def reread_upload():
     """Read the kept user list again with the choice pressed on its preview."""
     form = KeptUploadForm(prefix=CHOICE)
-    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    path = kept_path(form)
     if path is None:
-        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
-        return redirect(url_for("users.upload"))
+        return upload_gone("users.upload")
     options = form.read_options()
     report = import_users(_me(), path, form.file_name.data, dry_run=True, preview_limit=PREVIEW_ROWS, options=options)
     return _preview(report, form.sha.data, path, form.file_name.data)
@@ -189,10 +188,9 @@ def reread_upload():
 def confirm_upload():
     """Create the previewed users (all or none) and show their one-time passwords once."""
     form = KeptUploadForm()
-    path = batches.kept_upload(form.sha.data, form.suffix.data) if form.validate_on_submit() else None
+    path = kept_path(form)
     if path is None:
-        flash(_("上传的文件已不在服务器上，请重新上传。"), "error")
-        return redirect(url_for("users.upload"))
+        return upload_gone("users.upload")
     options = form.read_options()
     report = import_users(_me(), path, form.file_name.data, preview_limit=PREVIEW_ROWS, options=options)
     if not report.ok:
