@@ -156,14 +156,14 @@ def _xlsx_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
     rows = xlsx_rows(
         path, max_uncompressed_bytes(), reading_budget(), read, layout=layout, opened=lambda book: noted(book.date1904)
     )
-    yield from _workbook_rows(rows, read, report)
+    yield from _workbook_rows(rows)
 
 
 def _xls_rows(path: Path, report=None) -> Iterator[tuple[int, tuple]]:
     """The rows of an old Excel workbook (.xls), read with xlrd under the same rules (see `xls`)."""
     read = sheet_read(report)
     rows = xls_rows(path, reading_budget(), read, report.layout if report is not None else None, _date_system(report))
-    yield from _workbook_rows(rows, read, report)
+    yield from _workbook_rows(rows)
 
 
 def _date_system(report):
@@ -176,17 +176,11 @@ def _date_system(report):
     return noted
 
 
-def _workbook_rows(rows, read, report) -> Iterator[tuple[int, tuple]]:
-    """A workbook reader's (XLSX or XLS) rows, with the sheet read recorded in the report first (known
-    once the first row is asked for, when the workbook is open and its sheet chosen), and every
-    problem reading it an ImportFileError that says what to do."""
+def _workbook_rows(rows) -> Iterator[tuple[int, tuple]]:
+    """A workbook reader's (XLSX or XLS) rows, every problem reading it an ImportFileError that
+    says what to do."""
     try:
-        first = next(rows, None)
-        if report is not None:
-            report.sheet, report.sheets = read.name, read.names
-        if first is not None:
-            yield first
-            yield from rows
+        yield from rows
     except NoSuchSheet as exc:
         raise ImportFileError(sheet_message(exc.wanted, exc.names)) from None
     except XlsxLimit as exc:
@@ -208,7 +202,7 @@ def sheet_read(report):
     options = report.options
     include = options.include_hidden or options.answer("hidden_sum") == "include"
     read = SheetRead(sheet=options.sheet or options.answer("sheet"), include_hidden=include)
-    report.reading, report.hidden_rows = read, read.hidden_rows
+    report.reading = read
     return read
 
 

@@ -76,13 +76,26 @@ class ImportReport:
     # How the file is read (the user's choices and answers), and what the reading found.
     options: ReadOptions = field(default_factory=ReadOptions)
     questions: list[Question] = field(default_factory=list)
-    sheet: str | None = None  # the worksheet read (None: a CSV file)
-    sheets: list[str] = field(default_factory=list)  # the workbook's visible worksheets, for the choice
-    hidden_rows: list[int] = field(default_factory=list)  # rows the file hides, left out unless included
-    # What reading the workbook's sheet found (a workbook_sheets.SheetRead; None: a CSV file or not read yet).
+    # What reading the workbook's sheet found (a workbook_sheets.SheetRead; None: a CSV file or not read
+    # yet): the sheet read, the visible worksheets and the hidden rows are its (see the properties).
     reading: object = field(default=None, repr=False)
     layout: Layout = field(default_factory=Layout)  # the sheet's merges and tables' total rows, as read
     date1904: bool = False  # the workbook counts dates from 1904 (Mac Excel): its serial days are read so
+
+    @property
+    def sheet(self) -> str | None:
+        """The worksheet read (None: a CSV file)."""
+        return self.reading.name if self.reading is not None else None
+
+    @property
+    def sheets(self) -> list[str]:
+        """The workbook's visible worksheets, for the choice."""
+        return self.reading.names if self.reading is not None else []
+
+    @property
+    def hidden_rows(self) -> list[int]:
+        """The rows the file hides that hold something (left out unless included)."""
+        return self.reading.hidden_rows if self.reading is not None else []
 
     @property
     def ok(self) -> bool:
