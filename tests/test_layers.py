@@ -7,6 +7,7 @@ a lower layer, never from a higher one:
     2. core                      money, units, codes, periods, transactions, vocabulary, shared form fields
     3. models                    the tables
     4. access                    scope, accounts, the audit chain
+       settings                  a county's own rules (tiers, categories, thresholds)
     5. ledger                    entries, review, month close, the summary tables' upkeep
     6. villages                  projects, households, privacy, statements
     7. distributions             plans, their lines, objections
@@ -32,6 +33,7 @@ LAYERS = [
     {"core"},
     {"models"},
     {"access"},
+    {"settings"},
     {"ledger"},
     {"villages"},
     {"distributions"},

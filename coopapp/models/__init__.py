@@ -19,6 +19,7 @@ from coopapp.models.ledger import (
 )
 from coopapp.models.orgs import Cooperative, PartyOrg, PartyOrgUpgrade
 from coopapp.models.projects import Project, ProjectTarget
+from coopapp.models.settings import CountySettings
 from coopapp.models.users import ROLES, ApiToken, IdempotencyKey, LoginFailure, User, UserSession
 
 # The free text people type on pages, in the API and in files: cleaned of control characters
@@ -65,6 +66,7 @@ __all__ = [
     "AuditHead",
     "ClosedMonth",
     "Cooperative",
+    "CountySettings",
     "Deduction",
     "Disclosure",
     "Distribution",
