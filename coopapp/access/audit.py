@@ -16,6 +16,7 @@ from coopapp.models import (
     AuditHead,
     ClosedMonth,
     Cooperative,
+    CountySettings,
     Disclosure,
     Distribution,
     Household,
@@ -46,6 +47,7 @@ AUDITED = {
     "area": Area,
     "cooperative": Cooperative,
     "party_org": PartyOrg,
+    "county_settings": CountySettings,
     # Rows that grant access: a token or an import batch inserted by SQL fails verify.
     "api_token": ApiToken,
     "import_batch": ImportBatch,

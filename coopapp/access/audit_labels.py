@@ -40,6 +40,7 @@ TYPES = {
     "party_org": _l("党组织"),
     "api_token": _l("API 令牌"),
     "import_batch": _l("导入批次"),
+    "county_settings": _l("县级设置"),
 }
 
 VERBS = {
@@ -73,6 +74,8 @@ VERBS = {
 # Field labels for every type; FIELDS_OF overrides them for one type.
 FIELDS = {
     "code": _l("代码"),
+    "county_id": _l("县"),
+    "data": _l("设置内容"),
     "name": _l("名称"),
     "level": _l("层级"),
     "parent_id": _l("上级区域"),

@@ -19,7 +19,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         {"view", "view_private", "review_entry", "close_month", "manage_village", "distribute", "set_targets"}
     ),
     "reviewer": frozenset({"view"}),
-    "admin": frozenset({"view", "manage_users", "manage_areas", "manage_orgs", "set_targets"}),
+    "admin": frozenset({"view", "manage_users", "manage_areas", "manage_orgs", "set_targets", "manage_settings"}),
 }
 # Village-bound roles act only on villages (and their groups), never on a whole town.
 VILLAGE_ROLES = frozenset({"accountant", "secretary"})

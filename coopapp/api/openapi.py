@@ -14,6 +14,8 @@ from flask import jsonify
 from coopapp.api.common import URL_ID_LIMITS, bp
 from coopapp.api.entries import MAX_PER_PAGE
 from coopapp.api.openapi_forms import VILLAGE_CODE, request_schemas
+from coopapp.api.settings import ANSWER as SETTINGS_ANSWER
+from coopapp.api.settings import DOCUMENT as SETTINGS_DOCUMENT
 from coopapp.core import periods
 from coopapp.core.limits import MAX_ID
 from coopapp.core.vocabulary import (
@@ -317,6 +319,8 @@ SCHEMAS = {
     "PlanSummary": PLAN_SUMMARY,
     "PlanList": PLAN_LIST,
     "Plan": PLAN,
+    "Settings": SETTINGS_ANSWER,
+    "SettingsDocument": SETTINGS_DOCUMENT,
 }
 
 ERRORS = {
@@ -440,6 +444,8 @@ OPERATIONS = [
     ("post", "/distributions/{plan_id}/approve", "approve_plan", 200, _PLAN, _STEP, "Draft → approved"),
     ("post", "/distributions/{plan_id}/publish", "publish_plan", 200, _PLAN, _STEP, "Approved → published"),
     ("post", "/distributions/{plan_id}/reverse", "reverse_plan", 200, _PLAN, (*_STEP, 422), "Published → reversed"),
+    ("get", "/settings", "get_settings", 200, _ref("Settings"), _READ, "The county's settings (县级设置)"),
+    ("put", "/settings", "put_settings", 200, _ref("Settings"), _WRITE, "Replace the county's settings (county admin)"),
 ]
 PUBLIC = {"openapi", "create_token"}
 
@@ -476,6 +482,8 @@ QUERIES = {
         _query("dir", {"enum": ["asc", "desc"]}),
     ],
     "list_plans": [_VILLAGE],
+    "get_settings": [_query("area", AREA_CODE, "the county of this area (default: the caller's)")],
+    "put_settings": [_query("area", AREA_CODE, "the county of this area (default: the caller's)")],
 }
 HEADERS = {
     "create_entry": [
@@ -530,6 +538,7 @@ BODIES = {
     "approve_plan": (_object({}), False),
     "publish_plan": (_object({}), False),
     "reverse_plan": (_ref("Reason"), True),
+    "put_settings": (_ref("SettingsDocument"), True),
 }
 
 

@@ -117,6 +117,7 @@ def register_web(app: Flask) -> None:
     from coopapp.web.public.routes import bp as public_bp
     from coopapp.web.reports.routes import bp as reports_bp
     from coopapp.web.review.routes import bp as review_bp
+    from coopapp.web.settings.routes import bp as settings_bp
     from coopapp.web.users.routes import bp as users_bp
     from coopapp.web.village import bp as village_bp
     from coopapp.web.village import households, objections, routes  # noqa: F401  (their routes)
@@ -129,4 +130,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(orgs_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(settings_bp)
     register_filters(app)

@@ -1,0 +1,1 @@
+"""The county admin's settings page (县级设置)."""

@@ -1,0 +1,61 @@
+"""The settings page: every rule of the county with its meaning, saved by the county admin.
+
+`GET|POST /settings` (`?area=CODE`: an admin above several counties names one). The form turns
+what was typed into the settings document; `save_settings` checks it with `from_document` and
+saves it, audited; an error of either shows beside its field, with everything typed kept.
+"""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from coopapp.access.history import object_history
+from coopapp.access.scope import authorize
+from coopapp.errors import Invalid
+from coopapp.settings import for_area
+from coopapp.settings.forms import SettingsForm, page_field
+from coopapp.settings.operations import ACTION, save_settings, settings_county, stored_row, version_of
+from coopapp.villages import catalog
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def _county():
+    code = request.args.get("area")
+    county = settings_county(current_user, catalog.get_area(code, current_user) if code else None)
+    authorize(current_user, ACTION, county)
+    return county
+
+
+def _show_errors(form: SettingsForm, err: Invalid) -> None:
+    for name, message in err.fields.items():
+        field = form._fields.get(page_field(name))
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+    if not err.fields:
+        form.form_errors.append(err.message)
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def edit():
+    """The county's settings, shown and changed by its admin."""
+    county = _county()
+    row = stored_row(county)
+    if request.method == "POST":
+        form = SettingsForm()
+    else:
+        form = SettingsForm.for_settings(for_area(county), version_of(row))
+    if form.validate_on_submit():
+        try:
+            save_settings(current_user, county, form.to_document(), form.expected_version())
+        except Invalid as err:
+            _show_errors(form, err)
+        else:
+            flash(_("县级设置已保存。"), "success")
+            return redirect(url_for("settings.edit", **({"area": county.code} if request.args.get("area") else {})))
+    history = object_history(row) if row is not None else []
+    page = render_template("settings/edit.html", form=form, county=county, history=history)
+    return page, 422 if form.errors else 200
