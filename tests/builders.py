@@ -28,6 +28,7 @@ from coopapp.models import (
     Area,
     AuditEvent,
     Cooperative,
+    CountySettings,
     Distribution,
     Household,
     LedgerEntry,
@@ -909,6 +910,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.publish_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
     ("api.reverse_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON),
     ("api.delete_plan", "DELETE"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
+    # ---- county settings (县级设置): read by all, changed by the county admin ---------------
+    ("settings.edit", "GET"): R("L 403 403 403 403 ok 403 403"),
+    ("settings.edit", "POST"): R("L 403 403 403 403 ok 403 403", data={"categories": "办公费", "version": "0"}),
+    ("api.get_settings", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.put_settings", "PUT"): R("L 403 403 403 403 ok 403 403", data={"voucher_required_above_fen": 20000}),
 }
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -996,6 +1002,7 @@ def route_state() -> tuple:
             Cooperative,
             PartyOrg,
             Household,
+            CountySettings,
         )
     )
     states = tuple(db.session.execute(select(LedgerEntry.id, LedgerEntry.status).order_by(LedgerEntry.id)).all())

@@ -43,6 +43,8 @@ CALLER = {
     "compare": "county",
     "village_summary": "town",
     "unlock_user": "admin",
+    "put_settings": "admin",
+    "get_settings": "county",
 }
 # Ids below this exist in the fuzz world (entries, plans, projects, households).
 REAL_IDS = st.integers(min_value=1, max_value=8)

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from coopapp.access.history import object_history
 from coopapp.access.scope import authorize
-from coopapp.errors import Invalid
+from coopapp.errors import Conflict, Invalid
 from coopapp.settings import for_area
 from coopapp.settings.forms import SettingsForm, page_field
 from coopapp.settings.operations import ACTION, save_settings, settings_county, stored_row, version_of
@@ -48,14 +48,16 @@ def edit():
         form = SettingsForm()
     else:
         form = SettingsForm.for_settings(for_area(county), version_of(row))
+    status = 422
     if form.validate_on_submit():
         try:
             save_settings(current_user, county, form.to_document(), form.expected_version())
-        except Invalid as err:
+        except (Invalid, Conflict) as err:  # shown with everything typed kept (a stale page too)
             _show_errors(form, err)
+            status = err.status
         else:
             flash(_("县级设置已保存。"), "success")
             return redirect(url_for("settings.edit", **({"area": county.code} if request.args.get("area") else {})))
     history = object_history(row) if row is not None else []
     page = render_template("settings/edit.html", form=form, county=county, history=history)
-    return page, 422 if form.errors else 200
+    return page, status if form.errors or form.form_errors else 200
