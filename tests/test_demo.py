@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from coopapp.access import accounts, audit
 from coopapp.core.codes import valid_credit_code, valid_id_number
-from coopapp.core.vocabulary import PAYOUT_KINDS
+from coopapp.core.vocabulary import KINDS, PAYOUT_KINDS
 from coopapp.demo import DEMO_USERS, DISPLAY_NAMES, load_demo
 from coopapp.demo.entries import split
 from coopapp.errors import Invalid
@@ -17,6 +17,7 @@ from coopapp.ledger import rollups
 from coopapp.ledger.permissions import first_open_month
 from coopapp.models import (
     Area,
+    AuditEvent,
     ClosedMonth,
     Cooperative,
     Household,
@@ -45,6 +46,7 @@ def test_demo_loads_once_consistently_and_tells_the_story(db):
 
     assert audit.verify() is None
     assert rollups.verify() == []
+    _demo_county_has_its_settings()
 
     county = _area("441323")
     towns = db.session.scalars(select(Area).where(Area.parent_id == county.id, Area.level == "town")).all()
@@ -156,6 +158,21 @@ def test_demo_loads_once_consistently_and_tells_the_story(db):
     for name, _role, _code in DEMO_USERS:
         assert accounts.authenticate(name, "new-pass-2026").username == name
     assert audit.verify() is None
+
+
+def _demo_county_has_its_settings():
+    """The demo county's rules (县级设置), saved through the operation and audited."""
+    from coopapp.demo.settings import OPERATING
+    from coopapp.settings import for_area
+
+    county = _db.session.scalar(select(Area).where(Area.code == "441323"))
+    settings = for_area(county)
+    assert settings.voucher_required_above_fen == 20_000 and settings.cash_warning_above_fen == 100_000
+    assert settings.plan_town_approval_above_fen == 1_000_000 and settings.non_productive_cap_fen == 5_000_000
+    assert settings.tier_for("cost", 1_000_001).kinds == tuple(k for k in OPERATING if k in KINDS)
+    assert settings.tier_for("cost", 1_000_000) is None
+    events = _db.session.scalar(select(func.count()).where(AuditEvent.object_type == "county_settings"))
+    assert events == 1
 
 
 def test_demo_refuses_a_weak_password_and_writes_nothing(db):

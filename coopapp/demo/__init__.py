@@ -27,6 +27,7 @@ from coopapp.demo.economy import PROJECTS
 from coopapp.demo.entries import ProjectLedger, choose_recipients
 from coopapp.demo.people import People, make_households, make_memberships
 from coopapp.demo.places import BAWEI, COUNTY, GROUP_NAMES, TOWNS, VILLAGES, ZHONGDONG
+from coopapp.demo.settings import set_demo_settings
 from coopapp.disclosure import operations as disclosure
 from coopapp.errors import Invalid
 from coopapp.extensions import db
@@ -78,12 +79,16 @@ def load_demo(password: str) -> bool:
 
 @atomic
 def _load(password: str) -> bool:
-    if db.session.scalar(select(Area.id).where(Area.code == COUNTY[0])) is not None:
-        _demo_users(password)
+    county = db.session.scalar(select(Area).where(Area.code == COUNTY[0]))
+    if county is not None:
+        users = _demo_users(password)
+        set_demo_settings(users["admin"], county)  # a demo loaded before counties had settings gets them
         return False
     areas = _area_tree()
     users = _demo_users(password)
     _Loader(areas, users).run()
+    # After the two years of history: the county set its rules once its books were in the app.
+    set_demo_settings(users["admin"], areas[COUNTY[0]])
     return True
 
 
