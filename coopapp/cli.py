@@ -312,8 +312,10 @@ def restore_command(path: str, yes: bool) -> None:
 
 def _register_import() -> None:
     from coopapp.imports.cli import import_group
+    from coopapp.settings.cli import settings_group
 
     coop.add_command(import_group)
+    coop.add_command(settings_group)
 
 
 _register_import()

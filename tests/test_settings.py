@@ -179,3 +179,38 @@ def test_audit_verify_catches_a_settings_row_inserted_by_sql(world):
         )
     problem = audit.verify_rows()
     assert problem is not None and "county_settings" in problem.message and "no audit event" in problem.message
+
+
+# ---- the command line ---------------------------------------------------------
+
+
+def test_the_cli_shows_and_sets_a_county_settings(app, world, tmp_path):
+    runner = app.test_cli_runner()
+    shown = runner.invoke(args=["coop", "settings", "show", "--county", "441323"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["version"] == 0
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"tiers": [TIER], "cash_warning_above_fen": 100_000}), encoding="utf-8")
+    result = runner.invoke(args=["coop", "settings", "set", str(path), "--county", "441323"])
+    assert result.exit_code == 0, result.output
+    assert "version 1" in result.output
+    db.session.expire_all()
+    assert for_area(world.county).cash_warning_above_fen == 100_000
+    # The output of `show` is taken back as it is.
+    path.write_text(runner.invoke(args=["coop", "settings", "show", "--county", "441323"]).output, encoding="utf-8")
+    assert runner.invoke(args=["coop", "settings", "set", str(path), "--county", "441323"]).exit_code == 0
+    assert audit.verify() is None
+
+
+def test_the_cli_names_bad_fields_and_writes_nothing(app, world, tmp_path):
+    runner = app.test_cli_runner()
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"tiers": [TIER, TIER]}), encoding="utf-8")
+    before = _events()
+    result = runner.invoke(args=["coop", "settings", "set", str(path), "--county", "441323"])
+    assert result.exit_code == 1 and "tiers" in result.output
+    assert runner.invoke(args=["coop", "settings", "set", str(path), "--county", "441323110"]).exit_code == 1
+    path.write_text("{not json", encoding="utf-8")
+    assert runner.invoke(args=["coop", "settings", "set", str(path), "--county", "441323"]).exit_code == 1
+    db.session.rollback()
+    assert _events() == before
