@@ -165,3 +165,18 @@ def test_the_api_refuses_anyone_but_the_county_admin(world, app):
         assert resp.get_json()["error"]["code"] == "forbidden"
     assert _stored() == 0
     assert _settings_events() == before
+
+
+def test_the_page_shows_what_each_save_changed(world, auth, client):
+    admin = world.users["admin"]
+    save_settings(admin, world.county, {"cash_warning_above_fen": 100_000})
+    save_settings(
+        admin,
+        world.county,
+        {"cash_warning_above_fen": 200_000, "tiers": [{"kinds": ["cost"], "above_fen": 1_000_000}]},
+    )
+    auth.login("admin")
+    html = client.get("/settings").get_data(as_text=True)
+    history = html[html.index("变更记录") :]
+    assert "现金支付预警金额（超过，元）" in history and "1000.00 → 2000.00" in history
+    assert "分级审批" in history and "成本 &gt; 10000.00" in history

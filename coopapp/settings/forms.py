@@ -133,6 +133,34 @@ def yuan_or_blank(fen: int | None) -> str:
     return "—" if fen is None else fen_to_decimal_string(fen)
 
 
+def field_label(name: str) -> str:
+    """A document field's name on the page (its form field's label)."""
+    if name == "tiers":
+        return str(_l("分级审批"))
+    field = getattr(SettingsForm, page_field(name), None)  # the class holds unbound fields
+    args = getattr(field, "args", ())
+    return str(args[0]) if args else name
+
+
+def value_text(name: str, value) -> str:
+    """A document field's value as a line of the page's history (amounts in yuan, tiers in words)."""
+    if value is None:
+        return "—"
+    if name == "tiers":
+        return "；".join(_tier_text(t) for t in value) or "—"
+    if isinstance(value, list):
+        return "、".join(value) or "—"
+    return yuan_or_blank(value) if isinstance(value, int) else str(value)
+
+
+def _tier_text(tier: dict) -> str:
+    kinds = "、".join(KINDS.label(k) for k in tier.get("kinds", ()))
+    band = f"> {yuan_or_blank(tier.get('above_fen'))}"
+    if tier.get("up_to_fen") is not None:
+        band += f" ≤ {yuan_or_blank(tier['up_to_fen'])}"
+    return f"{kinds} {band}"
+
+
 def page_field(document_field: str) -> str:
     """The page's field for a document field (an error of `voucher_required_above_fen` shows beside
     `voucher_required_above`)."""

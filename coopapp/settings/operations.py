@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coopapp.access import audit
+from coopapp.access.audit import AUDITED_NAME
 from coopapp.access.scope import authorize, can
 from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, NotFound
 from coopapp.extensions import db
-from coopapp.models import Area, CountySettings, User
+from coopapp.models import Area, AuditEvent, CountySettings, User
 from coopapp.models.base import utcnow
 from coopapp.settings import county_of, forget, from_document, load, to_document
 
@@ -82,9 +83,25 @@ def save_settings(user: User, county: Area, document, expected_version: int | No
     return row
 
 
+def changes_by_event(row: CountySettings) -> dict[int, dict]:
+    """{event seq: {field: [old, new]}} of the row's audit events (what each save changed)."""
+    q = select(AuditEvent.seq, AuditEvent.data).where(
+        AuditEvent.object_type == AUDITED_NAME[CountySettings], AuditEvent.object_id == row.id
+    )
+    return {seq: (json.loads(data).get("extra") or {}).get("changes") or {} for seq, data in db.session.execute(q)}
+
+
 def version_of(row: CountySettings | None) -> int:
     """The version a page or client sends back to save over (0: nothing stored yet)."""
     return row.version if row is not None else 0
 
 
-__all__ = ["can_manage_settings", "changes", "save_settings", "settings_county", "stored_row", "version_of"]
+__all__ = [
+    "can_manage_settings",
+    "changes",
+    "changes_by_event",
+    "save_settings",
+    "settings_county",
+    "stored_row",
+    "version_of",
+]

@@ -9,12 +9,19 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.access.history import object_history
+from coopapp.access.history import Change, object_history
 from coopapp.access.scope import authorize
 from coopapp.errors import Conflict, Invalid
 from coopapp.settings import for_area
-from coopapp.settings.forms import SettingsForm, page_field
-from coopapp.settings.operations import ACTION, save_settings, settings_county, stored_row, version_of
+from coopapp.settings.forms import SettingsForm, field_label, page_field, value_text
+from coopapp.settings.operations import (
+    ACTION,
+    changes_by_event,
+    save_settings,
+    settings_county,
+    stored_row,
+    version_of,
+)
 from coopapp.villages import catalog
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -38,6 +45,19 @@ def _show_errors(form: SettingsForm, err: Invalid) -> None:
         form.form_errors.append(err.message)
 
 
+def _history(row) -> list:
+    """The row's audit events, each with what it changed field by field (from the event's extra)."""
+    if row is None:
+        return []
+    history, changed = object_history(row), changes_by_event(row)
+    for ev in history:
+        ev.changes = [
+            Change(name, value_text(name, old), value_text(name, new), field_label(name))
+            for name, (old, new) in changed.get(ev.seq, {}).items()
+        ]
+    return history
+
+
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def edit():
@@ -58,6 +78,6 @@ def edit():
         else:
             flash(_("县级设置已保存。"), "success")
             return redirect(url_for("settings.edit", **({"area": county.code} if request.args.get("area") else {})))
-    history = object_history(row) if row is not None else []
+    history = _history(row)
     page = render_template("settings/edit.html", form=form, county=county, history=history)
     return page, status if form.errors or form.form_errors else 200
