@@ -11,6 +11,7 @@ cooperative and credit code is synthetic. Randomness is seeded, so every load
 gives the same data (months after the current one are never written).
 """
 
+import json
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from coopapp import settings
 from coopapp.access import audit
 from coopapp.access.accounts import hash_password, password_problem
 from coopapp.core.codes import credit_code_check_char
@@ -32,17 +34,31 @@ from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
-from coopapp.models import Area, ClosedMonth, Disclosure, LedgerEntry, PartyOrg, Project, ProjectTarget, User
+from coopapp.models import (
+    Area,
+    ClosedMonth,
+    CountySettings,
+    Disclosure,
+    LedgerEntry,
+    PartyOrg,
+    Project,
+    ProjectTarget,
+    User,
+)
 from coopapp.models.base import utcnow
 from coopapp.villages import catalog
 
 GAOTAN = "441323110"  # 高潭镇, the town of 中洞村: its own reviewer and admin (delegation)
-# (username, role, area code): the six users the design brief names, and 高潭镇's reviewer and admin.
+DUOZHU = "441323107"  # 多祝镇, the town of 八维村
+# (username, role, area code): the six users the design brief names, 高潭镇's reviewer and admin, and the
+# town agency accountants (镇三资代理会计) of the two demo villages' towns.
 DEMO_USERS = (
     ("admin", "admin", COUNTY[0]),
     ("county.reviewer", "reviewer", COUNTY[0]),
     ("gaotan.reviewer", "reviewer", GAOTAN),
     ("gaotan.admin", "admin", GAOTAN),
+    ("gaotan.town", "town_accountant", GAOTAN),
+    ("duozhu.town", "town_accountant", DUOZHU),
     ("zhongdong.accountant", "accountant", ZHONGDONG),
     ("zhongdong.secretary", "secretary", ZHONGDONG),
     ("bawei.accountant", "accountant", BAWEI),
@@ -54,6 +70,8 @@ DISPLAY_NAMES = {
     "county.reviewer": "陈审核",
     "gaotan.reviewer": "高潭镇审核员",
     "gaotan.admin": "高潭镇管理员",
+    "gaotan.town": "高潭镇三资代理会计",
+    "duozhu.town": "多祝镇三资代理会计",
     "zhongdong.accountant": "李秀英",
     "zhongdong.secretary": "黄建国",
     "bawei.accountant": "张丽华",
@@ -62,6 +80,12 @@ DISPLAY_NAMES = {
 FIRST_PERIOD = "2024-01"
 CLOSED_YEARS = ("2024", "2025")
 SOURCE = {"source": "demo"}
+# The demo county's own rules (县级设置): operating spending (成本/经营支出) above 10,000 yuan and a
+# distribution plan above 10,000 yuan need the town accountant after the secretary.
+DEMO_SETTINGS = {
+    "tiers": [{"kinds": ["cost"], "above_fen": 1_000_000, "approvers": ["town_accountant"]}],
+    "plan_town_approval_above_fen": 1_000_000,
+}
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100 alphabet
 
 
@@ -140,12 +164,21 @@ class _Loader:
         self.current = ledger.current_period()
 
     def run(self) -> None:
+        self._settings()
         households = self._households()
         ledgers = self._projects(households)
         self._entries(ledgers)
         self._close_months()
         self._disclosures()
         rollups.rebuild()
+
+    def _settings(self) -> None:
+        """The demo county's settings (`DEMO_SETTINGS`), checked as any document is."""
+        county = self.areas[COUNTY[0]]
+        document = settings.to_document(settings.from_document(DEMO_SETTINGS))
+        db.session.add(CountySettings(county_id=county.id, data=json.dumps(document, ensure_ascii=False)))
+        db.session.flush()
+        settings.forget()
 
     def _households(self) -> dict[str, list]:
         people, by_village = People(), {}
@@ -234,8 +267,14 @@ class _Loader:
             approved += fix()
         by_actor = defaultdict(list)
         for entry in approved + pending:
-            actor_id = entry.reviewed_by_id if entry.status in ("approved", "returned") else entry.created_by_id
-            action = {"approved": "entry.approve", "returned": "entry.return", "submitted": "entry.submit"}
+            reviewed = entry.status in ("approved", "returned", "awaiting_town")
+            actor_id = entry.reviewed_by_id if reviewed else entry.created_by_id
+            action = {
+                "approved": "entry.approve",
+                "awaiting_town": "entry.approve",
+                "returned": "entry.return",
+                "submitted": "entry.submit",
+            }
             by_actor[(actor_id, action.get(entry.status, "entry.create"))].append(entry)
         users = {u.id: u for u in self.users.values()}
         for (actor_id, action), entries in by_actor.items():
@@ -256,7 +295,24 @@ class _Loader:
                 returned.return_reason = "成本缺少发票附件，请补充票据后重新提交。"
             entries[-1].status = "draft"
             pending += entries
+            pending.append(self._awaiting_town(pl))
         return pending
+
+    def _awaiting_town(self, pl: ProjectLedger) -> LedgerEntry:
+        """A 12,000-yuan repair this month, approved by the secretary and awaiting the town (its tier)."""
+        return LedgerEntry(
+            project_id=pl.project.id,
+            village_id=pl.project.village_id,
+            period=self.current,
+            entry_date=self.today,
+            kind="cost",
+            amount_fen=1_200_000,
+            note="设备维修费（维修发票、验收单附后）",
+            status="awaiting_town",
+            created_by_id=pl.creator_id,
+            reviewed_by_id=pl.reviewer_id,
+            reviewed_at=utcnow(),
+        )
 
     def _correction_demo(self, ledgers: list[ProjectLedger], approved: list[LedgerEntry]):
         """A mistyped sales entry of 中洞村 this January, reversed and re-entered (if January is past)."""

@@ -213,13 +213,15 @@ def load(county_id: int | None) -> Settings:
 
 def for_area(area) -> Settings:
     """The settings of the county `area` lies in; cached for the request (`forget` after a change)."""
-    county_id = county_of(area)
     if not has_app_context():
-        return load(county_id)
+        return load(county_of(area))
     cache = g.setdefault("county_settings", {})
-    if county_id not in cache:
-        cache[county_id] = load(county_id)
-    return cache[county_id]
+    # Keyed by the county's code, the first step of the area's path: a hit costs no query (an import
+    # batch's approval asks once per entry).
+    key = area.path.strip("/").split("/")[0] if area is not None and area.path else None
+    if key not in cache:
+        cache[key] = load(county_of(area))
+    return cache[key]
 
 
 def forget() -> None:
