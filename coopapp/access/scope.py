@@ -26,6 +26,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 }
 # Village-bound roles act only on villages (and their groups), never on a whole town.
 VILLAGE_ROLES = frozenset({"accountant", "secretary"})
+# Town-bound roles act on a whole town (its villages), their scope is a town.
+TOWN_ROLES = frozenset({"town_accountant"})
 
 
 def can(user: User, action: str, area: Area) -> bool:
