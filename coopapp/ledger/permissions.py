@@ -190,7 +190,7 @@ def reverse_refusal(user: User, entry: LedgerEntry, this_month: str, closed: Con
 def close_month_refusal(user: User, village: Area, period: str, this_month: str) -> Refusal:
     """The secretary closes a past or the current month of the village, not closed yet, after every
     earlier month with entries (`first_open_month`), when none of its entries awaits anything (draft,
-    submitted, returned) and none of its plans awaits publication."""
+    submitted, awaiting the town, returned) and none of its plans awaits publication."""
     refusal = forbidden(user, "close_month", village)
     if refusal is not None:
         return refusal
@@ -209,7 +209,9 @@ def close_month_refusal(user: User, village: Area, period: str, this_month: str)
         )
     )
     if pending:
-        return Conflict(_("%(p)s 还有 %(n)s 条记录未处理（草稿、待审或被退回），处理完才能结账。", p=period, n=pending))
+        return Conflict(
+            _("%(p)s 还有 %(n)s 条记录未处理（草稿、待审、待镇审核或被退回），处理完才能结账。", p=period, n=pending)
+        )
     unpublished = db.session.scalar(
         select(func.count()).where(
             Distribution.village_id == village.id,

@@ -146,7 +146,7 @@ class ClosableMonth:
 def closable_months(user: User, before: str, limit: int = MONTHS_SHOWN) -> tuple[int, list[ClosableMonth]]:
     """Months ready to close in the villages of the user's scope, oldest first: months before
     `before` (the current month: a month still under way is not ready) with approved entries, none
-    left to settle (draft, submitted, returned), no plan awaiting publication, not closed — what
+    left to settle (`UNSETTLED`: draft, submitted, awaiting the town, returned), no plan awaiting publication, not closed — what
     `ledger.operations.close_month` checks; each names the month its village must close first
     (`first_open_months`, the predicate's own rule), so only the earliest can close now. How many,
     and the first `limit`. One query per table (summaries, unsettled entries, plans, closed months)
