@@ -41,6 +41,8 @@ from coopapp.extensions import db
 
 from .builders import (
     CALLERS,
+    ENTRY_JSON,
+    REASON,
     ROUTES,
     USER_FORM,
     USER_JSON,
@@ -202,6 +204,47 @@ def test_a_town_admin(app, objects, endpoint, method, args, data, expected):
     route = Route(" ".join([expected] * len(CALLERS)), args, data)
     before = route_state()
     url, resp = _request(app, "tadmin", endpoint, method, route, objects)
+    got = outcome(resp, url)
+    assert got == expected, f"{endpoint} {method} {url}: expected {expected}, got {got}"
+    if expected != "ok":
+        assert route_state() == before
+
+
+# ---- the town agency accountant (镇三资代理会计) of 高潭镇, 中洞村's town ---------------------------
+
+# (endpoint, method, URL args, body, outcome): the town's queue and decisions are theirs; the village's
+# own work (entries, the secretary's review, closing months, plans) is not; a submitted entry is the
+# secretary's first (409 from the API; a page flashes the refusal and goes back).
+TOWN_ACCOUNTANT = [
+    ("auth.home", "GET", {}, None, "ok"),
+    ("town.queue", "GET", {}, None, "ok"),
+    ("town.approve_reopening", "POST", {"reopening_id": "reopening"}, None, "ok"),
+    ("town.refuse_reopening", "POST", {"reopening_id": "reopening"}, REASON, "ok"),
+    ("ledger.entry", "GET", {"entry_id": "submitted"}, None, "ok"),
+    ("review.approve", "POST", {"entry_id": "submitted"}, None, "ok"),
+    ("review.return_entry", "POST", {"entry_id": "submitted"}, REASON, "ok"),
+    ("api.approve_entry", "POST", {"entry_id": "submitted"}, None, "409"),
+    ("api.return_entry", "POST", {"entry_id": "submitted"}, REASON, "409"),
+    ("api.list_entries", "GET", {}, None, "ok"),
+    ("distributions.plan", "GET", {"plan_id": "draft_plan"}, None, "ok"),
+    ("distributions.town_approve", "POST", {"plan_id": "draft_plan"}, None, "ok"),
+    ("distributions.approve", "POST", {"plan_id": "draft_plan"}, None, "403"),
+    ("review.queue", "GET", {}, None, "403"),
+    ("review.months", "GET", {}, None, "403"),
+    ("review.reopen_month", "POST", {}, REASON, "403"),
+    ("ledger.new_entry", "GET", {}, None, "403"),
+    ("api.create_entry", "POST", {}, ENTRY_JSON, "403"),
+    ("users.user_list", "GET", {}, None, "403"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "args", "data", "expected"), TOWN_ACCOUNTANT)
+def test_a_town_accountant(app, objects, endpoint, method, args, data, expected):
+    """高潭镇's agency accountant (made with the objects): the town's decisions, not the village's own work;
+    a refusal writes nothing."""
+    route = Route(" ".join([expected] * len(CALLERS)), args, data)
+    before = route_state()
+    url, resp = _request(app, "tacc", endpoint, method, route, objects)
     got = outcome(resp, url)
     assert got == expected, f"{endpoint} {method} {url}: expected {expected}, got {got}"
     if expected != "ok":

@@ -15,7 +15,17 @@ import pytest
 from coopapp import create_app
 from coopapp.extensions import db
 
-from .builders import CALLERS, ROUTES, USERNAMES, app_routes, fill_body, route_objects, route_state, route_url
+from .builders import (
+    CALLERS,
+    ROUTES,
+    USERNAMES,
+    app_routes,
+    fill_body,
+    first_caller,
+    route_objects,
+    route_state,
+    route_url,
+)
 
 
 @pytest.fixture()
@@ -51,8 +61,7 @@ def _token(client) -> str:
 
 def _caller(endpoint: str, method: str) -> str:
     """The first caller the access matrix lets through this route (anon for public ones)."""
-    outcomes = ROUTES[(endpoint, method)].outcomes()
-    return next(c for c in CALLERS if outcomes[c] == "ok")
+    return first_caller(endpoint, ROUTES[(endpoint, method)].outcomes())
 
 
 def _logged_in(csrf_app, caller: str):

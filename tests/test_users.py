@@ -142,6 +142,7 @@ def test_nobody_gives_more_than_their_own_scope_or_a_role_above_their_own(world,
         (UserInput("new", "   ", "accountant", "441323110201"), "display_name", "空格"),
         (UserInput("new", "某人", "队长", "441323110201"), "role", "未知角色"),
         (UserInput("new", "某人", "secretary", "441323110"), "area", "必须是一个村"),
+        (UserInput("new", "某人", "town_accountant", "441323110201"), "area", "必须是一个镇"),
         (UserInput("new", "某人", "reviewer", "441323999"), "area", "不存在"),
         (UserInput("new", "某人", "reviewer", "441323110", "phone?"), "phone", "格式"),
     ],
@@ -152,6 +153,13 @@ def test_bad_input_names_the_field_and_writes_nothing(world, data, field, words)
         users.create_user(world.users["admin"], data)
     assert words in err.value.fields[field]
     assert (_events(), db.session.scalar(select(func.count()).select_from(User))) == before
+
+
+def test_a_town_accountant_is_made_for_a_town(world):
+    user, _otp = users.create_user(
+        world.users["admin"], UserInput("gt.town", "镇代理会计", "镇三资代理会计", "441323110")
+    )
+    assert (user.role, user.area_id) == ("town_accountant", world.town_a.id)
 
 
 def test_a_new_user_gets_a_one_time_password_and_must_change_it(world):

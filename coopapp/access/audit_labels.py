@@ -20,6 +20,7 @@ from coopapp.core.vocabulary import (
     PARTY_ORG_KINDS,
     PLAN_STATUSES,
     PROJECT_TYPES,
+    REOPENING_STATUSES,
     STATUSES,
     UNITS,
 )
@@ -31,6 +32,7 @@ TYPES = {
     "project": _l("项目"),
     "project_target": _l("年度目标"),
     "closed_month": _l("结账月份"),
+    "month_reopening": _l("反结账申请"),
     "user": _l("用户"),
     "membership": _l("社员"),
     "distribution": _l("分配方案"),
@@ -69,6 +71,10 @@ VERBS = {
     "reset_password": _l("重置密码"),
     "unlock": _l("解除登录限制"),
     "revoke": _l("撤销令牌"),
+    "town_approve": _l("镇审核通过"),
+    "town_return": _l("镇退回"),
+    "request": _l("申请"),
+    "refuse": _l("不同意"),
 }
 
 # Field labels for every type; FIELDS_OF overrides them for one type.
@@ -119,6 +125,11 @@ FIELDS = {
     "published_by_id": _l("发布人"),
     "answered_by_id": _l("答复人"),
     "closed_by_id": _l("结账人"),
+    "town_reviewed_by_id": _l("镇审核人"),
+    "town_approved_by_id": _l("镇审批人"),
+    "requested_by_id": _l("申请人"),
+    "decided_by_id": _l("镇审批人"),
+    "reason": _l("原因"),
     "created_at": _l("录入时间"),
     "published_at": _l("发布时间"),
     "answered_at": _l("答复时间"),
@@ -175,6 +186,10 @@ REFERENCES = {
     "published_by_id": "user",
     "answered_by_id": "user",
     "closed_by_id": "user",
+    "town_reviewed_by_id": "user",
+    "town_approved_by_id": "user",
+    "requested_by_id": "user",
+    "decided_by_id": "user",
 }
 # Vocabulary codes, by (type, field) or by field: code → label.
 CODES = {
@@ -188,6 +203,7 @@ CODES = {
     ("distribution", "status"): PLAN_STATUSES.labels,
     ("distribution", "basis"): BASES.labels,
     ("objection", "status"): OBJECTION_STATUSES.labels,
+    ("month_reopening", "status"): REOPENING_STATUSES.labels,
     ("user", "role"): ROLES,
 }
 SECRET = {"password", "id_number"}

@@ -19,10 +19,15 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         {"view", "view_private", "review_entry", "close_month", "manage_village", "distribute", "set_targets"}
     ),
     "reviewer": frozenset({"view"}),
+    # 镇三资代理会计, scoped to a town: the town's approval after the secretary's (entries above a tier,
+    # a month's reopening, a large plan).
+    "town_accountant": frozenset({"view", "view_private", "town_review"}),
     "admin": frozenset({"view", "manage_users", "manage_areas", "manage_orgs", "set_targets", "manage_settings"}),
 }
 # Village-bound roles act only on villages (and their groups), never on a whole town.
 VILLAGE_ROLES = frozenset({"accountant", "secretary"})
+# Town-bound roles act on a whole town (its villages), their scope is a town.
+TOWN_ROLES = frozenset({"town_accountant"})
 
 
 def can(user: User, action: str, area: Area) -> bool:

@@ -111,15 +111,16 @@ def submit_entry(entry_id: int):
 
 @bp.post(f"{ONE}/approve")
 def approve_entry(entry_id: int):
-    """Submitted → approved (the secretary); it now counts in the summaries."""
+    """Submitted → approved (the secretary), or → awaiting_town when the county's tier asks for the town;
+    awaiting_town → approved (the town accountant). It counts in the summaries once approved."""
     me = user()
     return _entry_response(ledger.approve_entry(me, ledger.get_entry(entry_id, me)))
 
 
 @bp.post(f"{ONE}/return")
 def return_entry(entry_id: int):
-    """Submitted → returned to its author with {reason}."""
-    me = require_role_for("review_entry")
+    """Submitted (the secretary) or awaiting_town (the town accountant) → returned to its author with {reason}."""
+    me = require_role_for("review_entry", "town_review")
     entry = ledger.get_entry(entry_id, me)
     form = valid_form(ReasonForm, json_body())
     return _entry_response(ledger.return_entry(me, entry, form.reason.data))

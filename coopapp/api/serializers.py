@@ -236,6 +236,9 @@ def entry_json(entry: LedgerEntry, reversed_by_id: int | None = None) -> dict:
             "created_by_name": entry.created_by.shown_name if entry.created_by else None,
             "created_at": entry.created_at,
             "reviewed_at": entry.reviewed_at,
+            "town_reviewed_by": entry.town_reviewed_by.username if entry.town_reviewed_by else None,
+            "town_reviewed_at": entry.town_reviewed_at,
+            "returned_by_town": entry.returned_by_town,
         }
     )
 

@@ -92,6 +92,8 @@ KINDS_AS_LISTED = ("sales", "collective_income", "output", "cost", "subsidy", *P
 STATUSES = Vocabulary(
     Term("draft", _l("草稿"), "草稿"),
     Term("submitted", _l("待审核"), "待审核"),
+    # Approved by the secretary, waiting for the town's approval (`coopapp.settings` tiers).
+    Term("awaiting_town", _l("待镇审核"), "待镇审核"),
     Term("approved", _l("已审核"), "已审核"),
     Term("returned", _l("已退回"), "已退回"),
     Term("void", _l("已作废"), "已作废"),
@@ -108,6 +110,13 @@ UNITS = Vocabulary(
 )
 # The units quantities are stored in.
 BASE_UNITS = Vocabulary(*(unit for unit in UNITS.terms if unit.base == unit.code))
+
+# A request to reopen a closed month (反结账), which the town approves or refuses.
+REOPENING_STATUSES = Vocabulary(
+    Term("pending", _l("待镇审批"), "待镇审批"),
+    Term("approved", _l("已同意"), "已同意"),
+    Term("refused", _l("未同意"), "未同意"),
+)
 
 # ---- projects --------------------------------------------------------------------
 
@@ -173,6 +182,7 @@ ROLES = Vocabulary(
     Role("accountant", _l("会计"), "会计", ("村会计", "报账员"), rank=10),
     Role("secretary", _l("书记"), "书记", ("支部书记", "村书记", "村支书"), rank=20),
     Role("reviewer", _l("审核员"), "审核员", ("审核",), rank=20),
+    Role("town_accountant", _l("镇三资代理会计"), "镇三资代理会计", ("镇代理会计", "三资代理会计"), rank=20),
     Role("admin", _l("管理员"), "管理员", ("系统管理员",), rank=30),
 )
 ROLE_RANKS = {term.code: term.rank for term in ROLES.terms}
@@ -181,6 +191,7 @@ ROLE_RANKS = {term.code: term.rank for term in ROLES.terms}
 VOCABULARIES = {
     "kind": KINDS,
     "status": STATUSES,
+    "reopening_status": REOPENING_STATUSES,
     "unit": UNITS,
     "project_type": PROJECT_TYPES,
     "capacity_unit": CAPACITY_UNITS,

@@ -33,17 +33,30 @@ from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
-from coopapp.models import Area, ClosedMonth, Disclosure, LedgerEntry, PartyOrg, Project, ProjectTarget, User
+from coopapp.models import (
+    Area,
+    ClosedMonth,
+    Disclosure,
+    LedgerEntry,
+    PartyOrg,
+    Project,
+    ProjectTarget,
+    User,
+)
 from coopapp.models.base import utcnow
 from coopapp.villages import catalog
 
 GAOTAN = "441323110"  # 高潭镇, the town of 中洞村: its own reviewer and admin (delegation)
-# (username, role, area code): the six users the design brief names, and 高潭镇's reviewer and admin.
+DUOZHU = "441323107"  # 多祝镇, the town of 八维村
+# (username, role, area code): the six users the design brief names, 高潭镇's reviewer and admin, and the
+# town agency accountants (镇三资代理会计) of the two demo villages' towns.
 DEMO_USERS = (
     ("admin", "admin", COUNTY[0]),
     ("county.reviewer", "reviewer", COUNTY[0]),
     ("gaotan.reviewer", "reviewer", GAOTAN),
     ("gaotan.admin", "admin", GAOTAN),
+    ("gaotan.town", "town_accountant", GAOTAN),
+    ("duozhu.town", "town_accountant", DUOZHU),
     ("zhongdong.accountant", "accountant", ZHONGDONG),
     ("zhongdong.secretary", "secretary", ZHONGDONG),
     ("bawei.accountant", "accountant", BAWEI),
@@ -55,6 +68,8 @@ DISPLAY_NAMES = {
     "county.reviewer": "陈审核",
     "gaotan.reviewer": "高潭镇审核员",
     "gaotan.admin": "高潭镇管理员",
+    "gaotan.town": "高潭镇三资代理会计",
+    "duozhu.town": "多祝镇三资代理会计",
     "zhongdong.accountant": "李秀英",
     "zhongdong.secretary": "黄建国",
     "bawei.accountant": "张丽华",
@@ -239,8 +254,14 @@ class _Loader:
             approved += fix()
         by_actor = defaultdict(list)
         for entry in approved + pending:
-            actor_id = entry.reviewed_by_id if entry.status in ("approved", "returned") else entry.created_by_id
-            action = {"approved": "entry.approve", "returned": "entry.return", "submitted": "entry.submit"}
+            reviewed = entry.status in ("approved", "returned", "awaiting_town")
+            actor_id = entry.reviewed_by_id if reviewed else entry.created_by_id
+            action = {
+                "approved": "entry.approve",
+                "awaiting_town": "entry.approve",
+                "returned": "entry.return",
+                "submitted": "entry.submit",
+            }
             by_actor[(actor_id, action.get(entry.status, "entry.create"))].append(entry)
         users = {u.id: u for u in self.users.values()}
         for (actor_id, action), entries in by_actor.items():
@@ -261,7 +282,24 @@ class _Loader:
                 returned.return_reason = "成本缺少发票附件，请补充票据后重新提交。"
             entries[-1].status = "draft"
             pending += entries
+            pending.append(self._awaiting_town(pl))
         return pending
+
+    def _awaiting_town(self, pl: ProjectLedger) -> LedgerEntry:
+        """A 12,000-yuan repair this month, approved by the secretary and awaiting the town (its tier)."""
+        return LedgerEntry(
+            project_id=pl.project.id,
+            village_id=pl.project.village_id,
+            period=self.current,
+            entry_date=self.today,
+            kind="cost",
+            amount_fen=1_200_000,
+            note="设备维修费（维修发票、验收单附后）",
+            status="awaiting_town",
+            created_by_id=pl.creator_id,
+            reviewed_by_id=pl.reviewer_id,
+            reviewed_at=utcnow(),
+        )
 
     def _correction_demo(self, ledgers: list[ProjectLedger], approved: list[LedgerEntry]):
         """A mistyped sales entry of 中洞村 this January, reversed and re-entered (if January is past)."""

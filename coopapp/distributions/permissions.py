@@ -8,6 +8,7 @@ not write into the ledger; a reversal lands in the plan's month if open, else in
 
 from flask_babel import gettext as _
 
+from coopapp import settings
 from coopapp.access.scope import forbidden
 from coopapp.errors import Conflict
 from coopapp.ledger import operations as ledger
@@ -22,6 +23,27 @@ def approve_refusal(user: User, plan: Distribution) -> Refusal:
         return refusal
     if plan.status != "draft":
         return Conflict(_("只有草拟中的方案可以审批（当前：%(s)s）。", s=plan.status))
+    return None
+
+
+def needs_town(plan: Distribution) -> bool:
+    """Does the county ask for the town accountant's approval of this plan (its pool above the county's
+    `plan_town_approval_above_fen`)? Without that setting, the secretary alone approves."""
+    above = settings.for_area(plan.village).plan_town_approval_above_fen
+    return above is not None and plan.pool_fen > above
+
+
+def town_approve_refusal(user: User, plan: Distribution) -> Refusal:
+    """The town accountant approves a plan the secretary approved, when the county asks for it."""
+    refusal = forbidden(user, "town_review", plan.village)
+    if refusal is not None:
+        return refusal
+    if plan.status != "approved":
+        return Conflict(_("方案须先由村书记审批，才能由镇审批（当前：%(s)s）。", s=plan.status))
+    if plan.town_approved_by_id is not None:
+        return Conflict(_("该方案镇已审批。"))
+    if not needs_town(plan):
+        return Conflict(_("该方案的分配总额未超过县定标准，不需要镇审批。"))
     return None
 
 
@@ -44,6 +66,8 @@ def publish_refusal(user: User, plan: Distribution) -> Refusal:
         return Conflict(_("该方案已经公布过。"))
     if plan.status != "approved":
         return Conflict(_("方案须先审批才能公布（当前：%(s)s）。", s=plan.status))
+    if plan.town_approved_by_id is None and needs_town(plan):
+        return Conflict(_("分配总额超过县定标准，须经镇三资代理会计审批后才能公布。"))
     if is_closed(plan.village_id, plan.period):
         return closed_month(plan.period)
     return None
@@ -75,6 +99,7 @@ def plan_actions(user: User, plan: Distribution) -> dict[str, bool]:
     """action → may `user` do it to `plan` now? The buttons of the plan's page."""
     return {
         "approve": approve_refusal(user, plan) is None,
+        "town_approve": town_approve_refusal(user, plan) is None,
         "delete": discard_refusal(user, plan) is None,
         "publish": publish_refusal(user, plan) is None,
         "reverse": reverse_refusal(user, plan) is None,

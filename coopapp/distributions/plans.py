@@ -247,6 +247,27 @@ def approve_plan(user: User, plan: Distribution) -> Distribution:
 
 
 @atomic
+def town_approve_plan(user: User, plan: Distribution) -> Distribution:
+    """The town accountant approves a large plan the secretary approved: it may now be published."""
+    refuse(permissions.town_approve_refusal(user, plan))
+    plan.town_approved_by_id, plan.town_approved_at = user.id, utcnow()
+    db.session.flush()
+    audit.record(user, "distribution.town_approve", plan)
+    return plan
+
+
+def awaiting_town(user: User) -> list[Distribution]:
+    """Approved plans in the user's scope that wait for the town (the town's queue), oldest first: the
+    unpublished approved plans, of which those the county's threshold covers (`permissions.needs_town`)."""
+    q = select(Distribution).where(
+        village_ids_clause(user, Distribution.village_id),
+        Distribution.status == "approved",
+        Distribution.town_approved_by_id.is_(None),
+    )
+    return [plan for plan in db.session.scalars(q.order_by(Distribution.id)) if permissions.needs_town(plan)]
+
+
+@atomic
 def discard_plan(user: User, plan: Distribution) -> None:
     """Delete an unpublished plan that will not be used (audited), e.g. one whose month was closed."""
     refuse(permissions.discard_refusal(user, plan))

@@ -15,7 +15,14 @@ from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.ledger.permissions import EDITABLE, Refusal, approve_refusal, refuse, submit_refusal
+from coopapp.ledger.permissions import (
+    EDITABLE,
+    Refusal,
+    approve_refusal,
+    refuse,
+    submit_refusal,
+    town_required,
+)
 from coopapp.models import ImportBatch, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id
 
@@ -164,19 +171,27 @@ def offers_approve(user: User, batch: ImportBatch) -> bool:
 
 
 def approve_consequence(batch: ImportBatch) -> str:
-    """What `approve_batch` will do: how many entries, and their total."""
+    """What `approve_batch` will do: how many entries, and their total; how many of them will then await
+    the town (the county's tiers, `town_required`)."""
     count, total = _totals(_to_approve(batch))
-    return _(
+    said = _(
         "将审核通过本批 %(n)s 条记录，合计 %(a)s 元：通过后计入汇总，不能再修改，更正只能冲销。",
         n=count,
         a=format_yuan(total),
     )
+    village = batch_village(batch)
+    rows = db.session.execute(select(LedgerEntry.kind, LedgerEntry.amount_fen).where(*_to_approve(batch)))
+    to_town = sum(1 for kind, amount in rows if town_required(village, kind, amount))
+    if to_town:
+        said += " " + _("其中 %(n)s 条金额达到县定审批标准，将待镇审核，镇审核通过后才计入汇总。", n=to_town)
+    return said
 
 
 @atomic
 def approve_batch(user: User, batch: ImportBatch) -> int:
     """Approve every submitted entry of the batch, each by `approve_entry` (its rules, its audit), all or
-    none: one that may not be approved refuses the whole batch (`approve_batch_refusal`)."""
+    none: one that may not be approved refuses the whole batch (`approve_batch_refusal`). An entry whose
+    county tier asks for the town goes on to await it (`approve_entry`), the rest count at once."""
     refuse(approve_batch_refusal(user, batch))
     entries = list(db.session.scalars(select(LedgerEntry).where(*_to_approve(batch)).order_by(LedgerEntry.id)))
     for entry in entries:

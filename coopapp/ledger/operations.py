@@ -26,6 +26,7 @@ from coopapp.ledger.permissions import (
     closed_month,
     edit_refusal,
     is_closed,
+    needs_town,
     refuse,
     return_refusal,
     reversal_period,
@@ -277,26 +278,42 @@ def void_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
 
 @atomic
 def approve_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
-    """The secretary approves: the entry becomes immutable and counts in the summaries."""
+    """The reviewer of the entry's stage approves. The secretary's approval of an entry whose tier asks
+    for the town leaves it awaiting the town (`needs_town`); the last approval makes it immutable and
+    counts it in the summaries."""
     refuse(approve_refusal(user, entry))
-    entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()
     entry.return_reason = None
+    if entry.status == "awaiting_town":
+        entry.status, entry.town_reviewed_by_id, entry.town_reviewed_at = "approved", user.id, utcnow()
+        action = "entry.town_approve"
+    else:
+        entry.status = "awaiting_town" if needs_town(entry) else "approved"
+        entry.reviewed_by_id, entry.reviewed_at = user.id, utcnow()
+        entry.town_reviewed_by_id = entry.town_reviewed_at = None  # a former return by the town is answered
+        action = "entry.approve"
     db.session.flush()  # the version check happens here: a concurrent approval gets 409
-    rollups.apply_entry(entry)
-    audit.record(user, "entry.approve", entry)
+    if entry.status == "approved":
+        rollups.apply_entry(entry)
+    audit.record(user, action, entry)
     return entry
 
 
 @atomic
 def return_entry(user: User, entry: LedgerEntry, reason: str) -> LedgerEntry:
-    """The secretary sends an entry back to its author with a reason."""
+    """The reviewer of the entry's stage sends it back to its author with a reason (the town's return
+    is recorded as the town's)."""
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("退回时必须填写原因。"), {"reason": _("请填写退回原因。")})
     refuse(return_refusal(user, entry))
-    entry.status, entry.reviewed_by_id, entry.reviewed_at = "returned", user.id, utcnow()
-    entry.return_reason = reason
-    audit.record(user, "entry.return", entry)
+    if entry.status == "awaiting_town":
+        entry.town_reviewed_by_id, entry.town_reviewed_at = user.id, utcnow()
+        action = "entry.town_return"
+    else:
+        entry.reviewed_by_id, entry.reviewed_at = user.id, utcnow()
+        action = "entry.return"
+    entry.status, entry.return_reason = "returned", reason
+    audit.record(user, action, entry)
     return entry
 
 

@@ -11,6 +11,10 @@ entry's new month is checked with its data), and a reversal of an entry of a clo
 the current month. `closed`, where a predicate takes it, is the village's closed months when the
 caller has them already (a page of many entries); without it the predicate asks the database.
 
+Entries are reviewed in stages (`REVIEW_STAGES`): the village secretary reviews a submitted entry;
+when the county's tiers (`coopapp.settings`) ask for the town as well, the secretary's approval
+leaves it `awaiting_town` and the town accountant reviews it next (`needs_town`).
+
 Months close in order: a month cannot close while an earlier month holding an entry (any but a
 voided one) is open (`first_open_months`); a month with no entries never blocks.
 """
@@ -20,7 +24,8 @@ from collections.abc import Container
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, exists, func, select
 
-from coopapp.access.scope import forbidden
+from coopapp import settings
+from coopapp.access.scope import can, forbidden
 from coopapp.core.periods import is_period
 from coopapp.errors import Conflict, DomainError, Invalid
 from coopapp.extensions import db
@@ -28,7 +33,9 @@ from coopapp.models import Area, ClosedMonth, Distribution, LedgerEntry, User
 
 EDITABLE = ("draft", "returned")
 # Entries still to settle: a month holding one cannot be closed (`close_month`, `ledger.queries.closable_months`).
-UNSETTLED = ("draft", "submitted", "returned")
+UNSETTLED = ("draft", "submitted", "awaiting_town", "returned")
+# Who reviews an entry in each status: the village secretary first, then (above a tier) the town.
+REVIEW_STAGES = {"submitted": "review_entry", "awaiting_town": "town_review"}
 Refusal = DomainError | None
 
 
@@ -120,18 +127,35 @@ def void_refusal(user: User, entry: LedgerEntry) -> Refusal:
     return None
 
 
+def town_required(village: Area, kind: str, amount_fen: int) -> bool:
+    """Does the county's tier for `kind` and `amount_fen` ask for the town's approval after the
+    secretary's? Read from the county's one settings object (cached): no query per entry."""
+    tier = settings.for_area(village).tier_for(kind, amount_fen)
+    return tier is not None and "town_accountant" in tier.approvers
+
+
+def needs_town(entry: LedgerEntry) -> bool:
+    """Does the entry need the town's approval after the secretary's (`town_required`)?"""
+    return town_required(entry.village, entry.kind, entry.amount_fen)
+
+
 def return_refusal(user: User, entry: LedgerEntry) -> Refusal:
-    """The secretary returns a submitted entry (in any month: it goes back to its author)."""
-    refusal = forbidden(user, "review_entry", entry.village)
-    if refusal is not None:
-        return refusal
-    if entry.status != "submitted":
-        return Conflict(_("该记录不在待审核状态（当前：%(s)s），可能已被他人处理。", s=entry.status))
-    return None
+    """The reviewer of the entry's stage (`REVIEW_STAGES`) returns it, in any month: it goes back to
+    its author — the secretary a submitted entry, the town accountant one awaiting the town."""
+    action = REVIEW_STAGES.get(entry.status)
+    if action is not None and can(user, action, entry.village):
+        return None
+    if not any(can(user, a, entry.village) for a in REVIEW_STAGES.values()):
+        return forbidden(user, "review_entry", entry.village)
+    if entry.status == "awaiting_town":
+        return Conflict(_("该记录村书记已审核，正待镇审核。"))
+    if entry.status == "submitted":
+        return Conflict(_("该记录须先由村书记审核，再由镇审核。"))
+    return Conflict(_("该记录不在待审核状态（当前：%(s)s），可能已被他人处理。", s=entry.status))
 
 
 def approve_refusal(user: User, entry: LedgerEntry, closed: Container[str] | None = None) -> Refusal:
-    """The secretary approves a submitted entry of an open month."""
+    """The reviewer of the entry's stage approves it, in an open month."""
     refusal = return_refusal(user, entry)
     if refusal is not None:
         return refusal
@@ -166,7 +190,7 @@ def reverse_refusal(user: User, entry: LedgerEntry, this_month: str, closed: Con
 def close_month_refusal(user: User, village: Area, period: str, this_month: str) -> Refusal:
     """The secretary closes a past or the current month of the village, not closed yet, after every
     earlier month with entries (`first_open_month`), when none of its entries awaits anything (draft,
-    submitted, returned) and none of its plans awaits publication."""
+    submitted, awaiting the town, returned) and none of its plans awaits publication."""
     refusal = forbidden(user, "close_month", village)
     if refusal is not None:
         return refusal
@@ -185,7 +209,9 @@ def close_month_refusal(user: User, village: Area, period: str, this_month: str)
         )
     )
     if pending:
-        return Conflict(_("%(p)s 还有 %(n)s 条记录未处理（草稿、待审或被退回），处理完才能结账。", p=period, n=pending))
+        return Conflict(
+            _("%(p)s 还有 %(n)s 条记录未处理（草稿、待审、待镇审核或被退回），处理完才能结账。", p=period, n=pending)
+        )
     unpublished = db.session.scalar(
         select(func.count()).where(
             Distribution.village_id == village.id,

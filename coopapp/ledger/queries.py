@@ -100,10 +100,10 @@ class Waiting:
     oldest: list[WaitingEntry]
 
 
-def awaiting_review(user: User, limit: int = WAITING_SHOWN) -> Waiting:
-    """Submitted entries of the villages in the user's scope: how many, and the `limit` submitted
-    longest ago (two queries, however many villages)."""
-    waiting = (LedgerEntry.status == "submitted", village_ids_clause(user, LedgerEntry.village_id))
+def awaiting_review(user: User, limit: int = WAITING_SHOWN, status: str = "submitted") -> Waiting:
+    """Submitted entries (or those of another review stage: `awaiting_town`) of the villages in the
+    user's scope: how many, and the `limit` submitted longest ago (two queries, however many villages)."""
+    waiting = (LedgerEntry.status == status, village_ids_clause(user, LedgerEntry.village_id))
     count = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(*waiting)) or 0
     if not count:
         return Waiting(0, [])
@@ -115,6 +115,16 @@ def awaiting_review(user: User, limit: int = WAITING_SHOWN) -> Waiting:
         .limit(limit)
     ).all()
     return Waiting(count, [WaitingEntry(i, p, k, int(a), name) for i, p, k, a, name in rows])
+
+
+def closed_by_village(village_ids: set[int]) -> dict[int, set[str]]:
+    """village id → its closed months, for a page of entries of several villages (one query)."""
+    closed: dict[int, set[str]] = {}
+    if village_ids:
+        q = select(ClosedMonth.village_id, ClosedMonth.period).where(ClosedMonth.village_id.in_(village_ids))
+        for village_id, month in db.session.execute(q):
+            closed.setdefault(village_id, set()).add(month)
+    return closed
 
 
 @dataclass(frozen=True)
@@ -136,7 +146,7 @@ class ClosableMonth:
 def closable_months(user: User, before: str, limit: int = MONTHS_SHOWN) -> tuple[int, list[ClosableMonth]]:
     """Months ready to close in the villages of the user's scope, oldest first: months before
     `before` (the current month: a month still under way is not ready) with approved entries, none
-    left to settle (draft, submitted, returned), no plan awaiting publication, not closed — what
+    left to settle (`UNSETTLED`: draft, submitted, awaiting the town, returned), no plan awaiting publication, not closed — what
     `ledger.operations.close_month` checks; each names the month its village must close first
     (`first_open_months`, the predicate's own rule), so only the earliest can close now. How many,
     and the first `limit`. One query per table (summaries, unsettled entries, plans, closed months)

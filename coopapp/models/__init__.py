@@ -14,6 +14,7 @@ from coopapp.models.ledger import (
     HouseholdYearSummary,
     LedgerEntry,
     MonthlySummary,
+    MonthReopening,
     ProjectYearSummary,
     VillageBenefitSummary,
 )
@@ -29,6 +30,7 @@ FREE_TEXT: dict[type, dict[str, bool]] = {
     LedgerEntry: {"note": True, "return_reason": True, "reversal_reason": True},
     Distribution: {"note": True, "reversal_reason": True},
     Objection: {"text": True, "answer": True},
+    MonthReopening: {"reason": True, "answer": True},
     Household: {"head_name": False, "phone": False, "id_number": False},
     Area: {"name": False, "published_name": False},
     Project: {"name": False},
@@ -79,6 +81,7 @@ __all__ = [
     "LoginFailure",
     "Membership",
     "MonthlySummary",
+    "MonthReopening",
     "Objection",
     "PartyOrg",
     "PartyOrgUpgrade",

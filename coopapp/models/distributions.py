@@ -30,6 +30,9 @@ class Distribution(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The town accountant's approval, when the county's plan threshold asks for it (`coopapp.settings`).
+    town_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    town_approved_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     collective_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     reversal_reason: Mapped[str | None] = mapped_column(Text)
@@ -52,8 +55,9 @@ class Distribution(db.Model):
         return self.pool_fen - sum(d.amount_fen for d in self.deductions)
 
     def audit_snapshot(self) -> dict:
-        """The plan, its deductions and its lines, as the audit chain vouches for them."""
-        return {
+        """The plan, its deductions and its lines, as the audit chain vouches for them (the town's
+        approval only when there is one, so that older plans' snapshots stay as they were)."""
+        snapshot = {
             "project_id": self.project_id,
             "village_id": self.village_id,
             "period": self.period,
@@ -70,6 +74,9 @@ class Distribution(db.Model):
             "deductions": [[d.kind, d.percent_bp, d.fixed_fen, int(d.amount_fen)] for d in self.deductions],
             "lines": [[ln.household_id, _dec(ln.weight), int(ln.amount_fen), ln.entry_id] for ln in self.lines],
         }
+        if self.town_approved_by_id is not None:
+            snapshot["town_approved_by_id"] = self.town_approved_by_id
+        return snapshot
 
 
 def _iso(moment) -> str | None:

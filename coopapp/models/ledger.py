@@ -55,7 +55,9 @@ class LedgerEntry(db.Model):
     unit: Mapped[str | None] = mapped_column(String(10))  # base unit: kg, hive, kWh, visit
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
     note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="draft")
+    # 16 letters for "awaiting_town"; SQLite does not enforce a VARCHAR's length, so its schema keeps
+    # the 10 it was created with (the migration widens PostgreSQL's only: no copy of the ledger).
+    status: Mapped[str] = mapped_column(String(16).with_variant(String(10), "sqlite"), default="draft")
     return_reason: Mapped[str | None] = mapped_column(Text)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     reversal_reason: Mapped[str | None] = mapped_column(Text)
@@ -63,6 +65,9 @@ class LedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
+    # The town's approval or return (镇审核), when the county's tiers ask for it (`coopapp.settings`).
+    town_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    town_reviewed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
     # The file the entry was imported from (its drafts are submitted together).
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
@@ -75,6 +80,7 @@ class LedgerEntry(db.Model):
     reverses: Mapped["LedgerEntry | None"] = relationship(remote_side=[id])
     created_by = relationship("User", foreign_keys=[created_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+    town_reviewed_by = relationship("User", foreign_keys=[town_reviewed_by_id])
 
     @property
     def year(self) -> int:
@@ -90,9 +96,15 @@ class LedgerEntry(db.Model):
         reversal. Its sign rule is `ledger.signs`."""
         return self.amount_fen < 0 and self.reverses_id is None
 
+    @property
+    def returned_by_town(self) -> bool:
+        """Returned by the town (its reason is the town's), not by the secretary."""
+        return self.status == "returned" and self.town_reviewed_by_id is not None
+
     def audit_snapshot(self) -> dict:
-        """The fields the audit chain vouches for."""
-        return {
+        """The fields the audit chain vouches for (the town's review only when there is one, so that
+        the snapshots of older entries stay as they were)."""
+        snapshot = {
             "project_id": self.project_id,
             "village_id": self.village_id,
             "period": self.period,
@@ -110,6 +122,9 @@ class LedgerEntry(db.Model):
             "created_by_id": self.created_by_id,
             "reviewed_by_id": self.reviewed_by_id,
         }
+        if self.town_reviewed_by_id is not None:
+            snapshot["town_reviewed_by_id"] = self.town_reviewed_by_id
+        return snapshot
 
 
 class ClosedMonth(db.Model):
@@ -126,6 +141,41 @@ class ClosedMonth(db.Model):
 
     def audit_snapshot(self) -> dict:
         return {"village_id": self.village_id, "period": self.period, "closed_by_id": self.closed_by_id}
+
+
+class MonthReopening(db.Model):
+    """A request to reopen a village's latest closed month (反结账): the secretary asks with a reason,
+    the town accountant approves (the month's ClosedMonth row goes; this row keeps who, when, why) or
+    refuses. pending → approved | refused."""
+
+    __tablename__ = "month_reopenings"
+    __table_args__ = (Index("ix_month_reopenings_village_status", "village_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(Text)  # the town's reason when it refuses
+
+    village: Mapped[Area] = relationship()
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    def audit_snapshot(self) -> dict:
+        return {
+            "village_id": self.village_id,
+            "period": self.period,
+            "reason": self.reason,
+            "status": self.status,
+            "requested_by_id": self.requested_by_id,
+            "decided_by_id": self.decided_by_id,
+            "answer": self.answer,
+        }
 
 
 class MonthlySummary(db.Model):

@@ -9,8 +9,9 @@ from coopapp.access import users
 from coopapp.access.scope import home_village
 from coopapp.disclosure import due
 from coopapp.distributions import objections
+from coopapp.distributions import plans as distributions
 from coopapp.ledger import operations as ledger
-from coopapp.ledger import queries
+from coopapp.ledger import queries, reopening
 from coopapp.models import Area, User
 
 
@@ -30,6 +31,10 @@ class Todos:
     closable: int = 0
     closable_rows: list[queries.ClosableMonth] = field(default_factory=list)
     notices: list[due.NoticeDue] = field(default_factory=list)
+    # town accountant: the town's queue (entries awaiting the town, 反结账 requests, large plans)
+    town_waiting: queries.Waiting = field(default_factory=lambda: queries.Waiting(0, []))
+    reopenings: int = 0
+    town_plans: int = 0
     # reviewer
     overdue: int = 0
     overdue_rows: list = field(default_factory=list)
@@ -47,6 +52,9 @@ class Todos:
             + self.objections
             + self.closable
             + len(self.notices)
+            + self.town_waiting.count
+            + self.reopenings
+            + self.town_plans
             + self.overdue
             + self.held_back
             + self.in_retired_areas
@@ -64,6 +72,10 @@ def todos_for(user: User) -> Todos:
         todos.objections, _oldest = objections.open_objections(user)
         todos.closable, todos.closable_rows = queries.closable_months(user, before=ledger.current_period())
         todos.notices = due.notices_due(user)
+    elif user.role == "town_accountant":
+        todos.town_waiting = queries.awaiting_review(user, status="awaiting_town")
+        todos.reopenings = len(reopening.pending_for(user))
+        todos.town_plans = len(distributions.awaiting_town(user))
     elif user.role == "reviewer":
         rows = due.overdue_disclosures(user)
         todos.overdue, todos.overdue_rows = len(rows), rows[: due.OVERDUE_SHOWN]

@@ -15,6 +15,7 @@ from coopapp.core.vocabulary import (
     KINDS,
     PLAN_STATUSES,
     PROJECT_TYPES,
+    REOPENING_STATUSES,
     STATUSES,
     UNITS,
 )
@@ -97,6 +98,7 @@ def register_filters(app: Flask) -> None:
     env.filters["basis_label"] = BASES.label
     env.filters["deduction_label"] = DEDUCTION_KINDS.label
     env.filters["plan_status_label"] = PLAN_STATUSES.label
+    env.filters["reopening_status_label"] = REOPENING_STATUSES.label
 
     @app.context_processor
     def _page_globals():
@@ -118,6 +120,7 @@ def register_web(app: Flask) -> None:
     from coopapp.web.reports.routes import bp as reports_bp
     from coopapp.web.review.routes import bp as review_bp
     from coopapp.web.settings.routes import bp as settings_bp
+    from coopapp.web.town.routes import bp as town_bp
     from coopapp.web.users.routes import bp as users_bp
     from coopapp.web.village import bp as village_bp
     from coopapp.web.village import households, objections, routes  # noqa: F401  (their routes)
@@ -131,4 +134,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(orgs_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(town_bp)
     register_filters(app)

@@ -15,7 +15,14 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Distribution
 from coopapp.villages import catalog
 from coopapp.villages.privacy import page_privacy
-from coopapp.web.common import household_name, require_action_form, require_confirmation, save_form, show_field_errors
+from coopapp.web.common import (
+    back_to,
+    household_name,
+    require_action_form,
+    require_confirmation,
+    save_form,
+    show_field_errors,
+)
 from coopapp.web.display import local_time
 from coopapp.web.distributions.forms import DistributionPageForm, initial_data
 
@@ -82,6 +89,7 @@ def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, statu
         plan=view,
         notice_ends=local_time(view["notice_ends"]),
         actions=actions,
+        awaits_town=plan.status == "approved" and plan.town_approved_by_id is None and permissions.needs_town(plan),
         confirms={action: say(plan) for action, say in sentences.items() if actions[action]},
         reason_form=reason_form or ReasonForm(formdata=None),
     ), status
@@ -115,6 +123,20 @@ def _act(plan_id: int, operation, done: str, confirm: tuple | None = None):
 def approve(plan_id: int):
     confirm = (permissions.approve_refusal, _("审批方案 #%(id)s", id=plan_id), consequences.approve_consequence)
     return _act(plan_id, distributions.approve_plan, _("方案已审批，不能再修改。"), confirm)
+
+
+@bp.post("/<int:plan_id>/town-approve")
+def town_approve(plan_id: int):
+    """The town accountant's approval of a large plan (`permissions.town_approve_refusal`)."""
+    plan = distributions.get_plan(plan_id, current_user)
+    require_action_form()
+    try:
+        distributions.town_approve_plan(current_user, plan)
+    except (Conflict, Invalid) as err:
+        flash(" ".join([err.message, *err.fields.values()]), "error")
+    else:
+        flash(_("镇已审批方案 #%(id)s，村书记可以公布。", id=plan_id), "success")
+    return redirect(back_to(url_for("distributions.plan", plan_id=plan_id)))
 
 
 @bp.post("/<int:plan_id>/publish")

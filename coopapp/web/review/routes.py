@@ -1,4 +1,4 @@
-"""The secretary's review queue, approve / return, and month closing."""
+"""The secretary's review queue, approve / return (the town accountant's too), month closing and 反结账 requests."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -8,11 +8,13 @@ from coopapp.core.forms import ReasonForm
 from coopapp.errors import Conflict, Invalid
 from coopapp.imports import batches
 from coopapp.ledger import operations as ledger
+from coopapp.ledger import reopening
 from coopapp.ledger.consequences import close_month_consequence
 from coopapp.ledger.forms import CloseMonthForm
 from coopapp.ledger.permissions import close_month_refusal, entry_actions, first_open_month
 from coopapp.villages import catalog
 from coopapp.web.common import back_to, household_name, require_action_form, require_confirmation, show_field_errors
+from coopapp.web.display import local_time
 from coopapp.web.ledger.routes import render_entry
 
 bp = Blueprint("review", __name__)
@@ -45,17 +47,23 @@ def queue():
 
 @bp.post("/entries/<int:entry_id>/approve")
 def approve(entry_id: int):
-    entry = ledger.get_entry(entry_id, current_user, "review_entry")
+    # The secretary, or the town accountant for an entry awaiting the town: `approve_refusal` decides.
+    entry = ledger.get_entry(entry_id, current_user)
     require_action_form()
+    by_town = entry.status == "awaiting_town"
     ledger.approve_entry(current_user, entry)
-    flash(_("已审核通过 #%(id)s。", id=entry.id), "success")
-    return redirect(back_to(url_for("review.queue")))
+    if entry.status == "awaiting_town":
+        flash(_("已审核 #%(id)s：金额达到县定审批标准，待镇审核后计入汇总。", id=entry.id), "success")
+    else:
+        flash(_("已审核通过 #%(id)s。", id=entry.id), "success")
+    return redirect(back_to(url_for("town.queue" if by_town else "review.queue")))
 
 
 @bp.post("/entries/<int:entry_id>/return")
 def return_entry(entry_id: int):
-    entry = ledger.get_entry(entry_id, current_user, "review_entry")
+    entry = ledger.get_entry(entry_id, current_user)
     form = ReasonForm()
+    by_town = entry.status == "awaiting_town"
     if form.validate_on_submit():
         try:
             ledger.return_entry(current_user, entry, form.reason.data)
@@ -63,7 +71,7 @@ def return_entry(entry_id: int):
             show_field_errors(form, err)
         else:
             flash(_("已退回 #%(id)s。", id=entry.id), "success")
-            return redirect(back_to(url_for("review.queue")))
+            return redirect(back_to(url_for("town.queue" if by_town else "review.queue")))
     return render_entry(entry, form, "return", status=422)
 
 
@@ -90,6 +98,42 @@ def months():
         else:
             flash(_("%(p)s 已结账。", p=period), "success")
             return redirect(url_for("review.months"))
+    return _months_page(village, form, first, 422 if form.is_submitted() else 200)
+
+
+def _months_page(village, form, first, status=200, reopen_form=None):
     closed = ledger.closed_periods(village)
-    status = 422 if form.is_submitted() else 200
-    return render_template("review/months.html", village=village, form=form, closed=closed, first=first), status
+    latest = closed[0] if closed else None
+    return render_template(
+        "review/months.html",
+        village=village,
+        form=form,
+        closed=closed,
+        first=first,
+        latest=latest,
+        can_reopen=latest is not None and reopening.request_refusal(current_user, village, latest) is None,
+        reopen_form=reopen_form or ReasonForm(formdata=None),
+        reopenings=reopening.history(village),
+        local_time=local_time,
+    ), status
+
+
+@bp.post("/months/reopen")
+def reopen_month():
+    """The secretary asks the town to reopen the latest closed month (反结账), with a reason."""
+    village = catalog.get_village(None, current_user, "close_month")
+    latest = reopening.latest_closed(village.id)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise Invalid(_("请填写原因。"), {"reason": _("请填写反结账的原因。")})
+        reopening.request_reopening(current_user, village, latest or "", form.reason.data)
+    except Invalid as err:
+        show_field_errors(form, err)
+        first = first_open_month(village.id, ledger.current_period())
+        return _months_page(village, CloseMonthForm(period=first or ledger.current_period()), first, 422, form)
+    except Conflict as err:
+        flash(err.message, "error")
+    else:
+        flash(_("已提交 %(p)s 的反结账申请，待镇审批。", p=latest), "success")
+    return redirect(url_for("review.months"))

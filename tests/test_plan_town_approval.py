@@ -1,0 +1,96 @@
+"""A second person on large payouts (issue 18 item 7): where the county sets a pool size, a plan above
+it needs the town accountant's approval after the secretary's before it can be published; its payouts
+count at publication, as before. Below it, or with no setting, the secretary alone."""
+
+import pytest
+from sqlalchemy import func, select
+
+from coopapp.access import audit
+from coopapp.distributions import permissions
+from coopapp.distributions import plans as distributions
+from coopapp.errors import Conflict, Forbidden
+from coopapp.extensions import db
+from coopapp.models import LedgerEntry
+
+from .builders import county_settings, plan_input, town_accountant
+
+POOL = 3_000_000  # plan_input's 30,000 yuan
+
+
+def _approved(world, **kw):
+    sec = world.users["secretary"]
+    plan = distributions.draft_plan(sec, plan_input(world, **kw))
+    return distributions.approve_plan(sec, plan)
+
+
+def _posted() -> int:
+    return db.session.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.status == "approved"))
+
+
+@pytest.fixture()
+def threshold(world):
+    county_settings(world, plan_town_approval_above_fen=1_000_000)  # 10,000 yuan, as in the demo
+    return town_accountant(world)
+
+
+def test_a_large_plan_waits_for_the_town(world, threshold):
+    sec, town = world.users["secretary"], threshold
+    draft = distributions.draft_plan(sec, plan_input(world))
+    with pytest.raises(Conflict):  # the secretary first
+        distributions.town_approve_plan(town, draft)
+    plan = distributions.approve_plan(sec, draft)
+    assert permissions.needs_town(plan)
+    assert permissions.plan_actions(sec, plan)["publish"] is False
+    with pytest.raises(Conflict, match="镇三资代理会计"):
+        distributions.publish_plan(sec, plan)
+    assert _posted() == 0
+    with pytest.raises(Forbidden):  # the secretary is not the town
+        distributions.town_approve_plan(sec, plan)
+    with pytest.raises(Forbidden):  # nor is another town's accountant
+        distributions.town_approve_plan(town_accountant(world, "tacc.b", world.town_b), plan)
+    assert permissions.plan_actions(town, plan)["town_approve"] is True
+    distributions.town_approve_plan(town, plan)
+    assert plan.town_approved_by_id == town.id and plan.town_approved_at
+    with pytest.raises(Conflict):  # once
+        distributions.town_approve_plan(town, plan)
+    distributions.publish_plan(sec, plan)
+    assert plan.status == "published" and _posted() > 0  # its payouts count at publication
+    assert audit.verify() is None
+
+
+def test_at_or_below_the_threshold_the_secretary_alone(world, threshold):
+    plan = _approved(world, pool_fen=1_000_000, deductions=[])
+    assert not permissions.needs_town(plan)
+    assert isinstance(permissions.town_approve_refusal(threshold, plan), Conflict)
+    distributions.publish_plan(world.users["secretary"], plan)
+    assert plan.status == "published"
+
+
+def test_without_the_setting_the_secretary_alone(world):
+    plan = _approved(world)
+    assert not permissions.needs_town(plan)
+    distributions.publish_plan(world.users["secretary"], plan)
+    assert plan.status == "published" and plan.town_approved_by_id is None
+
+
+def test_the_towns_queue_lists_it(world, threshold, client, auth):
+    plan = _approved(world)
+    small = _approved(world, pool_fen=500_000, deductions=[])
+    assert [p.id for p in distributions.awaiting_town(threshold)] == [plan.id]
+    auth.login("sec")
+    page = client.get(f"/distributions/{plan.id}").get_data(as_text=True)
+    assert 'id="awaits-town"' in page and f"/distributions/{plan.id}/publish" not in page
+    auth.logout()
+    auth.login("tacc")
+    assert 'id="todo-town-plans"' in client.get("/").get_data(as_text=True)
+    queue = client.get("/town").get_data(as_text=True)
+    assert f"/distributions/{plan.id}/town-approve" in queue and f"/distributions/{small.id}/town-approve" not in queue
+    assert "30,000.00" in queue
+    resp = client.post(f"/distributions/{plan.id}/town-approve")
+    assert resp.status_code == 302
+    db.session.refresh(plan)
+    assert plan.town_approved_by_id == threshold.id
+    assert "没有待镇审批的分配方案" in client.get("/town").get_data(as_text=True)
+    auth.logout()
+    auth.login("sec")
+    assert f"/distributions/{plan.id}/publish" in client.get(f"/distributions/{plan.id}").get_data(as_text=True)
