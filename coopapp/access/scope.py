@@ -19,10 +19,14 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         {"view", "view_private", "review_entry", "close_month", "manage_village", "distribute", "set_targets"}
     ),
     "reviewer": frozenset({"view"}),
+    # 村民小组长: reads the books of their village group (their area), writes nothing.
+    "group_leader": frozenset({"view"}),
     "admin": frozenset({"view", "manage_users", "manage_areas", "manage_orgs", "set_targets"}),
 }
 # Village-bound roles act only on villages (and their groups), never on a whole town.
 VILLAGE_ROLES = frozenset({"accountant", "secretary"})
+# Group-bound roles act only on a village group (村民小组): their area is the group.
+GROUP_ROLES = frozenset({"group_leader"})
 
 
 def can(user: User, action: str, area: Area) -> bool:
@@ -69,8 +73,16 @@ def get_authorized(model, ident, user: User, action: str, missing: str):
     record = get_by_id(model, ident)
     if record is None:
         raise NotFound(missing)
-    authorize(user, action, record.village)
+    authorize(user, action, record_area(record))
     return record
+
+
+def record_area(record) -> Area:
+    """The area whose scope covers a village's record: its village group when it belongs to one
+    (an entry or project of 组账村代记), else its village. A village's users cover its groups."""
+    if getattr(record, "group_id", None) is not None:
+        return record.group
+    return record.village
 
 
 def area_clause(user: User, path_column=Area.path) -> ColumnElement[bool]:
@@ -83,6 +95,15 @@ def village_ids_clause(user: User, village_column) -> ColumnElement[bool]:
     """A WHERE clause for a `village_id` column: only villages inside the scope."""
     visible = select(Area.id).where(area_clause(user))
     return village_column.in_(visible)
+
+
+def village_rows_clause(user: User, village_column, group_column) -> ColumnElement[bool]:
+    """A WHERE clause for rows of a village that may belong to one of its groups (entries,
+    projects): `village_ids_clause`, except for a user whose scope is a village group, who sees
+    only the rows of that group — never another group's, nor the village's ungrouped rows."""
+    if user.area.level == "group":
+        return group_column == user.area.id
+    return village_ids_clause(user, village_column)
 
 
 def visible_villages(user: User, under: Area | None = None) -> list[Area]:

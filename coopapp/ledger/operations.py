@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
-from coopapp.access.scope import authorize, get_authorized, village_ids_clause
+from coopapp.access.scope import authorize, get_authorized, village_rows_clause
 from coopapp.core.limits import MAX_QUANTITY
 from coopapp.core.periods import is_period, period_of, period_problem
 from coopapp.core.tx import atomic
@@ -64,6 +64,7 @@ class EntryInput:
     unit: str | None = None  # as typed: 斤, 度, kg …
     household_id: int | None = None
     note: str = ""
+    group: str | None = None  # the village group's code or name (组账村代记); None: the village's own books
 
 
 def get_entry(entry_id: int, user: User, action: str = "view") -> LedgerEntry:
@@ -119,6 +120,30 @@ class EntryChecks:
         self.today: date | None = None  # the latest today() seen: it only moves forward
         self.periods: dict[date, str] = {}  # entry date → its month, YYYY-MM
         self.bases: dict[tuple, tuple] = {}  # (quantity, unit) → (base quantity, base unit, whole thousandths?)
+        self.groups: dict[str, Area] | None = None  # the village's groups by code and by name, once asked
+
+    def group_of(self, group: str | None) -> int | None:
+        """The id of the village group an entry of this project belongs to: the project's own group
+        if it has one, else the group named by `group` (its code or name, among this village's
+        groups), else None. Refuses (Invalid naming `group`) a group that is not one of the
+        village's, or another group than the project's."""
+        group = (group or "").strip()
+        project = self.project
+        if not group:
+            return project.group_id
+        if self.groups is None:
+            self.groups = {}
+            for area in village_groups(project.village_id):
+                self.groups.setdefault(area.name, area)
+                self.groups[area.code] = area
+        found = self.groups.get(group)
+        if found is None:
+            message = _("本村没有这个村民小组：%(g)s", g=group)
+            raise Invalid(message, {"group": message})
+        if project.group_id is not None and found.id != project.group_id:
+            message = _("该项目属于%(g)s，其台账记入该组。", g=project.group.name)
+            raise Invalid(message, {"group": message})
+        return found.id
 
     def check(
         self,
@@ -208,7 +233,8 @@ class EntryChecks:
 
 def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None:
     """Check `data` against the domain (see `EntryChecks`) and copy it onto `entry`."""
-    quantity, unit = EntryChecks(project).check(
+    checks = EntryChecks(project)
+    quantity, unit = checks.check(
         data.period,
         data.kind,
         data.amount_fen,
@@ -222,6 +248,7 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None
     entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind
     entry.amount_fen, entry.quantity, entry.unit = data.amount_fen, quantity, unit
     entry.household_id, entry.note = data.household_id, (data.note or "").strip()
+    entry.group_id = checks.group_of(data.group)
 
 
 def _project(project_id: int) -> Project:
@@ -334,6 +361,7 @@ def build_reversal(user: User, entry: LedgerEntry, reason: str, period: str | No
         quantity=None if entry.quantity is None else -entry.quantity,
         unit=entry.unit,
         household_id=entry.household_id,
+        group_id=entry.group_id,
         note=f"冲销 #{entry.id}：{reason}",  # ledger data, not UI text: the same in every language
         status="submitted",
         reverses_id=entry.id,
@@ -372,9 +400,15 @@ def close_month(user: User, village: Area, period: str) -> ClosedMonth:
     return closed
 
 
+def village_groups(village_id: int) -> list[Area]:
+    """The village's groups (村民小组), by code."""
+    q = select(Area).where(Area.parent_id == village_id, Area.level == "group").order_by(Area.code)
+    return list(db.session.scalars(q))
+
+
 def entries_query(user: User, *, village: Area | None = None, status: str | None = None, period: str | None = None):
     """Entries the user may see, newest first, optionally filtered."""
-    q = select(LedgerEntry).where(village_ids_clause(user, LedgerEntry.village_id))
+    q = select(LedgerEntry).where(village_rows_clause(user, LedgerEntry.village_id, LedgerEntry.group_id))
     if village is not None:
         q = q.where(LedgerEntry.village_id == village.id)
     if status:

@@ -11,6 +11,7 @@ from coopapp.models.households import Household, Membership
 from coopapp.models.imports import IMPORT_KINDS, ImportBatch
 from coopapp.models.ledger import (
     ClosedMonth,
+    GroupYearSummary,
     HouseholdYearSummary,
     LedgerEntry,
     MonthlySummary,
@@ -72,6 +73,7 @@ __all__ = [
     "Distribution",
     "DistributionLine",
     "Household",
+    "GroupYearSummary",
     "HouseholdYearSummary",
     "IdempotencyKey",
     "ImportBatch",

@@ -25,8 +25,11 @@ class Project(db.Model):
     capacity: Mapped[Decimal | None] = mapped_column(MilliDecimal)
     capacity_unit: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
+    # The village group (村民小组) whose project it is: its entries are in that group's books.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
 
-    village: Mapped[Area] = relationship()
+    village: Mapped[Area] = relationship(foreign_keys=[village_id])
+    group: Mapped[Area | None] = relationship(foreign_keys=[group_id])
     cooperative: Mapped[Cooperative | None] = relationship()
     # Lists of projects load them with selectinload(Project.targets): one query for the list.
     targets: Mapped[list["ProjectTarget"]] = relationship(back_populates="project", order_by="ProjectTarget.year")
@@ -37,7 +40,7 @@ class Project(db.Model):
 
     def audit_snapshot(self) -> dict:
         """The fields the audit chain vouches for."""
-        return {
+        snapshot = {
             "name": self.name,
             "type": self.type,
             "village_id": self.village_id,
@@ -46,6 +49,9 @@ class Project(db.Model):
             "capacity_unit": self.capacity_unit,
             "active": bool(self.active),
         }
+        if self.group_id is not None:  # only when set: the projects audited before groups still match
+            snapshot["group_id"] = self.group_id
+        return snapshot
 
 
 class ProjectTarget(db.Model):

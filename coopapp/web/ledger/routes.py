@@ -85,7 +85,11 @@ def export(fmt: str):
 
 def _entry_form(village, **kwargs) -> EntryPageForm:
     form = EntryPageForm(**kwargs)
-    form.fill_choices(catalog.projects_for(current_user, village), catalog.households_for(current_user, village))
+    form.fill_choices(
+        catalog.projects_for(current_user, village),
+        catalog.households_for(current_user, village),
+        ledger.village_groups(village.id),
+    )
     return form
 
 
