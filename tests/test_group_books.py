@@ -173,3 +173,22 @@ def test_a_group_leader_is_given_a_group(app, world):
     assert resp.status_code == 201, resp.get_json()
     resp = admin.post("/api/v1/users", json={"username": "grp2", "role": "村民小组长", "area": world.village.code})
     assert resp.status_code == 422 and "area" in body(resp)["error"]["fields"]
+
+
+def test_a_project_of_a_group_through_the_api(app, world):
+    sec = login(app, "sec")
+    resp = sec.post("/api/v1/projects", json={"name": "一组鱼塘", "type": "other", "group": GROUP})
+    assert resp.status_code == 201, resp.get_json()
+    project = body(resp)
+    assert project["group"] == GROUP
+    before = counts()
+    resp = sec.post("/api/v1/projects", json={"name": "九组鱼塘", "type": "other", "group": "中洞九组"})
+    assert resp.status_code == 422 and "group" in body(resp)["error"]["fields"]
+    assert counts() == before
+    # Its entries are the group's, whatever the accountant gives.
+    entry = body(login(app, "acc").post("/api/v1/entries", json=entry_body(world, project_id=project["id"])))
+    assert entry["group"] == GROUP
+    add_user("grp", "group_leader", world.group)
+    db.session.commit()
+    listed = {p["id"] for p in body(login(app, "grp").get("/api/v1/projects"))}
+    assert listed == {project["id"]}
