@@ -7,7 +7,7 @@ from coopapp.access import audit
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
-from coopapp.models import GroupYearSummary, LedgerEntry, Project, ProjectYearSummary
+from coopapp.models import GroupMonthlySummary, LedgerEntry, Project, ProjectYearSummary
 from coopapp.villages import catalog
 
 from .builders import add_user, body, counts, entry_body, entry_form, entry_input, login
@@ -32,7 +32,7 @@ def _approve(world, entry):
 
 def _group_total(group_id: int) -> int:
     db.session.rollback()
-    q = select(func.coalesce(func.sum(GroupYearSummary.amount_fen), 0)).where(GroupYearSummary.group_id == group_id)
+    q = select(func.coalesce(func.sum(GroupMonthlySummary.amount_fen), 0)).where(GroupMonthlySummary.group_id == group_id)
     return db.session.scalar(q)
 
 
@@ -114,7 +114,7 @@ def test_the_entry_form_offers_the_groups(app, world, auth):
 def test_rollup_verify_and_rebuild_cover_the_group_summaries(app, world):
     _approve(world, ledger.create_entry(world.users["accountant"], entry_input(world.project, group=GROUP)))
     db.session.commit()
-    row = db.session.scalars(select(GroupYearSummary)).one()
+    row = db.session.scalars(select(GroupMonthlySummary)).one()
     row.amount_fen += 1
     db.session.commit()
     problems = rollups.verify()

@@ -13,7 +13,7 @@ from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.extensions import db
 from coopapp.ledger.locks import lock_village
 from coopapp.models import (
-    GroupYearSummary,
+    GroupMonthlySummary,
     Household,
     HouseholdYearSummary,
     LedgerEntry,
@@ -31,7 +31,7 @@ _BENEFIT_YEAR = year_sql(func.coalesce(_ORIGINAL.period, LedgerEntry.period))
 _MONTHLY_KEY = ("project_id", "year", "month", "kind")
 _YEARLY_KEY = ("project_id", "year", "kind")
 _HOUSEHOLD_KEY = ("household_id", "year")
-_GROUP_KEY = ("group_id", "project_id", "year", "kind")
+_GROUP_KEY = ("group_id", "project_id", "year", "month", "kind")
 
 
 def _upsert(model, key: tuple[str, ...], values: dict, added: tuple[str, ...]) -> None:
@@ -60,25 +60,26 @@ def apply_entries(entries: list[LedgerEntry]) -> None:
 
 def _apply_groups(entries: list[LedgerEntry]) -> None:
     """Add the entries that belong to a village group to the group summaries: summed here first,
-    so a batch costs one statement per group × project × year × kind, and nothing without groups."""
+    so a batch costs one statement per group × project × month × kind, and nothing without groups."""
     sums: dict[tuple, list] = {}
     for entry in entries:
         if entry.group_id is None:
             continue
-        key = (entry.group_id, entry.village_id, entry.project_id, entry.year, entry.kind)
+        key = (entry.group_id, entry.village_id, entry.project_id, entry.year, entry.month, entry.kind)
         total = sums.setdefault(key, [0, Decimal(0), 0])
         total[0] += entry.amount_fen
         total[1] += entry.quantity or Decimal(0)
         total[2] += 1
-    for (group_id, village_id, project_id, year, kind), (fen, quantity, count) in sorted(sums.items()):
+    for (group_id, village_id, project_id, year, month, kind), (fen, quantity, count) in sorted(sums.items()):
         _upsert(
-            GroupYearSummary,
+            GroupMonthlySummary,
             _GROUP_KEY,
             {
                 "group_id": group_id,
                 "village_id": village_id,
                 "project_id": project_id,
                 "year": year,
+                "month": month,
                 "kind": kind,
                 "amount_fen": fen,
                 "quantity": quantity,
@@ -265,18 +266,19 @@ def _group_from_ledger():
             LedgerEntry.village_id,
             LedgerEntry.project_id,
             _YEAR.label("year"),
+            _MONTH.label("month"),
             LedgerEntry.kind,
             func.sum(LedgerEntry.amount_fen).label("amount_fen"),
             func.coalesce(func.sum(LedgerEntry.quantity), 0).label("quantity"),
             func.count().label("entry_count"),
         )
         .where(LedgerEntry.status == "approved", LedgerEntry.group_id.is_not(None))
-        .group_by(LedgerEntry.group_id, LedgerEntry.village_id, LedgerEntry.project_id, _YEAR, LedgerEntry.kind)
+        .group_by(LedgerEntry.group_id, LedgerEntry.village_id, LedgerEntry.project_id, _YEAR, _MONTH, LedgerEntry.kind)
     )
 
 
 def _group_key(row) -> tuple:
-    return (row.group_id, row.village_id, row.project_id, int(row.year), row.kind)
+    return (row.group_id, row.village_id, row.project_id, int(row.year), int(row.month), row.kind)
 
 
 def _monthly_key(row) -> tuple:
@@ -319,7 +321,7 @@ def verify() -> list[str]:
         (
             "group",
             _group_from_ledger(),
-            select(GroupYearSummary),
+            select(GroupMonthlySummary),
             _group_key,
             ("amount_fen", "quantity", "entry_count"),
         ),
@@ -380,7 +382,7 @@ def rebuild() -> None:
     db.session.execute(delete(MonthlySummary))
     db.session.execute(delete(ProjectYearSummary))
     db.session.execute(delete(HouseholdYearSummary))
-    db.session.execute(delete(GroupYearSummary))
+    db.session.execute(delete(GroupMonthlySummary))
     monthly = _monthly_from_ledger().subquery()
     db.session.execute(
         insert(MonthlySummary).from_select(
@@ -402,8 +404,8 @@ def rebuild() -> None:
     )
     group = _group_from_ledger().subquery()
     db.session.execute(
-        insert(GroupYearSummary).from_select(
-            ["group_id", "village_id", "project_id", "year", "kind", "amount_fen", "quantity", "entry_count"],
+        insert(GroupMonthlySummary).from_select(
+            ["group_id", "village_id", "project_id", "year", "month", "kind", "amount_fen", "quantity", "entry_count"],
             select(group),
         )
     )

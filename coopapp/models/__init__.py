@@ -11,7 +11,7 @@ from coopapp.models.households import Household, Membership
 from coopapp.models.imports import IMPORT_KINDS, ImportBatch
 from coopapp.models.ledger import (
     ClosedMonth,
-    GroupYearSummary,
+    GroupMonthlySummary,
     HouseholdYearSummary,
     LedgerEntry,
     MonthlySummary,
@@ -73,7 +73,7 @@ __all__ = [
     "Distribution",
     "DistributionLine",
     "Household",
-    "GroupYearSummary",
+    "GroupMonthlySummary",
     "HouseholdYearSummary",
     "IdempotencyKey",
     "ImportBatch",

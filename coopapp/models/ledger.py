@@ -181,15 +181,16 @@ class ProjectYearSummary(db.Model):
     entry_count: Mapped[int] = mapped_column(default=0)
 
 
-class GroupYearSummary(db.Model):
-    """Approved totals per village group × project × year × kind: the entries that belong to a
+class GroupMonthlySummary(db.Model):
+    """Approved totals per village group × project × month × kind: the entries that belong to a
     group (组账村代记), kept current on approval beside the village's summaries, which already count
-    them. Only grouped entries touch it, so the villages without groups pay nothing."""
+    them; a group's pages and notices read it (a year is its twelve months: few rows). Only grouped
+    entries touch it, so the villages without groups pay nothing."""
 
-    __tablename__ = "group_year_summaries"
+    __tablename__ = "group_monthly_summaries"
     __table_args__ = (
-        UniqueConstraint("group_id", "project_id", "year", "kind"),
-        Index("ix_group_year_village", "village_id", "year"),
+        UniqueConstraint("group_id", "project_id", "year", "month", "kind"),
+        Index("ix_group_monthly_village", "village_id", "year"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -197,6 +198,7 @@ class GroupYearSummary(db.Model):
     village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     year: Mapped[int]
+    month: Mapped[int]
     kind: Mapped[str] = mapped_column(String(20))
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     quantity: Mapped[Decimal] = mapped_column(MilliDecimal, default=Decimal(0))
