@@ -32,7 +32,9 @@ def _approve(world, entry):
 
 def _group_total(group_id: int) -> int:
     db.session.rollback()
-    q = select(func.coalesce(func.sum(GroupMonthlySummary.amount_fen), 0)).where(GroupMonthlySummary.group_id == group_id)
+    q = select(func.coalesce(func.sum(GroupMonthlySummary.amount_fen), 0)).where(
+        GroupMonthlySummary.group_id == group_id
+    )
     return db.session.scalar(q)
 
 
@@ -192,3 +194,44 @@ def test_a_project_of_a_group_through_the_api(app, world):
     db.session.commit()
     listed = {p["id"] for p in body(login(app, "grp").get("/api/v1/projects"))}
     assert listed == {project["id"]}
+
+
+# ---- a group's pages: the village page, the public page, the notice -------------------------------
+
+
+def _shown(resp) -> str:
+    assert resp.status_code == 200, resp.status_code
+    return resp.get_data(as_text=True)
+
+
+def test_the_pages_of_one_group(app, world, auth):
+    _mine, _village, _other = _leader_world(app, world)  # 100.00 in 一组, 200.00 village, 400.00 in 二组
+    month = entry_input(world.project).period
+    year = int(month[:4])
+    code = world.village.code
+    whole = _shown(auth.client.get(f"/p/{code}?year={year}"))
+    assert "700.00" in whole and "中洞一组" in whole  # the village's total; the groups offered
+    one = _shown(auth.client.get(f"/p/{code}?year={year}&group={GROUP}"))
+    assert "100.00" in one and "700.00" not in one and "400.00" not in one
+    assert auth.client.get(f"/p/{code}?group=441323107203001").status_code == 404
+    auth.login("sec")
+    notice = _shown(auth.client.get(f"/villages/{code}/notice?period={month}&group={GROUP}"))
+    assert "中洞一组村务公开栏" in notice and "100.00" in notice and "700.00" not in notice
+    assert "700.00" in _shown(auth.client.get(f"/villages/{code}/notice?period={month}"))
+    board = _shown(auth.client.get(f"/villages/{code}?year={year}&group={GROUP}"))
+    assert "中洞一组" in board and "100.00" in board and "700.00" not in board
+    assert f"group={GROUP}" in _shown(auth.client.get(f"/villages/{code}?year={year}"))
+
+
+def test_a_group_leader_sees_their_group_page_only(app, world, auth):
+    _leader_world(app, world)
+    month = entry_input(world.project).period
+    code = world.village.code
+    auth.login("grp")
+    assert "100.00" in _shown(auth.client.get(f"/villages/{code}?year={month[:4]}&group={GROUP}"))
+    assert "100.00" in _shown(auth.client.get(f"/villages/{code}/notice?period={month}&group={GROUP}"))
+    assert auth.client.get(f"/villages/{code}?year={month[:4]}").status_code == 403
+    assert auth.client.get(f"/villages/{code}?group=441323110201002").status_code == 403
+    assert auth.client.get(f"/villages/{code}/notice?period={month}").status_code == 403
+    home = _shown(auth.client.get("/"))
+    assert "中洞一组" in home and f"group={GROUP}" in home

@@ -62,6 +62,26 @@ def get_village(code: str | None, user: User, action: str = "view") -> Area:
     return village
 
 
+def village_group(village: Area, code: str | None) -> Area | None:
+    """The village group (村民小组) `code` of the village; None without a code; 404 when the
+    village has no such group."""
+    if not code:
+        return None
+    for group in village_groups(village.id):
+        if group.code == code:
+            return group
+    raise NotFound(_("本村没有这个村民小组：%(g)s", g=code))
+
+
+def get_village_or_group(code: str, group_code: str | None, user: User) -> tuple[Area, Area | None]:
+    """The village `code` and, with `group_code`, one of its groups, which the user may view: the
+    group's books are readable by who may view the village, and by the group's own leader."""
+    village = village_by_code(code)
+    group = village_group(village, group_code)
+    authorize(user, "view", group or village)
+    return village, group
+
+
 def get_area(code: str | None, user: User, action: str = "view") -> Area:
     """Load the area `code` names, or without a code the user's own area, that the user may `action`."""
     area = area_by_code(code) if code else user.area
