@@ -235,3 +235,49 @@ def test_a_group_leader_sees_their_group_page_only(app, world, auth):
     assert auth.client.get(f"/villages/{code}/notice?period={month}").status_code == 403
     home = _shown(auth.client.get("/"))
     assert "中洞一组" in home and f"group={GROUP}" in home
+
+
+# ---- the ledger import and the export ------------------------------------------------------------
+
+GROUP_HEADER = ["日期", "摘要", "类别", "数量(斤)", "金额（元）", "户主", "村民小组"]
+
+
+def test_the_ledger_import_reads_the_group_column(app, world, tmp_path):
+    from .builders import M, run_import, write_xlsx
+
+    d = M.replace(day=5)
+    bad = [[d, "九组", "销售收入", None, "100", None, "中洞九组"]]
+    path = write_xlsx(tmp_path / "bad.xlsx", bad, header=GROUP_HEADER)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
+    assert code == 1 and counts()[0] == 0
+    assert [(e["row"], e["column"], e["value"]) for e in report["errors"]] == [(5, "村民小组", "中洞九组")]
+    rows = [
+        [d, "一组（名）", "销售收入", None, "100", None, "中洞一组"],
+        [d, "一组（码）", "销售收入", None, "200", None, GROUP],
+        [d, "全村", "销售收入", None, "300", None, None],
+    ]
+    path = write_xlsx(tmp_path / "groups.xlsx", rows, header=GROUP_HEADER)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report
+    db.session.rollback()
+    got = [(e.note, e.group_id) for e in db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))]
+    assert got == [("一组（名）", world.group.id), ("一组（码）", world.group.id), ("全村", None)]
+    assert audit.verify() is None  # the bulk writer's snapshots carry the group as the ORM's do
+
+
+def test_the_export_writes_the_group_and_imports_again(app, world, auth, uploads):
+
+    from .test_exports import _upload_ledger
+
+    _approve(world, ledger.create_entry(world.users["accountant"], entry_input(world.project, group=GROUP)))
+    _approve(world, ledger.create_entry(world.users["accountant"], entry_input(world.project, amount_fen=700)))
+    copy = Project(name="中洞村光伏", type="photovoltaic", village_id=world.village.id)
+    db.session.add(copy)
+    db.session.commit()
+    auth.login("acc")
+    content = auth.client.get(f"/entries/export.csv?project={world.project.id}").data
+    assert "村民小组" in content.decode("utf-8-sig") and "中洞一组" in content.decode("utf-8-sig")
+    assert _upload_ledger(auth.client, copy.id, content, "导出.csv").status_code == 302
+    db.session.rollback()
+    imported = db.session.scalars(select(LedgerEntry).where(LedgerEntry.project_id == copy.id))
+    assert sorted((e.amount_fen, e.group_id or 0) for e in imported) == [(700, 0), (123_450, world.group.id)]
