@@ -78,11 +78,11 @@ def get_authorized(model, ident, user: User, action: str, missing: str):
 
 
 def record_area(record) -> Area:
-    """The area whose scope covers a village's record: its village group when it belongs to one
-    (an entry or project of 组账村代记), else its village. A village's users cover its groups."""
-    if getattr(record, "group_id", None) is not None:
-        return record.group
-    return record.village
+    """The area whose scope covers a village's record: for the books of a village group (an entry
+    or a project of 组账村代记, their `scope_area`) that group, else the village. A village's users
+    cover its groups; a group's leader covers that group's books only (not its households)."""
+    scope_area = getattr(record, "scope_area", None)
+    return scope_area if scope_area is not None else record.village
 
 
 def area_clause(user: User, path_column=Area.path) -> ColumnElement[bool]:

@@ -34,6 +34,11 @@ class Project(db.Model):
     # Lists of projects load them with selectinload(Project.targets): one query for the list.
     targets: Mapped[list["ProjectTarget"]] = relationship(back_populates="project", order_by="ProjectTarget.year")
 
+    @property
+    def scope_area(self) -> Area:
+        """The area whose scope covers the project: its group when it has one, else its village."""
+        return self.group if self.group_id is not None else self.village
+
     def target_for(self, year: int) -> "ProjectTarget | None":
         """The project's target for `year`, or None when none was set."""
         return next((t for t in self.targets if t.year == year), None)
