@@ -19,6 +19,7 @@ from coopapp.core.vocabulary import BASE_UNITS, KINDS, PAYOUT_KINDS
 from coopapp.errors import Conflict, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import rollups
+from coopapp.ledger.groups import GroupNames
 from coopapp.ledger.locks import lock_village
 from coopapp.ledger.permissions import (
     approve_refusal,
@@ -120,30 +121,7 @@ class EntryChecks:
         self.today: date | None = None  # the latest today() seen: it only moves forward
         self.periods: dict[date, str] = {}  # entry date → its month, YYYY-MM
         self.bases: dict[tuple, tuple] = {}  # (quantity, unit) → (base quantity, base unit, whole thousandths?)
-        self.groups: dict[str, Area] | None = None  # the village's groups by code and by name, once asked
-
-    def group_of(self, group: str | None) -> int | None:
-        """The id of the village group an entry of this project belongs to: the project's own group
-        if it has one, else the group named by `group` (its code or name, among this village's
-        groups), else None. Refuses (Invalid naming `group`) a group that is not one of the
-        village's, or another group than the project's."""
-        group = (group or "").strip()
-        project = self.project
-        if not group:
-            return project.group_id
-        if self.groups is None:
-            self.groups = {}
-            for area in village_groups(project.village_id):
-                self.groups.setdefault(area.name, area)
-                self.groups[area.code] = area
-        found = self.groups.get(group)
-        if found is None:
-            message = _("本村没有这个村民小组：%(g)s", g=group)
-            raise Invalid(message, {"group": message})
-        if project.group_id is not None and found.id != project.group_id:
-            message = _("该项目属于%(g)s，其台账记入该组。", g=project.group.name)
-            raise Invalid(message, {"group": message})
-        return found.id
+        self.group_of = GroupNames(project).group_of  # the entry's village group (组账村代记)
 
     def check(
         self,
@@ -398,12 +376,6 @@ def close_month(user: User, village: Area, period: str) -> ClosedMonth:
     db.session.add(closed)
     audit.record(user, "month.close", closed)
     return closed
-
-
-def village_groups(village_id: int) -> list[Area]:
-    """The village's groups (村民小组), by code."""
-    q = select(Area).where(Area.parent_id == village_id, Area.level == "group").order_by(Area.code)
-    return list(db.session.scalars(q))
 
 
 def entries_query(user: User, *, village: Area | None = None, status: str | None = None, period: str | None = None):

@@ -18,7 +18,8 @@ from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.errors import Forbidden, Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import rollups
-from coopapp.ledger.operations import today, village_groups
+from coopapp.ledger.groups import village_groups
+from coopapp.ledger.operations import today
 from coopapp.models import Area, Cooperative, Household, Membership, PartyOrg, Project, User
 from coopapp.models.base import get_by_id
 from coopapp.models.households import new_public_token
