@@ -281,3 +281,23 @@ def test_the_export_writes_the_group_and_imports_again(app, world, auth, uploads
     db.session.rollback()
     imported = db.session.scalars(select(LedgerEntry).where(LedgerEntry.project_id == copy.id))
     assert sorted((e.amount_fen, e.group_id or 0) for e in imported) == [(700, 0), (123_450, world.group.id)]
+
+
+def test_a_group_projects_plan_pays_in_the_groups_books(app, world):
+    from .builders import publish
+
+    project = db.session.get(Project, world.project.id)
+    project.group_id = world.group.id
+    db.session.commit()
+    plan = publish(world)
+    db.session.commit()
+    posted = db.session.scalars(select(LedgerEntry).where(LedgerEntry.status == "approved"))
+    assert {e.group_id for e in posted} == {world.group.id}
+    assert _group_total(world.group.id) == int(plan.pool_fen)
+    assert rollups.verify() == []
+    result = app.test_cli_runner().invoke(args=["coop", "rollup", "verify"])
+    assert result.exit_code == 0, result.output
+    db.session.execute(GroupMonthlySummary.__table__.update().values(entry_count=GroupMonthlySummary.entry_count + 1))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["coop", "rollup", "verify"])
+    assert result.exit_code != 0 and "group" in result.output + (result.stderr or "")
