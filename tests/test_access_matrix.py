@@ -76,7 +76,7 @@ def test_the_table_has_no_stale_rows(app):
     assert not stale, f"ROUTES rows for routes the app no longer has: {stale}"
 
 
-USERNAMES_HERE = {**USERNAMES, "tadmin": "gaotan.admin"}
+USERNAMES_HERE = {**USERNAMES, "tadmin": "gaotan.admin", "grp": "grp"}
 
 
 def _client(app, caller: str):
@@ -223,7 +223,6 @@ def test_a_group_leader(app, objects, endpoint, method):
     """Refused where acc2 is refused (never shown 中洞村's entries, plans or pages), and never writes."""
     add_user("grp", "group_leader", World.load(objects["world"]).group)
     db.session.commit()
-    USERNAMES_HERE["grp"] = "grp"
     route = ROUTES[(endpoint, method)]
     foreign = route.outcomes()["acc2"]
     before = route_state()
