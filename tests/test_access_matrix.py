@@ -78,7 +78,7 @@ def test_the_table_has_no_stale_rows(app):
     assert not stale, f"ROUTES rows for routes the app no longer has: {stale}"
 
 
-USERNAMES_HERE = {**USERNAMES, "tadmin": "gaotan.admin"}
+USERNAMES_HERE = {**USERNAMES, "tadmin": "gaotan.admin", "grp": "grp"}
 
 
 def _client(app, caller: str):
@@ -249,3 +249,30 @@ def test_a_town_accountant(app, objects, endpoint, method, args, data, expected)
     assert got == expected, f"{endpoint} {method} {url}: expected {expected}, got {got}"
     if expected != "ok":
         assert route_state() == before
+
+
+# ---- the group leader (村民小组长): 中洞一组's, a group of 中洞村 ---------------------------------------
+
+# The routes' objects are 中洞村's own, none of them in a group's books: a group leader, who reads
+# only their group's, is refused wherever the foreign village's accountant (acc2) is, and writes
+# nothing anywhere — except the public routes (anyone may use them) and their own account's.
+OWN_ACCOUNT = {"auth.logout", "auth.change_password", "auth.login", "api.create_token", "api.delete_token"}
+REFUSED = ("L", "403", "404", "-")
+ALL_ROUTES = sorted(ROUTES)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), ALL_ROUTES, ids=[f"{e}-{m}" for e, m in ALL_ROUTES])
+def test_a_group_leader(app, objects, endpoint, method):
+    """Refused where acc2 is refused (never shown 中洞村's entries, plans or pages), and never writes."""
+    add_user("grp", "group_leader", World.load(objects["world"]).group)
+    db.session.commit()
+    route = ROUTES[(endpoint, method)]
+    foreign = route.outcomes()["acc2"]
+    before = route_state()
+    url, resp = _request(app, "grp", endpoint, method, route, objects)
+    got = outcome(resp, url)
+    if foreign in REFUSED and foreign != "L":
+        assert matches(foreign, got) or got in ("403", "404"), f"{endpoint} {method} as grp: {got} ({url})"
+    assert not got.startswith("5"), f"{endpoint} {method} as grp: {got} ({url})"
+    if route.outcomes()["anon"] != "ok" and endpoint not in OWN_ACCOUNT:
+        assert route_state() == before, f"grp {method} {url} wrote ({got})"

@@ -22,12 +22,16 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # 镇三资代理会计, scoped to a town: the town's approval after the secretary's (entries above a tier,
     # a month's reopening, a large plan).
     "town_accountant": frozenset({"view", "view_private", "town_review"}),
+    # 村民小组长: reads the books of their village group (their area), writes nothing.
+    "group_leader": frozenset({"view"}),
     "admin": frozenset({"view", "manage_users", "manage_areas", "manage_orgs", "set_targets", "manage_settings"}),
 }
 # Village-bound roles act only on villages (and their groups), never on a whole town.
 VILLAGE_ROLES = frozenset({"accountant", "secretary"})
 # Town-bound roles act on a whole town (its villages), their scope is a town.
 TOWN_ROLES = frozenset({"town_accountant"})
+# Group-bound roles act only on a village group (村民小组): their area is the group.
+GROUP_ROLES = frozenset({"group_leader"})
 
 
 def can(user: User, action: str, area: Area) -> bool:
@@ -74,8 +78,16 @@ def get_authorized(model, ident, user: User, action: str, missing: str):
     record = get_by_id(model, ident)
     if record is None:
         raise NotFound(missing)
-    authorize(user, action, record.village)
+    authorize(user, action, record_area(record))
     return record
+
+
+def record_area(record) -> Area:
+    """The area whose scope covers a village's record: for the books of a village group (an entry
+    or a project of 组账村代记, their `scope_area`) that group, else the village. A village's users
+    cover its groups; a group's leader covers that group's books only (not its households)."""
+    scope_area = getattr(record, "scope_area", None)
+    return scope_area if scope_area is not None else record.village
 
 
 def area_clause(user: User, path_column=Area.path) -> ColumnElement[bool]:
@@ -88,6 +100,15 @@ def village_ids_clause(user: User, village_column) -> ColumnElement[bool]:
     """A WHERE clause for a `village_id` column: only villages inside the scope."""
     visible = select(Area.id).where(area_clause(user))
     return village_column.in_(visible)
+
+
+def village_rows_clause(user: User, village_column, group_column) -> ColumnElement[bool]:
+    """A WHERE clause for rows of a village that may belong to one of its groups (entries,
+    projects): `village_ids_clause`, except for a user whose scope is a village group, who sees
+    only the rows of that group — never another group's, nor the village's ungrouped rows."""
+    if user.area.level == "group":
+        return group_column == user.area.id
+    return village_ids_clause(user, village_column)
 
 
 def visible_villages(user: User, under: Area | None = None) -> list[Area]:

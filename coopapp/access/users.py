@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from coopapp.access import audit, throttle
 from coopapp.access.accounts import end_user_access, hash_password, password_problem
-from coopapp.access.scope import TOWN_ROLES, VILLAGE_ROLES, area_clause, authorize, can
+from coopapp.access.scope import GROUP_ROLES, TOWN_ROLES, VILLAGE_ROLES, area_clause, authorize, can
 from coopapp.core.codes import canonical_area_code
 from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import ROLE_RANKS, ROLES
@@ -98,6 +98,8 @@ def _area_problem(actor: User | None, text: str, role: str | None) -> tuple[Area
         return None, _("村会计和村书记的范围必须是一个村。")
     if role in TOWN_ROLES and area.level != "town":
         return None, _("镇三资代理会计的范围必须是一个镇。")
+    if role in GROUP_ROLES and area.level != "group":
+        return None, _("村民小组长的范围必须是一个村民小组。")
     return area, None
 
 
@@ -208,7 +210,7 @@ def _changed_values(actor: User | None, user: User, changes: dict) -> tuple[dict
         values["role"], problem = _role_problem(actor, changes["role"])
         errors.update({"role": problem} if problem else {})
     role = values.get("role") or user.role
-    if "area" in changes or ("role" in changes and role in VILLAGE_ROLES | TOWN_ROLES):
+    if "area" in changes or ("role" in changes and role in VILLAGE_ROLES | TOWN_ROLES | GROUP_ROLES):
         area, problem = _area_problem(actor, changes.get("area") or user.area.code, role)
         values["area"] = area
         errors.update({"area": problem} if problem else {})

@@ -59,7 +59,7 @@ def list_entries():
     village = village_arg(me)
     page, per_page = int_arg("page", 1, high=1_000_000), int_arg("per_page", 50, high=MAX_PER_PAGE)
     q = ledger.entries_query(me, village=village, status=status, period=period_arg()).options(
-        selectinload(LedgerEntry.village), selectinload(LedgerEntry.created_by)
+        selectinload(LedgerEntry.village), selectinload(LedgerEntry.group), selectinload(LedgerEntry.created_by)
     )
     result = db.paginate(q, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
     reversed_by = ledger.reversal_ids([e.id for e in result.items])

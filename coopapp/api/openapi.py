@@ -160,6 +160,7 @@ PROJECT = _object(
         "targets": {"type": "array", "items": PROJECT_TARGET, "description": "every year's targets, oldest first"},
         **_typed("id:int name:str village:str village_name:str cooperative_id:int? cooperative:str?"),
         **_typed("capacity:dec? capacity_unit:str? active:bool"),
+        **_typed("group:str?"),  # the village group's code (组账村代记)
         "type": {"enum": list(PROJECT_TYPES)},
         **_money("target_output", "target_collective_income", nullable=True),  # this year's
     },
@@ -185,6 +186,7 @@ ENTRY = _object(
         **_typed("note:str return_reason:str? reverses_id:int? reversal_reason:str? reversed_by_id:int?"),
         **_typed("created_by:str? created_by_name:str? created_at:time reviewed_at:time?"),
         **_typed("town_reviewed_by:str? town_reviewed_at:time? returned_by_town:bool"),
+        **_typed("group:str?"),  # the village group's code (组账村代记), null for the village's own books
         "kind": {"enum": list(KINDS)},
         "status": {"enum": list(STATUSES)},
         **_money("amount"),

@@ -180,6 +180,7 @@ OBJECTION_STATUSES = Vocabulary(
 # Open: a later role (a town agency accountant, a group leader) is one more line here and there.
 ROLES = Vocabulary(
     Role("accountant", _l("会计"), "会计", ("村会计", "报账员"), rank=10),
+    Role("group_leader", _l("村民小组长"), "村民小组长", ("小组长", "村民组长"), rank=10),
     Role("secretary", _l("书记"), "书记", ("支部书记", "村书记", "村支书"), rank=20),
     Role("reviewer", _l("审核员"), "审核员", ("审核",), rank=20),
     Role("town_accountant", _l("镇三资代理会计"), "镇三资代理会计", ("镇代理会计", "三资代理会计"), rank=20),

@@ -29,9 +29,11 @@ from coopapp.models import (
     Disclosure,
     Distribution,
     DistributionLine,
+    GroupMonthlySummary,
     Household,
     LedgerEntry,
     MonthlySummary,
+    Project,
     User,
 )
 from coopapp.models.base import utcnow
@@ -154,21 +156,29 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 # ----- figures ---------------------------------------------------------------------------
 
 
+def _in_place(place: Area, village_column, group_column):
+    """Rows of `place`: a village (all its rows, its groups' included) or one of its village groups
+    (组账村代记: that group's rows only). Every function below takes either as its `village`."""
+    return group_column == place.id if place.level == "group" else village_column == place.id
+
+
 def _kind_sums(village: Area, year: int, first_month: int, last_month: int) -> tuple[dict, dict]:
-    """(month, kind) → approved amount and month → approved entry count, from the summaries."""
+    """(month, kind) → approved amount and month → approved entry count, from the summaries (a
+    group's from the group summaries)."""
+    table = GroupMonthlySummary if village.level == "group" else MonthlySummary
     q = (
         select(
-            MonthlySummary.month,
-            MonthlySummary.kind,
-            func.sum(MonthlySummary.amount_fen),
-            func.sum(MonthlySummary.entry_count),
+            table.month,
+            table.kind,
+            func.sum(table.amount_fen),
+            func.sum(table.entry_count),
         )
         .where(
-            MonthlySummary.village_id == village.id,
-            MonthlySummary.year == year,
-            MonthlySummary.month.between(first_month, last_month),
+            _in_place(village, table.village_id, getattr(table, "group_id", None)),
+            table.year == year,
+            table.month.between(first_month, last_month),
         )
-        .group_by(MonthlySummary.month, MonthlySummary.kind)
+        .group_by(table.month, table.kind)
     )
     amounts: dict[tuple[int, str], int] = {}
     counts: dict[int, int] = {}
@@ -215,6 +225,15 @@ def year_table(village: Area, year: int, quarterly: bool) -> list[dict]:
     return rows
 
 
+def groups_with_books(village: Area) -> list[Area]:
+    """The village's groups that keep books (组账村代记: approved entries of theirs in the group
+    summaries), by code: the groups its pages offer to show one by one."""
+    with_books = select(GroupMonthlySummary.group_id).where(
+        GroupMonthlySummary.village_id == village.id, GroupMonthlySummary.entry_count > 0
+    )
+    return list(db.session.scalars(select(Area).where(Area.id.in_(with_books)).order_by(Area.code)))
+
+
 # ----- distributions and corrections -----------------------------------------------------
 
 
@@ -228,10 +247,13 @@ def published_plans(village: Area, start: date, end: date) -> list[dict]:
     `end` (also those later reversed as a whole), each with its lines under masked names and
     the household's village group (two households masked as 吴* are told apart by it)."""
     low, high = _bounds(start, end)
+    q = select(Distribution)
+    if village.level == "group":  # a group's plans: those of its projects
+        q = q.join(Project, Project.id == Distribution.project_id).where(Project.group_id == village.id)
+    else:
+        q = q.where(Distribution.village_id == village.id)
     q = (
-        select(Distribution)
-        .where(
-            Distribution.village_id == village.id,
+        q.where(
             Distribution.status.in_(("published", "reversed")),
             Distribution.published_at >= low,
             Distribution.published_at < high,
@@ -278,7 +300,7 @@ def corrections(village: Area, first_period: str, last_period: str) -> list[dict
         select(LedgerEntry, original)
         .join(original, original.id == LedgerEntry.reverses_id)
         .where(
-            LedgerEntry.village_id == village.id,
+            _in_place(village, LedgerEntry.village_id, LedgerEntry.group_id),
             LedgerEntry.status == "approved",
             original.status == "approved",
             LedgerEntry.period >= first_period,
@@ -312,7 +334,7 @@ def red_entries(village: Area, first_period: str, last_period: str) -> list[dict
     q = (
         select(LedgerEntry)
         .where(
-            LedgerEntry.village_id == village.id,
+            _in_place(village, LedgerEntry.village_id, LedgerEntry.group_id),
             LedgerEntry.amount_fen < 0,
             LedgerEntry.reverses_id.is_(None),  # (with the line above: the partial index's rows)
             LedgerEntry.status == "approved",

@@ -317,6 +317,7 @@ def _entry(plan: Distribution, user: User, kind: str, amount: int, household_id,
         kind=kind,
         amount_fen=amount,
         household_id=household_id,
+        group_id=plan.project.group_id,  # a group's project pays in the group's books
         note=note,
         created_by_id=user.id,
     )

@@ -33,6 +33,7 @@ DRAFT = (
     "unit",
     "household_id",
     "note",
+    "group_id",  # the village group (组账村代记), None for most
 )
 
 
@@ -227,7 +228,7 @@ def as_rows(drafts: list[tuple], pg: bool) -> None:
     quantity in thousandths, a missing note as ""). Done before the writing transaction takes its
     lock, and in place, so that memory stays flat; `chunk_events` reads the snapshot back from it."""
     for n, draft in enumerate(drafts):
-        project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft
+        project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note, group_id = draft
         drafts[n] = (
             project_id,
             village_id,
@@ -239,6 +240,7 @@ def as_rows(drafts: list[tuple], pg: bool) -> None:
             unit,
             household_id,
             note or "",
+            group_id,
         )
 
 
@@ -263,9 +265,14 @@ def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> li
     pieces = [p.replace("{user}", str(int(user_id))) for p in _snapshot_template(*frame)]
     a, b, c, d, e, f, g, h, i, j, k = pieces
     ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (audit.json_escaped(p) for p in pieces)
+    # A row of a village group: its snapshot has "group_id" (keys sorted: before "household_id").
+    group_key, group_key_e = ',"group_id":', audit.json_escaped(',"group_id":')
     events = []
     for ident, draft in zip(ids, drafts, strict=True):
-        project_id, village_id, period, day, kind, amount_fen, milli, unit, household_id, note = draft
+        project_id, village_id, period, day, kind, amount_fen, milli, unit, household_id, note, group_id = draft
+        cg, ecg = (
+            (c, ec) if group_id is None else (f"{group_key}{int(group_id)}{c}", f"{group_key_e}{int(group_id)}{ec}")
+        )
         quantity = None if milli is None else Decimal(milli).scaleb(-3)
         day_j, day_e = texts[day]
         kind_j, kind_e = texts[kind]
@@ -277,9 +284,9 @@ def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> li
         events.append(
             (
                 ident,
-                f"{a}{amount}{b}{day_j}{c}{home}{d}{kind_j}{e}{note_j}{f}{period_j}{g}{project}{h}{quantity_j}"
+                f"{a}{amount}{b}{day_j}{cg}{home}{d}{kind_j}{e}{note_j}{f}{period_j}{g}{project}{h}{quantity_j}"
                 f"{i}{unit_j}{j}{village}{k}",
-                f"{ea}{amount}{eb}{day_e}{ec}{home}{ed}{kind_e}{ee}{note_e}{ef}{period_e}{eg}{project}{eh}{quantity_e}"
+                f"{ea}{amount}{eb}{day_e}{ecg}{home}{ed}{kind_e}{ee}{note_e}{ef}{period_e}{eg}{project}{eh}{quantity_e}"
                 f"{ei}{unit_e}{ej}{village}{ek}",
             )
         )

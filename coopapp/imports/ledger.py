@@ -44,6 +44,7 @@ LEDGER_HEADERS = {
     **dict.fromkeys(("金额", "amount", "金额元", "发生额"), "amount"),
     **dict.fromkeys(("户主", "household", "农户", "户名", "户主姓名", "收款人"), "household"),
     **dict.fromkeys(("年份", "年度", "year"), "year"),  # the year of a 日期 written 9月
+    **dict.fromkeys(("村民小组", "小组", "组", "group", "村组"), "group"),  # 组账村代记: code or name
 }
 # A kind as files write it (squashed: its code, its name, its aliases) → its code.
 KIND_ALIASES = {squash(text): code for text, code in KINDS.written().items()}
@@ -51,6 +52,7 @@ _KINDS_LISTED = "、".join(KINDS.names[code] for code in KINDS_AS_LISTED)
 # The field an Invalid from the ledger's checks names → the column that holds it.
 FIELD_COLUMNS = {"kind": "kind", "amount": "amount", "quantity": "quantity", "unit": "unit"}
 FIELD_COLUMNS |= {"household_id": "household", "date": "date", "period": "period", "note": "note"}
+FIELD_COLUMNS |= {"group": "group"}
 
 
 def default_importer(project: Project) -> User | None:
@@ -152,7 +154,7 @@ def _write(user: User, project: Project, checked: _Checked, report: ImportReport
 
 
 # The fields of a ledger row, in the order `_RowReader.read` takes their cells.
-FIELDS = ("date", "period", "note", "kind", "quantity", "unit", "amount", "household", "year")
+FIELDS = ("date", "period", "note", "kind", "quantity", "unit", "amount", "household", "year", "group")
 _AMOUNT, _WIDTH = FIELDS.index("amount"), len(FIELDS)
 # `_RowReader.read`'s answer for a row whose month waits for the rest of its column (see `finish`).
 PENDING = "pending"
@@ -262,7 +264,18 @@ class _RowReader:
         and its amount."""
         report, parsers, cells = self.report, self.parsers, self.cells
         before = report.error_count
-        raw_date, raw_period, raw_note, raw_kind, raw_quantity, raw_unit, raw_amount, raw_household, raw_year = values
+        (
+            raw_date,
+            raw_period,
+            raw_note,
+            raw_kind,
+            raw_quantity,
+            raw_unit,
+            raw_amount,
+            raw_household,
+            raw_year,
+            raw_group,
+        ) = values
         entry_date = period = month = quantity = unit = household_id = None
         waits = False
         if raw_date is not None:
@@ -307,10 +320,23 @@ class _RowReader:
             return None, amount
         try:
             quantity, unit = self.checks.check(period, kind, amount, entry_date, quantity, unit, household_id, note)
+            group_id = self.checks.group_of(None if raw_group is None else cell_text(raw_group))
         except Invalid as exc:
             self._refused(number, values, exc)
             return None, amount
-        draft = (self.project_id, self.village_id, period, entry_date, kind, amount, quantity, unit, household_id, note)
+        draft = (
+            self.project_id,
+            self.village_id,
+            period,
+            entry_date,
+            kind,
+            amount,
+            quantity,
+            unit,
+            household_id,
+            note,
+            group_id,
+        )
         return draft, amount
 
     def finish(self) -> list[tuple[tuple | None, int | None]]:

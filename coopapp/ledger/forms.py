@@ -42,6 +42,7 @@ class EntryForm(FlaskForm):
     unit = SelectField(_l("单位"), choices=choice_list([("", "—")]) + choices(UNITS), validators=[Optional()])
     household_id = IntField(_l("农户"), validators=[Optional()])
     note = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=500)])
+    group = StringField(_l("村民小组"), validators=[Optional(), Length(max=100)])
 
     def to_input(self) -> EntryInput:
         return EntryInput(
@@ -54,6 +55,7 @@ class EntryForm(FlaskForm):
             unit=self.unit.data or None,
             household_id=self.household_id.data,
             note=self.note.data or "",
+            group=self.group.data or None,
         )
 
 

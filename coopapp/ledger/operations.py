@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
-from coopapp.access.scope import authorize, get_authorized, village_ids_clause
+from coopapp.access.scope import authorize, get_authorized, village_rows_clause
 from coopapp.core.limits import MAX_QUANTITY
 from coopapp.core.periods import is_period, period_of, period_problem
 from coopapp.core.tx import atomic
@@ -19,6 +19,7 @@ from coopapp.core.vocabulary import BASE_UNITS, KINDS, PAYOUT_KINDS
 from coopapp.errors import Conflict, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import rollups
+from coopapp.ledger.groups import GroupNames
 from coopapp.ledger.locks import lock_village
 from coopapp.ledger.permissions import (
     approve_refusal,
@@ -65,6 +66,7 @@ class EntryInput:
     unit: str | None = None  # as typed: 斤, 度, kg …
     household_id: int | None = None
     note: str = ""
+    group: str | None = None  # the village group's code or name (组账村代记); None: the village's own books
 
 
 def get_entry(entry_id: int, user: User, action: str = "view") -> LedgerEntry:
@@ -120,6 +122,7 @@ class EntryChecks:
         self.today: date | None = None  # the latest today() seen: it only moves forward
         self.periods: dict[date, str] = {}  # entry date → its month, YYYY-MM
         self.bases: dict[tuple, tuple] = {}  # (quantity, unit) → (base quantity, base unit, whole thousandths?)
+        self.group_of = GroupNames(project).group_of  # the entry's village group (组账村代记)
 
     def check(
         self,
@@ -209,7 +212,8 @@ class EntryChecks:
 
 def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None:
     """Check `data` against the domain (see `EntryChecks`) and copy it onto `entry`."""
-    quantity, unit = EntryChecks(project).check(
+    checks = EntryChecks(project)
+    quantity, unit = checks.check(
         data.period,
         data.kind,
         data.amount_fen,
@@ -223,6 +227,7 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None
     entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind
     entry.amount_fen, entry.quantity, entry.unit = data.amount_fen, quantity, unit
     entry.household_id, entry.note = data.household_id, (data.note or "").strip()
+    entry.group_id = checks.group_of(data.group)
 
 
 def _project(project_id: int) -> Project:
@@ -351,6 +356,7 @@ def build_reversal(user: User, entry: LedgerEntry, reason: str, period: str | No
         quantity=None if entry.quantity is None else -entry.quantity,
         unit=entry.unit,
         household_id=entry.household_id,
+        group_id=entry.group_id,
         note=f"冲销 #{entry.id}：{reason}",  # ledger data, not UI text: the same in every language
         status="submitted",
         reverses_id=entry.id,
@@ -391,7 +397,7 @@ def close_month(user: User, village: Area, period: str) -> ClosedMonth:
 
 def entries_query(user: User, *, village: Area | None = None, status: str | None = None, period: str | None = None):
     """Entries the user may see, newest first, optionally filtered."""
-    q = select(LedgerEntry).where(village_ids_clause(user, LedgerEntry.village_id))
+    q = select(LedgerEntry).where(village_rows_clause(user, LedgerEntry.village_id, LedgerEntry.group_id))
     if village is not None:
         q = q.where(LedgerEntry.village_id == village.id)
     if status:

@@ -13,6 +13,7 @@ from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.extensions import db
 from coopapp.ledger.locks import lock_village
 from coopapp.models import (
+    GroupMonthlySummary,
     Household,
     HouseholdYearSummary,
     LedgerEntry,
@@ -30,6 +31,7 @@ _BENEFIT_YEAR = year_sql(func.coalesce(_ORIGINAL.period, LedgerEntry.period))
 _MONTHLY_KEY = ("project_id", "year", "month", "kind")
 _YEARLY_KEY = ("project_id", "year", "kind")
 _HOUSEHOLD_KEY = ("household_id", "year")
+_GROUP_KEY = ("group_id", "project_id", "year", "month", "kind")
 
 
 def _upsert(model, key: tuple[str, ...], values: dict, added: tuple[str, ...]) -> None:
@@ -51,8 +53,40 @@ def apply_entries(entries: list[LedgerEntry]) -> None:
     for entry in entries:
         if _apply(entry):
             touched.add((entry.village_id, benefit_year(entry)))
+    _apply_groups(entries)
     for village_id, year in sorted(touched):
         refresh_benefit(village_id, (year,))
+
+
+def _apply_groups(entries: list[LedgerEntry]) -> None:
+    """Add the entries that belong to a village group to the group summaries: summed here first,
+    so a batch costs one statement per group × project × month × kind, and nothing without groups."""
+    sums: dict[tuple, list] = {}
+    for entry in entries:
+        if entry.group_id is None:
+            continue
+        key = (entry.group_id, entry.village_id, entry.project_id, entry.year, entry.month, entry.kind)
+        total = sums.setdefault(key, [0, Decimal(0), 0])
+        total[0] += entry.amount_fen
+        total[1] += entry.quantity or Decimal(0)
+        total[2] += 1
+    for (group_id, village_id, project_id, year, month, kind), (fen, quantity, count) in sorted(sums.items()):
+        _upsert(
+            GroupMonthlySummary,
+            _GROUP_KEY,
+            {
+                "group_id": group_id,
+                "village_id": village_id,
+                "project_id": project_id,
+                "year": year,
+                "month": month,
+                "kind": kind,
+                "amount_fen": fen,
+                "quantity": quantity,
+                "entry_count": count,
+            },
+            ("amount_fen", "quantity", "entry_count"),
+        )
 
 
 def apply_entry(entry: LedgerEntry) -> None:
@@ -224,6 +258,29 @@ def _household_from_ledger():
     )
 
 
+def _group_from_ledger():
+    """The approved entries of village groups, summed as the group summaries keep them."""
+    return (
+        select(
+            LedgerEntry.group_id,
+            LedgerEntry.village_id,
+            LedgerEntry.project_id,
+            _YEAR.label("year"),
+            _MONTH.label("month"),
+            LedgerEntry.kind,
+            func.sum(LedgerEntry.amount_fen).label("amount_fen"),
+            func.coalesce(func.sum(LedgerEntry.quantity), 0).label("quantity"),
+            func.count().label("entry_count"),
+        )
+        .where(LedgerEntry.status == "approved", LedgerEntry.group_id.is_not(None))
+        .group_by(LedgerEntry.group_id, LedgerEntry.village_id, LedgerEntry.project_id, _YEAR, _MONTH, LedgerEntry.kind)
+    )
+
+
+def _group_key(row) -> tuple:
+    return (row.group_id, row.village_id, row.project_id, int(row.year), int(row.month), row.kind)
+
+
 def _monthly_key(row) -> tuple:
     return (row.village_id, row.project_id, int(row.year), int(row.month), row.kind)
 
@@ -260,6 +317,13 @@ def verify() -> list[str]:
             select(HouseholdYearSummary),
             _household_key,
             ("payout_fen", "entry_count"),
+        ),
+        (
+            "group",
+            _group_from_ledger(),
+            select(GroupMonthlySummary),
+            _group_key,
+            ("amount_fen", "quantity", "entry_count"),
         ),
     )
     problems += _verify_benefit()
@@ -318,6 +382,7 @@ def rebuild() -> None:
     db.session.execute(delete(MonthlySummary))
     db.session.execute(delete(ProjectYearSummary))
     db.session.execute(delete(HouseholdYearSummary))
+    db.session.execute(delete(GroupMonthlySummary))
     monthly = _monthly_from_ledger().subquery()
     db.session.execute(
         insert(MonthlySummary).from_select(
@@ -335,6 +400,13 @@ def rebuild() -> None:
     db.session.execute(
         insert(HouseholdYearSummary).from_select(
             ["household_id", "village_id", "year", "payout_fen", "entry_count"], select(household)
+        )
+    )
+    group = _group_from_ledger().subquery()
+    db.session.execute(
+        insert(GroupMonthlySummary).from_select(
+            ["group_id", "village_id", "project_id", "year", "month", "kind", "amount_fen", "quantity", "entry_count"],
+            select(group),
         )
     )
     db.session.execute(delete(VillageBenefitSummary))

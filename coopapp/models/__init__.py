@@ -11,6 +11,7 @@ from coopapp.models.households import Household, Membership
 from coopapp.models.imports import IMPORT_KINDS, ImportBatch
 from coopapp.models.ledger import (
     ClosedMonth,
+    GroupMonthlySummary,
     HouseholdYearSummary,
     LedgerEntry,
     MonthlySummary,
@@ -74,6 +75,7 @@ __all__ = [
     "Distribution",
     "DistributionLine",
     "Household",
+    "GroupMonthlySummary",
     "HouseholdYearSummary",
     "IdempotencyKey",
     "ImportBatch",

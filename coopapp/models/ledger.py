@@ -40,6 +40,8 @@ class LedgerEntry(db.Model):
         Index("ix_ledger_entries_household_id", "household_id", **_where("household_id IS NOT NULL")),
         # The red entries (红字: a negative amount that is not a reversal), which the notices and the
         # public page list as such: few, so the index is small and costs an insert nothing.
+        # 组账村代记: the entries of a village group (few villages keep them), for a group's lists.
+        Index("ix_ledger_entries_group_id", "group_id", **_where("group_id IS NOT NULL")),
         Index("ix_ledger_red_entries", "village_id", "period", **_where("amount_fen < 0 AND reverses_id IS NULL")),
     )
 
@@ -69,13 +71,16 @@ class LedgerEntry(db.Model):
     town_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     town_reviewed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # The village group (村民小组, an area of level "group" under the village) whose books it is in.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     # The file the entry was imported from (its drafts are submitted together).
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
 
     __mapper_args__ = {"version_id_col": version}
 
     project: Mapped[Project] = relationship()
-    village: Mapped[Area] = relationship()
+    village: Mapped[Area] = relationship(foreign_keys=[village_id])
+    group: Mapped[Area | None] = relationship(foreign_keys=[group_id])
     household: Mapped[Household | None] = relationship()
     reverses: Mapped["LedgerEntry | None"] = relationship(remote_side=[id])
     created_by = relationship("User", foreign_keys=[created_by_id])
@@ -124,7 +129,14 @@ class LedgerEntry(db.Model):
         }
         if self.town_reviewed_by_id is not None:
             snapshot["town_reviewed_by_id"] = self.town_reviewed_by_id
+        if self.group_id is not None:  # only when set: the entries audited before groups still match
+            snapshot["group_id"] = self.group_id
         return snapshot
+
+    @property
+    def scope_area(self) -> Area:
+        """The area whose scope covers the entry: its group when it has one, else its village."""
+        return self.group if self.group_id is not None else self.village
 
 
 class ClosedMonth(db.Model):
@@ -212,6 +224,30 @@ class ProjectYearSummary(db.Model):
     village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[Decimal] = mapped_column(MilliDecimal, default=Decimal(0))
+    entry_count: Mapped[int] = mapped_column(default=0)
+
+
+class GroupMonthlySummary(db.Model):
+    """Approved totals per village group × project × month × kind: the entries that belong to a
+    group (组账村代记), kept current on approval beside the village's summaries, which already count
+    them; a group's pages and notices read it (a year is its twelve months: few rows). Only grouped
+    entries touch it, so the villages without groups pay nothing."""
+
+    __tablename__ = "group_monthly_summaries"
+    __table_args__ = (
+        UniqueConstraint("group_id", "project_id", "year", "month", "kind"),
+        Index("ix_group_monthly_village", "village_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    year: Mapped[int]
+    month: Mapped[int]
     kind: Mapped[str] = mapped_column(String(20))
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     quantity: Mapped[Decimal] = mapped_column(MilliDecimal, default=Decimal(0))

@@ -25,11 +25,19 @@ class Project(db.Model):
     capacity: Mapped[Decimal | None] = mapped_column(MilliDecimal)
     capacity_unit: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
+    # The village group (村民小组) whose project it is: its entries are in that group's books.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
 
-    village: Mapped[Area] = relationship()
+    village: Mapped[Area] = relationship(foreign_keys=[village_id])
+    group: Mapped[Area | None] = relationship(foreign_keys=[group_id])
     cooperative: Mapped[Cooperative | None] = relationship()
     # Lists of projects load them with selectinload(Project.targets): one query for the list.
     targets: Mapped[list["ProjectTarget"]] = relationship(back_populates="project", order_by="ProjectTarget.year")
+
+    @property
+    def scope_area(self) -> Area:
+        """The area whose scope covers the project: its group when it has one, else its village."""
+        return self.group if self.group_id is not None else self.village
 
     def target_for(self, year: int) -> "ProjectTarget | None":
         """The project's target for `year`, or None when none was set."""
@@ -37,7 +45,7 @@ class Project(db.Model):
 
     def audit_snapshot(self) -> dict:
         """The fields the audit chain vouches for."""
-        return {
+        snapshot = {
             "name": self.name,
             "type": self.type,
             "village_id": self.village_id,
@@ -46,6 +54,9 @@ class Project(db.Model):
             "capacity_unit": self.capacity_unit,
             "active": bool(self.active),
         }
+        if self.group_id is not None:  # only when set: the projects audited before groups still match
+            snapshot["group_id"] = self.group_id
+        return snapshot
 
 
 class ProjectTarget(db.Model):

@@ -23,7 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from coopapp.access.scope import visible_villages
 from coopapp.core.money import yuan_decimal
@@ -217,9 +217,10 @@ LEDGER_HEADER = [
     "摘要",
     "状态",
     "冲销原记录编号",
+    "村民小组",  # 组账村代记: the group's name, which the import reads back
 ]
 LEDGER_AMOUNT = LEDGER_HEADER.index("金额（元）")
-LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14)
+LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14, 12)
 
 
 def ledger_table(user: User, filters: LedgerFilters, title: str) -> Table:
@@ -238,6 +239,7 @@ def ledger_table(user: User, filters: LedgerFilters, title: str) -> Table:
 
 
 def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
+    group = aliased(Area)
     entries = ledger_query(user, filters).order_by(None).subquery()
     q = (
         select(
@@ -254,9 +256,11 @@ def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
             entries.c.status,
             entries.c.reverses_id,
             entries.c.village_id,
+            group.name.label("group_name"),
         )
         .join(Project, Project.id == entries.c.project_id)
         .outerjoin(Household, Household.id == entries.c.household_id)
+        .outerjoin(group, group.id == entries.c.group_id)
         .order_by(entries.c.period, entries.c.id)
     )
     # Decided now, while the request's user is at hand: the rows are read later, as they are sent.
@@ -285,8 +289,9 @@ def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
             r.note or None,
             statuses.get(r.status, r.status),
             r.reverses_id,
+            r.group_name,
         ]
-    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), None, None, None, None]
+    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), None, None, None, None, None]
 
 
 def stream(q) -> Iterator:

@@ -13,6 +13,7 @@ from coopapp.distributions import plans as distributions
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import queries, reopening
 from coopapp.models import Area, User
+from coopapp.reporting import groups
 
 
 @dataclass
@@ -41,6 +42,9 @@ class Todos:
     # admin
     held_back: int = 0
     in_retired_areas: int = 0
+    # group leader: their group's figures this year (no to-dos: they read, they do not write)
+    group_board: dict | None = None
+    year: int = 0
 
     @property
     def total(self) -> int:
@@ -79,6 +83,9 @@ def todos_for(user: User) -> Todos:
     elif user.role == "reviewer":
         rows = due.overdue_disclosures(user)
         todos.overdue, todos.overdue_rows = len(rows), rows[: due.OVERDUE_SHOWN]
+    elif user.role == "group_leader" and user.area.level == "group":
+        todos.year = ledger.today().year
+        todos.group_board = groups.group_board(user.area, todos.year)
     elif user.role == "admin":
         todos.held_back = users.held_back_users(user)
         todos.in_retired_areas = users.users_in_retired_areas(user)

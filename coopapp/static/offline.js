@@ -13,7 +13,7 @@
   var CHOICES = "/offline/choices.json";
   var textNode = document.getElementById("offline-texts");
   var T = textNode ? textNode.dataset : {};
-  var FIELDS = ["project_id", "period", "date", "kind", "amount", "quantity", "unit", "household_id", "note"];
+  var FIELDS = ["project_id", "period", "date", "kind", "amount", "quantity", "unit", "household_id", "note", "group"];
 
   function say(text, n) { return String(text || "").replace("%(n)s", n); }
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
-from coopapp.access.scope import area_clause, authorize, get_authorized, home_village
+from coopapp.access.scope import area_clause, authorize, get_authorized, home_village, village_rows_clause
 from coopapp.core.codes import canonical_area_code, valid_credit_code, valid_id_number
 from coopapp.core.limits import MAX_QUANTITY
 from coopapp.core.text import DigitError, ascii_digits
@@ -18,6 +18,7 @@ from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.errors import Forbidden, Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import rollups
+from coopapp.ledger.groups import village_groups
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Cooperative, Household, Membership, PartyOrg, Project, User
 from coopapp.models.base import get_by_id
@@ -60,6 +61,26 @@ def get_village(code: str | None, user: User, action: str = "view") -> Area:
             raise Forbidden(_("此页面只供村会计和村书记使用。"))
     authorize(user, action, village)
     return village
+
+
+def village_group(village: Area, code: str | None) -> Area | None:
+    """The village group (村民小组) `code` of the village; None without a code; 404 when the
+    village has no such group."""
+    if not code:
+        return None
+    for group in village_groups(village.id):
+        if group.code == code:
+            return group
+    raise NotFound(_("本村没有这个村民小组：%(g)s", g=code))
+
+
+def get_village_or_group(code: str, group_code: str | None, user: User) -> tuple[Area, Area | None]:
+    """The village `code` and, with `group_code`, one of its groups, which the user may view: the
+    group's books are readable by who may view the village, and by the group's own leader."""
+    village = village_by_code(code)
+    group = village_group(village, group_code)
+    authorize(user, "view", group or village)
+    return village, group
 
 
 def get_area(code: str | None, user: User, action: str = "view") -> Area:
@@ -119,6 +140,19 @@ class ProjectInput:
     target_output_fen: int | None = None
     target_collective_income_fen: int | None = None
     active: bool = True
+    group: str | None = None  # the village group's code or name (组账村代记)
+
+
+def _project_group(data: ProjectInput, village: Area, errors: dict) -> int | None:
+    """The id of the village group named by `data.group` (code or name), among the village's groups."""
+    wanted = (data.group or "").strip()
+    if not wanted:
+        return None
+    for group in village_groups(village.id):
+        if wanted in (group.code, group.name):
+            return group.id
+    errors["group"] = _("本村没有这个村民小组：%(g)s", g=wanted)
+    return None
 
 
 def _apply_project(project: Project, data: ProjectInput, village: Area) -> None:
@@ -138,8 +172,10 @@ def _apply_project(project: Project, data: ProjectInput, village: Area) -> None:
         coop = get_by_id(Cooperative, data.cooperative_id)
         if coop is None or coop.village_id != village.id:
             errors["cooperative_id"] = _("合作社不属于本村。")
+    group_id = _project_group(data, village, errors)
     if errors:
         raise Invalid(_("请改正标出的字段。"), errors)
+    project.group_id = group_id
     project.name, project.type, project.village_id = data.name.strip(), data.type, village.id
     project.cooperative_id = data.cooperative_id
     project.capacity = data.capacity
@@ -180,7 +216,8 @@ def get_project(project_id: int, user: User, action: str = "view") -> Project:
 
 def projects_for(user: User, village: Area | None = None) -> list[Project]:
     """Projects in the user's scope (optionally one village's)."""
-    q = select(Project).join(Area, Project.village_id == Area.id).where(area_clause(user))
+    q = select(Project).join(Area, Project.village_id == Area.id)
+    q = q.where(village_rows_clause(user, Project.village_id, Project.group_id))
     q = q.options(selectinload(Project.targets))
     if village is not None:
         q = q.where(Project.village_id == village.id)

@@ -33,6 +33,8 @@ class ProjectForm(FlaskForm):
     target_output = AmountField(_l("年度产值目标（元）"), validators=[Optional()])
     target_collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional()])
     active = BooleanField(_l("在用"), default=True)
+    # The village group whose project it is (its code or name); empty: the village's own.
+    group = SelectField(_l("村民小组"), validate_choice=False, validators=[Optional()])
 
     def to_input(self, village_code: str | None = None) -> ProjectInput:
         return ProjectInput(
@@ -45,6 +47,7 @@ class ProjectForm(FlaskForm):
             target_output_fen=self.target_output.data,
             target_collective_income_fen=self.target_collective_income.data,
             active=bool(self.active.data),
+            group=self.group.data or None,
         )
 
 

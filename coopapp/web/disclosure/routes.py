@@ -146,24 +146,29 @@ def _period_args(period: disclosure.Period) -> dict:
     return {"quarter": period.code} if period.quarterly else {"period": period.code}
 
 
-def _notice_html(village: Area, period: disclosure.Period, inline: bool) -> str:
-    public_url = display.public_url("public.village", code=village.code)
-    published = disclosure.disclosure_of(village, period)
+def _notice_html(village: Area, period: disclosure.Period, inline: bool, group: Area | None = None) -> str:
+    """The notice of the village, or with `group` of one of its village groups (组账村代记: the
+    group's figures from its summaries; only a village's notice is registered as published)."""
+    place, group_args = group or village, {"group": group.code} if group else {}
+    public_url = display.public_url("public.village", code=village.code, **group_args)
+    published = disclosure.disclosure_of(village, period) if group is None else None
     return render_template(
         "disclosure/notice.html",
         village=village,
+        group=group,
+        group_args=group_args,
         period=period,
-        figures=disclosure.period_figures(village, period),
-        plans=disclosure.published_plans(village, period.start, period.end),
-        corrections=disclosure.corrections(village, period.first, period.last),
-        red_entries=disclosure.red_entries(village, period.first, period.last),
+        figures=disclosure.period_figures(place, period),
+        plans=disclosure.published_plans(place, period.start, period.end),
+        corrections=disclosure.corrections(place, period.first, period.last),
+        red_entries=disclosure.red_entries(place, period.first, period.last),
         public_url=public_url,
         qr=display.qr_svg(public_url, fit=True),
         published=published,
         published_on=local_time(published.published_at)[:10] if published else "",
-        can_publish=can(current_user, "manage_village", village),
+        can_publish=group is None and can(current_user, "manage_village", village),
         form=PublishNoticeForm(formdata=None, period=period.code),
-        period_args=_period_args(period),
+        period_args={**_period_args(period), **group_args},
         local_time=local_time,
         **_assets(inline),
     )
@@ -171,20 +176,23 @@ def _notice_html(village: Area, period: disclosure.Period, inline: bool) -> str:
 
 @bp.get("/villages/<code>/notice")
 def notice(code: str):
-    """The 公开栏 notice sheet of a month (?period=2025-09) or a quarter (?quarter=2025Q3), A3."""
-    village = catalog.get_village(code, current_user)
+    """The 公开栏 notice sheet of a month (?period=2025-09) or a quarter (?quarter=2025Q3), A3; of one
+    village group with ?group=CODE."""
+    village, group = catalog.get_village_or_group(code, request.args.get("group"), current_user)
     period = _period()
-    return _notice_html(village, period, inline=False)
+    return _notice_html(village, period, inline=False, group=group)
 
 
 @bp.get("/villages/<code>/notice.pdf")
 def notice_pdf(code: str):
     """The notice sheet as a PDF (Chromium), else the print page with how to save it."""
-    village = catalog.get_village(code, current_user)
+    village, group = catalog.get_village_or_group(code, request.args.get("group"), current_user)
     period = _period()
-    html = _notice_html(village, period, inline=True)
-    page = url_for("disclosure.notice", code=village.code, **_period_args(period))
-    return _pdf(html, f"notice-{village.code}-{period.code}.pdf", page)
+    html = _notice_html(village, period, inline=True, group=group)
+    group_args = {"group": group.code} if group else {}
+    page = url_for("disclosure.notice", code=village.code, **_period_args(period), **group_args)
+    stem = f"notice-{(group or village).code}-{period.code}"
+    return _pdf(html, f"{stem}.pdf", page)
 
 
 @bp.post("/villages/<code>/notice/publish")

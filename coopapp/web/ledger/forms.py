@@ -6,16 +6,20 @@ from wtforms.validators import Optional
 
 from coopapp.core.forms import choice_list, optional_int
 from coopapp.ledger.forms import EntryForm
-from coopapp.models import Household, LedgerEntry, Project
+from coopapp.models import Area, Household, LedgerEntry, Project
 
 
 class EntryPageForm(EntryForm):
     """EntryForm where the household is picked from the village's households."""
 
     household_id = SelectField(_l("农户"), coerce=optional_int, validate_choice=False, validators=[Optional()])
+    group = SelectField(_l("村民小组"), validate_choice=False, validators=[Optional()])
 
-    def fill_choices(self, projects: list[Project], households: list[Household]) -> None:
+    def fill_choices(self, projects: list[Project], households: list[Household], groups: list[Area] = ()) -> None:
         self.project_id.choices = choice_list((p.id, p.name) for p in projects)
+        # The village's groups (组账村代记); the page shows the picker only when there are some.
+        self.group.choices = choice_list([("", _l("（本村，不属于村民小组）")), *((g.code, g.name) for g in groups)])
+        self.has_groups = bool(groups)
         self.household_id.choices = choice_list(
             [("", _l("（不涉及农户）")), *((h.id, h.head_name) for h in households)]
         )
@@ -33,4 +37,5 @@ def entry_form_data(entry: LedgerEntry) -> dict:
         "unit": entry.unit,
         "household_id": entry.household_id,
         "note": entry.note,
+        "group": entry.group.code if entry.group_id is not None else "",
     }

@@ -12,6 +12,7 @@ from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import permissions
 from coopapp.ledger.consequences import void_consequence
+from coopapp.ledger.groups import village_groups
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
@@ -85,7 +86,11 @@ def export(fmt: str):
 
 def _entry_form(village, **kwargs) -> EntryPageForm:
     form = EntryPageForm(**kwargs)
-    form.fill_choices(catalog.projects_for(current_user, village), catalog.households_for(current_user, village))
+    form.fill_choices(
+        catalog.projects_for(current_user, village),
+        catalog.households_for(current_user, village),
+        village_groups(village.id),
+    )
     return form
 
 

@@ -109,21 +109,26 @@ def villages():
 @bp.get("/p/<code>")
 def village(code: str):
     """A village's public disclosure page (村务公开), no login: approved figures by month or
-    quarter (?by=quarter), published distributions under masked names, corrections and red entries as such."""
+    quarter (?by=quarter), published distributions under masked names, corrections and red entries as such;
+    of one village group with ?group=CODE (组账村代记)."""
     area = catalog.village_by_code(code)
+    group = catalog.village_group(area, request.args.get("group"))
+    place = group or area
     year = year_arg()
     quarterly = request.args.get("by") == "quarter"
     return render_template(
         "public/village.html",
         village=area,
+        group=group,
+        groups=disclosure.groups_with_books(area),
         year=year,
         years=year_choices(),
         quarterly=quarterly,
-        rows=disclosure.year_table(area, year, quarterly),
-        total=disclosure.period_figures(area, disclosure.Period(year, 1, 12)),
-        plans=disclosure.published_plans(area, date(year, 1, 1), date(year, 12, 31)),
-        corrections=disclosure.corrections(area, f"{year}-01", f"{year}-12"),
-        red_entries=disclosure.red_entries(area, f"{year}-01", f"{year}-12"),
+        rows=disclosure.year_table(place, year, quarterly),
+        total=disclosure.period_figures(place, disclosure.Period(year, 1, 12)),
+        plans=disclosure.published_plans(place, date(year, 1, 1), date(year, 12, 31)),
+        corrections=disclosure.corrections(place, f"{year}-01", f"{year}-12"),
+        red_entries=disclosure.red_entries(place, f"{year}-01", f"{year}-12"),
         last=disclosure.last_disclosure(area),
         local_time=local_time,
     )

@@ -7,9 +7,10 @@ from flask_login import current_user, login_required
 
 from coopapp import charts
 from coopapp.access.scope import can, home_village
-from coopapp.core.vocabulary import PROJECT_TYPES
+from coopapp.core.vocabulary import KINDS, PROJECT_TYPES
+from coopapp.disclosure import operations as disclosure
 from coopapp.errors import Invalid
-from coopapp.reporting import chart_data, comparison, dashboard
+from coopapp.reporting import chart_data, comparison, dashboard, groups
 from coopapp.villages import catalog, targets
 from coopapp.villages.areas import retired_codes
 from coopapp.villages.forms import YearTargetForm
@@ -96,9 +97,21 @@ def export(fmt: str):
 @bp.get("/villages/<code>")
 def village(code: str):
     """The village dashboard: year to date against target and last year, benefit, entries
-    waiting for review, and each project's charts with their numbers."""
-    area = catalog.get_village(code, current_user)
+    waiting for review, and each project's charts with their numbers; with ?group=CODE, the books of
+    one of its village groups (组账村代记)."""
+    area, group = catalog.get_village_or_group(code, request.args.get("group"), current_user)
     year = year_arg()
+    if group is not None:
+        return render_template(
+            "reports/group.html",
+            village=area,
+            group=group,
+            year=year,
+            years=year_choices(),
+            board=groups.group_board(group, year),
+            kinds=KINDS,
+            up=area if can(current_user, "view", area) else None,
+        )
     board = dashboard.village_dashboard(current_user, area, year, dashboard.through_month(year))
     output_charts = {
         d["project_id"]: charts.describe("output", d) for d in chart_data.village_project_outputs(area, year)
@@ -116,6 +129,7 @@ def village(code: str):
         project_charts=output_charts,
         yield_charts=yield_charts,
         benefit_chart=charts.describe("benefit", chart_data.village_benefit(area, year)),
+        groups=disclosure.groups_with_books(area),
         can_review=can(current_user, "review_entry", area),
         up=area.parent if area.parent is not None and can(current_user, "view", area.parent) else None,
     )

@@ -10,8 +10,10 @@ from coopapp.models import Area, Cooperative, Household, Project
 from coopapp.villages.forms import HouseholdForm, ProjectForm
 
 
-def fill_project_choices(form: ProjectForm, cooperatives: list[Cooperative]) -> ProjectForm:
+def fill_project_choices(form: ProjectForm, cooperatives: list[Cooperative], groups: list[Area] = ()) -> ProjectForm:
     form.cooperative_id.choices = choice_list([("", _l("村集体")), *((c.id, c.name) for c in cooperatives)])
+    form.group.choices = choice_list([("", _l("（本村，不属于村民小组）")), *((g.code, g.name) for g in groups)])
+    form.has_groups = bool(groups)
     return form
 
 
@@ -32,6 +34,7 @@ def project_form_data(project: Project, year: int) -> dict:
         "target_output": target.output_fen if target else None,
         "target_collective_income": target.collective_income_fen if target else None,
         "active": project.active,
+        "group": project.group.code if project.group_id is not None else "",
     }
 
 

@@ -74,7 +74,7 @@ def _project_page(form, village, project=None, status=200):
 @bp.route("/projects/new", methods=["GET", "POST"])
 def new_project():
     village = catalog.get_village(None, current_user, "manage_village")
-    form = fill_project_choices(ProjectForm(), catalog.cooperatives_of(village))
+    form = fill_project_choices(ProjectForm(), catalog.cooperatives_of(village), _group_choices(village))
     return save_form(
         form,
         lambda: catalog.create_project(current_user, village, form.to_input(village.code)),
@@ -88,7 +88,8 @@ def new_project():
 def edit_project(project_id: int):
     project = catalog.get_project(project_id, current_user, "manage_village")
     data = None if request.method == "POST" else project_form_data(project, today().year)
-    form = fill_project_choices(ProjectForm(data=data), catalog.cooperatives_of(project.village))
+    groups = _group_choices(project.village, project.group_id)
+    form = fill_project_choices(ProjectForm(data=data), catalog.cooperatives_of(project.village), groups)
     return save_form(
         form,
         lambda: catalog.update_project(current_user, project, form.to_input(project.village.code)),
