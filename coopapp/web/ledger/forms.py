@@ -20,7 +20,7 @@ class EntryPageForm(EntryForm):
         self.project_id.choices = choice_list((p.id, p.name) for p in projects)
         # 成本 stays for the entries that have it; a new one is written 经营支出
         if self.kind.data != "cost":
-            self.kind.choices = [c for c in self.kind.choices if c[0] != "cost"]
+            self.kind.choices = [c for c in self.kind.choices if c.value != "cost"]
         kept = [self.category.data] if self.category.data and self.category.data not in categories else []
         self.category.choices = choice_list([("", _l("（不填）")), *((c, c) for c in (*categories, *kept))])
         self.household_id.choices = choice_list(
