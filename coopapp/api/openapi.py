@@ -221,7 +221,7 @@ _METRIC_PATTERNS = {
 }
 _HEADLINE = {
     **_typed("code:str name:str town:str? households:int households_benefited:int weak:bool"),
-    **_money("collective_income", "output_value", "benefit_total", "benefit_per_household"),
+    **_money("collective_income", "output_value", "benefit_total", "benefit_per_household", "spending", "net_income"),
 }
 _HEADLINE_REQUIRED = ("code", "name", "households", "households_benefited", "collective_income_fen", "output_value_fen")
 PROJECT_YEAR = _object(
