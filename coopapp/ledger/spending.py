@@ -12,6 +12,7 @@
   only warns: `non_productive_total` and `exceeds_cap` compute it from the summary tables.
 """
 
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -25,6 +26,19 @@ PAYEE_MAX = 80
 
 def is_spending(kind: str | None) -> bool:
     return kind in SPENDING_KINDS
+
+
+def rules(village: Area) -> settings.Settings:
+    """The county settings of a village, remembered for the request by the village's id (an
+    import's rows and a batch's entries ask once, not once per row); kept beside `settings`' own
+    cache, so `settings.forget()` after a change drops it too."""
+    if not has_app_context():
+        return settings.for_area(village)
+    cache = g.setdefault("county_settings", {})
+    key = ("village", village.id)
+    if key not in cache:
+        cache[key] = settings.for_area(village)
+    return cache[key]
 
 
 def spending_problems(
@@ -41,7 +55,7 @@ def spending_problems(
                 errors[name] = message
         return errors
     if category is not None:
-        allowed = settings.for_area(village).categories
+        allowed = rules(village).categories
         if category not in allowed:
             errors["category"] = _("明细科目“%(c)s”不在本县的科目表中，可选：%(a)s", c=category, a="、".join(allowed))
     if payment_method is not None and payment_method not in PAYMENT_METHODS:
@@ -61,7 +75,7 @@ def banned_refusal(entry: LedgerEntry) -> str | None:
     """Why an entry cannot be submitted for its category (a banned one), or None."""
     if entry.category is None or not is_spending(entry.kind):
         return None
-    if entry.category in settings.for_area(entry.village).banned_categories:
+    if entry.category in rules(entry.village).banned_categories:
         return _("村级不得开支%(c)s：请改为其他明细科目或作废此记录。", c=entry.category)
     return None
 
@@ -83,7 +97,7 @@ def exceeds_cap(entry: LedgerEntry) -> dict | None:
     A warning only: nothing is refused for it."""
     if entry.kind not in NON_PRODUCTIVE_KINDS:
         return None
-    cap = settings.for_area(entry.village).non_productive_cap_fen
+    cap = rules(entry.village).non_productive_cap_fen
     if cap is None:
         return None
     total = non_productive_total(entry.village_id, entry.year)
