@@ -232,7 +232,8 @@ def as_rows(drafts: list[tuple], pg: bool) -> None:
     quantity in thousandths, a missing note as ""). Done before the writing transaction takes its
     lock, and in place, so that memory stays flat; `chunk_events` reads the snapshot back from it."""
     for n, draft in enumerate(drafts):
-        project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note, *spending = draft
+        (project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note,
+         category, method, payee) = draft  # fmt: skip
         drafts[n] = (
             project_id,
             village_id,
@@ -244,7 +245,9 @@ def as_rows(drafts: list[tuple], pg: bool) -> None:
             unit,
             household_id,
             note or "",
-            *spending,
+            category,
+            method,
+            payee,
         )
 
 
@@ -271,9 +274,10 @@ def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> li
     ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (audit.json_escaped(p) for p in pieces)
     events = []
     for ident, draft in zip(ids, drafts, strict=True):
-        project_id, village_id, period, day, kind, amount_fen, milli, unit, household_id, note, *spending = draft
+        (project_id, village_id, period, day, kind, amount_fen, milli, unit, household_id, note,
+         category, method, payee) = draft  # fmt: skip
         quantity = None if milli is None else Decimal(milli).scaleb(-3)
-        if spending != [None, None, None]:  # a spending row with its fields: the snapshot written the plain way
+        if category is not None or method is not None or payee is not None:  # the snapshot written the plain way
             events.append((ident, _spending_event_data(writer, user_id, draft, quantity)))
             continue
         day_j, day_e = texts[day]

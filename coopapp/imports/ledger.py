@@ -271,10 +271,8 @@ class _RowReader:
         and its amount."""
         report, parsers, cells = self.report, self.parsers, self.cells
         before = report.error_count
-        raw_date, raw_period, raw_note, raw_kind, raw_quantity, raw_unit, raw_amount, raw_household, raw_year = values[
-            :9
-        ]
-        raw_category, raw_method, raw_payee = values[9:]
+        (raw_date, raw_period, raw_note, raw_kind, raw_quantity, raw_unit, raw_amount, raw_household, raw_year,
+         raw_category, raw_method, raw_payee) = values  # fmt: skip
         entry_date = period = month = quantity = unit = household_id = None
         waits = False
         if raw_date is not None:
@@ -329,8 +327,9 @@ class _RowReader:
         except Invalid as exc:
             self._refused(number, values, exc)
             return None, amount
-        draft = (self.project_id, self.village_id, period, entry_date, kind, amount, quantity, unit, household_id, note)
-        return (*draft, category, method, payee), amount
+        draft = (self.project_id, self.village_id, period, entry_date, kind, amount, quantity, unit, household_id,
+                 note, category, method, payee)  # fmt: skip
+        return draft, amount
 
     def finish(self) -> list[tuple[tuple | None, int | None]]:
         """At the end of the file: the rows that waited for their month, read now that the column

@@ -169,7 +169,8 @@ class EntryChecks:
                 errors["household_id"] = _("该农户不属于本项目所在的村。")
         elif kind in PAYOUT_KINDS:
             errors["household_id"] = _("支付给农户的款项必须选择农户。")
-        errors.update(spending_problems(self.project.village, kind, category, payment_method, payee))
+        if category is not None or payment_method is not None or payee is not None:
+            errors.update(spending_problems(self.project.village, kind, category, payment_method, payee))
         if errors:
             raise Invalid(_("请改正标出的字段。"), errors)
         open_periods = self.open_periods
