@@ -137,6 +137,8 @@ def test_the_api_takes_and_shows_the_spending_fields(app, world):
     before = counts()
     resp = acc.post("/api/v1/entries", json=entry_body(world, kind="subsidy", payee="某人"))
     assert resp.status_code == 422 and body(resp)["error"]["fields"]["payee"] == NOT_FOR_INCOME
+    resp = acc.post("/api/v1/entries", json=entry_body(world, kind="welfare_expense", amount="-50", note="退款"))
+    assert resp.status_code == 422 and "amount" in body(resp)["error"]["fields"]  # spending stays positive
     resp = acc.post("/api/v1/entries", json=entry_body(world, kind="other_expense", payment_method="bitcoin"))
     assert resp.status_code == 422 and "payment_method" in body(resp)["error"]["fields"]
     assert counts() == before
