@@ -19,7 +19,8 @@ WHERE year = :year AND kind = 'collective_income' GROUP BY village_id
 # formerly poor), income and output targets, and per peer group (type/unit) its output and
 # capacity, from which the yields come, and since issue 14 its party figures (groups in use, those
 # with a party organisation of their own or covered by a joint branch, organisations by kind,
-# group-level branches, cooperatives led by one) — every figure the API's rows are made of. The
+# group-level branches, cooperatives led by one), and since issue 18 its spending and net income
+# by the income statement (`core.income_statement`) — every figure the API's rows are made of. The
 # floor the API is measured against (with json.dumps of the rows, since the API's answer is JSON too).
 FLOOR_SQL = """
 WITH v AS (
@@ -30,8 +31,11 @@ money AS (
     SUM(CASE WHEN year = :year AND kind = 'collective_income' THEN amount_fen ELSE 0 END) AS income,
     SUM(CASE WHEN year = :year AND kind = 'output' THEN amount_fen ELSE 0 END) AS output,
     SUM(CASE WHEN year = :last AND kind = 'collective_income' THEN amount_fen ELSE 0 END) AS income_last,
-    SUM(CASE WHEN year = :last AND kind = 'output' THEN amount_fen ELSE 0 END) AS output_last
-  FROM project_year_summaries WHERE year IN (:year, :last) AND kind IN ('collective_income', 'output')
+    SUM(CASE WHEN year = :last AND kind = 'output' THEN amount_fen ELSE 0 END) AS output_last,
+    SUM(CASE WHEN year = :year AND kind IN ({spending}) THEN amount_fen ELSE 0 END) AS spending,
+    SUM(CASE WHEN year = :year AND kind IN ({income}) THEN amount_fen ELSE 0 END) AS statement_income
+  FROM project_year_summaries
+  WHERE year IN (:year, :last) AND kind IN ('collective_income', 'output', {spending}, {income})
   GROUP BY village_id),
 roster AS (
   SELECT village_id, COUNT(*) AS n, SUM(CASE WHEN formerly_poor THEN 1 ELSE 0 END) AS poor
@@ -70,7 +74,8 @@ SELECT v.code, v.name, v.town,
   b.formerly_poor_benefited, b.formerly_poor_benefit_total_fen, b.formerly_poor_benefit_median_fen,
   l.households_benefited, l.benefit_total_fen, l.formerly_poor_benefited, l.formerly_poor_benefit_total_fen,
   g.income_target, g.output_target, g.yields,
-  gr.n, gr.covered, o.committee, o.general_branch, o.branch, o.joint_branch, o.branches, c.n
+  gr.n, gr.covered, o.committee, o.general_branch, o.branch, o.joint_branch, o.branches, c.n,
+  COALESCE(m.spending, 0), COALESCE(m.statement_income, 0) - COALESCE(m.spending, 0)
 FROM v
 LEFT JOIN money m ON m.village_id = v.id
 LEFT JOIN roster r ON r.village_id = v.id
@@ -89,7 +94,9 @@ WITH money AS (
     SUM(CASE WHEN period >= :first AND kind = 'collective_income' THEN amount_fen ELSE 0 END) AS income,
     SUM(CASE WHEN period >= :first AND kind = 'output' THEN amount_fen ELSE 0 END) AS output,
     SUM(CASE WHEN period < :first AND kind = 'collective_income' THEN amount_fen ELSE 0 END) AS income_last,
-    SUM(CASE WHEN period < :first AND kind = 'output' THEN amount_fen ELSE 0 END) AS output_last
+    SUM(CASE WHEN period < :first AND kind = 'output' THEN amount_fen ELSE 0 END) AS output_last,
+    SUM(CASE WHEN period >= :first AND kind IN ({spending}) THEN amount_fen ELSE 0 END) AS spending,
+    SUM(CASE WHEN period >= :first AND kind IN ({income}) THEN amount_fen ELSE 0 END) AS statement_income
   FROM ledger_entries WHERE status = 'approved' AND period BETWEEN :last_first AND :last
   GROUP BY village_id),
 paid AS (
@@ -98,7 +105,8 @@ paid AS (
     AND period BETWEEN :first AND :last
   GROUP BY village_id, household_id),
 benefit AS (SELECT village_id, COUNT(*) AS n, SUM(fen) AS total FROM paid WHERE fen > 0 GROUP BY village_id)
-SELECT m.village_id, m.income, m.output, m.income_last, m.output_last, b.n, b.total
+SELECT m.village_id, m.income, m.output, m.income_last, m.output_last, b.n, b.total,
+  m.spending, m.statement_income - m.spending
 FROM money m LEFT JOIN benefit b ON b.village_id = m.village_id
 """
 SUBMITTED = 25  # entries waiting in the review queue (fewer on a tiny run)
@@ -108,6 +116,7 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
     """Every measurement on the database at `url`; one result row each."""
     from bench.generate import COUNTY_CODE, PASSWORD, usernames
     from coopapp import create_app
+    from coopapp.core.income_statement import EXPENSE_KINDS, INCOME_KINDS
     from coopapp.core.vocabulary import PAYOUT_KINDS
     from coopapp.extensions import db
     from coopapp.models import Area, Project
@@ -146,7 +155,9 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
     compare_path = f"/api/v1/compare?area={COUNTY_CODE}&year={year}"
     api_rows = get(api, compare_path, headers=bearer).get_json()["rows"]
     params = {"year": year, "first": f"{year}-01", "last": f"{year}-12", "last_first": f"{year - 1}-01"}
-    raw_query = text(RAW_SQL.format(payouts=", ".join(f"'{k}'" for k in PAYOUT_KINDS)))
+    raw_query = text(
+        RAW_SQL.format(payouts=_quoted(PAYOUT_KINDS), spending=_quoted(EXPENSE_KINDS), income=_quoted(INCOME_KINDS))
+    )
 
     def summary_sql():
         return dict(db.session.execute(text(SUMMARY_SQL), params).all())
@@ -165,7 +176,7 @@ def measure(url: str, scale, repeat: int) -> list[dict]:
         county = db.session.scalars(select(Area).where(Area.code == COUNTY_CODE)).one()
         floor_params = {"year": year, "last": year - 1, "prefix": county.path + "%"}
         agg = "string_agg" if db.engine.dialect.name == "postgresql" else "group_concat"
-        floor_query = text(FLOOR_SQL.format(agg=agg))
+        floor_query = text(FLOOR_SQL.format(agg=agg, spending=_quoted(EXPENSE_KINDS), income=_quoted(INCOME_KINDS)))
         floor_rows = json.loads(floor_sql(db.session))
         check_floor(floor_rows, api_rows)
         expected = {by_village[k]: int(v) for k, v in summary_sql().items()}
@@ -253,6 +264,12 @@ def check_floor(floor_rows: list[list], api_rows: list[dict]) -> None:
         assert yields == {y["peer_group"]: y["yield_fen_per_unit"] for y in r["yields"]}, f"yields differ for {row[0]}"
         party = tuple(int(x or 0) for x in row[22:30])
         assert party == tuple(r[k] for k in PARTY_KEYS), f"party figures differ for {row[0]}: {party}"
+        statement = tuple(int(x or 0) for x in row[30:32])
+        assert statement == (r["spending_fen"], r["net_income_fen"]), f"spending differs for {row[0]}: {statement}"
+
+
+def _quoted(kinds: tuple[str, ...]) -> str:
+    return ", ".join(f"'{k}'" for k in kinds)
 
 
 PARTY_KEYS = (

@@ -187,6 +187,7 @@ ENTRY = _object(
         **_typed("created_by:str? created_by_name:str? created_at:time reviewed_at:time?"),
         **_typed("town_reviewed_by:str? town_reviewed_at:time? returned_by_town:bool"),
         **_typed("group:str?"),  # the village group's code (组账村代记), null for the village's own books
+        **_typed("category:str? payment_method:str? payee:str?"),
         "kind": {"enum": list(KINDS)},
         "status": {"enum": list(STATUSES)},
         **_money("amount"),
@@ -225,7 +226,7 @@ _METRIC_PATTERNS = {
 }
 _HEADLINE = {
     **_typed("code:str name:str town:str? households:int households_benefited:int weak:bool"),
-    **_money("collective_income", "output_value", "benefit_total", "benefit_per_household"),
+    **_money("collective_income", "output_value", "benefit_total", "benefit_per_household", "spending", "net_income"),
 }
 _HEADLINE_REQUIRED = ("code", "name", "households", "households_benefited", "collective_income_fen", "output_value_fen")
 PROJECT_YEAR = _object(

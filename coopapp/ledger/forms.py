@@ -20,7 +20,7 @@ from coopapp.core.forms import (
     choices,
     period_text,
 )
-from coopapp.core.vocabulary import KINDS, UNITS
+from coopapp.core.vocabulary import KINDS, PAYMENT_METHODS, UNITS
 from coopapp.ledger.operations import EntryInput
 
 
@@ -43,6 +43,12 @@ class EntryForm(FlaskForm):
     household_id = IntField(_l("农户"), validators=[Optional()])
     note = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=500)])
     group = StringField(_l("村民小组"), validators=[Optional(), Length(max=100)])
+    # spending kinds only (`ledger.spending` checks them against the county's list)
+    category = StringField(_l("明细科目"), validators=[Optional(), Length(max=40)])
+    payment_method = SelectField(
+        _l("支付方式"), choices=choice_list([("", "—")]) + choices(PAYMENT_METHODS), validators=[Optional()]
+    )
+    payee = StringField(_l("收款人"), validators=[Optional(), Length(max=80)])
 
     def to_input(self) -> EntryInput:
         return EntryInput(
@@ -56,6 +62,9 @@ class EntryForm(FlaskForm):
             household_id=self.household_id.data,
             note=self.note.data or "",
             group=self.group.data or None,
+            category=self.category.data or None,
+            payment_method=self.payment_method.data or None,
+            payee=self.payee.data or None,
         )
 
 

@@ -73,6 +73,10 @@ class LedgerEntry(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # The village group (村民小组, an area of level "group" under the village) whose books it is in.
     group_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    # A spending entry's sub-category (明细科目, from the county's list), how it was paid, to whom.
+    category: Mapped[str | None] = mapped_column(String(40))
+    payment_method: Mapped[str | None] = mapped_column(String(10))
+    payee: Mapped[str | None] = mapped_column(String(80))
     # The file the entry was imported from (its drafts are submitted together).
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
 
@@ -107,8 +111,8 @@ class LedgerEntry(db.Model):
         return self.status == "returned" and self.town_reviewed_by_id is not None
 
     def audit_snapshot(self) -> dict:
-        """The fields the audit chain vouches for (the town's review only when there is one, so that
-        the snapshots of older entries stay as they were)."""
+        """The fields the audit chain vouches for (the town's review, the group and the spending fields
+        only when set, so that the snapshots of older entries stay as they were)."""
         snapshot = {
             "project_id": self.project_id,
             "village_id": self.village_id,
@@ -131,6 +135,9 @@ class LedgerEntry(db.Model):
             snapshot["town_reviewed_by_id"] = self.town_reviewed_by_id
         if self.group_id is not None:  # only when set: the entries audited before groups still match
             snapshot["group_id"] = self.group_id
+        for name in ("category", "payment_method", "payee"):
+            if getattr(self, name) is not None:
+                snapshot[name] = getattr(self, name)
         return snapshot
 
     @property

@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased, selectinload
 from coopapp.access.scope import visible_villages
 from coopapp.core.money import yuan_decimal
 from coopapp.core.text import xml_text
-from coopapp.core.vocabulary import BASE_UNITS, KINDS, STATUSES
+from coopapp.core.vocabulary import BASE_UNITS, KINDS, PAYMENT_METHODS, STATUSES
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Household, LedgerEntry, Project, User
@@ -218,9 +218,12 @@ LEDGER_HEADER = [
     "状态",
     "冲销原记录编号",
     "村民小组",  # 组账村代记: the group's name, which the import reads back
+    "明细科目",
+    "支付方式",
+    "收款人",
 ]
 LEDGER_AMOUNT = LEDGER_HEADER.index("金额（元）")
-LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14, 12)
+LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14, 12, 12, 10, 14)
 
 
 def ledger_table(user: User, filters: LedgerFilters, title: str) -> Table:
@@ -257,6 +260,9 @@ def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
             entries.c.reverses_id,
             entries.c.village_id,
             group.name.label("group_name"),
+            entries.c.category,
+            entries.c.payment_method,
+            entries.c.payee,
         )
         .join(Project, Project.id == entries.c.project_id)
         .outerjoin(Household, Household.id == entries.c.household_id)
@@ -270,7 +276,7 @@ def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
 
 def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
     # The names, not the labels: a file exported in English must still import.
-    kinds, units, statuses = KINDS.names, BASE_UNITS.names, STATUSES.names
+    kinds, units, statuses, methods = KINDS.names, BASE_UNITS.names, STATUSES.names, PAYMENT_METHODS.names
     total = 0
     for r in rows:
         name = None if r.head_name is None else privacy.get(r.village_id, MASKED).name(r.head_name)
@@ -290,8 +296,11 @@ def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
             statuses.get(r.status, r.status),
             r.reverses_id,
             r.group_name,
+            r.category,
+            methods.get(r.payment_method, r.payment_method),
+            r.payee,
         ]
-    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), None, None, None, None, None]
+    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), *([None] * 8)]
 
 
 def stream(q) -> Iterator:
