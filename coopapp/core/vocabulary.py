@@ -83,6 +83,8 @@ KINDS = Vocabulary(
     Term("subsidy", _l("补贴"), "补贴", ("补助", "奖补", "subsidies")),
 )
 PAYOUT_KINDS = tuple(term.code for term in _PAYOUTS)
+# The spending kinds: above a county-set amount they need an original voucher (原始凭证) to be submitted.
+SPENDING_KINDS = ("cost",)
 # The income and output kinds, whose amount (and quantity) may be negative: a red entry (红字冲减) for
 # a return, a refund or an adjustment, with its reason in the note (`ledger.signs` holds the rule).
 RED_ENTRY_KINDS = ("output", "sales", "collective_income", "subsidy")

@@ -34,6 +34,7 @@ from coopapp.ledger.permissions import (
     void_refusal,
 )
 from coopapp.ledger.signs import sign_problems
+from coopapp.ledger.voucher_numbers import VoucherNumbers
 from coopapp.models import Area, ClosedMonth, Household, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id, utcnow
 
@@ -276,9 +277,11 @@ def void_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
 
 
 @atomic
-def approve_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
-    """The secretary approves: the entry becomes immutable and counts in the summaries."""
+def approve_entry(user: User, entry: LedgerEntry, numbers: VoucherNumbers | None = None) -> LedgerEntry:
+    """The secretary approves: the entry becomes immutable, counts in the summaries and gets its
+    voucher number (凭证号; `numbers`: a bulk approval's, which reads each month's last number once)."""
     refuse(approve_refusal(user, entry))
+    (numbers or VoucherNumbers()).assign(entry)
     entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()
     entry.return_reason = None
     db.session.flush()  # the version check happens here: a concurrent approval gets 409
@@ -347,7 +350,10 @@ def post_approved(user: User, entries: list[LedgerEntry], action: str, extra: di
 
     Used where the secretary's approval of the whole (a distribution plan) is the review.
     """
+    numbers = VoucherNumbers()
+    numbers.prefetch(entries)
     for entry in entries:
+        numbers.assign(entry)
         if is_closed(entry.village_id, entry.period):
             raise Conflict(_("%(p)s 已结账，不能记入该月。", p=entry.period))
         entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()

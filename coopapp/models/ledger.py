@@ -41,6 +41,8 @@ class LedgerEntry(db.Model):
         # The red entries (红字: a negative amount that is not a reversal), which the notices and the
         # public page list as such: few, so the index is small and costs an insert nothing.
         Index("ix_ledger_red_entries", "village_id", "period", **_where("amount_fen < 0 AND reverses_id IS NULL")),
+        # The voucher number (凭证号) of an approved entry: one sequence per village and month.
+        Index("uq_ledger_voucher_no", "village_id", "period", "voucher_no", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -66,6 +68,8 @@ class LedgerEntry(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # The file the entry was imported from (its drafts are submitted together).
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    # 凭证号: given at approval, 1, 2, 3 … per village and month (`ledger.voucher_numbers`).
+    voucher_no: Mapped[int | None]
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -109,7 +113,7 @@ class LedgerEntry(db.Model):
             "reversal_reason": self.reversal_reason,
             "created_by_id": self.created_by_id,
             "reviewed_by_id": self.reviewed_by_id,
-        }
+        } | ({"voucher_no": self.voucher_no} if self.voucher_no is not None else {})
 
 
 class ClosedMonth(db.Model):

@@ -15,6 +15,7 @@ from coopapp.ledger.consequences import void_consequence
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
+from coopapp.vouchers.operations import voucher_max_bytes, vouchers_of
 from coopapp.web.common import (
     household_name,
     page_arg,
@@ -123,9 +124,13 @@ def edit_entry(entry_id: int):
     )
 
 
-def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reason_for: str = "", status=200):
-    """An entry's page with its reversal or original and the user's actions (voiding asks first: `confirms`)."""
+def render_entry(
+    entry: LedgerEntry, reason_form: ReasonForm | None = None, reason_for: str = "", status=200, voucher_error=""
+):
+    """An entry's page with its reversal or original, its vouchers and the user's actions (voiding asks
+    first: `confirms`); `voucher_error`: why an upload was refused."""
     actions = permissions.entry_actions(current_user, entry, ledger.current_period())
+    editable = entry.status in permissions.EDITABLE
     return render_template(
         "ledger/entry.html",
         entry=entry,
@@ -135,6 +140,10 @@ def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reas
         confirms={"void": void_consequence(entry)} if actions["void"] else {},
         reason_form=reason_form or ReasonForm(formdata=None),
         reason_for=reason_for,
+        vouchers=vouchers_of([entry.id])[entry.id],
+        voucher_missing=permissions.voucher_refusal(entry) if editable else None,
+        voucher_error=voucher_error,
+        voucher_max_mb=voucher_max_bytes() // (1024 * 1024),
     ), status
 
 
