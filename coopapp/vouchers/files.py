@@ -107,12 +107,13 @@ def _pdf(data: bytes) -> Prepared:
 def _image(data: bytes, kind: str, max_pixels: int) -> Prepared:
     formats = {"jpeg": ["JPEG"], "png": ["PNG"], "heic": ["HEIF"]}[kind]
     bomb = _("图片尺寸过大（超过 %(n)s 万像素），不能接收。", n=max_pixels // 10_000)
+    broken = _("图片不完整或已损坏（可能没有传完），请重新上传。")
     try:
         image = Image.open(io.BytesIO(data), formats=formats)  # reads the header only
     except Image.DecompressionBombError:
         raise _refused(bomb) from None
     except (OSError, SyntaxError, ValueError):
-        raise _refused(_("图片已损坏或格式不对，请重新拍照上传。")) from None
+        raise _refused(broken) from None
     width, height = image.size
     if width * height > max_pixels or width <= 0 or height <= 0:
         raise _refused(bomb)  # before a single pixel is decoded
@@ -122,7 +123,7 @@ def _image(data: bytes, kind: str, max_pixels: int) -> Prepared:
     except Image.DecompressionBombError:
         raise _refused(bomb) from None
     except (OSError, SyntaxError, ValueError, EOFError):
-        raise _refused(_("图片不完整或已损坏（可能没有传完），请重新上传。")) from None
+        raise _refused(broken) from None
     as_png = kind == "png"
     clean = _without_metadata(upright, keep_alpha=as_png)
     out = io.BytesIO()
