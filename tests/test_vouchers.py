@@ -367,3 +367,24 @@ def test_a_batch_approval_numbers_every_entry_in_one_go(world, store, tmp_path):
     ).all()
     assert numbers == list(range(2, 22))
     assert sum("max(ledger_entries.voucher_no)" in s.lower() for s in seen) == 1
+
+
+# ---- audit verify --files -----------------------------------------------------------------
+
+
+def test_audit_verify_files_finds_a_changed_or_missing_file(app, world, store):
+    acc = world.users["accountant"]
+    voucher = vouchers.attach_voucher(acc, draft(world), tiny_jpeg(), "a.jpg")
+    pdf = vouchers.attach_voucher(acc, draft(world), a_pdf(), "b.pdf")
+    cli = app.test_cli_runner()
+    result = cli.invoke(args=["coop", "audit", "verify", "--files"])
+    assert result.exit_code == 0, result.output
+    assert "voucher files ok" in result.output
+
+    (store / pdf.sha256[:2] / pdf.sha256).write_bytes(a_pdf().replace(b"Catalog", b"Catalox"))  # changed
+    (store / voucher.thumb_sha256[:2] / voucher.thumb_sha256).unlink()  # lost
+    result = cli.invoke(args=["coop", "audit", "verify", "--files"])
+    assert result.exit_code == 1
+    assert f"voucher {pdf.id}: file {pdf.sha256} was changed" in result.output
+    assert f"voucher {voucher.id}: thumbnail {voucher.thumb_sha256} is missing" in result.output
+    assert cli.invoke(args=["coop", "audit", "verify"]).exit_code == 0  # the rows alone are intact
