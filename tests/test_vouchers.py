@@ -388,3 +388,48 @@ def test_audit_verify_files_finds_a_changed_or_missing_file(app, world, store):
     assert f"voucher {pdf.id}: file {pdf.sha256} was changed" in result.output
     assert f"voucher {voucher.id}: thumbnail {voucher.thumb_sha256} is missing" in result.output
     assert cli.invoke(args=["coop", "audit", "verify"]).exit_code == 0  # the rows alone are intact
+
+
+# ---- the pages ---------------------------------------------------------------------------
+
+
+def test_the_entry_page_uploads_and_deletes_without_javascript(client, world, store):
+    acc = world.users["accountant"]
+    entry = draft(world, kind="cost", amount_fen=300_00)
+    session_login(client, acc)
+    page = client.get(f"/entries/{entry.id}").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'capture="environment"' in page
+    assert 'accept="image/*,application/pdf"' in page
+
+    resp = client.post(f"/entries/{entry.id}/vouchers", data={"file": (io.BytesIO(b"not a photo"), "x.jpg")})
+    assert resp.status_code == 422 and "只能上传照片" in resp.get_data(as_text=True)
+    assert stored_files(store) == []
+
+    resp = client.post(
+        f"/entries/{entry.id}/vouchers", data={"file": (io.BytesIO(rotated_jpeg_with_gps()), "发票.jpg")}
+    )
+    assert resp.status_code == 302
+    voucher = _db.session.scalars(select(Voucher)).one()
+    page = client.get(f"/entries/{entry.id}").get_data(as_text=True)
+    assert f"/api/v1/vouchers/{voucher.id}/thumbnail" in page and "发票.jpg" in page
+    assert client.get(f"/api/v1/vouchers/{voucher.id}/thumbnail").status_code == 200  # the page's own session
+
+    resp = client.post(f"/vouchers/{voucher.id}/delete")
+    assert resp.status_code == 302 and _db.session.scalar(select(func.count(Voucher.id))) == 0
+
+
+def test_the_review_queue_shows_the_thumbnails_and_the_public_page_never(client, world, store):
+    acc, sec = world.users["accountant"], world.users["secretary"]
+    entry = draft(world, kind="cost", amount_fen=300_00)
+    voucher = vouchers.attach_voucher(acc, entry, tiny_jpeg())
+    ledger.submit_entry(acc, entry)
+    session_login(client, sec)
+    queue = client.get("/review").get_data(as_text=True)
+    assert f"/api/v1/vouchers/{voucher.id}/thumbnail" in queue
+    ledger.approve_entry(sec, _db.session.get(LedgerEntry, entry.id))
+    client.post("/logout")
+    anon = client.application.test_client()
+    for path in ("/p/", f"/p/{world.village.code}", f"/s/{world.households[0].public_token}"):
+        resp = anon.get(path, follow_redirects=True)
+        assert resp.status_code == 200 and "/vouchers/" not in resp.get_data(as_text=True), path
+    assert anon.get(f"/api/v1/vouchers/{voucher.id}").status_code == 401

@@ -181,7 +181,7 @@ ENTRY = _object(
     {
         **_typed("id:int project_id:int village:str period:str date:date? quantity:dec? unit:str? household_id:int?"),
         **_typed("note:str return_reason:str? reverses_id:int? reversal_reason:str? reversed_by_id:int?"),
-        **_typed("created_by:str? created_by_name:str? created_at:time reviewed_at:time?"),
+        **_typed("created_by:str? created_by_name:str? created_at:time reviewed_at:time? voucher_no:int?"),
         "kind": {"enum": list(KINDS)},
         "status": {"enum": list(STATUSES)},
         **_money("amount"),

@@ -236,6 +236,7 @@ def entry_json(entry: LedgerEntry, reversed_by_id: int | None = None) -> dict:
             "created_by_name": entry.created_by.shown_name if entry.created_by else None,
             "created_at": entry.created_at,
             "reviewed_at": entry.reviewed_at,
+            "voucher_no": entry.voucher_no,
         }
     )
 

@@ -217,9 +217,10 @@ LEDGER_HEADER = [
     "摘要",
     "状态",
     "冲销原记录编号",
+    "凭证号",  # given at approval, per village and month (ledger.voucher_numbers)
 ]
 LEDGER_AMOUNT = LEDGER_HEADER.index("金额（元）")
-LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14)
+LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14, 8)
 
 
 def ledger_table(user: User, filters: LedgerFilters, title: str) -> Table:
@@ -253,6 +254,7 @@ def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
             entries.c.note,
             entries.c.status,
             entries.c.reverses_id,
+            entries.c.voucher_no,
             entries.c.village_id,
         )
         .join(Project, Project.id == entries.c.project_id)
@@ -285,8 +287,9 @@ def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
             r.note or None,
             statuses.get(r.status, r.status),
             r.reverses_id,
+            r.voucher_no,
         ]
-    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), None, None, None, None]
+    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), None, None, None, None, None]
 
 
 def stream(q) -> Iterator:
