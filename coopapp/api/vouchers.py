@@ -70,7 +70,8 @@ def remove_voucher(voucher_id: int):
     return "", 204
 
 
-def _file(voucher: Voucher, sha: str | None, content_type: str, name: str) -> Response:
+def _file(sha: str | None, content_type: str, name: str) -> Response:
+    """The stored bytes named `sha`, inline under `name`, never sniffed, cached only privately."""
     data = storage().read(sha) if sha else None
     if data is None:
         raise NotFound(_("凭证文件不存在。"))
@@ -88,11 +89,11 @@ def voucher_file(voucher_id: int):
     """The voucher's file, as stored (upright, without EXIF), with its content type."""
     voucher = vouchers.get_voucher(voucher_id, user())
     suffix = _SUFFIX.get(voucher.content_type, "bin")
-    return _file(voucher, voucher.sha256, voucher.content_type, f"voucher-{voucher.id}.{suffix}")
+    return _file(voucher.sha256, voucher.content_type, f"voucher-{voucher.id}.{suffix}")
 
 
 @bp.get(f"{ONE}/thumbnail")
 def voucher_thumbnail(voucher_id: int):
     """The voucher's thumbnail (a small JPEG; 404 for a PDF, which has none)."""
     voucher = vouchers.get_voucher(voucher_id, user())
-    return _file(voucher, voucher.thumb_sha256, "image/jpeg", f"voucher-{voucher.id}-thumb.jpg")
+    return _file(voucher.thumb_sha256, "image/jpeg", f"voucher-{voucher.id}-thumb.jpg")
