@@ -293,6 +293,22 @@ def data_verify() -> None:
     click.echo("data verify ok: every stored month, date and text follows the input rules")
 
 
+@coop.group()
+def vouchers() -> None:
+    """The voucher files (原始凭证)."""
+
+
+@vouchers.command("gc")
+@click.option("--min-age-hours", default=24.0, show_default=True, help="Keep files younger than this.")
+@with_appcontext
+def vouchers_gc(min_age_hours: float) -> None:
+    """Delete voucher files no row uses (left by a process killed in the middle of an upload)."""
+    from coopapp.vouchers.operations import collect_orphans
+
+    removed = collect_orphans(int(min_age_hours * 3600))
+    click.echo(f"vouchers gc: {len(removed)} unused files removed")
+
+
 @coop.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_appcontext

@@ -433,3 +433,23 @@ def test_the_review_queue_shows_the_thumbnails_and_the_public_page_never(client,
         resp = anon.get(path, follow_redirects=True)
         assert resp.status_code == 200 and "/vouchers/" not in resp.get_data(as_text=True), path
     assert anon.get(f"/api/v1/vouchers/{voucher.id}").status_code == 401
+
+
+def test_gc_removes_only_old_files_no_row_uses(app, world, store):
+    import os
+    import time
+
+    from coopapp.vouchers.storage import storage
+
+    voucher = vouchers.attach_voucher(world.users["accountant"], draft(world), tiny_jpeg(), "a.jpg")
+    orphan, young = (bytes([i]) * 100 for i in (1, 2))
+    names = [hashlib.sha256(b).hexdigest() for b in (orphan, young)]
+    for data, name in zip((orphan, young), names, strict=True):
+        storage().put(name, data)
+    old = time.time() - 2 * 24 * 3600
+    for path in store.rglob("*"):
+        if path.is_file() and path.name != names[1]:
+            os.utime(path, (old, old))  # everything old but the upload "in flight"
+    result = app.test_cli_runner().invoke(args=["coop", "vouchers", "gc"])
+    assert result.exit_code == 0 and "1 unused files removed" in result.output
+    assert sorted(stored_files(store)) == sorted([voucher.sha256, voucher.thumb_sha256, names[1]])

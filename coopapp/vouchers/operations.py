@@ -5,7 +5,9 @@ is harmless), then the row and its audit event in one transaction. When the tran
 the files this call created are deleted again unless some row references them — a failed
 upload leaves nothing behind. Bad input never gets that far: `files.prepare` refuses it before
 anything is written. A removed voucher's files are deleted after its removal is committed, when
-no other row (the same photo attached twice) still uses them.
+no other row (the same photo attached twice) still uses them. Only a process killed between
+writing the files and committing the row leaves files no row uses: `collect_orphans`
+(`coop vouchers gc`) removes them once they are old enough not to belong to an upload in flight.
 """
 
 from flask import current_app
@@ -142,3 +144,22 @@ def verify_files() -> list[str]:
             elif found != name:
                 problems.append(f"voucher {voucher_id}: {label} {name} was changed (now {found})")
     return problems
+
+
+def collect_orphans(min_age_seconds: int = 24 * 3600) -> list[str]:
+    """Delete the stored files that no voucher row uses and that were written more than
+    `min_age_seconds` ago (a younger one may belong to an upload not yet committed); their names."""
+    store = storage()
+    used = {
+        sha
+        for row in db.session.execute(select(Voucher.sha256, Voucher.thumb_sha256).execution_options(yield_per=5000))
+        for sha in row
+        if sha
+    }
+    removed = []
+    for name in list(store.names()):
+        age = store.age_seconds(name)
+        if name not in used and age is not None and age >= min_age_seconds:
+            store.delete(name)
+            removed.append(name)
+    return removed

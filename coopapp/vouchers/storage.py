@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -39,6 +40,9 @@ class VoucherStorage(Protocol):
 
     def names(self) -> Iterator[str]:
         """Every stored name (for backups)."""
+
+    def age_seconds(self, sha256: str) -> float | None:
+        """How long ago the file was written, None when missing."""
 
 
 class DirectoryStorage:
@@ -98,6 +102,12 @@ class DirectoryStorage:
                 for file in sorted(folder.iterdir()):
                     if SHA256.match(file.name):
                         yield file.name
+
+    def age_seconds(self, sha256: str) -> float | None:
+        try:
+            return time.time() - self.path(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return None
 
 
 def voucher_dir() -> Path:
