@@ -91,6 +91,8 @@ _NUMBER_SETTINGS = (
     "DISCLOSURE_MONTHLY_MIN_ENTRIES",
     "DISCLOSURE_GRACE_DAYS",
     "TRUSTED_PROXIES",
+    "VOUCHER_MAX_BYTES",
+    "VOUCHER_MAX_PIXELS",
 )
 
 
@@ -126,6 +128,12 @@ class Config:
     # (2000 = 20%); None: no such rule.
     WELFARE_JOBS_MIN_BP: int | None = None
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Original vouchers (原始凭证): where their files live (None: instance/vouchers; a directory several
+    # app servers may share), the largest file, the most pixels an image may announce (checked
+    # before it is decoded).
+    VOUCHER_DIR: str | None = None
+    VOUCHER_MAX_BYTES = 10 * 1024 * 1024
+    VOUCHER_MAX_PIXELS = 50_000_000
     # The address every QR code and printed link starts with (https://coop.example.gov.cn).
     # None: the address of the request (development only; production refuses to start without it).
     PUBLIC_BASE_URL: str | None = None
@@ -145,6 +153,8 @@ class Config:
                     raise RuntimeError(f"{name} must be a number, not {os.environ[name]!r}") from None
         if os.environ.get("PUBLIC_BASE_URL", "").strip():
             settings["PUBLIC_BASE_URL"] = public_base_url(os.environ["PUBLIC_BASE_URL"])
+        if os.environ.get("VOUCHER_DIR", "").strip():
+            settings["VOUCHER_DIR"] = os.environ["VOUCHER_DIR"].strip()
         if "PDF_CHROMIUM" in os.environ:
             settings["PDF_CHROMIUM"] = os.environ["PDF_CHROMIUM"]
         return settings

@@ -1,5 +1,15 @@
-"""Backups of the database: SQLite's online backup API, or pg_dump / pg_restore for PostgreSQL."""
+"""Backups of the database: SQLite's online backup API, or pg_dump / pg_restore for PostgreSQL;
+and of the voucher files (原始凭证), which live outside the database.
 
+The voucher files go beside the database's backup, in the directory `PATH.vouchers/`, laid out as
+the store is (`ab/abcdef…`, each named by its SHA-256). The database is backed up first, then the
+files: a file is written before its row, so every voucher the database backup holds has its file
+in the store by then. A second backup to the same PATH copies only the files not there yet.
+A backup made before vouchers existed has no such directory: it restores as before, and the
+voucher directory is left as it is.
+"""
+
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -68,6 +78,56 @@ def backup(url: str | URL, path: str | Path) -> None:
         _run(cmd, env)
     else:
         raise BackupError(f"no backup method for {url.get_backend_name()}")
+
+
+def files_dir(path: str | Path) -> Path:
+    """Where the backup at `path` keeps its voucher files."""
+    return Path(f"{path}.vouchers")
+
+
+def _copy_files(source: Path, target: Path) -> int:
+    """Copy the content-addressed files of `source` (`ab/abcdef…`) that `target` lacks or holds
+    changed; how many were copied."""
+    copied = 0
+    if not source.is_dir():
+        return 0
+    for folder in sorted(p for p in source.iterdir() if p.is_dir() and len(p.name) == 2):
+        for file in sorted(folder.iterdir()):
+            if len(file.name) != 64 or not file.is_file():
+                continue
+            dest = target / folder.name / file.name
+            if dest.exists() and dest.stat().st_size == file.stat().st_size and _sha256(dest) == file.name:
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            temp = dest.with_name(f".part-{file.name}")
+            shutil.copyfile(file, temp)
+            os.replace(temp, dest)
+            copied += 1
+    return copied
+
+
+def _sha256(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1024 * 1024):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def backup_files(voucher_dir: str | Path, path: str | Path) -> int:
+    """Copy the voucher files into the backup at `path` (`files_dir`); how many were new."""
+    target = files_dir(path)
+    target.mkdir(parents=True, exist_ok=True)
+    return _copy_files(Path(voucher_dir), target)
+
+
+def restore_files(path: str | Path, voucher_dir: str | Path) -> int | None:
+    """Put the backup's voucher files back into `voucher_dir` (those missing or changed there); how
+    many were copied, or None for a backup that holds no voucher files (made before vouchers)."""
+    source = files_dir(path)
+    if not source.is_dir():
+        return None
+    return _copy_files(source, Path(voucher_dir))
 
 
 def check_sqlite_backup(path: Path) -> None:

@@ -201,9 +201,13 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option(
+    "--files", "check_files", is_flag=True, help="Also re-hash every stored voucher file (slow: a pass of its own)."
+)
 @with_appcontext
-def audit_verify() -> None:
-    """Exit non-zero and name the first bad event if anything was changed behind the app's back."""
+def audit_verify(check_files: bool) -> None:
+    """Exit non-zero and name the first bad event if anything was changed behind the app's back;
+    with --files, also each voucher file that is missing or changed."""
     from coopapp.access.audit import verify
     from coopapp.models import AuditHead
 
@@ -219,6 +223,21 @@ def audit_verify() -> None:
         # Written down elsewhere (a printed notice, a reviewer's file), this detects even a
         # rewrite of the whole chain by someone who recomputes every hash.
         click.echo(f"chain head: #{head.seq} {head.hash}")
+    if check_files:
+        _verify_voucher_files()
+
+
+def _verify_voucher_files() -> None:
+    """The files pass of `audit verify --files`: every voucher file re-hashed against its row."""
+    from coopapp.vouchers.operations import verify_files
+
+    problems = verify_files()
+    for problem in problems[:50]:
+        click.echo(f"  {problem}", err=True)
+    if problems:
+        click.echo(f"audit verify --files FAILED: {len(problems)} voucher files missing or changed", err=True)
+        sys.exit(1)
+    click.echo("voucher files ok: every file matches its SHA-256")
 
 
 @coop.group()
@@ -274,19 +293,38 @@ def data_verify() -> None:
     click.echo("data verify ok: every stored month, date and text follows the input rules")
 
 
+@coop.group()
+def vouchers() -> None:
+    """The voucher files (原始凭证)."""
+
+
+@vouchers.command("gc")
+@click.option("--min-age-hours", default=24.0, show_default=True, help="Keep files younger than this.")
+@with_appcontext
+def vouchers_gc(min_age_hours: float) -> None:
+    """Delete voucher files no row uses (left by a process killed in the middle of an upload)."""
+    from coopapp.vouchers.operations import collect_orphans
+
+    removed = collect_orphans(int(min_age_hours * 3600))
+    click.echo(f"vouchers gc: {len(removed)} unused files removed")
+
+
 @coop.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_appcontext
 def backup_command(path: str) -> None:
-    """Back up the database to PATH (SQLite online backup; PostgreSQL pg_dump --format=custom)."""
-    from coopapp.backup import BackupError, backup
+    """Back up the database to PATH (SQLite online backup; PostgreSQL pg_dump --format=custom), then
+    the voucher files to PATH.vouchers/."""
+    from coopapp.backup import BackupError, backup, backup_files, files_dir
+    from coopapp.vouchers.storage import voucher_dir
 
     try:
         backup(db.engine.url, path)
-    except BackupError as exc:
+        copied = backup_files(voucher_dir(), path)
+    except (BackupError, OSError) as exc:
         click.echo(f"backup FAILED: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"backup written to {path}")
+    click.echo(f"backup written to {path}; voucher files in {files_dir(path)} ({copied} new)")
 
 
 @coop.command("restore")
@@ -294,8 +332,10 @@ def backup_command(path: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
 @with_appcontext
 def restore_command(path: str, yes: bool) -> None:
-    """Replace the database with the backup at PATH (stop the app first), then run `audit verify`."""
-    from coopapp.backup import BackupError, restore
+    """Replace the database with the backup at PATH (stop the app first) and put back its voucher
+    files, then run `audit verify --files`."""
+    from coopapp.backup import BackupError, restore, restore_files
+    from coopapp.vouchers.storage import voucher_dir
 
     if not yes:
         click.confirm(f"Replace every row of the database with {path}?", abort=True)
@@ -303,11 +343,16 @@ def restore_command(path: str, yes: bool) -> None:
     db.engine.dispose()
     try:
         restore(db.engine.url, path)
-    except BackupError as exc:
+        copied = restore_files(path, voucher_dir())
+    except (BackupError, OSError) as exc:
         click.echo(f"restore FAILED: {exc}", err=True)
         sys.exit(1)
     db.engine.dispose()
-    click.echo(f"restored from {path}; now run: flask --app wsgi coop audit verify")
+    if copied is None:
+        click.echo("this backup holds no voucher files (made before vouchers): the voucher directory is unchanged")
+    else:
+        click.echo(f"voucher files restored: {copied} copied")
+    click.echo(f"restored from {path}; now run: flask --app wsgi coop audit verify --files")
 
 
 def _register_import() -> None:

@@ -17,6 +17,12 @@ class Invalid(DomainError):
     status, code = 422, "invalid"
 
 
+class TooLarge(Invalid):
+    """An upload above its size limit."""
+
+    status, code = 413, "too_large"
+
+
 class BadRequest(DomainError):
     status, code = 400, "bad_request"
 

@@ -39,8 +39,10 @@ from coopapp.models import (
     Project,
     ProjectTarget,
     User,
+    Voucher,
 )
 from coopapp.villages import catalog, party_orgs
+from coopapp.vouchers import operations as vouchers
 
 PASSWORD = "pass-word-1"
 # One cheap hash for every test user (the default method is deliberately slow).
@@ -956,6 +958,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("settings.edit", "POST"): R("L 403 403 403 403 ok 403 403", data={"categories": "办公费", "version": "0"}),
     ("api.get_settings", "GET"): R("L ok ok ok ok ok ok ok"),
     ("api.put_settings", "PUT"): R("L 403 403 403 403 ok 403 403", data={"voucher_required_above_fen": 20000}),
+    ("api.list_vouchers", "GET"): R("L ok ok ok ok ok - -", {"entry_id": "draft"}),
+    ("api.attach_voucher", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}, {"file": "@photo.jpg"}),
+    ("api.voucher_file", "GET"): R("L ok ok ok ok ok - -", {"voucher_id": "voucher"}),
+    ("api.voucher_thumbnail", "GET"): R("L ok ok ok ok ok - -", {"voucher_id": "voucher"}),
+    ("api.remove_voucher", "DELETE"): R("L ok 403 403 403 403 - -", {"voucher_id": "voucher2"}),
+    # The entry page's voucher form and delete button (the files are served by the API above).
+    ("vouchers.upload", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}, {"file": "@photo.jpg"}),
+    ("vouchers.remove", "POST"): R("L ok 403 403 403 403 - -", {"voucher_id": "voucher2"}),
 }
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -995,6 +1005,10 @@ def _build_route_objects(tmp_path) -> dict:
     submitted = ledger.create_entry(acc, entry_input(world.project, amount_fen=22_00))
     ledger.submit_entry(acc, submitted)
     approved = approved_entry(world, amount_fen=33_00)
+    # Two vouchers of one photo: removing one (the matrix's DELETE) keeps the file the other uses.
+    photo = tiny_jpeg()
+    voucher = vouchers.attach_voucher(acc, draft, photo, "发票.jpg")
+    voucher2 = vouchers.attach_voucher(acc, draft, photo, "发票.jpg")
     plan = publish(world)  # a published plan and one objection to it
     objection = objections.raise_objection(world.households[0], plan.id, "金额不对")
     draft_plan = distributions.draft_plan(
@@ -1027,6 +1041,8 @@ def _build_route_objects(tmp_path) -> dict:
         "draft_plan": draft_plan.id,
         "reopening": reopening.id,
         "objection": objection.id,
+        "voucher": voucher.id,
+        "voucher2": voucher2.id,
         "batch": csv_batch(world, tmp_path),
         "token": world.households[0].public_token,
         "world": world.ids(),
@@ -1050,6 +1066,7 @@ def route_state() -> tuple:
             PartyOrg,
             Household,
             CountySettings,
+            Voucher,
         )
     )
     states = tuple(db.session.execute(select(LedgerEntry.id, LedgerEntry.status).order_by(LedgerEntry.id)).all())
@@ -1063,6 +1080,15 @@ def route_state() -> tuple:
 
 
 UPLOAD_CSV = "日期,类别,金额\n2024-03-05,销售收入,1.00\n".encode()
+
+
+def tiny_jpeg(color=(200, 30, 30), size=(24, 16)) -> bytes:
+    """A small JPEG photo (a voucher)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="JPEG")
+    return out.getvalue()
 
 
 def fill_body(value, objects: dict):

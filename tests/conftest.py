@@ -72,11 +72,13 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    """The app on the test database, migrated once with Alembic `upgrade` from empty."""
+def app(database_url, tmp_path_factory):
+    """The app on the test database, migrated once with Alembic `upgrade` from empty (voucher files
+    in a temporary directory of the run)."""
     from flask_migrate import upgrade
 
-    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    vouchers = str(tmp_path_factory.mktemp("vouchers"))
+    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "VOUCHER_DIR": vouchers})
     with application.app_context():
         upgrade()
     return application

@@ -101,6 +101,8 @@ def _request(app, caller, endpoint, method, route, objects):
     if url.startswith("/api/"):
         if data and "project_id" in data:
             data["project_id"] = int(data["project_id"])
+        if data and any(isinstance(v, tuple) for v in data.values()):  # a file: multipart, with the token
+            return url, client.open(url, method=method, data=data, headers=headers)
         body = (data or {}) if method != "GET" else None
         return url, client.open(url, method=method, json=body, headers=headers)
     return url, client.open(url, method=method, data=data)

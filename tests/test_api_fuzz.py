@@ -22,8 +22,9 @@ from schemathesis.specs.openapi.checks import (
 
 from coopapp.distributions import plans as distributions
 from coopapp.ledger import operations as ledger
+from coopapp.vouchers import operations as vouchers
 
-from .builders import approved_entry, counts, entry_input
+from .builders import approved_entry, counts, entry_input, tiny_jpeg
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
@@ -45,6 +46,8 @@ CALLER = {
     "unlock_user": "admin",
     "put_settings": "admin",
     "get_settings": "county",
+    "attach_voucher": "acc",
+    "remove_voucher": "acc",
 }
 # Ids below this exist in the fuzz world (entries, plans, projects, households).
 REAL_IDS = st.integers(min_value=1, max_value=8)
@@ -65,7 +68,9 @@ def _fuzz_world(world) -> None:
     acc, sec = world.users["accountant"], world.users["secretary"]
     approved_entry(world)
     approved_entry(world, kind="dividend", household_id=world.households[0].id)
-    ledger.create_entry(acc, entry_input(world.project, note="草稿"))
+    draft = ledger.create_entry(acc, entry_input(world.project, note="草稿"))
+    vouchers.attach_voucher(acc, draft, tiny_jpeg(), "发票.jpg")
+    vouchers.attach_voucher(acc, draft, b"%PDF-1.4\n%%EOF\n", "发票.pdf")
     submitted = ledger.create_entry(acc, entry_input(world.project, kind="cost", amount_fen=5_000))
     ledger.submit_entry(acc, submitted)
     returned = ledger.create_entry(acc, entry_input(world.project, kind="output", amount_fen=9_900))
@@ -80,8 +85,10 @@ def _fuzz_world(world) -> None:
 
 
 @pytest.fixture()
-def api_schema(app, world):
-    """The document as the app serves it, with hooks that steer generated ids to real records."""
+def api_schema(app, world, tmp_path, monkeypatch):
+    """The document as the app serves it, with hooks that steer generated ids to real records (the
+    voucher files in the test's own directory: the fuzz removes some)."""
+    monkeypatch.setitem(app.config, "VOUCHER_DIR", str(tmp_path / "vouchers"))
     _fuzz_world(world)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     schema.hook("flatmap_path_parameters")(lambda _ctx, params: _with_real_ids(params))

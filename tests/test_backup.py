@@ -15,20 +15,26 @@ from sqlalchemy.engine import make_url
 from coopapp import create_app
 from coopapp.access import users
 from coopapp.extensions import db as _db
+from coopapp.ledger import operations as ledger
 from coopapp.models import LedgerEntry, User
+from coopapp.vouchers import operations as vouchers
 
-from .builders import approved_entry, build_world
+from .builders import approved_entry, build_world, entry_input, tiny_jpeg
 from .conftest import IN_CI
 
 
 def _round_trip(url: str, backup_path) -> None:
-    """Data in, backup, data changed behind the app's back and through it, restore, all back."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    """Data in, backup, data changed behind the app's back and through it, restore, all back —
+    the voucher files too."""
+    store = backup_path.parent / "vouchers"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "VOUCHER_DIR": str(store)})
     cli = app.test_cli_runner()
     with app.app_context():
         upgrade()
         world = build_world()
         entry_id = approved_entry(world, amount_fen=987_654).id
+        draft = ledger.create_entry(world.users["accountant"], entry_input(world.project))
+        voucher_sha = vouchers.attach_voucher(world.users["accountant"], draft, tiny_jpeg(), "发票.jpg").sha256
         users_before = _db.session.scalar(select(func.count(User.id)))
         county_code = world.county.code
         _db.session.remove()
@@ -36,6 +42,9 @@ def _round_trip(url: str, backup_path) -> None:
     result = cli.invoke(args=["coop", "backup", str(backup_path)])
     assert result.exit_code == 0, result.output
     assert backup_path.stat().st_size > 0
+    assert (backup_path.parent / f"{backup_path.name}.vouchers" / voucher_sha[:2] / voucher_sha).is_file()
+    shutil.rmtree(store)  # the files are lost too
+    assert cli.invoke(args=["coop", "audit", "verify", "--files"]).exit_code != 0
 
     with app.app_context():
         users.add_user("after.backup", "a-long-pass-2025", "reviewer", county_code)
@@ -47,9 +56,10 @@ def _round_trip(url: str, backup_path) -> None:
     result = cli.invoke(args=["coop", "restore", str(backup_path), "--yes"])
     assert result.exit_code == 0, result.output
 
-    result = cli.invoke(args=["coop", "audit", "verify"])
+    result = cli.invoke(args=["coop", "audit", "verify", "--files"])
     assert result.exit_code == 0, result.output
-    assert "audit verify ok" in result.output
+    assert "audit verify ok" in result.output and "voucher files ok" in result.output
+    assert (store / voucher_sha[:2] / voucher_sha).is_file()
     result = cli.invoke(args=["coop", "rollup", "verify"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -62,6 +72,28 @@ def _round_trip(url: str, backup_path) -> None:
 
 def test_sqlite_backup_and_restore_round_trip(tmp_path):
     _round_trip(f"sqlite:///{tmp_path / 'coop.sqlite'}", tmp_path / "coop-backup.sqlite")
+
+
+def test_a_backup_made_before_vouchers_still_restores(tmp_path):
+    """An old backup is the database file alone (no PATH.vouchers/): it restores, and the voucher
+    directory is left as it is."""
+    store = tmp_path / "vouchers"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'coop.sqlite'}", "VOUCHER_DIR": str(store)})
+    cli = app.test_cli_runner()
+    with app.app_context():
+        upgrade()
+        approved_entry(build_world(), amount_fen=5_00)
+        _db.session.remove()
+    old = tmp_path / "old-backup.sqlite"
+    assert cli.invoke(args=["coop", "backup", str(old)]).exit_code == 0
+    shutil.rmtree(tmp_path / "old-backup.sqlite.vouchers")  # as a backup of before looks
+    result = cli.invoke(args=["coop", "restore", str(old), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "holds no voucher files" in result.output
+    result = cli.invoke(args=["coop", "audit", "verify", "--files"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        _db.engine.dispose()
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path):

@@ -8,6 +8,7 @@ form can only send form or text bodies, which the API refuses even with a sessio
 it sends no CORS header that would let another site's script call it.
 """
 
+import io
 import re
 
 import pytest
@@ -47,9 +48,16 @@ def api_writes(app) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def csrf_app(database_url):
-    """The app with CSRF protection on, over the same test database."""
-    application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True, "PDF_CHROMIUM": ""})
+def csrf_app(database_url, app):
+    """The app with CSRF protection on, over the same test database (and voucher files)."""
+    application = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": True,
+            "PDF_CHROMIUM": "",
+            "VOUCHER_DIR": app.config["VOUCHER_DIR"],
+        }
+    )
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -156,3 +164,28 @@ def test_api_sends_no_cors_headers(world, csrf_app):
         ),
     ):
         assert not any(h.lower().startswith("access-control-allow") for h in resp.headers.keys())
+
+
+def test_the_pages_own_upload_needs_its_csrf_token_in_a_header(csrf_app, world):
+    """The one multipart API route: with only the session cookie (all a cross-site form has) it is
+    refused; the page's script sends the page's CSRF token in X-CSRFToken, which another site cannot."""
+    from coopapp.ledger import operations as ledger
+    from coopapp.models import Voucher
+
+    from .builders import entry_input, tiny_jpeg
+
+    entry = ledger.create_entry(world.users["accountant"], entry_input(world.project))
+    client, token = _logged_in(csrf_app, "acc")
+    url = f"/api/v1/entries/{entry.id}/vouchers"
+
+    def send(**headers):
+        return client.post(url, data={"file": (io.BytesIO(tiny_jpeg()), "a.jpg")}, headers=headers)
+
+    for headers in ({}, {"X-CSRFToken": "forged"}, {"X-CSRFToken": token[:-4] + "AAAA"}):
+        before = route_state()
+        resp = send(**headers)
+        assert resp.status_code == 400, (headers, resp.status_code)
+        assert route_state() == before
+    assert db.session.query(Voucher).count() == 0
+    resp = send(**{"X-CSRFToken": token})
+    assert resp.status_code == 201, resp.get_json()

@@ -35,6 +35,7 @@ LAYERS = [
     {"access"},
     {"settings"},
     {"ledger"},
+    {"vouchers"},
     {"villages"},
     {"distributions"},
     {"disclosure"},

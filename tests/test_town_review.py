@@ -188,3 +188,13 @@ def test_the_towns_queue_and_home(world, tiers, client, auth):
 def test_the_queue_is_the_town_accountants(world, client, auth):
     auth.login("sec")
     assert client.get("/town").status_code == 403
+
+
+def test_the_voucher_number_is_given_at_the_last_approval(world, tiers):
+    """凭证号 numbers the entries that count: one awaiting the town has none yet."""
+    sec, town = world.users["secretary"], tiers
+    waiting = ledger.approve_entry(sec, _submitted(world, kind="cost", amount_fen=REPAIR))
+    counted = ledger.approve_entry(sec, _submitted(world, kind="sales", amount_fen=REPAIR))
+    assert waiting.voucher_no is None and counted.voucher_no == 1
+    ledger.approve_entry(town, waiting)
+    assert waiting.voucher_no == 2 and audit.verify() is None

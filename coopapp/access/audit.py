@@ -29,6 +29,7 @@ from coopapp.models import (
     Project,
     ProjectTarget,
     User,
+    Voucher,
 )
 from coopapp.models.base import utcnow
 
@@ -53,6 +54,7 @@ AUDITED = {
     # Rows that grant access: a token or an import batch inserted by SQL fails verify.
     "api_token": ApiToken,
     "import_batch": ImportBatch,
+    "voucher": Voucher,
 }
 AUDITED_NAME = {cls: name for name, cls in AUDITED.items()}
 

@@ -17,5 +17,6 @@ from coopapp.api import (  # noqa: F401
     tokens,
     unlock,
     users,
+    vouchers,
 )
 from coopapp.api.common import bp  # noqa: F401

@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import ValidationError, validate_csrf
 from werkzeug.exceptions import UnsupportedMediaType
 
 from coopapp.access import idempotency
@@ -27,6 +28,10 @@ PUBLIC_ENDPOINTS = frozenset({"api.create_token", "api.openapi"})
 # A page's script names the user whose page it is: a request it sends after another user has
 # logged in on the same browser (a shared office PC) is refused, not done under their session.
 PAGE_USER_HEADER = "X-Coop-User"
+# The one POST that takes multipart/form-data (a voucher's file), only from a caller no cross-site
+# form can be: one with a Bearer token, or the page's own script sending its CSRF token in a header.
+MULTIPART_ENDPOINTS = frozenset({"api.attach_voucher"})
+CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
 # What a user holding a one-time password may still do: choose their own, or drop the token.
 BEFORE_A_NEW_PASSWORD = PUBLIC_ENDPOINTS | {"api.change_password", "api.revoke_token"}
 
@@ -37,7 +42,8 @@ def _require_login_and_json():
     URL is refused for the whole app by web.errors.register_error_handlers).
 
     The API is CSRF-exempt, so a cross-site HTML form must not be able to post to it
-    with the session cookie: such a form can only send form or text content types.
+    with the session cookie: such a form can only send form or text content types — and
+    multipart, which only MULTIPART_ENDPOINTS take, and only from `_not_cross_site` callers.
     """
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         raise Unauthorized(_("请先登录，或在请求头中提供有效的 Bearer 令牌。"))
@@ -47,10 +53,27 @@ def _require_login_and_json():
     if request.endpoint not in BEFORE_A_NEW_PASSWORD and current_user.must_change_password:
         raise PasswordChangeRequired(_("请先修改一次性密码（POST /api/v1/password），再进行其他操作。"))
     if request.method == "POST" and not request.is_json:
-        raise UnsupportedMediaType(_("请求体必须是 JSON（Content-Type: application/json）。"))
+        if request.endpoint not in MULTIPART_ENDPOINTS or request.mimetype != "multipart/form-data":
+            raise UnsupportedMediaType(_("请求体必须是 JSON（Content-Type: application/json）。"))
+        if not _not_cross_site():
+            raise BadRequest(_("上传文件须带 Bearer 令牌，或页面的 CSRF 令牌（X-CSRFToken 请求头）。"))
     for name, value in (request.view_args or {}).items():
         if name.endswith("_id") and isinstance(value, int) and value > URL_ID_LIMITS.get(name, MAX_ID):
             raise NotFound(_("记录不存在：%(n)s", n=value))
+
+
+def _not_cross_site() -> bool:
+    """A Bearer token, or a valid CSRF token in a header: a cross-site form can send neither."""
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return True
+    token = next((request.headers[h] for h in CSRF_HEADERS if request.headers.get(h)), None)
+    if token is None:
+        return False
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return False
+    return True
 
 
 def json_body() -> dict:

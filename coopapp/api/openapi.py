@@ -184,7 +184,7 @@ ENTRY = _object(
     {
         **_typed("id:int project_id:int village:str period:str date:date? quantity:dec? unit:str? household_id:int?"),
         **_typed("note:str return_reason:str? reverses_id:int? reversal_reason:str? reversed_by_id:int?"),
-        **_typed("created_by:str? created_by_name:str? created_at:time reviewed_at:time?"),
+        **_typed("created_by:str? created_by_name:str? created_at:time reviewed_at:time? voucher_no:int?"),
         **_typed("town_reviewed_by:str? town_reviewed_at:time? returned_by_town:bool"),
         **_typed("group:str?"),  # the village group's code (组账村代记), null for the village's own books
         **_typed("category:str? payment_method:str? payee:str?"),
@@ -296,8 +296,25 @@ PLAN = _object(
 )
 
 
+VOUCHER = _object(
+    {
+        "id": INTEGER,
+        "entry_id": INTEGER,
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "of the stored file"},
+        "content_type": {"enum": ["image/jpeg", "image/png", "application/pdf"]},
+        "size": INTEGER,
+        **_typed("width:int? height:int? file_name:str url:str thumbnail_url:str? uploaded_by:str? uploaded_at:time"),
+    },
+    ("id", "sha256", "content_type", "size", "width", "height", "url", "thumbnail_url", "uploaded_by", "uploaded_at"),
+)
+VOUCHER_UPLOAD = _object(
+    {"file": {"type": "string", "format": "binary", "description": "a photo (JPEG, PNG, HEIC) or a PDF"}},
+    ("file",),
+)
+
 # The responses, written here.
 SCHEMAS = {
+    "Voucher": VOUCHER,
     "Error": ERROR,
     "Area": AREA,
     "AreaInput": AREA_INPUT,
@@ -334,7 +351,8 @@ ERRORS = {
     "password must first be replaced through POST /password)",
     404: "no such record or area",
     409: "the record is not in a state that allows this (e.g. already approved, month closed)",
-    415: "a POST body must be application/json",
+    413: "the file is larger than the voucher size limit (10 MB by default)",
+    415: "a POST body must be application/json (a voucher upload: multipart/form-data)",
     422: "invalid fields: `error.fields` names each one",
     429: "too many failed logins from this name or client: wait `Retry-After` seconds",
 }
@@ -347,6 +365,14 @@ _ENTRY, _PLAN = _ref("Entry"), _ref("Plan")
 
 def _list(name: str) -> dict:
     return {"type": "array", "items": _ref(name)}
+
+
+def _binary(*types: str) -> dict:
+    """A response of raw bytes in one of `types` (a voucher's file)."""
+    return {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in types}}
+
+
+_VOUCHER_FILE = _binary("image/jpeg", "image/png", "application/pdf")
 
 
 # (method, path, operationId, success status, success body, error statuses, summary); the tag is the
@@ -456,6 +482,27 @@ OPERATIONS = [
         "Submitted (the secretary) or awaiting_town (the town accountant) → returned",
     ),
     ("post", "/entries/{entry_id}/reverse", "reverse_entry", 201, _ENTRY, (*_STEP, 422), "Approved → its negation"),
+    ("get", "/entries/{entry_id}/vouchers", "list_vouchers", 200, _list("Voucher"), _READ, "An entry's vouchers"),
+    (
+        "post",
+        "/entries/{entry_id}/vouchers",
+        "attach_voucher",
+        201,
+        _ref("Voucher"),
+        (400, 403, 404, 409, 413, 415, 422),
+        "Attach a photo or PDF to a draft or returned entry (multipart, field `file`; Bearer token or X-CSRFToken)",
+    ),
+    ("get", "/vouchers/{voucher_id}", "voucher_file", 200, _VOUCHER_FILE, (403, 404), "A voucher's file"),
+    (
+        "get",
+        "/vouchers/{voucher_id}/thumbnail",
+        "voucher_thumbnail",
+        200,
+        _binary("image/jpeg"),
+        (403, 404),
+        "A voucher's thumbnail (none for a PDF: 404)",
+    ),
+    ("delete", "/vouchers/{voucher_id}", "remove_voucher", 204, None, (403, 404, 409), "Remove a voucher (draft)"),
     ("get", "/villages/{code}/summary", "village_summary", 200, _ref("VillageSummary"), _READ, "A village's year"),
     ("get", "/compare", "compare", 200, _ref("Comparison"), _READ, "Villages under an area ranked by a metric"),
     ("get", "/distributions", "list_plans", 200, _ref("PlanList"), _READ, "Plans in scope, newest first"),
@@ -525,6 +572,7 @@ HEADERS = {
 PATH_PARAMETERS = {
     "entry_id": {"type": "integer", "minimum": 1, "maximum": MAX_ENTRY_ID},
     "plan_id": ID,
+    "voucher_id": ID,
     "code": VILLAGE_CODE,
     "area_code": AREA_CODE,
     "project_id": ID,
@@ -563,6 +611,10 @@ BODIES = {
 }
 
 
+# operationId → its multipart/form-data body (the one upload).
+MULTIPART_BODIES = {"attach_voucher": _ref("VoucherUpload")}
+
+
 def _json(schema: dict) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
@@ -570,7 +622,8 @@ def _json(schema: dict) -> dict:
 def _operation(path: str, op_id: str, status: int, ok: dict | None, errors, summary: str) -> dict:
     """One operation: its success response, its errors (all of the one error shape) and its inputs."""
     public = op_id in PUBLIC
-    responses = {str(status): {"description": "OK", **(_json(ok) if ok is not None else {})}}
+    body = {} if ok is None else ok if "content" in ok else _json(ok)
+    responses = {str(status): {"description": "OK", **body}}
     for code in sorted({*errors, *(() if public else (401,))}):
         responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
     params = [
@@ -587,6 +640,8 @@ def _operation(path: str, op_id: str, status: int, ok: dict | None, errors, summ
     if op_id in BODIES:
         schema, required = BODIES[op_id]
         op["requestBody"] = {"required": required, **_json(schema)}
+    if op_id in MULTIPART_BODIES:
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": MULTIPART_BODIES[op_id]}}}
     if public:
         op["security"] = []
     return op
@@ -609,7 +664,8 @@ def document() -> dict:
             "version": "1",
             "description": (
                 "Money is a decimal string of yuan plus an integer `*_fen` twin, never a float. "
-                'Errors are `{"error": {"code", "message", "fields"}}`. POST bodies must be JSON.'
+                'Errors are `{"error": {"code", "message", "fields"}}`. POST bodies must be JSON, '
+                "except a voucher's upload (multipart/form-data)."
             ),
         },
         "servers": [{"url": "/api/v1"}],
@@ -620,7 +676,7 @@ def document() -> dict:
                 "bearer": {"type": "http", "scheme": "bearer", "description": "a token from POST /tokens"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session", "description": "the pages' login"},
             },
-            "schemas": {**SCHEMAS, **request_schemas()},
+            "schemas": {**SCHEMAS, "VoucherUpload": VOUCHER_UPLOAD, **request_schemas()},
             "responses": {f"E{code}": {"description": text, **_json(_ref("Error"))} for code, text in ERRORS.items()},
         },
     }

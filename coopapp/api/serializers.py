@@ -243,6 +243,7 @@ def entry_json(entry: LedgerEntry, reversed_by_id: int | None = None) -> dict:
             "town_reviewed_by": entry.town_reviewed_by.username if entry.town_reviewed_by else None,
             "town_reviewed_at": entry.town_reviewed_at,
             "returned_by_town": entry.returned_by_town,
+            "voucher_no": entry.voucher_no,
         }
     )
 

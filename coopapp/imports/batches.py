@@ -19,10 +19,12 @@ from coopapp.ledger.permissions import (
     EDITABLE,
     Refusal,
     approve_refusal,
+    first_without_voucher,
     refuse,
     submit_refusal,
     town_required,
 )
+from coopapp.ledger.voucher_numbers import VoucherNumbers
 from coopapp.models import ImportBatch, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id
 
@@ -92,8 +94,12 @@ def _to_submit(user: User, batch: ImportBatch) -> tuple:
 
 def submit_batch_refusal(user: User, batch: ImportBatch) -> Refusal:
     """Why `submit_batch` would refuse now: the refusal of `submit_entry` for the first of its entries
-    that may not be submitted (e.g. one of a closed month), or None. Those entries differ only in
-    their month, so the first of each month is asked."""
+    that may not be submitted (e.g. one of a closed month, or spending without its voucher), or None.
+    Those entries differ in their month, so the first of each month is asked, and in whether they need
+    a voucher, so the first lacking one is asked."""
+    lacking = first_without_voucher(batch_village(batch), *_to_submit(user, batch))
+    if lacking is not None:
+        return submit_refusal(user, lacking)
     firsts = select(func.min(LedgerEntry.id)).where(*_to_submit(user, batch)).group_by(LedgerEntry.period)
     for entry in db.session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(firsts)).order_by(LedgerEntry.id)):
         refusal = submit_refusal(user, entry)
@@ -194,8 +200,10 @@ def approve_batch(user: User, batch: ImportBatch) -> int:
     county tier asks for the town goes on to await it (`approve_entry`), the rest count at once."""
     refuse(approve_batch_refusal(user, batch))
     entries = list(db.session.scalars(select(LedgerEntry).where(*_to_approve(batch)).order_by(LedgerEntry.id)))
+    numbers = VoucherNumbers()
+    numbers.prefetch(entries)  # the voucher numbers of the whole batch from one query
     for entry in entries:
-        ledger.approve_entry(user, entry)
+        ledger.approve_entry(user, entry, numbers)
     return len(entries)
 
 

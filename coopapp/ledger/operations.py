@@ -37,6 +37,7 @@ from coopapp.ledger.permissions import (
 )
 from coopapp.ledger.signs import sign_problems
 from coopapp.ledger.spending import spending_problems
+from coopapp.ledger.voucher_numbers import VoucherNumbers
 from coopapp.models import Area, ClosedMonth, Household, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id, utcnow
 
@@ -298,10 +299,11 @@ def void_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
 
 
 @atomic
-def approve_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
+def approve_entry(user: User, entry: LedgerEntry, numbers: VoucherNumbers | None = None) -> LedgerEntry:
     """The reviewer of the entry's stage approves. The secretary's approval of an entry whose tier asks
-    for the town leaves it awaiting the town (`needs_town`); the last approval makes it immutable and
-    counts it in the summaries."""
+    for the town leaves it awaiting the town (`needs_town`); the last approval makes it immutable,
+    counts it in the summaries and gives it its voucher number (凭证号; `numbers`: a bulk approval's,
+    which reads each month's last number once)."""
     refuse(approve_refusal(user, entry))
     entry.return_reason = None
     if entry.status == "awaiting_town":
@@ -312,6 +314,8 @@ def approve_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
         entry.reviewed_by_id, entry.reviewed_at = user.id, utcnow()
         entry.town_reviewed_by_id = entry.town_reviewed_at = None  # a former return by the town is answered
         action = "entry.approve"
+    if entry.status == "approved":
+        (numbers or VoucherNumbers()).assign(entry)
     db.session.flush()  # the version check happens here: a concurrent approval gets 409
     if entry.status == "approved":
         rollups.apply_entry(entry)
@@ -389,7 +393,10 @@ def post_approved(user: User, entries: list[LedgerEntry], action: str, extra: di
 
     Used where the secretary's approval of the whole (a distribution plan) is the review.
     """
+    numbers = VoucherNumbers()
+    numbers.prefetch(entries)
     for entry in entries:
+        numbers.assign(entry)
         if is_closed(entry.village_id, entry.period):
             raise Conflict(_("%(p)s 已结账，不能记入该月。", p=entry.period))
         entry.status, entry.reviewed_by_id, entry.reviewed_at = "approved", user.id, utcnow()

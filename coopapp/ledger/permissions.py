@@ -26,11 +26,13 @@ from sqlalchemy import ColumnElement, Select, exists, func, select
 
 from coopapp import settings
 from coopapp.access.scope import can, forbidden
+from coopapp.core.money import format_yuan
 from coopapp.core.periods import is_period
+from coopapp.core.vocabulary import SPENDING_KINDS
 from coopapp.errors import Conflict, DomainError, Invalid
 from coopapp.extensions import db
 from coopapp.ledger.spending import banned_refusal
-from coopapp.models import Area, ClosedMonth, Distribution, LedgerEntry, User
+from coopapp.models import Area, ClosedMonth, Distribution, LedgerEntry, User, Voucher
 
 EDITABLE = ("draft", "returned")
 # Entries still to settle: a month holding one cannot be closed (`close_month`, `ledger.queries.closable_months`).
@@ -105,7 +107,8 @@ def edit_refusal(user: User, entry: LedgerEntry) -> Refusal:
 
 
 def submit_refusal(user: User, entry: LedgerEntry, closed: Container[str] | None = None) -> Refusal:
-    """Only the author submits, a draft or returned entry of an open month."""
+    """Only the author submits, a draft or returned entry of an open month, with its original voucher
+    when the county requires one (`voucher_refusal`)."""
     refusal = forbidden(user, "submit_entry", entry.village)
     if refusal is not None:
         return refusal
@@ -118,7 +121,56 @@ def submit_refusal(user: User, entry: LedgerEntry, closed: Container[str] | None
     banned = banned_refusal(entry)
     if banned is not None:
         return Invalid(banned, {"category": banned})
+    return voucher_refusal(entry)
+
+
+def needs_voucher(entry: LedgerEntry) -> bool:
+    """Is this spending above the amount from which the county requires an original voucher?"""
+    above = settings.for_area(entry.village).voucher_required_above_fen
+    return above is not None and entry.kind in SPENDING_KINDS and abs(entry.amount_fen) > above
+
+
+def voucher_refusal(entry: LedgerEntry) -> Refusal:
+    """Spending above the county's amount (`Settings.voucher_required_above_fen`) is submitted only
+    with at least one original voucher (原始凭证) attached."""
+    if not needs_voucher(entry):
+        return None
+    if db.session.scalar(select(Voucher.id).where(Voucher.entry_id == entry.id).limit(1)) is not None:
+        return None
+    above = format_yuan(settings.for_area(entry.village).voucher_required_above_fen)
+    message = _("超过 %(a)s 元的支出须附原始凭证（发票、收据的照片或 PDF）：请先上传凭证，再提交。", a=above)
+    return Invalid(message, {"vouchers": message})
+
+
+def first_without_voucher(village: Area, *where: ColumnElement[bool]) -> LedgerEntry | None:
+    """The first of the village's entries selected by `where` that `voucher_refusal` refuses (a bulk
+    submit asks this once instead of once per entry)."""
+    above = settings.for_area(village).voucher_required_above_fen
+    if above is None:
+        return None
+    vouchered = exists(select(Voucher.id).where(Voucher.entry_id == LedgerEntry.id))
+    q = select(LedgerEntry).where(
+        *where, LedgerEntry.kind.in_(SPENDING_KINDS), func.abs(LedgerEntry.amount_fen) > above, ~vouchered
+    )
+    return db.session.scalars(q.order_by(LedgerEntry.id).limit(1)).first()
+
+
+def attach_voucher_refusal(user: User, entry: LedgerEntry) -> Refusal:
+    """The author attaches (and removes) vouchers while the entry is a draft or returned; once it is
+    submitted or approved its vouchers are fixed (409)."""
+    refusal = forbidden(user, "create_entry", entry.village)
+    if refusal is not None:
+        return refusal
+    if entry.created_by_id != user.id:
+        return Conflict(_("只能给自己登记的记录添加或删除凭证。"))
+    if entry.status not in EDITABLE:
+        return Conflict(_("只有草稿或被退回的记录可以添加或删除凭证；已提交或已审核的记录，凭证不能再改。"))
     return None
+
+
+def remove_voucher_refusal(user: User, voucher: Voucher) -> Refusal:
+    """A voucher is removed under the same rule as it is attached (`attach_voucher_refusal`)."""
+    return attach_voucher_refusal(user, voucher.entry)
 
 
 def void_refusal(user: User, entry: LedgerEntry) -> Refusal:
@@ -237,4 +289,5 @@ def entry_actions(user: User, entry: LedgerEntry, this_month: str, closed: Conta
         "approve": approve_refusal(user, entry, closed) is None,
         "return": return_refusal(user, entry) is None,
         "reverse": reverse_refusal(user, entry, this_month, closed) is None,
+        "attach_voucher": attach_voucher_refusal(user, entry) is None,
     }

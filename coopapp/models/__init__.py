@@ -23,6 +23,7 @@ from coopapp.models.orgs import Cooperative, PartyOrg, PartyOrgUpgrade
 from coopapp.models.projects import Project, ProjectTarget
 from coopapp.models.settings import CountySettings
 from coopapp.models.users import ROLES, ApiToken, IdempotencyKey, LoginFailure, User, UserSession
+from coopapp.models.vouchers import Voucher
 
 # The free text people type on pages, in the API and in files: cleaned of control characters
 # (core.text.clean_text) whenever it is assigned, so every way in gets the one rule. True where
@@ -38,6 +39,7 @@ FREE_TEXT: dict[type, dict[str, bool]] = {
     PartyOrg: {"name": False},
     Cooperative: {"name": False},
     ImportBatch: {"file_name": False},
+    Voucher: {"file_name": False},
 }
 # The stored months ("YYYY-MM") and ledger dates that `coop data verify` checks.
 PERIOD_COLUMNS = [(LedgerEntry, "period"), (ClosedMonth, "period"), (Distribution, "period"), (Disclosure, "period")]
@@ -92,5 +94,6 @@ __all__ = [
     "ProjectYearSummary",
     "VillageBenefitSummary",
     "User",
+    "Voucher",
     "UserSession",
 ]

@@ -43,6 +43,8 @@ class LedgerEntry(db.Model):
         # 组账村代记: the entries of a village group (few villages keep them), for a group's lists.
         Index("ix_ledger_entries_group_id", "group_id", **_where("group_id IS NOT NULL")),
         Index("ix_ledger_red_entries", "village_id", "period", **_where("amount_fen < 0 AND reverses_id IS NULL")),
+        # The voucher number (凭证号) of an approved entry: one sequence per village and month.
+        Index("uq_ledger_voucher_no", "village_id", "period", "voucher_no", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -79,6 +81,8 @@ class LedgerEntry(db.Model):
     payee: Mapped[str | None] = mapped_column(String(80))
     # The file the entry was imported from (its drafts are submitted together).
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    # 凭证号: given at approval, 1, 2, 3 … per village and month (`ledger.voucher_numbers`).
+    voucher_no: Mapped[int | None]
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -138,6 +142,8 @@ class LedgerEntry(db.Model):
         for name in ("category", "payment_method", "payee"):
             if getattr(self, name) is not None:
                 snapshot[name] = getattr(self, name)
+        if self.voucher_no is not None:
+            snapshot["voucher_no"] = self.voucher_no
         return snapshot
 
     @property

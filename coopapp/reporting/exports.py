@@ -221,9 +221,10 @@ LEDGER_HEADER = [
     "明细科目",
     "支付方式",
     "收款人",
+    "凭证号",  # given at approval, per village and month (ledger.voucher_numbers)
 ]
 LEDGER_AMOUNT = LEDGER_HEADER.index("金额（元）")
-LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14, 12, 12, 10, 14)
+LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14, 12, 12, 10, 14, 8)
 
 
 def ledger_table(user: User, filters: LedgerFilters, title: str) -> Table:
@@ -258,6 +259,7 @@ def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
             entries.c.note,
             entries.c.status,
             entries.c.reverses_id,
+            entries.c.voucher_no,
             entries.c.village_id,
             group.name.label("group_name"),
             entries.c.category,
@@ -299,8 +301,9 @@ def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
             r.category,
             methods.get(r.payment_method, r.payment_method),
             r.payee,
+            r.voucher_no,
         ]
-    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), *([None] * 8)]
+    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), *([None] * 9)]
 
 
 def stream(q) -> Iterator:

@@ -128,6 +128,7 @@ def register_web(app: Flask) -> None:
     from coopapp.web.users.routes import bp as users_bp
     from coopapp.web.village import bp as village_bp
     from coopapp.web.village import households, objections, routes  # noqa: F401  (their routes)
+    from coopapp.web.vouchers.routes import bp as vouchers_bp
 
     for bp in (auth_bp, ledger_bp, review_bp, village_bp, reports_bp, public_bp, distributions_bp, charts_bp):
         app.register_blueprint(bp)
@@ -139,4 +140,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(offline_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(town_bp)
+    app.register_blueprint(vouchers_bp)
     register_filters(app)

@@ -18,6 +18,7 @@ from coopapp.ledger.spending import banned_refusal, exceeds_cap
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
+from coopapp.vouchers.operations import voucher_max_bytes, vouchers_of
 from coopapp.web.common import (
     household_name,
     page_arg,
@@ -131,9 +132,13 @@ def edit_entry(entry_id: int):
     )
 
 
-def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reason_for: str = "", status=200):
-    """An entry's page with its reversal or original and the user's actions (voiding asks first: `confirms`)."""
+def render_entry(
+    entry: LedgerEntry, reason_form: ReasonForm | None = None, reason_for: str = "", status=200, voucher_error=""
+):
+    """An entry's page with its reversal or original, its vouchers and the user's actions (voiding asks
+    first: `confirms`); `voucher_error`: why an upload was refused."""
     actions = permissions.entry_actions(current_user, entry, ledger.current_period())
+    editable = entry.status in permissions.EDITABLE
     return render_template(
         "ledger/entry.html",
         entry=entry,
@@ -145,6 +150,10 @@ def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reas
         reason_for=reason_for,
         over_cap=exceeds_cap(entry) if entry.status != "void" else None,
         banned=banned_refusal(entry) if entry.status in permissions.EDITABLE else None,
+        vouchers=vouchers_of([entry.id])[entry.id],
+        voucher_missing=permissions.voucher_refusal(entry) if editable else None,
+        voucher_error=voucher_error,
+        voucher_max_mb=voucher_max_bytes() // (1024 * 1024),
     ), status
 
 

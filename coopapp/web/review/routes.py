@@ -13,6 +13,7 @@ from coopapp.ledger.consequences import close_month_consequence
 from coopapp.ledger.forms import CloseMonthForm
 from coopapp.ledger.permissions import close_month_refusal, entry_actions, first_open_month
 from coopapp.villages import catalog
+from coopapp.vouchers.operations import vouchers_of
 from coopapp.web.common import back_to, household_name, require_action_form, require_confirmation, show_field_errors
 from coopapp.web.display import local_time
 from coopapp.web.ledger.routes import render_entry
@@ -40,6 +41,7 @@ def queue():
         entries=rows,
         names=names,
         actions=actions,
+        vouchers=vouchers_of([e.id for e in rows]),
         batches=batches.batches_to_review(village),
         reason_form=ReasonForm(formdata=None),
     )
