@@ -5,5 +5,17 @@ holds the request hooks — login required, JSON bodies only — and the parsing
 importing this package imports them all.
 """
 
-from coopapp.api import areas, catalog, distributions, entries, openapi, orgs, reports, tokens, unlock, users  # noqa: F401
+from coopapp.api import (  # noqa: F401
+    areas,
+    catalog,
+    distributions,
+    entries,
+    openapi,
+    orgs,
+    reports,
+    tokens,
+    unlock,
+    users,
+    warnings,
+)
 from coopapp.api.common import bp  # noqa: F401

@@ -10,6 +10,7 @@ from coopapp.core.text import to_int
 from coopapp.core.vocabulary import KINDS, STATUSES
 from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
+from coopapp.ledger import warnings
 from coopapp.ledger import permissions
 from coopapp.ledger.consequences import void_consequence
 from coopapp.models import LedgerEntry
@@ -135,6 +136,7 @@ def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reas
         confirms={"void": void_consequence(entry)} if actions["void"] else {},
         reason_form=reason_form or ReasonForm(formdata=None),
         reason_for=reason_for,
+        warned=[(w.rule, warnings.message(w)) for w in warnings.of_entries([entry.id]).get(entry.id, [])],
     ), status
 
 

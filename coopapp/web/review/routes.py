@@ -1,13 +1,16 @@
 """The secretary's review queue, approve / return, and month closing."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from coopapp.core.forms import ReasonForm
+from coopapp.core.vocabulary import WARNING_RULES
 from coopapp.errors import Conflict, Invalid
+from coopapp.extensions import db
 from coopapp.imports import batches
 from coopapp.ledger import operations as ledger
+from coopapp.ledger import warnings
 from coopapp.ledger.consequences import close_month_consequence
 from coopapp.ledger.forms import CloseMonthForm
 from coopapp.ledger.permissions import close_month_refusal, entry_actions, first_open_month
@@ -16,6 +19,7 @@ from coopapp.web.common import back_to, household_name, require_action_form, req
 from coopapp.web.ledger.routes import render_entry
 
 bp = Blueprint("review", __name__)
+WARNINGS_SHOWN = 500
 
 
 @bp.before_request
@@ -38,6 +42,7 @@ def queue():
         entries=rows,
         names=names,
         actions=actions,
+        warned=warnings.of_entries([e.id for e in rows]),
         batches=batches.batches_to_review(village),
         reason_form=ReasonForm(formdata=None),
     )
@@ -93,3 +98,15 @@ def months():
     closed = ledger.closed_periods(village)
     status = 422 if form.is_submitted() else 200
     return render_template("review/months.html", village=village, form=form, closed=closed, first=first), status
+
+
+@bp.get("/warnings")
+def warning_list():
+    """The warnings (预警) on the entries under an area (`?area=CODE`, default the user's own), newest first."""
+    area = catalog.get_area(request.args.get("area") or None, current_user)
+    rule = request.args.get("rule") or None
+    if rule not in WARNING_RULES:
+        rule = None
+    rows = db.session.execute(warnings.warnings_query(current_user, area, rule=rule).limit(WARNINGS_SHOWN)).all()
+    shown = [(w, e, v, warnings.message(w)) for w, e, v in rows]
+    return render_template("review/warnings.html", area=area, rule=rule, rows=shown, limit=WARNINGS_SHOWN)
