@@ -183,6 +183,7 @@ ENTRY = _object(
         **_typed("id:int project_id:int village:str period:str date:date? quantity:dec? unit:str? household_id:int?"),
         **_typed("note:str return_reason:str? reverses_id:int? reversal_reason:str? reversed_by_id:int?"),
         **_typed("created_by:str? created_by_name:str? created_at:time reviewed_at:time?"),
+        **_typed("category:str? payment_method:str? payee:str?"),
         "kind": {"enum": list(KINDS)},
         "status": {"enum": list(STATUSES)},
         **_money("amount"),
@@ -230,7 +231,7 @@ _METRIC_PATTERNS = {
 }
 _HEADLINE = {
     **_typed("code:str name:str town:str? households:int households_benefited:int weak:bool"),
-    **_money("collective_income", "output_value", "benefit_total", "benefit_per_household"),
+    **_money("collective_income", "output_value", "benefit_total", "benefit_per_household", "spending", "net_income"),
 }
 _HEADLINE_REQUIRED = ("code", "name", "households", "households_benefited", "collective_income_fen", "output_value_fen")
 PROJECT_YEAR = _object(

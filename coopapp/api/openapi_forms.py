@@ -275,7 +275,12 @@ def request_schemas() -> dict:
     entry = body_schema(EntryForm)
     # The API takes a unit as people write it (斤, 度, 千克) and maps it to the form's codes first.
     entry["properties"]["unit"]["enum"] = sorted({*entry["properties"]["unit"]["enum"], *ALIASES})
-    _describe(entry, unit="a code or as written: 斤, 度, 千克…")
+    _describe(
+        entry,
+        unit="a code or as written: 斤, 度, 千克…",
+        category="spending kinds only: one of the county's categories (GET /api/v1/settings)",
+        payee="spending kinds only",
+    )
     plan = body_schema(DistributionForm)
     _row_needs(plan, "deductions", "kind")
     _row_needs(plan, "households", "household_id")

@@ -74,20 +74,70 @@ _PAYOUTS = (
     Term("rent", _l("租金"), "租金", ("土地租金", "土地流转租金", "流转租金")),
     Term("welfare_job", _l("公益岗位"), "公益岗位", ("公益岗", "公益性岗位", "welfarejob")),
 )
+# The spending of the 2023 rules (农村集体经济组织会计制度): each is one line of the income statement.
+_SPENDING = (
+    Term("operating_expense", _l("经营支出"), "经营支出", ("经营成本", "operatingexpense", "operating")),
+    Term("admin_expense", _l("管理费用"), "管理费用", ("管理费", "管理支出", "adminexpense", "administrative")),
+    Term("welfare_expense", _l("公益支出"), "公益支出", ("公益事业支出", "公益费用", "welfareexpense")),
+    Term("other_expense", _l("其他支出"), "其他支出", ("其它支出", "otherexpense")),
+)
 KINDS = Vocabulary(
     Term("output", _l("产值"), "产值", ("生产产值", "产出")),
     Term("sales", _l("销售收入"), "销售收入", ("销售", "营业收入", "sale", "salesincome")),
-    Term("cost", _l("成本"), "成本", ("支出", "成本/支出", "成本支出", "费用", "expense", "expenses")),
+    # 成本 as files and clients have always written it: shown as 经营支出 (read as such when no category is given).
+    Term("cost", _l("经营支出（成本）"), "成本", ("支出", "成本/支出", "成本支出", "费用", "expense", "expenses")),
     Term("collective_income", _l("村集体收入"), "村集体收入", ("集体收入", "村集体经济收入", "collectiveincome")),
     *_PAYOUTS,
     Term("subsidy", _l("补贴"), "补贴", ("补助", "奖补", "subsidies")),
+    *_SPENDING,
 )
 PAYOUT_KINDS = tuple(term.code for term in _PAYOUTS)
+# The spending kinds (支出): only they carry a category (明细科目), a payment method and a payee.
+SPENDING_KINDS = ("cost", "operating_expense", "admin_expense", "welfare_expense", "other_expense")
+# Non-productive spending (非生产性支出), whose yearly total a county may cap (a warning, no block).
+NON_PRODUCTIVE_KINDS = ("admin_expense", "other_expense")
 # The income and output kinds, whose amount (and quantity) may be negative: a red entry (红字冲减) for
 # a return, a refund or an adjustment, with its reason in the note (`ledger.signs` holds the rule).
 RED_ENTRY_KINDS = ("output", "sales", "collective_income", "subsidy")
 # The order a message lists the kinds in for someone writing a file: a ledger's usual kinds first.
-KINDS_AS_LISTED = ("sales", "collective_income", "output", "cost", "subsidy", *PAYOUT_KINDS)
+KINDS_AS_LISTED = ("sales", "collective_income", "output", "cost", "subsidy", *SPENDING_KINDS[1:], *PAYOUT_KINDS)
+
+# How a spending entry was paid (支付方式).
+PAYMENT_METHODS = Vocabulary(
+    Term("cash", _l("现金"), "现金", ("现金支付", "现款")),
+    Term("bank", _l("银行转账"), "银行转账", ("转账", "银行", "银行卡", "对公转账", "网银", "transfer")),
+    Term("wechat", _l("微信"), "微信", ("微信支付", "微信转账", "weixin")),
+    Term("alipay", _l("支付宝"), "支付宝", ("支付宝支付", "支付宝转账")),
+    Term("other", _l("其他"), "其他", ("其它",)),
+)
+
+# The lines of the income statement (收益及收益分配表, 2023 rules) that the ledger's kinds fall on;
+# `INCOME_STATEMENT` maps each kind to its line (None: 产值 is a production value, on no line).
+# `core.income_statement` sums them; every page that shows 收入 / 支出 / 收益 reads it.
+STATEMENT_LINES = Vocabulary(
+    Term("operating_income", _l("经营收入"), "经营收入"),
+    Term("investment_income", _l("投资收益"), "投资收益"),
+    Term("subsidy_income", _l("补助收入"), "补助收入"),
+    Term("operating_expense", _l("经营支出"), "经营支出"),
+    Term("admin_expense", _l("管理费用"), "管理费用"),
+    Term("welfare_expense", _l("公益支出"), "公益支出"),
+    Term("other_expense", _l("其他支出"), "其他支出"),
+    Term("distribution", _l("收益分配"), "收益分配"),
+)
+INCOME_STATEMENT = {
+    "output": None,
+    "sales": "operating_income",
+    "collective_income": "investment_income",
+    "subsidy": "subsidy_income",
+    "cost": "operating_expense",
+    "operating_expense": "operating_expense",
+    "admin_expense": "admin_expense",
+    "welfare_expense": "welfare_expense",
+    "other_expense": "other_expense",
+    **{kind: "distribution" for kind in PAYOUT_KINDS},
+}
+INCOME_LINES = ("operating_income", "investment_income", "subsidy_income")
+EXPENSE_LINES = ("operating_expense", "admin_expense", "welfare_expense", "other_expense")
 
 STATUSES = Vocabulary(
     Term("draft", _l("草稿"), "草稿"),
@@ -190,6 +240,8 @@ ROLE_RANKS = {term.code: term.rank for term in ROLES.terms}
 # Every vocabulary, by what it names (the tests check each).
 VOCABULARIES = {
     "kind": KINDS,
+    "payment_method": PAYMENT_METHODS,
+    "statement_line": STATEMENT_LINES,
     "status": STATUSES,
     "unit": UNITS,
     "project_type": PROJECT_TYPES,

@@ -19,8 +19,9 @@ from sqlalchemy.orm import aliased, selectinload
 from coopapp.access import audit
 from coopapp.access.scope import authorize, visible_villages
 from coopapp.core import periods
+from coopapp.core.income_statement import statement
 from coopapp.core.tx import atomic
-from coopapp.core.vocabulary import PAYOUT_KINDS
+from coopapp.core.vocabulary import EXPENSE_LINES, INCOME_LINES
 from coopapp.errors import Conflict, Invalid
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
@@ -37,8 +38,6 @@ from coopapp.models import (
 from coopapp.models.base import utcnow
 from coopapp.villages.privacy import MASKED
 
-INCOME_KINDS = ("sales", "collective_income", "subsidy")
-EXPENSE_KINDS = ("cost", *PAYOUT_KINDS)
 _QUARTER = re.compile(r"^([0-9]{4})-?[Qq]([1-4])$")
 DEFAULT_MONTHLY_MIN_ENTRIES = 30
 DEFAULT_GRACE_DAYS = 10
@@ -179,19 +178,19 @@ def _kind_sums(village: Area, year: int, first_month: int, last_month: int) -> t
 
 
 def _figures(amounts: dict, counts: dict, months: range) -> dict:
-    def total(kind: str) -> int:
-        return sum(amounts.get((m, kind), 0) for m in months)
-
-    income = [{"kind": k, "amount_fen": total(k)} for k in INCOME_KINDS]
-    expense = [{"kind": k, "amount_fen": total(k)} for k in EXPENSE_KINDS]
+    """The period's figures by the lines of the income statement (`core.income_statement`): 收入 are
+    the income lines, 支出 the four spending lines; the payouts to households are 收益分配 (a
+    distribution of the income, not spending); 产值 is on no line."""
+    sums = statement((kind, amount) for (m, kind), amount in amounts.items() if m in months)
+    lines = sums["lines"]
     return {
-        "income": income,
-        "income_total_fen": sum(r["amount_fen"] for r in income),
-        "expense": expense,
-        "expense_total_fen": sum(r["amount_fen"] for r in expense),
-        "cost_fen": total("cost"),
-        "payouts_fen": sum(total(k) for k in PAYOUT_KINDS),
-        "output_fen": total("output"),
+        "income": [{"line": line, "amount_fen": lines[line]} for line in INCOME_LINES],
+        "income_total_fen": sums["income_fen"],
+        "expense": [{"line": line, "amount_fen": lines[line]} for line in EXPENSE_LINES],
+        "expense_total_fen": sums["expense_fen"],
+        "net_income_fen": sums["net_income_fen"],
+        "payouts_fen": sums["distribution_fen"],
+        "output_fen": sum(amounts.get((m, "output"), 0) for m in months),
         "entry_count": sum(counts.get(m, 0) for m in months),
     }
 

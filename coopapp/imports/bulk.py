@@ -33,7 +33,12 @@ DRAFT = (
     "unit",
     "household_id",
     "note",
+    "category",
+    "payment_method",
+    "payee",
 )
+# The spending fields (the last three of a draft): in the snapshot only when set.
+_SPENDING_FIELDS = DRAFT[-3:]
 
 
 class AuditAppender:
@@ -227,7 +232,7 @@ def as_rows(drafts: list[tuple], pg: bool) -> None:
     quantity in thousandths, a missing note as ""). Done before the writing transaction takes its
     lock, and in place, so that memory stays flat; `chunk_events` reads the snapshot back from it."""
     for n, draft in enumerate(drafts):
-        project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note = draft
+        project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note, *spending = draft
         drafts[n] = (
             project_id,
             village_id,
@@ -239,6 +244,7 @@ def as_rows(drafts: list[tuple], pg: bool) -> None:
             unit,
             household_id,
             note or "",
+            *spending,
         )
 
 
@@ -265,8 +271,11 @@ def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> li
     ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (audit.json_escaped(p) for p in pieces)
     events = []
     for ident, draft in zip(ids, drafts, strict=True):
-        project_id, village_id, period, day, kind, amount_fen, milli, unit, household_id, note = draft
+        project_id, village_id, period, day, kind, amount_fen, milli, unit, household_id, note, *spending = draft
         quantity = None if milli is None else Decimal(milli).scaleb(-3)
+        if spending != [None, None, None]:  # a spending row with its fields: the snapshot written the plain way
+            events.append((ident, _spending_event_data(writer, user_id, draft, quantity)))
+            continue
         day_j, day_e = texts[day]
         kind_j, kind_e = texts[kind]
         note_j, note_e = texts[note]
@@ -284,3 +293,29 @@ def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> li
             )
         )
     return events
+
+
+def _spending_event_data(writer: EntryWriter, user_id: int, row: tuple, quantity: Decimal | None) -> str:
+    """The event `data` of an inserted row (`as_rows`) that carries spending fields, as
+    `LedgerEntry.audit_snapshot` writes it (those fields only when set)."""
+    project_id, village_id, period, day, kind, amount_fen, _milli, unit, household_id, note, *spending = row
+    snapshot = {
+        "project_id": int(project_id),
+        "village_id": int(village_id),
+        "period": period,
+        "entry_date": day if day is None or isinstance(day, str) else day.isoformat(),
+        "kind": kind,
+        "amount_fen": int(amount_fen),
+        "quantity": None if quantity is None else format(quantity.normalize(), "f"),
+        "unit": unit,
+        "household_id": household_id,
+        "note": note or "",
+        "status": "draft",
+        "return_reason": None,
+        "reverses_id": None,
+        "reversal_reason": None,
+        "created_by_id": int(user_id),
+        "reviewed_by_id": None,
+    }
+    snapshot |= {name: value for name, value in zip(_SPENDING_FIELDS, spending, strict=True) if value is not None}
+    return writer.audit.data_before + audit.canonical(snapshot) + writer.audit.data_after

@@ -14,7 +14,7 @@ from coopapp.core.money import ParseError
 from coopapp.core.text import clean_text
 from coopapp.core.tx import atomic
 from coopapp.core.units import unit_code
-from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED
+from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED, PAYMENT_METHODS, PAYOUT_KINDS
 from coopapp.errors import Invalid
 from coopapp.extensions import db
 from coopapp.imports.bulk import EntryWriter, as_rows
@@ -42,15 +42,22 @@ LEDGER_HEADERS = {
     **dict.fromkeys(("数量", "quantity", "qty"), "quantity"),
     **dict.fromkeys(("单位", "unit", "计量单位"), "unit"),
     **dict.fromkeys(("金额", "amount", "金额元", "发生额"), "amount"),
-    **dict.fromkeys(("户主", "household", "农户", "户名", "户主姓名", "收款人"), "household"),
+    **dict.fromkeys(("户主", "household", "农户", "户名", "户主姓名"), "household"),
+    # The spending fields (类别/科目/category already name the kind: the sub-category is 明细科目).
+    **dict.fromkeys(("明细科目", "费用项目", "subcategory", "明细", "费用明细", "二级科目", "开支项目"), "category"),
+    **dict.fromkeys(("支付方式", "付款方式", "结算方式", "paymentmethod", "payment"), "payment_method"),
+    # 收款人: a spending row's payee; on a payout row (no 户主 column) the household it pays.
+    **dict.fromkeys(("收款人", "payee", "收款单位", "收款方"), "payee"),
     **dict.fromkeys(("年份", "年度", "year"), "year"),  # the year of a 日期 written 9月
 }
 # A kind as files write it (squashed: its code, its name, its aliases) → its code.
 KIND_ALIASES = {squash(text): code for text, code in KINDS.written().items()}
+PAYMENT_METHOD_ALIASES = {squash(text): code for text, code in PAYMENT_METHODS.written().items()}
 _KINDS_LISTED = "、".join(KINDS.names[code] for code in KINDS_AS_LISTED)
 # The field an Invalid from the ledger's checks names → the column that holds it.
 FIELD_COLUMNS = {"kind": "kind", "amount": "amount", "quantity": "quantity", "unit": "unit"}
 FIELD_COLUMNS |= {"household_id": "household", "date": "date", "period": "period", "note": "note"}
+FIELD_COLUMNS |= {"category": "category", "payment_method": "payment_method", "payee": "payee"}
 
 
 def default_importer(project: Project) -> User | None:
@@ -153,6 +160,7 @@ def _write(user: User, project: Project, checked: _Checked, report: ImportReport
 
 # The fields of a ledger row, in the order `_RowReader.read` takes their cells.
 FIELDS = ("date", "period", "note", "kind", "quantity", "unit", "amount", "household", "year")
+FIELDS += ("category", "payment_method", "payee")
 _AMOUNT, _WIDTH = FIELDS.index("amount"), len(FIELDS)
 # `_RowReader.read`'s answer for a row whose month waits for the rest of its column (see `finish`).
 PENDING = "pending"
@@ -250,6 +258,7 @@ class _RowReader:
         quantity = header.columns.get("quantity")
         self.quantity_unit = quantity.unit if quantity else ""
         self.has_period, self.has_unit = header.has("period"), header.has("unit")
+        self.has_household = header.has("household")
 
     def bad(self, number: int, name: str, value, message) -> None:
         if value is NO_VALUE:  # a formula never calculated: that, not the parser's complaint about ""
@@ -262,7 +271,10 @@ class _RowReader:
         and its amount."""
         report, parsers, cells = self.report, self.parsers, self.cells
         before = report.error_count
-        raw_date, raw_period, raw_note, raw_kind, raw_quantity, raw_unit, raw_amount, raw_household, raw_year = values
+        raw_date, raw_period, raw_note, raw_kind, raw_quantity, raw_unit, raw_amount, raw_household, raw_year = values[
+            :9
+        ]
+        raw_category, raw_method, raw_payee = values[9:]
         entry_date = period = month = quantity = unit = household_id = None
         waits = False
         if raw_date is not None:
@@ -278,6 +290,11 @@ class _RowReader:
             message = _("未知类别（可用：%(kinds)s）。", kinds=_KINDS_LISTED)
             self.bad(number, "kind", raw_kind, message if raw_kind is not None else _("请填写类别。"))
         amount = cells.amount(number, raw_amount)
+        if raw_payee is not None and raw_household is None and kind in PAYOUT_KINDS and not self.has_household:
+            raw_household, raw_payee = raw_payee, None  # 收款人 of a payout: the household it pays
+        category = method = payee = None
+        if raw_category is not None or raw_method is not None or raw_payee is not None:
+            category, method, payee = self._spending(number, raw_category, raw_method, raw_payee)
         if raw_quantity is not None:
             quantity, unit = self._quantity(number, raw_quantity, raw_unit)
         if raw_household is not None:
@@ -306,12 +323,14 @@ class _RowReader:
         if report.error_count > before:
             return None, amount
         try:
-            quantity, unit = self.checks.check(period, kind, amount, entry_date, quantity, unit, household_id, note)
+            quantity, unit = self.checks.check(
+                period, kind, amount, entry_date, quantity, unit, household_id, note, category, method, payee
+            )
         except Invalid as exc:
             self._refused(number, values, exc)
             return None, amount
         draft = (self.project_id, self.village_id, period, entry_date, kind, amount, quantity, unit, household_id, note)
-        return draft, amount
+        return (*draft, category, method, payee), amount
 
     def finish(self) -> list[tuple[tuple | None, int | None]]:
         """At the end of the file: the rows that waited for their month, read now that the column
@@ -330,6 +349,19 @@ class _RowReader:
             name = "unit" if self.has_unit and not _has_suffix(raw_quantity) else "quantity"
             self.bad(number, name, raw_quantity, exc)
         return quantity, unit
+
+    def _spending(self, number: int, raw_category, raw_method, raw_payee) -> tuple:
+        """The category, payment method (its code, as files write it: 转账, 微信支付…) and payee as
+        text; their rules are the ledger's (`ledger.spending`, through the checks)."""
+        parsers, method = self.parsers, None
+        category = parsers.text(raw_category) if raw_category is not None else None
+        if raw_method is not None:
+            method = parsers.method(raw_method)
+            if method is None:
+                allowed = "、".join(PAYMENT_METHODS.names.values())
+                self.bad(number, "payment_method", raw_method, _("未知支付方式（可用：%(m)s）。", m=allowed))
+        payee = parsers.text(raw_payee) if raw_payee is not None else None
+        return category or None, method, payee or None
 
     def _household(self, number: int, raw_household) -> int | None:
         """The id of the one household of the village with this head's name."""
@@ -363,6 +395,8 @@ class _Parsers:
         # Notes repeat down a ledger too: one str for each, however many rows the import keeps.
         self.note = Memo(lambda raw: cell_text(clean_text(raw, multiline=True)))
         self.kind = Memo(lambda raw: KIND_ALIASES.get(squash(raw)))
+        self.method = Memo(lambda raw: PAYMENT_METHOD_ALIASES.get(squash(raw)))
+        self.text = Memo(lambda raw: cell_text(clean_text(raw)).strip())
 
 
 def _has_suffix(raw) -> bool:

@@ -20,7 +20,7 @@ from coopapp.core.forms import (
     choices,
     period_text,
 )
-from coopapp.core.vocabulary import KINDS, UNITS
+from coopapp.core.vocabulary import KINDS, PAYMENT_METHODS, UNITS
 from coopapp.ledger.operations import EntryInput
 
 
@@ -42,6 +42,12 @@ class EntryForm(FlaskForm):
     unit = SelectField(_l("单位"), choices=choice_list([("", "—")]) + choices(UNITS), validators=[Optional()])
     household_id = IntField(_l("农户"), validators=[Optional()])
     note = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=500)])
+    # spending kinds only (`ledger.spending` checks them against the county's list)
+    category = StringField(_l("明细科目"), validators=[Optional(), Length(max=40)])
+    payment_method = SelectField(
+        _l("支付方式"), choices=choice_list([("", "—")]) + choices(PAYMENT_METHODS), validators=[Optional()]
+    )
+    payee = StringField(_l("收款人"), validators=[Optional(), Length(max=80)])
 
     def to_input(self) -> EntryInput:
         return EntryInput(
@@ -54,6 +60,9 @@ class EntryForm(FlaskForm):
             unit=self.unit.data or None,
             household_id=self.household_id.data,
             note=self.note.data or "",
+            category=self.category.data or None,
+            payment_method=self.payment_method.data or None,
+            payee=self.payee.data or None,
         )
 
 

@@ -34,6 +34,7 @@ from coopapp.ledger.permissions import (
     void_refusal,
 )
 from coopapp.ledger.signs import sign_problems
+from coopapp.ledger.spending import spending_problems
 from coopapp.models import Area, ClosedMonth, Household, LedgerEntry, Project, User
 from coopapp.models.base import get_by_id, utcnow
 
@@ -64,6 +65,10 @@ class EntryInput:
     unit: str | None = None  # as typed: 斤, 度, kg …
     household_id: int | None = None
     note: str = ""
+    # spending kinds only (`ledger.spending`)
+    category: str | None = None
+    payment_method: str | None = None
+    payee: str | None = None
 
 
 def get_entry(entry_id: int, user: User, action: str = "view") -> LedgerEntry:
@@ -130,10 +135,14 @@ class EntryChecks:
         unit: str | None,
         household_id: int | None,
         note: str = "",
+        category: str | None = None,
+        payment_method: str | None = None,
+        payee: str | None = None,
     ) -> tuple[Decimal | None, str | None]:
         """Refuse what the domain does not allow (Invalid naming the fields, in this order: kind,
         the sign rule's amount, quantity and note (`signs.sign_problems`), date, quantity/unit,
-        household_id; then the month's own check), else the quantity and unit converted to the
+        household_id, the spending fields (`spending.spending_problems`); then the month's own
+        check), else the quantity and unit converted to the
         base unit that is stored."""
         errors: dict[str, str] = {}
         if kind not in KINDS:
@@ -160,6 +169,7 @@ class EntryChecks:
                 errors["household_id"] = _("该农户不属于本项目所在的村。")
         elif kind in PAYOUT_KINDS:
             errors["household_id"] = _("支付给农户的款项必须选择农户。")
+        errors.update(spending_problems(self.project.village, kind, category, payment_method, payee))
         if errors:
             raise Invalid(_("请改正标出的字段。"), errors)
         open_periods = self.open_periods
@@ -208,6 +218,7 @@ class EntryChecks:
 
 def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None:
     """Check `data` against the domain (see `EntryChecks`) and copy it onto `entry`."""
+    category, method, payee = (((v or "").strip() or None) for v in (data.category, data.payment_method, data.payee))
     quantity, unit = EntryChecks(project).check(
         data.period,
         data.kind,
@@ -217,11 +228,15 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None
         data.unit,
         data.household_id,
         data.note,
+        category,
+        method,
+        payee,
     )
     entry.project_id, entry.village_id = project.id, project.village_id
     entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind
     entry.amount_fen, entry.quantity, entry.unit = data.amount_fen, quantity, unit
     entry.household_id, entry.note = data.household_id, (data.note or "").strip()
+    entry.category, entry.payment_method, entry.payee = category, method, payee
 
 
 def _project(project_id: int) -> Project:
@@ -338,6 +353,9 @@ def build_reversal(user: User, entry: LedgerEntry, reason: str, period: str | No
         quantity=None if entry.quantity is None else -entry.quantity,
         unit=entry.unit,
         household_id=entry.household_id,
+        category=entry.category,
+        payment_method=entry.payment_method,
+        payee=entry.payee,
         note=f"冲销 #{entry.id}：{reason}",  # ledger data, not UI text: the same in every language
         status="submitted",
         reverses_id=entry.id,

@@ -24,6 +24,7 @@ from coopapp.access.scope import forbidden
 from coopapp.core.periods import is_period
 from coopapp.errors import Conflict, DomainError, Invalid
 from coopapp.extensions import db
+from coopapp.ledger.spending import banned_refusal
 from coopapp.models import Area, ClosedMonth, Distribution, LedgerEntry, User
 
 EDITABLE = ("draft", "returned")
@@ -107,6 +108,9 @@ def submit_refusal(user: User, entry: LedgerEntry, closed: Container[str] | None
         return Conflict(_("只有草稿或被退回的记录可以提交（当前：%(s)s）。", s=entry.status))
     if _closed(entry.village_id, entry.period, closed):
         return closed_month(entry.period)
+    banned = banned_refusal(entry)
+    if banned is not None:
+        return Invalid(banned, {"category": banned})
     return None
 
 

@@ -1,5 +1,6 @@
 """Summary tables kept current on approval, and proof that they equal the ledger."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import delete, func, insert, select
@@ -7,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from coopapp.access import audit
+from coopapp.core.income_statement import statement
 from coopapp.core.money import median_fen
 from coopapp.core.periods import month_sql, year_sql
 from coopapp.core.vocabulary import PAYOUT_KINDS
@@ -263,6 +265,7 @@ def verify() -> list[str]:
         ),
     )
     problems += _verify_benefit()
+    problems += _verify_statement()
     for name, raw_q, summary_q, key, cols in checks:
         raw = {key(r): tuple(Decimal(getattr(r, c)) for c in cols) for r in db.session.execute(raw_q)}
         summary = {}
@@ -302,6 +305,35 @@ def _verify_benefit() -> list[str]:
         f"benefit {k}: households {expected.get(k)} ≠ summary {stored.get(k)}"
         for k in sorted(expected.keys() | stored.keys())
         if expected.get(k) != stored.get(k)
+    ]
+
+
+def _statement_figures(rows) -> dict[tuple, tuple[int, int]]:
+    """(village, year, kind, amount) rows → (village, year) → (spending, net income) by the income
+    statement: the comparison's metrics `spending` and `net_income`."""
+    by_year: dict[tuple, list] = defaultdict(list)
+    for village_id, year, kind, amount in rows:
+        by_year[(village_id, int(year))].append((kind, int(amount or 0)))
+    out = {}
+    for key, amounts in by_year.items():
+        sums = statement(amounts)
+        out[key] = (sums["expense_fen"], sums["net_income_fen"])
+    return out
+
+
+def _verify_statement() -> list[str]:
+    """The comparison's `spending` and `net_income` of every village and year, from the yearly
+    summaries (as the comparison reads them) against the approved raw ledger."""
+    raw = _yearly_from_ledger().subquery()
+    from_ledger = _statement_figures(
+        db.session.execute(select(raw.c.village_id, raw.c.year, raw.c.kind, raw.c.amount_fen))
+    )
+    pys = ProjectYearSummary
+    from_summary = _statement_figures(db.session.execute(select(pys.village_id, pys.year, pys.kind, pys.amount_fen)))
+    return [
+        f"statement {k}: ledger (spending, net income) {from_ledger.get(k, (0, 0))} ≠ summary {from_summary.get(k, (0, 0))}"
+        for k in sorted(from_ledger.keys() | from_summary.keys())
+        if from_ledger.get(k, (0, 0)) != from_summary.get(k, (0, 0))
     ]
 
 

@@ -28,11 +28,11 @@ from sqlalchemy import delete, func, select
 from coopapp import settings as county
 from coopapp.access.scope import area_clause
 from coopapp.core.money import format_yuan
-from coopapp.core.periods import year_of
 from coopapp.core.vocabulary import KINDS, NON_PRODUCTIVE_KINDS, PAYOUT_KINDS, SPENDING_KINDS
 from coopapp.extensions import db
+from coopapp.ledger import spending
 from coopapp.ledger.permissions import is_closed
-from coopapp.models import Area, LedgerEntry, LedgerWarning, ProjectYearSummary, User
+from coopapp.models import Area, LedgerEntry, LedgerWarning, User
 
 # An amount within this share of a tier's threshold (and not above it) is "just under" it.
 SPLIT_BAND = 0.2
@@ -49,21 +49,8 @@ def _banned_category(entry: LedgerEntry, rules: county.Settings) -> dict | None:
 
 
 def _cap_exceeded(entry: LedgerEntry, rules: county.Settings) -> dict | None:
-    cap = rules.non_productive_cap_fen
-    if cap is None or entry.kind not in NON_PRODUCTIVE_KINDS or entry.amount_fen <= 0:
-        return None
-    year = year_of(entry.period)
-    approved = db.session.scalar(
-        select(func.coalesce(func.sum(ProjectYearSummary.amount_fen), 0)).where(
-            ProjectYearSummary.village_id == entry.village_id,
-            ProjectYearSummary.year == year,
-            ProjectYearSummary.kind.in_(NON_PRODUCTIVE_KINDS),
-        )
-    )
-    total = int(approved) + (entry.amount_fen if entry.status != "approved" else 0)
-    if total <= cap:
-        return None
-    return {"year": year, "total_fen": total, "cap_fen": cap}
+    over = spending.exceeds_cap(entry)
+    return None if over is None else {"year": entry.year, **over}
 
 
 def _duplicate_payment(entry: LedgerEntry, rules: county.Settings) -> dict | None:

@@ -27,7 +27,7 @@ from coopapp.models.warnings import LedgerWarning
 # (core.text.clean_text) whenever it is assigned, so every way in gets the one rule. True where
 # the text may hold several lines (tabs and line breaks kept), False for one-line names.
 FREE_TEXT: dict[type, dict[str, bool]] = {
-    LedgerEntry: {"note": True, "return_reason": True, "reversal_reason": True},
+    LedgerEntry: {"note": True, "return_reason": True, "reversal_reason": True, "payee": False},
     Distribution: {"note": True, "reversal_reason": True},
     Objection: {"text": True, "answer": True},
     Household: {"head_name": False, "phone": False, "id_number": False},

@@ -64,6 +64,10 @@ class LedgerEntry(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # A spending entry's sub-category (明细科目, from the county's list), how it was paid, to whom.
+    category: Mapped[str | None] = mapped_column(String(40))
+    payment_method: Mapped[str | None] = mapped_column(String(10))
+    payee: Mapped[str | None] = mapped_column(String(80))
     # The file the entry was imported from (its drafts are submitted together).
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
 
@@ -91,8 +95,9 @@ class LedgerEntry(db.Model):
         return self.amount_fen < 0 and self.reverses_id is None
 
     def audit_snapshot(self) -> dict:
-        """The fields the audit chain vouches for."""
-        return {
+        """The fields the audit chain vouches for (the spending fields only when set: the entries
+        made before they existed still match their events)."""
+        snapshot = {
             "project_id": self.project_id,
             "village_id": self.village_id,
             "period": self.period,
@@ -110,6 +115,10 @@ class LedgerEntry(db.Model):
             "created_by_id": self.created_by_id,
             "reviewed_by_id": self.reviewed_by_id,
         }
+        for name in ("category", "payment_method", "payee"):
+            if getattr(self, name) is not None:
+                snapshot[name] = getattr(self, name)
+        return snapshot
 
 
 class ClosedMonth(db.Model):

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from coopapp.core.income_statement import EXPENSE_KINDS
 from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
@@ -108,7 +109,8 @@ def project_months(project: Project, year: int) -> dict:
     cells: dict = defaultdict(int)
     quantities: dict[int, Decimal] = defaultdict(Decimal)
     for y, month, kind, amount, quantity in db.session.execute(q):
-        column = "payouts" if kind in PAYOUT_KINDS else kind
+        # 支出 (cost_fen): every spending line of the income statement, 成本 among them
+        column = "payouts" if kind in PAYOUT_KINDS else "cost" if kind in EXPENSE_KINDS else kind
         cells[(y, month, column)] += int(amount)
         if y == year and kind == "output":
             quantities[month] += Decimal(quantity or 0)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from coopapp.access.scope import visible_villages
 from coopapp.core.money import yuan_decimal
 from coopapp.core.text import xml_text
-from coopapp.core.vocabulary import BASE_UNITS, KINDS, STATUSES
+from coopapp.core.vocabulary import BASE_UNITS, KINDS, PAYMENT_METHODS, STATUSES
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Household, LedgerEntry, Project, User
@@ -217,9 +217,12 @@ LEDGER_HEADER = [
     "摘要",
     "状态",
     "冲销原记录编号",
+    "明细科目",
+    "支付方式",
+    "收款人",
 ]
 LEDGER_AMOUNT = LEDGER_HEADER.index("金额（元）")
-LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14)
+LEDGER_WIDTHS = (9, 12, 10, 20, 11, 11, 8, 15, 12, 30, 9, 14, 12, 10, 14)
 
 
 def ledger_table(user: User, filters: LedgerFilters, title: str) -> Table:
@@ -254,6 +257,9 @@ def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
             entries.c.status,
             entries.c.reverses_id,
             entries.c.village_id,
+            entries.c.category,
+            entries.c.payment_method,
+            entries.c.payee,
         )
         .join(Project, Project.id == entries.c.project_id)
         .outerjoin(Household, Household.id == entries.c.household_id)
@@ -266,7 +272,7 @@ def _ledger_rows(user: User, filters: LedgerFilters) -> Iterator[list]:
 
 def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
     # The names, not the labels: a file exported in English must still import.
-    kinds, units, statuses = KINDS.names, BASE_UNITS.names, STATUSES.names
+    kinds, units, statuses, methods = KINDS.names, BASE_UNITS.names, STATUSES.names, PAYMENT_METHODS.names
     total = 0
     for r in rows:
         name = None if r.head_name is None else privacy.get(r.village_id, MASKED).name(r.head_name)
@@ -285,8 +291,11 @@ def _ledger_lines(rows, privacy: dict[int, Privacy]) -> Iterator[list]:
             r.note or None,
             statuses.get(r.status, r.status),
             r.reverses_id,
+            r.category,
+            methods.get(r.payment_method, r.payment_method),
+            r.payee,
         ]
-    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), None, None, None, None]
+    yield [None, None, None, None, "合计", None, None, yuan_decimal(total), None, None, None, None, None, None, None]
 
 
 def stream(q) -> Iterator:

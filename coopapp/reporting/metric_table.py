@@ -83,6 +83,9 @@ _TABLE = (
     Metric("party_branches_per_group", RATIO, "党支部数/村民小组数", _l("党支部/村民小组（%）")),
     Metric("party_group_coverage", RATIO, "党组织覆盖村民小组比例", _l("党组织覆盖村民小组（%）")),
     Metric("coops_led", COUNT, "党组织领办合作社数", _l("党组织领办合作社")),
+    # The income statement (收益及收益分配表): 支出 and 本年收益 (`core.income_statement`).
+    Metric("spending", MONEY, "支出", _l("支出（元）")),
+    Metric("net_income", MONEY, "本年收益", _l("本年收益（元）")),
     # Shown beside them (the exports), not ranked by.
     Metric("collective_income_target", MONEY, "村集体收入目标", _l("收入目标（元）"), compared=False),
     Metric("peer_median", PER_UNIT, "同类村单位产值中位数", _l("同类村中位数（元/单位规模）"), compared=False),

@@ -10,6 +10,7 @@ from sqlalchemy import null as sa_null
 from sqlalchemy.orm import aliased, selectinload
 
 from coopapp.access.scope import VillageRef, village_ref, visible_village_refs
+from coopapp.core.income_statement import EXPENSE_KINDS, INCOME_KINDS
 from coopapp.core.money import median_fen
 from coopapp.extensions import db
 from coopapp.models import (
@@ -52,6 +53,10 @@ def _figures_query():
         q = select(func.coalesce(func.sum(pys.amount_fen), 0))
         return q.where(pys.year == y, pys.village_id == Area.id, pys.kind == kind).scalar_subquery()
 
+    def amounts(y, kinds: tuple[str, ...]):
+        q = select(func.coalesce(func.sum(pys.amount_fen), 0))
+        return q.where(pys.year == y, pys.village_id == Area.id, pys.kind.in_(kinds)).scalar_subquery()
+
     def households(*where):
         return select(func.count()).where(Household.village_id == Area.id, *where).scalar_subquery()
 
@@ -76,6 +81,8 @@ def _figures_query():
             z(last.benefit_total_fen, 0),
             z(last.formerly_poor_benefited, 0),
             z(last.formerly_poor_benefit_total_fen, 0),
+            amounts(year, EXPENSE_KINDS),
+            amounts(year, INCOME_KINDS),
         )
         .outerjoin(now, and_(now.village_id == Area.id, now.year == year))
         .outerjoin(last, and_(last.village_id == Area.id, last.year == last_year))
@@ -87,7 +94,8 @@ def _village_figures(village_ids: list[int], year: int) -> tuple[dict[int, tuple
     """village → its figures for `year` and the year before, from the summary tables and the
     roster in one query: income, output, last year's income and output; households, formerly
     poor households; this year's benefited, total, median (all, then formerly poor); last year's
-    benefited and total (all, then formerly poor). Absent figures are 0. Merged villages (撤并村)
+    benefited and total (all, then formerly poor); the year's spending and income by the income
+    statement (`core.income_statement`). Absent figures are 0. Merged villages (撤并村)
     are counted in their survivors as `_with_merged` says; its second result says which."""
     params = {"ids": village_ids, "year": year, "last_year": year - 1}
     # Plain tuples of ints (PostgreSQL's SUM of bigint comes as a Decimal, hence int()).
@@ -96,7 +104,8 @@ def _village_figures(village_ids: list[int], year: int) -> tuple[dict[int, tuple
 
 
 # The positions in a `_village_figures` tuple that add up: all but the two medians.
-_ADDED = tuple(i for i in range(16) if i not in (8, 11))
+_WIDTH = 18
+_ADDED = tuple(i for i in range(_WIDTH) if i not in (8, 11))
 
 
 def _counted_in(merges: dict[int, tuple[int, int | None]], year: int) -> dict[int, int]:
@@ -156,7 +165,7 @@ def _with_merged(figures: dict[int, tuple], params: dict) -> tuple[dict[int, tup
         theirs.update(
             (row[0], tuple(map(int, row[1:]))) for row in plain_rows(_figures_query(), {**params, "ids": missing})
         )
-    none = (0,) * 16
+    none = (0,) * _WIDTH
     for merged, survivor in counted.items():
         own, add = list(figures.get(survivor, none)), theirs.get(merged, none)
         for i in _ADDED:
@@ -263,7 +272,7 @@ def village_rows(villages: list[VillageRef | Area], year: int) -> list[dict]:
     figures, counted_in = _village_figures([v.id for v in villages], year)
     codes = {v.id: v.code for v in villages} if counted_in else {}
     weak_below = current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"]
-    none = (0,) * 16
+    none = (0,) * _WIDTH
     rows = []
     for v in villages:
         (
@@ -283,6 +292,8 @@ def village_rows(villages: list[VillageRef | Area], year: int) -> list[dict]:
             total_last,
             poor_benefited_last,
             poor_total_last,
+            spending,
+            statement_income,
         ) = figures.get(v.id, none)
         mean = total // benefited if benefited else 0
         mean_last = total_last // benefited_last if benefited_last else 0
@@ -297,6 +308,9 @@ def village_rows(villages: list[VillageRef | Area], year: int) -> list[dict]:
                 "counted_in": codes[counted_in[v.id]] if v.id in counted_in else None,
                 "collective_income_fen": income,
                 "output_value_fen": output,
+                # the income statement: 支出 (the four spending lines) and 本年收益 (income − 支出)
+                "spending_fen": spending,
+                "net_income_fen": statement_income - spending,
                 "collective_income_last_year_fen": income_last,
                 "output_value_last_year_fen": output_last,
                 "collective_income_growth": growth(income, income_last),
@@ -372,7 +386,8 @@ def project_rows(village: Area, year: int) -> list[dict]:
                 "output_quantity": output_qty,
                 "collective_income_fen": income,
                 "sales_fen": sums[(p.id, year, "sales")][0],
-                "cost_fen": sums[(p.id, year, "cost")][0],
+                # 支出: the four spending lines of the income statement (成本 among them)
+                "cost_fen": sum(sums[(p.id, year, kind)][0] for kind in EXPENSE_KINDS),
                 "output_value_last_year_fen": sums[(p.id, year - 1, "output")][0],
                 "yield_fen_per_unit": int(Decimal(output) / capacity) if capacity else None,
                 "target_output_fen": target_output,
@@ -396,6 +411,8 @@ def village_summary(village: Area, year: int) -> dict:
 _TOWN_SUMS = (
     "collective_income_fen",
     "output_value_fen",
+    "spending_fen",
+    "net_income_fen",
     "collective_income_last_year_fen",
     "output_value_last_year_fen",
     "households",

@@ -13,8 +13,10 @@ from coopapp.core.vocabulary import (
     CAPACITY_UNITS,
     DEDUCTION_KINDS,
     KINDS,
+    PAYMENT_METHODS,
     PLAN_STATUSES,
     PROJECT_TYPES,
+    STATEMENT_LINES,
     STATUSES,
     UNITS,
     WARNING_RULES,
@@ -91,6 +93,8 @@ def register_filters(app: Flask) -> None:
     env.filters["signed_pct"] = signed_pct
     env.filters["qty"] = quantity
     env.filters["kind_label"] = KINDS.label
+    env.filters["payment_method_label"] = PAYMENT_METHODS.label
+    env.filters["statement_line_label"] = STATEMENT_LINES.label
     env.filters["status_label"] = STATUSES.label
     env.filters["project_type_label"] = PROJECT_TYPES.label
     env.filters["unit_label"] = UNITS.label

@@ -1,7 +1,7 @@
 """ledger_warnings: the warnings (预警) raised on entries
 
 Revision ID: c7a3e5f9d421
-Revises: b6e2f4a8c310
+Revises: c4d9e1f2a735
 Create Date: 2026-12-07 10:20:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c7a3e5f9d421"
-down_revision = "b6e2f4a8c310"
+down_revision = "c4d9e1f2a735"
 branch_labels = None
 depends_on = None
 

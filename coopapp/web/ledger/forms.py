@@ -13,9 +13,16 @@ class EntryPageForm(EntryForm):
     """EntryForm where the household is picked from the village's households."""
 
     household_id = SelectField(_l("农户"), coerce=optional_int, validate_choice=False, validators=[Optional()])
+    # the county's list; `ledger.spending` refuses what is not in it
+    category = SelectField(_l("明细科目"), validate_choice=False, validators=[Optional()])
 
-    def fill_choices(self, projects: list[Project], households: list[Household]) -> None:
+    def fill_choices(self, projects: list[Project], households: list[Household], categories=()) -> None:
         self.project_id.choices = choice_list((p.id, p.name) for p in projects)
+        # 成本 stays for the entries that have it; a new one is written 经营支出
+        if self.kind.data != "cost":
+            self.kind.choices = [c for c in self.kind.choices if c.value != "cost"]
+        kept = [self.category.data] if self.category.data and self.category.data not in categories else []
+        self.category.choices = choice_list([("", _l("（不填）")), *((c, c) for c in (*categories, *kept))])
         self.household_id.choices = choice_list(
             [("", _l("（不涉及农户）")), *((h.id, h.head_name) for h in households)]
         )
@@ -33,4 +40,7 @@ def entry_form_data(entry: LedgerEntry) -> dict:
         "unit": entry.unit,
         "household_id": entry.household_id,
         "note": entry.note,
+        "category": entry.category or "",
+        "payment_method": entry.payment_method or "",
+        "payee": entry.payee or "",
     }

@@ -4,15 +4,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from coopapp import settings
 from coopapp.access.scope import home_village
 from coopapp.core.forms import ReasonForm
 from coopapp.core.text import to_int
-from coopapp.core.vocabulary import KINDS, STATUSES
+from coopapp.core.vocabulary import KINDS, SPENDING_KINDS, STATUSES
 from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
-from coopapp.ledger import warnings
-from coopapp.ledger import permissions
+from coopapp.ledger import permissions, warnings
 from coopapp.ledger.consequences import void_consequence
+from coopapp.ledger.spending import banned_refusal
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
@@ -86,12 +87,16 @@ def export(fmt: str):
 
 def _entry_form(village, **kwargs) -> EntryPageForm:
     form = EntryPageForm(**kwargs)
-    form.fill_choices(catalog.projects_for(current_user, village), catalog.households_for(current_user, village))
+    form.fill_choices(
+        catalog.projects_for(current_user, village),
+        catalog.households_for(current_user, village),
+        settings.for_area(village).categories,
+    )
     return form
 
 
 def _render_form(form, entry=None, status=200):
-    return render_template("ledger/form.html", form=form, entry=entry), status
+    return render_template("ledger/form.html", form=form, entry=entry, spending_kinds=SPENDING_KINDS), status
 
 
 @bp.route("/entries/new", methods=["GET", "POST"])
@@ -137,6 +142,7 @@ def render_entry(entry: LedgerEntry, reason_form: ReasonForm | None = None, reas
         reason_form=reason_form or ReasonForm(formdata=None),
         reason_for=reason_for,
         warned=[(w.rule, warnings.message(w)) for w in warnings.of_entries([entry.id]).get(entry.id, [])],
+        banned=banned_refusal(entry) if entry.status in permissions.EDITABLE else None,
     ), status
 
 

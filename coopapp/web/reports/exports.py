@@ -46,6 +46,8 @@ COLUMNS = (
     _figure("households"),
     _figure("coverage"),
     _figure("benefit_per_household"),
+    _figure("spending"),
+    _figure("net_income"),
     _figure("party_branches_per_group"),
     _figure("party_group_coverage"),
     _figure("coops_led"),
