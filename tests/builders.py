@@ -774,6 +774,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("review.queue", "GET"): R("L 403 ok 403 403 403 403 ok"),
     ("review.approve", "POST"): R("L 403 ok 403 403 403 - -", {"entry_id": "submitted"}),
     ("review.return_entry", "POST"): R("L 403 ok 403 403 403 - -", {"entry_id": "submitted"}, REASON),
+    ("review.warning_list", "GET"): R("L ok ok ok ok ok ok ok"),  # 预警: anyone's own scope
     ("review.months", "GET"): R("L 403 ok 403 403 403 403 ok"),
     ("review.months", "POST"): R("L 403 ok 403 403 403 403 ok", data={"period": "{period}"}, confirm=True),
     ("review.reopen_month", "POST"): R("L 403 ok 403 403 403 403 ok", data=REASON),
@@ -902,6 +903,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # ---- API ------------------------------------------------------------------------------
     ("api.create_token", "POST"): R(PUBLIC, data={"username": "acc", "password": "pass-word-1"}),
     ("api.revoke_token", "DELETE"): R("L ok ok ok ok ok ok ok"),
+    ("api.list_warnings", "GET"): R("L ok ok ok ok ok ok ok"),
     ("api.change_password", "POST"): R(
         "L ok ok ok ok ok ok ok", data={"current_password": "wrong-pass-1", "new_password": "new-pass-22"}
     ),

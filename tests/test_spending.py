@@ -182,7 +182,7 @@ def test_the_yearly_cap_of_non_productive_spending_only_warns(world, client, aut
     db.session.commit()
     auth.login("acc")
     page = client.get(f"/entries/{draft.id}").get_data(as_text=True)
-    assert "超过本县上限 1,000.00 元" in page and "提交审核" in page  # a notice, not a block
+    assert "超过县定上限 1,000.00 元" in page and "提交审核" in page  # a warning (预警), not a block
     ledger.submit_entry(acc, db.session.get(LedgerEntry, draft.id))
 
 

@@ -18,5 +18,6 @@ from coopapp.api import (  # noqa: F401
     unlock,
     users,
     vouchers,
+    warnings,
 )
 from coopapp.api.common import bp  # noqa: F401

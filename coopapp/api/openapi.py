@@ -26,6 +26,7 @@ from coopapp.core.vocabulary import (
     PLAN_STATUSES,
     PROJECT_TYPES,
     STATUSES,
+    WARNING_RULES,
 )
 from coopapp.models import LEVELS
 from coopapp.reporting.comparison import SORT_KEYS
@@ -199,6 +200,15 @@ ENTRY_PAGE = _object(
     ("items", "page", "per_page", "total"),
 )
 
+WARNING = _object(
+    {**_typed("id:int entry_id:int village:str message:str created_at:time"), "rule": {"enum": list(WARNING_RULES)}},
+    ("id", "rule", "entry_id", "village", "message", "created_at"),
+)
+WARNING_PAGE = _object(
+    {"items": {"type": "array", "items": _ref("Warning")}, **_typed("page:int per_page:int total:int")},
+    ("items", "page", "per_page", "total"),
+)
+
 TOKEN = _object(_typed("token:str expires_at:time?"), ("token",))
 USER = _object(
     _typed(
@@ -326,6 +336,8 @@ SCHEMAS = {
     "Household": HOUSEHOLD,
     "Entry": ENTRY,
     "EntryPage": ENTRY_PAGE,
+    "Warning": WARNING,
+    "WarningPage": WARNING_PAGE,
     "Token": TOKEN,
     "User": USER,
     "UserRow": USER_ROW,
@@ -503,6 +515,15 @@ OPERATIONS = [
         "A voucher's thumbnail (none for a PDF: 404)",
     ),
     ("delete", "/vouchers/{voucher_id}", "remove_voucher", 204, None, (403, 404, 409), "Remove a voucher (draft)"),
+    (
+        "get",
+        "/warnings",
+        "list_warnings",
+        200,
+        _ref("WarningPage"),
+        _READ,
+        "Warnings (预警) on the entries under an area, newest first",
+    ),
     ("get", "/villages/{code}/summary", "village_summary", 200, _ref("VillageSummary"), _READ, "A village's year"),
     ("get", "/compare", "compare", 200, _ref("Comparison"), _READ, "Villages under an area ranked by a metric"),
     ("get", "/distributions", "list_plans", 200, _ref("PlanList"), _READ, "Plans in scope, newest first"),
@@ -535,6 +556,12 @@ QUERIES = {
         _query("status", {"enum": list(STATUSES)}),
         _query("period", PERIOD),
         _VILLAGE,
+        _query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+        _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
+    ],
+    "list_warnings": [
+        _query("area", AREA_CODE, "default: the caller's scope"),
+        _query("rule", {"enum": list(WARNING_RULES)}),
         _query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
         _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
     ],

@@ -168,6 +168,16 @@ REOPENING_STATUSES = Vocabulary(
     Term("refused", _l("未同意"), "未同意"),
 )
 
+# The rules of the warnings (预警) a reviewer sees (`ledger.warnings`); none blocks anything.
+WARNING_RULES = Vocabulary(
+    Term("banned_category", _l("禁止开支的科目"), "禁止开支的科目"),
+    Term("cap_exceeded", _l("超过年度限额"), "超过年度限额"),
+    Term("duplicate_payment", _l("重复支付"), "重复支付"),
+    Term("split_payment", _l("疑似拆分支付"), "疑似拆分支付"),
+    Term("cash_over", _l("大额现金支付"), "大额现金支付"),
+    Term("closed_month_spending", _l("更正已结账月份的支出"), "更正已结账月份的支出"),
+)
+
 # ---- projects --------------------------------------------------------------------
 
 PROJECT_TYPES = Vocabulary(
@@ -253,4 +263,5 @@ VOCABULARIES = {
     "deduction_kind": DEDUCTION_KINDS,
     "objection_status": OBJECTION_STATUSES,
     "role": ROLES,
+    "warning_rule": WARNING_RULES,
 }

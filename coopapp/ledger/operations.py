@@ -18,7 +18,7 @@ from coopapp.core.units import to_base
 from coopapp.core.vocabulary import BASE_UNITS, KINDS, PAYOUT_KINDS
 from coopapp.errors import Conflict, Invalid
 from coopapp.extensions import db
-from coopapp.ledger import rollups
+from coopapp.ledger import rollups, warnings
 from coopapp.ledger.groups import GroupNames
 from coopapp.ledger.locks import lock_village
 from coopapp.ledger.permissions import (
@@ -265,6 +265,7 @@ def create_entry(user: User, data: EntryInput) -> LedgerEntry:
     _apply_input(entry, data, project)
     db.session.add(entry)
     audit.record(user, "entry.create", entry)
+    warnings.raise_warnings(entry)
     return entry
 
 
@@ -276,6 +277,7 @@ def update_entry(user: User, entry: LedgerEntry, data: EntryInput) -> LedgerEntr
     authorize(user, "create_entry", project.village)
     _apply_input(entry, data, project)
     audit.record(user, "entry.update", entry)
+    warnings.raise_warnings(entry)
     return entry
 
 
@@ -286,6 +288,7 @@ def submit_entry(user: User, entry: LedgerEntry) -> LedgerEntry:
     _check_period(entry.village, entry.period)
     entry.status = "submitted"
     audit.record(user, "entry.submit", entry)
+    warnings.raise_warnings(entry)
     return entry
 
 
@@ -353,6 +356,7 @@ def reverse_entry(user: User, entry: LedgerEntry, reason: str, period: str | Non
     reversal = build_reversal(user, entry, reason, period)
     db.session.add(reversal)
     audit.record(user, "entry.reverse", reversal, {"original": entry.id})
+    warnings.raise_warnings(reversal)
     return reversal
 
 

@@ -24,6 +24,7 @@ from coopapp.models.projects import Project, ProjectTarget
 from coopapp.models.settings import CountySettings
 from coopapp.models.users import ROLES, ApiToken, IdempotencyKey, LoginFailure, User, UserSession
 from coopapp.models.vouchers import Voucher
+from coopapp.models.warnings import LedgerWarning
 
 # The free text people type on pages, in the API and in files: cleaned of control characters
 # (core.text.clean_text) whenever it is assigned, so every way in gets the one rule. True where
@@ -82,6 +83,7 @@ __all__ = [
     "IdempotencyKey",
     "ImportBatch",
     "LedgerEntry",
+    "LedgerWarning",
     "LoginFailure",
     "Membership",
     "MonthlySummary",

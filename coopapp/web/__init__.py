@@ -20,7 +20,9 @@ from coopapp.core.vocabulary import (
     STATEMENT_LINES,
     STATUSES,
     UNITS,
+    WARNING_RULES,
 )
+from coopapp.web.display import local_time
 
 MINUS = "\u2212"  # the minus sign, not a hyphen
 
@@ -103,6 +105,9 @@ def register_filters(app: Flask) -> None:
     env.filters["deduction_label"] = DEDUCTION_KINDS.label
     env.filters["plan_status_label"] = PLAN_STATUSES.label
     env.filters["reopening_status_label"] = REOPENING_STATUSES.label
+    env.filters["warning_rule_label"] = WARNING_RULES.label
+    env.filters["local_time"] = local_time
+    env.globals["warning_rules"] = tuple(WARNING_RULES)
 
     @app.context_processor
     def _page_globals():

@@ -11,10 +11,10 @@ from coopapp.core.text import to_int
 from coopapp.core.vocabulary import KINDS, SPENDING_KINDS, STATUSES
 from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
-from coopapp.ledger import permissions
+from coopapp.ledger import permissions, warnings
 from coopapp.ledger.consequences import void_consequence
 from coopapp.ledger.groups import village_groups
-from coopapp.ledger.spending import banned_refusal, exceeds_cap
+from coopapp.ledger.spending import banned_refusal
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
@@ -148,7 +148,7 @@ def render_entry(
         confirms={"void": void_consequence(entry)} if actions["void"] else {},
         reason_form=reason_form or ReasonForm(formdata=None),
         reason_for=reason_for,
-        over_cap=exceeds_cap(entry) if entry.status != "void" else None,
+        warned=[(w.rule, warnings.message(w)) for w in warnings.of_entries([entry.id]).get(entry.id, [])],
         banned=banned_refusal(entry) if entry.status in permissions.EDITABLE else None,
         vouchers=vouchers_of([entry.id])[entry.id],
         voucher_missing=permissions.voucher_refusal(entry) if editable else None,

@@ -1,14 +1,16 @@
 """The secretary's review queue, approve / return (the town accountant's too), month closing and 反结账 requests."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from coopapp.core.forms import ReasonForm
+from coopapp.core.vocabulary import WARNING_RULES
 from coopapp.errors import Conflict, Invalid
+from coopapp.extensions import db
 from coopapp.imports import batches
 from coopapp.ledger import operations as ledger
-from coopapp.ledger import reopening
+from coopapp.ledger import reopening, warnings
 from coopapp.ledger.consequences import close_month_consequence
 from coopapp.ledger.forms import CloseMonthForm
 from coopapp.ledger.permissions import close_month_refusal, entry_actions, first_open_month
@@ -19,6 +21,7 @@ from coopapp.web.display import local_time
 from coopapp.web.ledger.routes import render_entry
 
 bp = Blueprint("review", __name__)
+WARNINGS_SHOWN = 500
 
 
 @bp.before_request
@@ -42,6 +45,7 @@ def queue():
         names=names,
         actions=actions,
         vouchers=vouchers_of([e.id for e in rows]),
+        warned=warnings.of_entries([e.id for e in rows]),
         batches=batches.batches_to_review(village),
         reason_form=ReasonForm(formdata=None),
     )
@@ -139,3 +143,15 @@ def reopen_month():
     else:
         flash(_("已提交 %(p)s 的反结账申请，待镇审批。", p=latest), "success")
     return redirect(url_for("review.months"))
+
+
+@bp.get("/warnings")
+def warning_list():
+    """The warnings (预警) on the entries under an area (`?area=CODE`, default the user's own), newest first."""
+    area = catalog.get_area(request.args.get("area") or None, current_user)
+    rule = request.args.get("rule") or None
+    if rule not in WARNING_RULES:
+        rule = None
+    rows = db.session.execute(warnings.warnings_query(current_user, area, rule=rule).limit(WARNINGS_SHOWN)).all()
+    shown = [(w, e, v, warnings.message(w)) for w, e, v in rows]
+    return render_template("review/warnings.html", area=area, rule=rule, rows=shown, limit=WARNINGS_SHOWN)
