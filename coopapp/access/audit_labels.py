@@ -44,6 +44,7 @@ TYPES = {
 
 VERBS = {
     "create": _l("新建"),
+    "import": _l("导入"),  # a row created by an import, vouched for by its batch's event (history.py)
     "adopt": _l("纳入审计"),
     "update": _l("修改"),
     "rename": _l("改名"),
