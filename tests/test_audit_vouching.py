@@ -140,3 +140,30 @@ def test_an_imported_rows_history_shows_its_import_then_its_changes(app, importe
     newest, created = object_history(entry)
     assert created.action == "entry.import" and newest.action == "entry.submit"
     assert [(c.field, c.old, c.new) for c in newest.changes] == [("status", "草稿", "待审核")]
+
+
+def test_leaves_that_do_not_match_the_rows_written_are_refused(world, tmp_path, monkeypatch):
+    """`EntryWriter.vouching` reads back each chunk's first row: a drift between the leaves worked
+    out before the lock and `audit_snapshot()` writes nothing rather than a batch verify would fail."""
+    from coopapp.imports import bulk
+    from coopapp.imports import ledger as ledger_import
+
+    real = bulk.snapshot_leaves
+    monkeypatch.setattr(bulk, "CHUNK", 5)
+
+    # The third chunk's first row (the 11th) gets a wrong leaf.
+    def wrong(rows, user_id):
+        leaves, size = real(rows, user_id), audit.LEAF
+        return leaves[: 10 * size] + "0" * size + leaves[11 * size :]
+
+    monkeypatch.setattr(ledger_import, "snapshot_leaves", wrong)
+    path = tmp_path / "台账.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["日期", "摘要", "类别", "金额（元）"])
+        out.writerows([M.replace(day=1 + n).isoformat(), f"第{n}笔", "销售收入", f"{n + 1}.50"] for n in range(ROWS))
+    with pytest.raises(RuntimeError, match="snapshot_leaves"):
+        import_ledger(world.users["accountant"], world.project, path, path.name)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
+    assert audit.verify() is None

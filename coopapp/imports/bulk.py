@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from coopapp.access import audit
 from coopapp.extensions import db
@@ -113,6 +113,8 @@ class EntryWriter:
         self.leaves = leaves
         self.pending: list[tuple] = []
         self.runs: list[list[int]] = []  # the ids written (`audit.id_runs`)
+        self.firsts: dict[int, int] = {}  # each chunk's first id → its place in the leaves
+        self.written = 0
         self.raw: RawRows | None = None
 
     def add(self, row: tuple) -> None:
@@ -128,19 +130,25 @@ class EntryWriter:
             return
         if self.raw is None:
             self.raw = RawRows()
-        audit.id_runs(write_chunk(self, self.pending), self.runs)
+        ids = write_chunk(self, self.pending)
+        self.firsts[ids[0]] = self.written
+        audit.id_runs(ids, self.runs)
+        self.written += len(ids)
         self.pending = []
 
     def vouching(self) -> dict:
         """Insert what is pending; the batch event's `extra` vouching for every row written. The
-        first row is read back: its snapshot's leaf must be the one worked out before the lock."""
+        first row of each chunk is read back: its snapshot's leaf must be the one worked out before
+        the lock (a self-check of `snapshot_leaves` against `audit_snapshot()`)."""
         self.flush()
         if not self.runs:
             return {}
-        first = db.session.get(LedgerEntry, self.runs[0][0])
-        if audit.leaf(audit.canonical(first.audit_snapshot())) != self.leaves[: audit.LEAF]:
-            raise RuntimeError("an imported row's snapshot no longer matches snapshot_leaves; refusing to write it")
-        db.session.expunge(first)
+        size = audit.LEAF
+        for entry in db.session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(self.firsts))):
+            at = self.firsts[entry.id] * size
+            if audit.leaf(audit.canonical(entry.audit_snapshot())) != self.leaves[at : at + size]:
+                raise RuntimeError("an imported row's snapshot no longer matches snapshot_leaves; refusing to write")
+            db.session.expunge(entry)
         return audit.vouches("entry", self.runs, self.leaves)
 
 
