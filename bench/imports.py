@@ -149,6 +149,30 @@ def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _lock_window() -> list[float]:
+    """Note when the import's writing transaction takes the village's lock (on SQLite: the database's
+    write lock) and when it has committed: the window in which another village's write waits."""
+    from sqlalchemy import event
+
+    from coopapp.extensions import db
+    from coopapp.imports import ledger
+
+    times: list[tuple[float, float]] = []  # (wall clock, this process's CPU time) at the lock and at the commit
+    real = ledger.lock_village
+
+    def timed(village_id):
+        times[:] = [(time.perf_counter(), time.process_time())]
+        return real(village_id)
+
+    def committed(_session):
+        if len(times) == 1:
+            times.append((time.perf_counter(), time.process_time()))
+
+    ledger.lock_village = timed
+    event.listen(db.session, "after_commit", committed)
+    return times
+
+
 def _child(url: str, path: str, project_id: int, username: str) -> None:
     """Run one import as `coop import ledger` does and print its seconds, rows and peak memory as JSON."""
     from sqlalchemy import select
@@ -162,6 +186,7 @@ def _child(url: str, path: str, project_id: int, username: str) -> None:
     with app.app_context():
         project = db.session.get(Project, project_id)
         user = db.session.scalars(select(User).where(User.username == username)).one()
+        window = _lock_window()
         rss_before = _peak_kib()
         start, cpu = time.perf_counter(), time.process_time()
         report = import_ledger(user, project, Path(path), Path(path).name)
@@ -170,6 +195,8 @@ def _child(url: str, path: str, project_id: int, username: str) -> None:
     out = {
         "seconds": seconds,
         "cpu_seconds": cpu,
+        "lock_s": None if len(window) != 2 else round(window[1][0] - window[0][0], 3),
+        "lock_cpu_s": None if len(window) != 2 else round(window[1][1] - window[0][1], 3),
         "rows_ok": report.rows_ok,
         "imported": report.imported,
         "errors": [e.as_dict() for e in report.errors[:5]],
@@ -205,7 +232,7 @@ def measure_imports(url: str, repeat: int = 1, rows: int = ROWS) -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory(prefix="coop-bench-import-") as tmp:
         for name, writer, suffix in (("import_csv", write_csv, ".csv"), ("import_xlsx", write_xlsx, ".xlsx")):
-            samples, cpu, peaks, starts = [], [], [], []
+            samples, cpu, peaks, starts, locks = [], [], [], [], []
             for n in range(repeat):
                 # Each run a different file (a repeated file would be refused as a duplicate).
                 path = writer(Path(tmp) / f"台账-{n}{suffix}", rows, names, today(), tag=f"（{n + 1}）")
@@ -215,6 +242,7 @@ def measure_imports(url: str, repeat: int = 1, rows: int = ROWS) -> list[dict]:
                 cpu.append(result["cpu_seconds"])
                 peaks.append(result["peak_rss_mb"])
                 starts.append(result["start_rss_mb"])
+                locks.append((result.get("lock_s"), result.get("lock_cpu_s")))
                 path.unlink()
             row = stats(name, samples)
             row["rows"] = rows
@@ -223,6 +251,7 @@ def measure_imports(url: str, repeat: int = 1, rows: int = ROWS) -> list[dict]:
             row["rows_per_cpu_s"] = round(rows / sorted(cpu)[len(cpu) // 2])
             row["peak_rss_mb"] = max(peaks)
             row["start_rss_mb"] = max(starts)
+            row["lock_s"], row["lock_cpu_s"] = max(locks, key=lambda x: x[0] or 0)
             results.append(row)
     return results
 
@@ -306,6 +335,8 @@ def measure_write_wait(url: str, rows: int = ROWS) -> dict:
     row = stats("import_write_wait", waits)
     row |= {"max_ms": round(max(waits), 1), "writes": len(waits), "errors": errors, "rows": rows}
     row["import_s"] = round(import_s, 2)
+    row["lock_s"] = result.get("lock_s")  # how long the import's transaction held the write lock
+    row["lock_cpu_s"] = result.get("lock_cpu_s")  # the importing process's CPU time in that window
     return row
 
 
@@ -331,12 +362,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(
             f"{wait['name']:<12} {wait['rows']:>8,} rows  another village's write waited at most "
             f"{wait['max_ms'] / 1000:.2f} s (median {wait['median_ms']:.0f} ms, {wait['writes']} writes, "
-            f"{wait['errors']} failed) during the {wait['import_s']:.1f} s import"
+            f"{wait['errors']} failed) during the {wait['import_s']:.1f} s import (lock held {wait['lock_s']} s, {wait['lock_cpu_s']} s of CPU)"
         )
     for r in results:
         print(
             f"{r['name']:<12} {r['rows']:>8,} rows  {r['median_ms'] / 1000:7.2f} s  "
-            f"{r['rows_per_s']:>8,} rows/s ({r['rows_per_cpu_s']:,} per CPU second)  peak RSS {r['peak_rss_mb']:.0f} MB (at start {r['start_rss_mb']:.0f} MB)"
+            f"{r['rows_per_s']:>8,} rows/s ({r['rows_per_cpu_s']:,} per CPU second)  peak RSS {r['peak_rss_mb']:.0f} MB (at start {r['start_rss_mb']:.0f} MB), lock held {r['lock_s']} s ({r['lock_cpu_s']} s CPU)"
         )
     return results
 

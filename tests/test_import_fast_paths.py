@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coopapp.access import audit
 from coopapp.core.money import ParseError, parse_yuan
@@ -303,24 +303,31 @@ def ledger_entries() -> list:
 
 
 def _events(world, batch_id: int) -> list:
-    """The import's audit events with the ids the database chose replaced by what they name."""
+    """What the import's audit event vouches for, with the ids the database chose replaced by what
+    they name: one snapshot per entry, as the per-entry events held before the batch's event vouched
+    for its rows (`audit.vouches`), each the one whose leaf the event holds."""
     from coopapp.extensions import db
 
     names = {h.id: h.head_name for h in world.households}
-    ids = {e.id: n for n, e in enumerate(ledger_entries())}
+    entries = {e.id: e for e in ledger_entries()}
+    ids = {ident: n for n, ident in enumerate(entries)}
+    assert db.session.scalar(select(func.count()).where(AuditEvent.object_type == "entry")) == 0
+    q = select(AuditEvent).where(AuditEvent.action == "import_batch.create", AuditEvent.object_id == batch_id)
+    ev = db.session.scalars(q).one()
+    data = json.loads(ev.data)
+    assert ev.data == audit.canonical(data) and set(data["extra"]) == {"vouches"}
+    kind, leaves = audit.vouched(data)
+    assert kind == "entry" and [i for i, _leaf in leaves] == sorted(entries)
     out = []
-    q = select(AuditEvent).where(AuditEvent.action == "entry.create").order_by(AuditEvent.seq)
-    for ev in db.session.scalars(q):
-        data = json.loads(ev.data)
-        assert ev.data == audit.canonical(data)
-        snap = data["snapshot"]
-        assert data["extra"] == {"import_batch": batch_id}
+    for ident, leaf in leaves:
+        snap = entries[ident].audit_snapshot()
+        assert audit.leaf(audit.canonical(snap)) == leaf
         assert snap["project_id"] == world.project.id and snap["village_id"] == world.village.id
         assert snap["created_by_id"] == ev.actor_id == world.users["accountant"].id
         snap["household_id"] = names.get(snap["household_id"])
         for key in ("project_id", "village_id", "created_by_id"):
             snap.pop(key)
-        out.append({"object": ids[ev.object_id], "type": ev.object_type, "snapshot": snap})
+        out.append({"object": ids[ident], "type": "entry", "snapshot": snap})
     return out
 
 

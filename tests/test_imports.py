@@ -1,6 +1,7 @@
 """Importing ledger files as accountants keep them: XLSX and CSV, all rows or none, never twice."""
 
 import csv
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -52,8 +53,10 @@ def test_xlsx_with_every_date_amount_and_kind_variant(app, db, world, tmp_path):
     assert (got[1].quantity, got[1].unit) == (Decimal(5), "kg")  # 10 in a 数量(斤) column
     assert got[5].household_id == world.households[0].id
     assert {e.created_by_id for e in got} == {world.users["accountant"].id}
-    audited = db.session.scalar(select(func.count()).where(AuditEvent.action == "entry.create"))
-    assert audited == 6
+    # One audit event, the batch's, vouches for the six entries (`audit.vouches`).
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import_batch.create")).one()
+    _kind, leaves = audit.vouched(json.loads(event.data))
+    assert [ident for ident, _leaf in leaves] == [e.id for e in got] and audit.verify() is None
 
 
 def test_period_column_wan_header_and_english_headers(app, db, world, tmp_path):

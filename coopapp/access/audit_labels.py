@@ -43,10 +43,12 @@ TYPES = {
     "api_token": _l("API 令牌"),
     "import_batch": _l("导入批次"),
     "county_settings": _l("县级设置"),
+    "voucher": _l("原始凭证"),
 }
 
 VERBS = {
     "create": _l("新建"),
+    "import": _l("导入"),  # a row created by an import, vouched for by its batch's event (history.py)
     "adopt": _l("纳入审计"),
     "update": _l("修改"),
     "rename": _l("改名"),
@@ -75,6 +77,7 @@ VERBS = {
     "town_return": _l("镇退回"),
     "request": _l("申请"),
     "refuse": _l("不同意"),
+    "attach": _l("上传"),
 }
 
 # Field labels for every type; FIELDS_OF overrides them for one type.

@@ -1,20 +1,23 @@
 """Writing an import's rows in bulk: chunks of rows straight to the driver (SQLite executemany,
-PostgreSQL COPY), then their audit events, no ORM objects, inside the import's one short writing
-transaction (the file was read and checked before it began).
+PostgreSQL COPY), no ORM objects, inside the import's one short writing transaction (the file was
+read and checked before it began).
 
-The events are exactly the ones `access.audit.record_many` writes (one per row, chained in
-order, the row's snapshot and the batch in `data`), built without its per-row overhead by
-`audit.EventBodies`, which checks the first event of every chunk against `audit.event_body`.
+The rows get no audit event each: the batch's own event vouches for them all
+(`access.audit.vouches`), one leaf per row — a digest of the row's snapshot, worked out by
+`snapshot_leaves` before the transaction takes its lock; `EntryWriter.vouching` checks the first
+row written against `audit_snapshot()`.
 """
 
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from coopapp.access import audit
 from coopapp.extensions import db
+from coopapp.models import LedgerEntry
 from coopapp.models.base import utcnow
 
 CHUNK = 2_000
@@ -42,38 +45,10 @@ DRAFT = (
 _SPENDING_FIELDS = DRAFT[-3:]
 
 
-class AuditAppender:
-    """Appends events to the chain for rows written in bulk: one head lock, one INSERT per chunk."""
-
-    def __init__(self, actor, action: str, object_type: str, extra: dict | None):
-        self.actor_id = getattr(actor, "id", None)
-        self.action, self.object_type = action, object_type
-        self.head = None
-        self.raw: RawRows | None = None
-        # Every event's `data` around the row's snapshot, which the writer writes out itself.
-        self.data_before, self.data_after = audit.snapshot_frame(extra)
-
-    def append(self, items: list[tuple]) -> None:
-        """One event per (object id, its `data` as `audit.event_data` writes it[, `audit.json_escaped`
-        of that text, when the caller has it]), in order."""
-        if not items:
-            return
-        if self.head is None:
-            self.head = audit.lock_head()  # the chain's one lock, held to commit
-        head, now = self.head, utcnow()
-        rows = audit.EventBodies(now, self.actor_id, self.action, self.object_type).chain(head.hash, head.seq, items)
-        raw = self.raw or RawRows()
-        fixed = {"created_at": raw.value(now), "actor_id": self.actor_id}
-        fixed |= {"action": self.action, "object_type": self.object_type}
-        raw.insert("audit_events", EVENT_COLUMNS, rows, fixed)
-        head.seq, head.hash = rows[-1][0], rows[-1][4]
-
-
 ENTRY_COLUMNS = (
     "id",
     *DRAFT,
 )  # and the same status, created_by_id, created_at, version and import_batch_id for every row of a chunk
-EVENT_COLUMNS = ("seq", "object_id", "data", "prev_hash", "hash")  # and created_at, actor_id, action, object_type
 
 
 class RawRows:
@@ -136,53 +111,60 @@ def _literal(value) -> str:
 
 
 class EntryWriter:
-    """Draft entries of one import batch, inserted `CHUNK` at a time; their audit events follow in
-    `finish`, so that the chain's head (the lock every audited write of the deployment takes) is
-    held only while the events are appended, not while the entries are inserted."""
+    """Draft entries of one import batch (`as_rows`), inserted `CHUNK` at a time; `vouching` is
+    the batch event's word for them (`audit.vouches`), with their leaves (`snapshot_leaves`)."""
 
-    def __init__(self, user, batch_id: int | None, chunk: int | None = None):
+    def __init__(self, user, batch_id: int | None, leaves: str, chunk: int | None = None):
         self.user_id, self.batch_id, self.chunk = user.id, batch_id, chunk or CHUNK
-        self.audit = AuditAppender(user, "entry.create", "entry", {"import_batch": batch_id} if batch_id else None)
+        self.leaves = leaves
         self.pending: list[tuple] = []
+        self.runs: list[list[int]] = []  # the ids written (`audit.id_runs`)
+        self.firsts: dict[int, int] = {}  # each chunk's first id → its place in the leaves
         self.written = 0
         self.raw: RawRows | None = None
-        self.texts = _Texts()
-        self.chunks: list[tuple[list[int], list[tuple]]] = []  # (ids, drafts) inserted, awaiting their events
 
-    def add(self, draft: tuple) -> None:
-        """A draft entry (see `DRAFT`)."""
+    def add(self, row: tuple) -> None:
+        """A draft entry's row (see `as_rows`)."""
         pending = self.pending
-        pending.append(draft)
+        pending.append(row)
         if len(pending) >= self.chunk:
             self.flush()
 
     def flush(self) -> None:
-        """Insert the pending rows; their events wait for `finish`."""
+        """Insert the pending rows."""
         if not self.pending:
             return
         if self.raw is None:
             self.raw = RawRows()
-            self.audit.raw = self.raw
-        self.chunks.append((write_chunk(self, self.pending), self.pending))
-        self.written += len(self.pending)
+        ids = write_chunk(self, self.pending)
+        self.firsts[ids[0]] = self.written
+        audit.id_runs(ids, self.runs)
+        self.written += len(ids)
         self.pending = []
 
-    def finish(self) -> None:
-        """Insert what is pending, then append every inserted row's audit event, in order."""
+    def vouching(self) -> dict:
+        """Insert what is pending; the batch event's `extra` vouching for every row written. The
+        first row of each chunk is read back: its snapshot's leaf must be the one worked out before
+        the lock (a self-check of `snapshot_leaves` against `audit_snapshot()`)."""
         self.flush()
-        for ids, drafts in self.chunks:
-            self.audit.append(chunk_events(self, ids, drafts))
-        self.chunks = []
+        if not self.runs:
+            return {}
+        size = audit.LEAF
+        for entry in db.session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(self.firsts))):
+            at = self.firsts[entry.id] * size
+            if audit.leaf(audit.canonical(entry.audit_snapshot())) != self.leaves[at : at + size]:
+                raise RuntimeError("an imported row's snapshot no longer matches snapshot_leaves; refusing to write")
+            db.session.expunge(entry)
+        return audit.vouches("entry", self.runs, self.leaves)
 
 
 class _Texts(dict):
-    """A value of an entry → how its snapshot writes it (JSON) and that JSON as it appears inside the
-    event's `data` string (escaped once more, without quotes). Kinds, months, units, dates, notes and
-    quantities repeat down a ledger; memory stays bounded (`LIMIT`)."""
+    """A value of an entry → how its snapshot writes it (JSON). Kinds, months, units, dates, notes
+    and quantities repeat down a ledger; memory stays bounded (`LIMIT`)."""
 
     LIMIT = 20_000
 
-    def __missing__(self, value) -> tuple[str, str]:
+    def __missing__(self, value) -> str:
         if value is None:
             text = "null"
         elif isinstance(value, str):
@@ -193,10 +175,9 @@ class _Texts(dict):
             text = '"' + value.isoformat() + '"'
         else:
             raise TypeError(value)
-        pair = text, audit.json_escaped(text)
         if len(self) < self.LIMIT:
-            self[value] = pair
-        return pair
+            self[value] = text
+        return text
 
 
 def _int(value: int | None) -> str:
@@ -208,12 +189,12 @@ def _quantity_text(quantity: Decimal | None) -> str:
     return "null" if quantity is None else f'"{format(Decimal(quantity).normalize(), "f")}"'
 
 
-def _snapshot_template(before: str, after: str) -> tuple[str, ...]:
-    """The constant pieces of an event's `data` between the values that vary (see `write_chunk`);
-    `before` and `after`: the data's text around the snapshot (`audit.snapshot_frame`)."""
+def _snapshot_template(user_id: int) -> tuple[str, ...]:
+    """The constant pieces of an imported entry's snapshot as canonical JSON (keys sorted), between
+    the values that vary (see `snapshot_leaves`)."""
     return (
-        before + '{"amount_fen":',
-        ',"created_by_id":{user},"entry_date":',
+        '{"amount_fen":',
+        f',"created_by_id":{int(user_id)},"entry_date":',
         ',"household_id":',
         ',"kind":',
         ',"note":',
@@ -223,7 +204,7 @@ def _snapshot_template(before: str, after: str) -> tuple[str, ...]:
         ',"return_reason":null,"reversal_reason":null,"reverses_id":null,"reviewed_by_id":null,'
         '"status":"draft","unit":',
         ',"village_id":',
-        "}" + after,
+        "}",
     )
 
 
@@ -231,7 +212,7 @@ def as_rows(drafts: list[tuple], pg: bool) -> None:
     """Turn each checked draft (`DRAFT`), in place, into its `ledger_entries` row without the id
     (`ENTRY_COLUMNS[1:]`, values as the driver takes them: on SQLite a date as its ISO text, a
     quantity in thousandths, a missing note as ""). Done before the writing transaction takes its
-    lock, and in place, so that memory stays flat; `chunk_events` reads the snapshot back from it."""
+    lock, and in place, so that memory stays flat; `snapshot_leaves` reads the snapshot back from it."""
     for n, draft in enumerate(drafts):
         (project_id, village_id, period, day, kind, amount_fen, quantity, unit, household_id, note, group_id,
          category, method, payee) = draft  # fmt: skip
@@ -263,52 +244,35 @@ def write_chunk(writer: EntryWriter, rows: list[tuple]) -> list[int]:
     return ids
 
 
-def chunk_events(writer: EntryWriter, ids: list[int], drafts: list[tuple]) -> list[tuple]:
-    """The audit event items (`AuditAppender.append`) of the inserted rows (`as_rows`) with these
-    ids: a date's ISO text and a quantity's thousandths write the snapshot as the values did."""
-    texts, user_id = writer.texts, writer.user_id
-    # The entry's audit_snapshot() as canonical JSON (keys sorted), written out for speed, and the
-    # same text as it sits inside the event's JSON (the appender checks the first of every chunk
-    # against audit.event_data's canonical JSON and audit.event_body).
-    frame = writer.audit.data_before, writer.audit.data_after
-    pieces = [p.replace("{user}", str(int(user_id))) for p in _snapshot_template(*frame)]
-    a, b, c, d, e, f, g, h, i, j, k = pieces
-    ea, eb, ec, ed, ee, ef, eg, eh, ei, ej, ek = (audit.json_escaped(p) for p in pieces)
-    # A row of a village group: its snapshot has "group_id" (keys sorted: before "household_id").
-    group_key, group_key_e = ',"group_id":', audit.json_escaped(',"group_id":')
-    events = []
-    for ident, draft in zip(ids, drafts, strict=True):
+def snapshot_leaves(rows: list[tuple], user_id: int) -> str:
+    """The leaves (`audit.leaf`) of the rows (`as_rows`) as `user_id` imports them, joined in order:
+    each entry's `audit_snapshot()` written out as canonical JSON for speed (a date's ISO text and
+    a quantity's thousandths write it as the values did; a village group's `group_id` and the
+    spending fields only when set, as the model writes them). Worked out before the writing
+    transaction takes its lock; `EntryWriter.vouching` checks the first against the row written."""
+    texts, sha256, out = _Texts(), hashlib.sha256, bytearray()
+    a, b, c, d, e, f, g, h, i, j, k = _snapshot_template(user_id)
+    size = audit.LEAF // 2
+    for row in rows:
         (project_id, village_id, period, day, kind, amount_fen, milli, unit, household_id, note, group_id,
-         category, method, payee) = draft  # fmt: skip
-        cg, ecg = (
-            (c, ec) if group_id is None else (f"{group_key}{int(group_id)}{c}", f"{group_key_e}{int(group_id)}{ec}")
-        )
+         category, method, payee) = row  # fmt: skip
         quantity = None if milli is None else Decimal(milli).scaleb(-3)
         if category is not None or method is not None or payee is not None:  # the snapshot written the plain way
-            events.append((ident, _spending_event_data(writer, user_id, draft, quantity)))
-            continue
-        day_j, day_e = texts[day]
-        kind_j, kind_e = texts[kind]
-        note_j, note_e = texts[note]
-        period_j, period_e = texts[period]
-        quantity_j, quantity_e = texts[quantity]
-        unit_j, unit_e = texts[unit]
-        amount, home, project, village = int(amount_fen), _int(household_id), int(project_id), int(village_id)
-        events.append(
-            (
-                ident,
-                f"{a}{amount}{b}{day_j}{cg}{home}{d}{kind_j}{e}{note_j}{f}{period_j}{g}{project}{h}{quantity_j}"
-                f"{i}{unit_j}{j}{village}{k}",
-                f"{ea}{amount}{eb}{day_e}{ecg}{home}{ed}{kind_e}{ee}{note_e}{ef}{period_e}{eg}{project}{eh}{quantity_e}"
-                f"{ei}{unit_e}{ej}{village}{ek}",
+            text = _spending_snapshot_text(row, quantity, user_id)
+        else:
+            amount, home, project, village = int(amount_fen), _int(household_id), int(project_id), int(village_id)
+            cg = c if group_id is None else f',"group_id":{int(group_id)}{c}'  # keys sorted: before household_id
+            text = (
+                f"{a}{amount}{b}{texts[day]}{cg}{home}{d}{texts[kind]}{e}{texts[note]}{f}{texts[period]}{g}{project}"
+                f"{h}{texts[quantity]}{i}{texts[unit]}{j}{village}{k}"
             )
-        )
-    return events
+        out += sha256(text.encode()).digest()[:size]
+    return out.hex()
 
 
-def _spending_event_data(writer: EntryWriter, user_id: int, row: tuple, quantity: Decimal | None) -> str:
-    """The event `data` of an inserted row (`as_rows`) that carries spending fields, as
-    `LedgerEntry.audit_snapshot` writes it (those fields only when set)."""
+def _spending_snapshot_text(row: tuple, quantity: Decimal | None, user_id: int) -> str:
+    """The canonical snapshot of an inserted row (`as_rows`) that carries spending fields, as
+    `LedgerEntry.audit_snapshot` writes it (the group and those fields only when set)."""
     project_id, village_id, period, day, kind, amount_fen, _milli, unit, household_id, note, group_id, *spending = row
     snapshot = {
         "project_id": int(project_id),
@@ -331,4 +295,4 @@ def _spending_event_data(writer: EntryWriter, user_id: int, row: tuple, quantity
     if group_id is not None:
         snapshot["group_id"] = int(group_id)
     snapshot |= {name: value for name, value in zip(_SPENDING_FIELDS, spending, strict=True) if value is not None}
-    return writer.audit.data_before + audit.canonical(snapshot) + writer.audit.data_after
+    return audit.canonical(snapshot)

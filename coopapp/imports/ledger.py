@@ -17,7 +17,7 @@ from coopapp.core.units import unit_code
 from coopapp.core.vocabulary import KINDS, KINDS_AS_LISTED, PAYMENT_METHODS, PAYOUT_KINDS
 from coopapp.errors import Invalid
 from coopapp.extensions import db
-from coopapp.imports.bulk import EntryWriter, as_rows
+from coopapp.imports.bulk import EntryWriter, as_rows, snapshot_leaves
 from coopapp.imports.cells import uncalculated_message
 from coopapp.imports.header import Header
 from coopapp.imports.ledger_cells import LedgerCells
@@ -136,8 +136,10 @@ def _check(user: User, project: Project, path: Path, report: ImportReport) -> _C
 def _write(user: User, project: Project, checked: _Checked, report: ImportReport) -> None:
     """Write the checked drafts as one batch, in one transaction, after checking again under the
     village's lock what may have changed while the file was read. The drafts become the rows the
-    database takes before any lock is held."""
+    database takes, and their snapshots' leaves the batch event's word for them, before any lock
+    is held."""
     as_rows(checked.drafts, db.session.get_bind().dialect.name == "postgresql")
+    leaves = snapshot_leaves(checked.drafts, user.id)
     lock_village(project.village_id)  # as every write into the village's months (and close_month)
     active = db.session.scalar(select(Project.active).where(Project.id == project.id).with_for_update())
     if not active:
@@ -153,11 +155,12 @@ def _write(user: User, project: Project, checked: _Checked, report: ImportReport
         if any(now.get(hid) != name for hid, name in checked.homes.items()):
             changed_meanwhile(report, _("导入期间本村的农户有变动。"))
     batch = new_batch(user, "ledger", project.id, report)
-    writer = EntryWriter(user, batch.id)
-    for draft in checked.drafts:
-        writer.add(draft)
-    writer.finish()  # the entries' audit events: the chain's head is locked from here to the commit
-    close_batch(user, batch, report)
+    writer = EntryWriter(user, batch.id, leaves)
+    for row in checked.drafts:
+        writer.add(row)
+    checked.drafts.clear()  # written: their memory is free before the batch's event is built
+    # One audit event for the batch and its rows: the chain's head is locked from here to the commit.
+    close_batch(user, batch, report, writer.vouching())
 
 
 # The fields of a ledger row, in the order `_RowReader.read` takes their cells.

@@ -1,7 +1,8 @@
 """Stage 5 of an import: write what the checking pass kept, in one short transaction — the batch
-(refusing a file this target imported already), the rows in chunks with their audit events, and
-the batch's own audit event. The ledger's drafts go straight to the driver (`bulk`); a roster's
-households through `ChunkedWriter`; areas and users through their domains' operations.
+(refusing a file this target imported already), the rows in chunks, and the batch's own audit
+event. The ledger's drafts go straight to the driver (`bulk`), and the batch's event vouches for
+them (`audit.vouches`: no event per row); a roster's households through `ChunkedWriter` (an event
+each); areas and users through their domains' operations.
 """
 
 from flask_babel import gettext as _
@@ -65,10 +66,11 @@ def changed_meanwhile(report: ImportReport, message) -> None:
     raise RollBack
 
 
-def close_batch(user, batch: ImportBatch, report: ImportReport) -> None:
-    """The batch's rows are all written: note their count and record the batch in the audit chain."""
+def close_batch(user, batch: ImportBatch, report: ImportReport, extra: dict | None = None) -> None:
+    """The batch's rows are all written: note their count and record the batch in the audit chain
+    (`extra`: the event's word for rows that have no event of their own, `audit.vouches`)."""
     batch.rows = report.rows_ok
-    audit.record(user, "import_batch.create", batch)
+    audit.record(user, "import_batch.create", batch, extra or None)
     report.batch_id, report.imported = batch.id, True
 
 
