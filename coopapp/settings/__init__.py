@@ -181,17 +181,10 @@ def from_document(data) -> Settings:
     return replace(DEFAULTS, **values)
 
 
-def county_of(area) -> int | None:
-    """The id of the county an area lies in (itself when it is one), from its path."""
-    from coopapp.extensions import db
-    from coopapp.models import Area
-
-    if area is None:
-        return None
-    if area.level == "county":
-        return area.id
-    code = area.path.strip("/").split("/")[0] if area.path else None
-    return db.session.query(Area.id).filter(Area.code == code, Area.level == "county").scalar() if code else None
+def county_code(area) -> str | None:
+    """The code of the county an area lies in (itself when it is one): the first step of its path,
+    as the tree's roots are counties. No query."""
+    return area.path.strip("/").split("/")[0] if area is not None and area.path else None
 
 
 def load(county_id: int | None) -> Settings:
@@ -233,12 +226,12 @@ def _load_by_code(code: str | None) -> Settings:
 
 def for_area(area) -> Settings:
     """The settings of the county `area` lies in; cached for the request (`forget` after a change)."""
+    key = county_code(area)
     if not has_app_context():
-        return load(county_of(area))
+        return _load_by_code(key)
     cache = g.setdefault("county_settings", {})
-    # Keyed by the county's code, the first step of the area's path: a hit costs no query (an import
-    # batch's approval asks once per entry), a miss one.
-    key = area.path.strip("/").split("/")[0] if area is not None and area.path else None
+    # Keyed by the county's code: a hit costs no query (an import batch's approval asks once per
+    # entry), a miss one.
     if key not in cache:
         cache[key] = _load_by_code(key)
     return cache[key]
@@ -250,4 +243,4 @@ def forget() -> None:
         g.pop("county_settings", None)
 
 
-__all__ = ["DEFAULTS", "Settings", "Tier", "for_area", "forget", "from_document", "load", "to_document"]
+__all__ = ["DEFAULTS", "Settings", "Tier", "county_code", "for_area", "forget", "from_document", "load", "to_document"]
