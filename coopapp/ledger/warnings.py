@@ -42,10 +42,8 @@ LIVE = ("submitted", "awaiting_town", "approved")
 
 
 def _banned_category(entry: LedgerEntry, rules: county.Settings) -> dict | None:
-    category = getattr(entry, "category", None)
-    if category and category in rules.banned_categories:
-        return {"category": category}
-    return None
+    category = spending.banned_category(entry, rules)
+    return None if category is None else {"category": category}
 
 
 def _cap_exceeded(entry: LedgerEntry, rules: county.Settings) -> dict | None:
