@@ -94,6 +94,18 @@ def test_bands_that_only_touch_or_are_of_other_kinds_do_not_overlap():
     assert len(settings.tiers) == 3
 
 
+def test_a_tier_on_operating_expense_holds_for_cost_and_the_other_way():
+    """成本 (`cost`, as old rows and clients write it) is 经营支出: a rule on either holds for both."""
+    for kinds in (["operating_expense"], ["cost"]):
+        settings = from_document({"tiers": [{**TIER, "kinds": kinds}]})
+        for kind in ("cost", "operating_expense"):
+            assert settings.tier_for(kind, 2_000_000) is not None, (kinds, kind)
+        assert settings.tier_for("admin_expense", 2_000_000) is None
+    with pytest.raises(Invalid) as err:  # two bands of 经营支出 overlap whichever code each names
+        from_document({"tiers": [TIER, {**TIER, "kinds": ["operating_expense"], "above_fen": 2_000_000}]})
+    assert "区间重叠（经营支出（成本））" in err.value.fields["tiers"]
+
+
 # ---- saving -----------------------------------------------------------------
 
 
