@@ -34,6 +34,11 @@ def needs_town(plan: Distribution) -> bool:
     return above is not None and plan.pool_fen > above
 
 
+def awaits_town(plan: Distribution) -> bool:
+    """Does an approved plan wait for the town accountant's approval before it can be published?"""
+    return plan.status == "approved" and plan.town_approved_by_id is None and needs_town(plan)
+
+
 def town_approve_refusal(user: User, plan: Distribution) -> Refusal:
     """The town accountant approves a plan the secretary approved, when the county asks for it."""
     refusal = forbidden(user, "town_review", plan.village)
@@ -67,7 +72,7 @@ def publish_refusal(user: User, plan: Distribution) -> Refusal:
         return Conflict(_("该方案已经公布过。"))
     if plan.status != "approved":
         return Conflict(_("方案须先审批才能公布（当前：%(s)s）。", s=PLAN_STATUSES.label(plan.status)))
-    if plan.town_approved_by_id is None and needs_town(plan):
+    if awaits_town(plan):
         return Conflict(_("分配总额超过县定标准，须经镇三资代理会计审批后才能公布。"))
     if is_closed(plan.village_id, plan.period):
         return closed_month(plan.period)
