@@ -43,6 +43,7 @@ TYPES = {
     "api_token": _l("API 令牌"),
     "import_batch": _l("导入批次"),
     "county_settings": _l("县级设置"),
+    "voucher": _l("原始凭证"),
 }
 
 VERBS = {
@@ -75,6 +76,7 @@ VERBS = {
     "town_return": _l("镇退回"),
     "request": _l("申请"),
     "refuse": _l("不同意"),
+    "attach": _l("上传"),
 }
 
 # Field labels for every type; FIELDS_OF overrides them for one type.
