@@ -24,7 +24,7 @@ from coopapp.imports import batches
 from coopapp.ledger import operations as ledger
 from coopapp.models import ClosedMonth, ImportBatch, LedgerEntry
 
-from .builders import add_user, approved_entry, entry_input
+from .builders import TOWN_TIER, add_user, approved_entry, county_settings, entry_input
 
 # caller → the world's user: the author of the entries, a colleague, the village secretary, the
 # town reviewer, the accountant and the secretary of a foreign village, the administrator.
@@ -36,8 +36,19 @@ CALLERS = {
     "foreign_accountant": "other_accountant",
     "foreign_secretary": "other_secretary",
     "admin": "admin",
+    "town": "town_accountant",
 }
-ENTRY_STATES = ("draft", "submitted", "approved", "returned", "void", "reversed", "reversal", "returned_reversal")
+ENTRY_STATES = (
+    "draft",
+    "submitted",
+    "awaiting_town",
+    "approved",
+    "returned",
+    "void",
+    "reversed",
+    "reversal",
+    "returned_reversal",
+)
 PLAN_STATES = ("draft", "approved", "published", "published_lines_reversed", "reversed")
 # open: nothing closed; closed: the month of the entries and plans; closed_now: that and the current
 # month, which only matters where a reversal would land in the current month.
@@ -110,6 +121,7 @@ def shown(clients: dict, caller: str, page: str) -> set[str]:
 def clients(app, world):
     """A logged-in test client per caller (the colleague is a second accountant of the village)."""
     world.users["colleague"] = add_user("acc3", "accountant", world.village)
+    world.users["town_accountant"] = add_user("tacc", "town_accountant", world.town_a)
     db.session.commit()
     out = {}
     for caller, key in CALLERS.items():
@@ -131,6 +143,11 @@ def build_entry(world, state: str) -> LedgerEntry:
         if state == "returned_reversal":
             ledger.return_entry(sec, reversal, "请写清原因")
         return entry if state == "reversed" else reversal
+    if state == "awaiting_town":  # the county's tier sends the secretary's approval on to the town
+        county_settings(world, tiers=[TOWN_TIER])
+        entry = ledger.create_entry(acc, entry_input(world.project, kind="cost", amount_fen=2_000_000))
+        ledger.submit_entry(acc, entry)
+        return ledger.approve_entry(sec, entry)
     entry = ledger.create_entry(acc, entry_input(world.project))
     if state == "void":
         ledger.void_entry(acc, entry)
@@ -159,12 +176,12 @@ def test_entry_buttons_match_the_operations(world, clients, state, months):
     entry = build_entry(world, state)
     period = close_months(world, months)
     operations = entry_operations(world, entry, previous_month(period))
-    page, queue = path("ledger.entry", entry_id=entry.id), path("review.queue")
+    page, queues = path("ledger.entry", entry_id=entry.id), {"secretary": "review.queue", "town": "town.queue"}
     mismatches, offered = [], set()
     for caller, key in CALLERS.items():
         user = world.users[key]
         on_page = shown(clients, caller, page)
-        on_queue = shown(clients, caller, queue) if caller == "secretary" else None
+        on_queue = shown(clients, caller, path(queues[caller])) if caller in queues else None
         for action, (url, operation) in operations.items():
             may = allowed(lambda op=operation, u=user: op(u))
             if may:
@@ -189,6 +206,9 @@ EXPECTED_ENTRY_ACTIONS = {
     ("returned", "closed"): _AUTHOR_DRAFT - {("author", "submit")},
     ("submitted", "open"): _REVIEW,
     ("submitted", "closed"): {("secretary", "return")},  # approving writes into the month, returning does not
+    # past the secretary, the town's stage: only the town accountant reviews it (its own queue too)
+    ("awaiting_town", "open"): {("town", "approve"), ("town", "return")},
+    ("awaiting_town", "closed"): {("town", "return")},
     ("approved", "open"): _REVERSE,
     # a reversal of an entry of a closed month lands in the current month, unless that is closed too
     ("approved", "closed"): _REVERSE,

@@ -10,7 +10,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import Project
 from coopapp.reporting import dashboard
 
-from .builders import approved_entry, entry_input
+from .builders import TOWN_TIER, approved_entry, county_settings, entry_input, town_accountant
 
 TODAY = ledger.today()
 THIS, LAST = TODAY.year, TODAY.year - 1
@@ -83,6 +83,22 @@ def test_reviewer_sees_the_count_without_the_review_link(board, client, auth):
     page = client.get(f"/villages/{OWN}?year={THIS}").get_data(as_text=True)
     assert "有 1 条记录待审核" in page and 'href="/review"' not in page
     assert client.get("/dashboard").headers["Location"].endswith("/areas")
+
+
+def test_an_entry_awaiting_the_town_is_still_waiting_and_the_town_goes_to_its_own_queue(board, client, auth):
+    """The secretary's approval of an entry above the town's tier leaves it 待镇审核: it does not count
+    yet, so the village page still says it waits; the town accountant's link is the town's queue."""
+    town_accountant(board)
+    county_settings(board, tiers=[TOWN_TIER])
+    above = approved_entry(board, kind="cost", amount_fen=2_000_000, period=_period(THIS, MONTH))
+    assert above.status == "awaiting_town"
+    for user in ("secretary", "county_reviewer"):
+        data = dashboard.village_dashboard(board.users[user], board.village, THIS, MONTH)
+        assert data["waiting"] == 2  # the submitted one and the one awaiting the town
+    auth.login("tacc")
+    page = client.get(f"/villages/{OWN}?year={THIS}").get_data(as_text=True)
+    notice = re.search(r'<p class="flash flash-warning waiting">(.*?)</p>', page, re.S).group(1)
+    assert "有 2 条记录待审核" in notice and 'href="/town"' in notice
 
 
 def test_village_without_households_and_projects(world, client, auth):

@@ -9,6 +9,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
 from coopapp.models import GroupMonthlySummary, LedgerEntry, Project, ProjectYearSummary
 from coopapp.villages import catalog
+from coopapp.villages.areas import retire_area
 
 from .builders import add_user, body, counts, entry_body, entry_form, entry_input, login
 
@@ -301,3 +302,25 @@ def test_a_group_projects_plan_pays_in_the_groups_books(app, world):
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["coop", "rollup", "verify"])
     assert result.exit_code != 0 and "group" in result.output + (result.stderr or "")
+
+
+def test_a_retired_group_is_refused_on_a_new_entry_or_project_and_kept_where_it_is(app, world, auth):
+    """A retired group (撤销) takes no new entry or project, as households refuse one; an entry it already
+    has keeps it on edit, and the forms offer it only there."""
+    acc, sec = login(app, "acc"), login(app, "sec")
+    draft = body(acc.post("/api/v1/entries", json=entry_body(world, group=GROUP)))
+    retire_area(world.users["admin"], world.group)
+    db.session.commit()
+    before = counts()
+    resp = acc.post("/api/v1/entries", json=entry_body(world, group=GROUP))
+    assert resp.status_code == 422 and "已撤销" in body(resp)["error"]["fields"]["group"]
+    resp = sec.post("/api/v1/projects", json={"name": "一组鱼塘", "type": "other", "group": GROUP})
+    assert resp.status_code == 422 and "已撤销" in body(resp)["error"]["fields"]["group"]
+    assert counts() == before
+    resp = acc.client.put(
+        f"/api/v1/entries/{draft['id']}", json=entry_body(world, group=GROUP, amount="600"), headers=acc.headers
+    )
+    assert resp.status_code == 200 and body(resp)["group"] == GROUP
+    auth.login("acc")
+    assert "中洞一组" not in auth.client.get("/entries/new").get_data(as_text=True)
+    assert "中洞一组" in auth.client.get(f"/entries/{draft['id']}/edit").get_data(as_text=True)

@@ -166,3 +166,12 @@ def test_voided_reversal_frees_the_entry_for_a_new_one(world):
     ledger.void_entry(acc, first)
     second = ledger.reverse_entry(acc, entry, "金额录错，应为 1,000 元")
     assert second.id != first.id and second.status == "submitted"
+
+
+def test_a_refusal_names_the_status_in_words(world):
+    """A refusal that names where the entry stands says it as the pages do (已审核), not as a code."""
+    entry = approved_entry(world)
+    refusal = permissions.approve_refusal(world.users["secretary"], entry)
+    assert isinstance(refusal, Conflict) and "当前：已审核" in refusal.message and "approved" not in refusal.message
+    refusal = permissions.submit_refusal(world.users["accountant"], entry)
+    assert "当前：已审核" in refusal.message

@@ -9,11 +9,11 @@ from sqlalchemy import func, select, text
 from coopapp.access import audit
 from coopapp.errors import Conflict, Forbidden, Invalid, NotFound
 from coopapp.extensions import db
-from coopapp.models import AuditEvent, CountySettings
-from coopapp.settings import DEFAULTS, Tier, for_area, from_document, to_document
-from coopapp.settings.operations import can_manage_settings, save_settings
+from coopapp.models import Area, AuditEvent, CountySettings, User
+from coopapp.settings import DEFAULTS, Tier, county_code, for_area, from_document, to_document
+from coopapp.settings.operations import can_manage_settings, save_settings, settings_county
 
-from .builders import add_user
+from .builders import add_user, statements
 
 TIER = {"kinds": ["cost"], "above_fen": 1_000_000, "approvers": ["town_accountant"]}
 
@@ -94,6 +94,18 @@ def test_bands_that_only_touch_or_are_of_other_kinds_do_not_overlap():
     assert len(settings.tiers) == 3
 
 
+def test_a_tier_on_operating_expense_holds_for_cost_and_the_other_way():
+    """成本 (`cost`, as old rows and clients write it) is 经营支出: a rule on either holds for both."""
+    for kinds in (["operating_expense"], ["cost"]):
+        settings = from_document({"tiers": [{**TIER, "kinds": kinds}]})
+        for kind in ("cost", "operating_expense"):
+            assert settings.tier_for(kind, 2_000_000) is not None, (kinds, kind)
+        assert settings.tier_for("admin_expense", 2_000_000) is None
+    with pytest.raises(Invalid) as err:  # two bands of 经营支出 overlap whichever code each names
+        from_document({"tiers": [TIER, {**TIER, "kinds": ["operating_expense"], "above_fen": 2_000_000}]})
+    assert "区间重叠（经营支出（成本））" in err.value.fields["tiers"]
+
+
 # ---- saving -----------------------------------------------------------------
 
 
@@ -157,6 +169,20 @@ def test_only_an_admin_covering_the_county_may_save(world):
     with pytest.raises(NotFound):  # settings are a county's, never a town's
         save_settings(town_admin, world.town_a, {})
     assert db.session.scalar(select(func.count()).select_from(CountySettings)) == 0
+
+
+def test_the_county_of_an_area_costs_one_query_and_of_a_county_none(world):
+    db.session.expire_all()
+    village, county = db.session.get(Area, world.village.id), db.session.get(Area, world.county.id)
+    admin = db.session.get(User, world.users["admin"].id)
+    assert admin.area is county
+    with statements() as seen:
+        assert settings_county(admin, village).id == world.county.id
+    assert len(seen) == 1  # by the county's code, the first step of the village's path
+    with statements() as seen:
+        assert settings_county(admin, county) is county and settings_county(admin).id == world.county.id
+    assert seen == []  # the admin's own area is the county
+    assert county_code(village) == county_code(county) == "441323" and county_code(None) is None
 
 
 def test_audit_verify_catches_a_settings_row_edited_by_sql(world):

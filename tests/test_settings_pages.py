@@ -97,6 +97,10 @@ def test_a_stale_page_is_refused(world, auth, client):
     html = resp.get_data(as_text=True)
     assert "已被他人修改" in html and 'value="1,000.00"' in html  # what was typed is kept
     assert load(world.county.id).cash_warning_above_fen == 1
+    # the page now carries the stored version: saving it again (nothing retyped) stands
+    assert re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1) == "1"
+    assert client.post("/settings", data={**GOOD, "version": "1"}).status_code == 302
+    assert load(world.county.id).cash_warning_above_fen == 100_000
 
 
 def test_a_town_admin_may_not_open_or_change_the_county_settings(world, auth, client):
@@ -179,4 +183,4 @@ def test_the_page_shows_what_each_save_changed(world, auth, client):
     html = client.get("/settings").get_data(as_text=True)
     history = html[html.index("变更记录") :]
     assert "现金支付预警金额（超过，元）" in history and "1000.00 → 2000.00" in history
-    assert "分级审批" in history and "成本 &gt; 10000.00" in history
+    assert "分级审批" in history and "经营支出（成本） &gt; 10000.00" in history

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from coopapp import settings
 from coopapp.access import audit
 from coopapp.core.income_statement import statement
-from coopapp.core.vocabulary import INCOME_STATEMENT, KINDS, PAYOUT_KINDS, SPENDING_KINDS, STATEMENT_LINES
+from coopapp.core.vocabulary import (
+    EXPENSE_LINES,
+    INCOME_STATEMENT,
+    KINDS,
+    PAYOUT_KINDS,
+    SPENDING_KINDS,
+    STATEMENT_LINES,
+)
 from coopapp.disclosure import operations as disclosure
 from coopapp.errors import Invalid
 from coopapp.extensions import db
@@ -61,6 +68,8 @@ def test_every_kind_has_its_line_and_the_statement_sums_with_the_sign():
     assert {INCOME_STATEMENT[k] for k in PAYOUT_KINDS} == {"distribution"} and INCOME_STATEMENT["output"] is None
     assert INCOME_STATEMENT["cost"] == INCOME_STATEMENT["operating_expense"] == "operating_expense"
     assert set(INCOME_STATEMENT.values()) - {None} == set(STATEMENT_LINES)
+    # 支出 is one set of kinds: those that carry a category are those on the statement's spending lines
+    assert {k for k, line in INCOME_STATEMENT.items() if line in EXPENSE_LINES} == set(SPENDING_KINDS)
     sums = statement(
         [
             ("sales", 1_000_000),

@@ -174,6 +174,8 @@ def test_the_towns_queue_and_home(world, tiers, client, auth):
     auth.login("tacc")
     home = client.get("/").get_data(as_text=True)
     assert 'id="todo-town-review"' in home and "/town" in home
+    assert [(e.id, e.village, e.project) for e in todos.town_waiting.oldest] == [(entry.id, "中洞村", "中华蜂养殖")]
+    assert "中洞村 · 中华蜂养殖" in home  # the town's to-dos span its villages: each row names its own
     page = client.get("/town")
     text = page.get_data(as_text=True)
     assert page.status_code == 200

@@ -9,7 +9,7 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import warnings
 from coopapp.models import CountySettings, LedgerWarning
-from tests.builders import approved_entry, entry_input, session_login, shift_period
+from tests.builders import approved_entry, entry_input, session_login, shift_period, town_accountant
 
 
 def set_rules(world, **document) -> None:
@@ -158,3 +158,15 @@ def test_reviewers_see_warnings_on_the_entry_the_queue_and_the_list(world, clien
         page = client.get(url).get_data(as_text=True)
         assert 'class="tag warn">重复支付' in page, url
     assert 'class="tag warn">重复支付' not in client.get("/warnings?rule=cash_over").get_data(as_text=True)
+
+
+def test_the_town_and_county_reach_their_warnings_list_from_the_menu(world, client):
+    """预警 is a town's and a county's list too: the town accountant's and the reviewers' menu leads to it."""
+    household = world.households[0]
+    submitted(world, kind="dividend", amount_fen=50_000, household_id=household.id)
+    submitted(world, kind="dividend", amount_fen=50_000, household_id=household.id)
+    tacc = town_accountant(world)
+    for user in (tacc, world.users["town_reviewer"], world.users["county_reviewer"]):
+        session_login(client, user)
+        assert 'href="/warnings"' in client.get("/").get_data(as_text=True), user.username
+        assert 'class="tag warn">重复支付' in client.get("/warnings").get_data(as_text=True), user.username

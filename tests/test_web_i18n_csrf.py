@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import func, select
@@ -15,7 +16,8 @@ from coopapp.models import LedgerEntry
 
 from .builders import entry_form, entry_input
 
-CATALOG = Path(__file__).resolve().parent.parent / "coopapp" / "translations" / "en" / "LC_MESSAGES"
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = ROOT / "coopapp" / "translations" / "en" / "LC_MESSAGES"
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +30,37 @@ def english():
     return po
 
 
+def source_messages() -> dict[str, str]:
+    """Every msgid the code and the templates ask for, with where it is first asked.
+
+    Read as `pybabel extract` reads them (babel.cfg: the Python of coopapp, the Jinja templates),
+    with the lazy `_l` of the forms among the keywords.
+    """
+    keywords = {**DEFAULT_KEYWORDS, "_l": None}
+    found: dict[str, str] = {}
+    for pattern, method in (("coopapp/**/*.py", "python"), ("templates/**/*.html", "jinja2")):
+        for path in sorted(ROOT.glob(pattern)):
+            for lineno, message, _comments, _context in extract_from_file(method, path, keywords=keywords):
+                for msgid in message if isinstance(message, tuple) else (message,):
+                    if msgid:
+                        found.setdefault(msgid, f"{path.relative_to(ROOT)}:{lineno}")
+    return found
+
+
 def test_english_catalog_is_complete(english):
     with english.open("rb") as f:
         catalog = read_po(f, locale="en")
     untranslated = [m.id for m in catalog if m.id and not m.string]
     assert untranslated == []
+    missing = {msgid: where for msgid, where in source_messages().items() if msgid not in catalog}
+    assert missing == {}, "msgids of the source with no entry in messages.po"
+
+
+def test_the_source_scan_finds_python_lazy_and_template_messages():
+    found = source_messages()
+    assert "金额不能为负数。" in found  # _l( in coopapp/settings/forms.py
+    assert found["县级设置已保存。"].startswith("coopapp/web/settings/routes.py:")  # _(
+    assert any(where.startswith("templates/settings/") for where in found.values())  # {{ _("…") }}
 
 
 def test_pages_are_chinese_by_default_and_switch_to_english(english, world, client, auth):

@@ -19,10 +19,11 @@ their sign, as in the summaries.
 
 from collections.abc import Iterable
 
-from coopapp.core.vocabulary import EXPENSE_LINES, INCOME_LINES, INCOME_STATEMENT, STATEMENT_LINES
+from coopapp.core.vocabulary import EXPENSE_LINES, INCOME_LINES, INCOME_STATEMENT, SPENDING_KINDS, STATEMENT_LINES
 
 INCOME_KINDS = tuple(k for k, line in INCOME_STATEMENT.items() if line in INCOME_LINES)
-EXPENSE_KINDS = tuple(k for k, line in INCOME_STATEMENT.items() if line in EXPENSE_LINES)
+# The table puts exactly the spending kinds on the spending lines (tests/test_spending.py holds it to that).
+EXPENSE_KINDS = SPENDING_KINDS
 DISTRIBUTION_KINDS = tuple(k for k, line in INCOME_STATEMENT.items() if line == "distribution")
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from coopapp import settings
 from coopapp.access.scope import forbidden
+from coopapp.core.vocabulary import PLAN_STATUSES
 from coopapp.errors import Conflict
 from coopapp.ledger import operations as ledger
 from coopapp.ledger.permissions import Refusal, closed_month, is_closed, reversal_period
@@ -22,7 +23,7 @@ def approve_refusal(user: User, plan: Distribution) -> Refusal:
     if refusal is not None:
         return refusal
     if plan.status != "draft":
-        return Conflict(_("只有草拟中的方案可以审批（当前：%(s)s）。", s=plan.status))
+        return Conflict(_("只有草拟中的方案可以审批（当前：%(s)s）。", s=PLAN_STATUSES.label(plan.status)))
     return None
 
 
@@ -33,13 +34,18 @@ def needs_town(plan: Distribution) -> bool:
     return above is not None and plan.pool_fen > above
 
 
+def awaits_town(plan: Distribution) -> bool:
+    """Does an approved plan wait for the town accountant's approval before it can be published?"""
+    return plan.status == "approved" and plan.town_approved_by_id is None and needs_town(plan)
+
+
 def town_approve_refusal(user: User, plan: Distribution) -> Refusal:
     """The town accountant approves a plan the secretary approved, when the county asks for it."""
     refusal = forbidden(user, "town_review", plan.village)
     if refusal is not None:
         return refusal
     if plan.status != "approved":
-        return Conflict(_("方案须先由村书记审批，才能由镇审批（当前：%(s)s）。", s=plan.status))
+        return Conflict(_("方案须先由村书记审批，才能由镇审批（当前：%(s)s）。", s=PLAN_STATUSES.label(plan.status)))
     if plan.town_approved_by_id is not None:
         return Conflict(_("该方案镇已审批。"))
     if not needs_town(plan):
@@ -65,8 +71,8 @@ def publish_refusal(user: User, plan: Distribution) -> Refusal:
     if plan.status == "published":
         return Conflict(_("该方案已经公布过。"))
     if plan.status != "approved":
-        return Conflict(_("方案须先审批才能公布（当前：%(s)s）。", s=plan.status))
-    if plan.town_approved_by_id is None and needs_town(plan):
+        return Conflict(_("方案须先审批才能公布（当前：%(s)s）。", s=PLAN_STATUSES.label(plan.status)))
+    if awaits_town(plan):
         return Conflict(_("分配总额超过县定标准，须经镇三资代理会计审批后才能公布。"))
     if is_closed(plan.village_id, plan.period):
         return closed_month(plan.period)
@@ -86,7 +92,7 @@ def reverse_refusal(user: User, plan: Distribution) -> Refusal:
     if refusal is not None:
         return refusal
     if plan.status != "published":
-        return Conflict(_("只有已公布的方案可以整体冲销（当前：%(s)s）。", s=plan.status))
+        return Conflict(_("只有已公布的方案可以整体冲销（当前：%(s)s）。", s=PLAN_STATUSES.label(plan.status)))
     lands_in = reversal_period(plan, ledger.current_period())
     if is_closed(plan.village_id, lands_in):
         ids = posted_entry_ids(plan)

@@ -258,13 +258,14 @@ def town_approve_plan(user: User, plan: Distribution) -> Distribution:
 
 def awaiting_town(user: User) -> list[Distribution]:
     """Approved plans in the user's scope that wait for the town (the town's queue), oldest first: the
-    unpublished approved plans, of which those the county's threshold covers (`permissions.needs_town`)."""
+    unpublished approved plans the town has not approved, of which those the county's threshold covers
+    (`permissions.awaits_town`)."""
     q = select(Distribution).where(
         village_ids_clause(user, Distribution.village_id),
         Distribution.status == "approved",
         Distribution.town_approved_by_id.is_(None),
     )
-    return [plan for plan in db.session.scalars(q.order_by(Distribution.id)) if permissions.needs_town(plan)]
+    return [plan for plan in db.session.scalars(q.order_by(Distribution.id)) if permissions.awaits_town(plan)]
 
 
 @atomic

@@ -243,7 +243,7 @@ def _apply_input(entry: LedgerEntry, data: EntryInput, project: Project) -> None
     entry.period, entry.entry_date, entry.kind = data.period, data.entry_date, data.kind
     entry.amount_fen, entry.quantity, entry.unit = data.amount_fen, quantity, unit
     entry.household_id, entry.note = data.household_id, (data.note or "").strip()
-    entry.group_id = checks.group_of(data.group)
+    entry.group_id = checks.group_of(data.group, keep_id=entry.group_id)
     entry.category, entry.payment_method, entry.payee = category, method, payee
 
 

@@ -28,7 +28,7 @@ from coopapp import settings
 from coopapp.access.scope import can, forbidden
 from coopapp.core.money import format_yuan
 from coopapp.core.periods import is_period
-from coopapp.core.vocabulary import SPENDING_KINDS
+from coopapp.core.vocabulary import SPENDING_KINDS, STATUSES
 from coopapp.errors import Conflict, DomainError, Invalid
 from coopapp.extensions import db
 from coopapp.ledger.spending import banned_refusal
@@ -115,7 +115,7 @@ def submit_refusal(user: User, entry: LedgerEntry, closed: Container[str] | None
     if entry.created_by_id != user.id:
         return Conflict(_("只能提交自己登记的记录。"))
     if entry.status not in EDITABLE:
-        return Conflict(_("只有草稿或被退回的记录可以提交（当前：%(s)s）。", s=entry.status))
+        return Conflict(_("只有草稿或被退回的记录可以提交（当前：%(s)s）。", s=STATUSES.label(entry.status)))
     if _closed(entry.village_id, entry.period, closed):
         return closed_month(entry.period)
     banned = banned_refusal(entry)
@@ -207,7 +207,7 @@ def return_refusal(user: User, entry: LedgerEntry) -> Refusal:
         return Conflict(_("该记录村书记已审核，正待镇审核。"))
     if entry.status == "submitted":
         return Conflict(_("该记录须先由村书记审核，再由镇审核。"))
-    return Conflict(_("该记录不在待审核状态（当前：%(s)s），可能已被他人处理。", s=entry.status))
+    return Conflict(_("该记录不在待审核状态（当前：%(s)s），可能已被他人处理。", s=STATUSES.label(entry.status)))
 
 
 def approve_refusal(user: User, entry: LedgerEntry, closed: Container[str] | None = None) -> Refusal:

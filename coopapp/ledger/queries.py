@@ -90,6 +90,7 @@ class WaitingEntry:
     kind: str
     amount_fen: int
     project: str
+    village: str  # the town's queue spans its villages: the list names each row's
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,14 @@ def awaiting_review(user: User, limit: int = WAITING_SHOWN, status: str = "submi
     if not count:
         return Waiting(0, [])
     rows = db.session.execute(
-        select(LedgerEntry.id, LedgerEntry.period, LedgerEntry.kind, LedgerEntry.amount_fen, Project.name)
+        select(LedgerEntry.id, LedgerEntry.period, LedgerEntry.kind, LedgerEntry.amount_fen, Project.name, Area.name)
         .join(Project, Project.id == LedgerEntry.project_id)
+        .join(Area, Area.id == LedgerEntry.village_id)
         .where(*waiting)
         .order_by(LedgerEntry.id)
         .limit(limit)
     ).all()
-    return Waiting(count, [WaitingEntry(i, p, k, int(a), name) for i, p, k, a, name in rows])
+    return Waiting(count, [WaitingEntry(i, p, k, int(a), name, v) for i, p, k, a, name, v in rows])
 
 
 def closed_by_village(village_ids: set[int]) -> dict[int, set[str]]:

@@ -12,7 +12,6 @@
   only warns: `non_productive_total` and `exceeds_cap` compute it from the summary tables.
 """
 
-from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -26,19 +25,6 @@ PAYEE_MAX = 80
 
 def is_spending(kind: str | None) -> bool:
     return kind in SPENDING_KINDS
-
-
-def rules(village: Area) -> settings.Settings:
-    """The county settings of a village, remembered for the request by the village's id (an
-    import's rows and a batch's entries ask once, not once per row); kept beside `settings`' own
-    cache, so `settings.forget()` after a change drops it too."""
-    if not has_app_context():
-        return settings.for_area(village)
-    cache = g.setdefault("county_settings", {})
-    key = ("village", village.id)
-    if key not in cache:
-        cache[key] = settings.for_area(village)
-    return cache[key]
 
 
 def spending_problems(
@@ -55,7 +41,7 @@ def spending_problems(
                 errors[name] = message
         return errors
     if category is not None:
-        allowed = rules(village).categories
+        allowed = settings.for_area(village).categories
         if category not in allowed:
             errors["category"] = _("明细科目“%(c)s”不在本县的科目表中，可选：%(a)s", c=category, a="、".join(allowed))
     if payment_method is not None and payment_method not in PAYMENT_METHODS:
@@ -71,13 +57,22 @@ def _spending_labels() -> str:
     return "、".join(KINDS.label(k) for k in SPENDING_KINDS)
 
 
+def banned_category(entry: LedgerEntry, rules: settings.Settings | None = None) -> str | None:
+    """The entry's category when its county bans it (a spending entry's only), else None: submit
+    refuses it (`banned_refusal`), the warning names it (`ledger.warnings`)."""
+    category = getattr(entry, "category", None)
+    if category is None or not is_spending(entry.kind):
+        return None
+    rules = rules or settings.for_area(entry.village)
+    return category if category in rules.banned_categories else None
+
+
 def banned_refusal(entry: LedgerEntry) -> str | None:
     """Why an entry cannot be submitted for its category (a banned one), or None."""
-    if entry.category is None or not is_spending(entry.kind):
+    category = banned_category(entry)
+    if category is None:
         return None
-    if entry.category in rules(entry.village).banned_categories:
-        return _("村级不得开支%(c)s：请改为其他明细科目或作废此记录。", c=entry.category)
-    return None
+    return _("村级不得开支%(c)s：请改为其他明细科目或作废此记录。", c=category)
 
 
 def non_productive_total(village_id: int, year: int) -> int:
@@ -97,7 +92,7 @@ def exceeds_cap(entry: LedgerEntry) -> dict | None:
     A warning only: nothing is refused for it."""
     if entry.kind not in NON_PRODUCTIVE_KINDS:
         return None
-    cap = rules(entry.village).non_productive_cap_fen
+    cap = settings.for_area(entry.village).non_productive_cap_fen
     if cap is None:
         return None
     total = non_productive_total(entry.village_id, entry.year)

@@ -42,10 +42,8 @@ LIVE = ("submitted", "awaiting_town", "approved")
 
 
 def _banned_category(entry: LedgerEntry, rules: county.Settings) -> dict | None:
-    category = getattr(entry, "category", None)
-    if category and category in rules.banned_categories:
-        return {"category": category}
-    return None
+    category = spending.banned_category(entry, rules)
+    return None if category is None else {"category": category}
 
 
 def _cap_exceeded(entry: LedgerEntry, rules: county.Settings) -> dict | None:
@@ -78,7 +76,7 @@ def _duplicate_payment(entry: LedgerEntry, rules: county.Settings) -> dict | Non
 def _split_payment(entry: LedgerEntry, rules: county.Settings) -> dict | None:
     if entry.amount_fen <= 0 or entry.reverses_id is not None:
         return None
-    thresholds = [t.above_fen for t in rules.tiers if entry.kind in t.kinds and t.above_fen > 0]
+    thresholds = [t.above_fen for t in rules.tiers if t.concerns(entry.kind) and t.above_fen > 0]
     under = [t for t in thresholds if t * (1 - SPLIT_BAND) < entry.amount_fen <= t]
     if not under:
         return None

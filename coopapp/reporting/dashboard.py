@@ -1,7 +1,7 @@
 """The village dashboard and a project's months, from the summary tables.
 
 The only ledger read is the count of entries waiting for review (an indexed count of the
-village's submitted entries, independent of the ledger's length).
+village's entries at a review stage, independent of the ledger's length).
 """
 
 from collections import defaultdict
@@ -13,7 +13,8 @@ from coopapp.core.income_statement import EXPENSE_KINDS
 from coopapp.core.vocabulary import PAYOUT_KINDS
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.models import Area, MonthlySummary, Project, ProjectTarget, User
+from coopapp.ledger.permissions import REVIEW_STAGES
+from coopapp.models import Area, LedgerEntry, MonthlySummary, Project, ProjectTarget, User
 from coopapp.reporting import metrics
 
 HEADLINE_KINDS = ("collective_income", "output")
@@ -29,8 +30,9 @@ def through_month(year: int) -> int:
 
 
 def waiting_for_review(user: User, village: Area) -> int:
-    """How many of the village's entries (that the user may see) wait for the secretary."""
-    q = ledger.entries_query(user, village=village, status="submitted").order_by(None)
+    """How many of the village's entries (that the user may see) wait at a review stage — the
+    secretary's (submitted) or the town's (awaiting_town): none of them counts yet."""
+    q = ledger.entries_query(user, village=village).where(LedgerEntry.status.in_(REVIEW_STAGES)).order_by(None)
     return int(db.session.scalar(select(func.count()).select_from(q.subquery())) or 0)
 
 

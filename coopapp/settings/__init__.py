@@ -19,11 +19,21 @@ from dataclasses import asdict, dataclass, replace
 from flask import g, has_app_context
 from flask_babel import gettext as _
 
-from coopapp.core.vocabulary import KINDS
+from coopapp.core.vocabulary import INCOME_STATEMENT, KINDS, SPENDING_KINDS
 from coopapp.errors import Invalid
 
 # The approver a tier can require after the village secretary.
 TIER_APPROVERS = ("town_accountant",)
+
+
+def alike(kind: str) -> frozenset[str]:
+    """`kind` and the kinds a county's rule reads as the same: `cost` (成本, as old rows, files and
+    clients write it) is 经营支出 (`operating_expense`) — a spending kind on the same line of the
+    income statement — so a tier set on either holds for both."""
+    line = INCOME_STATEMENT.get(kind)
+    if kind not in SPENDING_KINDS or line is None:
+        return frozenset((kind,))
+    return frozenset(k for k in SPENDING_KINDS if INCOME_STATEMENT[k] == line)
 
 
 @dataclass(frozen=True)
@@ -35,10 +45,14 @@ class Tier:
     up_to_fen: int | None = None
     approvers: tuple[str, ...] = ("town_accountant",)
 
+    def concerns(self, kind: str) -> bool:
+        """Is `kind` among the tier's kinds (`cost` and 经营支出 being one: `alike`)?"""
+        return not alike(kind).isdisjoint(self.kinds)
+
     def covers(self, kind: str, amount_fen: int) -> bool:
         """Does this tier apply to an entry of `kind` and `amount_fen`?"""
         return (
-            kind in self.kinds
+            self.concerns(kind)
             and amount_fen > self.above_fen
             and (self.up_to_fen is None or amount_fen <= self.up_to_fen)
         )
@@ -147,12 +161,13 @@ def _tiers(value, errors: dict) -> tuple[Tier, ...]:
         tiers.append(Tier(tuple(dict.fromkeys(kinds)), above, up_to, tuple(dict.fromkeys(approvers))))
     for i, a in enumerate(tiers):
         for b in tiers[i + 1 :]:
-            shared = set(a.kinds) & set(b.kinds)
+            shared = {k for k in a.kinds if b.concerns(k)}
             a_top = a.up_to_fen if a.up_to_fen is not None else _MAX_FEN + 1
             b_top = b.up_to_fen if b.up_to_fen is not None else _MAX_FEN + 1
             if shared and a.above_fen < b_top and b.above_fen < a_top:
                 errors["tiers"] = _(
-                    "审批分级的金额区间重叠（%(k)s）：同一类别的区间不能重叠。", k="、".join(sorted(shared))
+                    "审批分级的金额区间重叠（%(k)s）：同一类别的区间不能重叠。",
+                    k="、".join(KINDS.label(k) for k in sorted(shared)),
                 )
                 return ()
     return tuple(tiers)
@@ -181,17 +196,10 @@ def from_document(data) -> Settings:
     return replace(DEFAULTS, **values)
 
 
-def county_of(area) -> int | None:
-    """The id of the county an area lies in (itself when it is one), from its path."""
-    from coopapp.extensions import db
-    from coopapp.models import Area
-
-    if area is None:
-        return None
-    if area.level == "county":
-        return area.id
-    code = area.path.strip("/").split("/")[0] if area.path else None
-    return db.session.query(Area.id).filter(Area.code == code, Area.level == "county").scalar() if code else None
+def county_code(area) -> str | None:
+    """The code of the county an area lies in (itself when it is one): the first step of its path,
+    as the tree's roots are counties. No query."""
+    return area.path.strip("/").split("/")[0] if area is not None and area.path else None
 
 
 def load(county_id: int | None) -> Settings:
@@ -233,12 +241,12 @@ def _load_by_code(code: str | None) -> Settings:
 
 def for_area(area) -> Settings:
     """The settings of the county `area` lies in; cached for the request (`forget` after a change)."""
+    key = county_code(area)
     if not has_app_context():
-        return load(county_of(area))
+        return _load_by_code(key)
     cache = g.setdefault("county_settings", {})
-    # Keyed by the county's code, the first step of the area's path: a hit costs no query (an import
-    # batch's approval asks once per entry), a miss one.
-    key = area.path.strip("/").split("/")[0] if area is not None and area.path else None
+    # Keyed by the county's code: a hit costs no query (an import batch's approval asks once per
+    # entry), a miss one.
     if key not in cache:
         cache[key] = _load_by_code(key)
     return cache[key]
@@ -250,4 +258,4 @@ def forget() -> None:
         g.pop("county_settings", None)
 
 
-__all__ = ["DEFAULTS", "Settings", "Tier", "for_area", "forget", "from_document", "load", "to_document"]
+__all__ = ["DEFAULTS", "Settings", "Tier", "county_code", "for_area", "forget", "from_document", "load", "to_document"]

@@ -19,7 +19,7 @@ from coopapp.errors import Conflict, NotFound
 from coopapp.extensions import db
 from coopapp.models import Area, AuditEvent, CountySettings, User
 from coopapp.models.base import utcnow
-from coopapp.settings import county_of, forget, from_document, load, to_document
+from coopapp.settings import county_code, forget, from_document, load, to_document
 
 ACTION = "manage_settings"
 
@@ -33,8 +33,12 @@ def can_manage_settings(user: User, county: Area | None) -> bool:
 def settings_county(user: User, area: Area | None = None) -> Area:
     """The county whose settings `user` reads or changes: that of `area` (default: the user's own
     area). NotFound when the area lies in no county (a city or province: name one with ?area=)."""
-    county_id = county_of(area if area is not None else user.area)
-    county = db.session.get(Area, county_id) if county_id is not None else None
+    area = area if area is not None else user.area
+    code = county_code(area)
+    if area is not None and area.level == "county":
+        county = area
+    else:
+        county = db.session.scalars(select(Area).where(Area.code == code, Area.level == "county")).first()
     if county is None:
         raise NotFound(_("请指定一个县（区域代码）：设置按县保存。"))
     return county

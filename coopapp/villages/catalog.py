@@ -18,7 +18,7 @@ from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.errors import Forbidden, Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import rollups
-from coopapp.ledger.groups import village_groups
+from coopapp.ledger.groups import retired_group_refusal, village_groups
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Cooperative, Household, Membership, PartyOrg, Project, User
 from coopapp.models.base import get_by_id
@@ -143,13 +143,18 @@ class ProjectInput:
     group: str | None = None  # the village group's code or name (组账村代记)
 
 
-def _project_group(data: ProjectInput, village: Area, errors: dict) -> int | None:
-    """The id of the village group named by `data.group` (code or name), among the village's groups."""
+def _project_group(data: ProjectInput, village: Area, errors: dict, keep_id: int | None) -> int | None:
+    """The id of the village group named by `data.group` (code or name), among the village's groups;
+    a retired one only if it is the project's own (`keep_id`)."""
     wanted = (data.group or "").strip()
     if not wanted:
         return None
     for group in village_groups(village.id):
         if wanted in (group.code, group.name):
+            refusal = retired_group_refusal(group, keep_id)
+            if refusal is not None:
+                errors["group"] = refusal
+                return None
             return group.id
     errors["group"] = _("本村没有这个村民小组：%(g)s", g=wanted)
     return None
@@ -172,7 +177,7 @@ def _apply_project(project: Project, data: ProjectInput, village: Area) -> None:
         coop = get_by_id(Cooperative, data.cooperative_id)
         if coop is None or coop.village_id != village.id:
             errors["cooperative_id"] = _("合作社不属于本村。")
-    group_id = _project_group(data, village, errors)
+    group_id = _project_group(data, village, errors, project.group_id)
     if errors:
         raise Invalid(_("请改正标出的字段。"), errors)
     project.group_id = group_id
@@ -254,8 +259,8 @@ def _apply_household(household: Household, data: HouseholdInput, village: Area) 
         group = db.session.scalar(select(Area).where(Area.code == data.group_code))
         if group is None or group.parent_id != village.id:
             errors["group_code"] = _("村民小组不属于本村。")
-        elif group.retired and group.id != household.group_id:
-            errors["group_code"] = _("村民小组已撤销：%(n)s，请选择本村其他小组。", n=group.name)
+        elif (refusal := retired_group_refusal(group, household.group_id)) is not None:
+            errors["group_code"] = refusal
     id_number = (data.id_number or "").strip().upper() or None
     if id_number is not None:
         if not valid_id_number(id_number):

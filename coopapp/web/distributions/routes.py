@@ -89,7 +89,7 @@ def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, statu
         plan=view,
         notice_ends=local_time(view["notice_ends"]),
         actions=actions,
-        awaits_town=plan.status == "approved" and plan.town_approved_by_id is None and permissions.needs_town(plan),
+        awaits_town=permissions.awaits_town(plan),
         confirms={action: say(plan) for action, say in sentences.items() if actions[action]},
         reason_form=reason_form or ReasonForm(formdata=None),
     ), status

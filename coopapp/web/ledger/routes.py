@@ -13,7 +13,7 @@ from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import permissions, warnings
 from coopapp.ledger.consequences import void_consequence
-from coopapp.ledger.groups import village_groups
+from coopapp.ledger.groups import offered_groups
 from coopapp.ledger.spending import banned_refusal
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
@@ -87,12 +87,12 @@ def export(fmt: str):
     return download(table, fmt, stem)
 
 
-def _entry_form(village, **kwargs) -> EntryPageForm:
+def _entry_form(village, entry=None, **kwargs) -> EntryPageForm:
     form = EntryPageForm(**kwargs)
     form.fill_choices(
         catalog.projects_for(current_user, village),
         catalog.households_for(current_user, village),
-        groups=village_groups(village.id),
+        groups=offered_groups(village.id, entry.group_id if entry is not None else None),
         categories=settings.for_area(village).categories,
     )
     return form
@@ -122,7 +122,7 @@ def edit_entry(entry_id: int):
     if refusal is not None:
         flash(refusal.message, "error")
         return redirect(url_for("ledger.entry", entry_id=entry.id))
-    form = _entry_form(entry.village, data=None if request.method == "POST" else entry_form_data(entry))
+    form = _entry_form(entry.village, entry, data=None if request.method == "POST" else entry_form_data(entry))
     return save_form(
         form,
         lambda: ledger.update_entry(current_user, entry, form.to_input()),

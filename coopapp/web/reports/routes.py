@@ -94,6 +94,15 @@ def export(fmt: str):
     return Response(body, mimetype=mimetype, headers=headers)
 
 
+# The queue of each review stage (ledger.permissions.REVIEW_STAGES): the secretary's, then the town's.
+REVIEW_QUEUES = (("review_entry", "review.queue"), ("town_review", "town.queue"))
+
+
+def _review_queue(village) -> str | None:
+    """The endpoint of the review queue where the user reviews the village's entries, if any."""
+    return next((queue for action, queue in REVIEW_QUEUES if can(current_user, action, village)), None)
+
+
 @bp.get("/villages/<code>")
 def village(code: str):
     """The village dashboard: year to date against target and last year, benefit, entries
@@ -130,7 +139,7 @@ def village(code: str):
         yield_charts=yield_charts,
         benefit_chart=charts.describe("benefit", chart_data.village_benefit(area, year)),
         groups=disclosure.groups_with_books(area),
-        can_review=can(current_user, "review_entry", area),
+        review_queue=_review_queue(area),
         up=area.parent if area.parent is not None and can(current_user, "view", area.parent) else None,
     )
 

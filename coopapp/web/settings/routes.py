@@ -2,7 +2,9 @@
 
 `GET|POST /settings` (`?area=CODE`: an admin above several counties names one). The form turns
 what was typed into the settings document; `save_settings` checks it with `from_document` and
-saves it, audited; an error of either shows beside its field, with everything typed kept.
+saves it, audited; an error of either shows beside its field, with everything typed kept. A page
+saved over by someone else since it was opened (409) keeps what was typed over the version now
+stored, so a second save stands (the history below shows what the other person changed).
 """
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -72,8 +74,15 @@ def edit():
     if form.validate_on_submit():
         try:
             save_settings(current_user, county, form.to_document(), form.expected_version())
-        except (Invalid, Conflict) as err:  # shown with everything typed kept (a stale page too)
+        except Invalid as err:  # shown beside its field, with everything typed kept
             _show_errors(form, err)
+            status = err.status
+        except Conflict as err:  # a stale page: what was typed stays, over the version now stored
+            row = stored_row(county)
+            form.version.data = str(version_of(row))
+            form.form_errors.append(
+                _("设置已被他人修改（见下方变更记录）。下面仍是您填写的内容：核对后再次保存即以此为准。")
+            )
             status = err.status
         else:
             flash(_("县级设置已保存。"), "success")

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from coopapp.access.history import object_history
 from coopapp.access.scope import can
+from coopapp.ledger.groups import retired_group_refusal
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Household
 from coopapp.reporting import exports
@@ -156,7 +157,7 @@ def _groups(village: Area) -> list[Area]:
 
 def _group_choices(village: Area, keep_id: int | None = None) -> list[Area]:
     """The groups a household form offers: retired ones are hidden, except the household's own."""
-    return [g for g in _groups(village) if not g.retired or g.id == keep_id]
+    return [g for g in _groups(village) if retired_group_refusal(g, keep_id) is None]
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
