@@ -1,6 +1,7 @@
 """One journey per role through the real pages in headless Chromium, on the demo data.
 
-The journeys run in file order: the secretary reviews what the accountant submitted.
+The journeys run in file order: the secretary reviews what the accountant submitted. The last one
+(issue 18) follows a large repair through the secretary and the town's agency accountant on phones.
 """
 
 import io
@@ -12,9 +13,10 @@ from sqlalchemy import select
 
 from coopapp.extensions import db
 from coopapp.ledger.operations import current_period
-from coopapp.models import Area, Household
+from coopapp.models import Area, Household, LedgerEntry, User, Voucher
 
 from .conftest import login
+from .test_phone_layout import _shown
 
 INCOME_NOTE = "浏览器测试：蜂蜜销售"
 PAYOUT_NOTE = "浏览器测试：分红"
@@ -73,7 +75,7 @@ def test_secretary_returns_approves_closes_and_publishes(new_page):
     closed = set(page.locator("ul.chips li").all_inner_texts())
     period = page.input_value("#period")
     assert period not in closed and period < current_period(), period
-    page.get_by_role("button", name="结账").click()
+    page.get_by_role("button", name="结账", exact=True).click()  # not 申请反结账
     page.wait_for_load_state()
     assert f"将结账 {period}：本月" in page.inner_text("#consequence")  # asked first; nothing closed yet
     page.get_by_role("button", name="确定").click()
@@ -82,12 +84,12 @@ def test_secretary_returns_approves_closes_and_publishes(new_page):
     assert period in page.locator("ul.chips").inner_text()
 
     page.goto("/distributions/new")
-    page.fill("#pool", "3万")
+    page.fill("#pool", "8000")  # under the demo county's 10,000 yuan: the secretary alone publishes (issue 18 item 7)
     page.select_option("#basis", label="按股份")
     page.get_by_role("button", name="生成预览").click()
     page.wait_for_load_state()
     assert re.search(r"/distributions/\d+$", page.url), page.inner_text("main")
-    assert page.inner_text("#lines-total") == "30,000.00"
+    assert page.inner_text("#lines-total") == "8,000.00"
     # The plan's buttons ask in a dialog (static/confirm.js), with the numbers; OK acts at once.
     asked = []
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
@@ -141,6 +143,143 @@ def test_villager_reads_the_public_page_with_a_masked_name(new_page, live_app):
     assert "农户收益公开" in text
     assert head_name not in text
     assert head_name[0] + "*" in text
+
+
+REPAIR_NOTE = "浏览器测试：修理抽水泵"
+REPAIR_PAYEE = "高潭镇永安农机维修部"
+ZHONGDONG = "441323110201"
+REPAIR_PROJECT = "中洞红色研学接待"
+# The project's year-to-date spending on 中洞村's page (its project card).
+PROJECT_SPENDING = f"table.data tbody tr:has(a:text-is('{REPAIR_PROJECT}')) td[data-label='支出（元）']"
+
+
+def _camera_photo() -> bytes:
+    """A small JPEG, as a phone's camera hands it to the page's camera input."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (96, 72), (180, 110, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _yuan(text: str) -> int:
+    """Whole yuan of a shown amount such as 12,000.00."""
+    return int(round(float(text.replace(",", ""))))
+
+
+def test_a_large_repair_goes_through_the_secretary_and_the_town_on_phones(new_page, live_app):
+    """Issue 18's journey: a 12,000-yuan repair with a camera photo; the secretary's approval leaves
+    it 待镇审核 (the demo county's tier: operating spending above 10,000 yuan); the town accountant
+    approves it from the town's queue; then it counts and has its voucher number."""
+    secretary = new_page(**PHONE)
+    login(secretary, "zhongdong.secretary")
+    secretary.goto(f"/villages/{ZHONGDONG}")
+    spending_before = _yuan(secretary.inner_text(PROJECT_SPENDING))
+
+    accountant = new_page(**PHONE)
+    login(accountant, "zhongdong.accountant")
+    accountant.goto("/entries/new")
+    project = accountant.locator("#project_id option", has_text=REPAIR_PROJECT).first.get_attribute("value")
+    accountant.select_option("#project_id", value=project)
+    accountant.select_option("#kind", label="经营支出")
+    accountant.fill("#amount", "12,000")
+    accountant.select_option("#category", label="维修费")
+    accountant.select_option("#payment_method", label="银行转账")
+    accountant.fill("#payee", REPAIR_PAYEE)
+    accountant.fill("#note", REPAIR_NOTE)
+    _shown(accountant, "repair-form", category="#category", payee="#payee", save="form.grid-form button[type=submit]")
+    accountant.click("form.grid-form button[type=submit]")
+    accountant.wait_for_load_state()
+    assert re.search(r"/entries/\d+$", accountant.url), accountant.inner_text("main")
+    entry_url, entry_id = accountant.url, int(accountant.url.rsplit("/", 1)[1])
+    facts = accountant.inner_text("dl.facts")
+    assert all(s in facts for s in ("经营支出", "12,000.00", "维修费", "银行转账", REPAIR_PAYEE)), facts
+
+    # The photo "from the camera": the entry page's camera input (accept=image/*, capture).
+    photo = {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": _camera_photo()}
+    accountant.set_input_files("#voucher-camera", files=[photo])
+    accountant.locator("form:has(#voucher-camera) button[type=submit]").click()
+    accountant.wait_for_load_state()
+    assert "凭证已上传" in accountant.inner_text("main")
+    assert accountant.locator(".voucher-grid img").count() == 1
+    _shown(
+        accountant,
+        "repair-draft",
+        amount="dl.facts dd.num",
+        thumbnail=".voucher-grid img",
+        submit="main button:text-is('提交审核')",
+    )
+    accountant.get_by_role("button", name="提交审核").click()
+    accountant.wait_for_load_state()
+    assert accountant.inner_text(".badge") == "待审核"
+
+    # The secretary approves from the review queue: it then waits for the town.
+    secretary.goto("/review")
+    row = secretary.locator("table.data tbody tr", has_text=REPAIR_NOTE)
+    assert "12,000.00" in row.inner_text() and row.locator(".queue-thumbs img").count() == 1
+    _shown(
+        secretary,
+        "repair-review",
+        amount=f"tr:has-text('{REPAIR_NOTE}') td[data-label='金额（元）']",
+        thumbnail=f"tr:has-text('{REPAIR_NOTE}') .queue-thumbs img",
+        approve=f"tr:has-text('{REPAIR_NOTE}') button:text-is('通过')",
+    )
+    row.get_by_role("button", name="通过").click()
+    secretary.wait_for_load_state()
+    secretary.goto(entry_url)
+    assert secretary.inner_text(".badge") == "待镇审核"
+    assert "凭证号" not in secretary.inner_text("dl.facts")  # given at the last approval
+    secretary.goto(f"/villages/{ZHONGDONG}")
+    assert _yuan(secretary.inner_text(PROJECT_SPENDING)) == spending_before  # not counted yet
+
+    # The town accountant finds it in the town's queue, looks at the photo, approves it there.
+    town = new_page(**PHONE)
+    login(town, "gaotan.town")
+    town.goto("/town")
+    row = town.locator(f"#entry-{entry_id}")
+    assert "中洞村" in row.inner_text() and "12,000.00" in row.inner_text()
+    _shown(
+        town,
+        "repair-town-queue",
+        amount=f"#entry-{entry_id} td[data-label='金额（元）']",
+        approve=f"#entry-{entry_id} button:text-is('镇审核通过')",
+    )
+    row.locator("a", has_text=str(entry_id)).click()
+    town.wait_for_load_state()
+    thumbnail = town.locator(".voucher-grid img")
+    thumbnail.scroll_into_view_if_needed()
+    assert thumbnail.evaluate("e => e.decode().then(() => e.naturalWidth)") > 0  # the photo itself, served
+    _shown(
+        town,
+        "repair-town-entry",
+        amount="dl.facts dd.num",
+        thumbnail=".voucher-grid img",
+        approve="main button:text-is('镇审核通过')",
+    )
+    town.go_back()
+    town.locator(f"#entry-{entry_id}").get_by_role("button", name="镇审核通过").click()
+    town.wait_for_load_state()
+    assert "/town" in town.url and town.locator(f"#entry-{entry_id}").count() == 0
+
+    # It counts: the project's spending on the village page, and the entry has its voucher number.
+    secretary.goto(f"/villages/{ZHONGDONG}")
+    assert _yuan(secretary.inner_text(PROJECT_SPENDING)) == spending_before + 12_000
+    accountant.goto(entry_url)
+    assert accountant.inner_text(".badge") == "已审核"
+    facts = accountant.inner_text("dl.facts")
+    assert re.search(r"凭证号\s+\d+", facts) and "高潭镇三资代理会计" in facts, facts
+
+    with live_app.app_context():
+        entry = db.session.get(LedgerEntry, entry_id)
+        users = {u.id: u.username for u in db.session.scalars(select(User))}
+        vouchers = db.session.scalars(select(Voucher).where(Voucher.entry_id == entry_id)).all()
+        assert (entry.status, entry.kind, entry.amount_fen) == ("approved", "operating_expense", 1_200_000)
+        assert (entry.category, entry.payment_method, entry.payee) == ("维修费", "bank", REPAIR_PAYEE)
+        assert users[entry.reviewed_by_id] == "zhongdong.secretary"
+        assert users[entry.town_reviewed_by_id] == "gaotan.town"
+        assert entry.voucher_no is not None and str(entry.voucher_no) in facts
+        assert [(v.content_type, v.thumb_sha256 is not None) for v in vouchers] == [("image/jpeg", True)]
+        db.session.remove()
 
 
 @pytest.fixture(autouse=True)

@@ -157,6 +157,7 @@ def test_secretary_reviews_reads_a_statement_and_previews_a_plan(new_page, live_
         "/village/projects",
         "/distributions",
         "/months",
+        "/warnings",
         "/villages/441323110201/notice",
         "/villages/441323110201/annual-report",
     ):
@@ -200,6 +201,37 @@ def test_reviewer_sees_rank_village_and_the_chosen_figure(new_page):
             village="table.compare td.sticky a",
             figure="table.compare td.chosen",
         )
+
+
+def test_town_accountant_sees_the_queue_and_the_county_admin_the_settings(new_page):
+    """Issue 18: the town's queue (the demo's 12,000-yuan repair waits there) and the county's settings."""
+    page = new_page(**PHONE)
+    login(page, "gaotan.town")
+    _shown(page, "home-town", **TODOS)
+    page.goto("/town")
+    town_entries = "table.town-entries"
+    _shown(
+        page,
+        "town-queue",
+        amount=f"{town_entries} td[data-label='金额（元）']",
+        village=f"{town_entries} td[data-label='村']",
+        approve=f"{town_entries} button:text-is('镇审核通过')",
+        reason=f"{town_entries} input[name=reason]",
+        send_back=f"{town_entries} button:text-is('退回')",
+    )
+    page.goto("/warnings")
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, "/warnings scrolls sideways"
+
+    admin = new_page(**PHONE)
+    login(admin, "admin")
+    admin.goto("/settings")
+    _shown(
+        admin,
+        "settings",
+        tier_above="input[name$='-above']",
+        voucher="#voucher_required_above",
+        save="main button:text-is('保存设置')",
+    )
 
 
 def _busiest_household(live_app) -> tuple[int, int]:
