@@ -57,7 +57,9 @@ def browser():
 @pytest.fixture(scope="package")
 def live_app(app, database_url):
     """The app with CSRF on, on the (already migrated) test database, holding the demo data."""
-    live = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+    live = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True, "VOUCHER_DIR": app.config["VOUCHER_DIR"]}
+    )
     with live.app_context():
         load_demo(DEMO_PASSWORD)
     try:
