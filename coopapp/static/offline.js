@@ -420,7 +420,8 @@
               var files = fields.getAll("photo").filter(function (f) { return typeof f !== "string"; });
               var item = newItem(null);
               return queueFrom(item, bodyOf(function (name) { return fields.get(name); }), files).catch(function (error) {
-                return queueFrom(item, item.body, []).then(function () { window.alert(error.message); });
+                window.alert(error.message);  // the photo could not be kept: the entry is, without it
+                return queueFrom(item, item.body, []);
               });
             });
           });
