@@ -255,7 +255,7 @@
           status.appendChild(badge);
           if (photos.length) status.appendChild(document.createTextNode(" " + say(T.photos, photos.length)));
           cell(row, b.period, T.period);
-          cell(row, ((c.kinds || {})[b.kind]) || b.kind, T.kind);
+          cell(row, (((c.kinds || {})[b.kind]) || b.kind) + (b.category ? " · " + b.category : ""), T.kind);
           cell(row, b.amount, T.amount).className = "num";
           cell(row, ((c.projects || {})[b.project_id]) || ("#" + b.project_id), T.project);
           cell(row, b.household_id ? ((c.households || {})[b.household_id] || ("#" + b.household_id)) : "", T.household);

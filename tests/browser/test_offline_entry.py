@@ -247,7 +247,7 @@ def test_a_repair_with_its_receipt_photo_taken_offline(new_page, live_app):
     page.click("form[data-offline-entry] button[type=submit]")
     page.wait_for_url("**/entries#offline-saved")
     page.locator(QUEUE_ROWS).first.wait_for()
-    assert "1 张照片" in page.inner_text("#offline-queue")
+    assert "1 张照片" in page.inner_text("#offline-queue") and "经营支出 · 维修费" in page.inner_text("#offline-queue")
 
     page.goto("/entries/new")  # a second one whose "photo" is not an image
     page.select_option("#kind", "admin_expense")
