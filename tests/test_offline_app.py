@@ -3,7 +3,7 @@ pages' marks that static/offline.js reads. The offline journey itself is tests/b
 
 import re
 
-from .builders import body, entry_body
+from .builders import body, county_settings, entry_body
 
 
 def test_the_manifest_names_the_app_and_its_icons(client):
@@ -71,3 +71,17 @@ def test_an_accountants_first_load_stays_small(client, auth, world):
         kept = {"/sw.js", "/entries", "/entries/new", "/offline/choices.json", "/static/icon-192.png"}
         total = len(html.encode()) + sum(len(client.get(url).data) for url in linked | kept - {path})
         assert total <= 150_000, (path, total)
+
+
+def test_choices_carry_the_spending_fields_of_the_county(client, auth, world):
+    """Issue 18: the offline form needs the county's category list (明细科目), the payment methods and
+    the village's groups as the online form has them."""
+    county_settings(world, categories=["维修费", "办公费", "种苗费"])
+    auth.login("acc")
+    choices = client.get("/offline/choices.json").get_json()
+    assert choices["categories"] == ["维修费", "办公费", "种苗费"]
+    assert choices["payment_methods"]["bank"] == "银行转账" and "operating_expense" in choices["spending_kinds"]
+    assert choices["kinds"]["operating_expense"] == "经营支出"
+    assert choices["groups"] == {world.group.code: "中洞一组"}
+    html = client.get("/entries/new").get_data(as_text=True)
+    assert '<option value="种苗费">' in html  # the cached form carries the same list

@@ -12,8 +12,9 @@ from coopapp.ledger import operations as ledger
 from coopapp.ledger import permissions, rollups
 from coopapp.models import AuditEvent, ClosedMonth, LedgerEntry, MonthlySummary
 from coopapp.reporting.todos import todos_for
+from coopapp.vouchers import operations as vouchers
 
-from .builders import TOWN_TIER, ApiClient, county_settings, entry_input, statements, town_accountant
+from .builders import TOWN_TIER, ApiClient, county_settings, entry_input, statements, tiny_jpeg, town_accountant
 
 REPAIR = 1_200_000  # a 12,000-yuan repair: above the tier
 
@@ -165,9 +166,12 @@ def test_bulk_approve_follows_the_tiers_in_one_pass(world, tiers, tmp_path):
     assert _counted() == sum(10_000 + 100 * i for i in range(6))
 
 
-def test_the_towns_queue_and_home(world, tiers, client, auth):
-    sec = world.users["secretary"]
-    entry = ledger.approve_entry(sec, _submitted(world, kind="cost", amount_fen=REPAIR, note="水泵维修"))
+def test_the_towns_queue_and_home(world, tiers, client, auth, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "VOUCHER_DIR", str(tmp_path / "vouchers"))
+    sec, acc = world.users["secretary"], world.users["accountant"]
+    entry = ledger.create_entry(acc, entry_input(world.project, kind="cost", amount_fen=REPAIR, note="水泵维修"))
+    voucher = vouchers.attach_voucher(acc, entry, tiny_jpeg())
+    entry = ledger.approve_entry(sec, ledger.submit_entry(acc, entry))
     town = tiers
     todos = todos_for(town)
     assert todos.town_waiting.count == 1 and todos.total == 1
@@ -180,6 +184,8 @@ def test_the_towns_queue_and_home(world, tiers, client, auth):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "中洞村" in text and "12,000.00" in text and "水泵维修" in text and f"/entries/{entry.id}/approve" in text
+    assert f"/api/v1/vouchers/{voucher.id}/thumbnail" in text  # the town sees the receipt beside the entry
+    assert client.get(f"/api/v1/vouchers/{voucher.id}/thumbnail").status_code == 200
     resp = client.post(f"/entries/{entry.id}/approve", headers={"Referer": "http://localhost/town"})
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/town")
     db.session.refresh(entry)

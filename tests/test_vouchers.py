@@ -19,7 +19,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, CountySettings, LedgerEntry, Voucher
 from coopapp.vouchers import operations as vouchers
 
-from .builders import entry_input, session_login, tiny_jpeg
+from .builders import counts, entry_form, entry_input, session_login, tiny_jpeg
 
 GPS_IFD, ORIENTATION = 0x8825, 0x0112
 
@@ -453,3 +453,32 @@ def test_gc_removes_only_old_files_no_row_uses(app, world, store):
     result = app.test_cli_runner().invoke(args=["coop", "vouchers", "gc"])
     assert result.exit_code == 0 and "1 unused files removed" in result.output
     assert sorted(stored_files(store)) == sorted([voucher.sha256, voucher.thumb_sha256, names[1]])
+
+
+# ---- the new-entry form's receipt photo (issue 18 item 10) -------------------------------------
+
+
+def test_the_new_entry_form_saves_its_photo_with_the_entry(client, auth, world, store):
+    auth.login("acc")
+    form = entry_form(world, kind="operating_expense", amount="12,000", category="维修费", payment_method="bank")
+    resp = client.post(
+        "/entries/new", data={**form, "payee": "张师傅", "photo": (io.BytesIO(tiny_jpeg()), "receipt.jpg")}
+    )
+    assert resp.status_code == 302
+    entry = _db.session.scalars(select(LedgerEntry)).one()
+    assert (entry.category, entry.payment_method, entry.payee) == ("维修费", "bank", "张师傅")
+    assert [v.file_name for v in vouchers.vouchers_of([entry.id])[entry.id]] == ["receipt.jpg"]
+    assert "receipt.jpg" in client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_refused_photo_leaves_nothing_and_is_said_beside_it(client, auth, world, store):
+    auth.login("acc")
+    before = counts()
+    resp = client.post(
+        "/entries/new", data={**entry_form(world), "photo": (io.BytesIO(b"not an image"), "receipt.jpg")}
+    )
+    assert resp.status_code == 422 and "按内容看都不是" in resp.get_data(as_text=True)
+    assert 'id="photo-error"' in resp.get_data(as_text=True)
+    assert counts() == before and stored_files(store) == []
+    empty = client.post("/entries/new", data={**entry_form(world), "photo": (io.BytesIO(b""), "")})
+    assert empty.status_code == 302  # no photo taken: the entry alone

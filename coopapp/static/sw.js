@@ -6,10 +6,12 @@
 // does that from the page: Background Sync is missing on iOS and in WeChat).
 "use strict";
 
-var SHELL = "coop-shell-v1";
+var SHELL = "coop-shell-v2";
 var PAGES = "coop-pages";
 var OFFLINE_PAGES = ["/entries", "/entries/new", "/offline/choices.json"];
-var SHELL_FILES = ["/static/app.css", "/static/offline.js", "/static/icon-192.png", "/manifest.webmanifest"];
+var SHELL_FILES = [
+  "/static/app.css", "/static/offline.js", "/static/spending.js", "/static/icon-192.png", "/manifest.webmanifest"
+];
 var PATIENCE_MS = 6000; // a weak signal: after this, the cached page rather than a blank screen
 
 self.addEventListener("install", function (event) {
@@ -79,13 +81,15 @@ function networkFirst(request, url) {
   });
 }
 
-// The new-entry form posted with no answer from the server: its fields are kept in the pages'
-// cache and the form reopened, where offline.js moves them to the queue (nothing typed is lost).
+// The new-entry form posted with no answer from the server: its body (fields, and the photos of a
+// multipart post) is kept in the pages' cache with its Content-Type and the form reopened, where
+// offline.js moves it to the queue (nothing typed or photographed is lost).
 function keptIfUnsent(request) {
-  return request.clone().text().then(function (fields) {
+  var type = request.headers.get("Content-Type") || "application/x-www-form-urlencoded";
+  return request.clone().blob().then(function (body) {
     return fetch(request).catch(function () {
       return caches.open(PAGES).then(function (cache) {
-        return cache.put("/offline/unsent", new Response(fields));
+        return cache.put("/offline/unsent", new Response(body, { headers: { "Content-Type": type } }));
       }).then(function () {
         return Response.redirect("/entries/new#offline-unsent", 303);
       });

@@ -20,6 +20,7 @@ from coopapp.core.text import clean_text
 from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, NotFound
 from coopapp.extensions import db
+from coopapp.ledger import operations as ledger
 from coopapp.ledger.permissions import attach_voucher_refusal, refuse, remove_voucher_refusal
 from coopapp.models import LedgerEntry, User, Voucher
 from coopapp.vouchers import files
@@ -59,7 +60,29 @@ def _limits() -> tuple[int, int]:
 def attach_voucher(user: User, entry: LedgerEntry, data: bytes, file_name: str = "") -> Voucher:
     """The author attaches a photo or PDF to a draft or returned entry (`attach_voucher_refusal`)."""
     refuse(attach_voucher_refusal(user, entry))
-    prepared = files.prepare(data, *_limits())
+    return attach_prepared(user, entry, prepare_upload(data), file_name)
+
+
+@atomic
+def create_entry_with_voucher(
+    user: User, data: ledger.EntryInput, prepared: files.Prepared, file_name: str = ""
+) -> LedgerEntry:
+    """A new entry and its first voucher (the entry form's receipt photo), both or neither."""
+    entry = ledger.create_entry(user, data)
+    db.session.flush()
+    attach_prepared(user, entry, prepared, file_name)
+    return entry
+
+
+def prepare_upload(data: bytes) -> files.Prepared:
+    """An upload checked and cleaned under this app's limits, before anything is written (the entry
+    form checks its photo so before it creates the entry: a bad photo leaves nothing behind)."""
+    return files.prepare(data, *_limits())
+
+
+def attach_prepared(user: User, entry: LedgerEntry, prepared: files.Prepared, file_name: str = "") -> Voucher:
+    """`attach_voucher` for an upload `prepare_upload` already checked."""
+    refuse(attach_voucher_refusal(user, entry))
     store = storage()
     created = [sha for sha, blob in prepared.blobs() if store.put(sha, blob)]
     try:

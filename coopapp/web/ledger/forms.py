@@ -1,6 +1,7 @@
 """The entry form of the pages: EntryForm with the village's projects and households as choices."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import SelectField
 from wtforms.validators import Optional
 
@@ -16,6 +17,8 @@ class EntryPageForm(EntryForm):
     group = SelectField(_l("村民小组"), validate_choice=False, validators=[Optional()])
     # the county's list; `ledger.spending` refuses what is not in it
     category = SelectField(_l("明细科目"), validate_choice=False, validators=[Optional()])
+    # A new entry's receipt photo, attached once the entry is saved (the form of a new entry only).
+    photo = FileField(_l("拍发票/收据"), render_kw={"accept": "image/*", "capture": "environment"})
 
     def fill_choices(
         self, projects: list[Project], households: list[Household], groups: list[Area] = (), categories=()

@@ -18,7 +18,7 @@ from coopapp.ledger.spending import banned_refusal
 from coopapp.models import LedgerEntry
 from coopapp.reporting import exports
 from coopapp.villages import catalog
-from coopapp.vouchers.operations import voucher_max_bytes, vouchers_of
+from coopapp.vouchers.operations import create_entry_with_voucher, prepare_upload, voucher_max_bytes, vouchers_of
 from coopapp.web.common import (
     household_name,
     page_arg,
@@ -99,7 +99,9 @@ def _entry_form(village, entry=None, **kwargs) -> EntryPageForm:
 
 
 def _render_form(form, entry=None, status=200):
-    return render_template("ledger/form.html", form=form, entry=entry, spending_kinds=SPENDING_KINDS), status
+    return render_template(
+        "ledger/form.html", form=form, entry=entry, spending_kinds=SPENDING_KINDS, photo_max_bytes=voucher_max_bytes()
+    ), status
 
 
 @bp.route("/entries/new", methods=["GET", "POST"])
@@ -108,11 +110,25 @@ def new_entry():
     form = _entry_form(village, period=ledger.current_period())
     return save_form(
         form,
-        lambda: ledger.create_entry(current_user, form.to_input()),
+        lambda: _create_with_photo(form),
         lambda status: _render_form(form, status=status),
         _("已保存为草稿，核对无误后请提交审核。"),
         lambda entry: url_for("ledger.entry", entry_id=entry.id),
     )
+
+
+def _create_with_photo(form: EntryPageForm) -> LedgerEntry:
+    """The new entry and, when one was taken, its receipt photo, both or neither. The photo is checked
+    first, so a refused one (not an image, too large) is said beside its field and nothing is written."""
+    upload = form.photo.data
+    data = upload.read() if upload and upload.filename else b""
+    try:
+        prepared = prepare_upload(data) if data else None
+    except Invalid as err:
+        raise Invalid(err.message, {"photo": err.message + " " + _("请重新拍照。")}) from err
+    if prepared is None:
+        return ledger.create_entry(current_user, form.to_input())
+    return create_entry_with_voucher(current_user, form.to_input(), prepared, upload.filename)
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])

@@ -7,7 +7,9 @@ from flask import Blueprint, current_app, jsonify, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from coopapp.core.vocabulary import KINDS, UNITS
+from coopapp import settings
+from coopapp.core.vocabulary import KINDS, PAYMENT_METHODS, SPENDING_KINDS, UNITS
+from coopapp.ledger.groups import village_groups
 from coopapp.villages import catalog
 from coopapp.web.common import household_name
 
@@ -49,8 +51,9 @@ def manifest():
 @bp.get("/offline/choices.json")
 @login_required
 def choices():
-    """The entry form's choices in the accountant's village (projects, kinds, units, households),
-    for the offline queue's list; the service worker keeps a copy until logout."""
+    """The entry form's choices in the accountant's village (projects, kinds, units, households, village
+    groups, and for the spending kinds the county's categories and the payment methods), for the offline
+    queue's list and the form opened with no signal; the service worker keeps a copy until logout."""
     village = catalog.get_village(None, current_user, "create_entry")
     households = catalog.households_for(current_user, village)
     return jsonify(
@@ -59,5 +62,9 @@ def choices():
             "kinds": {code: str(label) for code, label in KINDS.labels.items()},
             "units": {code: str(label) for code, label in UNITS.labels.items()},
             "households": {h.id: household_name(h, village) for h in households},
+            "groups": {g.code: g.name for g in village_groups(village.id)},
+            "spending_kinds": list(SPENDING_KINDS),
+            "categories": list(settings.for_area(village).categories),
+            "payment_methods": {code: str(label) for code, label in PAYMENT_METHODS.labels.items()},
         }
     )

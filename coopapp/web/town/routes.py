@@ -14,6 +14,7 @@ from coopapp.errors import Conflict, Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import queries, reopening
 from coopapp.ledger.permissions import entry_actions
+from coopapp.vouchers.operations import vouchers_of
 from coopapp.web.common import back_to, require_action_form
 
 bp = Blueprint("town", __name__, url_prefix="/town")
@@ -37,9 +38,8 @@ def queue():
         "town/queue.html",
         entries=rows,
         actions=actions,
-        # Entry id → its original vouchers (原始凭证) for the thumbnails, loaded in one query by the
-        # vouchers' own module when it exists; the template shows them beside each entry.
-        vouchers={},
+        # Entry id → its original vouchers (原始凭证), one query; the template shows their thumbnails.
+        vouchers=vouchers_of([e.id for e in rows]),
         reopenings=reopening.pending_for(user),
         plans=distributions.awaiting_town(user),
         reason_form=ReasonForm(formdata=None),
