@@ -238,6 +238,7 @@ def test_a_large_repair_goes_through_the_secretary_and_the_town_on_phones(new_pa
     town.goto("/town")
     row = town.locator(f"#entry-{entry_id}")
     assert "中洞村" in row.inner_text() and "12,000.00" in row.inner_text()
+    assert row.locator("td.queue-thumbs img").count() == 1  # the town sees the receipt in its queue
     _shown(
         town,
         "repair-town-queue",
