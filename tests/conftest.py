@@ -24,13 +24,16 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres_only: runs only in the PostgreSQL run of the suite")
     config.addinivalue_line("markers", "no_database: touches no database, so runs in the SQLite run only")
+    config.addinivalue_line(
+        "markers", "sqlite_run: a sweep whose SQL the other tests already run on both databases: SQLite run only"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests belong to the PostgreSQL run, tests that touch no database to the
     SQLite run (once is enough): deselected (not skipped) elsewhere."""
-    unwanted = "no_database" if TEST_URL.startswith("postgresql") else "postgres_only"
-    keep = [item for item in items if item.get_closest_marker(unwanted) is None]
+    unwanted = ("no_database", "sqlite_run") if TEST_URL.startswith("postgresql") else ("postgres_only",)
+    keep = [item for item in items if not any(item.get_closest_marker(name) for name in unwanted)]
     if len(keep) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep

@@ -170,3 +170,17 @@ def test_the_town_and_county_reach_their_warnings_list_from_the_menu(world, clie
         session_login(client, user)
         assert 'href="/warnings"' in client.get("/").get_data(as_text=True), user.username
         assert 'class="tag warn">重复支付' in client.get("/warnings").get_data(as_text=True), user.username
+
+
+def test_the_towns_queue_shows_the_warnings_of_what_awaits_it(world, client):
+    from tests.builders import TOWN_TIER, county_settings, town_accountant
+
+    county_settings(world, tiers=[TOWN_TIER], cash_warning_above_fen=100_000)
+    town = town_accountant(world)
+    entry = submitted(world, kind="cost", amount_fen=1_200_000, payment_method="cash", category="维修费")
+    ledger.approve_entry(world.users["secretary"], entry)
+    assert entry.status == "awaiting_town" and rules_of(entry) == {"cash_over"}
+    db.session.commit()
+    session_login(client, town)
+    page = client.get("/town").get_data(as_text=True)
+    assert f'id="entry-{entry.id}"' in page and 'class="tag warn">大额现金支付' in page

@@ -12,7 +12,7 @@ from coopapp.core.forms import ReasonForm
 from coopapp.distributions import plans as distributions
 from coopapp.errors import Conflict, Invalid
 from coopapp.ledger import operations as ledger
-from coopapp.ledger import queries, reopening
+from coopapp.ledger import queries, reopening, warnings
 from coopapp.ledger.permissions import entry_actions
 from coopapp.vouchers.operations import vouchers_of
 from coopapp.web.common import back_to, require_action_form
@@ -40,6 +40,7 @@ def queue():
         actions=actions,
         # Entry id → its original vouchers (原始凭证), one query; the template shows their thumbnails.
         vouchers=vouchers_of([e.id for e in rows]),
+        warned=warnings.of_entries([e.id for e in rows]),
         reopenings=reopening.pending_for(user),
         plans=distributions.awaiting_town(user),
         reason_form=ReasonForm(formdata=None),
