@@ -184,3 +184,4 @@ def test_the_towns_queue_shows_the_warnings_of_what_awaits_it(world, client):
     session_login(client, town)
     page = client.get("/town").get_data(as_text=True)
     assert f'id="entry-{entry.id}"' in page and 'class="tag warn">大额现金支付' in page
+    assert "维修费" in page  # the spending facts, from the queues' shared kind cell
