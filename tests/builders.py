@@ -127,18 +127,63 @@ def year_targets(project: Project, output_fen=None, income_fen=None, years=None)
 _SNAPSHOTS: dict[str, tuple[list, object]] = {}
 
 
-def built_once(name: str, build):
+def built_once(name: str, build, on_top: bool = False):
     """`build()` on the emptied database, done for real once per run; for every later test its rows
     are put back as they were (same ids, same audit chain) and its result returned again. The
-    result must hold plain values (ids, codes), not ORM objects, which belong to one session."""
+    result must hold plain values (ids, codes), not ORM objects, which belong to one session.
+
+    `on_top`: `build()` adds to what the test's other fixtures put in (the world, itself built
+    once): later, the database is emptied and all of it put back."""
     if name in _SNAPSHOTS:
         tables, result = _SNAPSHOTS[name]
+        if on_top:
+            db.session.rollback()
+            empty_tables()
         _restore(tables)
         return result
     result = build()
     db.session.commit()
     _SNAPSHOTS[name] = (_capture(), result)
     return result
+
+
+def empty_tables() -> None:
+    """Every table emptied (after each test, and under a snapshot restored on top of another)."""
+    deletes = [f"DELETE FROM {t.name}" for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # One round trip (DELETE is much faster than TRUNCATE here); ids start again at 1, as
+            # they do on SQLite.
+            restarts = [
+                f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), 1, false)"
+                for t in db.metadata.sorted_tables
+                if "id" in t.c and t.c.id.autoincrement is not False
+            ]
+            conn.exec_driver_sql("; ".join(deletes + restarts))
+        else:
+            for statement in deletes:
+                conn.exec_driver_sql(statement)
+
+
+def demo_loaded(password: str) -> bool:
+    """`load_demo(password)` on the emptied database (what it answered), loaded for real once per run
+    (`built_once`): the demo takes seconds to load."""
+    from coopapp.demo import load_demo
+
+    return built_once(f"demo:{password}", lambda: load_demo(password))
+
+
+def built_world(name: str, build) -> tuple["World", object]:
+    """The test world with `build(world)`'s rows on it, built for real once per run (`built_once`):
+    for a module's `world` fixture whose tests all start from the same state. `build` returns plain
+    values (ids, codes), never ORM objects."""
+
+    def world_then_build():
+        world = build_world()
+        return world.ids(), build(world)
+
+    ids, extra = built_once(name, world_then_build)
+    return World.load(ids), extra
 
 
 def _capture() -> list:
@@ -1048,7 +1093,17 @@ def _build_route_objects(tmp_path) -> dict:
         "batch": csv_batch(world, tmp_path),
         "token": world.households[0].public_token,
         "world": world.ids(),
+        "credentials": _credentials(),
     }
+
+
+def _credentials() -> dict:
+    """A signed-in session key and a Bearer token for every user of the world, made once with the
+    snapshot (logging in costs two requests; the login itself is tested in test_accounts.py)."""
+    from coopapp.access import accounts, sessions
+
+    users = db.session.scalars(select(User).where(User.active)).all()
+    return {u.username: (u.get_id(), sessions.start_session(u), accounts.issue_token(u)) for u in users}
 
 
 def route_state() -> tuple:

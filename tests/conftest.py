@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from coopapp import create_app
 from coopapp.extensions import db as _db
 
-from .builders import ApiClient, World, build_world, built_once
+from .builders import ApiClient, World, build_world, built_once, empty_tables
 
 TEST_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -32,11 +32,23 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests belong to the PostgreSQL run, tests that touch no database to the
     SQLite run (once is enough): deselected (not skipped) elsewhere."""
-    unwanted = ("no_database", "sqlite_run") if TEST_URL.startswith("postgresql") else ("postgres_only",)
-    keep = [item for item in items if not any(item.get_closest_marker(name) for name in unwanted)]
+    on_postgres = TEST_URL.startswith("postgresql")
+    unwanted = ("no_database", "sqlite_run") if on_postgres else ("postgres_only",)
+    keep = [
+        item
+        for item in items
+        if not any(item.get_closest_marker(name) for name in unwanted)
+        and not (on_postgres and _never_opens_the_test_database(item))
+    ]
     if len(keep) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+
+
+def _never_opens_the_test_database(item) -> bool:
+    """A test none of whose fixtures is `database_url` (which `app`, `db` and the browser's live
+    server all rest on) cannot reach the test database: it runs the same in both runs, so once."""
+    return "database_url" not in getattr(item, "fixturenames", ("database_url",))
 
 
 def _reset_postgres(url: str) -> None:
@@ -97,24 +109,12 @@ def db(app):
     finally:
         _db.session.rollback()
         _db.session.remove()
-        _empty_tables()
+        empty_tables()
         ctx.pop()
 
 
-def _empty_tables() -> None:
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-    with _db.engine.begin() as conn:
-        for name in tables:
-            conn.execute(text(f"DELETE FROM {name}"))
-        if conn.dialect.name == "postgresql":
-            # Ids start again at 1, as they do on SQLite (DELETE is much faster than TRUNCATE here).
-            for table in _db.metadata.sorted_tables:
-                if "id" in table.c and table.c.id.autoincrement is not False:
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false)"))
-
-
 @pytest.fixture(autouse=True)
-def fresh_request_state(app):
+def fresh_request_state(request):
     """Each request loads its own user and locale, as in production.
 
     The `db` fixture's app context outlives requests, and Flask-Login and Flask-Babel
@@ -126,6 +126,10 @@ def fresh_request_state(app):
         g.pop("_login_user", None)
         flask_babel.refresh()
 
+    if "app" not in request.fixturenames:  # a test without the app (and its database) needs none of this
+        yield
+        return
+    app = request.getfixturevalue("app")
     request_started.connect(_forget, app)
     yield
     request_started.disconnect(_forget, app)

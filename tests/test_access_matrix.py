@@ -37,6 +37,7 @@ A new route: add to builders.ROUTES
 
 import pytest
 
+from coopapp.access import sessions
 from coopapp.extensions import db
 
 from .builders import (
@@ -81,20 +82,29 @@ def test_the_table_has_no_stale_rows(app):
 USERNAMES_HERE = {**USERNAMES, "tadmin": "gaotan.admin", "grp": "grp"}
 
 
-def _client(app, caller: str):
-    """A client for the caller: a session login for pages, a Bearer token for the API."""
+def _client(app, caller: str, objects: dict, api: bool):
+    """A client for the caller: a signed-in session for pages, a Bearer token for the API, made with the
+    test world (`builders._credentials`) or, for a user added by the test, by logging in."""
     client = app.test_client()
     if caller == "anon":
         return client, {}
-    api = ApiClient(client).as_user(USERNAMES_HERE[caller])
-    resp = client.post("/login", data={"username": USERNAMES_HERE[caller], "password": "pass-word-1"})
-    assert resp.status_code == 302, resp.status_code
-    return client, api.headers
+    username = USERNAMES_HERE[caller]
+    if username not in objects["credentials"]:
+        api_client = ApiClient(client).as_user(username)
+        resp = client.post("/login", data={"username": username, "password": "pass-word-1"})
+        assert resp.status_code == 302, resp.status_code
+        return client, api_client.headers
+    user_id, key, token = objects["credentials"][username]
+    if api:
+        return client, {"Authorization": f"Bearer {token}"}
+    with client.session_transaction() as sess:
+        sess.update({"_user_id": user_id, "_fresh": True, sessions.SESSION_KEY: key})
+    return client, {}
 
 
 def _request(app, caller, endpoint, method, route, objects):
-    client, headers = _client(app, caller)
     url = route_url(app, endpoint, route, objects)
+    client, headers = _client(app, caller, objects, url.startswith("/api/"))
     data = fill_body(route.data, objects) if route.data is not None else None
     if route.confirm:  # past its confirmation page, as its 确定 posts (tests/test_confirmations.py: without)
         data = {**(data or {}), "confirmed": "1"}

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from flask import current_app, url_for
 
+from coopapp.access import sessions
 from coopapp.core.tx import atomic
 from coopapp.distributions import plans as distributions
 from coopapp.distributions.plans import DeductionInput, PlanInput
@@ -22,9 +23,9 @@ from coopapp.errors import Conflict, Forbidden, Invalid
 from coopapp.extensions import db
 from coopapp.imports import batches
 from coopapp.ledger import operations as ledger
-from coopapp.models import ClosedMonth, ImportBatch, LedgerEntry
+from coopapp.models import ClosedMonth, ImportBatch, LedgerEntry, User
 
-from .builders import TOWN_TIER, add_user, approved_entry, county_settings, entry_input
+from .builders import TOWN_TIER, add_user, approved_entry, built_once, county_settings, entry_input
 
 # caller → the world's user: the author of the entries, a colleague, the village secretary, the
 # town reviewer, the accountant and the secretary of a foreign village, the administrator.
@@ -119,17 +120,32 @@ def shown(clients: dict, caller: str, page: str) -> set[str]:
 
 @pytest.fixture()
 def clients(app, world):
-    """A logged-in test client per caller (the colleague is a second accountant of the village)."""
-    world.users["colleague"] = add_user("acc3", "accountant", world.village)
-    world.users["town_accountant"] = add_user("tacc", "town_accountant", world.town_a)
-    db.session.commit()
+    """A signed-in test client per caller (the colleague is a second accountant of the village), the
+    users and their sessions made once per run (logging in is tested in test_accounts.py)."""
+    made = built_once("predicate_callers", lambda: _callers(world), on_top=True)
+    world.users["colleague"] = db.session.get(User, made["colleague"])
+    world.users["town_accountant"] = db.session.get(User, made["town_accountant"])
     out = {}
-    for caller, key in CALLERS.items():
+    for caller, (user_id, key) in made["sessions"].items():
         client = app.test_client()
-        resp = client.post("/login", data={"username": world.users[key].username, "password": "pass-word-1"})
-        assert resp.status_code == 302, caller
+        with client.session_transaction() as sess:
+            sess.update({"_user_id": user_id, "_fresh": True, sessions.SESSION_KEY: key})
         out[caller] = client
     return out
+
+
+def _callers(world) -> dict:
+    colleague = add_user("acc3", "accountant", world.village)
+    town_accountant = add_user("tacc", "town_accountant", world.town_a)
+    db.session.commit()
+    users = {**world.users, "colleague": colleague, "town_accountant": town_accountant}
+    return {
+        "colleague": colleague.id,
+        "town_accountant": town_accountant.id,
+        "sessions": {
+            caller: (users[key].get_id(), sessions.start_session(users[key])) for caller, key in CALLERS.items()
+        },
+    }
 
 
 def build_entry(world, state: str) -> LedgerEntry:

@@ -4,13 +4,12 @@ import pytest
 
 from coopapp.ledger import operations as ledger
 
-from .builders import body, counts, entry_input, login, shift_period
+from .builders import body, built_world, counts, entry_input, login, shift_period
 
 OWN, OTHER = "441323110201", "441323107203"  # 中洞村 (town A), 八维村 (town B)
 
 
-@pytest.fixture()
-def ids(world) -> dict:
+def _ids(world) -> dict:
     """Entries in both villages in each state the actions need, plus the world's ids."""
     acc, sec = world.users["accountant"], world.users["secretary"]
     acc2, sec2 = world.users["other_accountant"], world.users["other_secretary"]
@@ -34,6 +33,21 @@ def ids(world) -> dict:
         "other_project": world.other_project.id,
         "group": world.group.code,
     }
+
+
+@pytest.fixture()
+def built(db):
+    return built_world("api_access", _ids)
+
+
+@pytest.fixture()
+def world(built):
+    return built[0]
+
+
+@pytest.fixture()
+def ids(built) -> dict:
+    return built[1]
 
 
 def _entry(project: str) -> dict:

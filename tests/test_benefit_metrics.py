@@ -16,7 +16,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import Household, LedgerEntry, Project
 from coopapp.reporting import comparison, metrics
 
-from .builders import add_user, body, entry_input, id_number, login
+from .builders import add_user, body, built_once, entry_input, id_number, login
 
 YEAR = ledger.today().year - 1
 LAST = YEAR - 1
@@ -47,7 +47,15 @@ def _household(village, name, serial, poor=False):
 @pytest.fixture()
 def payouts(world):
     """中洞村: 5 households (2 formerly poor), 4 benefited this year, 2 last year.
-    甘溪村 (same town): 2 households (1 formerly poor), both benefited. 八维村: one payout."""
+    甘溪村 (same town): 2 households (1 formerly poor), both benefited. 八维村: one payout.
+    (Built once per run.)"""
+    ids = built_once("benefit_payouts", lambda: _payouts(world), on_top=True)
+    out = {name: db.session.get(LedgerEntry, entry_id) for name, entry_id in ids.items() if name != "households"}
+    out["households"] = tuple(db.session.get(Household, hid) for hid in ids["households"])
+    return out
+
+
+def _payouts(world) -> dict:
     h0, h1, h2 = world.households  # h0 is formerly poor
     h3 = _household(world.village, "陈七", 20, poor=True)
     h4 = _household(world.village, "周八", 21)  # never paid
@@ -90,8 +98,9 @@ def payouts(world):
     )
     ledger.submit_entry(acc, pending)
     db.session.commit()
-    e["households"] = (h0, h1, h2, h3, h4, s1, s2)
-    return e
+    ids = {name: entry.id for name, entry in e.items()}
+    ids["households"] = tuple(h.id for h in (h0, h1, h2, h3, h4, s1, s2))
+    return ids
 
 
 def _half_up(value: Fraction) -> int:

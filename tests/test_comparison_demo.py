@@ -6,11 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from coopapp.demo import load_demo
 from coopapp.models import Area, LedgerEntry, Project, User
 from coopapp.reporting import comparison
 
-from .builders import statements
+from .builders import demo_loaded, statements
 
 PASSWORD = "demo-pass-2025"
 YEARS = (2024, 2025, 2026)
@@ -43,7 +42,7 @@ def _raw_yields(projects: list[Project], by_project: dict, year: int) -> dict[tu
 
 
 def test_demo_comparison_equals_the_ledger_and_stays_on_the_summaries(db, client):
-    assert load_demo(PASSWORD) is True
+    assert demo_loaded(PASSWORD) is True
     reviewer = db.session.scalar(select(User).where(User.username == "county.reviewer"))
     county = reviewer.area
     villages = {v.code: v for v in db.session.scalars(select(Area).where(Area.level == "village"))}

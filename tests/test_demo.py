@@ -28,6 +28,8 @@ from coopapp.models import (
 )
 from coopapp.reporting import metrics
 
+from .builders import demo_loaded
+
 PASSWORD = "demo-pass-2025"
 
 
@@ -41,7 +43,7 @@ def _area(code: str) -> Area:
 
 def test_demo_loads_once_consistently_and_tells_the_story(db):
     # Loading the demo takes a few seconds, so one test checks everything about one load.
-    assert load_demo(PASSWORD) is True
+    assert demo_loaded(PASSWORD) is True
     counts = _row_counts()
 
     assert audit.verify() is None

@@ -6,7 +6,7 @@ from coopapp.access import audit
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import rollups
 
-from .builders import body, login, plan_body, shift_period, written
+from .builders import body, built_once, login, plan_body, shift_period, written
 
 D = "/api/v1/distributions"
 
@@ -209,6 +209,10 @@ MATRIX = [
 
 @pytest.fixture()
 def plans(app, world) -> dict:
+    return built_once("distributions_api_plans", lambda: _plans(app, world), on_top=True)
+
+
+def _plans(app, world) -> dict:
     sec = login(app, "sec")
     ids = {name: body(sec.post(D, json=plan_body(world)))["id"] for name in ("own", "own_approved", "own_published")}
     sec.post(f"{D}/{ids['own_approved']}/approve")

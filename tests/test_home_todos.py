@@ -17,7 +17,7 @@ from coopapp.models import Disclosure, LedgerEntry, LoginFailure, Objection
 from coopapp.models.base import utcnow
 from coopapp.reporting.todos import todos_for
 
-from .builders import add_user, entry_input, publish, session_login, shift_period
+from .builders import add_user, built_once, entry_input, publish, session_login, shift_period
 
 CLOSABLE, BUSY, CLOSED = shift_period(-3), shift_period(-2), shift_period(-4)
 
@@ -38,7 +38,13 @@ def _made(world, user, project, period, status, reason="", amount_fen=100_00):
 
 @pytest.fixture()
 def busy(world):
-    """Both villages with work waiting: returned entries, drafts, reviews, an objection, months."""
+    """Both villages with work waiting: returned entries, drafts, reviews, an objection, months
+    (built once per run)."""
+    first, latest = built_once("home_todos_busy", lambda: _busy(world), on_top=True)
+    return world, db.session.get(LedgerEntry, first), db.session.get(LedgerEntry, latest)
+
+
+def _busy(world) -> tuple:
     acc, sec = world.users["accountant"], world.users["secretary"]
     other_acc = world.users["other_accountant"]
     for period in (CLOSABLE, BUSY, CLOSED, ledger.current_period()):
@@ -57,7 +63,7 @@ def busy(world):
     _made(world, other_acc, world.other_project, BUSY, "returned", "八维村的退回原因")
     _made(world, other_acc, world.other_project, BUSY, "draft")
     db.session.commit()
-    return world, first, latest
+    return first.id, latest.id
 
 
 def _count(*where) -> int:

@@ -16,7 +16,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, HouseholdYearSummary, LedgerEntry, Membership
 from coopapp.villages import catalog, statements
 
-from .builders import approved_entry, credit_code, entry_input
+from .builders import approved_entry, built_once, credit_code, entry_input
 
 
 def counts() -> tuple[int, int]:
@@ -164,7 +164,13 @@ def _raw_total(household_id: int, year: int) -> int:
 
 @pytest.fixture()
 def payouts(world):
-    """Approved payouts of 张三丰 this year and last, one reversed; others that must not count."""
+    """Approved payouts of 张三丰 this year and last, one reversed; others that must not count
+    (built once per run)."""
+    ids = built_once("statement_payouts", lambda: _payouts(world), on_top=True)
+    return {name: db.session.get(LedgerEntry, entry_id) for name, entry_id in ids.items()}
+
+
+def _payouts(world) -> dict:
     today = ledger.today()
     this, last = today.strftime("%Y-%m"), f"{today.year - 1}-06"
     hh, other = world.households[0], world.households[1]
@@ -178,7 +184,7 @@ def payouts(world):
     draft = ledger.create_entry(acc, ledger.EntryInput(world.project.id, this, "welfare_job", 1_00, household_id=hh.id))
     reversal = ledger.reverse_entry(acc, c, "重复登记")
     ledger.approve_entry(sec, reversal)
-    return {"dividend": a, "wage": b, "reversed": c, "reversal": reversal, "draft": draft}
+    return {"dividend": a.id, "wage": b.id, "reversed": c.id, "reversal": reversal.id, "draft": draft.id}
 
 
 def test_statement_rows_and_totals_equal_the_ledger(world, payouts):

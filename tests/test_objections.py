@@ -13,7 +13,7 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Membership, Objection
 
-from .builders import approved_entry, expire_notice, objection_count, open_plans, prev_period, publish
+from .builders import approved_entry, built_once, expire_notice, objection_count, open_plans, prev_period, publish
 
 # ---- services ---------------------------------------------------------------
 
@@ -226,6 +226,10 @@ def test_objection_for_a_wrong_token_is_404(world, client):
 
 @pytest.fixture()
 def objects(world):
+    return built_once("objections_objects", lambda: _objects(world), on_top=True)
+
+
+def _objects(world) -> dict:
     plan = publish(world)
     obj = objections.raise_objection(world.households[0], plan.id, "不对")
     return {

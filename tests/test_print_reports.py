@@ -8,11 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from flask import current_app
 
 from coopapp.distributions.plans import DeductionInput
 from coopapp.ledger import operations as ledger
 
-from .builders import approved_entry, entry_input, published_plan
+from .builders import approved_entry, built_world, entry_input, published_plan
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SHOTS = Path("/tmp/h2-shots")
@@ -20,13 +21,12 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PRINT_CSS = Path(__file__).resolve().parent.parent / "coopapp" / "static" / "print.css"
 
 
-@pytest.fixture()
-def village_year(app, world):
+def _village_year(world) -> tuple:
     """中洞村 with a year of approved figures, a published plan, a correction and an unapproved entry."""
     last = entry_input(world.project).period
     year = int(last[:4])
     acc, sec = world.users["accountant"], world.users["secretary"]
-    with app.test_request_context():
+    with current_app.test_request_context():
         for month in range(1, int(last[5:]) + 1):
             period = f"{year}-{month:02d}"
             approved_entry(world, period=period, kind="output", amount_fen=9_000_000 + month * 10_000)
@@ -39,6 +39,14 @@ def village_year(app, world):
         waiting = ledger.create_entry(acc, entry_input(world.project, period=last, kind="sales", amount_fen=999_999))
         ledger.submit_entry(acc, waiting)
         published_plan(world, deductions=[DeductionInput("collective", percent_bp=1500)])
+    return year, last
+
+
+@pytest.fixture()
+def village_year(db):
+    """中洞村 with a year of approved figures, a published plan, a correction and an unapproved entry
+    (built once per run)."""
+    world, (year, last) = built_world("print_reports", _village_year)
     return world, year, last
 
 

@@ -7,7 +7,7 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, ClosedMonth, Household, LedgerEntry, Project
 
-from .builders import approved_entry, entry_input
+from .builders import approved_entry, built_world, entry_input
 
 GET_PAGES = [
     "/entries",
@@ -41,8 +41,7 @@ POSTS = [
 ]
 
 
-@pytest.fixture()
-def objects(world):
+def _objects(world) -> dict:
     """A draft, a submitted and an approved entry in the world's own village (中洞村)."""
     acc = world.users["accountant"]
     draft = ledger.create_entry(acc, entry_input(world.project, amount_fen=11_00))
@@ -58,6 +57,21 @@ def objects(world):
         "village": world.village.code,
         "period": draft.period,
     }
+
+
+@pytest.fixture()
+def built(db):
+    return built_world("web_access", _objects)
+
+
+@pytest.fixture()
+def world(built):
+    return built[0]
+
+
+@pytest.fixture()
+def objects(built) -> dict:
+    return built[1]
 
 
 def fill(template: str, objects: dict) -> str:

@@ -18,7 +18,8 @@ from werkzeug.serving import make_server
 from coopapp import create_app
 from coopapp.demo import load_demo
 
-from ..conftest import IN_CI, _empty_tables
+from ..builders import empty_tables
+from ..conftest import IN_CI
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -73,7 +74,7 @@ def live_app(app, database_url):
             from coopapp.extensions import db
 
             db.session.remove()
-            _empty_tables()
+            empty_tables()
             db.engine.dispose()
 
 

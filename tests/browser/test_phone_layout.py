@@ -6,10 +6,14 @@ page's nine columns, the comparison's rank, village and chosen figure) lies with
 width. Wide tables become cards there (`table.data.cards`, app.css); at 1280 px they stay tables.
 Each page's screenshot goes to test-artifacts/phone-*.png. The charts' phone drawing keeps its
 labels at 11 CSS px or more: tests/test_charts.py computes it for PHONE_SHOWN_PX, measured here.
+
+Layout is the templates' and the stylesheet's, the same on both databases: these run in the SQLite run
+(the journeys in test_journeys.py drive phones on both).
 """
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from coopapp.charts.base import PHONE_DPI, PHONE_SHOWN_PX, PHONE_WIDTH_IN
@@ -18,6 +22,8 @@ from coopapp.models import Area, Household, LedgerEntry
 
 from ..builders import M, write_xlsx
 from .conftest import ARTIFACTS, login
+
+pytestmark = pytest.mark.sqlite_run
 
 WIDTH = 390
 PHONE = {"viewport": {"width": WIDTH, "height": 844}, "is_mobile": True, "has_touch": True}
