@@ -735,7 +735,7 @@ USERNAMES = {"acc": "acc", "sec": "sec", "town": "town", "county": "county", "ad
 USERNAMES |= {"acc2": "acc2", "sec2": "sec2"}
 # Callers without a column of their own in ROUTES: the routes only they may use name them (`first_caller`).
 USERNAMES |= {"tacc": "gaotan.town"}
-ONLY_CALLER = {"town.": "tacc", "distributions.town_approve": "tacc"}
+ONLY_CALLER = {"town.": "tacc", "distributions.town_approve": "tacc", "api.town_approve_plan": "tacc"}
 
 
 def first_caller(endpoint: str, outcomes: dict[str, str]) -> str:
@@ -1005,6 +1005,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.get_plan", "GET"): R("L ok ok ok ok ok - -", {"plan_id": "draft_plan"}),
     ("api.approve_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
     ("api.publish_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("api.town_approve_plan", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}),
     ("api.reverse_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON),
     ("api.delete_plan", "DELETE"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
     # ---- county settings (县级设置): read by all, changed by the county admin ---------------

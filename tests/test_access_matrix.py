@@ -240,6 +240,7 @@ TOWN_ACCOUNTANT = [
     ("api.list_entries", "GET", {}, None, "ok"),
     ("distributions.plan", "GET", {"plan_id": "draft_plan"}, None, "ok"),
     ("distributions.town_approve", "POST", {"plan_id": "draft_plan"}, None, "ok"),
+    ("api.town_approve_plan", "POST", {"plan_id": "draft_plan"}, None, "409"),  # the secretary's first
     ("distributions.approve", "POST", {"plan_id": "draft_plan"}, None, "403"),
     ("review.queue", "GET", {}, None, "403"),
     ("review.months", "GET", {}, None, "403"),

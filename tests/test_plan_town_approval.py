@@ -12,7 +12,7 @@ from coopapp.errors import Conflict, Forbidden
 from coopapp.extensions import db
 from coopapp.models import LedgerEntry
 
-from .builders import county_settings, plan_input, town_accountant
+from .builders import body, county_settings, login, plan_body, plan_input, town_accountant
 
 POOL = 3_000_000  # plan_input's 30,000 yuan
 
@@ -94,3 +94,25 @@ def test_the_towns_queue_lists_it(world, threshold, client, auth):
     auth.logout()
     auth.login("sec")
     assert f"/distributions/{plan.id}/publish" in client.get(f"/distributions/{plan.id}").get_data(as_text=True)
+
+
+def test_through_the_api_the_town_approves_and_the_secretary_publishes(app, world, threshold):
+    """An API client gets through as the pages do: the plan says it needs the town, publishing waits
+    for POST …/town-approve (the town accountant's alone), then goes through."""
+    sec, tacc = login(app, "sec"), login(app, "tacc")
+    plan = body(sec.post("/api/v1/distributions", json=plan_body(world)))
+    assert plan["needs_town"] is True and plan["town_approved_at"] is None
+    url = f"/api/v1/distributions/{plan['id']}"
+    assert tacc.post(f"{url}/town-approve").status_code == 409  # the secretary approves first
+    assert sec.post(f"{url}/approve").status_code == 200
+    refused = sec.post(f"{url}/publish")
+    assert refused.status_code == 409 and "镇三资代理会计" in refused.get_json()["error"]["message"]
+    assert sec.post(f"{url}/town-approve").status_code == 403  # the secretary is not the town
+    approved = tacc.post(f"{url}/town-approve")
+    assert approved.status_code == 200 and body(approved)["town_approved_at"]
+    assert tacc.post(f"{url}/town-approve").status_code == 409  # once
+    published = sec.post(f"{url}/publish")
+    assert published.status_code == 200 and body(published)["status"] == "published"
+    assert _posted() > 0 and audit.verify() is None
+    small = body(sec.post("/api/v1/distributions", json=plan_body(world, pool="5,000")))
+    assert small["needs_town"] is False

@@ -1,4 +1,5 @@
-"""Distribution plans (收益分配): preview (draft), approve, publish, reverse, delete a draft.
+"""Distribution plans (收益分配): preview (draft), approve, the town's approval of a large plan, publish,
+reverse, delete a draft.
 
 The body of POST /distributions goes through the pages' DistributionForm: nested
 `deductions: [{kind, percent|amount}]` and `households: [{household_id, weight}]`
@@ -86,6 +87,15 @@ def approve_plan(plan_id: int):
     me = require_role_for("distribute")
     plan = distributions.get_plan(plan_id, me, "distribute")
     return _plan_response(distributions.approve_plan(me, plan))
+
+
+@bp.post(f"{ONE}/town-approve")
+def town_approve_plan(plan_id: int):
+    """The town accountant approves a plan the secretary approved, when its pool is above the county's
+    `plan_town_approval_above_fen`: it may then be published (`permissions.town_approve_refusal`)."""
+    me = require_role_for("town_review")
+    plan = distributions.get_plan(plan_id, me)
+    return _plan_response(distributions.town_approve_plan(me, plan))
 
 
 @bp.post(f"{ONE}/publish")

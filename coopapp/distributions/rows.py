@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from coopapp.distributions import permissions
 from coopapp.distributions.plans import notice_ends
 from coopapp.extensions import db
 from coopapp.models import Area, Deduction, Distribution, DistributionLine, Household, Project
@@ -74,6 +75,8 @@ def plan_view(plan: Distribution, privacy: Privacy) -> dict:
         "notice_days": plan.notice_days,
         "notice_ends": notice_ends(plan),
         "reversal_reason": plan.reversal_reason,
+        "needs_town": permissions.needs_town(plan),
+        "town_approved_at": plan.town_approved_at,
         "masked": not privacy.names,
     }
 
