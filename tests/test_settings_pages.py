@@ -20,11 +20,11 @@ GOOD = {
     "voucher_required_above": "200",
     "cash_warning_above": "1,000.00",
     "plan_town_approval_above": "",
-    "tiers-0-kinds": ["cost", "subsidy"],
+    "tiers-0-kinds": ["operating_expense", "subsidy"],
     "tiers-0-above": "10000",
     "tiers-0-up_to": "",
     "tiers-0-approvers": "town_accountant",
-    "tiers-1-kinds": ["cost"],
+    "tiers-1-kinds": ["operating_expense"],
     "tiers-1-above": "1000",
     "tiers-1-up_to": "10000",
     "tiers-1-approvers": "town_accountant",
@@ -61,17 +61,31 @@ def test_the_page_round_trip(world, auth, client):
     assert settings.cash_warning_above_fen == 100_000
     assert settings.plan_town_approval_above_fen is None
     assert [(t.kinds, t.above_fen, t.up_to_fen) for t in settings.tiers] == [
-        (("cost", "subsidy"), 1_000_000, None),
-        (("cost",), 100_000, 1_000_000),
+        (("operating_expense", "subsidy"), 1_000_000, None),
+        (("operating_expense",), 100_000, 1_000_000),
     ]
     html = client.get("/settings").get_data(as_text=True)
     assert 'value="50000.00"' in html and 'value="10000.00"' in html  # shown back in yuan
-    assert re.search(r'value="cost"[^>]*checked|checked[^>]*value="cost"', html)
+    assert re.search(r'value="operating_expense"[^>]*checked|checked[^>]*value="operating_expense"', html)
     assert 'name="version" type="hidden" value="1"' in html or 'value="1"' in html
     # Removing a tier.
     resp = client.post("/settings", data={**GOOD, "version": "1", "tiers-1-remove": "y"})
     assert resp.status_code == 302
     assert len(load(world.county.id).tiers) == 1
+
+
+def test_the_page_offers_operating_spending_once(world, auth, client):
+    """成本 (`cost`) and 经营支出 are one kind for the tiers: the page offers one box, and a tier saved
+    with `cost` (an older document, the API) shows it ticked; saved from the page, it names 经营支出."""
+    save_settings(world.users["admin"], world.county, {"tiers": [{"kinds": ["cost"], "above_fen": 100_000}]})
+    db.session.commit()
+    auth.login("admin")
+    html = client.get("/settings").get_data(as_text=True)
+    assert 'value="cost"' not in html  # (its history still says what was saved: 经营支出（成本）)
+    assert re.search(r'name="tiers-0-kinds"[^>]*value="operating_expense"[^>]*checked', html) or re.search(
+        r'checked[^>]*name="tiers-0-kinds"[^>]*value="operating_expense"', html
+    )
+    assert client.post("/settings", data={**GOOD, "version": "1", "tiers-0-kinds": "cost"}).status_code == 422
 
 
 def test_errors_show_beside_their_fields_and_nothing_is_lost(world, auth, client):

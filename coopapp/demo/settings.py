@@ -10,7 +10,7 @@ from coopapp.core.vocabulary import KINDS
 from coopapp.models import Area, User
 from coopapp.settings.operations import save_settings, stored_row
 
-OPERATING = ("cost", "operating_expense")
+OPERATING = ("operating_expense",)  # and `cost`, read as 经营支出 (settings.alike)
 NON_PRODUCTIVE = ("admin_expense", "other_expense")
 YUAN = 100
 

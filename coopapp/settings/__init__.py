@@ -36,6 +36,13 @@ def alike(kind: str) -> frozenset[str]:
     return frozenset(k for k in SPENDING_KINDS if INCOME_STATEMENT[k] == line)
 
 
+def tier_kind(kind: str) -> str:
+    """The kind the settings page offers for `kind` in a tier: 经营支出 (`operating_expense`) for `cost`
+    (`alike`: one kind for the tiers, so the page shows one box), else the kind itself."""
+    line = INCOME_STATEMENT.get(kind)
+    return line if kind in SPENDING_KINDS and line in SPENDING_KINDS else kind
+
+
 @dataclass(frozen=True)
 class Tier:
     """Entries of `kinds` with an amount in (above_fen, up_to_fen] need `approvers` after the secretary."""

@@ -11,7 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from coopapp.core.forms import AmountField
 from coopapp.core.money import fen_to_decimal_string
 from coopapp.core.vocabulary import KINDS
-from coopapp.settings import TIER_APPROVERS, Settings
+from coopapp.settings import TIER_APPROVERS, Settings, tier_kind
 
 # The page's words for who approves after the secretary (a tier's `approvers`).
 APPROVER_LABELS = {"town_accountant": _l("镇审核")}
@@ -50,7 +50,7 @@ class TierForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kinds.choices = [(code, KINDS.label(code)) for code in KINDS]
+        self.kinds.choices = [(code, KINDS.label(code)) for code in KINDS if tier_kind(code) == code]
         self.approvers.choices = [(code, APPROVER_LABELS.get(code, code)) for code in TIER_APPROVERS]
 
     def is_blank(self) -> bool:
@@ -90,7 +90,7 @@ class SettingsForm(FlaskForm):
             "banned_categories": "\n".join(settings.banned_categories),
             "tiers": [
                 {
-                    "kinds": list(t.kinds),
+                    "kinds": list(dict.fromkeys(map(tier_kind, t.kinds))),  # 成本 shown as 经营支出
                     "above": t.above_fen,
                     "up_to": t.up_to_fen,
                     "approvers": list(t.approvers),
