@@ -22,9 +22,11 @@ from coopapp.models import (
     Cooperative,
     Household,
     LedgerEntry,
+    LedgerWarning,
     Membership,
     Project,
     User,
+    Voucher,
 )
 from coopapp.reporting import metrics
 
@@ -49,6 +51,7 @@ def test_demo_loads_once_consistently_and_tells_the_story(db):
     assert audit.verify() is None
     assert rollups.verify() == []
     _demo_county_has_its_settings()
+    _this_months_spending_went_through_the_rules()
 
     county = _area("441323")
     towns = db.session.scalars(select(Area).where(Area.parent_id == county.id, Area.level == "town")).all()
@@ -175,6 +178,25 @@ def _demo_county_has_its_settings():
     assert settings.tier_for("cost", 1_000_000) is None
     events = _db.session.scalar(select(func.count()).where(AuditEvent.object_type == "county_settings"))
     assert events == 1
+
+
+def _this_months_spending_went_through_the_rules():
+    """This month's spending (coopapp/demo/spending.py), recorded through the operations since the
+    county set its rules: each with its receipt photo; the large repairs and the cash electricity
+    bill wait for their towns, the office supplies counted at the secretary's approval (凭证号)."""
+    from coopapp.demo.spending import SPENDING
+
+    rows = _db.session.scalars(select(LedgerEntry).where(LedgerEntry.payee.is_not(None))).all()
+    by_note = {e.note: e for e in rows}
+    assert len(rows) == len(SPENDING) and set(by_note) == {spec[7] for spec in SPENDING}
+    waiting = {e.note for e in rows if e.status == "awaiting_town"}
+    assert waiting == {"摇蜜机、抽水泵维修", "村委会 10—11 月电费", "光伏逆变器更换"}
+    supplies = by_note["账本、票据夹等办公用品"]
+    assert supplies.status == "approved" and supplies.voucher_no is not None and supplies.category == "办公费"
+    photos = _db.session.execute(select(Voucher.entry_id, Voucher.content_type)).all()
+    assert sorted(photos) == sorted((e.id, "image/jpeg") for e in rows)
+    warnings = {(w.entry_id, w.rule) for w in _db.session.scalars(select(LedgerWarning))}
+    assert (by_note["村委会 10—11 月电费"].id, "cash_over") in warnings
 
 
 def test_demo_refuses_a_weak_password_and_writes_nothing(db):

@@ -28,6 +28,7 @@ from coopapp.demo.entries import ProjectLedger, choose_recipients
 from coopapp.demo.people import People, make_households, make_memberships
 from coopapp.demo.places import BAWEI, COUNTY, GROUP_NAMES, TOWNS, VILLAGES, ZHONGDONG
 from coopapp.demo.settings import set_demo_settings
+from coopapp.demo.spending import record_this_months_spending
 from coopapp.disclosure import operations as disclosure
 from coopapp.errors import Invalid
 from coopapp.extensions import db
@@ -101,9 +102,12 @@ def _load(password: str) -> bool:
         return False
     areas = _area_tree()
     users = _demo_users(password)
-    _Loader(areas, users).run()
-    # After the two years of history: the county set its rules once its books were in the app.
+    loader = _Loader(areas, users)
+    loader.run()
+    # After the two years of history: the county set its rules once its books were in the app, and
+    # this month's spending went through them (tiers, receipts, warnings).
     set_demo_settings(users["admin"], areas[COUNTY[0]])
+    record_this_months_spending(loader.staff, areas)
     return True
 
 
@@ -282,24 +286,7 @@ class _Loader:
                 returned.return_reason = "成本缺少发票附件，请补充票据后重新提交。"
             entries[-1].status = "draft"
             pending += entries
-            pending.append(self._awaiting_town(pl))
         return pending
-
-    def _awaiting_town(self, pl: ProjectLedger) -> LedgerEntry:
-        """A 12,000-yuan repair this month, approved by the secretary and awaiting the town (its tier)."""
-        return LedgerEntry(
-            project_id=pl.project.id,
-            village_id=pl.project.village_id,
-            period=self.current,
-            entry_date=self.today,
-            kind="cost",
-            amount_fen=1_200_000,
-            note="设备维修费（维修发票、验收单附后）",
-            status="awaiting_town",
-            created_by_id=pl.creator_id,
-            reviewed_by_id=pl.reviewer_id,
-            reviewed_at=utcnow(),
-        )
 
     def _correction_demo(self, ledgers: list[ProjectLedger], approved: list[LedgerEntry]):
         """A mistyped sales entry of 中洞村 this January, reversed and re-entered (if January is past)."""
