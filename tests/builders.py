@@ -1020,7 +1020,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.remove_voucher", "DELETE"): R("L ok 403 403 403 403 - -", {"voucher_id": "voucher2"}),
     # The entry page's voucher form and delete button (the files are served by the API above).
     ("vouchers.upload", "POST"): R("L ok 403 403 403 403 - -", {"entry_id": "draft"}, {"file": "@photo.jpg"}),
-    ("vouchers.remove", "POST"): R("L ok 403 403 403 403 - -", {"voucher_id": "voucher2"}),
+    ("vouchers.remove", "POST"): R("L ok 403 403 403 403 - -", {"voucher_id": "voucher2"}, confirm=True),
 }
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

@@ -16,7 +16,8 @@ from coopapp.errors import Conflict, Forbidden
 from coopapp.extensions import db
 from coopapp.imports import batches
 from coopapp.ledger import operations as ledger
-from coopapp.models import AuditEvent, ClosedMonth, Distribution, Household, ImportBatch, LedgerEntry
+from coopapp.models import AuditEvent, ClosedMonth, Distribution, Household, ImportBatch, LedgerEntry, Voucher
+from coopapp.vouchers import operations as vouchers
 
 from .builders import (
     ROUTES,
@@ -27,6 +28,7 @@ from .builders import (
     plan_input,
     published_plan,
     route_state,
+    tiny_jpeg,
 )
 
 FORM = re.compile(r'<form method="post" action="([^"]+)" class="actions confirm-actions">')
@@ -95,6 +97,14 @@ def _approve_batch(world, tmp_path):
     return "sec", f"/imports/batches/{batch_id}/approve", {}, sentence, done
 
 
+def _remove_voucher(world, tmp_path):
+    entry = ledger.create_entry(world.users["accountant"], entry_input(world.project))
+    voucher = vouchers.attach_voucher(world.users["accountant"], entry, tiny_jpeg(), "发票.jpg")
+    sentence = f"将删除记录 #{entry.id} 的凭证“发票.jpg”：照片或文件将从系统中删除"
+    done = lambda: db.session.scalar(select(func.count()).select_from(Voucher)) == 0  # noqa: E731
+    return "acc", f"/vouchers/{voucher.id}/delete", {}, sentence, done
+
+
 def _statuses(batch_id: int) -> set[str]:
     db.session.expire_all()
     return set(db.session.scalars(select(LedgerEntry.status).where(LedgerEntry.import_batch_id == batch_id)))
@@ -109,6 +119,7 @@ CASES = {
     "village.reissue_public_link": _reissue,
     "imports.submit_batch": _submit_batch,
     "imports.approve_batch": _approve_batch,
+    "vouchers.remove": _remove_voucher,
 }
 
 

@@ -414,8 +414,24 @@ def test_the_entry_page_uploads_and_deletes_without_javascript(client, world, st
     assert f"/api/v1/vouchers/{voucher.id}/thumbnail" in page and "发票.jpg" in page
     assert client.get(f"/api/v1/vouchers/{voucher.id}/thumbnail").status_code == 200  # the page's own session
 
-    resp = client.post(f"/vouchers/{voucher.id}/delete")
+    resp = client.post(f"/vouchers/{voucher.id}/delete")  # asks first (test_confirmations.py)
+    assert resp.status_code == 200 and _db.session.scalar(select(func.count(Voucher.id))) == 1
+    resp = client.post(f"/vouchers/{voucher.id}/delete", data={"confirmed": "1"})
     assert resp.status_code == 302 and _db.session.scalar(select(func.count(Voucher.id))) == 0
+
+
+def test_a_submitted_entrys_voucher_is_not_removed_from_the_page(client, world, store):
+    """The page's 删除 of a voucher whose entry was submitted meanwhile: the refusal, and the photo kept
+    (no confirmation asked: it could not be done)."""
+    acc = world.users["accountant"]
+    entry = draft(world, kind="cost", amount_fen=300_00)
+    voucher = vouchers.attach_voucher(acc, entry, tiny_jpeg(), "发票.jpg")
+    ledger.submit_entry(acc, entry)
+    _db.session.commit()
+    session_login(client, acc)
+    resp = client.post(f"/vouchers/{voucher.id}/delete", data={"confirmed": "1"}, follow_redirects=True)
+    assert resp.status_code == 200 and "只有草稿或被退回的记录可以添加或删除凭证" in resp.get_data(as_text=True)
+    assert _db.session.scalar(select(func.count(Voucher.id))) == 1 and len(stored_files(store)) == 2
 
 
 def test_the_review_queue_shows_the_thumbnails_and_the_public_page_never(client, world, store):

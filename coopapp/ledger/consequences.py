@@ -24,6 +24,15 @@ def void_consequence(entry: LedgerEntry) -> str:
     )
 
 
+def remove_voucher_consequence(voucher) -> str:
+    """Removing a voucher: which photo of which entry, and that the file is gone with it."""
+    return _(
+        "将删除记录 #%(id)s 的凭证“%(name)s”：照片或文件将从系统中删除，如仍需要，请重新拍照或选择文件上传。",
+        id=voucher.entry_id,
+        name=voucher.file_name or _("未命名"),
+    )
+
+
 def close_month_consequence(village: Area, period: str) -> str:
     """Closing a month: how many approved entries it freezes."""
     approved = db.session.scalar(

@@ -1,6 +1,7 @@
 """The entry page's vouchers: a plain multipart form to attach a photo or PDF (works without
 JavaScript), and a button to remove one while the entry is a draft or returned. The files
-themselves are served by the API (`api.vouchers`), behind login and the entry's scope."""
+themselves are served by the API (`api.vouchers`), behind login and the entry's scope. Removing one
+asks first (the file goes with it)."""
 
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
@@ -9,10 +10,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from coopapp.errors import DomainError
+from coopapp.errors import DomainError, Forbidden
 from coopapp.ledger import operations as ledger
+from coopapp.ledger.consequences import remove_voucher_consequence
+from coopapp.ledger.permissions import remove_voucher_refusal
 from coopapp.vouchers import operations as vouchers
-from coopapp.web.common import require_action_form
+from coopapp.web.common import require_action_form, require_confirmation
 from coopapp.web.ledger.routes import render_entry
 
 bp = Blueprint("vouchers", __name__)
@@ -53,6 +56,14 @@ def remove(voucher_id: int):
     voucher = vouchers.get_voucher(voucher_id, current_user)
     require_action_form()
     entry_id = voucher.entry_id
+    back = url_for("ledger.entry", entry_id=entry_id, _anchor="vouchers")
+    refusal = remove_voucher_refusal(current_user, voucher)
+    if isinstance(refusal, Forbidden):
+        raise refusal
+    if refusal is not None:  # the entry is no longer a draft or returned
+        flash(refusal.message, "error")
+        return redirect(back)
+    require_confirmation(_("删除凭证"), remove_voucher_consequence(voucher), back)
     vouchers.remove_voucher(current_user, voucher)
     flash(_("凭证已删除。"), "success")
     return redirect(url_for("ledger.entry", entry_id=entry_id, _anchor="vouchers"))
