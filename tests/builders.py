@@ -735,7 +735,13 @@ USERNAMES = {"acc": "acc", "sec": "sec", "town": "town", "county": "county", "ad
 USERNAMES |= {"acc2": "acc2", "sec2": "sec2"}
 # Callers without a column of their own in ROUTES: the routes only they may use name them (`first_caller`).
 USERNAMES |= {"tacc": "gaotan.town"}
-ONLY_CALLER = {"town.": "tacc", "distributions.town_approve": "tacc", "api.town_approve_plan": "tacc"}
+ONLY_CALLER = {
+    "town.": "tacc",
+    "distributions.town_approve": "tacc",
+    "distributions.town_return": "tacc",
+    "api.town_approve_plan": "tacc",
+    "api.town_return_plan": "tacc",
+}
 
 
 def first_caller(endpoint: str, outcomes: dict[str, str]) -> str:
@@ -873,6 +879,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("distributions.approve", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}, confirm=True),
     ("distributions.publish", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}, confirm=True),
     ("distributions.town_approve", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("distributions.town_return", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}, REASON),
     ("distributions.delete", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
     ("distributions.reverse", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON, confirm=True),
     # ---- imports ------------------------------------------------------------------------
@@ -1006,6 +1013,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.approve_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
     ("api.publish_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
     ("api.town_approve_plan", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("api.town_return_plan", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}, REASON),
     ("api.reverse_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON),
     ("api.delete_plan", "DELETE"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
     # ---- county settings (县级设置): read by all, changed by the county admin ---------------

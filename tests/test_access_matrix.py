@@ -241,6 +241,8 @@ TOWN_ACCOUNTANT = [
     ("distributions.plan", "GET", {"plan_id": "draft_plan"}, None, "ok"),
     ("distributions.town_approve", "POST", {"plan_id": "draft_plan"}, None, "ok"),
     ("api.town_approve_plan", "POST", {"plan_id": "draft_plan"}, None, "409"),  # the secretary's first
+    ("api.town_return_plan", "POST", {"plan_id": "draft_plan"}, REASON, "409"),
+    ("distributions.town_return", "POST", {"plan_id": "draft_plan"}, REASON, "ok"),
     ("distributions.approve", "POST", {"plan_id": "draft_plan"}, None, "403"),
     ("review.queue", "GET", {}, None, "403"),
     ("review.months", "GET", {}, None, "403"),

@@ -10,7 +10,7 @@ from coopapp.distributions import permissions
 from coopapp.distributions import plans as distributions
 from coopapp.errors import Conflict, Forbidden
 from coopapp.extensions import db
-from coopapp.models import LedgerEntry
+from coopapp.models import AuditEvent, LedgerEntry
 
 from .builders import body, county_settings, login, plan_body, plan_input, town_accountant
 
@@ -116,3 +116,47 @@ def test_through_the_api_the_town_approves_and_the_secretary_publishes(app, worl
     assert _posted() > 0 and audit.verify() is None
     small = body(sec.post("/api/v1/distributions", json=plan_body(world, pool="5,000")))
     assert small["needs_town"] is False
+
+
+def test_the_town_sends_a_plan_back_with_its_reason(world, threshold, client, auth):
+    """The town's 退回: from its queue, with a reason (none: refused, nothing written), the plan is a
+    draft again whose page shows the reason; the secretary approves it anew (the reason goes) and
+    it waits for the town again. Audited, and `audit verify` holds."""
+    sec = world.users["secretary"]
+    plan = _approved(world)
+    auth.login("tacc")
+    queue = client.get("/town").get_data(as_text=True)
+    assert f"/distributions/{plan.id}/town-return" in queue
+    client.post(f"/distributions/{plan.id}/town-return", data={"reason": "  "})
+    db.session.refresh(plan)
+    assert plan.status == "approved" and plan.town_return_reason is None  # no reason: nothing done
+    resp = client.post(f"/distributions/{plan.id}/town-return", data={"reason": "脱贫户的股数与花名册不符"})
+    assert resp.status_code == 302
+    db.session.refresh(plan)
+    assert (plan.status, plan.approved_by_id, plan.town_return_reason) == ("draft", None, "脱贫户的股数与花名册不符")
+    assert "没有待镇审批的分配方案" in client.get("/town").get_data(as_text=True)
+    auth.logout()
+    auth.login("sec")
+    page = client.get(f"/distributions/{plan.id}").get_data(as_text=True)
+    assert 'id="town-return"' in page and "脱贫户的股数与花名册不符" in page
+    assert f"/distributions/{plan.id}/approve" in page
+    with pytest.raises(Forbidden):  # the secretary cannot send it back
+        distributions.town_return_plan(sec, plan, "x")
+    distributions.approve_plan(sec, plan)
+    assert plan.town_return_reason is None and permissions.awaits_town(plan)
+    events = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "distribution"))]
+    assert events.count("distribution.town_return") == 1
+    assert audit.verify() is None
+
+
+def test_through_the_api_the_town_sends_a_plan_back(app, world, threshold):
+    sec, tacc = login(app, "sec"), login(app, "tacc")
+    plan = body(sec.post("/api/v1/distributions", json=plan_body(world)))
+    url = f"/api/v1/distributions/{plan['id']}"
+    sec.post(f"{url}/approve")
+    assert tacc.post(f"{url}/town-return", json={}).status_code == 422  # a reason is required
+    assert sec.post(f"{url}/town-return", json={"reason": "不对"}).status_code == 403
+    returned = tacc.post(f"{url}/town-return", json={"reason": "股数不对"})
+    assert returned.status_code == 200
+    assert (body(returned)["status"], body(returned)["town_return_reason"]) == ("draft", "股数不对")
+    assert tacc.post(f"{url}/town-return", json={"reason": "股数不对"}).status_code == 409  # a draft now

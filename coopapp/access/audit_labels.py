@@ -133,6 +133,7 @@ FIELDS = {
     "closed_by_id": _l("结账人"),
     "town_reviewed_by_id": _l("镇审核人"),
     "town_approved_by_id": _l("镇审批人"),
+    "town_return_reason": _l("镇退回原因"),
     "requested_by_id": _l("申请人"),
     "decided_by_id": _l("镇审批人"),
     "reason": _l("原因"),

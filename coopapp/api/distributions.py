@@ -1,4 +1,5 @@
-"""Distribution plans (收益分配): preview (draft), approve, the town's approval of a large plan, publish,
+"""Distribution plans (收益分配): preview (draft), approve, the town's approval (or return) of a large
+plan, publish,
 reverse, delete a draft.
 
 The body of POST /distributions goes through the pages' DistributionForm: nested
@@ -96,6 +97,16 @@ def town_approve_plan(plan_id: int):
     me = require_role_for("town_review")
     plan = distributions.get_plan(plan_id, me)
     return _plan_response(distributions.town_approve_plan(me, plan))
+
+
+@bp.post(f"{ONE}/town-return")
+def town_return_plan(plan_id: int):
+    """The town accountant sends a plan waiting for it back to the secretary with {reason}: a draft
+    again (`permissions.town_return_refusal`)."""
+    me = require_role_for("town_review")
+    plan = distributions.get_plan(plan_id, me)
+    form = valid_form(ReasonForm, json_body())
+    return _plan_response(distributions.town_return_plan(me, plan, form.reason.data))
 
 
 @bp.post(f"{ONE}/publish")

@@ -297,7 +297,7 @@ PLAN = _object(
     {
         **_PLAN_HEAD,
         **_typed("note:str collective_entry_id:int? published_at:time? notice_days:int notice_ends:time?"),
-        **_typed("reversal_reason:str? needs_town:bool town_approved_at:time? masked:bool"),
+        **_typed("reversal_reason:str? needs_town:bool town_approved_at:time? town_return_reason:str? masked:bool"),
         **_money("deductions_total", "lines_total"),
         "deductions": {"type": "array", "items": DEDUCTION},
         "lines": {"type": "array", "items": PLAN_LINE},
@@ -540,6 +540,15 @@ OPERATIONS = [
         _STEP,
         "The town accountant approves a plan above the county's pool size (needs_town)",
     ),
+    (
+        "post",
+        "/distributions/{plan_id}/town-return",
+        "town_return_plan",
+        200,
+        _PLAN,
+        (*_STEP, 422),
+        "The town accountant sends such a plan back to the secretary with {reason}: a draft again",
+    ),
     ("post", "/distributions/{plan_id}/publish", "publish_plan", 200, _PLAN, _STEP, "Approved → published"),
     ("post", "/distributions/{plan_id}/reverse", "reverse_plan", 200, _PLAN, (*_STEP, 422), "Published → reversed"),
     ("get", "/settings", "get_settings", 200, _ref("Settings"), _READ, "The county's settings (县级设置)"),
@@ -643,6 +652,7 @@ BODIES = {
     "approve_plan": (_object({}), False),
     "publish_plan": (_object({}), False),
     "reverse_plan": (_ref("Reason"), True),
+    "town_return_plan": (_ref("Reason"), True),
     "put_settings": (_ref("SettingsDocument"), True),
 }
 

@@ -53,6 +53,11 @@ def town_approve_refusal(user: User, plan: Distribution) -> Refusal:
     return None
 
 
+def town_return_refusal(user: User, plan: Distribution) -> Refusal:
+    """The town accountant sends back a plan waiting for it (with a reason), as it would approve it."""
+    return town_approve_refusal(user, plan)
+
+
 def discard_refusal(user: User, plan: Distribution) -> Refusal:
     """The secretary deletes a plan that is not published (in any month: nothing was posted)."""
     refusal = forbidden(user, "distribute", plan.village)
@@ -106,6 +111,7 @@ def plan_actions(user: User, plan: Distribution) -> dict[str, bool]:
     return {
         "approve": approve_refusal(user, plan) is None,
         "town_approve": town_approve_refusal(user, plan) is None,
+        "town_return": town_return_refusal(user, plan) is None,
         "delete": discard_refusal(user, plan) is None,
         "publish": publish_refusal(user, plan) is None,
         "reverse": reverse_refusal(user, plan) is None,

@@ -240,7 +240,7 @@ def plans_for(user: User, village: Area | None = None) -> list[Distribution]:
 def approve_plan(user: User, plan: Distribution) -> Distribution:
     """The secretary approves the previewed plan: from now on it cannot change."""
     refuse(permissions.approve_refusal(user, plan))
-    plan.status, plan.approved_by_id = "approved", user.id
+    plan.status, plan.approved_by_id, plan.town_return_reason = "approved", user.id, None
     db.session.flush()
     audit.record(user, "distribution.approve", plan)
     return plan
@@ -253,6 +253,17 @@ def town_approve_plan(user: User, plan: Distribution) -> Distribution:
     plan.town_approved_by_id, plan.town_approved_at = user.id, utcnow()
     db.session.flush()
     audit.record(user, "distribution.town_approve", plan)
+    return plan
+
+
+@atomic
+def town_return_plan(user: User, plan: Distribution, reason: str) -> Distribution:
+    """The town accountant sends a large plan back to the secretary with a reason: it is a draft again
+    (to be approved anew, or deleted and previewed again), and its page shows the town's reason."""
+    refuse(permissions.town_return_refusal(user, plan))
+    plan.status, plan.approved_by_id, plan.town_return_reason = "draft", None, reason
+    db.session.flush()
+    audit.record(user, "distribution.town_return", plan, {"reason": reason})
     return plan
 
 

@@ -77,6 +77,7 @@ def plan_view(plan: Distribution, privacy: Privacy) -> dict:
         "reversal_reason": plan.reversal_reason,
         "needs_town": permissions.needs_town(plan),
         "town_approved_at": plan.town_approved_at,
+        "town_return_reason": plan.town_return_reason,
         "masked": not privacy.names,
     }
 

@@ -33,6 +33,9 @@ class Distribution(db.Model):
     # The town accountant's approval, when the county's plan threshold asks for it (`coopapp.settings`).
     town_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     town_approved_at: Mapped[datetime | None]
+    # The town accountant's reason for sending the plan back to the secretary (a draft again); cleared
+    # when the secretary approves it anew.
+    town_return_reason: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
     collective_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     reversal_reason: Mapped[str | None] = mapped_column(Text)
@@ -56,7 +59,7 @@ class Distribution(db.Model):
 
     def audit_snapshot(self) -> dict:
         """The plan, its deductions and its lines, as the audit chain vouches for them (the town's
-        approval only when there is one, so that older plans' snapshots stay as they were)."""
+        approval and return only when there is one, so that older plans' snapshots stay as they were)."""
         snapshot = {
             "project_id": self.project_id,
             "village_id": self.village_id,
@@ -76,6 +79,8 @@ class Distribution(db.Model):
         }
         if self.town_approved_by_id is not None:
             snapshot["town_approved_by_id"] = self.town_approved_by_id
+        if self.town_return_reason is not None:
+            snapshot["town_return_reason"] = self.town_return_reason
         return snapshot
 
 

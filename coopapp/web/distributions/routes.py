@@ -139,6 +139,23 @@ def town_approve(plan_id: int):
     return redirect(back_to(url_for("distributions.plan", plan_id=plan_id)))
 
 
+@bp.post("/<int:plan_id>/town-return")
+def town_return(plan_id: int):
+    """The town accountant sends a large plan back to the secretary, with a reason
+    (`permissions.town_return_refusal`): a draft again."""
+    plan = distributions.get_plan(plan_id, current_user)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise Invalid(_("请填写退回原因。"), {"reason": _("请填写退回原因。")})
+        distributions.town_return_plan(current_user, plan, form.reason.data)
+    except (Conflict, Invalid) as err:
+        flash(" ".join([err.message, *err.fields.values()]), "error")
+    else:
+        flash(_("已退回方案 #%(id)s，村书记可以修改后重新审批。", id=plan_id), "success")
+    return redirect(back_to(url_for("distributions.plan", plan_id=plan_id)))
+
+
 @bp.post("/<int:plan_id>/publish")
 def publish(plan_id: int):
     confirm = (permissions.publish_refusal, _("公布方案 #%(id)s", id=plan_id), consequences.publish_consequence)
