@@ -20,6 +20,7 @@ from coopapp.models import (
     AuditEvent,
     ClosedMonth,
     Cooperative,
+    GroupMonthlySummary,
     Household,
     LedgerEntry,
     LedgerWarning,
@@ -184,11 +185,11 @@ def _this_months_spending_went_through_the_rules():
     """This month's spending (coopapp/demo/spending.py), recorded through the operations since the
     county set its rules: each with its receipt photo; the large repairs and the cash electricity
     bill wait for their towns, the office supplies counted at the secretary's approval (凭证号)."""
-    from coopapp.demo.spending import SPENDING
+    from coopapp.demo.spending import DONGTOU, SPENDING
 
     rows = _db.session.scalars(select(LedgerEntry).where(LedgerEntry.payee.is_not(None))).all()
     by_note = {e.note: e for e in rows}
-    assert len(rows) == len(SPENDING) and set(by_note) == {spec[7] for spec in SPENDING}
+    assert len(rows) == len(SPENDING) and set(by_note) == {spec[-1] for spec in SPENDING}
     waiting = {e.note for e in rows if e.status == "awaiting_town"}
     assert waiting == {"摇蜜机、抽水泵维修", "村委会 10—11 月电费", "光伏逆变器更换"}
     supplies = by_note["账本、票据夹等办公用品"]
@@ -197,6 +198,16 @@ def _this_months_spending_went_through_the_rules():
     assert sorted(photos) == sorted((e.id, "image/jpeg") for e in rows)
     warnings = {(w.entry_id, w.rule) for w in _db.session.scalars(select(LedgerWarning))}
     assert (by_note["村委会 10—11 月电费"].id, "cash_over") in warnings
+    # 墩头村民小组's books (组账村代记): its pond's lease and its track's repair, counted in its summaries.
+    group = _area(DONGTOU)
+    summed = _db.session.execute(
+        select(GroupMonthlySummary.kind, func.sum(GroupMonthlySummary.amount_fen))
+        .where(GroupMonthlySummary.group_id == group.id)
+        .group_by(GroupMonthlySummary.kind)
+    ).all()
+    assert dict(summed) == {"collective_income": 360_000, "welfare_expense": 240_000}
+    leader = _db.session.scalar(select(User).where(User.username == "zhongdong.dongtou"))
+    assert (leader.role, leader.area_id) == ("group_leader", group.id)
 
 
 def test_demo_refuses_a_weak_password_and_writes_nothing(db):

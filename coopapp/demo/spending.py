@@ -7,6 +7,8 @@ apply as they would to anyone's entries.
   yuan in cash, with its receipt) that counted at the secretary's approval; the village office's
   electricity (管理费用, 水电费, 1,260 yuan in cash) waiting for the town, with the cash warning.
 - 八维村: a repair of the PV array's inverter (经营支出, 维修费, 15,800 yuan) waiting for 多祝镇.
+- 墩头村民小组 (中洞村's first group, 组账村代记): its fish pond's lease (村集体收入, 3,600 yuan) and the
+  repair of its farm track (公益支出, 2,400 yuan), both counted, read by the group's leader.
 """
 
 import io
@@ -22,10 +24,15 @@ from coopapp.vouchers import operations as vouchers
 
 from .places import BAWEI, ZHONGDONG
 
-# (village, project type, kind, yuan, category, payment method, payee, note, with a receipt photo)
+# 中洞村's first village group, 墩头村民小组, whose books the village accountant keeps (组账村代记); its
+# leader (`zhongdong.dongtou`, role group_leader) reads them.
+DONGTOU = f"{ZHONGDONG}001"
+# (village, group or None, project type, kind, yuan, category, payment method, payee, note); each
+# with a photo of its receipt.
 SPENDING = (
     (
         ZHONGDONG,
+        None,
         "beekeeping",
         "operating_expense",
         12_000,
@@ -33,12 +40,12 @@ SPENDING = (
         "bank",
         "惠东县高潭镇机电维修部",
         "摇蜜机、抽水泵维修",
-        True,
     ),
-    (ZHONGDONG, "beekeeping", "admin_expense", 380, "办公费", "cash", "高潭镇文具店", "账本、票据夹等办公用品", True),
-    (ZHONGDONG, "beekeeping", "admin_expense", 1_260, "水电费", "cash", "惠东县供电局", "村委会 10—11 月电费", True),
+    (ZHONGDONG, None, "beekeeping", "admin_expense", 380, "办公费", "cash", "高潭镇文具店", "账本、票据夹等办公用品"),
+    (ZHONGDONG, None, "beekeeping", "admin_expense", 1_260, "水电费", "cash", "惠东县供电局", "村委会 10—11 月电费"),
     (
         BAWEI,
+        None,
         "photovoltaic",
         "operating_expense",
         15_800,
@@ -46,15 +53,18 @@ SPENDING = (
         "bank",
         "惠州市光能电力工程有限公司",
         "光伏逆变器更换",
-        True,
     ),
+    (ZHONGDONG, DONGTOU, "beekeeping", "welfare_expense", 2_400, "维修费", "bank", "墩头组施工队", "墩头组机耕路修补"),
 )
+# 墩头组's own income this month: the lease of its fish pond (in its books; no spending fields).
+GROUP_INCOME = (ZHONGDONG, DONGTOU, "beekeeping", "collective_income", 3_600, "墩头组鱼塘发包收入（2026 年度）")
 
 
 def record_this_months_spending(staff: dict[str, tuple[User, User]], villages: dict[str, Area]) -> None:
-    """Each of SPENDING entered, submitted with its receipt and approved by the village's secretary."""
+    """Each of SPENDING entered with its receipt photo, and GROUP_INCOME; each submitted and approved
+    by the village's secretary (the county's tiers then send some on to the town)."""
     period = ledger.current_period()
-    for code, project_type, kind, yuan, category, method, payee, note, photo in SPENDING:
+    for code, group, project_type, kind, yuan, category, method, payee, note in SPENDING:
         accountant, secretary = staff[code]
         project = _project(villages[code], project_type)
         data = ledger.EntryInput(
@@ -64,18 +74,22 @@ def record_this_months_spending(staff: dict[str, tuple[User, User]], villages: d
             amount_fen=yuan * 100,
             entry_date=ledger.today(),
             note=note,
+            group=group,
             category=category,
             payment_method=method,
             payee=payee,
         )
-        if photo:
-            entry = vouchers.create_entry_with_voucher(
-                accountant, data, vouchers.prepare_upload(receipt_photo(note, yuan)), f"{category}发票.jpg"
-            )
-        else:
-            entry = ledger.create_entry(accountant, data)
+        photo = vouchers.prepare_upload(receipt_photo(note, yuan))
+        entry = vouchers.create_entry_with_voucher(accountant, data, photo, f"{category}发票.jpg")
         ledger.submit_entry(accountant, entry)
         ledger.approve_entry(secretary, entry)
+    code, group, project_type, kind, yuan, note = GROUP_INCOME
+    accountant, secretary = staff[code]
+    project = _project(villages[code], project_type)
+    data = ledger.EntryInput(project.id, period, kind, yuan * 100, ledger.today(), note=note, group=group)
+    entry = ledger.create_entry(accountant, data)
+    ledger.submit_entry(accountant, entry)
+    ledger.approve_entry(secretary, entry)
 
 
 def _project(village: Area, project_type: str) -> Project:
