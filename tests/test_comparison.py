@@ -20,7 +20,7 @@ from coopapp.models import Household, MonthlySummary, Project, ProjectYearSummar
 from coopapp.reporting import comparison
 from coopapp.villages import catalog
 
-from .builders import add_user, body, login, statements, year_targets
+from .builders import add_user, approved_entry, body, entry_input, login, statements, year_targets
 
 YEAR = ledger.today().year - 1
 OWN, SIBLING, OTHER = "441323110201", "441323110202", "441323107203"
@@ -199,6 +199,29 @@ def test_sort_links_and_order(peers, client, auth):
     assert fallback.status_code == 200 and _page_order(fallback.get_data(as_text=True))[0] == "441323107206"
     # CSP-safe: links only (the site's own script files aside: the offline queue's)
     assert not re.search(r"<script(?![^>]*\bsrc=)", page) and "style=" not in page
+
+
+def test_spending_and_net_income_are_columns_the_page_sorts_by(world, client, auth):
+    """Issue 18's 支出 and 本年收益 (the API's `spending`, `net_income`) as columns of the page, sortable."""
+    period = f"{ledger.today().year}-01"
+    approved_entry(world, period=period, kind="sales", amount_fen=900_00)
+    approved_entry(world, period=period, kind="cost", amount_fen=300_00)
+    other = world.users["other_accountant"], world.users["other_secretary"]
+    entry = ledger.create_entry(
+        other[0], entry_input(world.other_project, period=period, kind="cost", amount_fen=50_00)
+    )
+    ledger.submit_entry(other[0], entry)
+    ledger.approve_entry(other[1], entry)
+    auth.login("county")
+    page = client.get(f"/areas?year={ledger.today().year}&sort=spending&dir=desc").get_data(as_text=True)
+    assert "支出（元）" in page and "本年收益（元）" in page and 'aria-sort="descending"' in page
+    assert _page_order(page)[:2] == [OWN, OTHER]
+    own = re.search(r"中洞村</a>(.*?)</tr>", page, re.S).group(1)
+    assert "300.00" in own and "600.00" in own  # spending, and 900 − 300 of net income
+    by_net = _page_order(
+        client.get(f"/areas?year={ledger.today().year}&sort=net_income&dir=asc").get_data(as_text=True)
+    )
+    assert by_net[0] == OTHER  # −50.00 first
 
 
 def test_filters_town_and_project_type(app, peers, client, auth):

@@ -53,6 +53,8 @@ SORTED_METRICS = (
     "collective_income_growth",
     "output_value",
     "output_value_growth",
+    "spending",
+    "net_income",
     "yield",
     "households_benefited",
     "coverage",
