@@ -29,7 +29,7 @@ from coopapp.models import (
     User,
     Voucher,
 )
-from coopapp.reporting import metrics
+from coopapp.reporting import metrics, party_metrics
 
 from .builders import demo_loaded
 
@@ -83,6 +83,12 @@ def test_demo_loads_once_consistently_and_tells_the_story(db):
     assert 2_500_000 <= bw["collective_income_fen"] <= 3_500_000
     rows = metrics.village_rows(villages, 2025)
     assert any(r["weak"] for r in rows) and any(r["collective_income_fen"] > 50_000_000 for r in rows)
+    # Party branches in the groups, in the source's proportions (about half the groups; 53% there).
+    party = party_metrics.village_party_figures([v.id for v in villages])
+    branches, groups_counted = (sum(p[k] for p in party.values()) for k in ("party_branches", "groups"))
+    assert 0.3 <= branches / groups_counted <= 0.75
+    assert any(p["party_orgs_joint_branch"] for p in party.values())
+    assert all(p["party_groups_covered"] <= p["groups"] for p in party.values())
     growths = [r["collective_income_growth"] for r in rows]
     assert any(g > 0 for g in growths) and any(g < 0 for g in growths)
 

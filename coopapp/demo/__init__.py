@@ -185,6 +185,30 @@ class _Loader:
         audit.record_many(self.admin, "household.create", everyone, SOURCE)
         return by_village
 
+    def _group_branches(self, village: Area, rng: random.Random) -> None:
+        """Party branches in the village's groups, in the source's proportions (2,239 groups formed 1,185
+        branches): about half the groups have a 党支部 of their own, and two neighbouring groups may
+        share a 联合党支部 of the village."""
+        groups = sorted(
+            (a for code, a in self.areas.items() if len(code) == 15 and code.startswith(village.code)),
+            key=lambda a: a.code,
+        )
+        orgs, i = [], 0
+        while i < len(groups):
+            roll = rng.random()
+            if roll < 0.2 and i + 1 < len(groups):
+                pair = groups[i : i + 2]
+                name = "".join(g.name.removesuffix("村民小组") for g in pair) + "联合党支部"
+                orgs.append(PartyOrg(name=name, kind="joint_branch", area_id=village.id, groups=pair))
+                i += 2
+                continue
+            if roll < 0.6:
+                orgs.append(PartyOrg(name=f"{groups[i].name}党支部", kind="branch", area_id=groups[i].id))
+            i += 1
+        db.session.add_all(orgs)
+        db.session.flush()
+        audit.record_many(self.admin, "party_org.create", orgs, SOURCE)
+
     def _projects(self, households: dict[str, list]) -> list[ProjectLedger]:
         rng, codes = random.Random("demo:cooperatives"), set()
         pending = []
@@ -197,6 +221,7 @@ class _Loader:
             db.session.add(org)
             db.session.flush()
             audit.record(self.admin, "party_org.create", org, SOURCE)
+            self._group_branches(village, random.Random(f"demo:{spec.code}:party"))
             for key in spec.projects:
                 project_spec = PROJECTS[key]
                 coop = None
