@@ -13,7 +13,7 @@ from html import unescape
 
 from flask import url_for
 from openpyxl import Workbook
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select, text, update
 from werkzeug.security import generate_password_hash
 
 from coopapp.access import audit
@@ -138,13 +138,28 @@ def built_once(name: str, build, on_top: bool = False):
         tables, result = _SNAPSHOTS[name]
         if on_top:
             db.session.rollback()
+            # What it was built on must be what is there now, or emptying would lose another fixture's rows.
+            assert _row_counts() == _BASES[name], f"{name}: built on other rows than this test has (fixture order?)"
             empty_tables()
         _restore(tables)
         return result
+    if on_top:
+        db.session.commit()
+        _BASES[name] = _row_counts()
     result = build()
     db.session.commit()
     _SNAPSHOTS[name] = (_capture(), result)
     return result
+
+
+_BASES: dict[str, tuple] = {}  # name → the row counts `built_once(name, …, on_top=True)` was built on
+
+
+def _row_counts() -> tuple:
+    """Every table's row count, in one query."""
+    counts = " UNION ALL ".join(f"SELECT {i}, COUNT(*) FROM {t.name}" for i, t in enumerate(db.metadata.sorted_tables))
+    with db.engine.connect() as conn:
+        return tuple(sorted(conn.exec_driver_sql(counts).all()))
 
 
 # PostgreSQL, for this transaction only: no triggers, so no foreign-key checks. Only for emptying the
@@ -1129,7 +1144,19 @@ def _credentials() -> dict:
     from coopapp.access import accounts, sessions
 
     users = db.session.scalars(select(User).where(User.active)).all()
-    return {u.username: (u.get_id(), sessions.start_session(u), accounts.issue_token(u)) for u in users}
+    made = {u.username: (u.get_id(), sessions.start_session(u), accounts.issue_token(u)) for u in users}
+    seen_ahead()
+    return made
+
+
+def seen_ahead() -> None:
+    """Sessions made for a snapshot count as seen a day ahead: their first request in each later test
+    does not write `last_seen_at` (at most once a minute, `sessions.SEEN_EVERY`)."""
+    from coopapp.models import UserSession
+    from coopapp.models.base import utcnow
+
+    db.session.execute(update(UserSession).values(last_seen_at=utcnow() + timedelta(days=1)))
+    db.session.commit()
 
 
 def route_state() -> tuple:

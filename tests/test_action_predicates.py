@@ -25,7 +25,7 @@ from coopapp.imports import batches
 from coopapp.ledger import operations as ledger
 from coopapp.models import ClosedMonth, ImportBatch, LedgerEntry, User
 
-from .builders import TOWN_TIER, add_user, approved_entry, built_once, county_settings, entry_input
+from .builders import TOWN_TIER, add_user, approved_entry, built_once, county_settings, entry_input, seen_ahead
 
 # caller → the world's user: the author of the entries, a colleague, the village secretary, the
 # town reviewer, the accountant and the secretary of a foreign village, the administrator.
@@ -139,13 +139,15 @@ def _callers(world) -> dict:
     town_accountant = add_user("tacc", "town_accountant", world.town_a)
     db.session.commit()
     users = {**world.users, "colleague": colleague, "town_accountant": town_accountant}
-    return {
+    made = {
         "colleague": colleague.id,
         "town_accountant": town_accountant.id,
         "sessions": {
             caller: (users[key].get_id(), sessions.start_session(users[key])) for caller, key in CALLERS.items()
         },
     }
+    seen_ahead()
+    return made
 
 
 def build_entry(world, state: str) -> LedgerEntry:

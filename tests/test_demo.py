@@ -197,13 +197,13 @@ def _this_months_spending_went_through_the_rules():
     by_note = {e.note: e for e in rows}
     assert len(rows) == len(SPENDING) and set(by_note) == {spec[-1] for spec in SPENDING}
     waiting = {e.note for e in rows if e.status == "awaiting_town"}
-    assert waiting == {"摇蜜机、抽水泵维修", "村委会 10—11 月电费", "光伏逆变器更换"}
+    assert waiting == {"摇蜜机、抽水泵维修", "村委会办公用电电费", "光伏逆变器更换"}
     supplies = by_note["账本、票据夹等办公用品"]
     assert supplies.status == "approved" and supplies.voucher_no is not None and supplies.category == "办公费"
     photos = _db.session.execute(select(Voucher.entry_id, Voucher.content_type)).all()
     assert sorted(photos) == sorted((e.id, "image/jpeg") for e in rows)
     warnings = {(w.entry_id, w.rule) for w in _db.session.scalars(select(LedgerWarning))}
-    assert (by_note["村委会 10—11 月电费"].id, "cash_over") in warnings
+    assert (by_note["村委会办公用电电费"].id, "cash_over") in warnings
     # 墩头村民小组's books (组账村代记): its pond's lease and its track's repair, counted in its summaries.
     group = _area(DONGTOU)
     summed = _db.session.execute(

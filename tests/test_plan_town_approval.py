@@ -2,6 +2,8 @@
 it needs the town accountant's approval after the secretary's before it can be published; its payouts
 count at publication, as before. Below it, or with no setting, the secretary alone."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -137,12 +139,19 @@ def test_the_town_sends_a_plan_back_with_its_reason(world, threshold, client, au
     assert "没有待镇审批的分配方案" in client.get("/town").get_data(as_text=True)
     auth.logout()
     auth.login("sec")
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="todo-returned-plans"' in home  # the secretary's to-do, to the plan list with its tag
+    listed = client.get("/distributions").get_data(as_text=True)
+    assert re.search(r'<span class="tag warn" title="脱贫户的股数与花名册不符">镇退回</span>', listed)
     page = client.get(f"/distributions/{plan.id}").get_data(as_text=True)
     assert 'id="town-return"' in page and "脱贫户的股数与花名册不符" in page
     assert f"/distributions/{plan.id}/approve" in page
     with pytest.raises(Forbidden):  # the secretary cannot send it back
         distributions.town_return_plan(sec, plan, "x")
     distributions.approve_plan(sec, plan)
+    with pytest.raises(Forbidden):  # nor can another town's accountant
+        distributions.town_return_plan(town_accountant(world, "tacc.b", world.town_b), plan, "x")
+    assert 'id="todo-returned-plans"' not in client.get("/").get_data(as_text=True)
     assert plan.town_return_reason is None and permissions.awaits_town(plan)
     events = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "distribution"))]
     assert events.count("distribution.town_return") == 1

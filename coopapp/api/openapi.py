@@ -273,6 +273,7 @@ COMPARISON = _object(
 _PLAN_HEAD = {
     **_typed(
         "id:int project_id:int project:str village:str village_name:str period:str households:int created_at:time"
+        " town_return_reason:str?"
     ),
     "status": {"enum": list(PLAN_STATUSES)},
     "basis": {"enum": list(BASES)},
@@ -297,7 +298,7 @@ PLAN = _object(
     {
         **_PLAN_HEAD,
         **_typed("note:str collective_entry_id:int? published_at:time? notice_days:int notice_ends:time?"),
-        **_typed("reversal_reason:str? needs_town:bool town_approved_at:time? town_return_reason:str? masked:bool"),
+        **_typed("reversal_reason:str? needs_town:bool town_approved_at:time? masked:bool"),
         **_money("deductions_total", "lines_total"),
         "deductions": {"type": "array", "items": DEDUCTION},
         "lines": {"type": "array", "items": PLAN_LINE},

@@ -42,7 +42,7 @@ SPENDING = (
         "摇蜜机、抽水泵维修",
     ),
     (ZHONGDONG, None, "beekeeping", "admin_expense", 380, "办公费", "cash", "高潭镇文具店", "账本、票据夹等办公用品"),
-    (ZHONGDONG, None, "beekeeping", "admin_expense", 1_260, "水电费", "cash", "惠东县供电局", "村委会 10—11 月电费"),
+    (ZHONGDONG, None, "beekeeping", "admin_expense", 1_260, "水电费", "cash", "惠东县供电局", "村委会办公用电电费"),
     (
         BAWEI,
         None,
@@ -57,7 +57,7 @@ SPENDING = (
     (ZHONGDONG, DONGTOU, "beekeeping", "welfare_expense", 2_400, "维修费", "bank", "墩头组施工队", "墩头组机耕路修补"),
 )
 # 墩头组's own income this month: the lease of its fish pond (in its books; no spending fields).
-GROUP_INCOME = (ZHONGDONG, DONGTOU, "beekeeping", "collective_income", 3_600, "墩头组鱼塘发包收入（2026 年度）")
+GROUP_INCOME = (ZHONGDONG, DONGTOU, "beekeeping", "collective_income", 3_600, "墩头组鱼塘年度发包收入")
 
 
 def record_this_months_spending(staff: dict[str, tuple[User, User]], villages: dict[str, Area]) -> None:

@@ -259,12 +259,25 @@ def town_approve_plan(user: User, plan: Distribution) -> Distribution:
 @atomic
 def town_return_plan(user: User, plan: Distribution, reason: str) -> Distribution:
     """The town accountant sends a large plan back to the secretary with a reason: it is a draft again
-    (to be approved anew, or deleted and previewed again), and its page shows the town's reason."""
+    (to be approved anew, or deleted and previewed again), and its page and the plan list show the
+    town's reason until it is approved again."""
     refuse(permissions.town_return_refusal(user, plan))
     plan.status, plan.approved_by_id, plan.town_return_reason = "draft", None, reason
     db.session.flush()
     audit.record(user, "distribution.town_return", plan, {"reason": reason})
     return plan
+
+
+def returned_by_town(user: User) -> int:
+    """How many plans in the user's scope the town sent back (drafts with the town's reason): the
+    secretary's to-do."""
+    return db.session.scalar(
+        select(func.count()).where(
+            village_ids_clause(user, Distribution.village_id),
+            Distribution.status == "draft",
+            Distribution.town_return_reason.is_not(None),
+        )
+    )
 
 
 def awaiting_town(user: User) -> list[Distribution]:

@@ -127,6 +127,7 @@ def plan_list_rows(plans: list[Distribution]) -> list[dict]:
             "distributable_fen": int(p.pool_fen) - int(deducted.get(p.id) or 0),
             "households": int(households.get(p.id) or 0),
             "created_at": p.created_at,
+            "town_return_reason": p.town_return_reason,
         }
         for p in plans
     ]

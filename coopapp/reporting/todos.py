@@ -29,6 +29,7 @@ class Todos:
     # secretary
     waiting: queries.Waiting = field(default_factory=lambda: queries.Waiting(0, []))
     objections: int = 0
+    returned_plans: int = 0  # sent back by the town
     closable: int = 0
     closable_rows: list[queries.ClosableMonth] = field(default_factory=list)
     notices: list[due.NoticeDue] = field(default_factory=list)
@@ -54,6 +55,7 @@ class Todos:
             + self.drafts
             + self.waiting.count
             + self.objections
+            + self.returned_plans
             + self.closable
             + len(self.notices)
             + self.town_waiting.count
@@ -74,6 +76,7 @@ def todos_for(user: User) -> Todos:
     elif user.role == "secretary":
         todos.waiting = queries.awaiting_review(user)
         todos.objections, _oldest = objections.open_objections(user)
+        todos.returned_plans = distributions.returned_by_town(user)
         todos.closable, todos.closable_rows = queries.closable_months(user, before=ledger.current_period())
         todos.notices = due.notices_due(user)
     elif user.role == "town_accountant":

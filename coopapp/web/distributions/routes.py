@@ -152,7 +152,7 @@ def town_return(plan_id: int):
     except (Conflict, Invalid) as err:
         flash(" ".join([err.message, *err.fields.values()]), "error")
     else:
-        flash(_("已退回方案 #%(id)s，村书记可以修改后重新审批。", id=plan_id), "success")
+        flash(_("已退回方案 #%(id)s：村书记可以删除后重新预览，或重新审批。", id=plan_id), "success")
     return redirect(back_to(url_for("distributions.plan", plan_id=plan_id)))
 
 
