@@ -222,6 +222,10 @@ def test_spending_and_net_income_are_columns_the_page_sorts_by(world, client, au
         client.get(f"/areas?year={ledger.today().year}&sort=net_income&dir=asc").get_data(as_text=True)
     )
     assert by_net[0] == OTHER  # −50.00 first
+    # and the towns' subtotals: 多祝镇 (八维村, 441323107) before 高潭镇 (中洞村, 441323110)
+    assert re.findall(r'town-spending">([^<]+)<', page) == ["50.00", "300.00"]
+    net = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r'town-net-income">(.*?)</td>', page)]
+    assert net == ["−50.00", "600.00"]  # a negative amount in red, with the minus sign
 
 
 def test_filters_town_and_project_type(app, peers, client, auth):
