@@ -16,7 +16,7 @@ from coopapp.core.text import DigitError, ascii_digits, clean_text, parse_int, x
 from coopapp.extensions import db as _db
 from coopapp.imports.parse import parse_date, parse_period, parse_quantity
 from coopapp.ledger import operations as ledger
-from coopapp.models import Household, LedgerEntry
+from coopapp.models import Disclosure, Household, LedgerEntry
 
 from .builders import (
     M,
@@ -236,6 +236,10 @@ def test_a_roster_with_other_digits_names_the_cell(app, world, tmp_path):
 def test_data_verify_lists_every_stored_value_that_breaks_the_rules(app, world):
     runner = app.test_cli_runner()
     entries = [ledger.create_entry(world.users["accountant"], entry_input(world.project)) for _ in range(4)]
+    # A notice published for a quarter (公开栏, quarterly) is stored "2025Q3": a good value.
+    sec = world.users["secretary"]
+    notices = [Disclosure(village_id=world.village.id, period=p, published_by_id=sec.id) for p in ("2025Q3", "2025-08")]
+    _db.session.add_all(notices)
     _db.session.commit()
     result = runner.invoke(args=["coop", "data", "verify"])
     assert result.exit_code == 0, result.output
@@ -245,14 +249,18 @@ def test_data_verify_lists_every_stored_value_that_breaks_the_rules(app, world):
     _db.session.execute(update(LedgerEntry).where(LedgerEntry.id == ids[2]).values(note="a\x0bb"))
     _db.session.execute(update(LedgerEntry).where(LedgerEntry.id == ids[3]).values(entry_date=date(1999, 1, 2)))
     _db.session.execute(update(Household).where(Household.id == world.households[0].id).values(head_name="李\x0c四"))
+    _db.session.execute(update(Disclosure).where(Disclosure.id == notices[0].id).values(period="2025Q5"))
     _db.session.commit()
     result = runner.invoke(args=["coop", "data", "verify"])
     assert result.exit_code == 1, result.output
-    lines = [line for line in result.output.splitlines() if line.startswith(("ledger_entries", "households"))]
-    assert len(lines) == 5, result.output
+    lines = [
+        line for line in result.output.splitlines() if line.startswith(("ledger_entries", "households", "disclosures"))
+    ]
+    assert len(lines) == 6, result.output
+    assert f"disclosures #{notices[0].id} period: '2025Q5'" in result.output
     assert f"ledger_entries #{ids[0]} period: '0٢٠٢-11'" in result.output
     assert f"ledger_entries #{ids[1]} period: '0000-01'" in result.output
     assert f"ledger_entries #{ids[2]} note: 'a\\x0bb' (control characters)" in result.output
     assert f"ledger_entries #{ids[3]} entry_date" in result.output
     assert f"households #{world.households[0].id} head_name" in result.output
-    assert "5 stored values" in result.output
+    assert "6 stored values" in result.output

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from coopapp.core import periods
 from coopapp.core.text import clean_text
 from coopapp.extensions import db
-from coopapp.models import FREE_TEXT, LEDGER_DATE_COLUMNS, PERIOD_COLUMNS
+from coopapp.models import FREE_TEXT, LEDGER_DATE_COLUMNS, NOTICE_PERIOD_COLUMNS, PERIOD_COLUMNS
 
 BATCH = 5000
 
@@ -44,10 +44,10 @@ def _period_reason(value: str) -> str:
     return "not a month YYYY-MM"
 
 
-def _bad_periods(model, name: str) -> list[BadValue]:
+def _bad_periods(model, name: str, valid=periods.is_period) -> list[BadValue]:
     column = getattr(model, name)
     found = []
-    bad = [p for p in db.session.scalars(select(column).distinct()) if p is not None and not periods.is_period(p)]
+    bad = [p for p in db.session.scalars(select(column).distinct()) if p is not None and not valid(p)]
     for value in bad:
         reason = _period_reason(value)
         for row_id in db.session.scalars(select(model.id).where(column == value).order_by(model.id)):
@@ -79,6 +79,8 @@ def bad_values() -> list[BadValue]:
     found: list[BadValue] = []
     for model, name in PERIOD_COLUMNS:
         found += _bad_periods(model, name)
+    for model, name in NOTICE_PERIOD_COLUMNS:
+        found += _bad_periods(model, name, lambda p: periods.is_period(p) or periods.is_quarter(p))
     for model, name in LEDGER_DATE_COLUMNS:
         found += _bad_dates(model, name)
     for model, columns in FREE_TEXT.items():

@@ -58,6 +58,16 @@ def is_period(text: str | None) -> bool:
     return parse_period(text) is not None
 
 
+# A quarter, as a village's notice (公开栏) may be published for one: stored "2025Q3".
+_QUARTER = re.compile(r"^([0-9]{4})Q([1-4])$")
+
+
+def is_quarter(text: str | None) -> bool:
+    """Is `text` a stored quarter, "YYYYQn" (ASCII digits, n from 1 to 4) of the ledger's years?"""
+    m = _QUARTER.match(text) if isinstance(text, str) else None
+    return m is not None and is_ledger_year(int(m.group(1)))
+
+
 def period_problem(text: str | None) -> str | None:
     """Why `text` is not a period, in the user's words (None when it is one)."""
     m = _PERIOD.match(text) if isinstance(text, str) else None

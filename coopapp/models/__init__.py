@@ -43,7 +43,9 @@ FREE_TEXT: dict[type, dict[str, bool]] = {
     Voucher: {"file_name": False},
 }
 # The stored months ("YYYY-MM") and ledger dates that `coop data verify` checks.
-PERIOD_COLUMNS = [(LedgerEntry, "period"), (ClosedMonth, "period"), (Distribution, "period"), (Disclosure, "period")]
+PERIOD_COLUMNS = [(LedgerEntry, "period"), (ClosedMonth, "period"), (Distribution, "period")]
+# A notice's period is a month or a quarter ("2025Q3").
+NOTICE_PERIOD_COLUMNS = [(Disclosure, "period")]
 LEDGER_DATE_COLUMNS = [(LedgerEntry, "entry_date")]
 
 
@@ -63,6 +65,7 @@ __all__ = [
     "FREE_TEXT",
     "LEDGER_DATE_COLUMNS",
     "PERIOD_COLUMNS",
+    "NOTICE_PERIOD_COLUMNS",
     "IMPORT_KINDS",
     "LEVELS",
     "ROLES",
