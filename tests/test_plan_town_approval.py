@@ -145,6 +145,7 @@ def test_the_town_sends_a_plan_back_with_its_reason(world, threshold, client, au
     assert re.search(r'<span class="tag warn" title="脱贫户的股数与花名册不符">镇退回</span>', listed)
     page = client.get(f"/distributions/{plan.id}").get_data(as_text=True)
     assert 'id="town-return"' in page and "脱贫户的股数与花名册不符" in page
+    assert "请删除后重新预览" in page  # what the secretary can do about it
     assert f"/distributions/{plan.id}/approve" in page
     with pytest.raises(Forbidden):  # the secretary cannot send it back
         distributions.town_return_plan(sec, plan, "x")

@@ -1,6 +1,8 @@
 """The town's check by amount (issue 18 item 5): the county's tiers send an entry, after the village
 secretary's approval, to the town agency accountant (待镇审核); it counts only once the town approves."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -100,6 +102,8 @@ def test_the_town_returns_with_its_reason(world, tiers, client, auth):
     auth.login("acc")
     page = client.get(f"/entries/{entry.id}").get_data(as_text=True)
     assert "镇退回原因：缺少维修合同" in page
+    home = client.get("/").get_data(as_text=True)  # the to-do says whose return it is
+    assert re.search(r'class="todo-reason">镇退回原因：缺少维修合同</span>', home)
     # The accountant corrects and resubmits; the secretary's approval sends it to the town again.
     ledger.submit_entry(acc, entry)
     ledger.approve_entry(sec, entry)

@@ -161,12 +161,13 @@ def test_reviewers_see_warnings_on_the_entry_the_queue_and_the_list(world, clien
 
 
 def test_the_town_and_county_reach_their_warnings_list_from_the_menu(world, client):
-    """预警 is a town's and a county's list too: the town accountant's and the reviewers' menu leads to it."""
+    """预警 is a town's and a county's list too: the town accountant's and the reviewers' menu leads to it,
+    as the village secretary's does to the village's."""
     household = world.households[0]
     submitted(world, kind="dividend", amount_fen=50_000, household_id=household.id)
     submitted(world, kind="dividend", amount_fen=50_000, household_id=household.id)
     tacc = town_accountant(world)
-    for user in (tacc, world.users["town_reviewer"], world.users["county_reviewer"]):
+    for user in (tacc, world.users["town_reviewer"], world.users["county_reviewer"], world.users["secretary"]):
         session_login(client, user)
         assert 'href="/warnings"' in client.get("/").get_data(as_text=True), user.username
         assert 'class="tag warn">重复支付' in client.get("/warnings").get_data(as_text=True), user.username

@@ -29,11 +29,12 @@ class ReturnedEntry:
     note: str
     reason: str
     returned_at: datetime | None
+    by_town: bool = False  # the town accountant's return (the reason is the town's)
 
 
 def returned_entries(user: User, limit: int = RETURNED_SHOWN) -> tuple[int, list[ReturnedEntry]]:
-    """The user's own entries the secretary returned (only the author fixes them): how many, and the
-    latest `limit` of them, latest return first, each with its reason."""
+    """The user's own entries the secretary or the town returned (only the author fixes them): how
+    many, and the latest `limit` of them, latest return first, each with its reason and whose it is."""
     mine = (
         LedgerEntry.created_by_id == user.id,
         LedgerEntry.status == "returned",
@@ -50,6 +51,7 @@ def returned_entries(user: User, limit: int = RETURNED_SHOWN) -> tuple[int, list
             LedgerEntry.note,
             LedgerEntry.return_reason,
             LedgerEntry.reviewed_at,
+            LedgerEntry.town_reviewed_by_id,
         )
         .join(Project, Project.id == LedgerEntry.project_id)
         .where(*mine)
@@ -57,8 +59,8 @@ def returned_entries(user: User, limit: int = RETURNED_SHOWN) -> tuple[int, list
         .limit(limit)
     ).all()
     return count, [
-        ReturnedEntry(i, p, k, int(a), name, note or "", reason or "", at)
-        for i, p, k, a, name, note, reason, at in rows
+        ReturnedEntry(i, p, k, int(a), name, note or "", reason or "", at, town is not None)
+        for i, p, k, a, name, note, reason, at, town in rows
     ]
 
 
