@@ -56,6 +56,13 @@ def _approve_plan(world, tmp_path):
     return "sec", f"/distributions/{plan.id}/approve", {}, sentence, done
 
 
+def _delete_plan(world, tmp_path):
+    plan = distributions.draft_plan(world.users["secretary"], plan_input(world))
+    sentence = f"将删除方案 #{plan.id}（{plan.period}，2 户，分配总额 30,000.00 元）：删除后不能恢复"
+    done = lambda: db.session.get(Distribution, plan.id) is None  # noqa: E731
+    return "sec", f"/distributions/{plan.id}/delete", {}, sentence, done
+
+
 def _publish_plan(world, tmp_path):
     plan = distributions.draft_plan(world.users["secretary"], plan_input(world))
     distributions.approve_plan(world.users["secretary"], plan)
@@ -114,6 +121,7 @@ CASES = {
     "ledger.void": _void,
     "review.months": _close_month,
     "distributions.approve": _approve_plan,
+    "distributions.delete": _delete_plan,
     "distributions.publish": _publish_plan,
     "distributions.reverse": _reverse_plan,
     "village.reissue_public_link": _reissue,

@@ -88,7 +88,9 @@ def test_fixed_list_from_the_page_and_deleting_a_draft(world, client, auth):
     assert resp.status_code == 302
     plan = db.session.scalars(select(Distribution)).one()
     assert {ln.household_id: ln.amount_fen for ln in plan.lines} == {h0.id: 1_500_000, h2.id: 1_500_000}
-    assert client.post(f"/distributions/{plan.id}/delete").headers["Location"].endswith("/distributions")
+    assert client.post(f"/distributions/{plan.id}/delete").status_code == 200  # asks first (test_confirmations)
+    deleted = client.post(f"/distributions/{plan.id}/delete", data={"confirmed": "1"})
+    assert deleted.headers["Location"].endswith("/distributions")
     assert written()[0] == 0
 
 

@@ -22,6 +22,18 @@ def approve_consequence(plan: Distribution) -> str:
     )
 
 
+def delete_consequence(plan: Distribution) -> str:
+    """Deleting: which plan, how many households' lines go with it, and that nothing was posted."""
+    return _(
+        "将删除方案 #%(id)s（%(p)s，%(n)s 户，分配总额 %(pool)s 元）：删除后不能恢复；台账中没有这个方案的记录，"
+        "如需分配请重新预览。",
+        id=plan.id,
+        p=plan.period,
+        n=len(plan.lines),
+        pool=format_yuan(plan.pool_fen),
+    )
+
+
 def publish_consequence(plan: Distribution) -> str:
     """Publishing: how many dividend entries (and the collective's one) it posts, and their total."""
     lines = plans.paid_lines(plan)

@@ -81,6 +81,7 @@ def render_plan(plan: Distribution, reason_form: ReasonForm | None = None, statu
     actions = plan_actions(current_user, plan)
     sentences = {
         "approve": consequences.approve_consequence,
+        "delete": consequences.delete_consequence,
         "publish": consequences.publish_consequence,
         "reverse": consequences.reverse_consequence,
     }
@@ -166,6 +167,9 @@ def publish(plan_id: int):
 def delete(plan_id: int):
     plan = distributions.get_plan(plan_id, current_user, "distribute")
     require_action_form()
+    if permissions.discard_refusal(current_user, plan) is None:  # asks first: a deleted plan is gone
+        back = url_for("distributions.plan", plan_id=plan_id)
+        require_confirmation(_("删除方案 #%(id)s", id=plan_id), consequences.delete_consequence(plan), back)
     try:
         distributions.discard_plan(current_user, plan)
     except Conflict as err:
