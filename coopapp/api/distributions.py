@@ -1,6 +1,5 @@
 """Distribution plans (收益分配): preview (draft), approve, the town's approval (or return) of a large
-plan, publish,
-reverse, delete a draft.
+plan, publish, reverse, delete a draft.
 
 The body of POST /distributions goes through the pages' DistributionForm: nested
 `deductions: [{kind, percent|amount}]` and `households: [{household_id, weight}]`
