@@ -65,7 +65,6 @@ def record_this_months_spending(staff: dict[str, tuple[User, User]], villages: d
     by the village's secretary (the county's tiers then send some on to the town)."""
     period = ledger.current_period()
     for code, group, project_type, kind, yuan, category, method, payee, note in SPENDING:
-        accountant, secretary = staff[code]
         project = _project(villages[code], project_type)
         data = ledger.EntryInput(
             project_id=project.id,
@@ -79,15 +78,22 @@ def record_this_months_spending(staff: dict[str, tuple[User, User]], villages: d
             payment_method=method,
             payee=payee,
         )
-        photo = vouchers.prepare_upload(receipt_photo(note, yuan))
-        entry = vouchers.create_entry_with_voucher(accountant, data, photo, f"{category}发票.jpg")
-        ledger.submit_entry(accountant, entry)
-        ledger.approve_entry(secretary, entry)
+        _approved(staff[code], data, receipt=(receipt_photo(note, yuan), f"{category}发票.jpg"))
     code, group, project_type, kind, yuan, note = GROUP_INCOME
-    accountant, secretary = staff[code]
     project = _project(villages[code], project_type)
     data = ledger.EntryInput(project.id, period, kind, yuan * 100, ledger.today(), note=note, group=group)
-    entry = ledger.create_entry(accountant, data)
+    _approved(staff[code], data)
+
+
+def _approved(staff: tuple[User, User], data: ledger.EntryInput, receipt: tuple[bytes, str] | None = None) -> None:
+    """`data` entered by the village's accountant (with its receipt photo, if any), submitted and
+    approved by its secretary."""
+    accountant, secretary = staff
+    if receipt is None:
+        entry = ledger.create_entry(accountant, data)
+    else:
+        photo, name = receipt
+        entry = vouchers.create_entry_with_voucher(accountant, data, vouchers.prepare_upload(photo), name)
     ledger.submit_entry(accountant, entry)
     ledger.approve_entry(secretary, entry)
 
