@@ -45,7 +45,9 @@ def _figures_query(dialect: str, under: bool):
     the indexed path prefix rather than by a list of hundreds of ids, which costs SQLite four times
     as much; rows of other villages under it come back too)."""
     if under:
-        in_area = village_in = under_path(dialect)
+        # (villages by their level too: the path index holds it, so the other areas under the path
+        # — a county's thousands of groups — are passed over in the index, never looked up)
+        in_area, village_in = under_path(dialect), and_(Area.level == "village", under_path(dialect))
     else:
         ids = bindparam("ids", expanding=True)
         in_area, village_in = Area.parent_id.in_(ids), Area.id.in_(ids)
@@ -60,7 +62,7 @@ def _figures_query(dialect: str, under: bool):
     own = (
         select(literal("o"), Area.id, PartyOrg.kind, func.count())
         .join(Area, PartyOrg.area_id == Area.id)
-        .where(Area.level != "group", village_in)
+        .where(village_in)
         .group_by(Area.id, PartyOrg.kind)
     )
     of_groups = (
