@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
+from coopapp.ledger import rollups
 from coopapp.models import Household, MonthlySummary, Project, ProjectYearSummary
 from coopapp.reporting import comparison
 from coopapp.villages import catalog
@@ -40,6 +41,7 @@ def summary(project: Project, kind: str, yuan: int, month: int = 6, year: int = 
         db.session.add(yearly)
     yearly.amount_fen += yuan * 100
     yearly.entry_count += 1
+    rollups.add_village_year(project.village_id, year, kind, yuan * 100)
     db.session.add(
         MonthlySummary(
             village_id=project.village_id,

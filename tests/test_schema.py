@@ -124,6 +124,58 @@ def test_upgrade_gives_existing_households_their_statement_tokens(empty_database
     assert len(tokens) == 3 and len(set(tokens)) == 3 and all(len(t) >= 40 for t in tokens)
 
 
+def test_upgrade_fills_the_village_year_summaries_and_rosters(empty_database):
+    """The migration that adds the comparison's village summaries fills them from what is there."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="e3c5a7d9f104")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO areas (id, code, name, level, path, retired) VALUES "
+                    "(1, '441323', '惠东县', 'county', '/441323/', false), "
+                    "(2, '441323110201', '中洞村', 'village', '/441323/441323110201/', false)"
+                )
+            )
+            for i, poor in ((1, True), (2, False), (3, True)):
+                conn.execute(
+                    text(
+                        "INSERT INTO households (id, village_id, head_name, members, formerly_poor, monitored, "
+                        "public_token) VALUES (:i, 2, :n, 1, :p, false, :t)"
+                    ),
+                    {"i": i, "n": f"户{i}", "p": poor, "t": f"token-{i}"},
+                )
+            conn.execute(
+                text("INSERT INTO projects (id, name, type, village_id, active) VALUES (1, '蜂场', 'beekeeping', 2, true)")
+            )
+            for i, (year, kind, fen, n) in enumerate(
+                ((2025, "collective_income", 100_000, 2), (2025, "cost", 30_000, 1), (2025, "sales", 5_000, 1),
+                 (2025, "dividend", 9_000, 3), (2024, "output", 700_000, 4)),
+                start=1,
+            ):  # fmt: skip
+                conn.execute(
+                    text(
+                        "INSERT INTO project_year_summaries (id, village_id, project_id, year, kind, amount_fen, "
+                        "quantity, entry_count) VALUES (:i, 2, 1, :y, :k, :f, 0, :n)"
+                    ),
+                    {"i": i, "y": year, "k": kind, "f": fen, "n": n},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            rosters = conn.execute(text("SELECT village_id, households, formerly_poor FROM village_rosters")).all()
+            money = conn.execute(
+                text(
+                    "SELECT year, collective_income_fen, output_fen, statement_income_fen, spending_fen, entry_count "
+                    "FROM village_year_summaries WHERE village_id = 2 ORDER BY year"
+                )
+            ).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in rosters] == [(2, 3, 2)]
+    assert [tuple(r) for r in money] == [(2024, 0, 700_000, 0, 0, 4), (2025, 100_000, 0, 105_000, 30_000, 4)]
+
+
 @pytest.mark.postgres_only
 def test_subtree_filters_use_the_path_index_on_postgresql(app, db, world):
     """`path LIKE 'prefix%'` (every scope check) can use the index under any collation."""

@@ -3,12 +3,12 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from coopapp.access import audit
-from coopapp.core.income_statement import statement
+from coopapp.core.income_statement import EXPENSE_KINDS, INCOME_KINDS, statement
 from coopapp.core.money import median_fen
 from coopapp.core.periods import month_sql, year_sql
 from coopapp.core.vocabulary import PAYOUT_KINDS
@@ -22,7 +22,10 @@ from coopapp.models import (
     MonthlySummary,
     ProjectYearSummary,
     VillageBenefitSummary,
+    VillageRoster,
+    VillageYearSummary,
 )
+from coopapp.models.households import roster_counts
 
 _YEAR = year_sql(LedgerEntry.period)
 _MONTH = month_sql(LedgerEntry.period)
@@ -34,6 +37,16 @@ _MONTHLY_KEY = ("project_id", "year", "month", "kind")
 _YEARLY_KEY = ("project_id", "year", "kind")
 _HOUSEHOLD_KEY = ("household_id", "year")
 _GROUP_KEY = ("group_id", "project_id", "year", "month", "kind")
+_VILLAGE_YEAR_KEY = ("village_id", "year")
+# The village-year summaries' money columns → the kinds each adds up (a kind may feed two:
+# collective income is also the statement's 投资收益). Kinds on none of them (payouts) are not kept.
+VILLAGE_YEAR_COLUMNS = {
+    "collective_income_fen": ("collective_income",),
+    "output_fen": ("output",),
+    "statement_income_fen": INCOME_KINDS,
+    "spending_fen": EXPENSE_KINDS,
+}
+_VILLAGE_YEAR_KINDS = frozenset(k for kinds in VILLAGE_YEAR_COLUMNS.values() for k in kinds)
 
 
 def _upsert(model, key: tuple[str, ...], values: dict, added: tuple[str, ...]) -> None:
@@ -127,6 +140,7 @@ def _apply(entry: LedgerEntry) -> bool:
         },
         ("amount_fen", "quantity", "entry_count"),
     )
+    add_village_year(entry.village_id, entry.year, entry.kind, entry.amount_fen)
     if entry.kind in PAYOUT_KINDS and entry.household_id is not None:
         _upsert(
             HouseholdYearSummary,
@@ -142,6 +156,24 @@ def _apply(entry: LedgerEntry) -> bool:
         )
         return True
     return False
+
+
+def add_village_year(village_id: int, year: int, kind: str, amount_fen: int, entries: int = 1) -> None:
+    """Add an approved amount of `kind` to its village-year summary (nothing for a kind on none
+    of its columns: payouts)."""
+    if kind not in _VILLAGE_YEAR_KINDS:
+        return
+    _upsert(
+        VillageYearSummary,
+        _VILLAGE_YEAR_KEY,
+        {
+            "village_id": village_id,
+            "year": year,
+            **{col: amount_fen if kind in kinds else 0 for col, kinds in VILLAGE_YEAR_COLUMNS.items()},
+            "entry_count": entries,
+        },
+        (*VILLAGE_YEAR_COLUMNS, "entry_count"),
+    )
 
 
 def _benefit_figures(rows) -> dict[tuple[int, int], dict]:
@@ -260,6 +292,24 @@ def _household_from_ledger():
     )
 
 
+def _village_year_from(yearly):
+    """The village-year summaries' figures summed from project-year rows (`yearly`: the
+    summaries, or the ledger summed as they keep it)."""
+    return (
+        select(
+            yearly.c.village_id,
+            yearly.c.year,
+            *(
+                func.sum(case((yearly.c.kind.in_(kinds), yearly.c.amount_fen), else_=0)).label(col)
+                for col, kinds in VILLAGE_YEAR_COLUMNS.items()
+            ),
+            func.sum(yearly.c.entry_count).label("entry_count"),
+        )
+        .where(yearly.c.kind.in_(sorted(_VILLAGE_YEAR_KINDS)))
+        .group_by(yearly.c.village_id, yearly.c.year)
+    )
+
+
 def _group_from_ledger():
     """The approved entries of village groups, summed as the group summaries keep them."""
     return (
@@ -295,8 +345,13 @@ def _household_key(row) -> tuple:
     return (row.household_id, row.village_id, int(row.year))
 
 
+def _village_year_key(row) -> tuple:
+    return (row.village_id, int(row.year))
+
+
 def verify() -> list[str]:
-    """Every difference between the summary tables and the approved raw ledger."""
+    """Every difference between the summary tables and the approved raw ledger (and between the
+    village rosters and the households)."""
     problems: list[str] = []
     checks = (
         (
@@ -327,8 +382,16 @@ def verify() -> list[str]:
             _group_key,
             ("amount_fen", "quantity", "entry_count"),
         ),
+        (
+            "village-year",
+            _village_year_from(_yearly_from_ledger().subquery()),
+            select(VillageYearSummary),
+            _village_year_key,
+            (*VILLAGE_YEAR_COLUMNS, "entry_count"),
+        ),
     )
     problems += _verify_benefit()
+    problems += _verify_rosters()
     problems += _verify_statement()
     for name, raw_q, summary_q, key, cols in checks:
         raw = {key(r): tuple(Decimal(getattr(r, c)) for c in cols) for r in db.session.execute(raw_q)}
@@ -372,6 +435,17 @@ def _verify_benefit() -> list[str]:
     ]
 
 
+def _verify_rosters() -> list[str]:
+    """The village rosters' counts against the households."""
+    counted = {v: (int(n), int(poor)) for v, n, poor in db.session.execute(roster_counts())}
+    stored = {r.village_id: (r.households, r.formerly_poor) for r in db.session.scalars(select(VillageRoster))}
+    return [
+        f"roster village {k}: households (all, formerly poor) {counted.get(k, (0, 0))} ≠ summary {stored.get(k, (0, 0))}"
+        for k in sorted(counted.keys() | stored.keys())
+        if counted.get(k, (0, 0)) != stored.get(k, (0, 0))
+    ]
+
+
 def _statement_figures(rows) -> dict[tuple, tuple[int, int]]:
     """(village, year, kind, amount) rows → (village, year) → (spending, net income) by the income
     statement: the comparison's metrics `spending` and `net_income`."""
@@ -410,7 +484,8 @@ def rebuild_recorded() -> None:
 
 
 def rebuild() -> None:
-    """Recompute the summary tables from the approved ledger (caller commits)."""
+    """Recompute the summary tables from the approved ledger, and the village rosters from the
+    households (caller commits)."""
     db.session.execute(delete(MonthlySummary))
     db.session.execute(delete(ProjectYearSummary))
     db.session.execute(delete(HouseholdYearSummary))
@@ -440,6 +515,17 @@ def rebuild() -> None:
             ["group_id", "village_id", "project_id", "year", "month", "kind", "amount_fen", "quantity", "entry_count"],
             select(group),
         )
+    )
+    db.session.execute(delete(VillageYearSummary))
+    village_year = _village_year_from(ProjectYearSummary.__table__)
+    db.session.execute(
+        insert(VillageYearSummary).from_select(
+            ["village_id", "year", *VILLAGE_YEAR_COLUMNS, "entry_count"], village_year
+        )
+    )
+    db.session.execute(delete(VillageRoster))
+    db.session.execute(
+        insert(VillageRoster).from_select(["village_id", "households", "formerly_poor"], roster_counts())
     )
     db.session.execute(delete(VillageBenefitSummary))
     rows = _benefit_rows(None, None)

@@ -7,7 +7,7 @@ from coopapp.models.areas import LEVELS, Area
 from coopapp.models.audit import AuditEvent, AuditHead
 from coopapp.models.disclosures import Disclosure
 from coopapp.models.distributions import Deduction, Distribution, DistributionLine, Objection
-from coopapp.models.households import Household, Membership
+from coopapp.models.households import Household, Membership, VillageRoster
 from coopapp.models.imports import IMPORT_KINDS, ImportBatch
 from coopapp.models.ledger import (
     ClosedMonth,
@@ -18,6 +18,7 @@ from coopapp.models.ledger import (
     MonthReopening,
     ProjectYearSummary,
     VillageBenefitSummary,
+    VillageYearSummary,
 )
 from coopapp.models.orgs import Cooperative, PartyOrg, PartyOrgUpgrade
 from coopapp.models.projects import Project, ProjectTarget
@@ -98,6 +99,8 @@ __all__ = [
     "ProjectTarget",
     "ProjectYearSummary",
     "VillageBenefitSummary",
+    "VillageRoster",
+    "VillageYearSummary",
     "User",
     "Voucher",
     "UserSession",

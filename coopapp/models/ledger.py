@@ -267,6 +267,26 @@ class GroupMonthlySummary(db.Model):
     entry_count: Mapped[int] = mapped_column(default=0)
 
 
+class VillageYearSummary(db.Model):
+    """Per village × year, its projects' year summaries added up into the money figures the
+    comparison shows for every village: collective income, output value, and the income
+    statement's income and spending (`core.income_statement`: 本年收益 = income − spending). Kept
+    with the project-year summaries on approval, so a county's comparison reads one row per
+    village and year instead of a dozen index ranges per village."""
+
+    __tablename__ = "village_year_summaries"
+    __table_args__ = (UniqueConstraint("village_id", "year"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    year: Mapped[int]
+    collective_income_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    statement_income_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    spending_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    entry_count: Mapped[int] = mapped_column(default=0)
+
+
 class HouseholdYearSummary(db.Model):
     """Approved payouts per household × year, for the benefit metrics."""
 

@@ -5,12 +5,12 @@ from decimal import Decimal
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, or_, select, true, union_all
+from sqlalchemy import and_, bindparam, func, or_, select, union_all
 from sqlalchemy import null as sa_null
 from sqlalchemy.orm import aliased, selectinload
 
 from coopapp.access.scope import VillageRef, village_ref, visible_village_refs
-from coopapp.core.income_statement import EXPENSE_KINDS, INCOME_KINDS
+from coopapp.core.income_statement import EXPENSE_KINDS
 from coopapp.core.money import median_fen
 from coopapp.extensions import db
 from coopapp.models import (
@@ -21,6 +21,8 @@ from coopapp.models import (
     ProjectYearSummary,
     User,
     VillageBenefitSummary,
+    VillageRoster,
+    VillageYearSummary,
 )
 from coopapp.models.base import plain_rows
 
@@ -42,35 +44,22 @@ def ratio(part: int | None, whole: int | Decimal | None) -> Decimal | None:
 
 @cache
 def _figures_query():
-    """The statement of `_village_figures`, built once (building it costs more than running it).
-
-    Every figure is a correlated subquery on an index (project-year summaries by year, village,
-    kind; households by village, 脱贫户 flag; benefit summaries by year, village): on SQLite this
-    is about twice as fast as joining grouped subqueries, which need temporary B-trees."""
-    pys, year, last_year = ProjectYearSummary, bindparam("year"), bindparam("last_year")
-
-    def amount(y, kind: str):
-        q = select(func.coalesce(func.sum(pys.amount_fen), 0))
-        return q.where(pys.year == y, pys.village_id == Area.id, pys.kind == kind).scalar_subquery()
-
-    def amounts(y, kinds: tuple[str, ...]):
-        q = select(func.coalesce(func.sum(pys.amount_fen), 0))
-        return q.where(pys.year == y, pys.village_id == Area.id, pys.kind.in_(kinds)).scalar_subquery()
-
-    def households(*where):
-        return select(func.count()).where(Household.village_id == Area.id, *where).scalar_subquery()
-
+    """The statement of `_village_figures`, built once (building it costs more than running it):
+    each village's row of the village-year summaries this year and last (money), of its roster
+    (households) and of the benefit summaries this year and last — five lookups by key a village."""
+    year, last_year = bindparam("year"), bindparam("last_year")
     now, last = aliased(VillageBenefitSummary, name="now"), aliased(VillageBenefitSummary, name="last")
+    money, money_last = aliased(VillageYearSummary, name="money"), aliased(VillageYearSummary, name="money_last")
     z = func.coalesce
     return (
         select(
             Area.id,
-            amount(year, "collective_income"),
-            amount(year, "output"),
-            amount(last_year, "collective_income"),
-            amount(last_year, "output"),
-            households(),
-            households(Household.formerly_poor == true()),
+            z(money.collective_income_fen, 0),
+            z(money.output_fen, 0),
+            z(money_last.collective_income_fen, 0),
+            z(money_last.output_fen, 0),
+            z(VillageRoster.households, 0),
+            z(VillageRoster.formerly_poor, 0),
             z(now.households_benefited, 0),
             z(now.benefit_total_fen, 0),
             z(now.benefit_median_fen, 0),
@@ -81,9 +70,12 @@ def _figures_query():
             z(last.benefit_total_fen, 0),
             z(last.formerly_poor_benefited, 0),
             z(last.formerly_poor_benefit_total_fen, 0),
-            amounts(year, EXPENSE_KINDS),
-            amounts(year, INCOME_KINDS),
+            z(money.spending_fen, 0),
+            z(money.statement_income_fen, 0),
         )
+        .outerjoin(money, and_(money.village_id == Area.id, money.year == year))
+        .outerjoin(money_last, and_(money_last.village_id == Area.id, money_last.year == last_year))
+        .outerjoin(VillageRoster, VillageRoster.village_id == Area.id)
         .outerjoin(now, and_(now.village_id == Area.id, now.year == year))
         .outerjoin(last, and_(last.village_id == Area.id, last.year == last_year))
         .where(Area.id.in_(bindparam("ids", expanding=True)))
@@ -91,15 +83,14 @@ def _figures_query():
 
 
 def _village_figures(village_ids: list[int], year: int) -> tuple[dict[int, tuple], dict[int, int]]:
-    """village → its figures for `year` and the year before, from the summary tables and the
-    roster in one query: income, output, last year's income and output; households, formerly
-    poor households; this year's benefited, total, median (all, then formerly poor); last year's
+    """village → its figures for `year` and the year before, from the summary tables in one
+    query: income, output, last year's income and output; households, formerly poor
+    households (the village's roster); this year's benefited, total, median (all, then formerly poor); last year's
     benefited and total (all, then formerly poor); the year's spending and income by the income
     statement (`core.income_statement`). Absent figures are 0. Merged villages (撤并村)
     are counted in their survivors as `_with_merged` says; its second result says which."""
     params = {"ids": village_ids, "year": year, "last_year": year - 1}
-    # Plain tuples of ints (PostgreSQL's SUM of bigint comes as a Decimal, hence int()).
-    figures = {row[0]: tuple(map(int, row[1:])) for row in plain_rows(_figures_query(), params)}
+    figures = {row[0]: row[1:] for row in plain_rows(_figures_query(), params)}
     return _with_merged(figures, params)
 
 
@@ -162,9 +153,7 @@ def _with_merged(figures: dict[int, tuple], params: dict) -> tuple[dict[int, tup
     theirs = dict(figures)
     missing = [m for m in counted if m not in theirs]
     if missing:
-        theirs.update(
-            (row[0], tuple(map(int, row[1:]))) for row in plain_rows(_figures_query(), {**params, "ids": missing})
-        )
+        theirs.update((row[0], row[1:]) for row in plain_rows(_figures_query(), {**params, "ids": missing}))
     none = (0,) * _WIDTH
     for merged, survivor in counted.items():
         own, add = list(figures.get(survivor, none)), theirs.get(merged, none)
