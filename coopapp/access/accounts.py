@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coopapp.access import audit, sessions, throttle
@@ -145,7 +146,8 @@ def issue_token(user: User) -> str:
 
 def user_for_token(token: str) -> User | None:
     """The active user behind an unexpired, unrevoked token."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token or "")))
+    q = select(ApiToken).where(ApiToken.token_hash == _hash_token(token or ""))
+    row = db.session.scalar(q.options(joinedload(ApiToken.user)))  # (the user with its token: one query)
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row.user

@@ -51,6 +51,7 @@ def _twin_key(key: str) -> str | None:
 
 
 _PLAIN = (int, str, bool, type(None))
+_CENTS = tuple(f".{fen:02d}" for fen in range(100))  # the fen of a yuan string
 # A dict's keys (in order) → (key, its twin or None) for each: records of one shape (a table's
 # rows) share one plan, so the twin rule is not worked out again for every row.
 _PLANS: dict[tuple, tuple] = {}
@@ -109,12 +110,15 @@ def _table(rows: list) -> list | None:
                 return None
             out_columns.append(column)
             out_keys.append(twin)
-            # fen_to_decimal_string, inline (thousands of these per answer): whole yuan and fen, by
-            # %-formatting, which is faster here than an f-string's two operations.
-            yuan = "%d.%02d"
+            # fen_to_decimal_string, inline (thousands of these per answer): whole yuan, then the
+            # fen as one of 100 ready-made ".00"…".99" (twice as fast as %-formatting both).
             out_columns.append(
                 [
-                    None if fen is None else yuan % divmod(fen, 100) if fen >= 0 else fen_to_decimal_string(fen)
+                    None
+                    if fen is None
+                    else str(fen // 100) + _CENTS[fen % 100]
+                    if fen >= 0
+                    else fen_to_decimal_string(fen)
                     for fen in column
                 ]
             )
@@ -153,6 +157,8 @@ def _nested(column: tuple) -> list:
     """`jsonable` of a column of lists (each row's yields): when they hold only dicts, all of
     them at once (as one table when they share a shape), then cut back into the rows' lists."""
     items = [item for cell in column for item in cell]
+    if all(type(item) in _PLAIN_TYPES for item in items):  # lists of names (each row's project types)
+        return [cell.copy() for cell in column]
     if not all(type(item) is dict for item in items):
         return [jsonable(cell) for cell in column]
     done, out, start = jsonable(items) if items else [], [], 0
@@ -173,7 +179,7 @@ def _record(value: dict) -> dict:
             out[key] = item
             if twin is not None:
                 if item >= 0:  # fen_to_decimal_string, inline: thousands of these per answer
-                    out[twin] = "%d.%02d" % divmod(item, 100)  # noqa: UP031 (faster than an f-string)
+                    out[twin] = str(item // 100) + _CENTS[item % 100]
                 else:
                     out[twin] = fen_to_decimal_string(item)
         elif kind is str or kind is bool:

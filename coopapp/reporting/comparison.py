@@ -33,6 +33,7 @@ from flask_babel import gettext as _
 from sqlalchemy import BigInteger, bindparam, select, type_coerce
 
 from coopapp.access.scope import VillageRef, authorize, visible_village_refs
+from coopapp.core import gcpause
 from coopapp.core.money import ParseError, parse_yuan
 from coopapp.core.vocabulary import PROJECT_TYPES
 from coopapp.errors import BadRequest
@@ -184,14 +185,16 @@ def _group_label(key: tuple[str, str]) -> str:
 def _shown_group(groups: dict, project_type: str | None) -> tuple[str, str] | None:
     """The group a row shows: the filtered type's, else the one with the largest output (among
     the groups with a yield, when there are any)."""
-    if project_type is not None:
-        groups = {k: pair for k, pair in groups.items() if k[0] == project_type}
-    if not groups:
-        return None
-    with_yield = [(k, pair) for k, pair in groups.items() if pair is not None]
-    if not with_yield:
-        return max(groups)
-    return max(with_yield, key=lambda kp: (kp[1][0], kp[1][1], kp[0]))[0]
+    best, without = None, None  # (output, capacity, key) of the best group with a yield; the last key without
+    for key, pair in groups.items():  # (a loop: hot, 300 villages × their groups)
+        if project_type is not None and key[0] != project_type:
+            continue
+        if pair is None:
+            if without is None or key > without:
+                without = key
+        elif best is None or (pair[0], pair[1], key) > best:
+            best = (pair[0], pair[1], key)
+    return best[2] if best is not None else without
 
 
 def _add_columns(rows: list[dict], villages: list[VillageRef], projects: dict[int, dict], f: Filters) -> list[dict]:
@@ -304,6 +307,11 @@ def comparison(user: User, area: Area, f: Filters, *, with_towns: bool = True, o
     leaves them out, for callers that only want the rows; `order=False` leaves the rows in code
     order without ranks, for callers that order them themselves).
     """
+    with gcpause.paused():  # (300 rows of ~60 keys, their yields and ratios: no cycles among them)
+        return _comparison(user, area, f, with_towns=with_towns, order=order)
+
+
+def _comparison(user: User, area: Area, f: Filters, *, with_towns: bool, order: bool) -> dict:
     authorize(user, "view", area)
     if f.project_type is not None and f.project_type not in PROJECT_TYPES:
         raise BadRequest(_("未知项目类型：%(t)s", t=f.project_type), {"type": ", ".join(PROJECT_TYPES)})
