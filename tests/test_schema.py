@@ -148,7 +148,9 @@ def test_upgrade_fills_the_village_year_summaries_and_rosters(empty_database):
                     {"i": i, "n": f"户{i}", "p": poor, "t": f"token-{i}"},
                 )
             conn.execute(
-                text("INSERT INTO projects (id, name, type, village_id, active) VALUES (1, '蜂场', 'beekeeping', 2, true)")
+                text(
+                    "INSERT INTO projects (id, name, type, village_id, active) VALUES (1, '蜂场', 'beekeeping', 2, true)"
+                )
             )
             for i, (year, kind, fen, n) in enumerate(
                 ((2025, "collective_income", 100_000, 2), (2025, "cost", 30_000, 1), (2025, "sales", 5_000, 1),

@@ -82,6 +82,11 @@ def test_rosters_follow_every_household_added_flagged_and_moved(world):
     assert _roster(village.id) == (count, poor)
     assert _roster(sibling.id) == (sibling_before[0] + 1, sibling_before[1])
     assert rollups.verify() == []
+    # and one removed (nothing removes households today; the rule holds if something does)
+    db.session.expire(household)  # (as a later request would find it: nothing of it loaded)
+    db.session.delete(household)
+    db.session.commit()
+    assert _roster(sibling.id) == sibling_before and rollups.verify() == []
 
 
 def test_a_changed_roster_is_found_and_rebuilt(world):

@@ -5,20 +5,8 @@ import secrets
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import (
-    ForeignKey,
-    Index,
-    String,
-    UniqueConstraint,
-    case,
-    delete,
-    event,
-    func,
-    insert,
-    inspect,
-    select,
-    update,
-)
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, case, event, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from coopapp.extensions import db
@@ -47,7 +35,7 @@ class Household(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # (active_history: the village a household moves away from is known when it moves, so that
-    # both rosters are recounted; likewise the flag's old value.)
+    # both rosters change; likewise the flag's old value.)
     village_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True, active_history=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     head_name: Mapped[str] = mapped_column(String(50))
@@ -79,10 +67,11 @@ class Household(db.Model):
 
 class VillageRoster(db.Model):
     """Per village, the size of its roster: its households and its formerly poor (脱贫户) ones, as
-    the comparison shows them beside every village. Recounted from the households whenever one is
-    added, moved to another village, removed or has its 脱贫户 flag changed (`villages.rosters`),
-    so the comparison reads 300 rows, not a county's 60,000 households; `coop rollup verify`
-    checks it against the households. A village without households has no row."""
+    the comparison shows them beside every village. Changed with every flush that adds a household,
+    removes one, moves one to another village or changes its 脱贫户 flag (`roster_changes`), so the
+    comparison reads 300 rows, not a county's 60,000 households; `coop rollup verify` checks it
+    against the households and `coop rollup rebuild` counts it again. A village that never had a
+    household has no row."""
 
     __tablename__ = "village_rosters"
 
@@ -115,56 +104,75 @@ class Membership(db.Model):
         }
 
 
-def roster_counts(village_ids=None):
-    """(village, households, formerly poor) counted from the households (of these villages, or all)."""
-    q = select(
+def roster_counts():
+    """(village, households, formerly poor) counted from the households: what `VillageRoster` holds."""
+    return select(
         Household.village_id,
         func.count(),
         func.sum(case((Household.formerly_poor, 1), else_=0)),
     ).group_by(Household.village_id)
-    return q if village_ids is None else q.where(Household.village_id.in_(village_ids))
 
 
-def recount_rosters(connection, village_ids) -> None:
-    """Count these villages' rosters again (`VillageRoster`), on `connection` inside its transaction.
-
-    Each village's row is locked first (as `ledger.locks.lock_village` does), in id order, so two
-    transactions adding households to one village count one after the other — the second seeing
-    the first's households — instead of both writing a count that misses the other's."""
-    ids = sorted(set(village_ids))
-    if not ids:
-        return
-    areas = Area.__table__
-    connection.execute(update(areas).where(areas.c.id.in_(ids)).values(code=areas.c.code))
-    connection.execute(delete(VillageRoster.__table__).where(VillageRoster.__table__.c.village_id.in_(ids)))
-    connection.execute(
-        insert(VillageRoster.__table__).from_select(["village_id", "households", "formerly_poor"], roster_counts(ids))
-    )
+def _was_and_is(history) -> tuple:
+    """An attribute's value before the flush and after it (None for a side it has not)."""
+    if history.has_changes():
+        return (history.deleted[0] if history.deleted else None, history.added[0] if history.added else None)
+    value = history.unchanged[0] if history.unchanged else None
+    return value, value
 
 
-def _rosters_touched(session: Session) -> set[int]:
-    """The villages whose roster a flush changes: a household added or removed, or one whose
-    village or 脱贫户 flag changed (both villages of a move)."""
-    touched: set[int] = set()
-    for obj in (*session.new, *session.deleted):
-        if type(obj) is Household and obj.village_id is not None:
-            touched.add(obj.village_id)
-    for obj in session.dirty:
+def roster_changes(session: Session) -> dict[int, list[int]]:
+    """village → [households, formerly poor] a flush adds to its roster (negative: takes away): a
+    household added or removed, moved to another village (−1 there, +1 here), or whose 脱贫户 flag
+    changed."""
+    changes: dict[int, list[int]] = {}
+
+    def add(village_id, poor, sign: int) -> None:
+        if village_id is not None:
+            counts = changes.setdefault(village_id, [0, 0])
+            counts[0] += sign
+            counts[1] += sign if poor else 0
+
+    for obj in session.new:
+        if type(obj) is Household:
+            add(obj.village_id, obj.formerly_poor, +1)
+    for obj in (*session.dirty, *session.deleted):
         if type(obj) is not Household:
             continue
         state = inspect(obj)
-        moved, flagged = state.attrs.village_id.history, state.attrs.formerly_poor.history
-        if moved.has_changes() or flagged.has_changes():
-            touched.update(v for v in (*moved.added, *moved.deleted, *moved.unchanged) if v is not None)
-    return touched
+        village_was, village_is = _was_and_is(state.attrs.village_id.history)
+        poor_was, poor_is = _was_and_is(state.attrs.formerly_poor.history)
+        if obj in session.deleted:
+            add(village_was, poor_was, -1)
+        elif (village_was, bool(poor_was)) != (village_is, bool(poor_is)):
+            add(village_was, poor_was, -1)
+            add(village_is, poor_is, +1)
+    return {v: c for v, c in changes.items() if c != [0, 0]}
 
 
 @event.listens_for(Session, "after_flush")
 def _rosters_follow_households(session: Session, _context) -> None:
-    """Every flush that changes a roster recounts it, in the same transaction: every way a
-    household is written through the ORM (pages, API, imports, merges, the demo) keeps the
-    comparison's counts right. (A statement that writes households without the ORM must call
-    `recount_rosters` itself; `coop rollup verify` would find it.)"""
-    touched = _rosters_touched(session)
-    if touched:
-        recount_rosters(session.connection(), touched)
+    """Every flush that changes a roster adds the change to it, in the same transaction: every
+    way a household is written through the ORM (pages, API, imports, merges, the demo) keeps the
+    comparison's counts right. Added, not recounted: two transactions adding households to one
+    village each add theirs (the second waits for the first on the roster's row), and nothing
+    else — an approval, another village — waits for either. (A statement that writes households
+    without the ORM must rebuild the rosters itself, as `ledger.rollups.rebuild` does; `coop
+    rollup verify` would find it.)"""
+    changes = roster_changes(session)
+    if not changes:
+        return
+    connection = session.connection()
+    table = VillageRoster.__table__
+    upsert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    for village_id, (households, poor) in sorted(changes.items()):
+        stmt = upsert(table).values(village_id=village_id, households=households, formerly_poor=poor)
+        connection.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["village_id"],
+                set_={
+                    "households": table.c.households + stmt.excluded.households,
+                    "formerly_poor": table.c.formerly_poor + stmt.excluded.formerly_poor,
+                },
+            )
+        )
