@@ -117,8 +117,9 @@ def _no_projects() -> dict:
 
 
 def _village_projects(village_ids: list[int], year: int) -> dict[int, dict]:
-    """village → its project types, target sums and yield groups {(type, unit): (output, capacity)
-    of its projects with a capacity, or None when none of the type's projects has one}.
+    """village → its project types, target sums and yield groups {(type, unit): (output, capacity
+    in thousandths) of its projects with a capacity, or None when none of the type's projects has
+    one}.
 
     Two plain queries joined here: on SQLite that is about three times faster than the join.
     (Hot: ~1,350 projects for a county; each is added up in one dict keyed by village, type and
@@ -152,7 +153,7 @@ def _village_projects(village_ids: list[int], year: int) -> dict[int, dict]:
     for (village_id, ptype, unit), measured in groups.items():
         v = out[village_id]
         v["types"].add(ptype)
-        v["groups"][(ptype, unit)] = None if measured is None else (measured[0], Decimal(measured[1]) / 1000)
+        v["groups"][(ptype, unit)] = None if measured is None else (measured[0], measured[1])
     return out
 
 
@@ -202,9 +203,11 @@ def _add_columns(rows: list[dict], villages: list[VillageRef], projects: dict[in
     return the peer groups' statistics. (Hot: 300 rows for a county; per-group work is done once.)"""
     empty = _no_projects()
     infos = [projects.get(v.id, empty) for v in villages]
-    # Exact yields (fen per unit) of each village's groups, and the groups' values.
+    # Exact yields (fen per unit: output ÷ (capacity in thousandths ÷ 1000), one division) of each
+    # village's groups, and the groups' values.
     yields = [
-        {k: None if pair is None else Decimal(pair[0]) / pair[1] for k, pair in i["groups"].items()} for i in infos
+        {k: None if pair is None else Decimal(pair[0] * 1000) / pair[1] for k, pair in i["groups"].items()}
+        for i in infos
     ]
     by_group: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
     for per_village in yields:
