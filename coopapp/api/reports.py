@@ -59,5 +59,8 @@ def compare():
             # in the rows' own order (code, name, town, the figures…), not sorted: sorting 300
             # rows' keys cost half as much again as writing them.
             body = orjson.dumps(jsonable(answer), option=orjson.OPT_NON_STR_KEYS)
+            # Freed here, while the collector is still off: back on, it finds the few objects
+            # left, not a walk over the whole answer.
+            del rows, answer
         COMPARE_CACHE.put(key, body)
     return Response(body, mimetype="application/json")
