@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coopapp.access import audit
-from coopapp.distributions import permissions
+from coopapp.distributions import consequences, permissions
 from coopapp.distributions import plans as distributions
 from coopapp.errors import Conflict, Forbidden
 from coopapp.extensions import db
@@ -58,6 +58,18 @@ def test_a_large_plan_waits_for_the_town(world, threshold):
     distributions.publish_plan(sec, plan)
     assert plan.status == "published" and _posted() > 0  # its payouts count at publication
     assert audit.verify() is None
+
+
+def test_the_secretary_is_told_before_approving_that_the_town_comes_next(world, threshold, client, auth):
+    sec = world.users["secretary"]
+    large = distributions.draft_plan(sec, plan_input(world))
+    small = distributions.draft_plan(sec, plan_input(world, pool_fen=1_000_000))
+    db.session.commit()
+    assert consequences.approve_consequence(large).endswith("审批后还须经镇三资代理会计审批，才能公布。")
+    assert "镇三资代理会计" not in consequences.approve_consequence(small)
+    auth.login("sec")
+    page = client.get(f"/distributions/{large.id}").get_data(as_text=True)  # the button's confirmation says it
+    assert "审批后还须经镇三资代理会计审批" in page
 
 
 def test_at_or_below_the_threshold_the_secretary_alone(world, threshold):

@@ -7,19 +7,24 @@ use (`plans.paid_lines`, `plans.collective_share`, `plans.entries_to_reverse`), 
 from flask_babel import gettext as _
 
 from coopapp.core.money import format_yuan
-from coopapp.distributions import plans
+from coopapp.distributions import permissions, plans
 from coopapp.models import Distribution
 
 
 def approve_consequence(plan: Distribution) -> str:
-    """Approving: the plan is frozen as previewed."""
-    return _(
+    """Approving: the plan is frozen as previewed — and, for a plan above the county's size, it is
+    the town's turn next (said before, not only after: the plan then reads 已审批 but cannot be
+    published yet)."""
+    frozen = _(
         "将审批方案 #%(id)s：%(n)s 户，合计 %(a)s 元（分配总额 %(pool)s 元）。审批后方案不能再修改。",
         id=plan.id,
         n=len(plan.lines),
         a=format_yuan(sum(line.amount_fen for line in plan.lines)),
         pool=format_yuan(plan.pool_fen),
     )
+    if permissions.needs_town(plan):
+        return frozen + _("分配总额超过县定标准：审批后还须经镇三资代理会计审批，才能公布。")
+    return frozen
 
 
 def delete_consequence(plan: Distribution) -> str:
