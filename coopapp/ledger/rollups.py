@@ -4,7 +4,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import case, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from coopapp.access import audit
@@ -25,6 +24,7 @@ from coopapp.models import (
     VillageRoster,
     VillageYearSummary,
 )
+from coopapp.models.base import adding_upsert
 from coopapp.models.households import roster_counts
 
 _YEAR = year_sql(LedgerEntry.period)
@@ -50,15 +50,9 @@ _VILLAGE_YEAR_KINDS = frozenset(k for kinds in VILLAGE_YEAR_COLUMNS.values() for
 
 
 def _upsert(model, key: tuple[str, ...], values: dict, added: tuple[str, ...]) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE adding the `added` columns; both databases."""
+    """Count `values` into the summary `model`'s row of `key` (`models.base.adding_upsert`)."""
     dialect = db.session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_fn(model).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(key),
-        set_={col: getattr(model, col) + getattr(stmt.excluded, col) for col in added},
-    )
-    db.session.execute(stmt)
+    db.session.execute(adding_upsert(dialect, model.__table__, key, values, added))
 
 
 def apply_entries(entries: list[LedgerEntry]) -> None:

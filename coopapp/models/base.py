@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Integer
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
@@ -69,3 +70,13 @@ def plain_rows(statement, params: dict | None = None) -> list[tuple]:
         raise DBAPIError.instance(None, None, err, dbapi_error, dialect=connection.dialect) from err
     finally:
         result.close()
+
+
+def adding_upsert(dialect: str, table, key: tuple[str, ...], values: dict, added: tuple[str, ...]):
+    """INSERT … ON CONFLICT (key) DO UPDATE adding the `added` columns to the stored row, on either
+    database: the summaries' one way of counting something in (a new row, or more on an old one)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(**values)
+    return stmt.on_conflict_do_update(
+        index_elements=list(key), set_={col: table.c[col] + stmt.excluded[col] for col in added}
+    )

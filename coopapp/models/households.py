@@ -6,12 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, case, event, func, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from coopapp.extensions import db
 from coopapp.models.areas import Area
-from coopapp.models.base import MilliDecimal
+from coopapp.models.base import MilliDecimal, adding_upsert
 from coopapp.models.orgs import Cooperative
 
 
@@ -163,16 +162,9 @@ def _rosters_follow_households(session: Session, _context) -> None:
     if not changes:
         return
     connection = session.connection()
-    table = VillageRoster.__table__
-    upsert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    counts = ("households", "formerly_poor")
     for village_id, (households, poor) in sorted(changes.items()):
-        stmt = upsert(table).values(village_id=village_id, households=households, formerly_poor=poor)
+        values = {"village_id": village_id, "households": households, "formerly_poor": poor}
         connection.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["village_id"],
-                set_={
-                    "households": table.c.households + stmt.excluded.households,
-                    "formerly_poor": table.c.formerly_poor + stmt.excluded.formerly_poor,
-                },
-            )
+            adding_upsert(connection.dialect.name, VillageRoster.__table__, ("village_id",), values, counts)
         )
