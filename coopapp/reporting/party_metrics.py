@@ -47,7 +47,8 @@ def _figures_query(dialect: str, under: bool):
     if under:
         # (villages by their level too: the path index holds it, so the other areas under the path
         # — a county's thousands of groups — are passed over in the index, never looked up)
-        in_area, village_in = under_path(dialect), and_(Area.level == "village", under_path(dialect))
+        in_area = under_path(dialect)
+        village_in = and_(Area.level == "village", in_area)
     else:
         ids = bindparam("ids", expanding=True)
         in_area, village_in = Area.parent_id.in_(ids), Area.id.in_(ids)
