@@ -96,86 +96,88 @@ def test_a_shared_database_needs_a_real_secret_key_even_in_development(monkeypat
         create_app()
 
 
-def test_upgrade_gives_existing_households_their_statement_tokens(empty_database):
-    """The second migration fills public_token for households that were already there."""
+def _upgraded_over(database_url: str, revision: str, inserts: list[tuple[str, list[dict]]], reads: dict) -> dict:
+    """Migrate an empty database to `revision`, insert the rows of `inserts` (each an SQL statement
+    and its parameters, row by row) as data of that time, migrate to the head, and return what each
+    of `reads` (name → SQL) finds then, as tuples."""
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
-        upgrade(revision="1fd5fc4a50f1")
+        upgrade(revision=revision)
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO areas (id, code, name, level, path) VALUES (1, '441323', '惠东县', 'county', '/441323/')"
-                )
-            )
-            for i in (1, 2, 3):
-                conn.execute(
-                    text(
-                        "INSERT INTO households (id, village_id, head_name, members, formerly_poor, monitored) "
-                        "VALUES (:i, 1, :n, 1, false, false)"
-                    ),
-                    {"i": i, "n": f"户{i}"},
-                )
+            for sql, rows in inserts:
+                for params in rows:
+                    conn.execute(text(sql), params)
         upgrade()
         with db.engine.connect() as conn:
-            tokens = [t for (t,) in conn.execute(text("SELECT public_token FROM households"))]
+            found = {name: [tuple(r) for r in conn.execute(text(sql))] for name, sql in reads.items()}
         db.engine.dispose()
+    return found
+
+
+def test_upgrade_gives_existing_households_their_statement_tokens(empty_database):
+    """The second migration fills public_token for households that were already there."""
+    found = _upgraded_over(
+        empty_database,
+        "1fd5fc4a50f1",
+        [
+            (
+                "INSERT INTO areas (id, code, name, level, path) VALUES (1, '441323', '惠东县', 'county', '/441323/')",
+                [{}],
+            ),
+            (
+                "INSERT INTO households (id, village_id, head_name, members, formerly_poor, monitored) "
+                "VALUES (:i, 1, :n, 1, false, false)",
+                [{"i": i, "n": f"户{i}"} for i in (1, 2, 3)],
+            ),
+        ],
+        {"tokens": "SELECT public_token FROM households"},
+    )
+    tokens = [t for (t,) in found["tokens"]]
     assert len(tokens) == 3 and len(set(tokens)) == 3 and all(len(t) >= 40 for t in tokens)
 
 
 def test_upgrade_fills_the_village_year_summaries_and_rosters(empty_database):
     """The migration that adds the comparison's village summaries fills them from what is there."""
-    from flask_migrate import upgrade
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
-    with app.app_context():
-        upgrade(revision="e3c5a7d9f104")
-        with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO areas (id, code, name, level, path, retired) VALUES "
-                    "(1, '441323', '惠东县', 'county', '/441323/', false), "
-                    "(2, '441323110201', '中洞村', 'village', '/441323/441323110201/', false)"
-                )
-            )
-            for i, poor in ((1, True), (2, False), (3, True)):
-                conn.execute(
-                    text(
-                        "INSERT INTO households (id, village_id, head_name, members, formerly_poor, monitored, "
-                        "public_token) VALUES (:i, 2, :n, 1, :p, false, :t)"
-                    ),
-                    {"i": i, "n": f"户{i}", "p": poor, "t": f"token-{i}"},
-                )
-            conn.execute(
-                text(
-                    "INSERT INTO projects (id, name, type, village_id, active) VALUES (1, '蜂场', 'beekeeping', 2, true)"
-                )
-            )
-            for i, (year, kind, fen, n) in enumerate(
-                ((2025, "collective_income", 100_000, 2), (2025, "cost", 30_000, 1), (2025, "sales", 5_000, 1),
-                 (2025, "dividend", 9_000, 3), (2024, "output", 700_000, 4)),
-                start=1,
-            ):  # fmt: skip
-                conn.execute(
-                    text(
-                        "INSERT INTO project_year_summaries (id, village_id, project_id, year, kind, amount_fen, "
-                        "quantity, entry_count) VALUES (:i, 2, 1, :y, :k, :f, 0, :n)"
-                    ),
-                    {"i": i, "y": year, "k": kind, "f": fen, "n": n},
-                )
-        upgrade()
-        with db.engine.connect() as conn:
-            rosters = conn.execute(text("SELECT village_id, households, formerly_poor FROM village_rosters")).all()
-            money = conn.execute(
-                text(
-                    "SELECT year, collective_income_fen, output_fen, statement_income_fen, spending_fen, entry_count "
-                    "FROM village_year_summaries WHERE village_id = 2 ORDER BY year"
-                )
-            ).all()
-        db.engine.dispose()
-    assert [tuple(r) for r in rosters] == [(2, 3, 2)]
-    assert [tuple(r) for r in money] == [(2024, 0, 700_000, 0, 0, 4), (2025, 100_000, 0, 105_000, 30_000, 4)]
+    summaries = ((2025, "collective_income", 100_000, 2), (2025, "cost", 30_000, 1), (2025, "sales", 5_000, 1),
+                 (2025, "dividend", 9_000, 3), (2024, "output", 700_000, 4))  # fmt: skip
+    found = _upgraded_over(
+        empty_database,
+        "e3c5a7d9f104",
+        [
+            (
+                "INSERT INTO areas (id, code, name, level, path, retired) VALUES "
+                "(1, '441323', '惠东县', 'county', '/441323/', false), "
+                "(2, '441323110201', '中洞村', 'village', '/441323/441323110201/', false)",
+                [{}],
+            ),
+            (
+                "INSERT INTO households (id, village_id, head_name, members, formerly_poor, monitored, "
+                "public_token) VALUES (:i, 2, :n, 1, :p, false, :t)",
+                [
+                    {"i": i, "n": f"户{i}", "p": poor, "t": f"token-{i}"}
+                    for i, poor in ((1, True), (2, False), (3, True))
+                ],
+            ),
+            (
+                "INSERT INTO projects (id, name, type, village_id, active) VALUES (1, '蜂场', 'beekeeping', 2, true)",
+                [{}],
+            ),
+            (
+                "INSERT INTO project_year_summaries (id, village_id, project_id, year, kind, amount_fen, "
+                "quantity, entry_count) VALUES (:i, 2, 1, :y, :k, :f, 0, :n)",
+                [{"i": i, "y": y, "k": k, "f": f, "n": n} for i, (y, k, f, n) in enumerate(summaries, start=1)],
+            ),
+        ],
+        {
+            "rosters": "SELECT village_id, households, formerly_poor FROM village_rosters",
+            "money": "SELECT year, collective_income_fen, output_fen, statement_income_fen, spending_fen, "
+            "entry_count FROM village_year_summaries WHERE village_id = 2 ORDER BY year",
+        },
+    )
+    assert found["rosters"] == [(2, 3, 2)]
+    assert found["money"] == [(2024, 0, 700_000, 0, 0, 4), (2025, 100_000, 0, 105_000, 30_000, 4)]
 
 
 @pytest.mark.postgres_only
