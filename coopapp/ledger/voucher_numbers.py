@@ -35,6 +35,7 @@ class VoucherNumbers:
         q = (
             select(LedgerEntry.village_id, LedgerEntry.period, func.max(LedgerEntry.voucher_no))
             .where(tuple_(LedgerEntry.village_id, LedgerEntry.period).in_(sorted(keys)))
+            .where(LedgerEntry.voucher_no.is_not(None))  # (the partial unique index's rows)
             .group_by(LedgerEntry.village_id, LedgerEntry.period)
         )
         found = {(v, p): n or 0 for v, p, n in db.session.execute(q)}
