@@ -433,3 +433,34 @@ def test_a_kind_pasted_with_a_line_break_still_matches(app, db, world, tmp_path)
     code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
     assert code == 0, report
     assert (report["rows_ok"], report["total_fen"], report["errors"]) == (1, 10000, [])
+
+
+def test_a_header_repeated_further_down_is_skipped(app, db, world, tmp_path):
+    """Months pasted one under another, each with its header: the repeats are not rows."""
+    from .builders import LEDGER_HEADER
+
+    d = M.replace(day=5)
+    rows = [
+        [d, "a", "销售收入", None, "100", None],
+        [],
+        LEDGER_HEADER,
+        [d, "b", "销售收入", None, "200", None],
+    ]
+    path = write_xlsx(tmp_path / "months.xlsx", rows)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
+    assert code == 0, report
+    assert report["errors"] == [] and report["rows_ok"] == 2 and report["total_fen"] == 30_000
+    assert [e.note for e in entries(db)] == ["a", "b"]
+
+
+def test_a_header_further_down_with_its_columns_elsewhere_is_refused(app, db, world, tmp_path):
+    """Read with the first header's columns, the rows under it would be imported wrong: refused, named."""
+    d = M.replace(day=5)
+    moved = ["日期", "类别", "摘要", "数量(斤)", "金额（元）", "户主"]
+    rows = [[d, "a", "销售收入", None, "100", None], moved, [d, "销售收入", "b", None, "200", None]]
+    path = write_xlsx(tmp_path / "moved.xlsx", rows)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id)
+    assert code == 1 and not report["imported"]
+    message = report["errors"][0]["message"]
+    assert "第 6 行又是一个表头" in message and "第 4 行" in message and "日期、类别、摘要" in message
+    assert entries(db) == []

@@ -202,3 +202,27 @@ def test_a_county_typed_otherwise_is_renamed_and_the_preview_says_so(app, db, cl
     assert code == 0 and (report["renamed"], report["published"]) == (1, 0)
     assert (_area("441323").name, _area("441323").published_name) == ("惠东县", "惠东县")
     assert audit.verify() is None
+
+
+def test_towns_and_villages_pages_pasted_one_under_another(app, world, tmp_path):
+    """As a clerk copies the NBS site: the county's towns page (code, name), then each town's villages
+    page (code, 城乡分类代码, name), each with its header — every part read by its own header."""
+    rows = [
+        ("统计用区划代码", "名称"),
+        ("441323110000", "高潭镇"),
+        ("441323113000", "新庵镇"),
+        (),
+        ("统计用区划代码", "城乡分类代码", "名称"),
+        ("441323110203", "220", "义和村委会"),
+        (),
+        ("统计用区划代码", "城乡分类代码", "名称"),
+        ("441323113201", "220", "新庵村委会"),
+    ]
+    path = write_area_xlsx(tmp_path / "pasted.xlsx", rows, title="2023年统计用区划代码", numeric_codes=False)
+    code, report = _cli(app, path)
+    assert code == 0 and report["errors"] == [], report
+    assert _area("441323110203").name == "义和村" and _area("441323113201").name == "新庵村"
+    assert _area("441323113").name == "新庵镇"
+    # The part with 城乡分类代码 is read by its own header (a name is never the 220 beside it) and said so.
+    assert [w["row"] for w in report["warnings"]] == [6]
+    assert "以下各行按这一表头的列读取" in report["warnings"][0]["message"]

@@ -115,7 +115,7 @@ def _check(path: Path, report: AreaImportReport) -> list[_Row]:
         header = table.header
         if not (header.has("code") and header.has("name")):
             raise ImportFileError(_("第 %(r)s 行的表头缺少列：%(cols)s。", r=header.row, cols="统计用区划代码、名称"))
-        rows = rows_of(table, report)
+        rows = rows_of(table, report, sections=True)  # (towns' and villages' pages pasted one after another)
         report.sha256 = file_sha256(path)
         parsed, coded = _read(report, header, rows)
     except ImportFileError as exc:

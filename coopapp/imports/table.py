@@ -6,6 +6,12 @@ another has one); `rows_of` gives the data rows after it — merged cells filled
 blank, total and signature rows skipped and counted by one rule (`row_kinds.row_kind`), a total
 row handed to the importer's check (the ledger's: `totals`). Every importer (ledger, households,
 areas, users) reads its file through these two, and differs only in what it makes of a data row.
+
+A header repeated further down (a sheet pasted together from several pages or months, each with
+its header) is skipped when it names the same columns in the same places; one that places them
+otherwise starts a new section where the importer reads rows with the header they were written
+under (`sections`: the area list's, which reads each row's columns anew) and is refused elsewhere,
+rather than read with the wrong columns.
 """
 
 from collections.abc import Callable, Iterator
@@ -14,7 +20,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from coopapp.imports.header import Header, NoHeader, find_header
+from coopapp.imports.header import Header, NoHeader, find_header, match_header
 from coopapp.imports.merges import REFUSED, fill_merges
 from coopapp.imports.options import ReadOptions
 from coopapp.imports.parse import ImportFileError
@@ -35,6 +41,7 @@ class Table:
     header: Header
     rows: Iterator[tuple[int, tuple]]
     text: bool
+    aliases: dict[str, str]
 
 
 def open_table(path: Path, file_name: str, report: ImportReport, aliases: dict[str, str]) -> Table:
@@ -45,7 +52,7 @@ def open_table(path: Path, file_name: str, report: ImportReport, aliases: dict[s
     ("sheet") and RollBack stops the import."""
     rows, text = open_rows(path, file_name, report)
     try:
-        return Table(find_header(rows, aliases, report), rows, text)
+        return Table(find_header(rows, aliases, report), rows, text, aliases)
     except NoHeader:
         chosen = report.options.sheet is not None or report.options.answer("sheet") is not None
         if not chosen and len(report.sheets) > 1:
@@ -78,6 +85,7 @@ def rows_of(
     report: ImportReport,
     on_total: Callable[[int, tuple, str], None] | None = None,
     refused: tuple[str, ...] = REFUSED,
+    sections: bool = False,
 ) -> Iterator[tuple[int, tuple]]:
     """The data rows of the table, (row number as the spreadsheet shows it, cells), with vertical
     merges filled down (a merge over a `refused` column is an error: `merges.fill_merges`).
@@ -85,12 +93,76 @@ def rows_of(
     Blank rows (those a workbook leaves out too), total rows and signature rows are skipped and
     counted in `report.rows_skipped` (hidden rows left out are not: the report lists them apart);
     `on_total(number, cells, label)` is called for each total row (see `row_kinds.row_kind`).
+    A header row repeated further down is skipped too (`RepeatedHeaders`; `sections`: the
+    importer reads each row through `table.header`, which a header placing the columns otherwise
+    then replaces; without it such a header is an ImportFileError).
 
     The merges are checked now (their errors reported); the rows as they are read."""
-    return _data_rows(fill_merges(table.rows, report, table.header, refused), table, report, on_total)
+    rows = fill_merges(table.rows, report, table.header, refused)
+    return _data_rows(rows, table, report, on_total, RepeatedHeaders(table, report, sections))
 
 
-def _data_rows(rows, table: Table, report: ImportReport, on_total) -> Iterator[tuple[int, tuple]]:
+class RepeatedHeaders:
+    """Tells a header row met again below the table's header. Cheap for a data row: only a row
+    whose cell under the header's first column (or in the first column) is a column name, as
+    written, is matched as a header."""
+
+    def __init__(self, table: Table, report: ImportReport, sections: bool):
+        header = table.header
+        self.table, self.report, self.sections = table, report, sections
+        self.names = frozenset(table.aliases) | {col.header for col in header.columns.values()}
+        self.places = sorted({0, min(col.index for col in header.columns.values())})
+
+    def skips(self, number: int, cells: tuple) -> bool:
+        """Is this row a header again? True (to be skipped) when it names the header's columns in
+        the same places, or, in `sections`, after making it the table's header; ImportFileError
+        when it places them otherwise and the importer cannot read by sections."""
+        names = self.names
+        for at in self.places:
+            cell = cells[at] if at < len(cells) else None
+            if cell.__class__ is str and cell.strip() in names:
+                break
+        else:
+            return False
+        reading = getattr(self.report, "reading", None)
+        hidden = reading.column_hidden if reading is not None and reading.hidden_columns else None
+        columns = match_header(cells, self.table.aliases, hidden)
+        if len(columns) < 2:
+            return False  # (a data row whose note happens to be a column's name)
+        header = self.table.header
+        if _places(columns) == _places(header.columns):
+            return True
+        if not self.sections:
+            raise ImportFileError(
+                _(
+                    "第 %(r)s 行又是一个表头，但列的位置与第 %(h)s 行的表头不同（第 %(h)s 行：%(a)s；第 %(r)s 行：%(b)s）："
+                    "请把各部分的列对齐成同样的顺序，或分成几个文件导入。",
+                    r=number,
+                    h=header.row,
+                    a=_names(header.columns),
+                    b=_names(columns),
+                )
+            )
+        self.report.warn(
+            number,
+            None,
+            None,
+            _("第 %(r)s 行是新的表头（%(cols)s）：以下各行按这一表头的列读取。", r=number, cols=_names(columns)),
+        )
+        header.columns, header.row = columns, number
+        return True
+
+
+def _places(columns: dict) -> dict[str, int]:
+    return {name: col.index for name, col in columns.items()}
+
+
+def _names(columns: dict) -> str:
+    """A header's recognised columns in order, as written: "统计用区划代码、名称"."""
+    return "、".join(col.header for col in sorted(columns.values(), key=lambda c: c.index))
+
+
+def _data_rows(rows, table: Table, report: ImportReport, on_total, headers) -> Iterator[tuple[int, tuple]]:
     header = table.header
     table_totals, text = report.layout.table_totals, table.text
     previous = header.row  # a workbook leaves blank rows out: the gaps in the numbers are skipped rows
@@ -102,6 +174,9 @@ def _data_rows(rows, table: Table, report: ImportReport, on_total) -> Iterator[t
             previous = number
             kind = row_kind(cells, bool(table_totals) and number in table_totals, text)
             if kind is None:
+                if headers.skips(number, cells):
+                    skipped += 1
+                    continue
                 yield number, cells
                 continue
             skipped += 1
