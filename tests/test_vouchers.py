@@ -498,3 +498,18 @@ def test_a_refused_photo_leaves_nothing_and_is_said_beside_it(client, auth, worl
     assert counts() == before and stored_files(store) == []
     empty = client.post("/entries/new", data={**entry_form(world), "photo": (io.BytesIO(b""), "")})
     assert empty.status_code == 302  # no photo taken: the entry alone
+
+
+def test_the_same_file_twice_on_one_entry_is_refused_once_kept(api, client, world, store):
+    """A double tap or an upload retried after a slow answer: one voucher, and a message saying it is there."""
+    entry, other = draft(world), draft(world, note="另一笔")
+    api.as_user("acc")
+    first = upload(api, entry.id, tiny_jpeg()).get_json()
+    again = upload(api, entry.id, tiny_jpeg(), name="IMG_0001 (1).jpg")
+    assert again.status_code == 409
+    assert f"凭证 #{first['id']}" in again.get_json()["error"]["message"]
+    assert upload(api, other.id, tiny_jpeg()).status_code == 201  # another entry may use the same receipt
+    session_login(client, world.users["accountant"])
+    page = client.post(f"/entries/{entry.id}/vouchers", data={"file": (io.BytesIO(tiny_jpeg()), "a.jpg")})
+    assert page.status_code == 409 and "已经上传过" in page.get_data(as_text=True)
+    assert _db.session.scalar(select(func.count()).where(Voucher.entry_id == entry.id)) == 1

@@ -4,8 +4,9 @@ Files and rows: the files are written first (content-addressed, so writing the s
 is harmless), then the row and its audit event in one transaction. When the transaction fails,
 the files this call created are deleted again unless some row references them — a failed
 upload leaves nothing behind. Bad input never gets that far: `files.prepare` refuses it before
-anything is written. A removed voucher's files are deleted after its removal is committed, when
-no other row (the same photo attached twice) still uses them. Only a process killed between
+anything is written. The same file attached to one entry again is refused (a double tap, a retried
+upload); another entry may use it. A removed voucher's files are deleted after its removal is
+committed, when no other row (the same photo attached to another entry) still uses them. Only a process killed between
 writing the files and committing the row leaves files no row uses: `collect_orphans`
 (`coop vouchers gc`) removes them once they are old enough not to belong to an upload in flight.
 """
@@ -96,6 +97,11 @@ def attach_prepared(user: User, entry: LedgerEntry, prepared: files.Prepared, fi
 def _record(user: User, entry: LedgerEntry, prepared: files.Prepared, file_name: str) -> Voucher:
     db.session.refresh(entry)  # the entry as it is now: it may have been submitted meanwhile
     refuse(attach_voucher_refusal(user, entry))
+    same = db.session.scalar(
+        select(Voucher.id).where(Voucher.entry_id == entry.id, Voucher.sha256 == prepared.sha256).limit(1)
+    )
+    if same is not None:  # (a double tap, or an upload retried after a slow answer)
+        raise Conflict(_("这份凭证已经上传过（凭证 #%(id)s），不用再传。", id=same), {"file": _("已上传过。")})
     count = db.session.scalar(select(func.count()).where(Voucher.entry_id == entry.id))
     if count >= MAX_PER_ENTRY:
         raise Conflict(_("每条记录最多 %(n)s 份凭证。", n=MAX_PER_ENTRY))

@@ -44,7 +44,7 @@ def upload(entry_id: int):
     try:
         vouchers.attach_voucher(current_user, entry, upload.read(), upload.filename or "")
     except DomainError as err:
-        if err.status not in (413, 422):
+        if err.status not in (409, 413, 422):  # (409: the same file again)
             raise
         return render_entry(entry, voucher_error=err.message, status=err.status)
     flash(_("凭证已上传。"), "success")
