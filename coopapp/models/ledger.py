@@ -45,7 +45,14 @@ class LedgerEntry(db.Model):
         Index("ix_ledger_red_entries", "village_id", "period", **_where("amount_fen < 0 AND reverses_id IS NULL")),
         # The voucher number (凭证号) of an approved entry: one sequence per village and month. Only
         # the numbered entries: an import's drafts, written while it holds the write lock, skip it.
-        Index("uq_ledger_voucher_no", "village_id", "period", "voucher_no", unique=True, **_where("voucher_no IS NOT NULL")),
+        Index(
+            "uq_ledger_voucher_no",
+            "village_id",
+            "period",
+            "voucher_no",
+            unique=True,
+            **_where("voucher_no IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
