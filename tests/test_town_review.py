@@ -210,3 +210,21 @@ def test_the_voucher_number_is_given_at_the_last_approval(world, tiers):
     assert waiting.voucher_no is None and counted.voucher_no == 1
     ledger.approve_entry(town, waiting)
     assert waiting.voucher_no == 2 and audit.verify() is None
+
+
+def test_the_queues_list_the_oldest_first_and_say_how_many_more_wait(world, client, auth, monkeypatch):
+    """A queue longer than its page lists those that waited longest, and says how many wait in all."""
+    from coopapp.web.review import routes as review_routes
+
+    waiting = [_submitted(world, note=f"第{n}笔") for n in range(3)]
+    queue = ledger.review_queue(world.users["secretary"], "submitted", village=world.village, limit=2)
+    assert [e.id for e in queue.rows] == [e.id for e in waiting[:2]] and queue.count == 3
+    real = ledger.review_queue
+    monkeypatch.setattr(review_routes.ledger, "review_queue", lambda *a, **kw: real(*a, **{**kw, "limit": 2}))
+    auth.login("sec")
+    text = client.get("/review").get_data(as_text=True)
+    assert "第0笔" in text and "第1笔" in text and "第2笔" not in text
+    assert 'id="more-waiting"' in text and "共 3 条待审核" in text
+    for entry in waiting:
+        ledger.approve_entry(world.users["secretary"], entry)
+    assert 'id="more-waiting"' not in client.get("/review").get_data(as_text=True)

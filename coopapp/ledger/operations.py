@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from coopapp.access import audit
@@ -459,6 +459,26 @@ def list_entries(
     """`entries_query` for a list: at most `limit` rows, with what a row shows loaded."""
     q = _list_rows(entries_query(user, village=village, status=status, period=period))
     return list(db.session.scalars(q.limit(limit)))
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A review stage's waiting entries as a queue page lists them: the oldest `len(rows)`, of `count`."""
+
+    rows: list[LedgerEntry]
+    count: int
+
+
+def review_queue(user: User, status: str, *, village: Area | None = None, limit: int = 200) -> Queue:
+    """The entries waiting in a review stage (submitted: the secretary's; awaiting_town: the town's)
+    that the user may see, oldest first — they have waited longest, and months close in order —
+    at most `limit` of them, and how many wait in all."""
+    q = entries_query(user, village=village, status=status).order_by(None).order_by(LedgerEntry.id)
+    rows = list(db.session.scalars(_list_rows(q).limit(limit)))
+    count = len(rows)
+    if count == limit:
+        count = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
+    return Queue(rows, count)
 
 
 def reversal_ids(entry_ids: list[int]) -> dict[int, int]:

@@ -33,7 +33,8 @@ def _login_first():
 @bp.get("/review")
 def queue():
     village = catalog.get_village(None, current_user, "review_entry")
-    rows = ledger.list_entries(current_user, village=village, status="submitted")
+    queue = ledger.review_queue(current_user, "submitted", village=village)
+    rows = queue.rows
     names = {e.id: household_name(e.household, village) for e in rows}
     this_month, closed = ledger.current_period(), set(ledger.closed_periods(village))
     user = current_user._get_current_object()  # asked six times a row: not through the proxy
@@ -42,6 +43,7 @@ def queue():
         "review/queue.html",
         village=village,
         entries=rows,
+        waiting=queue.count,
         names=names,
         actions=actions,
         vouchers=vouchers_of([e.id for e in rows]),

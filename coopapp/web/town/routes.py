@@ -30,13 +30,15 @@ def _login_first():
 def queue():
     user = current_user._get_current_object()
     authorize(user, "town_review", user.area)
-    rows = ledger.list_entries(user, status="awaiting_town", limit=300)
+    queue = ledger.review_queue(user, "awaiting_town", limit=300)
+    rows = queue.rows
     this_month = ledger.current_period()
     closed = queries.closed_by_village({e.village_id for e in rows})
     actions = {e.id: entry_actions(user, e, this_month, closed.get(e.village_id, ())) for e in rows}
     return render_template(
         "town/queue.html",
         entries=rows,
+        waiting=queue.count,
         actions=actions,
         # Entry id → its original vouchers (原始凭证), one query; the template shows their thumbnails.
         vouchers=vouchers_of([e.id for e in rows]),
