@@ -766,6 +766,8 @@ ONLY_CALLER = {
     "distributions.town_return": "tacc",
     "api.town_approve_plan": "tacc",
     "api.town_return_plan": "tacc",
+    "api.approve_reopening": "tacc",
+    "api.refuse_reopening": "tacc",
 }
 
 
@@ -1039,6 +1041,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.publish_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
     ("api.town_approve_plan", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}),
     ("api.town_return_plan", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}, REASON),
+    ("api.list_months", "GET"): R("L ok ok ok ok ok - -", query="village={village}"),
+    ("api.close_month", "POST"): R("L 403 ok 403 403 403 403 -", data={"period": "{period}", "village": "{village}"}),
+    ("api.request_reopening", "POST"): R("L 403 ok 403 403 403 403 -", data={**REASON, "village": "{village}"}),
+    ("api.list_reopenings", "GET"): R("L ok ok ok ok ok ok ok"),
+    ("api.approve_reopening", "POST"): R("L 403 403 403 403 403 - -", {"reopening_id": "reopening"}),
+    ("api.refuse_reopening", "POST"): R("L 403 403 403 403 403 - -", {"reopening_id": "reopening"}, REASON),
     ("api.reverse_plan", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON),
     ("api.delete_plan", "DELETE"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}),
     # ---- county settings (县级设置): read by all, changed by the county admin ---------------
@@ -1093,10 +1101,12 @@ def _build_route_objects(tmp_path) -> dict:
     submitted = ledger.create_entry(acc, entry_input(world.project, amount_fen=22_00))
     ledger.submit_entry(acc, submitted)
     approved = approved_entry(world, amount_fen=33_00)
-    # Two vouchers of one photo: removing one (the matrix's DELETE) keeps the file the other uses.
+    # Two vouchers of one photo (one receipt for two entries: one entry takes a file once): removing
+    # one (the matrix's DELETE) keeps the file the other uses.
     photo = tiny_jpeg()
     voucher = vouchers.attach_voucher(acc, draft, photo, "发票.jpg")
-    voucher2 = vouchers.attach_voucher(acc, draft, photo, "发票.jpg")
+    other_draft = ledger.create_entry(acc, entry_input(world.project, amount_fen=12_00))
+    voucher2 = vouchers.attach_voucher(acc, other_draft, photo, "发票.jpg")
     plan = publish(world)  # a published plan and one objection to it
     objection = objections.raise_objection(world.households[0], plan.id, "金额不对")
     draft_plan = distributions.draft_plan(

@@ -11,7 +11,7 @@ from coopapp.ledger import operations as ledger
 from coopapp.ledger import permissions, reopening
 from coopapp.models import AuditEvent, ClosedMonth, MonthReopening
 
-from .builders import town_accountant
+from .builders import entry_input, town_accountant
 
 
 @pytest.fixture()
@@ -119,3 +119,39 @@ def test_the_pages(world, closed, client, auth):
     page = client.get("/months").get_data(as_text=True)
     assert "已同意" in page and "tacc" in page  # the decision, with who decided
     assert "申请反结账：2024-01" in page
+
+
+# ---- the same through the API (GET /months, POST /months/close, /months/reopen, /reopenings/…) ----------
+
+
+def test_the_months_api_closes_asks_and_the_town_decides(world, api):
+    town = town_accountant(world)
+    code = world.village.code
+    api.as_user("sec")
+    entry = ledger.create_entry(world.users["accountant"], entry_input(world.project, period="2024-03"))
+    ledger.submit_entry(world.users["accountant"], entry)
+    refused = api.post("/api/v1/months/close", {"period": "2024-03"})
+    assert refused.status_code == 409 and "未处理" in refused.get_json()["error"]["message"]
+    assert api.post("/api/v1/months/close", {"period": "2024-13"}).status_code == 422
+    ledger.approve_entry(world.users["secretary"], entry)
+    closed = api.post("/api/v1/months/close", {"period": "2024-03", "village": code})
+    assert closed.status_code == 200, closed.get_json()
+    assert closed.get_json()["closed"] == ["2024-03"] and closed.get_json()["village"] == code
+    assert api.post("/api/v1/months/reopen", {}).status_code == 422  # a reason is required
+    asked = api.post("/api/v1/months/reopen", {"reason": "漏记三月电费"})
+    assert asked.status_code == 201 and asked.get_json()["period"] == "2024-03"
+    assert asked.get_json()["status"] == "pending" and asked.get_json()["requested_by"] == "sec"
+    request_id = asked.get_json()["id"]
+    assert api.post(f"/api/v1/reopenings/{request_id}/approve").status_code == 403  # not the secretary's
+    api.as_user(town.username)
+    assert [r["id"] for r in api.get("/api/v1/reopenings").get_json()["items"]] == [request_id]
+    approved = api.post(f"/api/v1/reopenings/{request_id}/approve")
+    assert approved.status_code == 200 and approved.get_json()["decided_by"] == town.username
+    assert not permissions.is_closed(world.village.id, "2024-03")
+    assert api.post(f"/api/v1/reopenings/{request_id}/refuse", {"reason": "x"}).status_code == 409  # decided
+    months = api.get(f"/api/v1/months?village={code}").get_json()
+    assert months["closed"] == [] and months["reopenings"][0]["status"] == "approved"
+    api.as_user("sec2")  # another village's secretary
+    assert api.get(f"/api/v1/months?village={code}").status_code in (403, 404)
+    assert api.post("/api/v1/months/close", {"period": "2024-03", "village": code}).status_code in (403, 404)
+    assert audit.verify() is None

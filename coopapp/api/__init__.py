@@ -10,6 +10,7 @@ from coopapp.api import (  # noqa: F401
     catalog,
     distributions,
     entries,
+    months,
     openapi,
     orgs,
     reports,

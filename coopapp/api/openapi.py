@@ -323,8 +323,34 @@ VOUCHER_UPLOAD = _object(
     ("file",),
 )
 
+REOPENING = _object(
+    {
+        "id": INTEGER,
+        "village": AREA_CODE,
+        **_typed("village_name:str reason:str requested_by:str? requested_at:time decided_by:str? decided_at:time?"),
+        "period": PERIOD,
+        "status": {"enum": ["pending", "approved", "refused"]},
+        "answer": _null({"type": "string", "description": "the town's reason when it refused"}),
+    },
+    ("id", "village", "period", "reason", "status", "requested_at"),
+)
+MONTHS = _object(
+    {
+        "village": AREA_CODE,
+        "village_name": STRING,
+        "this_month": PERIOD,
+        "closed": {"type": "array", "items": PERIOD, "description": "closed months, newest first"},
+        "close_next": _null({**PERIOD, "description": "the earliest open month with entries: it must close first"}),
+        "reopenings": {"type": "array", "items": _ref("Reopening"), "description": "the latest 20, newest first"},
+    },
+    ("village", "this_month", "closed", "close_next", "reopenings"),
+)
+
 # The responses, written here.
 SCHEMAS = {
+    "Months": MONTHS,
+    "Reopening": REOPENING,
+    "ReopeningList": _object({"items": {"type": "array", "items": _ref("Reopening")}}, ("items",)),
     "Voucher": VOUCHER,
     "Error": ERROR,
     "Area": AREA,
@@ -552,6 +578,44 @@ OPERATIONS = [
     ),
     ("post", "/distributions/{plan_id}/publish", "publish_plan", 200, _PLAN, _STEP, "Approved → published"),
     ("post", "/distributions/{plan_id}/reverse", "reverse_plan", 200, _PLAN, (*_STEP, 422), "Published → reversed"),
+    ("get", "/months", "list_months", 200, _ref("Months"), _READ, "A village's closed months (月结) and reopenings"),
+    (
+        "post",
+        "/months/close",
+        "close_month",
+        200,
+        _ref("Months"),
+        _WRITE,
+        "Close {period} (the secretary): 409 while its entries await review or an earlier month is open",
+    ),
+    (
+        "post",
+        "/months/reopen",
+        "request_reopening",
+        201,
+        _ref("Reopening"),
+        _WRITE,
+        "Ask the town to reopen the latest closed month (反结账) with {reason}",
+    ),
+    ("get", "/reopenings", "list_reopenings", 200, _ref("ReopeningList"), _READ, "Requests awaiting the town"),
+    (
+        "post",
+        "/reopenings/{reopening_id}/approve",
+        "approve_reopening",
+        200,
+        _ref("Reopening"),
+        _STEP,
+        "The town accountant reopens the month",
+    ),
+    (
+        "post",
+        "/reopenings/{reopening_id}/refuse",
+        "refuse_reopening",
+        200,
+        _ref("Reopening"),
+        (*_STEP, 422),
+        "The town accountant refuses with {reason}: the month stays closed",
+    ),
     ("get", "/settings", "get_settings", 200, _ref("Settings"), _READ, "The county's settings (县级设置)"),
     ("put", "/settings", "put_settings", 200, _ref("Settings"), _WRITE, "Replace the county's settings (county admin)"),
 ]
@@ -596,6 +660,7 @@ QUERIES = {
         _query("dir", {"enum": ["asc", "desc"]}),
     ],
     "list_plans": [_VILLAGE],
+    "list_months": [_query("village", VILLAGE_CODE, "default: the caller's own village")],
     "get_settings": [_query("area", AREA_CODE, "the county of this area (default: the caller's)")],
     "put_settings": [_query("area", AREA_CODE, "the county of this area (default: the caller's)")],
 }
@@ -623,6 +688,7 @@ PATH_PARAMETERS = {
     "area_code": AREA_CODE,
     "project_id": ID,
     "org_id": ID,
+    "reopening_id": ID,
     "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
     "username": {"type": "string", "minLength": 1, "maxLength": 80},
 }
@@ -655,6 +721,10 @@ BODIES = {
     "reverse_plan": (_ref("Reason"), True),
     "town_return_plan": (_ref("Reason"), True),
     "put_settings": (_ref("SettingsDocument"), True),
+    "close_month": (_ref("CloseMonthInput"), True),
+    "request_reopening": (_ref("ReopenInput"), True),
+    "approve_reopening": (_object({}), False),
+    "refuse_reopening": (_ref("Reason"), True),
 }
 
 

@@ -46,7 +46,7 @@ from coopapp.core.forms import (
 )
 from coopapp.core.units import ALIASES
 from coopapp.distributions.forms import DistributionForm
-from coopapp.ledger.forms import EntryForm
+from coopapp.ledger.forms import CloseMonthForm, EntryForm
 from coopapp.villages.forms import CooperativeForm, HouseholdForm, ProjectForm, ProjectTargetForm
 from coopapp.villages.party_org_forms import PartyOrgChangeForm, PartyOrgForm, UpgradeForm
 from coopapp.villages.party_orgs import MAX_GROUPS
@@ -288,6 +288,9 @@ def request_schemas() -> dict:
     _describe(plan, households="basis `fixed`: the listed households and their weights (default 1)")
     _describe(plan["properties"]["deductions"]["items"], percent='percent of what is left, e.g. 15 or "12.5%"')
     reason, token = body_schema(ReasonForm), body_schema(LoginForm)
+    close_month, reopen = _with_village(body_schema(CloseMonthForm)), _with_village(body_schema(ReasonForm))
+    close_month["examples"] = [{"period": "2025-03", "village": "441323110201"}]
+    reopen["examples"] = [{"reason": "漏记三月电费，须补登", "village": "441323110201"}]
     # Examples: shown by viewers, and the fuzz's first, valid call of each operation.
     entry["examples"] = [
         {
@@ -335,6 +338,8 @@ def request_schemas() -> dict:
         "HouseholdInput": household,
         "EntryInput": entry,
         "Reason": reason,
+        "CloseMonthInput": close_month,
+        "ReopenInput": reopen,
         "TokenRequest": token,
         "PasswordChangeInput": password,
         "UserInput": new_user,
