@@ -399,3 +399,34 @@ def test_plain_rows_gives_the_driver_tuples_and_raises_as_sqlalchemy_does(app, d
     with pytest.raises(DBAPIError):
         plain_rows(overflow)
     db.session.rollback()
+
+
+def test_a_year_with_only_sales_is_not_a_year_without_data(world, client, auth):
+    """Sales and costs (本年收益, 支出) are figures too: no "no approved data" banner above them."""
+    summary(world.project, "sales", 8_500)
+    db.session.commit()
+    auth.login("county")
+    page = client.get(f"/areas?year={YEAR}").get_data(as_text=True)
+    assert "8,500.00" in page and "还没有已审核的数据" not in page
+
+
+def test_a_retired_village_is_listed_only_in_years_it_has_figures(app, world, client, auth):
+    """撤销 (not merged): its history stays in the years it has figures; otherwise it is neither a row,
+    nor a village of its town, nor a weak one."""
+    from coopapp.villages.areas import retire_area
+
+    sibling = world.sibling_village  # 甘溪村, town A, no project
+    retire_area(world.users["admin"], sibling)
+    db.session.commit()
+    f = comparison.Filters(year=YEAR)
+    table = comparison.comparison(world.users["county_reviewer"], world.county, f)
+    assert sibling.code not in [r["code"] for r in table["rows"]]
+    town_a = next(t for t in table["towns"] if t["code"] == world.town_a.code)
+    assert town_a["villages"] == 1  # 中洞村 alone
+    pond = Project(village_id=sibling.id, name="旧鱼塘", type="other")  # its books from before it was retired
+    db.session.add(pond)
+    db.session.flush()
+    summary(pond, "collective_income", 3_000, year=YEAR - 1)
+    db.session.commit()
+    last_year = comparison.comparison(world.users["county_reviewer"], world.county, comparison.Filters(year=YEAR - 1))
+    assert sibling.code in [r["code"] for r in last_year["rows"]]

@@ -128,6 +128,7 @@ class VillageRef(NamedTuple):
     town_id: int | None
     town_code: str
     town_name: str
+    retired: bool = False  # 撤销: listed in a year's tables only with figures of that year (`metrics.listed`)
 
 
 def village_ref(village: Area) -> VillageRef:
@@ -139,6 +140,7 @@ def village_ref(village: Area) -> VillageRef:
         village.parent_id,
         town.code if town else "",
         town.name if town else "",
+        bool(village.retired),
     )
 
 
@@ -162,7 +164,7 @@ def _village_refs_query(dialect: str):
     """The statement of `visible_village_refs`, built once (building it cost more than running it)."""
     town = aliased(Area)
     return (
-        select(Area.id, Area.code, Area.name, Area.parent_id, town.code, town.name)
+        select(Area.id, Area.code, Area.name, Area.parent_id, town.code, town.name, Area.retired)
         .outerjoin(town, town.id == Area.parent_id)
         .where(Area.level == "village", under_path(dialect))
         .order_by(Area.code)
@@ -181,8 +183,8 @@ def visible_village_refs(user: User, under: Area | None = None) -> list[VillageR
             return []
     rows = plain_rows(_village_refs_query(db.engine.dialect.name), path_params(path))
     return [
-        VillageRef(vid, code, name, town_id, town_code or "", town_name or "")
-        for vid, code, name, town_id, town_code, town_name in rows
+        VillageRef(vid, code, name, town_id, town_code or "", town_name or "", bool(retired))
+        for vid, code, name, town_id, town_code, town_name, retired in rows
     ]
 
 

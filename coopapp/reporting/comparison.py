@@ -335,7 +335,9 @@ def _comparison(user: User, area: Area, f: Filters, *, with_towns: bool, order: 
     keep = [
         (v, r)
         for v, r in zip(villages, rows, strict=True)
-        if (town is None or v.town_id == town.id) and (f.project_type is None or f.project_type in r["project_types"])
+        if (town is None or v.town_id == town.id)
+        and (f.project_type is None or f.project_type in r["project_types"])
+        and metrics.listed(v, r)
     ]
     shown = [r for _v, r in keep]
     subtotals = metrics.town_totals([v for v, _r in keep], shown, f.year) if shown and with_towns else []
@@ -363,9 +365,7 @@ def _comparison(user: User, area: Area, f: Filters, *, with_towns: bool, order: 
         "weak_below_fen": f.weak_below_fen
         if f.weak_below_fen is not None
         else current_app.config["WEAK_VILLAGE_THRESHOLD_FEN"],
-        "has_data": any(
-            r["collective_income_fen"] or r["output_value_fen"] or r["households_benefited"] for r in shown
-        ),
+        "has_data": any(metrics.has_figures(r) for r in shown),
     }
 
 

@@ -241,6 +241,24 @@ def benefit_figures(
     }
 
 
+def has_figures(row: dict) -> bool:
+    """Does a village's row (`village_rows`) hold anything for its year: money, or households benefited?"""
+    return bool(
+        row["collective_income_fen"]
+        or row["output_value_fen"]
+        or row["spending_fen"]
+        or row["net_income_fen"]
+        or row["households_benefited"]
+    )
+
+
+def listed(village: VillageRef, row: dict) -> bool:
+    """Is the village listed in a year's tables and counted in its town's? A retired one (撤销, not
+    merged: a merged one is counted in its survivor, `counted_in`) only with figures of that year —
+    its history — never as a village of the town that year otherwise."""
+    return not village.retired or has_figures(row)
+
+
 def _refs(villages: list[VillageRef | Area]) -> list[VillageRef]:
     """Villages as `VillageRef`s (the callers with a few `Area` objects in hand pass those)."""
     return [v if type(v) is VillageRef else village_ref(v) for v in villages]
@@ -449,6 +467,8 @@ def town_totals(villages: list[VillageRef | Area], rows: list[dict], year: int) 
     for village, row in zip(villages, rows, strict=True):
         if row.get("counted_in"):
             continue  # 撤并村: its figures are in the row of the village that counts it
+        if not listed(village, row):
+            continue  # retired before this year's figures
         total = towns.setdefault(
             village.town_code,
             {
