@@ -977,7 +977,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("areas.new", "POST"): R("L 403 403 403 403 ok 403 403", data={"code": "441323110209", "name": "新村"}),
     ("areas.edit", "GET"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}),
     ("areas.edit", "POST"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}, {"name": "改名村"}),
-    ("areas.retire", "POST"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}),
+    ("areas.retire", "POST"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}, confirm=True),
     ("areas.merge", "GET"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}),
     ("areas.merge", "POST"): R("L 403 403 403 403 ok 403 403", {"code": "village2"}, {"merged_into": "{village}"}),
     ("areas.upload", "GET"): R("L 403 403 403 403 ok 403 403"),

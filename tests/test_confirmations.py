@@ -112,6 +112,15 @@ def _remove_voucher(world, tmp_path):
     return "acc", f"/vouchers/{voucher.id}/delete", {}, sentence, done
 
 
+def _retire_area(world, tmp_path):
+    from coopapp.models import Area
+
+    village = world.sibling_village
+    sentence = f"将撤销 {village.name}（{village.code}）：撤销后不能恢复。"
+    done = lambda: db.session.get(Area, village.id).retired  # noqa: E731
+    return "admin", f"/admin/areas/{village.code}/retire", {}, sentence, done
+
+
 def _statuses(batch_id: int) -> set[str]:
     db.session.expire_all()
     return set(db.session.scalars(select(LedgerEntry.status).where(LedgerEntry.import_batch_id == batch_id)))
@@ -128,6 +137,7 @@ CASES = {
     "imports.submit_batch": _submit_batch,
     "imports.approve_batch": _approve_batch,
     "vouchers.remove": _remove_voucher,
+    "areas.retire": _retire_area,
 }
 
 

@@ -63,9 +63,12 @@ def test_rename_and_move_a_group(client, auth, world):
 def test_retire_refuses_a_village_with_groups_then_retires_the_group(client, auth, world):
     auth.login("admin")
     token = _csrf(client, "/admin/areas")
-    client.post(f"/admin/areas/{world.village.code}/retire", data={"csrf_token": token})
+    refused = client.post(f"/admin/areas/{world.village.code}/retire", data={"csrf_token": token})
+    assert refused.status_code == 302  # refused at once (its groups first), not asked about
     assert not db.session.get(Area, world.village.id).retired
-    client.post(f"/admin/areas/{world.group.code}/retire", data={"csrf_token": token})
+    asked = client.post(f"/admin/areas/{world.group.code}/retire", data={"csrf_token": token})
+    assert "撤销后不能恢复" in asked.get_data(as_text=True) and not db.session.get(Area, world.group.id).retired
+    client.post(f"/admin/areas/{world.group.code}/retire", data={"csrf_token": token, "confirmed": "1"})
     assert db.session.get(Area, world.group.id).retired
     assert "已撤销" in client.get("/admin/areas").get_data(as_text=True)
 

@@ -13,13 +13,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from coopapp.access import audit
-from coopapp.access.scope import area_clause, authorize
+from coopapp.access.scope import area_clause, authorize, forbidden
 from coopapp.access.users import add_user
 from coopapp.core.codes import area_level, canonical_area_code, parent_area_code
 from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
+from coopapp.ledger.permissions import Refusal, refuse
 from coopapp.models import Area, Household, User
 from coopapp.villages.catalog import add_area, child_path
 
@@ -212,13 +213,37 @@ def _children(area: Area) -> list[Area]:
 
 
 @atomic
+def retire_refusal(actor: User, area: Area, live_children: bool | None = None) -> Refusal:
+    """Why `actor` may not retire `area` (its 撤销 button and `retire_area` ask this): a county is never
+    retired, and an area's children go first. `live_children`: whether it has children not retired,
+    when the caller knows (the tree page, from the tree it lists); else it is looked up."""
+    refusal = forbidden(actor, "manage_areas", area)
+    if refusal is not None:
+        return refusal
+    if area.level == "county":
+        return _one(_("县不能撤销。"), "code")
+    if live_children is None:
+        live_children = any(not child.retired for child in _children(area))
+    if live_children:
+        return _one(_("%(n)s 下还有未撤销的区域，请先撤销或移走它们。", n=area.name), "retired")
+    return None
+
+
+def retire_consequence(area: Area) -> str:
+    """What retiring says before it is done: it cannot be undone, what stays, and 撤并 for a merge."""
+    text = _(
+        "将撤销 %(n)s（%(c)s）：撤销后不能恢复。它的台账、农户和历史都保留，但不再出现在各处的选择列表中。",
+        n=area.name,
+        c=area.code,
+    )
+    if area.level == "village":
+        text += _("如果这个村是并入了别的村，请改用“撤并”：它的村民小组和农户会转到留存的村。")
+    return text
+
+
 def retire_area(actor: User, area: Area) -> Area:
     """Retire an area: kept with its history and ledger, hidden from pickers. Its children first."""
-    authorize(actor, "manage_areas", area)
-    if area.level == "county":
-        raise _one(_("县不能撤销。"), "code")
-    if any(not child.retired for child in _children(area)):
-        raise _one(_("%(n)s 下还有未撤销的区域，请先撤销或移走它们。", n=area.name), "retired")
+    refuse(retire_refusal(actor, area))
     if not area.retired:
         area.retired = True
         audit.record(actor, "area.retire", area)

@@ -14,7 +14,7 @@ from coopapp.imports.areas import import_areas
 from coopapp.imports.storage import sweep_abandoned
 from coopapp.villages import areas
 from coopapp.villages.area_forms import AreaChangeForm, AreaForm, MergeForm
-from coopapp.web.common import require_action_form, show_field_errors
+from coopapp.web.common import require_action_form, require_confirmation, show_field_errors
 from coopapp.web.form_stash import restore_into
 from coopapp.web.imports.forms import AreasUploadForm, KeptUploadForm
 from coopapp.web.imports.reading import CHOICE, kept_path, preview_forms, settle_upload, upload_gone
@@ -38,15 +38,18 @@ def _level_labels() -> dict[str, str]:
 def tree():
     """The tree under the admin's scope, one row per area, indented by depth."""
     labels = _level_labels()
+    tree = areas.area_tree(current_user)
+    with_live_children = {a.parent_id for a in tree if not a.retired}
     rows = [
         {
             "area": a,
             "depth": a.path.count("/") - 2,
             "level": labels.get(a.level, a.level),
             "can_merge": a.level == "village" and not a.retired,
-            "can_retire": a.level != "county" and not a.retired,
+            "can_retire": not a.retired
+            and areas.retire_refusal(current_user, a, live_children=a.id in with_live_children) is None,
         }
-        for a in areas.area_tree(current_user)
+        for a in tree
     ]
     return render_template("areas/tree.html", rows=rows, form=AreaForm(formdata=None))
 
@@ -94,6 +97,8 @@ def retire(code: str):
     """Retire an area (its children first)."""
     area = areas.area_or_404(code)
     require_action_form()
+    if areas.retire_refusal(current_user, area) is None:
+        require_confirmation(_("撤销 %(n)s", n=area.name), areas.retire_consequence(area), url_for("areas.tree"))
     try:
         areas.retire_area(current_user, area)
     except Invalid as err:
