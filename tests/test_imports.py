@@ -464,3 +464,24 @@ def test_a_header_further_down_with_its_columns_elsewhere_is_refused(app, db, wo
     message = report["errors"][0]["message"]
     assert "第 6 行又是一个表头" in message and "第 4 行" in message and "日期、类别、摘要" in message
     assert entries(db) == []
+
+
+def test_totals_named_by_their_month_are_total_rows(app, db, world, tmp_path):
+    """11月小计 (in the 摘要 column, as many write it), 1-12月合计: total rows, checked, not data."""
+    d = M.replace(day=5)
+    rows = [
+        [d, "a", "销售收入", None, "100", None],
+        [d, "b", "销售收入", None, "200", None],
+        [None, "11月小计", None, None, "300", None],
+        [d, "c", "成本", None, "50", None],
+        [None, "12 月 小计", None, None, "50", None],
+        [None, "1-12月合计", None, None, "350", None],
+    ]
+    path = write_xlsx(tmp_path / "named.xlsx", rows)
+    code, report = run_import(app, "ledger", path, "--project", world.project.id, "--dry-run")
+    assert code == 0, report
+    assert report["errors"] == [] and report["warnings"] == []
+    assert report["rows_ok"] == 3 and report["rows_skipped"] == 5 and report["total_fen"] == 35_000
+    rows[-1][4] = "999"
+    code, report = run_import(app, "ledger", write_xlsx(tmp_path / "off.xlsx", rows), "--project", world.project.id)
+    assert [(w["row"], w["value"]) for w in report["warnings"]] == [(10, "999")]  # checked like 合计

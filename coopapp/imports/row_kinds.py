@@ -123,4 +123,17 @@ def total_label(cells: tuple, text: str | None = None) -> str | None:
                         return rest
                     if rest == "累计":
                         return "累计"
+            named = _NAMED_PERIOD.match(text)  # 11月小计, 1-11月合计, 2025年3月份合计, 第一季度小计, 上半年累计
+            if named and named.end():
+                rest = text[named.end() :]
+                if rest in LEVELS or rest == "累计":
+                    return rest
     return None
+
+
+# A month, a range of months, a quarter or a half-year before a total's label, as accountants write
+# them (squashed: NFKC, no spaces): 11月, 1-11月, 1至11月, 2025年3月份, 第一季度, 一季度, 上半年.
+_NAMED_PERIOD = re.compile(
+    r"(?:(?:19|20)\d{2}年)?"
+    r"(?:\d{1,2}(?:[-~—–至到]\d{1,2})?月份?|第?[一二三四1-4]季度|[上下]半年)?"
+)
