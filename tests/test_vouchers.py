@@ -301,7 +301,7 @@ def test_spending_above_the_amount_needs_a_voucher_to_be_submitted(api, client, 
     assert api.post(f"/api/v1/entries/{repair.id}/submit").status_code == 200
 
 
-def test_an_import_batch_is_not_submitted_without_its_vouchers(app, world, store, tmp_path):
+def test_an_import_batch_is_not_submitted_without_its_vouchers(app, client, world, store, tmp_path):
     from coopapp.errors import Invalid
     from coopapp.imports import batches
     from coopapp.imports.ledger import import_ledger
@@ -321,7 +321,15 @@ def test_an_import_batch_is_not_submitted_without_its_vouchers(app, world, store
         batches.submit_batch(acc, batch)
     big = _db.session.scalars(select(LedgerEntry).where(LedgerEntry.amount_fen == 2500_00)).one()
     assert big.status == "draft"
+    # The batch page says why 全部提交审核 is not there, and which entries need their photo.
+    session_login(client, acc)
+    page = client.get(f"/imports/batches/{batch.id}").get_data(as_text=True)
+    assert 'id="submit-blocked"' in page and "须附原始凭证" in page
+    assert f'/entries/{big.id}#vouchers">#{big.id}（2,500.00 元）' in page
+    assert "/submit" not in page
     vouchers.attach_voucher(acc, big, tiny_jpeg())
+    page = client.get(f"/imports/batches/{batch.id}").get_data(as_text=True)
+    assert 'id="submit-blocked"' not in page and f"/imports/batches/{batch.id}/submit" in page
     assert batches.submit_batch(acc, batch) == 2
 
 

@@ -23,6 +23,7 @@ from coopapp.ledger.permissions import (
     refuse,
     submit_refusal,
     town_required,
+    without_voucher,
 )
 from coopapp.ledger.voucher_numbers import VoucherNumbers
 from coopapp.models import ImportBatch, LedgerEntry, Project, User
@@ -110,8 +111,18 @@ def submit_batch_refusal(user: User, batch: ImportBatch) -> Refusal:
 
 def offers_submit(user: User, batch: ImportBatch) -> bool:
     """The batch page's "submit all" button: the user has entries of it to submit, and may."""
-    pending = db.session.scalar(select(LedgerEntry.id).where(*_to_submit(user, batch)).limit(1))
-    return pending is not None and submit_batch_refusal(user, batch) is None
+    return has_to_submit(user, batch) and submit_batch_refusal(user, batch) is None
+
+
+def has_to_submit(user: User, batch: ImportBatch) -> bool:
+    """Has the user entries of the batch to submit (drafts or returned ones they logged)?"""
+    return db.session.scalar(select(LedgerEntry.id).where(*_to_submit(user, batch)).limit(1)) is not None
+
+
+def needing_voucher(user: User, batch: ImportBatch, limit: int = 50) -> list[LedgerEntry]:
+    """The entries of the batch the user must attach an original voucher to before submitting (the
+    county's `voucher_required_above_fen`), the first `limit` — the batch page lists them."""
+    return without_voucher(batch_village(batch), *_to_submit(user, batch), limit=limit)
 
 
 @atomic

@@ -142,17 +142,23 @@ def voucher_refusal(entry: LedgerEntry) -> Refusal:
     return Invalid(message, {"vouchers": message})
 
 
-def first_without_voucher(village: Area, *where: ColumnElement[bool]) -> LedgerEntry | None:
-    """The first of the village's entries selected by `where` that `voucher_refusal` refuses (a bulk
-    submit asks this once instead of once per entry)."""
+def without_voucher(village: Area, *where: ColumnElement[bool], limit: int = 1) -> list[LedgerEntry]:
+    """The first `limit` of the village's entries selected by `where` that `voucher_refusal` refuses
+    (a bulk submit asks this once instead of once per entry; the batch page lists them)."""
     above = settings.for_area(village).voucher_required_above_fen
     if above is None:
-        return None
+        return []
     vouchered = exists(select(Voucher.id).where(Voucher.entry_id == LedgerEntry.id))
     q = select(LedgerEntry).where(
         *where, LedgerEntry.kind.in_(SPENDING_KINDS), func.abs(LedgerEntry.amount_fen) > above, ~vouchered
     )
-    return db.session.scalars(q.order_by(LedgerEntry.id).limit(1)).first()
+    return list(db.session.scalars(q.order_by(LedgerEntry.id).limit(limit)))
+
+
+def first_without_voucher(village: Area, *where: ColumnElement[bool]) -> LedgerEntry | None:
+    """The first of `without_voucher`, if any."""
+    first = without_voucher(village, *where)
+    return first[0] if first else None
 
 
 def attach_voucher_refusal(user: User, entry: LedgerEntry) -> Refusal:

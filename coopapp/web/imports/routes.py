@@ -106,7 +106,10 @@ def confirm_ledger():
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
     batch, project = batches.get_batch(batch_id, current_user, "view")
-    can_submit, can_approve = batches.offers_submit(current_user, batch), batches.offers_approve(current_user, batch)
+    to_submit = batches.has_to_submit(current_user, batch)
+    # Why 全部提交审核 is not offered, when the user has entries to submit (a voucher missing, a month closed).
+    blocked = batches.submit_batch_refusal(current_user, batch) if to_submit else None
+    can_submit, can_approve = to_submit and blocked is None, batches.offers_approve(current_user, batch)
     return render_template(
         "imports/batch.html",
         batch=batch,
@@ -115,6 +118,8 @@ def batch(batch_id: int):
         entries=batches.batch_entries(batch),
         can_submit=can_submit,
         can_approve=can_approve,
+        blocked=blocked,
+        needing_voucher=batches.needing_voucher(current_user, batch) if blocked is not None else [],
         confirms={
             **({"submit": batches.submit_consequence(current_user, batch)} if can_submit else {}),
             **({"approve": batches.approve_consequence(batch)} if can_approve else {}),
