@@ -905,7 +905,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("distributions.plan", "GET"): R("L ok ok ok ok ok - -", {"plan_id": "draft_plan"}),
     ("distributions.approve", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}, confirm=True),
     ("distributions.publish", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}, confirm=True),
-    ("distributions.town_approve", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}),
+    ("distributions.town_approve", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}, confirm=True),
     ("distributions.town_return", "POST"): R("L 403 403 403 403 403 - -", {"plan_id": "draft_plan"}, REASON),
     ("distributions.delete", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "draft_plan"}, confirm=True),
     ("distributions.reverse", "POST"): R("L 403 ok 403 403 403 - -", {"plan_id": "plan"}, REASON, confirm=True),

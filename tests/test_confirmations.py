@@ -112,6 +112,20 @@ def _remove_voucher(world, tmp_path):
     return "acc", f"/vouchers/{voucher.id}/delete", {}, sentence, done
 
 
+def _town_approve_plan(world, tmp_path):
+    from .builders import county_settings, town_accountant
+
+    county_settings(world, plan_town_approval_above_fen=1_000_000)  # 10,000 yuan: this plan needs the town
+    plan = distributions.draft_plan(world.users["secretary"], plan_input(world))
+    distributions.approve_plan(world.users["secretary"], plan)
+    town_accountant(world)
+    sentence = (
+        f"将镇审批通过方案 #{plan.id}（中洞村，{plan.period}）：2 户，合计 24,500.00 元（分配总额 30,000.00 元）。"
+    )
+    done = lambda: db.session.get(Distribution, plan.id).town_approved_at is not None  # noqa: E731
+    return "tacc", f"/distributions/{plan.id}/town-approve", {}, sentence, done
+
+
 def _retire_area(world, tmp_path):
     from coopapp.models import Area
 
@@ -138,6 +152,7 @@ CASES = {
     "imports.approve_batch": _approve_batch,
     "vouchers.remove": _remove_voucher,
     "areas.retire": _retire_area,
+    "distributions.town_approve": _town_approve_plan,
 }
 
 

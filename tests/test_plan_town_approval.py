@@ -100,8 +100,18 @@ def test_the_towns_queue_lists_it(world, threshold, client, auth):
     queue = client.get("/town").get_data(as_text=True)
     assert f"/distributions/{plan.id}/town-approve" in queue and f"/distributions/{small.id}/town-approve" not in queue
     assert "30,000.00" in queue
-    resp = client.post(f"/distributions/{plan.id}/town-approve")
-    assert resp.status_code == 302
+    asked = client.post(f"/distributions/{plan.id}/town-approve", headers={"Referer": "http://localhost/town"})
+    text = asked.get_data(as_text=True)
+    assert "将镇审批通过方案" in text and "30,000.00" in text  # asks first, with the numbers
+    db.session.refresh(plan)
+    assert plan.town_approved_by_id is None
+    # 确定 is posted from the confirmation page (its own address): done, and back to the queue.
+    resp = client.post(
+        f"/distributions/{plan.id}/town-approve",
+        data={"confirmed": "1", "came_from": "/town"},
+        headers={"Referer": f"http://localhost/distributions/{plan.id}/town-approve"},
+    )
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/town")
     db.session.refresh(plan)
     assert plan.town_approved_by_id == threshold.id
     assert "没有待镇审批的分配方案" in client.get("/town").get_data(as_text=True)

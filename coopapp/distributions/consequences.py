@@ -27,6 +27,20 @@ def approve_consequence(plan: Distribution) -> str:
     return frozen
 
 
+def town_approve_consequence(plan: Distribution) -> str:
+    """The town's approval: which plan, how many households and how much — then the village may publish it."""
+    return _(
+        "将镇审批通过方案 #%(id)s（%(v)s，%(p)s）：%(n)s 户，合计 %(a)s 元（分配总额 %(pool)s 元）。"
+        "通过后村书记即可公布，方案不能再修改。",
+        id=plan.id,
+        v=plan.village.name,
+        p=plan.period,
+        n=len(plan.lines),
+        a=format_yuan(sum(line.amount_fen for line in plan.lines)),
+        pool=format_yuan(plan.pool_fen),
+    )
+
+
 def delete_consequence(plan: Distribution) -> str:
     """Deleting: which plan, how many households' lines go with it, and that nothing was posted."""
     return _(

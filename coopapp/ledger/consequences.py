@@ -41,7 +41,7 @@ def close_month_consequence(village: Area, period: str) -> str:
         )
     )
     return _(
-        "将结账 %(p)s：本月 %(n)s 条已审核记录将不能再修改，该月也不能再登记、审核或公布分配；结账不能撤销。",
+        "将结账 %(p)s：本月 %(n)s 条已审核记录将不能再修改，该月也不能再登记、审核或公布分配；结账后要重新打开，须提出反结账申请并经镇审批。",
         p=period,
         n=approved,
     )

@@ -18,11 +18,25 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def back_to(default: str) -> str:
-    """The page the user came from on this site, else `default`."""
+# A confirmation page (`common.require_confirmation`) keeps the page its action was asked from in
+# this field: its 确定 is posted from the confirmation page, whose address is the action's own.
+CAME_FROM = "came_from"
+
+
+def came_from() -> str | None:
+    """The page on this site that the current request was sent from (its Referer's path and query)."""
     ref = request.referrer
     if ref:
         parts = urlsplit(ref)
         if parts.netloc == request.host:
             return parts.path + (f"?{parts.query}" if parts.query else "")
+    return None
+
+
+def back_to(default: str) -> str:
+    """The page the user came from on this site — before a confirmation page, if one was asked —
+    else `default`. Never the request's own address (a POST-only action: it cannot be opened)."""
+    for page in (safe_next(request.form.get(CAME_FROM)), came_from()):
+        if page and urlsplit(page).path != request.path:
+            return page
     return default

@@ -131,6 +131,9 @@ def town_approve(plan_id: int):
     """The town accountant's approval of a large plan (`permissions.town_approve_refusal`)."""
     plan = distributions.get_plan(plan_id, current_user)
     require_action_form()
+    if permissions.town_approve_refusal(current_user, plan) is None:
+        back = back_to(url_for("distributions.plan", plan_id=plan_id))
+        require_confirmation(_("镇审批通过方案 #%(id)s", id=plan_id), consequences.town_approve_consequence(plan), back)
     try:
         distributions.town_approve_plan(current_user, plan)
     except (Conflict, Invalid) as err:
