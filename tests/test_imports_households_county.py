@@ -63,3 +63,17 @@ def test_the_county_file_needs_a_village_column_and_one_mode(app, db, world, tmp
         args=["coop", "import", "households", str(path), "--county", "--village", world.village.code]
     )
     assert result.exit_code != 0 and "either" in result.output
+
+
+def test_a_retired_village_is_named_as_retired(app, db, world, tmp_path):
+    """Not "no such village": the row says it was retired (or, merged, which village to write)."""
+    from coopapp.villages.areas import retire_area
+
+    retire_area(world.users["admin"], world.sibling_village)
+    db.session.commit()
+    rows = [["甘溪村", "陈三", 2, None, None], [world.sibling_village.code, "陈四", 2, None, None]]
+    code, report = run_roster(app, write_roster(tmp_path / "全县花名册.xlsx", rows, HEADER), "--county", "--dry-run")
+    assert code != 0
+    assert [e["message"] for e in report["errors"]] == [
+        f"甘溪村（{world.sibling_village.code}）已撤销，不能再登记农户。"
+    ] * 2

@@ -4,6 +4,7 @@ A village's roster (`--village`), or a whole county's in one file (`county=True`
 column names each row's village by its code or its name.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -122,14 +123,27 @@ def _write(user: User, target: Area, kept: list[tuple], report: ImportReport) ->
 
 def _villages(county: Area) -> dict:
     """Village code or name (squashed, published name too) → the county's village in use
-    (AMBIGUOUS for a name two villages share)."""
-    q = select(Area).where(Area.level == "village", Area.retired.is_(False), Area.path.startswith(county.path))
+    (AMBIGUOUS for a name two villages share); a retired village's (撤销, 撤并) code or name that no
+    village in use has → `Retired`, so the row is told why."""
+    q = select(Area).where(Area.level == "village", Area.path.startswith(county.path))
     result: dict = {}
-    for village in db.session.scalars(q):
+    retired: dict = {}
+    for village in db.session.scalars(q.order_by(Area.retired, Area.code)):
+        keys = {squash(village.code), squash(village.name), squash(village.published_name or "")} - {""}
+        if village.retired:
+            retired.update(dict.fromkeys(keys, Retired(village)))
+            continue
         result[squash(village.code)] = village
-        for name in {squash(village.name), squash(village.published_name or "")} - {""}:
+        for name in keys - {squash(village.code)}:
             result[name] = AMBIGUOUS if result.get(name, village) is not village else village
-    return result
+    return {**retired, **result}
+
+
+@dataclass(frozen=True)
+class Retired:
+    """A retired village named by a roster row."""
+
+    village: Area
 
 
 def _row_village(report, header, number, cells, villages: dict) -> Area | None:
@@ -137,6 +151,16 @@ def _row_village(report, header, number, cells, villages: dict) -> Area | None:
     village = villages.get(squash(cell_text(raw)))
     if village is AMBIGUOUS:
         report.error(number, header.header_text("village"), cell_text(raw), _("有两个村同名，请写村代码。"))
+    elif isinstance(village, Retired):
+        gone = village.village
+        merged = db.session.get(Area, gone.merged_into_id).name if gone.merged_into_id is not None else None
+        message = (
+            _("%(n)s 已撤并到 %(m)s：请写 %(m)s。", n=gone.name, m=merged)
+            if merged
+            else _("%(n)s（%(c)s）已撤销，不能再登记农户。", n=gone.name, c=gone.code)
+        )
+        report.error(number, header.header_text("village"), cell_text(raw), message)
+        return None
     elif village is None:
         report.error(number, header.header_text("village"), cell_text(raw), _("本县没有这个村（写村代码或村名）。"))
     else:
