@@ -49,7 +49,9 @@ def test_bad_input_names_the_field_and_writes_nothing(app, world):
     before = _counts()
     cases = [
         ({"name": "甲", "credit_code": bad_check, "village": OWN}, "credit_code", "校验码"),
-        ({"name": "甲", "credit_code": world.cooperative.credit_code, "village": OWN}, "credit_code", "已登记"),
+        ({"name": "甲", "credit_code": world.cooperative.credit_code, "village": OWN}, "credit_code", "已登记："),
+        ({"name": "甲", "credit_code": credit_code(5)[:16], "village": OWN}, "credit_code", "这里是 16 位"),
+        ({"name": "甲", "credit_code": credit_code(5)[:17] + "O", "village": OWN}, "credit_code", "“O”"),
         ({"name": "甲", "credit_code": credit_code(5), "village": "441323110299"}, "village", "不存在"),
         ({"name": "甲", "credit_code": credit_code(5), "village": "441323110"}, "village", "不是村"),
         ({"name": "甲", "credit_code": credit_code(5), "village": OWN, "party_org_id": org.id}, "party_org_id", "本村"),
@@ -103,3 +105,17 @@ def test_the_answer_is_its_schema(app, world):
     from coopapp.api.orgs import cooperative_json
 
     assert set(cooperative_json(world.cooperative)) == set(SCHEMAS["Cooperative"]["properties"])
+
+
+def test_a_credit_code_copied_with_spaces_or_in_full_width_is_read(app, world):
+    """As printed on the licence (grouped by spaces) or typed on a Chinese keyboard (ＡＢＣ): the same code."""
+    code = credit_code(7)
+    spaced = f"{code[:4]} {code[4:8]}-{code[8:]}".lower()
+    resp = login(app, "admin").post("/api/v1/cooperatives", json={"name": "乙", "credit_code": spaced, "village": OWN})
+    assert resp.status_code == 201, body(resp)
+    assert body(resp)["credit_code"] == code
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in credit_code(8))
+    resp = login(app, "admin").post(
+        "/api/v1/cooperatives", json={"name": "丙", "credit_code": full_width, "village": OWN}
+    )
+    assert resp.status_code == 201 and body(resp)["credit_code"] == credit_code(8)

@@ -1,6 +1,7 @@
 """National codes: area codes (统计用区划代码), ID numbers (GB 11643) and credit codes (GB 32100)."""
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -94,6 +95,25 @@ def credit_code_check_char(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters."""
     total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def clean_credit_code(value: str | None) -> str:
+    """A credit code as typed or copied from the licence: full-width characters made ASCII,
+    spaces and hyphens (9344 1323 MA4W…) dropped, upper case."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return re.sub(r"[\s\-]+", "", text).upper()
+
+
+def credit_code_problem(value: str) -> str | None:
+    """What is wrong with a cleaned credit code (`clean_credit_code`), in words, or None."""
+    if len(value) != 18:
+        return _("统一社会信用代码应为 18 位，这里是 %(n)s 位。", n=len(value))
+    wrong = sorted({c for c in value if c not in _USCC_CHARS})
+    if wrong:
+        return _("统一社会信用代码不能含有“%(c)s”（代码中没有 I、O、Z、S、V 这几个字母）。", c="、".join(wrong))
+    if credit_code_check_char(value[:17]) != value[17]:
+        return _("统一社会信用代码的校验码不符：有一位抄错了，请对照营业执照逐位核对。")
+    return None
 
 
 def valid_credit_code(value: str) -> bool:

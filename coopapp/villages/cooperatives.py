@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coopapp.access import audit
 from coopapp.access.scope import area_clause, authorize, get_authorized
-from coopapp.core.codes import valid_credit_code
+from coopapp.core.codes import clean_credit_code, credit_code_problem
 from coopapp.core.tx import atomic
 from coopapp.errors import Invalid, NotFound
 from coopapp.extensions import db
@@ -47,15 +47,16 @@ def _apply(user: User, coop: Cooperative, data: CooperativeInput) -> None:
     name = (data.name or "").strip()
     if not name or len(name) > MAX_NAME:
         errors["name"] = _("请填写合作社名称（不超过 %(n)s 字）。", n=MAX_NAME)
-    code = (data.credit_code or "").strip().upper()
-    if not valid_credit_code(code):
-        errors["credit_code"] = _("统一社会信用代码无效（18 位，校验码不符）。")
+    code = clean_credit_code(data.credit_code)
+    problem = credit_code_problem(code)
+    if problem is not None:
+        errors["credit_code"] = problem
     else:
         clash = db.session.scalar(
-            select(Cooperative.id).where(Cooperative.credit_code == code, Cooperative.id != coop.id)
+            select(Cooperative.name).where(Cooperative.credit_code == code, Cooperative.id != coop.id)
         )
         if clash:
-            errors["credit_code"] = _("该统一社会信用代码已登记。")
+            errors["credit_code"] = _("该统一社会信用代码已登记：%(n)s。", n=clash)
     village = _village(data.village_code or "", errors)
     if data.party_org_id is not None:
         org = get_by_id(PartyOrg, data.party_org_id)

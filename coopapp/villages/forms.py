@@ -9,6 +9,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from coopapp.core.codes import clean_credit_code
 from coopapp.core.forms import AmountField, IntField, QuantityField, choice_list, choices, optional_int
 from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.villages.catalog import HouseholdInput, ProjectInput
@@ -68,12 +69,12 @@ class CooperativeForm(FlaskForm):
     """A cooperative: name, 统一社会信用代码, village (code), leading party organisation."""
 
     name = StringField(_l("合作社名称"), validators=[DataRequired(_l("请填写合作社名称。")), Length(max=200)])
+    # As typed or copied from the licence (grouped by spaces, full-width letters): cleaned first; the
+    # domain then names what is wrong (`codes.credit_code_problem`: its length, a letter, the check).
     credit_code = StringField(
         _l("统一社会信用代码"),
-        validators=[
-            DataRequired(_l("请填写统一社会信用代码。")),
-            Length(min=18, max=18, message=_l("统一社会信用代码应为 18 位。")),
-        ],
+        filters=[lambda value: None if value is None else clean_credit_code(value)],
+        validators=[DataRequired(_l("请填写统一社会信用代码。")), Length(max=40)],
     )
     village = StringField(_l("村（代码）"), validators=[DataRequired(_l("请填写村的代码。")), Length(max=20)])
     party_org_id = SelectField(_l("领办党组织"), coerce=optional_int, validate_choice=False, validators=[Optional()])
