@@ -156,7 +156,7 @@ def test_every_problem_of_a_file_is_reported_in_one_round(app, world, tmp_path):
     code, report = _cli(app, write_csv(tmp_path / "bad.csv", rows))
     assert code == 1 and not report["imported"]
     found = [(e["row"], e["column"]) for e in report["errors"]]
-    assert found == [(2, "代码"), (3, "统计用区划代码"), (4, "层级"), (5, "名称")], report["errors"]
+    assert found == [(2, "代码"), (3, "代码"), (4, "层级"), (5, "名称")], report["errors"]  # the file's own headers
     assert "不存在" in report["errors"][1]["message"]
     assert (db.session.query(Area).count(), db.session.query(AuditEvent).count()) == before
 
@@ -224,5 +224,5 @@ def test_towns_and_villages_pages_pasted_one_under_another(app, world, tmp_path)
     assert _area("441323110203").name == "义和村" and _area("441323113201").name == "新庵村"
     assert _area("441323113").name == "新庵镇"
     # The part with 城乡分类代码 is read by its own header (a name is never the 220 beside it) and said so.
-    assert [w["row"] for w in report["warnings"]] == [6]
-    assert "以下各行按这一表头的列读取" in report["warnings"][0]["message"]
+    assert [(w["row"], w["value"]) for w in report["warnings"]] == [(6, "统计用区划代码、城乡分类代码、名称")]
+    assert report["warnings"][0]["message"] == "这一行是新的表头：以下各行按它的列读取。"

@@ -143,12 +143,7 @@ class RepeatedHeaders:
                     b=_names(columns),
                 )
             )
-        self.report.warn(
-            number,
-            None,
-            None,
-            _("第 %(r)s 行是新的表头（%(cols)s）：以下各行按这一表头的列读取。", r=number, cols=_names(columns)),
-        )
+        self.report.warn(number, None, _names(columns), _("这一行是新的表头：以下各行按它的列读取。"))
         header.columns, header.row = columns, number
         return True
 

@@ -39,10 +39,20 @@ LEVEL_ALIASES = {
 }
 
 
+# The NBS table names a village or community by its committee and a 街道 by its office.
+_SHOWN_SUFFIXES = (
+    ("村民委员会", "村"),
+    ("居民委员会", ""),
+    ("村委会", "村"),
+    ("居委会", ""),
+    ("街道办事处", "街道"),
+)
+
+
 def shown_name(published: str) -> str:
-    """The name a place is shown by: 义和村委会 → 义和村, 北门社区居委会 → 北门社区."""
+    """The name a place is shown by: 义和村委会 → 义和村, 北门社区居委会 → 北门社区, 平山街道办事处 → 平山街道."""
     name = (published or "").strip()
-    for suffix, replacement in (("村民委员会", "村"), ("居民委员会", ""), ("村委会", "村"), ("居委会", "")):
+    for suffix, replacement in _SHOWN_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)] + replacement
     return name
