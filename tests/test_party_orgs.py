@@ -283,3 +283,19 @@ def test_the_edit_page_corrects_a_joint_branch_and_is_linked_from_the_list(world
     history = client.get(f"/admin/party-orgs/{org.id}/edit").get_data(as_text=True)
     assert "party_org.update" in history and "联合支部 → 中洞联合党支部" in history
     assert audit.verify() is None
+
+
+def test_the_same_name_twice_in_one_place_is_refused(app, world):
+    """A double tap, or a list registered twice: one organisation, the second told which is there."""
+    admin = login(app, "admin")
+    payload = {"name": "中共中洞村支部委员会", "kind": "branch", "area": OWN}
+    first = admin.post("/api/v1/party-orgs", json=payload)
+    assert first.status_code == 201
+    before = _counts()
+    again = admin.post("/api/v1/party-orgs", json=payload)
+    assert again.status_code == 422 and f"#{body(first)['id']}" in body(again)["error"]["fields"]["name"]
+    assert _counts() == before
+    assert admin.post("/api/v1/party-orgs", json={**payload, "area": GROUP}).status_code == 201  # a group's own
+    other = body(admin.post("/api/v1/party-orgs", json={**payload, "name": "中洞村第二支部"}))
+    renamed = admin.patch(f"/api/v1/party-orgs/{other['id']}", json={"name": "中共中洞村支部委员会"})
+    assert renamed.status_code == 422 and "不能重复登记" in body(renamed)["error"]["fields"]["name"]

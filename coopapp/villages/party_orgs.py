@@ -17,6 +17,7 @@ from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import PARTY_ORG_KINDS
 from coopapp.errors import Invalid, NotFound
 from coopapp.extensions import db
+from coopapp.ledger.locks import lock_village
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Cooperative, PartyOrg, PartyOrgUpgrade, User
 from coopapp.villages.catalog import area_by_code
@@ -87,6 +88,8 @@ def create_party_org(user: User, data: PartyOrgInput) -> PartyOrg:
     if errors:
         raise Invalid(_("请改正标出的字段。"), errors)
     authorize(user, "manage_orgs", area)
+    lock_village(area.id if area.level == "village" else area.parent_id)  # (a double tap: one at a time)
+    _refuse_same_name(name, area)
     org = PartyOrg(name=name, kind=data.kind, area_id=area.id, founded=data.founded, groups=groups)
     db.session.add(org)
     db.session.flush()
@@ -161,10 +164,23 @@ def update_party_org(
     authorize(user, "manage_orgs", area)
     if (new_name, area.id, {g.id for g in groups}) == (org.name, org.area_id, {g.id for g in org.groups}):
         return org
+    _refuse_same_name(new_name, area, org)
     org.name, org.area_id, org.area, org.groups = new_name, area.id, area, groups
     db.session.flush()
     audit.record(user, "party_org.update", org)
     return org
+
+
+def _refuse_same_name(name: str, area: Area, org: PartyOrg | None = None) -> None:
+    """One organisation of a name in a village or group: a second (a double tap, a list registered
+    twice) is refused, naming the one there."""
+    q = select(PartyOrg.id).where(PartyOrg.name == name, PartyOrg.area_id == area.id)
+    if org is not None:
+        q = q.where(PartyOrg.id != org.id)
+    same = db.session.scalar(q.limit(1))
+    if same is not None:
+        message = _("%(a)s 已有党组织“%(n)s”（#%(id)s），不能重复登记。", a=area.name, n=name, id=same)
+        raise Invalid(message, {"name": message})
 
 
 def get_party_org(org_id: int, user: User, action: str = "view") -> PartyOrg:
