@@ -384,6 +384,34 @@ def town_accountant(world: World, username: str = "tacc", town: Area | None = No
     return user
 
 
+def books_begun(village: Area, period: str) -> None:
+    """The village's books began in `period` ("YYYY-MM"): one approved sale counted in its summaries,
+    as approving keeps them (the notices' calendar owes a notice only from then on)."""
+    from coopapp.ledger import rollups
+    from coopapp.models import MonthlySummary, Project
+
+    year, month = int(period[:4]), int(period[5:])
+    project = db.session.scalars(select(Project).where(Project.village_id == village.id).order_by(Project.id)).first()
+    if project is None:
+        project = Project(village_id=village.id, name="村集体账", type="other")
+        db.session.add(project)
+        db.session.flush()
+    db.session.add(
+        MonthlySummary(
+            village_id=village.id,
+            project_id=project.id,
+            year=year,
+            month=month,
+            kind="sales",
+            amount_fen=100,
+            quantity=Decimal(0),
+            entry_count=1,
+        )
+    )
+    rollups.add_village_year(village.id, year, "sales", 100)
+    db.session.commit()
+
+
 def county_settings(world: World, **document) -> None:
     """Save the county's settings document as the county admin would (checked, audited), cache forgotten."""
     from coopapp.settings.operations import save_settings

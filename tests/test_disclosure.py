@@ -16,7 +16,7 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Disclosure
 
-from .builders import add_user, approved_entry, entry_input, published_plan
+from .builders import add_user, approved_entry, books_begun, entry_input, published_plan
 
 THIS_YEAR = ledger.today().year
 LAST_YEAR = THIS_YEAR - 1
@@ -223,13 +223,16 @@ def _published(village, period: str, at: datetime, user) -> None:
 
 @pytest.fixture()
 def busy_world(app, world, monkeypatch):
-    """中洞村 had 3 approved entries in 2025Q3 (monthly at 3), the others none (quarterly)."""
+    """中洞村 had 3 approved entries in 2025Q3 (monthly at 3), the others none that quarter
+    (quarterly); every village's books began in 2025-01."""
     monkeypatch.setitem(app.config, "DISCLOSURE_MONTHLY_MIN_ENTRIES", 3)
     monkeypatch.setitem(app.config, "DISCLOSURE_GRACE_DAYS", 10)
     with app.test_request_context():
         for period in ("2025-07", "2025-08", "2025-08"):
             approved_entry(world, period=period)
         approved_entry(world, period="2025-10")  # not in the last complete quarter: does not count
+        for village in (world.village, world.other_village, world.sibling_village):
+            books_begun(village, "2025-01")
     return world
 
 
@@ -296,6 +299,8 @@ def test_calendar_keeps_to_the_scope(app, busy_world):
 def test_calendar_page_for_reviewers(app, world, client, auth):
     add_user("town.b", "reviewer", world.town_b)
     db.session.commit()
+    for village in (world.village, world.other_village):
+        books_begun(village, f"{LAST_YEAR}-01")
     auth.login("county")
     page = client.get("/disclosure/calendar").get_data(as_text=True)
     assert "村务公开日历" in page
@@ -346,3 +351,14 @@ def test_a_notice_period_outside_the_ledger_years_is_a_clear_400(world, client, 
         assert "期间不对" in resp.get_data(as_text=True)
     resp = client.post(f"/villages/{village}/notice/publish", data={"period": "0000-01"})
     assert resp.status_code in (302, 400, 422)
+
+
+def test_a_village_owes_no_notice_for_the_time_before_its_books_began(app, world):
+    """A county moving in: its villages owe no notice for the quarters before they used the ledger —
+    from the first month with approved entries on, they do."""
+    with app.test_request_context():
+        assert not _rows(world.users["county_reviewer"])[world.other_village.code].overdue  # no books yet
+        books_begun(world.other_village, "2025-10")  # after 2025Q3, the quarter due on TODAY
+        assert not _rows(world.users["county_reviewer"])[world.other_village.code].overdue
+        books_begun(world.other_village, "2025-09")  # within it: owed, and overdue
+        assert _rows(world.users["county_reviewer"])[world.other_village.code].overdue

@@ -17,7 +17,7 @@ from coopapp.models import Disclosure, LedgerEntry, LoginFailure, Objection
 from coopapp.models.base import utcnow
 from coopapp.reporting.todos import todos_for
 
-from .builders import add_user, built_once, entry_input, publish, session_login, shift_period
+from .builders import add_user, books_begun, built_once, entry_input, publish, session_login, shift_period
 
 CLOSABLE, BUSY, CLOSED = shift_period(-3), shift_period(-2), shift_period(-4)
 
@@ -159,6 +159,8 @@ def test_notices_due_by_the_calendar(world):
     sec = world.users["secretary"]
     year = ledger.today().year - 1
     today = date(year, 4, 5)
+    assert due.notices_due(sec, today=today) == []  # the village's books had not begun
+    books_begun(world.village, f"{year - 1}-06")
     due_list = due.notices_due(sec, today=today)
     assert [(n.period.code, n.overdue, n.days_overdue) for n in due_list] == [
         (f"{year - 1}Q4", True, (today - date(year, 1, 10)).days),
@@ -175,6 +177,8 @@ def test_notices_due_by_the_calendar(world):
 
 def test_reviewers_see_the_overdue_disclosures_of_their_area(world, client):
     sibling = world.sibling_village
+    for village in (world.village, world.other_village, sibling):
+        books_begun(village, f"{ledger.today().year - 2}-01")
     today = ledger.today()
     grace = disclosure.DEFAULT_GRACE_DAYS
     for period in {disclosure.due_period(today, grace, True).code, disclosure.due_period(today, grace, False).code}:
@@ -243,10 +247,16 @@ def test_the_counts_are_a_fixed_number_of_queries(busy):
 
     users = [world.users[k] for k in ("county_reviewer", "town_reviewer", "secretary", "accountant", "admin")]
     before = [queries_of(u) for u in users]
+    began = f"{ledger.today().year - 2}-01"
     for n in range(3, 9):
-        catalog.add_area(f"44132311030{n}", f"新村{n}", "village", world.town_a)
-        catalog.add_area(f"44132310730{n}", f"新村B{n}", "village", world.town_b)
-    db.session.commit()
+        for village in (
+            catalog.add_area(f"44132311030{n}", f"新村{n}", "village", world.town_a),
+            catalog.add_area(f"44132310730{n}", f"新村B{n}", "village", world.town_b),
+        ):
+            db.session.flush()
+            books_begun(village, began)
+    for village in (world.village, world.other_village, world.sibling_village):
+        books_begun(village, began)
     assert [queries_of(u) for u in users] == before
     assert todos_for(world.users["county_reviewer"]).overdue == 15  # every village, none published
     assert queries.awaiting_review(world.users["county_reviewer"]).count == 3

@@ -12,7 +12,9 @@ from coopapp.disclosure.operations import (
     CalendarRow,
     Period,
     _covered,
+    books_began,
     calendar,
+    kept_books_in,
     month,
     quarter,
     quarter_of,
@@ -65,13 +67,20 @@ def notices_due(user: User, today: date | None = None) -> list[NoticeDue]:
         )
         for village_id, code in db.session.execute(found):
             published.setdefault(village_id, set()).add(code)
+    started = books_began(ids, min(ended_quarter.year, ended_month.year)) if ids else {}
     due = []
     for row in rows:
         if row.overdue:
             due.append(NoticeDue(row.village.code, row.village.name, row.due, row.deadline, True, row.days_overdue))
         ended = ended_month if row.monthly else ended_quarter
         deadline = ended.end + timedelta(days=grace)
-        if ended != row.due and deadline >= today and not _covered(ended, published.get(row.village.id, set())):
+        owed = kept_books_in(started.get(row.village.id), ended)
+        if (
+            owed
+            and ended != row.due
+            and deadline >= today
+            and not _covered(ended, published.get(row.village.id, set()))
+        ):
             due.append(NoticeDue(row.village.code, row.village.name, ended, deadline, False, 0))
     due.sort(key=lambda d: (not d.overdue, -d.days_overdue, d.deadline, d.village_code))
     return due

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import aliased, selectinload
 
 from coopapp.access import audit
@@ -36,6 +36,7 @@ from coopapp.models import (
     MonthlySummary,
     Project,
     User,
+    VillageYearSummary,
 )
 from coopapp.models.base import utcnow
 from coopapp.villages.privacy import MASKED
@@ -426,6 +427,35 @@ class CalendarRow:
     days_overdue: int
 
 
+def books_began(village_ids: list[int], since_year: int) -> dict[int, str]:
+    """village id → the first month ("YYYY-MM") with approved entries in its books: exact for books
+    that began in `since_year` or later (their months, from the monthly summaries); for books begun
+    before, December of their first year, which is before every period asked about. Two small
+    queries: the village-year summaries (a row per village and year), then the months of the few
+    villages new to the ledger."""
+    first_years = db.session.execute(
+        select(VillageYearSummary.village_id, func.min(VillageYearSummary.year))
+        .where(VillageYearSummary.village_id.in_(village_ids), VillageYearSummary.entry_count > 0)
+        .group_by(VillageYearSummary.village_id)
+    ).all()
+    began = {village_id: periods.period(year, 12) for village_id, year in first_years}
+    recent = [(village_id, year) for village_id, year in first_years if year >= since_year]
+    # (asked even for none: a home's number of queries does not follow the data)
+    q = (
+        select(MonthlySummary.village_id, MonthlySummary.year, func.min(MonthlySummary.month))
+        .where(tuple_(MonthlySummary.village_id, MonthlySummary.year).in_(recent), MonthlySummary.entry_count > 0)
+        .group_by(MonthlySummary.village_id, MonthlySummary.year)
+    )
+    began |= {village_id: periods.period(year, month) for village_id, year, month in db.session.execute(q)}
+    return began
+
+
+def kept_books_in(began: str | None, period: Period) -> bool:
+    """Is a notice owed for `period`? Only once the village's books had begun by its last month: a
+    village set up today owes no notice for the quarters before it used the ledger."""
+    return began is not None and began <= period.last
+
+
 def calendar(user: User, under: Area | None = None, today: date | None = None) -> list[CalendarRow]:
     """Every village in use the user may see: its last publication and whether it is overdue.
 
@@ -479,13 +509,14 @@ def calendar(user: User, under: Area | None = None, today: date | None = None) -
             )
         )
     }
+    started = books_began(ids, due_quarter.year)
     rows = []
     for v in villages:
         entries = int(counts.get(v.id) or 0)
         monthly = entries >= min_entries
         due = due_month if monthly else due_quarter
         deadline = due.end + timedelta(days=grace)
-        overdue = not _covered(due, published.get(v.id, set()))
+        overdue = kept_books_in(started.get(v.id), due) and not _covered(due, published.get(v.id, set()))
         last_code, last_at = last.get(v.id, (None, None))
         rows.append(
             CalendarRow(
