@@ -93,8 +93,11 @@ def optional_int(value) -> int | None:
 
 def period_text(value):
     """A month field's text as typed: trimmed, full-width digits made ASCII (a DigitError, which
-    the field shows, for any other digit)."""
-    return value if value is None else ascii_digits(str(value).strip())
+    the field shows, for any other digit), and a month written another usual way made "YYYY-MM"
+    (2026.1, 2026年1月, 11月: `periods.typed_period`)."""
+    if value is None:
+        return value
+    return periods.typed_period(ascii_digits(str(value).strip()), periods.china_today())
 
 
 class LedgerPeriod(Regexp):
@@ -102,7 +105,7 @@ class LedgerPeriod(Regexp):
     the OpenAPI document shows its pattern."""
 
     def __init__(self, message=None):
-        super().__init__(periods.PATTERN, message=message or _l("月份格式应为 YYYY-MM。"))
+        super().__init__(periods.PATTERN, message=message or _l("月份写法不对：例如 2026-11、2026年11月 或 11月。"))
 
     def __call__(self, form, field):
         super().__call__(form, field)

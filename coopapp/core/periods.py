@@ -22,6 +22,11 @@ FIRST_YEAR = 2000
 _CHINA = ZoneInfo("Asia/Shanghai")
 
 
+def china_today() -> date:
+    """Today in China (the ledger's `operations.today`, for the modules below the ledger)."""
+    return datetime.now(_CHINA).date()
+
+
 def last_year() -> int:
     """The last year a ledger month or date may fall in: next year, in China."""
     return datetime.now(_CHINA).year + 1
@@ -76,6 +81,28 @@ def period_problem(text: str | None) -> str | None:
     if not is_ledger_year(int(m.group(1))):
         return _("月份的年份应在 %(a)s 至 %(b)s 年之间。", a=FIRST_YEAR, b=last_year())
     return None
+
+
+# A month as people type it into a month field: 2026-1, 2026/01, 2026.1, 2026年1月 (a year with it) …
+_TYPED_WITH_YEAR = re.compile(r"^([0-9]{4})\s*(?:[-/.]|年)\s*([0-9]{1,2})\s*(?:月份?)?$")
+# … or 11月 alone: the latest such month not after this one.
+_TYPED_MONTH = re.compile(r"^([0-9]{1,2})\s*月份?$")
+
+
+def typed_period(text: str, today: date) -> str:
+    """A month field's text as "YYYY-MM" when it is a month written another usual way (2026.1,
+    2026年1月, 11月 — the latest November up to `today`); any other text unchanged, for the field's
+    check to refuse with its message."""
+    if _PERIOD.match(text):
+        return text
+    m = _TYPED_WITH_YEAR.match(text)
+    if m is not None and 1 <= int(m.group(2)) <= 12:
+        return period(int(m.group(1)), int(m.group(2)))
+    m = _TYPED_MONTH.match(text)
+    if m is not None and 1 <= int(m.group(1)) <= 12:
+        month = int(m.group(1))
+        return period(today.year if month <= today.month else today.year - 1, month)
+    return text
 
 
 def period(year: int, month: int) -> str:
