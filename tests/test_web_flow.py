@@ -314,3 +314,24 @@ def test_user_text_is_escaped(world, client, auth):
         html = client.get(path).get_data(as_text=True)
         assert evil not in html, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+
+
+def test_a_corrected_and_resubmitted_entry_no_longer_reads_as_returned(world, client, auth):
+    """Returned: the reason as a warning and who returned it; resubmitted: the reason as last time's;
+    approved: no reason, and the reviewer as 审核人."""
+    from coopapp.ledger import operations as ledger
+
+    from .builders import entry_input
+
+    acc, sec = world.users["accountant"], world.users["secretary"]
+    entry = ledger.submit_entry(acc, ledger.create_entry(acc, entry_input(world.project)))
+    ledger.return_entry(sec, entry, "缺少发票")
+    auth.login("acc")
+    page = client.get(f"/entries/{entry.id}").get_data(as_text=True)
+    assert "退回原因：缺少发票" in page and "<dt>退回人</dt>" in page
+    ledger.submit_entry(acc, entry)
+    page = client.get(f"/entries/{entry.id}").get_data(as_text=True)
+    assert "上次退回的原因（已改正后重新提交）：缺少发票" in page and "退回原因：" not in page
+    ledger.approve_entry(sec, entry)
+    page = client.get(f"/entries/{entry.id}").get_data(as_text=True)
+    assert "缺少发票" not in page and "<dt>审核人</dt>" in page
