@@ -208,7 +208,7 @@ def test_approved_entry_cannot_be_edited_through_the_form(world, client, auth):
     auth.login("acc")
     assert client.get(f"/entries/{entry.id}/edit").status_code == 302
     resp = client.post(f"/entries/{entry.id}/edit", data=entry_form(world, amount="1"))
-    assert resp.status_code == 302
+    assert resp.status_code == 409 and "已审核的记录不能修改；如有错误，请作冲销" in resp.get_data(as_text=True)
     db.session.refresh(entry)
     assert entry.amount_fen == 500_00
 
@@ -335,3 +335,23 @@ def test_a_corrected_and_resubmitted_entry_no_longer_reads_as_returned(world, cl
     ledger.approve_entry(sec, entry)
     page = client.get(f"/entries/{entry.id}").get_data(as_text=True)
     assert "缺少发票" not in page and "<dt>审核人</dt>" in page
+
+
+def test_an_edit_page_left_open_while_the_entry_was_submitted(world, client, auth):
+    """Saved from a stale tab: the entry is not changed, the page says why (submitted, not "not yours")
+    and keeps what was typed."""
+    from coopapp.extensions import db
+    from coopapp.ledger import operations as ledger
+    from coopapp.models import LedgerEntry
+
+    from .builders import entry_form, entry_input
+
+    acc = world.users["accountant"]
+    entry = ledger.create_entry(acc, entry_input(world.project))
+    auth.login("acc")
+    assert client.get(f"/entries/{entry.id}/edit").status_code == 200
+    ledger.submit_entry(acc, entry)  # from another tab
+    resp = client.post(f"/entries/{entry.id}/edit", data={**entry_form(world), "amount": "99"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and "已提交审核，不能再修改" in page and 'value="99"' in page
+    assert db.session.get(LedgerEntry, entry.id).amount_fen == entry_input(world.project).amount_fen

@@ -99,8 +99,14 @@ def edit_refusal(user: User, entry: LedgerEntry) -> Refusal:
     refusal = forbidden(user, "create_entry", entry.village)
     if refusal is not None:
         return refusal
-    if entry.status not in EDITABLE or entry.created_by_id != user.id:
-        return Conflict(_("只能修改自己的草稿或被退回的记录。"))
+    if entry.created_by_id != user.id:
+        return Conflict(_("只能修改自己登记的记录。"))
+    if entry.status in ("submitted", "awaiting_town"):
+        return Conflict(_("这条记录已提交审核，不能再修改；如需改动，请审核人退回后再改。"))
+    if entry.status == "approved":
+        return Conflict(_("已审核的记录不能修改；如有错误，请作冲销。"))
+    if entry.status not in EDITABLE:
+        return Conflict(_("这条记录已作废，不能修改。"))
     if entry.reverses_id is not None:
         return Conflict(_("冲销记录不能修改。"))
     return None

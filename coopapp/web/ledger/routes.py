@@ -137,6 +137,8 @@ def edit_entry(entry_id: int):
     refusal = permissions.edit_refusal(current_user, entry)
     if refusal is not None:
         flash(refusal.message, "error")
+        if request.method == "POST":  # (an edit page left open while the entry moved on: what was typed stays shown)
+            return _render_form(_entry_form(entry.village, entry), entry, status=refusal.status)
         return redirect(url_for("ledger.entry", entry_id=entry.id))
     form = _entry_form(entry.village, entry, data=None if request.method == "POST" else entry_form_data(entry))
     return save_form(
