@@ -32,9 +32,28 @@ def test_the_same_page_in_english(world, client, auth):
 
 def test_a_wrong_method(world, client, auth):
     auth.login("sec")
-    resp = client.get("/logout")
+    resp = client.delete("/logout")
     assert resp.status_code == 405 and "不能用这种方式打开这个网址。" in resp.get_data(as_text=True)
     assert "POST" in resp.headers["Allow"], "Werkzeug's Allow header is kept"
+
+
+def test_a_buttons_address_opened_as_a_page_leads_to_its_page(world, client, auth):
+    """A reload of what a form returned, a restored tab, a copied link: the page the button sits on,
+    with a note — not a 405 (and a page shown once says what is lost)."""
+    from .builders import approved_entry
+
+    entry = approved_entry(world)
+    auth.login("sec")
+    resp = client.get(f"/entries/{entry.id}/approve")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/entries/{entry.id}")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "这是一个按钮的地址，不能直接打开" in page
+    assert client.get("/api/v1/entries/1/approve").status_code == 405  # the API answers as it did
+    auth.logout()
+    auth.login("admin")
+    resp = client.get("/admin/users/import/confirm")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/admin/users/import")
+    assert "一次性密码只显示一次" in client.get(resp.headers["Location"]).get_data(as_text=True)
 
 
 def test_a_body_too_large(app, world, client, monkeypatch):

@@ -1,5 +1,7 @@
 """The Flask error handlers: a domain error, an HTTP error or a lost database becomes a page or the API's JSON shape."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,6 +11,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from coopapp.errors import DomainError, error_body
 from coopapp.extensions import db, login_manager
@@ -19,6 +22,59 @@ from coopapp.web.common import back_to
 def _back() -> str:
     """Where to send the browser after a refused action: the same-site page it came from."""
     return back_to("/")
+
+
+# What a page shown once, after its form was posted, held that a reload cannot bring back.
+LOST_ON_RELOAD = {
+    "users.confirm_upload": _l("新用户的一次性密码只显示一次：没有记下的，请在用户列表中为该用户重置密码。"),
+}
+
+
+def _http(err: HTTPException):
+    _rollback()
+    if err.code == 405 and request.method in ("GET", "HEAD") and not _wants_json():
+        return _button_address_opened()
+    message = http_message(err)
+    # Werkzeug's own headers but the body's type (405's Allow, for one)
+    headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+    if _wants_json():
+        return jsonify(error_body(err.name.lower().replace(" ", "_"), message)), err.code, headers
+    return render_template("errors/error.html", status=err.code, message=message), err.code, headers
+
+
+def _button_address_opened():
+    """A button's address opened as a page (a reload of what its form returned, a restored tab, a
+    copied link): the page it sits on, saying so, instead of a 405."""
+    flash(_("这是一个按钮的地址，不能直接打开（例如刷新了提交后的页面）：已打开它所在的页面。"), "warning")
+    lost = LOST_ON_RELOAD.get(_posted_endpoint(request.path))
+    if lost is not None:
+        flash(lost, "warning")
+    return redirect(page_above(request.path) or "/", 303)
+
+
+def _posted_endpoint(path: str) -> str | None:
+    try:
+        return current_app.url_map.bind("").match(path, method="POST")[0]
+    except HTTPException:
+        return None
+
+
+def page_above(path: str) -> str | None:
+    """The nearest page up `path` that opens with GET (/entries/5/approve → /entries/5), else the
+    home page: where a button's address, opened as a page, leads."""
+    adapter = current_app.url_map.bind("")
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        try:
+            adapter.match(candidate, method="GET")
+        except RequestRedirect as moved:  # (to the slash-ended form of the address: that page exists)
+            return urlsplit(moved.new_url).path
+        except HTTPException:
+            continue
+        return candidate
+    return None
 
 
 def _wants_json() -> bool:
@@ -134,15 +190,7 @@ def register_error_handlers(app: Flask) -> None:
     login_manager.unauthorized_handler(form_stash.login_again)
     app.register_error_handler(CSRFError, _refused_token)
 
-    @app.errorhandler(HTTPException)
-    def _http(err: HTTPException):
-        _rollback()
-        message = http_message(err)
-        # Werkzeug's own headers but the body's type (405's Allow, for one)
-        headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
-        if _wants_json():
-            return jsonify(error_body(err.name.lower().replace(" ", "_"), message)), err.code, headers
-        return render_template("errors/error.html", status=err.code, message=message), err.code, headers
+    app.register_error_handler(HTTPException, _http)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
