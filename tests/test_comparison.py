@@ -430,3 +430,17 @@ def test_a_retired_village_is_listed_only_in_years_it_has_figures(app, world, cl
     db.session.commit()
     last_year = comparison.comparison(world.users["county_reviewer"], world.county, comparison.Filters(year=YEAR - 1))
     assert sibling.code in [r["code"] for r in last_year["rows"]]
+
+
+def test_the_page_offers_the_ranking_chart_of_its_sorted_figure(peers, client, auth):
+    """The county's page: the chart of the figure it is sorted by (村集体收入 otherwise), drawn when opened."""
+    auth.login("county")
+    page = client.get(f"/areas?year={YEAR}&sort=output_value").get_data(as_text=True)
+    src = re.search(r'<details class="card" id="compare-chart">.*?<img src="([^"]+)"', page, re.S).group(1)
+    src = src.replace("&amp;", "&")
+    assert "metric=output_value" in src and f"year={YEAR}" in src and "排名图：产值" in page
+    chart = client.get(src)
+    assert chart.status_code == 200 and chart.mimetype == "image/png"
+    assert client.get(src + "&size=phone").status_code == 200
+    page = client.get(f"/areas?year={YEAR}&sort=name").get_data(as_text=True)
+    assert "metric=collective_income" in page  # a column the chart does not rank: 村集体收入

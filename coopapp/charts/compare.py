@@ -15,8 +15,10 @@ from coopapp.charts.base import (
     ChartText,
     chinese_amount,
     empty_figure,
+    narrow,
     new_figure,
     plain_number,
+    wrap,
     yuan,
 )
 from coopapp.core.money import format_yuan
@@ -133,7 +135,8 @@ def draw(data: dict):
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0)
-    ax.set_title(title(data), loc="left", pad=28 if threshold is not None else 10)
+    shown = wrap(title(data), 15.5, "·") if narrow() else title(data)  # (on a phone: the area, then the rest)
+    ax.set_title(shown, loc="left", pad=28 if threshold is not None else 10)
     if skipped:
         fig.text(0.01, 0.005, f"只画出前后各 {MAX_BARS // 2} 名，全部见表格", fontsize=11, color=GREY)
     return fig

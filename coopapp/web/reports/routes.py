@@ -11,6 +11,7 @@ from coopapp.core.vocabulary import KINDS, PROJECT_TYPES
 from coopapp.disclosure import operations as disclosure
 from coopapp.errors import Invalid
 from coopapp.reporting import chart_data, comparison, dashboard, groups
+from coopapp.reporting.metric_table import COMPARE_METRICS, compared_metric
 from coopapp.villages import catalog, targets
 from coopapp.villages.areas import retired_codes
 from coopapp.villages.forms import YearTargetForm
@@ -69,7 +70,21 @@ def areas():
     data = _compared()
     area = data["area"]
     up = area.parent if area.parent is not None and can(current_user, "view", area.parent) else None
-    return render_template("reports/areas.html", c=data, years=year_choices(), up=up, kept=_kept(data))
+    return render_template(
+        "reports/areas.html", c=data, years=year_choices(), up=up, kept=_kept(data), chart=_ranking_chart(data)
+    )
+
+
+def _ranking_chart(data: dict) -> dict | None:
+    """The comparison page's ranking chart: the sorted figure when the chart draws it (村集体收入
+    otherwise), of the town shown or the area; none under a project-type filter (the chart has none)."""
+    f = data["filters"]
+    if f.project_type or not data["rows"]:
+        return None
+    metric = f.sort if f.sort in COMPARE_METRICS else "collective_income"
+    where = data["town"] or data["area"]
+    src = url_for("charts.compare", fmt="png", area=where.code, year=f.year, metric=metric)
+    return {"src": src, "label": compared_metric(metric).label}
 
 
 def _export_title(data: dict) -> str:
