@@ -133,3 +133,14 @@ def test_a_refused_file_leaves_no_passwords_file(app, world, tmp_path):
     out = tmp_path / "passwords.csv"
     code, _report = _cli(app, path, "--passwords-out", str(out))
     assert code != 0 and not out.exists() and _users() == 7
+
+
+def test_the_preview_of_a_file_with_errors_promises_no_user(app, world, client, auth, tmp_path, monkeypatch):
+    """Its good rows are not 'to be added' while any row is bad: the page says nothing will be."""
+    import io
+
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
+    path = write_csv(tmp_path / "bad.csv", [*ROWS, ("acc", "重名", "会计", "441323110201", "")])
+    auth.login("admin")
+    page = client.post("/admin/users/import", data={"file": (io.BytesIO(path.read_bytes()), "bad.csv")}).text
+    assert "不会添加任何用户" in page and "将添加" not in page and "确认添加" not in page

@@ -135,7 +135,8 @@ def test_import_the_nbs_table_from_the_web(app, client, auth, world, tmp_path, m
     assert list((tmp_path / "uploads").iterdir()) == []  # the confirmed upload is not kept
     # The same table again: nothing to confirm.
     again = _upload(client, content, "统计用区划代码.xlsx")
-    assert again.status_code == 200 and "新增 0 个，改名 0 个" in again.text and "确认导入" not in again.text
+    assert again.status_code == 200 and "与系统中的完全一致，没有要导入的变化" in again.text
+    assert "确认导入" not in again.text and 'href="/admin/areas">返回区域' in again.text
 
 
 def test_a_bad_area_row_is_named_and_nothing_is_offered(app, client, auth, world, tmp_path, monkeypatch):
@@ -149,6 +150,7 @@ def test_a_bad_area_row_is_named_and_nothing_is_offered(app, client, auth, world
     assert "<td>2</td><td>名称</td>" in cells and "请填写名称" in cells  # row 2: no name
     assert "<td>3</td><td>代码</td><td>44132311</td>" in cells and "6、9、12 或 15" in cells  # row 3: a bad code
     assert "确认导入" not in resp.text
+    assert "整个文件都不会导入" in resp.text and "没有变化" not in resp.text  # no counts beside the errors
     assert db.session.query(Area).count() == before
     assert list((tmp_path / "uploads").iterdir()) == []
 
