@@ -299,3 +299,32 @@ def test_the_same_name_twice_in_one_place_is_refused(app, world):
     other = body(admin.post("/api/v1/party-orgs", json={**payload, "name": "中洞村第二支部"}))
     renamed = admin.patch(f"/api/v1/party-orgs/{other['id']}", json={"name": "中共中洞村支部委员会"})
     assert renamed.status_code == 422 and "不能重复登记" in body(renamed)["error"]["fields"]["name"]
+
+
+def test_a_place_is_named_by_its_name_or_its_code(app, world):
+    """中洞村 or 441323110201 (or its published name); a name several places share asks for the code."""
+    from coopapp.access import audit as audit_
+    from coopapp.villages import catalog as catalog_
+
+    admin = login(app, "admin")
+    by_name = admin.post("/api/v1/party-orgs", json={"name": "中洞村党支部", "kind": "branch", "area": "中洞村"})
+    assert by_name.status_code == 201 and body(by_name)["area"] == OWN
+    coop = admin.post(
+        "/api/v1/cooperatives", json={"name": "中洞蜂业合作社", "credit_code": _code(9), "village": "中洞村"}
+    )
+    assert coop.status_code == 201 and body(coop)["village"] == OWN
+    twin = catalog_.add_area("441323107299", "中洞村", "village", world.town_b)  # another 中洞村, in 多祝镇
+    db.session.flush()
+    audit_.record(None, "area.create", twin)
+    db.session.commit()
+    again = admin.post("/api/v1/party-orgs", json={"name": "中洞村第二支部", "kind": "branch", "area": "中洞村"})
+    assert again.status_code == 422 and "441323107299" in body(again)["error"]["fields"]["area"]
+    assert "请写代码" in body(again)["error"]["fields"]["area"]
+    unknown = admin.post("/api/v1/party-orgs", json={"name": "甲", "kind": "branch", "area": "没有这个村"})
+    assert unknown.status_code == 422 and "区域不存在" in body(unknown)["error"]["fields"]["area"]
+
+
+def _code(n: int) -> str:
+    from .builders import credit_code
+
+    return credit_code(n)

@@ -83,3 +83,15 @@ def test_a_bad_sheet_names_its_rows(world, auth, client, uploads):
     resp = client.post("/admin/users/import", data={"file": (io.BytesIO(bad.encode()), "users.csv")})
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "用户名已存在" in page and "确认添加" not in page
+
+
+def test_a_users_area_may_be_typed_as_its_name(world, auth, client):
+    """The 区域 field takes 甘溪村 as well as 441323110202; an unknown name is said beside it."""
+    _admin(auth)
+    form = {"username": "ganxi.sec", "display_name": "王书记", "role": "secretary", "area": world.sibling_village.name}
+    resp = client.post("/admin/users/new", data=form)
+    assert resp.status_code == 200 and _otps(resp.get_data(as_text=True))
+    user = db.session.scalars(select(User).where(User.username == "ganxi.sec")).one()
+    assert user.area_id == world.sibling_village.id
+    bad = client.post("/admin/users/new", data={**form, "username": "x.sec", "area": "没有这个村"})
+    assert bad.status_code == 422 and "区域不存在" in bad.get_data(as_text=True)

@@ -24,7 +24,9 @@ class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=80)])
     role = StringField(_l("角色"), validators=[DataRequired(_l("请选择角色。")), Length(max=40)])
-    area = StringField(_l("区域代码"), validators=[DataRequired(_l("请填写区域代码。")), Length(max=20)])
+    area = StringField(
+        _l("区域（名称或代码）"), validators=[DataRequired(_l("请填写区域的名称或代码。")), Length(max=50)]
+    )
     phone = StringField(_l("电话"), validators=[Optional(), Length(max=20)])
 
 
@@ -33,6 +35,6 @@ class UserChangeForm(FlaskForm):
 
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=80)])
     role = StringField(_l("角色"), validators=[Optional(), Length(max=40)])
-    area = StringField(_l("区域代码"), validators=[Optional(), Length(max=20)])
+    area = StringField(_l("区域（名称或代码）"), validators=[Optional(), Length(max=50)])
     phone = StringField(_l("电话"), validators=[Optional(), Length(max=20)])
     active = BooleanField(_l("启用"))

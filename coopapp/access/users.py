@@ -17,7 +17,7 @@ from coopapp.core.tx import atomic
 from coopapp.core.vocabulary import ROLE_RANKS, ROLES
 from coopapp.errors import Invalid, NotFound
 from coopapp.extensions import db
-from coopapp.models import Area, User
+from coopapp.models import LEVELS, Area, User
 
 # Digits with spaces or dashes between them (a mobile 138 0000 0000, a landline 0752-8888888).
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]*[0-9]$")
@@ -83,13 +83,21 @@ def _role_problem(actor: User | None, text: str) -> tuple[str | None, str | None
 
 
 def _area_problem(actor: User | None, text: str, role: str | None) -> tuple[Area | None, str | None]:
-    try:
-        code = canonical_area_code(text, field="area")
-    except Invalid as exc:
-        return None, exc.fields.get("area", exc.message)
-    area = db.session.scalar(select(Area).where(Area.code == code))
-    if area is None:
-        return None, _("区域代码不存在：%(c)s", c=code)
+    if text and not text.strip()[:1].isdigit():  # a place's name (中洞村, 高潭镇) rather than its code
+        from coopapp.villages.catalog import area_by_code_or_name  # (the catalog's users come from here)
+
+        try:
+            area = area_by_code_or_name(text, LEVELS, actor.area if actor is not None else None)
+        except (NotFound, Invalid) as exc:
+            return None, exc.message
+    else:
+        try:
+            code = canonical_area_code(text, field="area")
+        except Invalid as exc:
+            return None, exc.fields.get("area", exc.message)
+        area = db.session.scalar(select(Area).where(Area.code == code))
+        if area is None:
+            return None, _("区域代码不存在：%(c)s", c=code)
     if area.retired:
         return None, _("区域已撤销：%(c)s %(n)s。", c=area.code, n=area.name)
     if actor is not None and not can(actor, "manage_users", area):

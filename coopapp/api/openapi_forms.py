@@ -252,7 +252,11 @@ def request_schemas() -> dict:
     target = body_schema(ProjectTargetForm)
     target["examples"] = [{"output": "12万", "collective_income": "3.5万"}]
     coop = body_schema(CooperativeForm)
-    _describe(coop, credit_code="GB 32100, check character verified", village="the village's code")
+    _describe(
+        coop,
+        credit_code="GB 32100, check character verified",
+        village="the village's code or name (a name several villages share is refused, listing their codes)",
+    )
     party_org, party_org_change = body_schema(PartyOrgForm), body_schema(PartyOrgChangeForm)
     for schema in (party_org, party_org_change):
         # Beside the form: the groups a joint branch covers (the route reads them, the operation checks them).
@@ -262,7 +266,7 @@ def request_schemas() -> dict:
             "maxItems": MAX_GROUPS,
             "description": "joint_branch only: the codes of the village groups it covers (2 or more)",
         }
-        _describe(schema, area="the code of the village or village group it is attached to")
+        _describe(schema, area="the code or name of the village or village group it is attached to")
     party_org["examples"] = [
         {"name": "中洞村党支部", "kind": "branch", "area": "441323110201", "founded": "2004-07-01"}
     ]
@@ -320,7 +324,9 @@ def request_schemas() -> dict:
     password["examples"] = [{"current_password": "kmtp-4827-xwha", "new_password": "my-own-pass-1"}]
     new_user = body_schema(UserForm)
     _describe(
-        new_user, role="a code or its Chinese name: 会计, 书记, 审核员, 管理员…", area="the area code of the scope"
+        new_user,
+        role="a code or its Chinese name: 会计, 书记, 审核员, 管理员…",
+        area="the code or name of the area of the scope",
     )
     new_user["examples"] = [
         {"username": "ganxi.accountant", "display_name": "李会计", "role": "会计", "area": "441323110202"}

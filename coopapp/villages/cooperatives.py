@@ -16,7 +16,7 @@ from coopapp.errors import Invalid, NotFound
 from coopapp.extensions import db
 from coopapp.models import Area, Cooperative, PartyOrg, User
 from coopapp.models.base import get_by_id
-from coopapp.villages.catalog import area_by_code
+from coopapp.villages.catalog import area_by_code_or_name
 
 MAX_NAME = 200
 
@@ -31,9 +31,12 @@ class CooperativeInput:
 
 def _village(code: str, errors: dict) -> Area | None:
     try:
-        village = area_by_code(code)
+        village = area_by_code_or_name(code, ("village",))
     except NotFound:
-        errors["village"] = _("村不存在：%(c)s", c=code)
+        errors["village"] = _("村不存在：%(c)s（写村名或村代码）", c=code)
+        return None
+    except Invalid as exc:
+        errors["village"] = exc.message
         return None
     if village.level != "village":
         errors["village"] = _("%(c)s 不是村。", c=village.code)

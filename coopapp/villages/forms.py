@@ -76,7 +76,7 @@ class CooperativeForm(FlaskForm):
         filters=[lambda value: None if value is None else clean_credit_code(value)],
         validators=[DataRequired(_l("请填写统一社会信用代码。")), Length(max=40)],
     )
-    village = StringField(_l("村（代码）"), validators=[DataRequired(_l("请填写村的代码。")), Length(max=20)])
+    village = StringField(_l("村（村名或代码）"), validators=[DataRequired(_l("请填写村名或村代码。")), Length(max=50)])
     party_org_id = SelectField(_l("领办党组织"), coerce=optional_int, validate_choice=False, validators=[Optional()])
 
     def to_input(self) -> CooperativeInput:

@@ -15,7 +15,9 @@ class PartyOrgForm(FlaskForm):
 
     name = StringField(_l("党组织名称"), validators=[DataRequired(_l("请填写党组织名称。")), Length(max=100)])
     kind = SelectField(_l("类型"), choices=choices(PARTY_ORG_KINDS))
-    area = StringField(_l("所在村或村民小组（代码）"), validators=[DataRequired(_l("请填写代码。")), Length(max=20)])
+    area = StringField(
+        _l("所在村或村民小组（名称或代码）"), validators=[DataRequired(_l("请填写名称或代码。")), Length(max=50)]
+    )
     founded = DateField(_l("成立日期"), validators=[Optional()])
 
     def to_input(self, group_codes: list[str]) -> PartyOrgInput:
@@ -34,4 +36,4 @@ class PartyOrgChangeForm(FlaskForm):
     """A correction: a new name, another village or group (a joint branch's groups come beside it)."""
 
     name = StringField(_l("党组织名称"), validators=[Optional(), Length(max=100)])
-    area = StringField(_l("所在村或村民小组（代码）"), validators=[Optional(), Length(max=20)])
+    area = StringField(_l("所在村或村民小组（名称或代码）"), validators=[Optional(), Length(max=50)])

@@ -20,7 +20,7 @@ from coopapp.extensions import db
 from coopapp.ledger.locks import lock_village
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Cooperative, PartyOrg, PartyOrgUpgrade, User
-from coopapp.villages.catalog import area_by_code
+from coopapp.villages.catalog import area_by_code, area_by_code_or_name
 
 MAX_NAME = 100
 MAX_GROUPS = 50
@@ -37,12 +37,12 @@ class PartyOrgInput:
 
 def _area(code: str, errors: dict) -> Area | None:
     if not code.strip():
-        errors["area"] = _("请填写代码。")
+        errors["area"] = _("请填写村或村民小组的名称或代码。")
         return None
     try:
-        area = area_by_code(code)
-    except NotFound:
-        errors["area"] = _("区域不存在：%(c)s", c=code)
+        area = area_by_code_or_name(code, ("village", "group"))
+    except (NotFound, Invalid) as exc:
+        errors["area"] = exc.message
         return None
     if area.level not in ("village", "group"):
         errors["area"] = _("党组织只能设在村或村民小组。")
