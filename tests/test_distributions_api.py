@@ -114,7 +114,7 @@ def test_bad_pool_is_422_naming_pool_and_writes_nothing(world, sec, pool):
         ({"period": f"{ledger.today().year - 1}-12"}, "basis"),  # nobody held shares then
         ({"basis": "fixed", "households": []}, "basis"),
         ({"basis": "whatever"}, "basis"),
-        ({"period": "2025-3"}, "period"),
+        ({"period": "2025-13"}, "period"),
         ({"period": shift_period(2)}, "period"),
         ({"project_id": 987_654}, "project_id"),
         ({"project_id": 2**40}, "project_id"),

@@ -253,10 +253,10 @@ def has_figures(row: dict) -> bool:
 
 
 def listed(village: VillageRef, row: dict) -> bool:
-    """Is the village listed in a year's tables and counted in its town's? A retired one (撤销, not
-    merged: a merged one is counted in its survivor, `counted_in`) only with figures of that year —
-    its history — never as a village of the town that year otherwise."""
-    return not village.retired or has_figures(row)
+    """Is the village listed in a year's tables? A retired one (撤销) only with figures of that year —
+    its history — or, merged (撤并), as the row marked as counted in its survivor (`counted_in`);
+    `town_totals` never counts it as a village of the town otherwise."""
+    return not village.retired or bool(row.get("counted_in")) or has_figures(row)
 
 
 def _refs(villages: list[VillageRef | Area]) -> list[VillageRef]:
