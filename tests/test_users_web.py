@@ -30,6 +30,10 @@ def test_add_a_user_and_see_the_one_time_password_once(world, auth, client):
     assert accounts.authenticate("ganxi.acc", otp).must_change_password
     page = client.get("/admin/users").get_data(as_text=True)
     assert "李会计" in page and otp not in page
+    auth.logout()
+    client.post("/login", data={"username": "ganxi.acc", "password": otp})
+    page = client.get("/password").get_data(as_text=True)  # the first login: the one-time password, named so
+    assert "一次性密码（管理员发给您的）" in page and "当前密码" not in page
 
 
 def test_bad_input_is_shown_beside_the_field(world, auth, client):

@@ -84,9 +84,10 @@ def _finish(report: ImportReport, as_json: bool) -> None:
         else:
             verb = "would import" if report.ok else "refused; nothing imported"
         batch = f" as batch #{report.batch_id}" if report.batch_id else ""
+        total = f", total {report.total_fen} fen" if report.kind == "ledger" else ""  # (only a ledger has amounts)
         click.echo(
             f"{verb}{batch}: {report.rows_ok} rows ok, {report.rows_skipped} skipped, "
-            f"{report.error_count} errors, {len(report.warnings)} warnings, total {report.total_fen} fen"
+            f"{report.error_count} errors, {len(report.warnings)} warnings{total}"
         )
     sys.exit(0 if report.ok else 1)
 

@@ -72,6 +72,8 @@ def logout():
 def change_password():
     """The logged-in user changes their own password (current one, then the new one twice)."""
     form = ChangePasswordForm()
+    if current_user.must_change_password:  # the first login: the "current" password is the one-time one
+        form.current_password.label.text = _("一次性密码（管理员发给您的）")
     if form.validate_on_submit():
         try:
             me = current_user._get_current_object()
