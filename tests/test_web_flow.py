@@ -355,3 +355,16 @@ def test_an_edit_page_left_open_while_the_entry_was_submitted(world, client, aut
     page = resp.get_data(as_text=True)
     assert resp.status_code == 409 and "已提交审核，不能再修改" in page and 'value="99"' in page
     assert db.session.get(LedgerEntry, entry.id).amount_fen == entry_input(world.project).amount_fen
+
+
+def test_a_project_form_names_every_bad_field_at_once(world, client, auth):
+    """规模 that is no number and a negative target: both beside their fields on the first try."""
+    from coopapp.models import Project
+
+    auth.login("sec")
+    data = {"name": "错项目", "type": "other", "capacity": "三百x", "target_collective_income": "-5000", "active": "y"}
+    resp = client.post("/village/projects/new", data=data)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "目标不能为负数" in page
+    assert 'id="capacity-error"' in page and 'id="target_collective_income-error"' in page
+    assert db.session.scalar(select(Project).where(Project.name == "错项目")) is None

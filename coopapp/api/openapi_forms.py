@@ -172,6 +172,9 @@ def _apply_rule(schema: dict, rule, cls) -> None:
             schema["minimum"] = rule.min
         if rule.max is not None:
             schema["maximum"] = rule.max
+    elif isinstance(rule, NumberRange) and issubclass(cls, AmountField) and (rule.min, rule.max) == (0, None):
+        schema["minimum"] = 0  # (a JSON number; a typed amount as text is checked by the form)
+        schema["description"] = "not negative"
     else:
         raise TypeError(f"no JSON schema for {type(rule).__name__} on {cls.__name__}")
 

@@ -15,6 +15,10 @@ from coopapp.core.vocabulary import CAPACITY_UNITS, PROJECT_TYPES
 from coopapp.villages.catalog import HouseholdInput, ProjectInput
 from coopapp.villages.cooperatives import CooperativeInput
 
+# A target is checked with the form's other fields (every fault of the form shown at once); the
+# operations check it again for callers without the form.
+NOT_NEGATIVE = NumberRange(min=0, message=_l("目标不能为负数。"))
+
 
 class ProjectForm(FlaskForm):
     name = StringField(_l("项目名称"), validators=[DataRequired(_l("请填写项目名称。")), Length(max=200)])
@@ -31,8 +35,8 @@ class ProjectForm(FlaskForm):
         choices=choice_list([("", "—")]) + choices(CAPACITY_UNITS),
         validators=[Optional()],
     )
-    target_output = AmountField(_l("年度产值目标（元）"), validators=[Optional()])
-    target_collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional()])
+    target_output = AmountField(_l("年度产值目标（元）"), validators=[Optional(), NOT_NEGATIVE])
+    target_collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional(), NOT_NEGATIVE])
     active = BooleanField(_l("在用"), default=True)
     # The village group whose project it is (its code or name); empty: the village's own.
     group = SelectField(_l("村民小组"), validate_choice=False, validators=[Optional()])
@@ -55,8 +59,8 @@ class ProjectForm(FlaskForm):
 class ProjectTargetForm(FlaskForm):
     """One year's targets of a project (the year comes from the URL)."""
 
-    output = AmountField(_l("年度产值目标（元）"), validators=[Optional()])
-    collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional()])
+    output = AmountField(_l("年度产值目标（元）"), validators=[Optional(), NOT_NEGATIVE])
+    collective_income = AmountField(_l("年度村集体收入目标（元）"), validators=[Optional(), NOT_NEGATIVE])
 
 
 class YearTargetForm(ProjectTargetForm):
