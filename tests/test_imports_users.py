@@ -144,3 +144,11 @@ def test_the_preview_of_a_file_with_errors_promises_no_user(app, world, client, 
     auth.login("admin")
     page = client.post("/admin/users/import", data={"file": (io.BytesIO(path.read_bytes()), "bad.csv")}).text
     assert "不会添加任何用户" in page and "将添加" not in page and "确认添加" not in page
+
+
+def test_an_area_may_be_written_as_its_name(app, world, tmp_path):
+    rows = [("ganxi.acc", "李会计", "村会计", "甘溪村", ""), ("gaotan.rev", "赵审核", "审核员", "高潭镇", "")]
+    code, report = _cli(app, write_csv(tmp_path / "users.csv", rows))
+    assert code == 0, report
+    areas = dict(db.session.execute(select(User.username, User.area_id)).all())
+    assert areas["ganxi.acc"] == world.sibling_village.id and areas["gaotan.rev"] == world.town_a.id
