@@ -143,6 +143,7 @@ def test_the_area_page_asks_which_sheet_when_the_first_has_no_table(db, world, c
     page = resp.text
     assert resp.status_code == 422 and "找不到表头" in page and 'value="sheet=区划"' in page
     assert 'value="sheet=备用"' not in page
+    assert "读取其他工作表" not in page and "没有变化" not in page and "请先回答下面的问题" in page  # asked once
     page = client.post("/admin/areas/import/reread", data=_choice(page, answer="sheet=区划")).text
     assert "读取的工作表：区划" in page
     assert client.post("/admin/areas/import/confirm", data=_confirm(page)).status_code == 302
