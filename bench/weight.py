@@ -25,22 +25,46 @@ _CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)""")
 
 
 class _References(HTMLParser):
-    """The URLs a page makes the browser fetch as it loads."""
+    """The URLs a page makes the browser fetch as it loads. A lazy image inside a closed <details>
+    (with its <picture>'s sources) is not fetched until the fold is opened: not counted."""
 
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.details: list[bool] = []  # each open <details> element: is it closed?
+        self.sources: list[str] | None = None  # inside a <picture>: its sources, until its <img> says
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "link" and _LINK_RELS & set((a.get("rel") or "").lower().split()):
+        if tag == "details":
+            self.details.append("open" not in a)
+        elif tag == "picture":
+            self.sources = []
+        elif tag == "link" and _LINK_RELS & set((a.get("rel") or "").lower().split()):
             self.urls.append(a.get("href") or "")
-        elif tag == "script" or (tag in ("img", "source") and "srcset" not in a):
-            self.urls.append(a.get("src") or "")
-        elif tag in ("img", "source"):  # a srcset: a phone fetches one candidate; count the first
-            self.urls.append(a.get("src") or a["srcset"].split(",")[0].split()[0])
+        elif tag == "source" and self.sources is not None:
+            self.sources.append(_src(a))
+        elif tag == "img":
+            sources, self.sources = self.sources or [], None
+            if not ((a.get("loading") or "").lower() == "lazy" and any(self.details)):
+                self.urls += [*sources, _src(a)]
+        elif tag == "script" or tag == "source":
+            self.urls.append(_src(a))
         elif tag == "input" and (a.get("type") or "").lower() == "image":
             self.urls.append(a.get("src") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "details" and self.details:
+            self.details.pop()
+        elif tag == "picture":
+            self.sources = None
+
+
+def _src(a: dict) -> str:
+    """An element's URL; of a srcset, the first candidate (a phone fetches one)."""
+    if a.get("src") or "srcset" not in a:
+        return a.get("src") or ""
+    return a["srcset"].split(",")[0].split()[0]
 
 
 def _sent_bytes(resp) -> int:

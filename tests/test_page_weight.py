@@ -74,3 +74,21 @@ def test_a_missing_or_foreign_asset_fails_loudly():
         first_load(client, "/cdn")
     load = first_load(client, "/ok")
     assert list(load["assets"]) == ["/a.css", "/ok"]  # each once; what the stylesheet names too
+
+
+@pytest.mark.no_database
+def test_a_lazy_picture_in_a_closed_fold_is_not_a_first_load():
+    """Chromium fetches a lazy image inside a closed <details> only when it is opened (the comparison
+    page's ranking chart): not counted; open, or not lazy, it is — its <picture>'s source too."""
+    from flask import Flask
+
+    site = Flask(__name__)
+    picture = '<picture><source srcset="/p.png?size=phone"><img src="/p.png" loading="lazy"></picture>'
+    site.add_url_rule("/closed", "closed", lambda: f"<details><summary>图</summary>{picture}</details>")
+    site.add_url_rule("/open", "open", lambda: f"<details open>{picture}</details>")
+    site.add_url_rule("/eager", "eager", lambda: '<details><img src="/p.png"></details>')
+    site.add_url_rule("/p.png", "png", lambda: ("PNG", 200, {"Content-Type": "image/png"}))
+    client = site.test_client()
+    assert first_load(client, "/closed")["assets"] == {}
+    assert set(first_load(client, "/open")["assets"]) == {"/p.png?size=phone", "/p.png"}
+    assert set(first_load(client, "/eager")["assets"]) == {"/p.png"}

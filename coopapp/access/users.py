@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from coopapp.access import audit, throttle
 from coopapp.access.accounts import end_user_access, hash_password, password_problem
+from coopapp.access.places import area_by_code_or_name
 from coopapp.access.scope import GROUP_ROLES, TOWN_ROLES, VILLAGE_ROLES, area_clause, authorize, can
 from coopapp.core.codes import canonical_area_code
 from coopapp.core.tx import atomic
@@ -84,8 +85,6 @@ def _role_problem(actor: User | None, text: str) -> tuple[str | None, str | None
 
 def _area_problem(actor: User | None, text: str, role: str | None) -> tuple[Area | None, str | None]:
     if text and not text.strip()[:1].isdigit():  # a place's name (中洞村, 高潭镇) rather than its code
-        from coopapp.villages.catalog import area_by_code_or_name  # (the catalog's users come from here)
-
         try:
             area = area_by_code_or_name(text, LEVELS, actor.area if actor is not None else None)
         except (NotFound, Invalid) as exc:
