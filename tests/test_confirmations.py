@@ -172,6 +172,7 @@ def test_asks_first_and_writes_nothing_until_confirmed(world, client, auth, tmp_
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200, (endpoint, resp.status_code, resp.headers.get("Location"))
     assert sentence in unescape(html), html[html.find('id="consequence"') :][:400]
+    db.session.rollback()  # (what the request committed, not what it left in the session)
     assert route_state() == before and not done(), f"{endpoint} wrote before it was confirmed"
     # 确定 posts the same fields again with confirmed=1, to the same address; 取消 leads back
     target = unescape(FORM.search(html).group(1))
@@ -180,7 +181,8 @@ def test_asks_first_and_writes_nothing_until_confirmed(world, client, auth, tmp_
     assert re.search(r'<a class="button" href="/[^"]*" id="confirm-no">取消</a>', html)
     resp = client.post(target, data=fields)
     assert resp.status_code == 302, (endpoint, resp.status_code)
-    assert done(), f"{endpoint} did not act once confirmed"
+    db.session.rollback()
+    assert done(), f"{endpoint} did not act (and commit) once confirmed"
 
 
 def test_the_confirmation_speaks_english_too(world, client, auth):

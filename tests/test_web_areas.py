@@ -69,6 +69,7 @@ def test_retire_refuses_a_village_with_groups_then_retires_the_group(client, aut
     asked = client.post(f"/admin/areas/{world.group.code}/retire", data={"csrf_token": token})
     assert "撤销后不能恢复" in asked.get_data(as_text=True) and not db.session.get(Area, world.group.id).retired
     client.post(f"/admin/areas/{world.group.code}/retire", data={"csrf_token": token, "confirmed": "1"})
+    db.session.rollback()  # (what the request committed)
     assert db.session.get(Area, world.group.id).retired
     assert "已撤销" in client.get("/admin/areas").get_data(as_text=True)
 

@@ -222,7 +222,6 @@ def _children(area: Area) -> list[Area]:
     return list(db.session.scalars(select(Area).where(Area.parent_id == area.id).order_by(Area.code)))
 
 
-@atomic
 def retire_refusal(actor: User, area: Area, live_children: bool | None = None) -> Refusal:
     """Why `actor` may not retire `area` (its 撤销 button and `retire_area` ask this): a county is never
     retired, and an area's children go first. `live_children`: whether it has children not retired,
@@ -251,6 +250,7 @@ def retire_consequence(area: Area) -> str:
     return text
 
 
+@atomic
 def retire_area(actor: User, area: Area) -> Area:
     """Retire an area: kept with its history and ledger, hidden from pickers. Its children first."""
     refuse(retire_refusal(actor, area))
