@@ -322,6 +322,14 @@ def test_a_place_is_named_by_its_name_or_its_code(app, world):
     assert "请写代码" in body(again)["error"]["fields"]["area"]
     unknown = admin.post("/api/v1/party-orgs", json={"name": "甲", "kind": "branch", "area": "没有这个村"})
     assert unknown.status_code == 422 and "区域不存在" in body(unknown)["error"]["fields"]["area"]
+    # A town's admin names the 中洞村 of their own town: the other is not theirs to see, nor to be asked about.
+    from .builders import add_user
+
+    add_user("gaotan.admin", "admin", world.town_a)
+    db.session.commit()
+    town_admin = login(app, "gaotan.admin")
+    mine = town_admin.post("/api/v1/party-orgs", json={"name": "中洞村第三支部", "kind": "branch", "area": "中洞村"})
+    assert mine.status_code == 201 and body(mine)["area"] == OWN
 
 
 def _code(n: int) -> str:

@@ -183,3 +183,9 @@ def test_no_template_has_inline_script_style_or_handlers():
         if inline.search(line)
     ]
     assert set(found) <= allowed, found
+
+
+def test_a_referer_path_that_leaves_the_site_is_not_followed(world, client):
+    """http://localhost//evil.example/x is this host's, but its path "//evil.example/x" is another site."""
+    resp = client.post("/lang/en", headers={"Referer": "http://localhost//evil.example/x"})
+    assert resp.status_code == 302 and "evil.example" not in resp.headers["Location"]

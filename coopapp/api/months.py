@@ -12,15 +12,17 @@ The same operations, refusals and messages as the 月结 page and the town's que
 """
 
 from flask import jsonify
+from flask_babel import gettext as _
 
+from coopapp.access.scope import authorize, home_village
 from coopapp.api.common import bp, json_body, require_role_for, target_village, user, valid_form, village_arg
 from coopapp.core.forms import ReasonForm
+from coopapp.errors import BadRequest
 from coopapp.ledger import operations as ledger
 from coopapp.ledger import reopening
 from coopapp.ledger.forms import CloseMonthForm
 from coopapp.ledger.permissions import first_open_month
 from coopapp.models import Area, MonthReopening
-from coopapp.villages import catalog
 
 
 def _time(value) -> str | None:
@@ -61,7 +63,10 @@ def months_json(village: Area) -> dict:
 def list_months():
     """The village's (`?village=CODE`, default the caller's own) closed months and reopening requests."""
     me = user()
-    village = village_arg(me) or catalog.get_village(None, me)
+    village = village_arg(me) or home_village(me)
+    if village is None:
+        raise BadRequest(_("请用 ?village=村代码 指定村。"), {"village": _("请填写村的 12 位代码。")})
+    authorize(me, "view", village)
     return jsonify(months_json(village))
 
 
@@ -98,7 +103,7 @@ def list_reopenings():
 @bp.post("/reopenings/<int:reopening_id>/approve")
 def approve_reopening(reopening_id: int):
     """The town accountant approves: the month is open again."""
-    me = user()
+    me = require_role_for("town_review")
     row = reopening.get_reopening(reopening_id, me)
     return jsonify(reopening_json(reopening.approve_reopening(me, row)))
 
@@ -106,7 +111,7 @@ def approve_reopening(reopening_id: int):
 @bp.post("/reopenings/<int:reopening_id>/refuse")
 def refuse_reopening(reopening_id: int):
     """The town accountant refuses, with {reason}: the month stays closed."""
-    me = user()
+    me = require_role_for("town_review")
     row = reopening.get_reopening(reopening_id, me)
     form = valid_form(ReasonForm, json_body())
     return jsonify(reopening_json(reopening.refuse_reopening(me, row, form.reason.data)))

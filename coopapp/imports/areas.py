@@ -67,6 +67,7 @@ class _Row:
     name: str
     published_name: str | None
     parent_code: str | None
+    column: str = COLUMN["code"]  # the code column's header as the row's part of the file writes it
 
 
 def default_importer() -> User | None:
@@ -125,7 +126,7 @@ def _check(path: Path, report: AreaImportReport) -> list[_Row]:
         report.error(None, None, report.file_name, _("文件中没有可导入的数据行。"))
     # The good rows' parents are checked even when other rows are bad: every problem in one round.
     # A bad row whose code could be read still counts as present, so its children are not blamed.
-    _check_parents(report, parsed, coded, header.header_text("code"))
+    _check_parents(report, parsed, coded)
     if not report.ok:
         report.errors.sort(key=lambda p: (p.row is None, p.row or 0))  # stable: a row's own problems stay in order
         raise RollBack
@@ -198,21 +199,24 @@ def _row(report: AreaImportReport, header, number: int, cells, coded: set[str]) 
             bad("level", values.get("level"), exc)
     if report.error_count > before:
         return None
+    column = header.header_text("code")
     if level == "group":
-        return _Row(number, code, level, published, None, parent)
-    return _Row(number, code, level, shown_name(published), published, parent)
+        return _Row(number, code, level, published, None, parent, column)
+    return _Row(number, code, level, shown_name(published), published, parent, column)
 
 
-def _check_parents(report: AreaImportReport, rows: list[_Row], in_file: set[str], column: str) -> None:
+def _check_parents(report: AreaImportReport, rows: list[_Row], in_file: set[str]) -> None:
     """Each row's parent is in the file (`in_file`: its codes) or in the tree, and not retired;
-    the county is the one set up. `column`: the code column's header as the file writes it."""
+    the county is the one set up (each problem under the code column as the row's part names it)."""
     existing = {
         code: (retired, name) for code, retired, name in db.session.execute(select(Area.code, Area.retired, Area.name))
     }
     for row in rows:
         if row.level == "county":
             if row.code not in existing:
-                report.error(row.number, column, row.code, _("本县不是 %(c)s：县只能用 coop init 建立。", c=row.code))
+                report.error(
+                    row.number, row.column, row.code, _("本县不是 %(c)s：县只能用 coop init 建立。", c=row.code)
+                )
             continue
         parent = parent_area_code(row.code)
         retired, name = existing.get(parent, (False, ""))
@@ -222,12 +226,12 @@ def _check_parents(report: AreaImportReport, rows: list[_Row], in_file: set[str]
             what = _("镇") if len(parent) == 9 else _("村") if len(parent) == 12 else _("县")
             report.error(
                 row.number,
-                column,
+                row.column,
                 row.code,
                 _("上级%(w)s %(p)s 不存在（文件和系统中都没有）。", w=what, p=parent),
             )
         elif retired:
-            report.error(row.number, column, row.code, _("上级区域已撤销：%(p)s %(n)s。", p=parent, n=name))
+            report.error(row.number, row.column, row.code, _("上级区域已撤销：%(p)s %(n)s。", p=parent, n=name))
 
 
 def _apply(user: User, report: AreaImportReport, rows: list[_Row]) -> None:

@@ -109,9 +109,18 @@ def submit_batch_refusal(user: User, batch: ImportBatch) -> Refusal:
     return None
 
 
+def submit_offer(user: User, batch: ImportBatch) -> tuple[bool, Refusal]:
+    """The batch page's "submit all" button: (offered — the user has entries of it to submit, and
+    may; why not, when they have entries to submit but may not)."""
+    if not has_to_submit(user, batch):
+        return False, None
+    refusal = submit_batch_refusal(user, batch)
+    return refusal is None, refusal
+
+
 def offers_submit(user: User, batch: ImportBatch) -> bool:
-    """The batch page's "submit all" button: the user has entries of it to submit, and may."""
-    return has_to_submit(user, batch) and submit_batch_refusal(user, batch) is None
+    """Is "submit all" offered (`submit_offer`)?"""
+    return submit_offer(user, batch)[0]
 
 
 def has_to_submit(user: User, batch: ImportBatch) -> bool:

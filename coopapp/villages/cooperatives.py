@@ -29,9 +29,9 @@ class CooperativeInput:
     party_org_id: int | None = None
 
 
-def _village(code: str, errors: dict) -> Area | None:
+def _village(code: str, errors: dict, user: User) -> Area | None:
     try:
-        village = area_by_code_or_name(code, ("village",))
+        village = area_by_code_or_name(code, ("village",), user.area)  # (a name: among the user's villages)
     except NotFound:
         errors["village"] = _("村不存在：%(c)s（写村名或村代码）", c=code)
         return None
@@ -60,7 +60,7 @@ def _apply(user: User, coop: Cooperative, data: CooperativeInput) -> None:
         )
         if clash:
             errors["credit_code"] = _("该统一社会信用代码已登记：%(n)s。", n=clash)
-    village = _village(data.village_code or "", errors)
+    village = _village(data.village_code or "", errors, user)
     if data.party_org_id is not None:
         org = get_by_id(PartyOrg, data.party_org_id)
         if org is None or village is None or org.village.id != village.id:

@@ -35,12 +35,12 @@ class PartyOrgInput:
     founded: date | None = None
 
 
-def _area(code: str, errors: dict) -> Area | None:
+def _area(code: str, errors: dict, user: User) -> Area | None:
     if not code.strip():
         errors["area"] = _("请填写村或村民小组的名称或代码。")
         return None
     try:
-        area = area_by_code_or_name(code, ("village", "group"))
+        area = area_by_code_or_name(code, ("village", "group"), user.area)  # (a name: among the user's places)
     except (NotFound, Invalid) as exc:
         errors["area"] = exc.message
         return None
@@ -83,7 +83,7 @@ def create_party_org(user: User, data: PartyOrgInput) -> PartyOrg:
         errors["kind"] = _("可选：%(all)s", all=", ".join(PARTY_ORG_KINDS))
     if data.founded is not None and data.founded > today():
         errors["founded"] = _("成立日期不能晚于今天。")
-    area = _area(data.area_code or "", errors)
+    area = _area(data.area_code or "", errors, user)
     groups = _groups(data, area, errors)
     if errors:
         raise Invalid(_("请改正标出的字段。"), errors)
@@ -152,7 +152,7 @@ def update_party_org(
     authorize(user, "manage_orgs", org.area)
     errors: dict[str, str] = {}
     new_name = org.name if name is None else _valid_name(name, errors)
-    area = org.area if area_code is None else _area(area_code, errors)
+    area = org.area if area_code is None else _area(area_code, errors, user)
     codes = [g.code for g in org.groups] if group_codes is None else group_codes
     groups = _groups(PartyOrgInput(new_name, org.kind, area.code if area else "", codes), area, errors)
     if area is not None and area.id != org.area_id and "area" not in errors:
@@ -164,6 +164,7 @@ def update_party_org(
     authorize(user, "manage_orgs", area)
     if (new_name, area.id, {g.id for g in groups}) == (org.name, org.area_id, {g.id for g in org.groups}):
         return org
+    lock_village(area.id if area.level == "village" else area.parent_id)
     _refuse_same_name(new_name, area, org)
     org.name, org.area_id, org.area, org.groups = new_name, area.id, area, groups
     db.session.flush()

@@ -22,6 +22,7 @@ from coopapp.core.tx import atomic
 from coopapp.errors import Conflict, NotFound
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
+from coopapp.ledger.locks import lock_village
 from coopapp.ledger.permissions import attach_voucher_refusal, refuse, remove_voucher_refusal
 from coopapp.models import LedgerEntry, User, Voucher
 from coopapp.vouchers import files
@@ -95,6 +96,7 @@ def attach_prepared(user: User, entry: LedgerEntry, prepared: files.Prepared, fi
 
 @atomic
 def _record(user: User, entry: LedgerEntry, prepared: files.Prepared, file_name: str) -> Voucher:
+    lock_village(entry.village_id)  # (two uploads of one photo at once: the second sees the first)
     db.session.refresh(entry)  # the entry as it is now: it may have been submitted meanwhile
     refuse(attach_voucher_refusal(user, entry))
     same = db.session.scalar(

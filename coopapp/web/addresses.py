@@ -28,8 +28,8 @@ def came_from() -> str | None:
     ref = request.referrer
     if ref:
         parts = urlsplit(ref)
-        if parts.netloc == request.host:
-            return parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.netloc == request.host:  # (and a path that stays here: not "//evil.example/x")
+            return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
     return None
 
 

@@ -106,10 +106,9 @@ def confirm_ledger():
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):
     batch, project = batches.get_batch(batch_id, current_user, "view")
-    to_submit = batches.has_to_submit(current_user, batch)
     # Why 全部提交审核 is not offered, when the user has entries to submit (a voucher missing, a month closed).
-    blocked = batches.submit_batch_refusal(current_user, batch) if to_submit else None
-    can_submit, can_approve = to_submit and blocked is None, batches.offers_approve(current_user, batch)
+    can_submit, blocked = batches.submit_offer(current_user, batch)
+    can_approve = batches.offers_approve(current_user, batch)
     return render_template(
         "imports/batch.html",
         batch=batch,
