@@ -87,6 +87,12 @@ def test_a_changed_limit_changes_the_schema():
     assert schema["properties"]["count"] == {"type": "integer", "minimum": 0}
     assert "count" not in schema["required"]
 
+    class Target(Tiny):
+        amount = AmountField("a", validators=[Optional(), NumberRange(min=0)])
+
+    amount = schema_from_form(Target)["properties"]["amount"]
+    assert amount["minimum"] == 0 and amount["description"] == "not negative"
+
 
 @pytest.mark.parametrize(
     "field",
@@ -94,7 +100,7 @@ def test_a_changed_limit_changes_the_schema():
         StringField("e", validators=[Email()]),  # a limit the document could not state
         DecimalField("d"),  # a field type it does not know
         StringField("r", validators=[Regexp("a", flags=2)]),  # re.IGNORECASE
-        AmountField("a", validators=[NumberRange(min=0)]),
+        AmountField("a", validators=[NumberRange(min=1)]),  # only "not negative" is stated for money
         SelectField("s", coerce=float, validate_choice=False),
     ],
 )
