@@ -16,7 +16,7 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import AuditEvent, Disclosure
 
-from .builders import add_user, approved_entry, books_begun, entry_input, published_plan
+from .builders import add_user, approved_entry, books_begun, entry_input, prev_period, published_plan
 
 THIS_YEAR = ledger.today().year
 LAST_YEAR = THIS_YEAR - 1
@@ -362,3 +362,21 @@ def test_a_village_owes_no_notice_for_the_time_before_its_books_began(app, world
         assert not _rows(world.users["county_reviewer"])[world.other_village.code].overdue
         books_begun(world.other_village, "2025-09")  # within it: owed, and overdue
         assert _rows(world.users["county_reviewer"])[world.other_village.code].overdue
+
+
+def test_a_plan_is_on_the_notice_of_its_own_month_with_its_deductions(app, world):
+    """Last month's plan published this month: last month's notice, whose figures count its payouts,
+    lists it with what was taken off first; this month's lists it too, saying its money is last month's."""
+    with app.test_request_context():
+        plan = published_plan(world, period=prev_period(), basis="equal")  # last month's, published today
+        own = parse_period(plan.period)
+        [listed] = disclosure.published_plans(world.village, own.start, own.end)
+        assert listed["id"] == plan.id and not listed["of_other_period"]
+        # 30,000: 15% to the collective (4,500), then 1,000 maintenance — said before the split
+        assert listed["deductions"] == [
+            {"kind": "collective", "amount_fen": 450_000},
+            {"kind": "maintenance", "amount_fen": 100_000},
+        ]
+        this_month = parse_period(ledger.current_period())
+        [later] = disclosure.published_plans(world.village, this_month.start, this_month.end)
+        assert later["id"] == plan.id and later["of_other_period"]

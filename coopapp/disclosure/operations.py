@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import aliased, selectinload
 
 from coopapp.access import audit
@@ -243,10 +243,13 @@ def _group_name(household: Household | None) -> str:
 
 
 def published_plans(village: Area, start: date, end: date) -> list[dict]:
-    """Distribution plans of the village published between the China-time dates `start` and
-    `end` (also those later reversed as a whole), each with its lines under masked names and
-    the household's village group (two households masked as 吴* are told apart by it)."""
+    """Distribution plans of the village (published, or later reversed as a whole) whose month
+    falls between the China-time dates `start` and `end` — the notice's figures count their payouts
+    — or that were published between them (`of_other_period`: its money counts in its own month's
+    notice), each with its deductions and its lines under masked names and the household's village
+    group (two households masked as 吴* are told apart by it)."""
     low, high = _bounds(start, end)
+    first, last = periods.period_of(start), periods.period_of(end)
     q = select(Distribution)
     if village.level == "group":  # a group's plans: those of its projects
         q = q.join(Project, Project.id == Distribution.project_id).where(Project.group_id == village.id)
@@ -255,8 +258,10 @@ def published_plans(village: Area, start: date, end: date) -> list[dict]:
     q = (
         q.where(
             Distribution.status.in_(("published", "reversed")),
-            Distribution.published_at >= low,
-            Distribution.published_at < high,
+            or_(
+                Distribution.period.between(first, last),
+                (Distribution.published_at >= low) & (Distribution.published_at < high),
+            ),
         )
         .options(
             selectinload(Distribution.project),
@@ -286,6 +291,11 @@ def published_plans(village: Area, start: date, end: date) -> list[dict]:
                 "distributable_fen": int(plan.distributable_fen),
                 "households": len(lines),
                 "lines": lines,
+                "of_other_period": not first <= plan.period <= last,
+                "deductions": [
+                    {"kind": d.kind, "amount_fen": int(d.amount_fen)}
+                    for d in sorted(plan.deductions, key=lambda d: d.position)
+                ],
                 "reversed": plan.status == "reversed",
                 "reversal_reason": plan.reversal_reason or "",
             }
