@@ -173,9 +173,15 @@ def test_objection_flow_end_to_end(world, app, auth):
     assert "异议" in client.get("/review").get_data(as_text=True)  # the nav link
 
     empty = client.post(f"/village/objections/{obj.id}/answer", data={"outcome": "rejected", "answer": ""})
-    assert empty.status_code == 302
+    assert empty.status_code == 422 and "请填写答复或理由" in empty.get_data(as_text=True)
     db.session.refresh(obj)
     assert obj.status == "open"
+    bad_number = client.post(
+        f"/village/objections/{obj.id}/answer",
+        data={"outcome": "resolved", "answer": "已经补发了两股的钱", "correction_entry_id": "第五条"},
+    )
+    page = bad_number.get_data(as_text=True)
+    assert bad_number.status_code == 422 and "已经补发了两股的钱</textarea>" in page and 'value="第五条"' in page
 
     done = client.post(
         f"/village/objections/{obj.id}/answer", data={"outcome": "rejected", "answer": "按 12 月 31 日的股份计算。"}
@@ -195,7 +201,7 @@ def test_objection_flow_end_to_end(world, app, auth):
     entry = approved_entry(world, kind="dividend", household_id=hh.id, amount_fen=66_67)
     resp = client.post(
         f"/village/objections/{second.id}/answer",
-        data={"outcome": "resolved", "answer": "已补发。", "correction_entry_id": entry.id},
+        data={"outcome": "resolved", "answer": "已补发。", "correction_entry_id": f"#{entry.id}"},  # as pages show it
     )
     assert resp.status_code == 302
     db.session.refresh(second)

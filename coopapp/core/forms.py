@@ -78,6 +78,15 @@ class IntField(IntegerField):
         self.data = number
 
 
+class RecordIdField(IntField):
+    """A record's number as the pages show it: "#20079" or "20079"."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] not in (None, ""):
+            valuelist = [str(valuelist[0]).strip().lstrip("#＃").strip()]
+        super().process_formdata(valuelist)
+
+
 def optional_int(value) -> int | None:
     """A select's value as an id, or None when nothing is chosen (blank, or "None" as a page renders it).
     ValueError (the select's "not a valid choice") for anything but ASCII or full-width digits."""

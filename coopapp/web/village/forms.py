@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coopapp.core.forms import IntField, QuantityField, choice_list
+from coopapp.core.forms import QuantityField, RecordIdField, choice_list
 from coopapp.models import Area, Cooperative, Household, Project
 from coopapp.villages.forms import HouseholdForm, ProjectForm
 
@@ -68,6 +68,6 @@ class ObjectionAnswerForm(FlaskForm):
 
     outcome = SelectField(_l("处理结果"), choices=choice_list([("resolved", _l("已解决")), ("rejected", _l("驳回"))]))
     answer = TextAreaField(_l("答复"), validators=[DataRequired(_l("请填写答复或理由。")), Length(max=1000)])
-    correction_entry_id = IntField(
+    correction_entry_id = RecordIdField(
         _l("更正记录编号"), validators=[Optional(), NumberRange(min=1, message=_l("请填写记录编号。"))]
     )
