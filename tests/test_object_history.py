@@ -4,6 +4,8 @@ import re
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+
 from coopapp.access import audit, audit_labels
 from coopapp.access.history import object_history
 from coopapp.extensions import db
@@ -38,6 +40,12 @@ def test_the_area_page_shows_its_history(client, auth, world):
     page = client.get(f"/admin/areas/{world.group.code}/edit").get_data(as_text=True)
     assert "变更记录" in page and "改名" in page and "中洞一组 → 中洞第一组" in page
     assert "area.rename" not in page.replace('title="area.rename"', "")
+    # In China time, as every other time on the pages (stored in UTC).
+    from coopapp.models import AuditEvent
+    from coopapp.web.display import local_time
+
+    renamed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "area.rename")).one()
+    assert f'<span class="when">{local_time(renamed.created_at)}</span>' in page
 
 
 def test_the_party_org_and_cooperative_pages_show_their_history(client, auth, world):

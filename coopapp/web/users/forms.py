@@ -12,9 +12,9 @@ class UserEditForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=80)])
     role = SelectField(_l("角色"), validators=[DataRequired(_l("请选择角色。"))])
     area = StringField(
-        _l("区域代码"),
-        validators=[DataRequired(_l("请填写区域代码。")), Length(max=20)],
-        description=_l("会计、书记填村的 12 位代码；审核员、管理员可填镇或县的代码。"),
+        _l("区域（名称或代码）"),
+        validators=[DataRequired(_l("请填写区域的名称或代码。")), Length(max=50)],
+        description=_l("会计、书记填村名或村的 12 位代码（如 中洞村）；审核员、管理员可填镇或县。"),
     )
     phone = StringField(_l("手机"), validators=[Optional(), Length(max=20)], render_kw={"inputmode": "tel"})
 
