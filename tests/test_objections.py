@@ -154,6 +154,8 @@ def test_objection_flow_end_to_end(world, app, auth):
     assert page.status_code == 200
     assert "666.67" in html and "提交异议" in html and f'name="distribution_id" value="{plan.id}"' in html
     assert "公示期至" in html
+    # A refused objection's answer opens at its form, the message in view (a phone's page is long).
+    assert f'#objection-{plan.id}"' in html and f'id="objection-{plan.id}"' in html
 
     resp = public.post(f"/s/{hh.public_token}", data={"distribution_id": plan.id, "text": "我家是 12 股，不是 10 股。"})
     assert resp.status_code == 302 and resp.headers["X-Robots-Tag"].startswith("noindex")
