@@ -157,6 +157,12 @@ def test_a_group_leader_reads_only_their_group(app, world, auth):
     assert auth.client.get(f"/entries/{mine}").status_code == 200
     assert auth.client.get(f"/entries/{other}").status_code in (403, 404)
     assert auth.client.get(f"/entries/{village}").status_code in (403, 404)
+    # The menu: the group's books and notice, and 统计 opens the group's own page (not an empty comparison).
+    home = auth.client.get("/").get_data(as_text=True)
+    nav = home[home.index('<nav class="nav"') : home.index("</nav>")]
+    assert 'href="/entries"' in nav and f"group={GROUP}" in nav
+    stats = auth.client.get("/dashboard")
+    assert stats.status_code == 302 and f"/villages/{world.village.code}?group={GROUP}" in stats.headers["Location"]
 
 
 def test_a_group_leader_writes_nothing(app, world, auth):

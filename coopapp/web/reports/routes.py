@@ -57,7 +57,10 @@ def _kept(data: dict) -> dict:
 
 @bp.get("/dashboard")
 def dashboard_home():
-    """A village user's own village dashboard; everyone else's comparison."""
+    """A village user's own village dashboard, a group leader's own group's; everyone else's comparison."""
+    area = current_user.area
+    if area.level == "group":
+        return redirect(url_for("reports.village", code=area.parent.code, group=area.code))
     village = home_village(current_user)
     if village is None:
         return redirect(url_for("reports.areas"))
