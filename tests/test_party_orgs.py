@@ -336,3 +336,13 @@ def _code(n: int) -> str:
     from .builders import credit_code
 
     return credit_code(n)
+
+
+def test_a_joint_branch_takes_its_groups_by_name(app, world):
+    """The groups a joint branch covers, written as the admin knows them (中洞一组), among the village's own."""
+    second = _second_group(world)
+    admin = login(app, "admin")
+    payload = {"name": "中洞联合党支部", "kind": "joint_branch", "area": OWN, "groups": [world.group.name, second.name]}
+    resp = admin.post("/api/v1/party-orgs", json=payload)
+    assert resp.status_code == 201, body(resp)
+    assert set(body(resp)["groups"]) == {world.group.code, second.code}

@@ -20,7 +20,7 @@ from coopapp.extensions import db
 from coopapp.ledger.locks import lock_village
 from coopapp.ledger.operations import today
 from coopapp.models import Area, Cooperative, PartyOrg, PartyOrgUpgrade, User
-from coopapp.villages.catalog import area_by_code, area_by_code_or_name
+from coopapp.villages.catalog import area_by_code_or_name
 
 MAX_NAME = 100
 MAX_GROUPS = 50
@@ -62,8 +62,8 @@ def _groups(data: PartyOrgInput, area: Area | None, errors: dict) -> list[Area]:
     groups = []
     for code in dict.fromkeys(data.group_codes):
         try:
-            group = area_by_code(code)
-        except NotFound:
+            group = area_by_code_or_name(code, ("group",), area)  # (a name: among this village's groups)
+        except (NotFound, Invalid):
             group = None
         if group is None or group.level != "group" or group.parent_id != area.id or group.retired:
             errors["groups"] = _("%(c)s 不是本村在用的村民小组。", c=code)

@@ -77,7 +77,9 @@ def edit_cooperative(coop_id: int):
 class GroupCodes:
     """A page form's field for a joint branch's groups: codes separated by commas or spaces."""
 
-    groups = StringField(_l("覆盖的村民小组（联合党支部，代码以逗号分隔）"), validators=[Optional(), Length(max=1000)])
+    groups = StringField(
+        _l("覆盖的村民小组（联合党支部，名称或代码，以逗号分隔）"), validators=[Optional(), Length(max=1000)]
+    )
 
     def group_codes(self) -> list[str]:
         """The codes written in `groups`."""
