@@ -119,3 +119,14 @@ def test_a_credit_code_copied_with_spaces_or_in_full_width_is_read(app, world):
         "/api/v1/cooperatives", json={"name": "丙", "credit_code": full_width, "village": OWN}
     )
     assert resp.status_code == 201 and body(resp)["credit_code"] == credit_code(8)
+
+
+def test_a_groups_party_organisation_is_offered_with_its_village(world, client, auth):
+    """社前村民小组党支部 exists in many villages: the choice names the village too."""
+    from coopapp.villages.party_orgs import PartyOrgInput
+
+    party_orgs.create_party_org(world.users["admin"], PartyOrgInput("中洞一组党支部", "branch", world.group.code))
+    db.session.commit()
+    auth.login("admin")
+    page = client.get("/admin/cooperatives/new").get_data(as_text=True)
+    assert f"{world.village.name} {world.group.name} · 中洞一组党支部" in page

@@ -32,10 +32,15 @@ def _admins_only():
 
 def _form(data: dict | None = None) -> CooperativeForm:
     form = CooperativeForm(data=data)
-    form.party_org_id.choices = [("", "—")] + [
-        (o.id, f"{o.area.name} · {o.name}") for o in party_orgs.party_orgs_for(current_user)
-    ]
+    form.party_org_id.choices = [("", "—")] + [(o.id, _org_label(o)) for o in party_orgs.party_orgs_for(current_user)]
     return form
+
+
+def _org_label(org) -> str:
+    """An organisation as a choice: its village (and group: 社前村民小组 is in many villages) and its name."""
+    area = org.area
+    where = f"{area.parent.name} {area.name}" if area.level == "group" and area.parent is not None else area.name
+    return f"{where} · {org.name}"
 
 
 @bp.get("/cooperatives")
