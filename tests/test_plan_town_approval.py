@@ -94,6 +94,9 @@ def test_the_towns_queue_lists_it(world, threshold, client, auth):
     auth.login("sec")
     page = client.get(f"/distributions/{plan.id}").get_data(as_text=True)
     assert 'id="awaits-town"' in page and f"/distributions/{plan.id}/publish" not in page
+    listed = client.get("/distributions").get_data(as_text=True)  # the plan list says whose turn it is
+    row = listed[listed.index(f'/distributions/{plan.id}"') :][:600]
+    assert "待镇审批" in row
     auth.logout()
     auth.login("tacc")
     assert 'id="todo-town-plans"' in client.get("/").get_data(as_text=True)

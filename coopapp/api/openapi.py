@@ -279,7 +279,7 @@ _PLAN_HEAD = {
     "basis": {"enum": list(BASES)},
     **_money("pool", "distributable"),
 }
-PLAN_SUMMARY = _object(_PLAN_HEAD, tuple(_PLAN_HEAD))
+PLAN_SUMMARY = _object({**_PLAN_HEAD, **_typed("awaits_town:bool")}, (*_PLAN_HEAD, "awaits_town"))
 PLAN_LIST = _object({"items": {"type": "array", "items": _ref("PlanSummary")}}, ("items",))
 DEDUCTION = _object(
     {

@@ -128,6 +128,8 @@ def plan_list_rows(plans: list[Distribution]) -> list[dict]:
             "households": int(households.get(p.id) or 0),
             "created_at": p.created_at,
             "town_return_reason": p.town_return_reason,
+            # approved, but above the county's size: the town accountant's turn before it is published
+            "awaits_town": permissions.awaits_town(p),
         }
         for p in plans
     ]
