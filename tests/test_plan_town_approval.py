@@ -103,6 +103,9 @@ def test_the_towns_queue_lists_it(world, threshold, client, auth):
     queue = client.get("/town").get_data(as_text=True)
     assert f"/distributions/{plan.id}/town-approve" in queue and f"/distributions/{small.id}/town-approve" not in queue
     assert "30,000.00" in queue
+    card = queue[queue.index(f'id="plan-{plan.id}"') :][:3000]
+    assert "中华蜂养殖" in card and 'data-confirm="将镇审批通过方案' in card  # what it is; asked in a dialog
+    assert f"{len(plan.lines)}</td>" in card and f"{plan.distributable_fen / 100:,.2f}" in card
     asked = client.post(f"/distributions/{plan.id}/town-approve", headers={"Referer": "http://localhost/town"})
     text = asked.get_data(as_text=True)
     assert "将镇审批通过方案" in text and "30,000.00" in text  # asks first, with the numbers

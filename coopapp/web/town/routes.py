@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from coopapp.access.scope import authorize
 from coopapp.core.forms import ReasonForm
+from coopapp.distributions import consequences
 from coopapp.distributions import plans as distributions
 from coopapp.errors import Conflict, Invalid
 from coopapp.ledger import operations as ledger
@@ -35,6 +36,7 @@ def queue():
     this_month = ledger.current_period()
     closed = queries.closed_by_village({e.village_id for e in rows})
     actions = {e.id: entry_actions(user, e, this_month, closed.get(e.village_id, ())) for e in rows}
+    plans = distributions.awaiting_town(user)
     return render_template(
         "town/queue.html",
         entries=rows,
@@ -44,7 +46,9 @@ def queue():
         vouchers=vouchers_of([e.id for e in rows]),
         warned=warnings.of_entries([e.id for e in rows]),
         reopenings=reopening.pending_for(user),
-        plans=distributions.awaiting_town(user),
+        plans=plans,
+        # 镇审批通过 asks in a dialog with the plan's numbers (the server's page without JavaScript)
+        plan_confirms={p.id: consequences.town_approve_consequence(p) for p in plans},
         reason_form=ReasonForm(formdata=None),
     )
 
