@@ -211,3 +211,25 @@ def test_pdf_renders_are_limited_and_the_rest_are_told_to_retry(village_year, cl
     resp = client.get(f"/villages/{world.village.code}/annual-report.pdf?year={year}")
     assert resp.status_code == 302
     assert "正在生成的 PDF 太多" in client.get(resp.location).get_data(as_text=True)
+
+
+@needs_chromium
+def test_a_long_plan_starts_on_the_notices_first_page(world, client, auth):
+    """A plan of 90 households is longer than what is left of page 1: it breaks between its lines
+    instead of leaving page 1 half empty and starting on page 2."""
+    from decimal import Decimal
+
+    from coopapp.extensions import db
+    from coopapp.models import Household
+
+    homes = [Household(village_id=world.village.id, head_name=f"陈{n:02d}", members=2) for n in range(90)]
+    db.session.add_all(homes)
+    db.session.commit()
+    fixed = [(home.id, Decimal(1)) for home in homes]
+    plan = published_plan(world, basis="fixed", fixed=fixed, deductions=[])
+    auth.login("sec")
+    resp = client.get(f"/villages/{world.village.code}/notice.pdf?period={plan.period}")
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+    _info, text = _pdf_pages(resp.data, "long-plan")
+    pages = [re.sub(r"\s+", "", page) for page in text.split("\f")]
+    assert len(pages) >= 2 and "中华蜂养殖·" in pages[0] and "陈" in pages[0]  # the plan begins on page 1
