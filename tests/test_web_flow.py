@@ -8,7 +8,7 @@ from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
 from coopapp.models import ClosedMonth, Household, LedgerEntry, Project
 
-from .builders import approved_entry, entry_form, entry_input
+from .builders import approved_entry, entry_form, entry_input, prev_period
 
 
 def _count(model=LedgerEntry) -> int:
@@ -78,6 +78,10 @@ def test_bad_amount_is_shown_beside_the_field_and_nothing_is_written(world, clie
     assert re.search(r'id="amount-error">[^<]*金额格式不对', html)
     assert 'value="12abc"' in html  # what was typed is kept
     assert _count() == before
+    # A date outside the month typed: said at once beside the bad amount, not on the next try.
+    day = f"{int(prev_period()[:4]) - 1}-06-15"
+    html = client.post("/entries/new", data=entry_form(world, amount="1.2.3", date=day)).get_data(as_text=True)
+    assert re.search(r'id="amount-error">', html) and re.search(r'id="date-error">[^<]*日期不在所选月份内', html)
 
 
 def test_domain_errors_land_beside_their_fields(world, client, auth):

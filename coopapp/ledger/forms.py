@@ -8,8 +8,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from coopapp.core import periods
 from coopapp.core.forms import (
     AmountField,
     IntField,
@@ -21,7 +22,7 @@ from coopapp.core.forms import (
     period_text,
 )
 from coopapp.core.vocabulary import KINDS, PAYMENT_METHODS, UNITS
-from coopapp.ledger.operations import EntryInput
+from coopapp.ledger.operations import EntryInput, date_month_problem
 
 
 class EntryForm(FlaskForm):
@@ -49,6 +50,13 @@ class EntryForm(FlaskForm):
         _l("支付方式"), choices=choice_list([("", "—")]) + choices(PAYMENT_METHODS), validators=[Optional()]
     )
     payee = StringField(_l("收款人"), validators=[Optional(), Length(max=80)])
+
+    def validate_date(self, field) -> None:
+        """The date in the month typed, said beside the form's other faults (the operation asks again)."""
+        if field.data is not None and periods.is_period(self.period.data):
+            problem = date_month_problem(self.period.data, periods.period_of(field.data))
+            if problem is not None:
+                raise ValidationError(problem)
 
     def to_input(self) -> EntryInput:
         return EntryInput(

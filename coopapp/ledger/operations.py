@@ -45,6 +45,12 @@ CHINA = ZoneInfo("Asia/Shanghai")
 MILLI = Decimal("0.001")
 
 
+def date_month_problem(period: str, month: str) -> str | None:
+    """An entry's date falls in its month (`month`: the date's, YYYY-MM): else why not. The entry
+    form asks it beside its other fields' checks, `EntryChecks` for every entry written."""
+    return None if month == period else _("日期不在所选月份内。")
+
+
 def today() -> date:
     """Today in China, which decides what a 'future month' is."""
     return datetime.now(CHINA).date()
@@ -159,8 +165,9 @@ class EntryChecks:
                 month = period_of(entry_date)
                 if len(self.periods) < self.CACHE_LIMIT:
                     self.periods[entry_date] = month
-            if month != period:
-                errors["date"] = _("日期不在所选月份内。")
+            problem = date_month_problem(period, month)
+            if problem is not None:
+                errors["date"] = problem
             latest = self.today
             if latest is None or entry_date > latest:  # a date past the one seen: ask the clock again
                 latest = self.today = today()
