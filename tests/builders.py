@@ -384,31 +384,49 @@ def town_accountant(world: World, username: str = "tacc", town: Area | None = No
     return user
 
 
-def books_begun(village: Area, period: str) -> None:
-    """The village's books began in `period` ("YYYY-MM"): one approved sale counted in its summaries,
-    as approving keeps them (the notices' calendar owes a notice only from then on)."""
+def approved_summary(project, kind: str, amount_fen: int, year: int, month: int) -> None:
+    """An approved month's total of `kind` in the summary tables, as `rollups.apply_entry` keeps them
+    (the project-year, village-year and monthly summaries), without an entry (caller commits)."""
     from coopapp.ledger import rollups
-    from coopapp.models import MonthlySummary, Project
+    from coopapp.models import MonthlySummary, ProjectYearSummary
 
-    year, month = int(period[:4]), int(period[5:])
+    yearly = db.session.scalars(
+        select(ProjectYearSummary).filter_by(project_id=project.id, year=year, kind=kind)
+    ).one_or_none()
+    if yearly is None:
+        yearly = ProjectYearSummary(
+            village_id=project.village_id, project_id=project.id, year=year, kind=kind, amount_fen=0, entry_count=0
+        )
+        yearly.quantity = Decimal(0)
+        db.session.add(yearly)
+    yearly.amount_fen += amount_fen
+    yearly.entry_count += 1
+    rollups.add_village_year(project.village_id, year, kind, amount_fen)
+    db.session.add(
+        MonthlySummary(
+            village_id=project.village_id,
+            project_id=project.id,
+            year=year,
+            month=month,
+            kind=kind,
+            amount_fen=amount_fen,
+            quantity=Decimal(0),
+            entry_count=1,
+        )
+    )
+
+
+def books_begun(village: Area, period: str) -> None:
+    """The village's books began in `period` ("YYYY-MM"): one approved sale counted in its summaries
+    (the notices' calendar owes a notice only from then on)."""
+    from coopapp.models import Project
+
     project = db.session.scalars(select(Project).where(Project.village_id == village.id).order_by(Project.id)).first()
     if project is None:
         project = Project(village_id=village.id, name="村集体账", type="other")
         db.session.add(project)
         db.session.flush()
-    db.session.add(
-        MonthlySummary(
-            village_id=village.id,
-            project_id=project.id,
-            year=year,
-            month=month,
-            kind="sales",
-            amount_fen=100,
-            quantity=Decimal(0),
-            entry_count=1,
-        )
-    )
-    rollups.add_village_year(village.id, year, "sales", 100)
+    approved_summary(project, "sales", 100, int(period[:4]), int(period[5:]))
     db.session.commit()
 
 

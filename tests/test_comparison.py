@@ -12,16 +12,14 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from sqlalchemy import select
 
 from coopapp.extensions import db
 from coopapp.ledger import operations as ledger
-from coopapp.ledger import rollups
-from coopapp.models import Household, MonthlySummary, Project, ProjectYearSummary
+from coopapp.models import Household, Project
 from coopapp.reporting import comparison
 from coopapp.villages import catalog
 
-from .builders import add_user, approved_entry, body, entry_input, login, statements, year_targets
+from .builders import add_user, approved_entry, approved_summary, body, entry_input, login, statements, year_targets
 
 YEAR = ledger.today().year - 1
 OWN, SIBLING, OTHER = "441323110201", "441323110202", "441323107203"
@@ -29,31 +27,8 @@ TOWN_A, TOWN_B = "441323110", "441323107"
 
 
 def summary(project: Project, kind: str, yuan: int, month: int = 6, year: int = YEAR) -> None:
-    """An approved month's total in both summary tables, as rollups.apply_entry keeps them."""
-    yearly = db.session.scalars(
-        select(ProjectYearSummary).filter_by(project_id=project.id, year=year, kind=kind)
-    ).one_or_none()
-    if yearly is None:
-        yearly = ProjectYearSummary(
-            village_id=project.village_id, project_id=project.id, year=year, kind=kind, amount_fen=0, entry_count=0
-        )
-        yearly.quantity = Decimal(0)
-        db.session.add(yearly)
-    yearly.amount_fen += yuan * 100
-    yearly.entry_count += 1
-    rollups.add_village_year(project.village_id, year, kind, yuan * 100)
-    db.session.add(
-        MonthlySummary(
-            village_id=project.village_id,
-            project_id=project.id,
-            year=year,
-            month=month,
-            kind=kind,
-            amount_fen=yuan * 100,
-            quantity=Decimal(0),
-            entry_count=1,
-        )
-    )
+    """An approved month's total in the summary tables (`builders.approved_summary`), June of YEAR by default."""
+    approved_summary(project, kind, yuan * 100, year, month)
 
 
 def hives(village, hive_count, name="中蜂养殖", income_target=None) -> Project:
