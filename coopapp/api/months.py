@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from coopapp.access.scope import authorize, home_village
 from coopapp.api.common import bp, json_body, require_role_for, target_village, user, valid_form, village_arg
+from coopapp.api.serializers import jsonable
 from coopapp.core.forms import ReasonForm
 from coopapp.errors import BadRequest
 from coopapp.ledger import operations as ledger
@@ -25,12 +26,8 @@ from coopapp.ledger.permissions import first_open_month
 from coopapp.models import Area, MonthReopening
 
 
-def _time(value) -> str | None:
-    return None if value is None else value.isoformat(timespec="seconds") + "Z"
-
-
 def reopening_json(row: MonthReopening) -> dict:
-    """A request to reopen a month, as the API gives it."""
+    """A request to reopen a month, as the API gives it (through `jsonable`)."""
     return {
         "id": row.id,
         "village": row.village.code,
@@ -39,9 +36,9 @@ def reopening_json(row: MonthReopening) -> dict:
         "reason": row.reason,
         "status": row.status,
         "requested_by": row.requested_by.username if row.requested_by else None,
-        "requested_at": _time(row.requested_at),
+        "requested_at": row.requested_at,
         "decided_by": row.decided_by.username if row.decided_by else None,
-        "decided_at": _time(row.decided_at),
+        "decided_at": row.decided_at,
         "answer": row.answer,
     }
 
@@ -67,7 +64,7 @@ def list_months():
     if village is None:
         raise BadRequest(_("请用 ?village=村代码 指定村。"), {"village": _("请填写村的 12 位代码。")})
     authorize(me, "view", village)
-    return jsonify(months_json(village))
+    return jsonify(jsonable(months_json(village)))
 
 
 @bp.post("/months/close")
@@ -79,7 +76,7 @@ def close_month():
     village = target_village(me, payload, "close_month")
     form = valid_form(CloseMonthForm, {k: v for k, v in payload.items() if k != "village"})
     ledger.close_month(me, village, form.period.data.strip())
-    return jsonify(months_json(village))
+    return jsonify(jsonable(months_json(village)))
 
 
 @bp.post("/months/reopen")
@@ -91,13 +88,13 @@ def request_reopening():
     form = valid_form(ReasonForm, {k: v for k, v in payload.items() if k != "village"})
     latest = reopening.latest_closed(village.id)
     row = reopening.request_reopening(me, village, latest or "", form.reason.data)
-    return jsonify(reopening_json(row)), 201
+    return jsonify(jsonable(reopening_json(row))), 201
 
 
 @bp.get("/reopenings")
 def list_reopenings():
     """The requests awaiting the town in the caller's scope, oldest first."""
-    return jsonify({"items": [reopening_json(r) for r in reopening.pending_for(user())]})
+    return jsonify(jsonable({"items": [reopening_json(r) for r in reopening.pending_for(user())]}))
 
 
 @bp.post("/reopenings/<int:reopening_id>/approve")
@@ -105,7 +102,7 @@ def approve_reopening(reopening_id: int):
     """The town accountant approves: the month is open again."""
     me = require_role_for("town_review")
     row = reopening.get_reopening(reopening_id, me)
-    return jsonify(reopening_json(reopening.approve_reopening(me, row)))
+    return jsonify(jsonable(reopening_json(reopening.approve_reopening(me, row))))
 
 
 @bp.post("/reopenings/<int:reopening_id>/refuse")
@@ -114,4 +111,4 @@ def refuse_reopening(reopening_id: int):
     me = require_role_for("town_review")
     row = reopening.get_reopening(reopening_id, me)
     form = valid_form(ReasonForm, json_body())
-    return jsonify(reopening_json(reopening.refuse_reopening(me, row, form.reason.data)))
+    return jsonify(jsonable(reopening_json(reopening.refuse_reopening(me, row, form.reason.data))))
