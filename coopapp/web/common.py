@@ -13,7 +13,7 @@ from coopapp.errors import Invalid
 from coopapp.ledger import operations as ledger
 from coopapp.models import Area, Household
 from coopapp.villages.privacy import page_privacy
-from coopapp.web.addresses import CAME_FROM, back_to, came_from, safe_next  # noqa: F401  (the pages import them from here)
+from coopapp.web.addresses import CAME_FROM, back_to, safe_next  # noqa: F401  (the pages import them from here)
 from coopapp.web.form_stash import restore_into
 
 
@@ -65,8 +65,8 @@ def require_confirmation(action: str, consequence: str, back: str) -> None:
     if request.form.get(CONFIRMED) == "1":
         return
     kept = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", CONFIRMED, CAME_FROM)]
-    origin = safe_next(request.form.get(CAME_FROM)) or came_from()
-    if origin and origin != request.path:
+    origin = back_to("")
+    if origin:
         kept.append((CAME_FROM, origin))  # (where `back_to` returns once it is done)
     target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
     page = render_template("confirm.html", action=action, consequence=consequence, back=back, kept=kept, target=target)
