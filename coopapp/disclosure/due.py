@@ -12,7 +12,6 @@ from coopapp.disclosure.operations import (
     CalendarRow,
     Period,
     _covered,
-    books_began,
     calendar,
     kept_books_in,
     month,
@@ -67,14 +66,13 @@ def notices_due(user: User, today: date | None = None) -> list[NoticeDue]:
         )
         for village_id, code in db.session.execute(found):
             published.setdefault(village_id, set()).add(code)
-    started = books_began(ids, min(ended_quarter.year, ended_month.year)) if ids else {}
     due = []
     for row in rows:
         if row.overdue:
             due.append(NoticeDue(row.village.code, row.village.name, row.due, row.deadline, True, row.days_overdue))
         ended = ended_month if row.monthly else ended_quarter
         deadline = ended.end + timedelta(days=grace)
-        owed = kept_books_in(started.get(row.village.id), ended)
+        owed = kept_books_in(row.books_began, ended)  # (exact for `ended`: it is no earlier than `row.due`)
         if (
             owed
             and ended != row.due

@@ -435,6 +435,7 @@ class CalendarRow:
     deadline: date
     overdue: bool
     days_overdue: int
+    books_began: str | None  # the first month with approved entries (`books_began`), if any
 
 
 def books_began(village_ids: list[int], since_year: int) -> dict[int, str]:
@@ -540,6 +541,7 @@ def calendar(user: User, under: Area | None = None, today: date | None = None) -
                 deadline=deadline,
                 overdue=overdue,
                 days_overdue=(today - deadline).days if overdue else 0,
+                books_began=started.get(v.id),
             )
         )
     rows.sort(key=lambda r: (not r.overdue, -r.days_overdue, r.village.code))
